@@ -1,0 +1,279 @@
+r"""
+Polynomial conservation laws by exact linear algebra (Algorithm 1 of the paper).
+
+A polynomial `h = \sum_\alpha c_\alpha \theta^\alpha` is a conservation law of
+a family `W = \{X_1, \dots, X_d\}` of vector fields iff
+`\langle \nabla h, X_j\rangle = 0` identically for every `j`
+(Proposition 2.16; for a reparametrization, `X_j = \nabla\phi_j`).  The
+condition is linear in the unknown coefficients `c_\alpha`; collecting the
+coefficient of every monomial gives a sparse linear system over `\QQ`, whose
+kernel is the space of laws.  No Gröbner basis is involved.
+
+The kernel is computed by small composable steps, each with a stated contract:
+
+1. :func:`law_system` -- the sparse matrix `A` (rows: pairs (generator,
+   monomial), columns: the candidate monomials `\theta^\alpha`), built directly
+   from the exponents and coefficients of the fields.
+2. :func:`independent_rows_mod_p` -- a set `S` of rows independent modulo a
+   prime, hence independent over `\QQ`.
+3. :func:`exact_kernel` -- `\ker A_S` over `\QQ` (flint, dense, `|S| \times n`).
+   Since `\mathrm{rank}_p A \le \mathrm{rank}_\QQ A`, `\dim\ker A_S \ge
+   \dim\ker A`; after checking `A K = 0` exactly, `\ker A = \ker A_S`.  If the
+   check fails (a bad prime), the full system is solved over `\QQ`.
+
+EXAMPLES::
+
+    sage: from sage_conslaw import PolynomialVectorFields
+    sage: from sage_conslaw.core.laws import polynomial_laws
+    sage: R.<u,v> = QQ[]
+    sage: V = PolynomialVectorFields(R)
+    sage: polynomial_laws([V.gradient(u*v)], 2)
+    [u^2 - v^2]
+    sage: polynomial_laws([V.gradient(u*v)], 4)
+    [u^4 - 2*u^2*v^2 + v^4]
+    sage: polynomial_laws([V.gradient(u*v)], 4, homogeneous=False)
+    [u^4 - 2*u^2*v^2 + v^4, u^2 - v^2]
+"""
+from itertools import combinations_with_replacement
+
+import numpy as np
+
+from sage.rings.integer_ring import ZZ
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, reduce_rational
+
+#: Above this many candidate monomials the dense kernel step would be too large.
+MAX_MONOMIALS = 20000
+
+
+def candidate_exponents(D, degree, homogeneous=True):
+    r"""
+    Return the exponent tuples of the candidate monomials, highest degree first.
+
+    INPUT:
+
+    - ``D`` -- number of variables
+    - ``degree`` -- a nonnegative integer
+    - ``homogeneous`` -- only monomials of degree exactly ``degree`` (default),
+      or all those of degree `1, \dots,` ``degree`` (constants are never laws
+      worth reporting: their gradient vanishes)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import candidate_exponents
+        sage: candidate_exponents(2, 2)
+        [(2, 0), (1, 1), (0, 2)]
+        sage: candidate_exponents(2, 2, homogeneous=False)
+        [(2, 0), (1, 1), (0, 2), (1, 0), (0, 1)]
+        sage: candidate_exponents(2, -1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the degree must be a nonnegative integer, got -1
+    """
+    try:
+        degree = ZZ(degree)
+    except TypeError:
+        raise ValueError("the degree must be a nonnegative integer, got %r" % (degree,)) from None
+    if degree < 0:
+        raise ValueError("the degree must be a nonnegative integer, got %s" % degree)
+    degrees = [degree] if homogeneous else list(range(degree, 0, -1))
+    out = []
+    for k in degrees:
+        for combo in combinations_with_replacement(range(D), int(k)):
+            e = [0] * D
+            for i in combo:
+                e[i] += 1
+            out.append(tuple(e))
+    if not degree:
+        return []
+    return out
+
+
+def law_system(fields, exponents):
+    r"""
+    Return the sparse linear system of the laws supported on ``exponents``.
+
+    INPUT:
+
+    - ``fields`` -- the generators `X_1, \dots, X_d` (polynomial vector fields)
+    - ``exponents`` -- the candidate monomials, as exponent tuples
+
+    OUTPUT: a pair ``(entries, nrows)`` where ``entries`` is a dict
+    ``{(row, column): coefficient}``: column `c` is the monomial
+    ``exponents[c]``, and row `r` the coefficient of one monomial in one
+    `\langle \nabla h, X_j\rangle`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.laws import law_system
+        sage: R.<u,v> = QQ[]
+        sage: X = PolynomialVectorFields(R).gradient(u*v)
+        sage: entries, nrows = law_system([X], [(2, 0), (1, 1), (0, 2)])
+        sage: nrows, sorted(entries.items())
+        (3, [((0, 0), 2), ((0, 2), 2), ((1, 1), 1), ((2, 1), 1)])
+    """
+    D = len(exponents[0]) if exponents else 0
+    # terms[i] = the terms (generator, exponent, coefficient) of the i-th components
+    terms = [[] for _ in range(D)]
+    for j, X in enumerate(fields):
+        comps = X.components()
+        for i in X.support():
+            for e, c in comps[i].iterator_exp_coeff():
+                terms[i].append((j, tuple(e), c))
+    rows = {}
+    entries = {}
+    for col, alpha in enumerate(exponents):
+        for i, ai in enumerate(alpha):
+            if not ai:
+                continue
+            for j, gamma, c in terms[i]:
+                mono = tuple(a + g - (k == i) for k, (a, g) in enumerate(zip(alpha, gamma)))
+                r = rows.setdefault((j, mono), len(rows))
+                entries[r, col] = entries.get((r, col), 0) + ai * c
+    return {k: v for k, v in entries.items() if v}, len(rows)
+
+
+def independent_rows_mod_p(entries, nrows, ncols, p=DEFAULT_PRIME):
+    r"""
+    Return indices of rows of the sparse matrix that are independent modulo ``p``
+    (hence over `\QQ`), spanning all rows modulo ``p``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import independent_rows_mod_p
+        sage: independent_rows_mod_p({(0, 0): 1, (1, 0): 2, (2, 1): 1}, 3, 2)
+        [0, 2]
+    """
+    by_row = {}
+    for (r, c), a in entries.items():
+        by_row.setdefault(r, []).append((c, reduce_rational(a, p)))
+    E = EchelonModP(ncols, p)
+    order = sorted(by_row)
+    kept = []
+    batch = max(2 * ncols, 256)
+    for start in range(0, len(order), batch):
+        idx = order[start:start + batch]
+        block = np.zeros((len(idx), ncols))
+        for t, r in enumerate(idx):
+            for c, a in by_row[r]:
+                block[t, c] = a
+        kept += [idx[t] for t in E.add_rows(block, stop_at=ncols)]
+        if E.rank == ncols:
+            break
+    return kept
+
+
+def exact_kernel(entries, rows, ncols, K=QQ):
+    r"""
+    Return a basis (echelon form) of the right kernel over ``K`` of the
+    submatrix made of the given ``rows``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import exact_kernel
+        sage: exact_kernel({(0, 0): 1, (0, 1): -1}, [0], 2)
+        [1 1]
+    """
+    from sage.matrix.constructor import matrix
+    pos = {r: t for t, r in enumerate(rows)}
+    sub = {(pos[r], c): a for (r, c), a in entries.items() if r in pos}
+    return matrix(K, len(rows), ncols, sub).right_kernel_matrix()
+
+
+def _annihilates(entries, kernel):
+    """Whether A * k = 0 exactly for each row k of the kernel matrix."""
+    if kernel.nrows() == 0:
+        return True
+    cols = {}
+    for (r, c), a in entries.items():
+        cols.setdefault(c, []).append((r, a))
+    for k in kernel.rows():
+        acc = {}
+        for c, kc in k.dict().items():
+            for r, a in cols.get(c, ()):
+                acc[r] = acc.get(r, 0) + a * kc
+        if any(acc.values()):
+            return False
+    return True
+
+
+def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
+    r"""
+    Return a basis of the polynomial conservation laws of ``degree`` of a
+    family of vector fields.
+
+    INPUT:
+
+    - ``fields`` -- a nonempty list of :class:`PolynomialVectorField` of one ring
+    - ``degree`` -- a nonnegative integer
+    - ``homogeneous`` -- laws homogeneous of degree ``degree`` (default) or of
+      degree at most ``degree`` (constants excluded)
+    - ``prime`` -- the prime used to select independent equations
+
+    OUTPUT: a list of polynomials, the rows of the echelon basis of the space
+    of laws (highest monomials first); empty if there is none
+
+    EXAMPLES:
+
+    The product `x_1 x_2 x_3` has the degree-2 laws `x_i^2 - x_j^2`::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.laws import polynomial_laws
+        sage: R.<x1,x2,x3> = QQ[]
+        sage: polynomial_laws([PolynomialVectorFields(R).gradient(x1*x2*x3)], 2)
+        [x1^2 - x3^2, x2^2 - x3^2]
+        sage: polynomial_laws([PolynomialVectorFields(R).gradient(x1*x2*x3)], 1)
+        []
+    """
+    fields = list(fields)
+    if not fields:
+        raise ValueError("polynomial_laws needs at least one vector field")
+    V = fields[0].parent()
+    R = V.polynomial_ring()
+    D = V.ambient_dimension()
+    exponents = candidate_exponents(D, degree, homogeneous)
+    if len(exponents) > MAX_MONOMIALS:
+        raise ValueError("degree %s in D = %s variables gives %s candidate monomials (more than %s); "
+                         "choose a lower degree" % (degree, D, len(exponents), MAX_MONOMIALS))
+    if not exponents:
+        return []
+    entries, nrows = law_system(fields, exponents)
+    K = V.base_ring()
+    if K is QQ:
+        rows = independent_rows_mod_p(entries, nrows, len(exponents), prime)
+        kernel = exact_kernel(entries, rows, len(exponents), K)
+        if not _annihilates(entries, kernel):   # the prime was unlucky: solve everything
+            kernel = exact_kernel(entries, list(range(nrows)), len(exponents), K)
+    else:
+        kernel = exact_kernel(entries, list(range(nrows)), len(exponents), K)
+    monomials = [R.monomial(*e) for e in exponents]
+    return [R.sum(c * monomials[i] for i, c in k.dict().items()) for k in kernel.rows()]
+
+
+def number_of_independent_functions(polys, point):
+    r"""
+    Return the rank of the gradients of ``polys`` at ``point``, exactly.
+
+    At a generic point this is the number of functionally independent
+    polynomials among ``polys`` (Definition 2.18); at any point it is a lower
+    bound of that number near the point.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import number_of_independent_functions
+        sage: R.<u,v> = QQ[]
+        sage: h = u^2 - v^2
+        sage: number_of_independent_functions([h, h^2, u*v], [1, 2])
+        2
+        sage: number_of_independent_functions([h, h^2], [0, 0])
+        0
+    """
+    from sage.matrix.constructor import matrix
+    if not polys:
+        return 0
+    R = polys[0].parent()
+    from sage_conslaw.core.points import as_exact_point
+    pt = as_exact_point(point, R.ngens(), R.base_ring())
+    return matrix(R.base_ring(), [[h.derivative(g)(*pt) for g in R.gens()] for h in polys]).rank()

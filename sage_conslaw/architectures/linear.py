@@ -1,0 +1,307 @@
+r"""
+Deep linear networks and matrix factorization (Example 2.10, Section 4.1).
+
+`\theta = (U_1, \dots, U_q)` with `U_i \in \QQ^{n_{i-1} \times n_i}` and
+`\phi(\theta) = U_1 \cdots U_q`.  The balancedness matrices `U_i^\top U_i -
+U_{i+1} U_{i+1}^\top` are conserved (Proposition 4.1).
+
+EXAMPLES:
+
+Proposition 4.1 for a depth-3 network, and Corollary 4.4 for `q = 2`::
+
+    sage: from sage_conslaw.architectures import LinearNetwork, MatrixFactorization
+    sage: net = LinearNetwork([2, 3, 2, 2])
+    sage: net.D, net.d, len(net.known_conservation_laws())
+    (16, 4, 9)
+    sage: all(net.is_conservation_law(h) for h in net.known_conservation_laws())
+    True
+    sage: res = net.lie_trace(); res.number_of_laws, res.certified
+    (9, True)
+
+    sage: mf = MatrixFactorization(3, 2, 2)
+    sage: mf.known_independent_laws_formula(), mf.lie_dimension_formula()
+    (3, 7)
+    sage: res = mf.lie_trace(); (res.dimension, res.number_of_laws, res.certified)
+    (7, 3, True)
+"""
+from sage.arith.misc import binomial
+from sage.matrix.constructor import matrix
+from sage.misc.misc_c import prod
+
+from sage_conslaw.architectures.base import Architecture
+
+
+def _check_dims(dims, what):
+    dims = list(dims)
+    if len(dims) < 2:
+        raise ValueError("%s needs at least two widths [n0, n1], got %s" % (what, dims))
+    for n in dims:
+        if int(n) != n or n < 1:
+            raise ValueError("the widths of %s must be positive integers, got %s" % (what, dims))
+    return [int(n) for n in dims]
+
+
+def balancedness(A, B):
+    r"""
+    Return the upper-triangular entries of `A^\top A - B B^\top` (a list of polynomials).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.linear import balancedness
+        sage: R.<a,b,c,d> = QQ[]
+        sage: balancedness(matrix([[a, b]]), matrix([[c], [d]]))
+        [a^2 - c^2, a*b - c*d, b^2 - d^2]
+    """
+    M = A.transpose() * A - B * B.transpose()
+    return [M[i, j] for i in range(M.nrows()) for j in range(i, M.ncols())]
+
+
+class LinearNetwork(Architecture):
+    r"""
+    The deep linear network `\phi(U_1, \dots, U_q) = U_1 \cdots U_q` (Example 2.10).
+
+    INPUT:
+
+    - ``dims`` -- the widths `[n_0, n_1, \dots, n_q]`: `U_i` is `n_{i-1} \times n_i`,
+      `n_0` is the output dimension and `n_q` the input dimension
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: net = LinearNetwork([1, 2, 1]); net
+        Linear network [1, 2, 1]: D = 4 parameters, phi = U1*U2 in QQ^(1 x 1)
+        sage: net.U1
+        [U1_0_0 U1_0_1]
+        sage: net.U2
+        [U2_0_0]
+        [U2_1_0]
+        sage: net.components()
+        (U1_0_0*U2_0_0 + U1_0_1*U2_1_0,)
+        sage: net.known_conservation_laws()
+        [U1_0_0^2 - U2_0_0^2, U1_0_0*U1_0_1 - U2_0_0*U2_1_0, U1_0_1^2 - U2_1_0^2]
+        sage: net.number_of_known_laws()
+        3
+
+    A single matrix (depth 1) has no conservation law::
+
+        sage: LinearNetwork([2, 3]).number_of_conservation_laws()
+        0
+        sage: LinearNetwork([2])
+        Traceback (most recent call last):
+        ...
+        ValueError: a linear network needs at least two widths [n0, n1], got [2]
+    """
+
+    def __init__(self, dims):
+        dims = _check_dims(dims, "a linear network")
+        self.dims = dims
+        q = len(dims) - 1
+        shapes = [("U%s" % i, (dims[i - 1], dims[i])) for i in range(1, q + 1)]
+        Architecture.__init__(self, shapes,
+                              lambda m: prod(m["U%s" % i] for i in range(1, q + 1)).list())
+
+    @property
+    def depth(self):
+        r"""
+        The number `q` of layers.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([2, 3, 4, 1]).depth
+            3
+        """
+        return len(self.dims) - 1
+
+    def _repr_(self):
+        q = self.depth
+        return "Linear network %s: D = %s parameters, phi = %s in QQ^(%s x %s)" % (
+            self.dims, self.D, "*".join("U%s" % i for i in range(1, q + 1)), self.dims[0], self.dims[-1])
+
+    def weights(self):
+        r"""
+        Return `[U_1, \dots, U_q]` over the polynomial ring.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: [U.dimensions() for U in LinearNetwork([2, 3, 4]).weights()]
+            [(2, 3), (3, 4)]
+        """
+        return [self._mats["U%s" % i] for i in range(1, self.depth + 1)]
+
+    def balancedness_matrices(self):
+        r"""
+        Return the conserved matrices `U_i^\top U_i - U_{i+1} U_{i+1}^\top`, `i = 1, \dots, q-1`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([1, 1, 1]).balancedness_matrices()
+            [[U1_0_0^2 - U2_0_0^2]]
+        """
+        U = self.weights()
+        return [U[i].transpose() * U[i] - U[i + 1] * U[i + 1].transpose() for i in range(len(U) - 1)]
+
+    def known_conservation_laws(self):
+        r"""
+        Return the balancedness laws of Proposition 4.1: the `n_i(n_i+1)/2`
+        upper-triangular entries of each `U_i^\top U_i - U_{i+1} U_{i+1}^\top`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: len(LinearNetwork([2, 3, 2, 2]).known_conservation_laws())   # 6 + 3
+            9
+        """
+        U = self.weights()
+        return [h for i in range(len(U) - 1) for h in balancedness(U[i], U[i + 1])]
+
+
+class MatrixFactorization(Architecture):
+    r"""
+    Matrix factorization `\phi(U, V) = U V^\top` with `U \in \QQ^{n \times r}`,
+    `V \in \QQ^{m \times r}` (Section 4.1): the linear network `[n, r, m]`
+    written with `V = U_2^\top`.
+
+    INPUT:
+
+    - ``n``, ``m``, ``r`` -- positive integers
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import MatrixFactorization
+        sage: mf = MatrixFactorization(2, 2, 1); mf
+        Matrix factorization U*V^T with U: 2 x 1, V: 2 x 1 (D = 4)
+        sage: mf.known_conservation_laws()
+        [U_0_0^2 + U_1_0^2 - V_0_0^2 - V_1_0^2]
+        sage: mf.point(U=[[1], [2]], V=[[3], [4]])
+        (1, 2, 3, 4)
+    """
+
+    def __init__(self, n, m, r):
+        for x in (n, m, r):
+            if int(x) != x or x < 1:
+                raise ValueError("n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
+        self.n, self.m, self.r = int(n), int(m), int(r)
+        Architecture.__init__(self, [("U", (self.n, self.r)), ("V", (self.m, self.r))],
+                              lambda M: (M["U"] * M["V"].transpose()).list())
+
+    def _repr_(self):
+        return "Matrix factorization U*V^T with U: %s x %s, V: %s x %s (D = %s)" % (
+            self.n, self.r, self.m, self.r, self.D)
+
+    def known_conservation_laws(self):
+        r"""
+        Return the upper-triangular entries of `U^\top U - V^\top V` (Proposition 4.2).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: len(MatrixFactorization(2, 3, 3).known_conservation_laws())
+            6
+        """
+        U, V = self._mats["U"], self._mats["V"]
+        return balancedness(U, V.transpose())
+
+    def point_of_rank(self, rk, seed=0, bound=5):
+        r"""
+        Return an integer point `(U; V)` whose `(n+m) \times r` matrix has rank ``rk``.
+
+        INPUT:
+
+        - ``rk`` -- an integer with `0 \le rk \le \min(n+m, r)`
+        - ``seed``, ``bound`` -- the random integer factors have entries in `[-B, B]`
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: mf = MatrixFactorization(2, 2, 3)
+            sage: th = mf.point_of_rank(1)
+            sage: M = mf.unflatten(th); M['U'].stack(M['V']).rank()
+            1
+        """
+        import random
+        from sage.rings.integer_ring import ZZ
+        n, m, r = self.n, self.m, self.r
+        if not 0 <= rk <= min(n + m, r):
+            raise ValueError("the rank of (U; V) is at most min(n + m, r) = %s, got %s" % (min(n + m, r), rk))
+        rng = random.Random(int(seed))
+        for _ in range(100):
+            A = matrix(ZZ, n + m, rk, [rng.randint(-bound, bound) for _ in range((n + m) * rk)])
+            B = matrix(ZZ, rk, r, [rng.randint(-bound, bound) for _ in range(rk * r)])
+            M = A * B
+            if M.rank() == rk:
+                return self.point(U=M[:n], V=M[n:])
+        raise RuntimeError("could not draw a point of rank %s" % rk)
+
+    def known_independent_laws_formula(self, rk=None):
+        r"""
+        Return `rk(2r + 1 - rk)/2`, the number of independent laws among the
+        entries of `U^\top U - V^\top V` when `(U; V)` has rank `rk`
+        (Proposition 4.2; default `rk = \min(n+m, r)`, full rank).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(2, 2, 3).known_independent_laws_formula()
+            6
+            sage: MatrixFactorization(1, 1, 3).known_independent_laws_formula()
+            5
+        """
+        return known_independent_laws_formula(self.n, self.m, self.r, rk)
+
+    def lie_dimension_formula(self, rk=None):
+        r"""
+        Return `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2` (Proposition 4.3).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(2, 2, 2).lie_dimension_formula()
+            5
+        """
+        return lie_dimension_formula(self.n, self.m, self.r, rk)
+
+
+def known_independent_laws_formula(n, m, r, rk=None):
+    r"""
+    Proposition 4.2: `rk(2r+1-rk)/2` independent laws in `U^\top U - V^\top V`
+    at a point `(U; V)` of rank `rk` (default: full rank `\min(n+m, r)`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.linear import known_independent_laws_formula
+        sage: [known_independent_laws_formula(2, 2, r) for r in range(1, 6)]
+        [1, 3, 6, 10, 14]
+    """
+    if rk is None:
+        rk = min(n + m, r)
+    return rk * (2 * r + 1 - rk) // 2
+
+
+def lie_dimension_formula(n, m, r, rk=None):
+    r"""
+    Proposition 4.3: `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.linear import lie_dimension_formula
+        sage: lie_dimension_formula(2, 2, 2), lie_dimension_formula(2, 2, 2, rk=1)
+        (5, 6)
+    """
+    return (n + m) * r - known_independent_laws_formula(n, m, r, rk)
+
+
+def number_of_balancedness_laws(dims):
+    r"""
+    Return `\sum_{i=1}^{q-1} n_i(n_i+1)/2`, the number of balancedness laws
+    of Proposition 4.1 (not all independent in general).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.linear import number_of_balancedness_laws
+        sage: number_of_balancedness_laws([2, 3, 2, 2])
+        9
+    """
+    return sum(binomial(n + 1, 2) for n in dims[1:-1])

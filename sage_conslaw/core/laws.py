@@ -14,12 +14,14 @@ The kernel is computed by small composable steps, each with a stated contract:
 1. :func:`law_system` -- the sparse matrix `A` (rows: pairs (generator,
    monomial), columns: the candidate monomials `\theta^\alpha`), built directly
    from the exponents and coefficients of the fields.
-2. :func:`independent_rows_mod_p` -- a set `S` of rows independent modulo a
-   prime, hence independent over `\QQ`.
-3. :func:`exact_kernel` -- `\ker A_S` over `\QQ` (flint, dense, `|S| \times n`).
-   Since `\mathrm{rank}_p A \le \mathrm{rank}_\QQ A`, `\dim\ker A_S \ge
-   \dim\ker A`; after checking `A K = 0` exactly, `\ker A = \ker A_S`.  If the
-   check fails (a bad prime), the full system is solved over `\QQ`.
+2. :func:`kernel_mod_p` -- the kernel modulo a prime `p` of random
+   combinations of the rows (LinBox); its dimension is at least that of
+   `\ker_\QQ A`, since `\mathrm{rank}_p \le \mathrm{rank}_\QQ`.
+3. :func:`rational_lift` -- rational reconstruction of that echelon basis.
+   After checking `A K = 0` exactly, `K \subseteq \ker_\QQ A` and `\dim K \ge
+   \dim \ker_\QQ A`, so `K` *is* the kernel: the answer is exact.  If the lift or
+   the check fails (an unlucky prime, large coefficients), :func:`exact_kernel`
+   solves the full system over `\QQ`.
 
 EXAMPLES::
 
@@ -41,7 +43,7 @@ import numpy as np
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, reduce_rational
+from sage_conslaw.core.modular import DEFAULT_PRIME, random_combinations, reduce_rational
 
 #: Above this many candidate monomials the dense kernel step would be too large.
 MAX_MONOMIALS = 20000
@@ -135,34 +137,56 @@ def law_system(fields, exponents):
     return {k: v for k, v in entries.items() if v}, len(rows)
 
 
-def independent_rows_mod_p(entries, nrows, ncols, p=DEFAULT_PRIME):
+def kernel_mod_p(entries, nrows, ncols, p=DEFAULT_PRIME, seed=0):
     r"""
-    Return indices of rows of the sparse matrix that are independent modulo ``p``
-    (hence over `\QQ`), spanning all rows modulo ``p``.
+    Return the echelon basis of the right kernel of the system modulo ``p``.
+
+    The rows are first compressed into ``ncols + 8`` random combinations
+    (which have the same kernel with high probability, and always a kernel
+    at least as large), then LinBox computes the kernel.
+
+    OUTPUT: a matrix over `\GF{p}` whose rows span the kernel
 
     EXAMPLES::
 
-        sage: from sage_conslaw.core.laws import independent_rows_mod_p
-        sage: independent_rows_mod_p({(0, 0): 1, (1, 0): 2, (2, 1): 1}, 3, 2)
-        [0, 2]
+        sage: from sage_conslaw.core.laws import kernel_mod_p
+        sage: kernel_mod_p({(0, 0): 1, (0, 1): -1, (1, 1): 2, (1, 2): -2}, 2, 3, p=101)
+        [1 1 1]
     """
-    by_row = {}
-    for (r, c), a in entries.items():
-        by_row.setdefault(r, []).append((c, reduce_rational(a, p)))
-    E = EchelonModP(ncols, p)
-    order = sorted(by_row)
-    kept = []
-    batch = max(2 * ncols, 256)
-    for start in range(0, len(order), batch):
-        idx = order[start:start + batch]
-        block = np.zeros((len(idx), ncols))
-        for t, r in enumerate(idx):
-            for c, a in by_row[r]:
-                block[t, c] = a
-        kept += [idx[t] for t in E.add_rows(block, stop_at=ncols)]
-        if E.rank == ncols:
-            break
-    return kept
+    from sage.matrix.constructor import matrix
+    from sage.rings.finite_rings.finite_field_constructor import GF
+    keys = list(entries)
+    rows = np.array([r for r, _ in keys], dtype=np.int64)
+    cols = np.array([c for _, c in keys], dtype=np.int64)
+    residues = {}
+    vals = np.array([residues[a] if a in residues else residues.setdefault(a, reduce_rational(a, p))
+                     for a in entries.values()], dtype=np.float64)
+    S = random_combinations(rows, cols, vals, nrows, ncols, ncols + 8, p, seed)
+    M = matrix(GF(p), S.shape[0], ncols, S.astype(np.int64).ravel().tolist())
+    return M.right_kernel_matrix()
+
+
+def rational_lift(K):
+    r"""
+    Lift a matrix over `\GF{p}` to `\QQ` by rational reconstruction, or return
+    ``None`` if some entry has no small rational preimage.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import rational_lift
+        sage: rational_lift(matrix(GF(101), [[1, 51, 100]]))
+        [   1  1/2   -1]
+    """
+    from sage.arith.misc import rational_reconstruction
+    from sage.matrix.constructor import matrix
+    p = K.base_ring().characteristic()
+    lifted = {}
+    for (i, j), a in K.dict().items():
+        try:
+            lifted[i, j] = rational_reconstruction(ZZ(a), p)
+        except (ArithmeticError, ValueError):
+            return None
+    return matrix(QQ, K.nrows(), K.ncols(), lifted)
 
 
 def exact_kernel(entries, rows, ncols, K=QQ):
@@ -242,9 +266,10 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
     entries, nrows = law_system(fields, exponents)
     K = V.base_ring()
     if K is QQ:
-        rows = independent_rows_mod_p(entries, nrows, len(exponents), prime)
-        kernel = exact_kernel(entries, rows, len(exponents), K)
-        if not _annihilates(entries, kernel):   # the prime was unlucky: solve everything
+        kernel = rational_lift(kernel_mod_p(entries, nrows, len(exponents), prime))
+        # Contract: a lifted kernel that A annihilates is the whole kernel (its
+        # dimension is at least that of the kernel over QQ); otherwise solve exactly.
+        if kernel is None or not _annihilates(entries, kernel):
             kernel = exact_kernel(entries, list(range(nrows)), len(exponents), K)
     else:
         kernel = exact_kernel(entries, list(range(nrows)), len(exponents), K)

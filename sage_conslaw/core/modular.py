@@ -106,15 +106,19 @@ class PolynomialsModP:
         self.nvars = nvars
         self.nrows = len(polys)
         rows, coefs, monos = [], [], []
+        residues = {}   # most coefficients repeat (often +-1): reduce each once
         for r, f in enumerate(polys):
             if not f:
                 continue
             for e, c in f.iterator_exp_coeff():
                 idx = []
                 for i, k in e.sparse_iter():
-                    idx.extend([i] * k)
+                    idx += [i] * k
                 rows.append(r)
-                coefs.append(reduce_rational(c, p))
+                cr = residues.get(c)
+                if cr is None:
+                    cr = residues[c] = reduce_rational(c, p)
+                coefs.append(cr)
                 monos.append(idx)
         self.degree = max((len(m) for m in monos), default=0)
         self.rows = np.asarray(rows, dtype=np.int64)
@@ -180,6 +184,29 @@ class PolynomialsModP:
         J = np.fmod(acc, self.p).reshape(self.nrows, n + 1)
         return J[:, :n]
 
+    def jacobian_terms(self, point):
+        r"""
+        Return the Jacobian at ``point`` as sparse triples ``(rows, cols, values)``
+        (repeated positions are to be summed; values are residues).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import PolynomialsModP
+            sage: R.<x,y> = QQ[]
+            sage: r, c, v = PolynomialsModP([x*y], 2, p=101).jacobian_terms([2, 3])
+            sage: sorted(zip(r.tolist(), c.tolist(), v.tolist()))
+            [(0, 0, 3.0), (0, 1, 2.0)]
+        """
+        x = self._extended(point)
+        rows, cols, vals = [], [], []
+        for k in range(self.monomials.shape[1]):
+            col = self.monomials[:, k]
+            live = col < self.nvars
+            rows.append(self.rows[live])
+            cols.append(col[live])
+            vals.append(self._products(x, (k,))[live])
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
     def hessian(self, point):
         r"""
         Return the Hessian matrices at ``point``, as an array of shape `(m, D, D)`.
@@ -206,14 +233,24 @@ class PolynomialsModP:
         return H[:, :n, :n]
 
 
+def _linbox_available():
+    """Whether Sage's LinBox matrices modulo small primes are installed (passagemath-linbox)."""
+    try:
+        import sage.matrix.matrix_modn_dense_double  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
 class EchelonModP:
     r"""
-    An incrementally grown basis, in reduced row echelon form, of a subspace
-    of `\GF{p}^D`.
+    An incrementally grown set of independent rows of `\GF{p}^D`.
 
     Rows are offered in batches; :meth:`add_rows` keeps those that enlarge
-    the span (greedily, in order) and returns their indices.  A batch is first
-    reduced against the basis with one exact BLAS product.
+    the span (greedily, in order) and returns their indices.  With LinBox
+    (``passagemath-linbox``, part of every classic Sage) a batch costs one
+    exact echelon form of the kept rows stacked on the batch; otherwise a
+    numpy elimination in float64 is used (exact too, slower).
 
     INPUT:
 
@@ -231,43 +268,36 @@ class EchelonModP:
         [1]
         sage: E.rank, E.add_rows(np.array([[1., 0]]))
         (2, [])
+        sage: E = EchelonModP(2, p=7, backend='numpy')
+        sage: E.add_rows(np.array([[3., 5], [6, 10], [1, 1]])), E.rank
+        ([0, 2], 2)
     """
 
-    def __init__(self, ncols, p=DEFAULT_PRIME):
+    def __init__(self, ncols, p=DEFAULT_PRIME, backend=None):
         if not 2 <= p < 2 ** 20:
             raise ValueError("the prime must lie below 2^20 for exact float64 arithmetic, got %s" % p)
         if ncols > MAX_EXACT_DOT:
             raise ValueError("dimension %s is beyond the exact float64 range (%s)" % (ncols, MAX_EXACT_DOT))
+        if backend is None:
+            backend = 'linbox' if _linbox_available() else 'numpy'
         self.p = p
         self.ncols = ncols
-        self.basis = np.zeros((0, ncols), dtype=np.float64)
-        self.pivots = []
+        self.backend = backend
+        self._rank = 0
+        if backend == 'linbox':
+            from sage.matrix.matrix_space import MatrixSpace
+            from sage.rings.finite_rings.finite_field_constructor import GF
+            self._field = GF(p)
+            self._space = MatrixSpace
+            self._rows = None
+        else:
+            self.basis = np.zeros((0, ncols), dtype=np.float64)
+            self.pivots = []
 
     @property
     def rank(self):
         """The dimension of the span."""
-        return len(self.pivots)
-
-    def reduce(self, rows):
-        r"""
-        Return ``rows`` reduced modulo the current span (as residues).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.modular import EchelonModP
-            sage: import numpy as np
-            sage: E = EchelonModP(2, p=7); E.add_rows(np.array([[1., 1]]))
-            [0]
-            sage: E.reduce(np.array([[2., 3]])).tolist()
-            [[0.0, 1.0]]
-        """
-        p = self.p
-        V = np.fmod(np.asarray(rows, dtype=np.float64), p)
-        V[V < 0] += p
-        if self.pivots:
-            V = np.fmod(V - np.fmod(V[:, self.pivots] @ self.basis, p), p)
-            V[V < 0] += p
-        return V
+        return self._rank
 
     def add_rows(self, rows, stop_at=None):
         r"""
@@ -288,10 +318,40 @@ class EchelonModP:
             sage: E.add_rows(np.eye(3), stop_at=2), E.rank
             ([0, 1], 2)
         """
-        p = self.p
-        if len(rows) == 0 or (stop_at is not None and self.rank >= stop_at):
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.shape[0] == 0 or (stop_at is not None and self.rank >= stop_at):
             return []
-        V = self.reduce(rows)
+        if self.backend == 'linbox':
+            kept = self._add_rows_linbox(rows, stop_at)
+        else:
+            kept = self._add_rows_numpy(rows, stop_at)
+        return kept
+
+    def _add_rows_linbox(self, rows, stop_at):
+        V = np.fmod(rows, self.p)
+        V[V < 0] += self.p
+        n = V.shape[0]
+        M = self._space(self._field, n, self.ncols)(V.astype(np.int64).ravel().tolist())
+        r = self._rank
+        if self._rows is not None:
+            M = self._rows.stack(M)
+        # pivot_rows() is the lexicographically first maximal independent set of
+        # rows: the r rows already kept, then the new ones greedily.
+        piv = [i for i in M.pivot_rows() if i >= r]
+        if stop_at is not None:
+            piv = piv[:max(0, stop_at - r)]
+        if piv:
+            self._rows = M.matrix_from_rows(list(range(r)) + piv)
+            self._rank = self._rows.nrows()
+        return [i - r for i in piv]
+
+    def _add_rows_numpy(self, rows, stop_at):
+        p = self.p
+        V = np.fmod(rows, p)
+        V[V < 0] += p
+        if self.pivots:
+            V = np.fmod(V - np.fmod(V[:, self.pivots] @ self.basis, p), p)
+            V[V < 0] += p
         kept = []
         for i in range(V.shape[0]):
             v = V[i]
@@ -310,10 +370,43 @@ class EchelonModP:
                 rest[rest < 0] += p
             self.basis = np.vstack([self.basis, v])
             self.pivots.append(c)
+            self._rank += 1
             kept.append(i)
-            if stop_at is not None and self.rank >= stop_at:
+            if stop_at is not None and self._rank >= stop_at:
                 break
         return kept
+
+
+def random_combinations(rows, cols, vals, nrows, ncols, count, p=DEFAULT_PRIME, seed=0):
+    r"""
+    Return ``count`` random linear combinations (modulo ``p``) of the rows of a
+    sparse matrix given by triples, as a dense ``(count, ncols)`` array.
+
+    The span of the result is contained in the row span, so its rank is a lower
+    bound of the rank; with ``count`` at least the rank plus a few, they are
+    equal with high probability.  The sparse product runs in blocks of rows so
+    that float64 sums stay exact.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.modular import random_combinations, rank_mod_p
+        sage: import numpy as np
+        sage: r, c, v = np.array([0, 1, 2]), np.array([0, 1, 1]), np.array([1., 1, 5])
+        sage: S = random_combinations(r, c, v, 3, 2, 4)
+        sage: S.shape, rank_mod_p(S)
+        ((4, 2), 2)
+    """
+    from scipy.sparse import csr_matrix
+    rng = np.random.default_rng(seed)
+    R = np.floor(rng.random((nrows, count)) * p)
+    J = csr_matrix((np.fmod(vals, p), (rows, cols)), shape=(nrows, ncols))
+    J.sum_duplicates()
+    J.data = np.fmod(J.data, p)
+    S = np.zeros((ncols, count))
+    block = MAX_EXACT_DOT
+    for start in range(0, nrows, block):
+        S = np.fmod(S + J[start:start + block].T @ R[start:start + block], p)
+    return S.T.copy()
 
 
 def rank_mod_p(rows, p=DEFAULT_PRIME):

@@ -58,7 +58,8 @@ from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
 from sage_conslaw.core.fields import PolynomialVectorFields, PolynomialVectorField
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, PolynomialsModP, reduce_rational
+from sage_conslaw.core.modular import (DEFAULT_PRIME, EchelonModP, PolynomialsModP, random_combinations,
+                                       reduce_rational)
 from sage_conslaw.core.points import (DEFAULT_SAMPLING_BOUND, as_exact_point, random_point,
                                       to_exact_polynomial)
 
@@ -184,6 +185,22 @@ class _Generators:
             return PolynomialsModP([self.phis[j] for j in idx], self.D, p).jacobian(x)
         return _field_values([self._fields[j] for j in idx], x, p)
 
+    def compressed_values(self, x, p, count, seed):
+        r"""
+        Values at `\theta` of ``count`` random combinations of the generators
+        (elements of `W_0`), computed from the sparse Jacobian.
+        """
+        if self.phis is not None:
+            P = PolynomialsModP(list(self.phis), self.D, p)
+            rows, cols, vals = P.jacobian_terms(x)
+        else:
+            comps = [c for X in self._fields for c in X.components()]
+            P = PolynomialsModP(comps, self.D, p)
+            flat = P.values(x)
+            nz = np.flatnonzero(flat)
+            rows, cols, vals = nz // self.D, nz % self.D, flat[nz]
+        return random_combinations(rows, cols, vals, self.size, self.D, count, p, seed)
+
     def jacobians(self, idx, x, p):
         if self.phis is not None:
             return PolynomialsModP([self.phis[j] for j in idx], self.D, p).hessian(x)
@@ -229,13 +246,16 @@ def _bracket_values(jac_left, val_left, jac_right, val_right, p, upper_only):
 def _fast_trace(gens, x, target, p, max_steps, seed, progress):
     """Pruned iteration modulo p.  Returns (dimensions, stopped_at, reached, closed)."""
     D = gens.D
+    if gens.size > 4 * D:
+        # A large redundant family (path products): D + 8 random combinations
+        # of the generators are elements of W_0 whose values span W_0(theta)
+        # with high probability; if they reach the certificate, we are done.
+        E = EchelonModP(D, p)
+        E.add_rows(gens.compressed_values(x, p, D + 8, seed), stop_at=target)
+        if E.rank >= target:
+            return [E.rank], 0, True
     E = EchelonModP(D, p)
     order = list(range(gens.size))
-    if gens.size > 2 * D:
-        # A large redundant family (path products): a seeded shuffle makes the
-        # first batches span W_0(theta), so that the certificate stops early.
-        import random
-        random.Random(seed).shuffle(order)
     batch = max(2 * D, 64)
     chosen, chosen_vals = [], []
     for start in range(0, len(order), batch):

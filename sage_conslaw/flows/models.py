@@ -1,0 +1,599 @@
+r"""
+Numeric (float64, numpy) forward passes and exact gradients of the architectures.
+
+Every architecture of :mod:`sage_conslaw.architectures` gets a numeric twin
+with the *same* flat parameter order as the Sage polynomial ring (matrix by
+matrix, row by row, biases last): a vector ``theta`` of ``model.flatten(...)``
+or ``model.point(...)`` is directly a numeric parameter vector here.
+
+Gradients are hand-written matrix formulas (backpropagation), never finite
+differences; the tests compare them with the gradients of the Sage
+polynomials `\phi` compiled by :func:`compile_polynomials`.
+
+EXAMPLES::
+
+    sage: import numpy as np
+    sage: from sage_conslaw.architectures import LinearNetwork
+    sage: from sage_conslaw.flows.models import numeric_model
+    sage: net = LinearNetwork([1, 2, 1])
+    sage: m = numeric_model(net); m
+    numeric linear network [1, 2, 1] (D = 4)
+    sage: theta = np.array([1., 2., 3., 4.])     # U1 = [1 2], U2 = [3; 4]
+    sage: m.forward(theta, np.array([[1.], [2.]])).ravel().tolist()
+    [11.0, 22.0]
+"""
+import numpy as np
+
+from sage_conslaw.architectures import (LinearNetwork, MatrixFactorization, ReLUNetwork,
+                                        ScalarTimesVector)
+from sage_conslaw.core.reparametrization import Reparametrization
+
+
+# ---------------------------------------------------------------------------
+# compiled polynomials
+# ---------------------------------------------------------------------------
+
+class CompiledPolynomials:
+    r"""
+    A list of Sage polynomials compiled to a vectorized float64 numpy evaluator.
+
+    Each monomial is stored as the list of its variable indices repeated by
+    exponent (padded with a slot that holds `1`), so evaluation is one fancy
+    index, one product and one scatter-add.
+
+    INPUT:
+
+    - ``polys`` -- a list of polynomials of one multivariate polynomial ring
+    - ``ring`` -- (optional) that ring; by default the parent of the first polynomial
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.models import CompiledPolynomials
+        sage: R.<x,y> = QQ[]
+        sage: F = CompiledPolynomials([x^2 - y^2, 3*x*y + 1], R)
+        sage: F(np.array([2., 1.])).tolist()
+        [3.0, 7.0]
+        sage: F(np.array([[2., 1.], [0., 1.]])).tolist()
+        [[3.0, 7.0], [-1.0, 1.0]]
+        sage: F.jacobian(np.array([2., 1.])).tolist()
+        [[4.0, -2.0], [3.0, 6.0]]
+    """
+
+    def __init__(self, polys, ring=None):
+        polys = list(polys)
+        if ring is None:
+            if not polys:
+                raise ValueError("give the ring when compiling an empty list of polynomials")
+            ring = polys[0].parent()
+        self.ring = ring
+        self.D = ring.ngens()
+        self.polys = [ring(p) for p in polys]
+        self.n = len(self.polys)
+        owner, coeffs, monos = [], [], []
+        for k, p in enumerate(self.polys):
+            for exp, c in p.dict().items():
+                idx = []
+                for i, e in enumerate(exp):
+                    idx.extend([i] * int(e))
+                owner.append(k)
+                coeffs.append(float(c))
+                monos.append(idx)
+        deg = max([len(m) for m in monos], default=0)
+        self._deg = max(deg, 1)
+        self._idx = np.full((len(monos), self._deg), self.D, dtype=np.intp)
+        for r, m in enumerate(monos):
+            self._idx[r, :len(m)] = m
+        self._coeffs = np.array(coeffs, dtype=float)
+        self._owner = np.array(owner, dtype=np.intp)
+        self._jac = None
+
+    def __call__(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        single = theta.ndim == 1
+        T = np.atleast_2d(theta)
+        if T.shape[1] != self.D:
+            raise ValueError("expected points with D = %s coordinates, got %s" % (self.D, T.shape[1]))
+        ext = np.concatenate([T, np.ones((T.shape[0], 1))], axis=1)
+        vals = np.prod(ext[:, self._idx], axis=2) * self._coeffs        # (T, monomials)
+        out = np.zeros((T.shape[0], self.n))
+        for t in range(T.shape[0]):
+            out[t] = np.bincount(self._owner, weights=vals[t], minlength=self.n)
+        return out[0] if single else out
+
+    def jacobian(self, theta):
+        r"""
+        Return the Jacobian (``n x D``) at one point, from the exact derivatives.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import CompiledPolynomials
+            sage: R.<x,y> = QQ[]
+            sage: CompiledPolynomials([x*y], R).jacobian([2., 5.]).tolist()
+            [[5.0, 2.0]]
+        """
+        if self._jac is None:
+            gens = self.ring.gens()
+            self._jac = CompiledPolynomials([p.derivative(g) for p in self.polys for g in gens],
+                                            self.ring)
+        return self._jac(np.asarray(theta, dtype=float)).reshape(self.n, self.D)
+
+
+# ---------------------------------------------------------------------------
+# losses
+# ---------------------------------------------------------------------------
+
+LOSSES = ("square", "logistic")
+
+
+def loss_and_residual(pred, Y, loss):
+    r"""
+    Return the loss `L` and `G = \partial L / \partial \mathrm{pred}`.
+
+    ``square``: `L = \frac{1}{2N} \sum_n \|p_n - y_n\|^2`.  ``logistic``: labels
+    `y \in \{-1, +1\}`, `L = \frac1N \sum_{n,k} \log(1 + e^{-y_{nk} p_{nk}})`.
+
+    INPUT:
+
+    - ``pred``, ``Y`` -- arrays of shape ``(N, output dim)``
+    - ``loss`` -- ``'square'`` or ``'logistic'``
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.models import loss_and_residual
+        sage: L, G = loss_and_residual(np.array([[1.], [3.]]), np.array([[0.], [1.]]), 'square')
+        sage: float(L), G.ravel().tolist()
+        (1.25, [0.5, 1.0])
+        sage: L, G = loss_and_residual(np.zeros((1, 1)), np.ones((1, 1)), 'logistic')
+        sage: round(float(L), 6), G.ravel().tolist()
+        (0.693147, [-0.5])
+    """
+    N = pred.shape[0]
+    if loss == "square":
+        R = pred - Y
+        return 0.5 * float(np.sum(R * R)) / N, R / N
+    if loss == "logistic":
+        m = Y * pred
+        L = float(np.sum(np.logaddexp(0.0, -m))) / N
+        G = -Y * _sigmoid(-m) / N
+        return L, G
+    raise ValueError("unknown loss %r; use one of %s" % (loss, ", ".join(map(repr, LOSSES))))
+
+
+def _sigmoid(x):
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# numeric models
+# ---------------------------------------------------------------------------
+
+class NumericModel:
+    r"""
+    Base class: a float64 model `g(\theta, X)` with an exact gradient.
+
+    Subclasses define ``D``, ``input_dim``, ``output_dim``, :meth:`forward`
+    and :meth:`loss_and_grad`; ``reparametrization`` is the Sage
+    :class:`~sage_conslaw.core.reparametrization.Reparametrization` whose
+    laws are recorded.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import MatrixFactorization
+        sage: from sage_conslaw.flows.models import numeric_model, NumericModel
+        sage: isinstance(numeric_model(MatrixFactorization(2, 3, 1)), NumericModel)
+        True
+    """
+    reparametrization = None
+    has_activations = False
+
+    def forward(self, theta, X):
+        r"""
+        Return the predictions, an array of shape ``(N, output_dim)``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: from sage_conslaw.flows.models import numeric_model
+            sage: m = numeric_model(MatrixFactorization(1, 1, 1))
+            sage: m.forward(np.array([2., 3.]), np.array([[1.]])).tolist()
+            [[6.0]]
+        """
+        raise NotImplementedError
+
+    def loss_and_grad(self, theta, X, Y, loss="square"):
+        r"""
+        Return ``(L, grad)``: the loss and its exact gradient in `\theta` (length `D`).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: from sage_conslaw.flows.models import numeric_model
+            sage: m = numeric_model(MatrixFactorization(1, 1, 1))
+            sage: L, g = m.loss_and_grad(np.array([2., 3.]), np.array([[1.]]), np.array([[5.]]))
+            sage: float(L), g.tolist()
+            (0.5, [3.0, 2.0])
+        """
+        raise NotImplementedError
+
+    def activation_pattern(self, theta, X):
+        r"""
+        Return the signs of the hidden pre-activations (``None`` without activations).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.models import numeric_model
+            sage: numeric_model(LinearNetwork([1, 1])).activation_pattern(np.ones(1), np.ones((1, 1))) is None
+            True
+        """
+        return None
+
+    def phi(self, theta):
+        r"""
+        Return `\phi(\theta)` in float64, from the compiled Sage polynomials.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: from sage_conslaw.flows.models import numeric_model
+            sage: numeric_model(ScalarTimesVector(2)).phi([2., 1., 3.]).tolist()
+            [2.0, 6.0]
+        """
+        return self._compiled_phi()(theta)
+
+    def phi_jacobian(self, theta):
+        r"""
+        Return `\partial\phi(\theta)` (``d x D``), from the exact derivatives of the Sage polynomials.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: from sage_conslaw.flows.models import numeric_model
+            sage: numeric_model(ScalarTimesVector(1)).phi_jacobian([2., 3.]).tolist()
+            [[3.0, 2.0]]
+        """
+        return self._compiled_phi().jacobian(theta)
+
+    def _compiled_phi(self):
+        if getattr(self, "_cphi", None) is None:
+            rp = self.reparametrization
+            self._cphi = CompiledPolynomials(rp.components(), rp.polynomial_ring())
+        return self._cphi
+
+
+class LayeredModel(NumericModel):
+    r"""
+    A feed-forward network `x \mapsto U_1 \sigma(U_2 \sigma(\cdots \sigma(U_q x + b_{q-1}) \cdots) + b_1) + c`
+    with `\sigma` the identity (linear network) or the ReLU.
+
+    ``theta`` lists `U_1, \dots, U_q` row by row, then `b_1, \dots, b_{q-1}`
+    and `c` when ``bias`` is true, as :class:`~sage_conslaw.architectures.ReLUNetwork`.
+    The ReLU derivative at `0` is taken to be `0`.
+
+    INPUT:
+
+    - ``dims`` -- the widths `[n_0, \dots, n_q]` (outputs first)
+    - ``relu`` -- whether hidden layers apply the ReLU
+    - ``bias`` -- whether there are biases
+    - ``transposed`` -- (optional) set of layer indices `i` whose matrix is stored
+      transposed in ``theta`` (matrix factorization stores `V = U_2^\top`)
+    - ``reparametrization`` -- the Sage model (for the laws)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.models import LayeredModel
+        sage: m = LayeredModel([1, 2, 1], relu=True)
+        sage: m.forward(np.array([1., 1., 1., -1.]), np.array([[2.], [-3.]])).ravel().tolist()
+        [2.0, 3.0]
+        sage: m.activation_pattern(np.array([1., 1., 1., -1.]), np.array([[2.]])).tolist()
+        [[1, -1]]
+    """
+
+    def __init__(self, dims, relu=False, bias=False, transposed=(), reparametrization=None, name=None):
+        self.dims = [int(n) for n in dims]
+        self.q = len(self.dims) - 1
+        self.relu = bool(relu)
+        self.bias = bool(bias)
+        self.has_activations = self.relu
+        self.transposed = set(transposed)
+        self.reparametrization = reparametrization
+        self._name = name
+        self.input_dim = self.dims[-1]
+        self.output_dim = self.dims[0]
+        # slices into theta
+        self._wslices, k = [], 0
+        for i in range(1, self.q + 1):
+            r, c = self.dims[i - 1], self.dims[i]
+            self._wslices.append((slice(k, k + r * c), (c, r) if i in self.transposed else (r, c)))
+            k += r * c
+        self._bslices = []
+        if self.bias:
+            for i in range(1, self.q):
+                self._bslices.append(slice(k, k + self.dims[i]))
+                k += self.dims[i]
+            self._cslice = slice(k, k + self.dims[0])
+            k += self.dims[0]
+        self.D = k
+
+    def __repr__(self):
+        if self._name:
+            return "numeric %s (D = %s)" % (self._name, self.D)
+        return "numeric %s network %s%s (D = %s)" % ("ReLU" if self.relu else "linear", self.dims,
+                                                     " with biases" if self.bias else "", self.D)
+
+    def weights(self, theta):
+        r"""
+        Return the numeric matrices `[U_1, \dots, U_q]` (views when possible).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: [U.shape for U in LayeredModel([2, 3, 4]).weights(np.zeros(18))]
+            [(2, 3), (3, 4)]
+        """
+        out = []
+        for i, (s, shape) in enumerate(self._wslices, start=1):
+            W = theta[s].reshape(shape)
+            out.append(W.T if i in self.transposed else W)
+        return out
+
+    def biases(self, theta):
+        r"""
+        Return ``([b_1, ..., b_{q-1}], c)`` (empty and ``None`` without biases).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: b, c = LayeredModel([1, 2, 1], bias=True).biases(np.arange(7.))
+            sage: [x.tolist() for x in b], c.tolist()
+            ([[4.0, 5.0]], [6.0])
+        """
+        if not self.bias:
+            return [], None
+        return [theta[s] for s in self._bslices], theta[self._cslice]
+
+    def _forward(self, theta, X):
+        U = self.weights(theta)
+        b, c = self.biases(theta)
+        h = X
+        hs, pre = [None] * (self.q + 1), [None] * (self.q + 1)
+        hs[self.q] = h
+        for i in range(self.q, 1, -1):          # hidden layer i-1 from layer i
+            a = h @ U[i - 1].T
+            if self.bias:
+                a = a + b[i - 2]
+            pre[i - 1] = a
+            h = np.maximum(a, 0.0) if self.relu else a
+            hs[i - 1] = h
+        out = h @ U[0].T
+        if self.bias:
+            out = out + c
+        return out, hs, pre
+
+    def forward(self, theta, X):
+        r"""
+        Return the predictions, an array of shape ``(N, n_0)``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel([1, 1, 1], bias=True).forward(np.array([2., 3., 1., 5.]), np.ones((1, 1))).tolist()
+            [[13.0]]
+        """
+        return self._forward(np.asarray(theta, dtype=float), X)[0]
+
+    def activation_pattern(self, theta, X):
+        r"""
+        Return the signs (`-1, 0, 1`) of all hidden pre-activations, concatenated
+        along the columns (``None`` for a linear network).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel([1, 2, 1], relu=True).activation_pattern(np.array([1., 1., 0., 1.]), np.ones((1, 1))).tolist()
+            [[0, 1]]
+        """
+        if not self.relu:
+            return None
+        return np.sign(self.preactivations(theta, X)).astype(int)
+
+    def preactivations(self, theta, X):
+        r"""
+        Return all hidden pre-activations, an array ``(N, n_1 + ... + n_{q-1})``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel([1, 2, 1], relu=True).preactivations(np.array([1., 1., 2., -1.]), np.ones((1, 1))).tolist()
+            [[2.0, -1.0]]
+        """
+        _, _, pre = self._forward(np.asarray(theta, dtype=float), X)
+        return np.concatenate([pre[i] for i in range(1, self.q)], axis=1) if self.q > 1 \
+            else np.zeros((X.shape[0], 0))
+
+    def loss_and_grad(self, theta, X, Y, loss="square"):
+        r"""
+        Return ``(L, grad)`` by backpropagation (exact matrix formulas).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: L, g = LayeredModel([1, 1, 1]).loss_and_grad(np.array([2., 3.]), np.ones((1, 1)), np.zeros((1, 1)))
+            sage: float(L), g.tolist()
+            (18.0, [18.0, 12.0])
+        """
+        theta = np.asarray(theta, dtype=float)
+        out, hs, pre = self._forward(theta, X)
+        L, G = loss_and_residual(out, Y, loss)
+        U = self.weights(theta)
+        grad = np.empty(self.D)
+        gw = [None] * self.q
+        gb = [None] * max(self.q - 1, 0)
+        if self.bias:
+            grad[self._cslice] = G.sum(axis=0)
+        for i in range(1, self.q + 1):      # G = dL/d(output of layer U_i)
+            gw[i - 1] = G.T @ hs[i] if i < self.q else G.T @ hs[self.q]
+            if i < self.q:
+                G = G @ U[i - 1]
+                if self.relu:
+                    G = G * (pre[i] > 0)
+                if self.bias:
+                    gb[i - 1] = G.sum(axis=0)
+        for i, (s, shape) in enumerate(self._wslices, start=1):
+            g = gw[i - 1]
+            grad[s] = (g.T if i in self.transposed else g).ravel()
+        if self.bias:
+            for s, g in zip(self._bslices, gb):
+                grad[s] = g
+        return L, grad
+
+
+class ReparametrizedModel(NumericModel):
+    r"""
+    A user model `g(\theta, X) = f(\phi(\theta), X)` for a polynomial `\phi`.
+
+    INPUT:
+
+    - ``phi`` -- a :class:`~sage_conslaw.core.reparametrization.Reparametrization`
+    - ``f`` -- a Python callable ``f(z, X)`` on numpy arrays (``z`` of length
+      `d`, ``X`` of shape ``(N, input dim)``) returning ``(N, output dim)``
+    - ``grad_f`` -- a callable ``grad_f(z, X)`` returning the Jacobian
+      `\partial f / \partial z`, shape ``(N, output dim, d)``
+
+    The gradient is `\partial\phi(\theta)^\top \nabla_z`, with `\partial\phi`
+    from the exact derivatives of the Sage polynomials.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw import Reparametrization
+        sage: from sage_conslaw.flows.models import ReparametrizedModel
+        sage: R.<u,v> = QQ[]
+        sage: f = lambda z, X: X * z[0]
+        sage: grad_f = lambda z, X: X[:, :, None]
+        sage: m = ReparametrizedModel(Reparametrization([u*v]), f, grad_f); m
+        numeric model f(phi(theta), x) with phi: QQ^2 -> QQ^1
+        sage: L, g = m.loss_and_grad(np.array([2., 3.]), np.ones((1, 1)), np.zeros((1, 1)))
+        sage: float(L), g.tolist()
+        (18.0, [18.0, 12.0])
+    """
+
+    def __init__(self, phi, f, grad_f, input_dim=None, output_dim=None):
+        if not isinstance(phi, Reparametrization):
+            raise TypeError("phi must be a Reparametrization, got %r" % (phi,))
+        if not callable(f) or not callable(grad_f):
+            raise TypeError("f and grad_f must be callables f(z, X), grad_f(z, X)")
+        self.reparametrization = phi
+        self.f, self.grad_f = f, grad_f
+        self.D = phi.D
+        self.input_dim, self.output_dim = input_dim, output_dim
+
+    def __repr__(self):
+        return "numeric model f(phi(theta), x) with phi: QQ^%s -> QQ^%s" % (self.D, self.reparametrization.d)
+
+    def forward(self, theta, X):
+        r"""
+        Return `f(\phi(\theta), X)`.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.flows.models import ReparametrizedModel
+            sage: R.<u,v> = QQ[]
+            sage: m = ReparametrizedModel(Reparametrization([u*v]), lambda z, X: X * z[0], lambda z, X: X[:, :, None])
+            sage: m.forward(np.array([2., 3.]), np.ones((1, 1))).tolist()
+            [[6.0]]
+        """
+        return np.asarray(self.f(self.phi(theta), X), dtype=float).reshape(X.shape[0], -1)
+
+    def loss_and_grad(self, theta, X, Y, loss="square"):
+        r"""
+        Return ``(L, grad)`` with `\nabla_\theta = \partial\phi^\top \nabla_z`.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.flows.models import ReparametrizedModel
+            sage: R.<u,v> = QQ[]
+            sage: m = ReparametrizedModel(Reparametrization([u*v]), lambda z, X: X * z[0], lambda z, X: X[:, :, None])
+            sage: m.loss_and_grad(np.array([1., 1.]), np.ones((1, 1)), np.ones((1, 1)))[1].tolist()
+            [0.0, 0.0]
+        """
+        theta = np.asarray(theta, dtype=float)
+        z = self.phi(theta)
+        pred = np.asarray(self.f(z, X), dtype=float).reshape(Y.shape)
+        L, G = loss_and_residual(pred, Y, loss)
+        Jf = np.asarray(self.grad_f(z, X), dtype=float).reshape(Y.shape + (z.shape[0],))
+        gz = np.einsum("no,nod->d", G, Jf)
+        return L, self.phi_jacobian(theta).T @ gz
+
+
+def numeric_model(model):
+    r"""
+    Return the numeric twin of a model.
+
+    INPUT:
+
+    - ``model`` -- a :class:`LinearNetwork`, :class:`ReLUNetwork` (with or without
+      biases), :class:`MatrixFactorization`, :class:`ScalarTimesVector` (the
+      model `x \mapsto u \langle v, x\rangle`, i.e. the linear network
+      `[1, 1, d]`), a tuple ``(phi, f, grad_f)`` (see :class:`ReparametrizedModel`),
+      or a :class:`NumericModel`
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork, MatrixFactorization, ScalarTimesVector
+        sage: from sage_conslaw.flows.models import numeric_model
+        sage: numeric_model(ReLUNetwork([2, 3, 2], bias=True))
+        numeric ReLU network [2, 3, 2] with biases (D = 17)
+        sage: numeric_model(MatrixFactorization(3, 2, 2))
+        numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
+        sage: numeric_model(ScalarTimesVector(3))
+        numeric Example 3.8 model x -> u <v, x>, v in R^3 (D = 4)
+        sage: numeric_model(3)
+        Traceback (most recent call last):
+        ...
+        TypeError: cannot train 3: pass an architecture (LinearNetwork, ReLUNetwork, MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)
+    """
+    if isinstance(model, NumericModel):
+        return model
+    if isinstance(model, tuple):
+        if len(model) != 3:
+            raise TypeError("a model tuple must be (phi, f, grad_f), got %s entries" % len(model))
+        return ReparametrizedModel(*model)
+    if isinstance(model, ReLUNetwork):
+        return LayeredModel(model.dims, relu=True, bias=model.bias, reparametrization=model)
+    if isinstance(model, LinearNetwork):
+        return LayeredModel(model.dims, reparametrization=model)
+    if isinstance(model, MatrixFactorization):
+        return LayeredModel([model.n, model.r, model.m], transposed={2}, reparametrization=model,
+                            name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
+                            % (model.n, model.r, model.m, model.r))
+    if isinstance(model, ScalarTimesVector):
+        return LayeredModel([1, 1, model.dim_v], reparametrization=model,
+                            name="Example 3.8 model x -> u <v, x>, v in R^%s" % model.dim_v)
+    if isinstance(model, Reparametrization):
+        raise TypeError("a general Reparametrization needs a model f: pass model=(phi, f, grad_f) "
+                        "with f(z, X) and its Jacobian grad_f(z, X) of shape (N, output dim, d)")
+    raise TypeError("cannot train %r: pass an architecture (LinearNetwork, ReLUNetwork, "
+                    "MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)" % (model,))

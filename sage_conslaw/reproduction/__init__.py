@@ -1,0 +1,8 @@
+r"""
+Reproduction of the paper's tables: ``python -m sage_conslaw reproduce``.
+
+- :mod:`~sage_conslaw.reproduction.sampling` -- the random architectures, as the authors drew them
+- :mod:`~sage_conslaw.reproduction.tables` -- the checks, the report, CSV and JSON
+"""
+from sage_conslaw.reproduction.sampling import sample_architectures  # noqa: F401
+from sage_conslaw.reproduction.tables import reproduce_tables, ReproductionReport  # noqa: F401

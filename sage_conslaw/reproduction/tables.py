@@ -1,0 +1,277 @@
+r"""
+Reproduce the paper's numerical tables (Section 4.2 and Appendix J), exactly.
+
+For every sampled architecture:
+
+- ``check = 'lie'``: compute `D - \dim \mathrm{Lie}(W_\phi)(\theta)` at the
+  default random point with the known laws as certificate, and compare with
+  the number of independent known laws (Proposition 4.1).  A certified row
+  proves that the known laws are all the laws near `\theta`.
+- ``check = 'poly'``: compute the space of homogeneous degree-2 polynomial laws
+  (exact kernel over `\QQ`) and compare it with the span of the known laws.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.reproduction import reproduce_tables
+    sage: report = reproduce_tables(linear=2, relu=2, poly=1, workers=1, progress=False)
+    sage: len(report.rows), report.all_match, report.all_certified
+    (6, True, True)
+    sage: print(report.summary())
+    6/6 architectures: no conservation law beyond the known ones (all certified)
+    sage: report.rows[0]['family'], report.rows[0]['check'], report.rows[0]['match']
+    ('linear', 'lie', True)
+"""
+import csv
+import json
+import os
+import time
+
+from sage_conslaw.reproduction.sampling import sample_architectures
+
+COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step', 'certified',
+           'match', 'seconds']
+
+
+def build_network(arch):
+    r"""
+    Return the architecture object of a sampled row.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import build_network
+        sage: build_network({'family': 'relu', 'dims': [2, 2, 2], 'bias': True})
+        ReLU network [2, 2, 2] with biases: D = 12 parameters, d = 14 paths
+    """
+    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+    if arch['family'] == 'linear':
+        return LinearNetwork(arch['dims'])
+    return ReLUNetwork(arch['dims'], bias=arch['bias'])
+
+
+def check_lie(arch):
+    r"""
+    Return the table row of the Lie-algebra check of one architecture.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import check_lie
+        sage: row = check_lie({'family': 'linear', 'dims': [2, 3, 2], 'bias': False})
+        sage: row['D'], row['known'], row['found'], row['certified'], row['match']
+        (12, 6, 6, True, True)
+    """
+    t0 = time.time()
+    net = build_network(arch)
+    res = net.lie_trace()
+    known = res.known_laws if res.known_laws is not None else 0
+    return dict(family=arch['family'], check='lie', dims=list(arch['dims']), bias=arch['bias'],
+                D=net.D, d=net.d, known=known, found=res.number_of_laws, step=res.stopped_at,
+                certified=res.certified, match=res.certified and res.number_of_laws == known,
+                seconds=round(time.time() - t0, 3), dimensions=res.dimensions)
+
+
+def check_poly(arch):
+    r"""
+    Return the table row of the degree-2 polynomial-law check of one architecture.
+
+    ``known`` is the dimension of the span of the known laws, ``found`` that of
+    the space of homogeneous degree-2 laws; they match when the spaces are equal.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import check_poly
+        sage: row = check_poly({'family': 'relu', 'dims': [2, 3, 2], 'bias': True})
+        sage: row['known'], row['found'], row['match']
+        (3, 3, True)
+    """
+    from sage.matrix.constructor import matrix
+    t0 = time.time()
+    net = build_network(arch)
+    found = net.polynomial_conservation_laws(2)
+    known = net.known_conservation_laws()
+    R = net.polynomial_ring()
+    monomials = sorted({m for h in found + known for m in h.monomials()}, reverse=True)
+    index = {m: i for i, m in enumerate(monomials)}
+
+    def coefficients(polys):
+        return matrix(R.base_ring(), len(polys), len(monomials),
+                      {(i, index[m]): c for i, h in enumerate(polys) for c, m in zip(h.coefficients(), h.monomials())})
+
+    F, K = coefficients(found), coefficients(known)
+    dim_found, dim_known = F.rank(), K.rank()
+    same_space = dim_found == dim_known == F.stack(K).rank()
+    return dict(family=arch['family'], check='poly', dims=list(arch['dims']), bias=arch['bias'],
+                D=net.D, d=net.d, known=dim_known, found=dim_found, step=None,
+                certified=True, match=same_space, seconds=round(time.time() - t0, 3))
+
+
+def _run_one(task):
+    kind, arch = task
+    return check_lie(arch) if kind == 'lie' else check_poly(arch)
+
+
+class ReproductionReport:
+    r"""
+    The rows of a reproduction run, with a table, a summary, CSV and JSON.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction import reproduce_tables
+        sage: report = reproduce_tables(linear=1, relu=0, poly=0, progress=False)
+        sage: print(report.table())
+        family check dims      bias D  d  known found step certified match seconds
+        linear lie   [5, 3, 2] no   21 10 6     6     1    yes       yes   ...
+    """
+
+    def __init__(self, rows, seconds, workers):
+        self.rows = rows
+        self.seconds = seconds
+        self.workers = workers
+
+    @property
+    def all_match(self):
+        """Whether every row matches the known laws."""
+        return all(r['match'] for r in self.rows)
+
+    @property
+    def all_certified(self):
+        """Whether every row is certified."""
+        return all(r['certified'] for r in self.rows)
+
+    def mismatches(self):
+        r"""
+        Return the rows that do not match (found laws beyond or below the known ones, or uncertified).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: reproduce_tables(linear=1, relu=1, poly=0, progress=False).mismatches()
+            []
+        """
+        return [r for r in self.rows if not r['match']]
+
+    def table(self):
+        """Return the rows as an aligned text table (mismatches flagged with ``<-- MISMATCH``)."""
+        def fmt(r, c):
+            v = r[c]
+            if isinstance(v, bool):
+                return ("yes" if v else "no") if c == 'bias' else ("yes" if v else "NO")
+            return "-" if v is None else str(v)
+        cells = [COLUMNS] + [[fmt(r, c) for c in COLUMNS] for r in self.rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+        lines = []
+        for k, row in enumerate(cells):
+            line = " ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
+            if k and not self.rows[k - 1]['match']:
+                line += "  <-- MISMATCH"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def summary(self):
+        """Return the one-line verdict."""
+        n = len(self.rows)
+        bad = self.mismatches()
+        if not bad:
+            return "%s/%s architectures: no conservation law beyond the known ones (%s)" % (
+                n, n, "all certified" if self.all_certified else "not all certified")
+        return "%s/%s architectures match; MISMATCH on %s: %s" % (
+            n - len(bad), n, len(bad), "; ".join("%s %s %s" % (r['family'], r['check'], r['dims']) for r in bad))
+
+    def to_csv(self, path):
+        """Write the rows as CSV."""
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction='ignore')
+            w.writeheader()
+            for r in self.rows:
+                w.writerow(r)
+
+    def to_json(self, path):
+        """Write ``{"rows": [...], "seconds": ..., "workers": ...}`` as JSON."""
+        with open(path, "w") as f:
+            json.dump({"rows": self.rows, "seconds": self.seconds, "workers": self.workers,
+                       "summary": self.summary()}, f, indent=1)
+
+    def save(self, directory):
+        """Write ``tables.csv``, ``tables.json`` and ``tables.txt`` into ``directory``; return their paths."""
+        os.makedirs(directory, exist_ok=True)
+        paths = [os.path.join(directory, name) for name in ("tables.csv", "tables.json", "tables.txt")]
+        self.to_csv(paths[0])
+        self.to_json(paths[1])
+        with open(paths[2], "w") as f:
+            f.write(self.table() + "\n" + self.summary() + "\n")
+        return paths
+
+
+def planned_tasks(linear=50, relu=50, poly=10, seed=0):
+    r"""
+    Return the list of ``(check, architecture)`` tasks of a reproduction run.
+
+    ``poly`` counts architectures of each family for the polynomial check.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import planned_tasks
+        sage: [(k, a['family']) for k, a in planned_tasks(1, 1, 1)]
+        [('lie', 'linear'), ('lie', 'relu'), ('poly', 'linear'), ('poly', 'relu')]
+    """
+    return ([('lie', a) for a in sample_architectures('linear', linear, seed)]
+            + [('lie', a) for a in sample_architectures('relu', relu, seed)]
+            + [('poly', a) for a in sample_architectures('poly-linear', poly, seed)]
+            + [('poly', a) for a in sample_architectures('poly-relu', poly, seed)])
+
+
+def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=True):
+    r"""
+    Recompute the paper's tables and return a :class:`ReproductionReport`.
+
+    INPUT:
+
+    - ``linear``, ``relu`` -- how many deep linear / ReLU networks get the Lie-algebra check
+      (the paper: 50 and 50)
+    - ``poly`` -- how many linear and how many ReLU networks get the degree-2 check (the paper: 10 + 10)
+    - ``seed`` -- the numpy seed of the sampling (the paper: 0)
+    - ``workers`` -- processes to use; the rows are the same for any number
+    - ``progress`` -- show a progress bar
+
+    OUTPUT: a :class:`ReproductionReport`
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction import reproduce_tables
+        sage: r1 = reproduce_tables(linear=3, relu=3, poly=1, workers=1, progress=False)
+        sage: r2 = reproduce_tables(linear=3, relu=3, poly=1, workers=2, progress=False)
+        sage: strip = lambda rows: [{k: v for k, v in r.items() if k != 'seconds'} for r in rows]
+        sage: strip(r1.rows) == strip(r2.rows)
+        True
+        sage: reproduce_tables(linear=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the numbers of architectures must be nonnegative integers
+    """
+    if min(linear, relu, poly) < 0:
+        raise ValueError("the numbers of architectures must be nonnegative integers")
+    if int(workers) < 1:
+        raise ValueError("workers must be at least 1, got %s" % workers)
+    t0 = time.time()
+    tasks = planned_tasks(linear, relu, poly, seed)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(tasks), desc="architectures", unit="arch")
+    rows = []
+    if int(workers) == 1 or len(tasks) <= 1:
+        for task in tasks:
+            rows.append(_run_one(task))
+            if bar is not None:
+                bar.update()
+    else:
+        import multiprocessing
+        # fork keeps the Sage session of the parent: no second start-up per worker
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(int(workers)) as pool:
+            for row in pool.imap(_run_one, tasks, chunksize=1):
+                rows.append(row)
+                if bar is not None:
+                    bar.update()
+    if bar is not None:
+        bar.close()
+    return ReproductionReport(rows, round(time.time() - t0, 3), int(workers))

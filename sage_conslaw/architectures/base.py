@@ -47,7 +47,7 @@ def parameter_ring(shapes):
         for i in range(r):
             for j in range(c):
                 names.append("%s_%s_%s" % (name, i, j) if c > 1 or name[0].isupper() else "%s_%s" % (name, i))
-    R = PolynomialRing(QQ, names)
+    R = PolynomialRing(QQ, len(names), names)   # multivariate even for one name
     gens = iter(R.gens())
     mats = {}
     for name, (r, c) in shapes:

@@ -92,7 +92,7 @@ def product(D):
     """
     if int(D) != D or D < 1:
         raise ValueError("the product needs D >= 1 variables, got %s" % D)
-    R = PolynomialRing(QQ, ["x%s" % i for i in range(1, D + 1)])
+    R = PolynomialRing(QQ, D, ["x%s" % i for i in range(1, D + 1)])
     x = R.gens()
     laws = [x[i] ** 2 - x[i + 1] ** 2 for i in range(D - 1)]
     return _ToyReparametrization(R, [R.prod(x)], laws, "Product of %s variables" % D)
@@ -228,7 +228,7 @@ def random_vector_fields(D, d, degree, seed=0, bound=10):
             raise ValueError("%s must be a positive integer, got %s" % (name, x))
     if binomial(D + degree, degree) * D * d > 10 ** 6:
         raise ValueError("that many random coefficients (D = %s, d = %s, degree %s) is too large" % (D, d, degree))
-    R = PolynomialRing(QQ, ["x%s" % i for i in range(1, D + 1)])
+    R = PolynomialRing(QQ, D, ["x%s" % i for i in range(1, D + 1)])
     V = PolynomialVectorFields(R)
     rng = random.Random(int(seed))
     monomials = [m for k in range(degree + 1) for m in _monomials(R, k)]

@@ -253,7 +253,8 @@ class MatrixFactorization(Architecture):
 
     def lie_dimension_formula(self, rk=None):
         r"""
-        Return `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2` (Proposition 4.3).
+        Return `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2` at full rank
+        `rk = \min(n+m, r)` (Proposition 4.3; other ranks raise ``ValueError``).
 
         EXAMPLES::
 
@@ -282,15 +283,27 @@ def known_independent_laws_formula(n, m, r, rk=None):
 
 def lie_dimension_formula(n, m, r, rk=None):
     r"""
-    Proposition 4.3: `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2`.
+    Proposition 4.3: `\dim \mathrm{Lie}(W_\phi)(U; V) = (n+m)r - rk(2r+1-rk)/2`
+    when `(U; V)` has full rank `rk = \min(n+m, r)`.
+
+    At a point of lower rank the trace is not locally constant and the
+    proposition says nothing: a ``ValueError`` is raised.
 
     EXAMPLES::
 
         sage: from sage_conslaw.architectures.linear import lie_dimension_formula
-        sage: lie_dimension_formula(2, 2, 2), lie_dimension_formula(2, 2, 2, rk=1)
-        (5, 6)
+        sage: lie_dimension_formula(2, 2, 2), lie_dimension_formula(1, 1, 3)
+        (5, 1)
+        sage: lie_dimension_formula(2, 2, 2, rk=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: Proposition 4.3 is stated for (U; V) of full rank min(n + m, r) = 2, not rank 1
     """
-    return (n + m) * r - known_independent_laws_formula(n, m, r, rk)
+    full = min(n + m, r)
+    if rk is not None and rk != full:
+        raise ValueError("Proposition 4.3 is stated for (U; V) of full rank min(n + m, r) = %s, not rank %s"
+                         % (full, rk))
+    return (n + m) * r - known_independent_laws_formula(n, m, r, full)
 
 
 def number_of_balancedness_laws(dims):

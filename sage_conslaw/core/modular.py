@@ -71,6 +71,50 @@ def reduce_rational(c, p):
     return num * pow(den, -1, p) % p
 
 
+def monomial_table(polys, nvars, coefficient):
+    r"""
+    Return the terms of a list of polynomials as arrays, for vectorized evaluation.
+
+    Each term `c\,\theta_{i_1}\cdots\theta_{i_k}` becomes its row (the index of
+    its polynomial), ``coefficient(c)``, and the list of its variable indices
+    with repetition, padded with ``nvars`` (an index that evaluation points at
+    the constant `1`).
+
+    INPUT:
+
+    - ``polys`` -- a list of polynomials of one multivariate ring in ``nvars`` variables
+    - ``nvars`` -- the number of variables
+    - ``coefficient`` -- a function applied to each coefficient
+
+    OUTPUT: ``(rows, coefficients, table)``: an integer array, a list, and an
+    integer array of shape ``(terms, max(1, degree))``
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.modular import monomial_table
+        sage: R.<x,y> = QQ[]
+        sage: rows, coefs, table = monomial_table([x^2*y, R(3)], 2, float)
+        sage: rows.tolist(), coefs, table.tolist()
+        ([0, 1], [1.0, 3.0], [[0, 0, 1], [2, 2, 2]])
+    """
+    rows, coefs, monos = [], [], []
+    for r, f in enumerate(polys):
+        if not f:
+            continue
+        for e, c in f.iterator_exp_coeff():
+            idx = []
+            for i, k in e.sparse_iter():
+                idx += [i] * k
+            rows.append(r)
+            coefs.append(coefficient(c))
+            monos.append(idx)
+    degree = max((len(m) for m in monos), default=0)
+    table = np.full((len(monos), max(degree, 1)), nvars, dtype=np.int64)
+    for t, m in enumerate(monos):
+        table[t, :len(m)] = m
+    return np.asarray(rows, dtype=np.int64), coefs, table
+
+
 class PolynomialsModP:
     r"""
     A list of polynomials compiled for fast evaluation modulo a prime.
@@ -105,28 +149,17 @@ class PolynomialsModP:
         self.p = p
         self.nvars = nvars
         self.nrows = len(polys)
-        rows, coefs, monos = [], [], []
         residues = {}   # most coefficients repeat (often +-1): reduce each once
-        for r, f in enumerate(polys):
-            if not f:
-                continue
-            for e, c in f.iterator_exp_coeff():
-                idx = []
-                for i, k in e.sparse_iter():
-                    idx += [i] * k
-                rows.append(r)
-                cr = residues.get(c)
-                if cr is None:
-                    cr = residues[c] = reduce_rational(c, p)
-                coefs.append(cr)
-                monos.append(idx)
-        self.degree = max((len(m) for m in monos), default=0)
-        self.rows = np.asarray(rows, dtype=np.int64)
+
+        def residue(c):
+            r = residues.get(c)
+            if r is None:
+                r = residues[c] = reduce_rational(c, p)
+            return r
+        rows, coefs, self.monomials = monomial_table(polys, nvars, residue)
+        self.rows = rows
         self.coefs = np.asarray(coefs, dtype=np.float64)
-        table = np.full((len(monos), max(self.degree, 1)), nvars, dtype=np.int64)
-        for t, m in enumerate(monos):
-            table[t, :len(m)] = m
-        self.monomials = table
+        self.degree = self.monomials.shape[1]
 
     def _extended(self, point):
         """The point reduced mod p, followed by the constant 1 (the padding index)."""
@@ -296,7 +329,19 @@ class EchelonModP:
 
     @property
     def rank(self):
-        """The dimension of the span."""
+        r"""
+        The dimension of the span.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import EchelonModP
+            sage: import numpy as np
+            sage: E = EchelonModP(3); E.rank
+            0
+            sage: E.add_rows(np.array([[1., 2, 3]])); E.rank
+            [0]
+            1
+        """
         return self._rank
 
     def add_rows(self, rows, stop_at=None):

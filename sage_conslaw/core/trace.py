@@ -359,6 +359,10 @@ def _exact_rank_at(fields, point):
     return matrix(K, [[c(*point) for c in X.components()] for X in fields]).rank()
 
 
+#: Largest basis of W_k (as a function space) the rigorous method builds before giving up.
+MAX_RIGOROUS_FIELDS = 400
+
+
 def _rigorous_trace(gens, point, target, max_steps, progress):
     """Exact iteration on function spaces.  Returns (dims, stopped_at, reached, closed, degree)."""
     space = _FunctionSpace()
@@ -375,11 +379,22 @@ def _rigorous_trace(gens, point, target, max_steps, progress):
     closed = False
     stopped = 0
     for step in steps:
+        previous = new
         if step == 1:
             cands = (W0[a]._bracket_(W0[b]) for a in range(len(W0)) for b in range(a + 1, len(W0)))
         else:
-            cands = (X._bracket_(Y) for X in W0 for Y in new)
-        new = [Z for Z in cands if Z and space.add(Z)]
+            cands = (X._bracket_(Y) for X in W0 for Y in previous)
+        new = []
+        for Z in cands:
+            if Z and space.add(Z):
+                new.append(Z)
+                if len(all_fields) + len(new) > MAX_RIGOROUS_FIELDS:
+                    break   # the Lie algebra is too large to close here; report a lower bound
+        if len(all_fields) + len(new) > MAX_RIGOROUS_FIELDS:
+            all_fields += new
+            dims.append(_exact_rank_at(all_fields, point))
+            stopped = step
+            break
         if not new:
             dims.append(dims[-1])
             closed, stopped = True, step
@@ -579,8 +594,9 @@ def _run_rigorous(gens, point, laws, max_steps, progress, is_random):
         else:
             reason += "Theorem 3.3 also needs this dimension to be locally constant near the given point, which is not verified"
     else:
-        reason = ("W_k did not close within max_steps = %s steps; %s is a lower bound of "
-                  "dim Lie(W)(theta), so at most %s laws" % (max_steps, dim, D - dim))
+        reason = ("W_k did not close within max_steps = %s steps (or a basis of %s fields); %s is a lower "
+                  "bound of dim Lie(W)(theta), so at most %s laws near theta"
+                  % (max_steps, MAX_RIGOROUS_FIELDS, dim, D - dim))
     return dict(dimensions=dims, stopped_at=stopped, number_of_laws=D - dim, certified=reached,
                 reason=reason, method='rigorous', prime=None, known_laws=N if laws else None,
                 lie_algebra_closed=closed, probability_bound=prob)

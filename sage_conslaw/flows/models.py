@@ -27,6 +27,7 @@ import numpy as np
 from sage_conslaw.architectures import (LinearNetwork, MatrixFactorization, ReLUNetwork,
                                         ScalarTimesVector)
 from sage_conslaw.core.reparametrization import Reparametrization
+from sage_conslaw.core.modular import monomial_table
 
 
 # ---------------------------------------------------------------------------
@@ -70,25 +71,25 @@ class CompiledPolynomials:
         self.D = ring.ngens()
         self.polys = [ring(p) for p in polys]
         self.n = len(self.polys)
-        owner, coeffs, monos = [], [], []
-        for k, p in enumerate(self.polys):
-            for exp, c in p.dict().items():
-                idx = []
-                for i, e in enumerate(exp):
-                    idx.extend([i] * int(e))
-                owner.append(k)
-                coeffs.append(float(c))
-                monos.append(idx)
-        deg = max([len(m) for m in monos], default=0)
-        self._deg = max(deg, 1)
-        self._idx = np.full((len(monos), self._deg), self.D, dtype=np.intp)
-        for r, m in enumerate(monos):
-            self._idx[r, :len(m)] = m
+        owner, coeffs, table = monomial_table(self.polys, self.D, float)
+        self._deg = table.shape[1]
+        self._idx = table.astype(np.intp)
         self._coeffs = np.array(coeffs, dtype=float)
-        self._owner = np.array(owner, dtype=np.intp)
+        self._owner = owner.astype(np.intp)
         self._jac = None
 
     def __call__(self, theta):
+        r"""
+        Evaluate the polynomials at one point (shape `(D,)`) or at several (shape `(T, D)`).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import CompiledPolynomials
+            sage: R.<x,y> = QQ[]
+            sage: CompiledPolynomials([x*y], R)(np.array([2., 3.])).tolist()
+            [6.0]
+        """
         theta = np.asarray(theta, dtype=float)
         single = theta.ndim == 1
         T = np.atleast_2d(theta)
@@ -234,7 +235,7 @@ class NumericModel:
             sage: import numpy as np
             sage: from sage_conslaw.architectures import LinearNetwork
             sage: from sage_conslaw.flows.models import numeric_model
-            sage: numeric_model(LinearNetwork([1, 1])).activation_pattern(np.ones(1), np.ones((1, 1))) is None
+            sage: numeric_model(LinearNetwork([1, 2, 1])).activation_pattern(np.ones(4), np.ones((1, 1))) is None
             True
         """
         return None
@@ -450,7 +451,7 @@ class LayeredModel(NumericModel):
         if self.bias:
             grad[self._cslice] = G.sum(axis=0)
         for i in range(1, self.q + 1):      # G = dL/d(output of layer U_i)
-            gw[i - 1] = G.T @ hs[i] if i < self.q else G.T @ hs[self.q]
+            gw[i - 1] = G.T @ hs[i]
             if i < self.q:
                 G = G @ U[i - 1]
                 if self.relu:

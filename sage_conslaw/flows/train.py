@@ -31,9 +31,9 @@ EXAMPLES::
     sage: traj = train(net, X, Y, method='flow', horizon=1.0, rtol=1e-10, atol=1e-12)
     sage: traj
     Trajectory of flow on numeric linear network [2, 3, 2] (D = 12): 101 records, t in [0, 1], loss ... -> ..., 6 laws, max drift ...
-    sage: traj.drift().max() < 1e-8
+    sage: bool(traj.drift().max() < 1e-8)
     True
-    sage: traj.loss[-1] < traj.loss[0]
+    sage: bool(traj.loss[-1] < traj.loss[0])
     True
 """
 import numpy as np
@@ -175,6 +175,13 @@ def _as_theta(theta0, D):
     return theta
 
 
+def _real(x, name):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be a real number, got %r" % (name, x))
+
+
 def _check_data(m, X, Y, loss):
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
@@ -211,8 +218,9 @@ def initial_point(model, seed=0, scale=None):
 
     - ``model`` -- a model as accepted by :func:`train`
     - ``seed`` -- an integer
-    - ``scale`` -- the standard deviation (default `1/\sqrt{\max_i n_i}` for
-      layered networks, `1/2` otherwise)
+    - ``scale`` -- the standard deviation of every coordinate; by default, for
+      layered networks, `1/\sqrt{n_i}` for the entries of `U_i` (fan-in; `U_i`
+      is `n_{i-1} \times n_i`) and for the biases of layer `i`, and `1/2` otherwise
 
     EXAMPLES::
 
@@ -223,10 +231,20 @@ def initial_point(model, seed=0, scale=None):
         ((16,), True)
     """
     m = numeric_model(model)
-    if scale is None:
-        dims = getattr(m, "dims", None)
-        scale = 1.0 / np.sqrt(max(dims)) if dims else 0.5
-    return np.random.default_rng(int(seed)).standard_normal(m.D) * float(scale)
+    g = np.random.default_rng(int(seed)).standard_normal(m.D)
+    if scale is not None:
+        return g * float(scale)
+    dims = getattr(m, "dims", None)
+    if not dims:
+        return g * 0.5
+    sd = np.empty(m.D)
+    for i, (s, _) in enumerate(m._wslices, start=1):
+        sd[s] = 1.0 / np.sqrt(dims[i])
+    for i, s in enumerate(getattr(m, "_bslices", []), start=1):
+        sd[s] = 1.0 / np.sqrt(dims[i + 1])
+    if getattr(m, "bias", False):
+        sd[m._cslice] = 1.0 / np.sqrt(dims[1])
+    return g * sd
 
 
 def make_dataset(model, N, seed=0, task="regression", noise=0.0, input_dim=None):
@@ -274,13 +292,61 @@ def make_dataset(model, N, seed=0, task="regression", noise=0.0, input_dim=None)
         raise ValueError("give input_dim for a model (phi, f, grad_f)")
     rng = np.random.default_rng(int(seed))
     X = rng.standard_normal((int(N), int(n_in)))
-    teacher = initial_point(m, seed=int(seed) + 10 ** 6, scale=1.0)
+    teacher = initial_point(m, seed=int(seed) + 10 ** 6)
     Y = m.forward(teacher, X)
     if task == "classification":
         Y = np.where(Y >= 0, 1.0, -1.0)
     elif noise:
         Y = Y + noise * rng.standard_normal(Y.shape)
     return X, Y
+
+
+def relu_region_start(model, N=50, seed=0, task="regression", margin=0.5):
+    r"""
+    Return ``(X, Y, theta0)`` for a ReLU network, with every hidden pre-activation
+    at least ``margin``-ish away from `0` at the start.
+
+    The inputs are positive (`|g| + 1/2` with `g` Gaussian) and all the weights
+    *into* hidden layers (`U_2, \dots, U_q`, and the biases `b_i`) are positive,
+    (entries `(|g| + margin)/n_i` for `U_i`, `n_i` its fan-in), so every hidden
+    neuron is active on every sample with a margin; the output
+    weights `U_1` (and `c`) are Gaussian.  The labels come from a generic ReLU
+    teacher, so the student must move.  Staying in the region along a finite
+    horizon is then checked by :func:`train` (``activation_changed``), not assumed.
+
+    INPUT:
+
+    - ``model`` -- a :class:`~sage_conslaw.architectures.ReLUNetwork` (or its numeric model)
+    - ``N``, ``seed``, ``task`` -- as in :func:`make_dataset`
+    - ``margin`` -- the offset of the inputs and incoming weights
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.flows import relu_region_start, numeric_model
+        sage: net = ReLUNetwork([2, 3, 3, 2], bias=True)
+        sage: X, Y, th = relu_region_start(net, 10, seed=1)
+        sage: bool((numeric_model(net).preactivations(th, X) > 0.1).all())
+        True
+    """
+    m = numeric_model(model)
+    if not getattr(m, "relu", False):
+        raise ValueError("relu_region_start needs a ReLU network, got %r" % (m,))
+    seed, N, margin = int(seed), int(N), float(margin)
+    rng = np.random.default_rng(seed + 7)
+    X = np.abs(rng.standard_normal((N, m.input_dim))) + margin
+    teacher = initial_point(m, seed=seed + 10 ** 6)
+    Y = m.forward(teacher, X)      # a generic teacher on the same inputs
+    Y = Y - Y.mean(axis=0)
+    if task == "classification":
+        Y = np.where(Y >= 0, 1.0, -1.0)
+    theta = initial_point(m, seed=seed)
+    for i, (s, shape) in enumerate(m._wslices, start=1):
+        if i >= 2:
+            theta[s] = (np.abs(theta[s]) * np.sqrt(m.dims[i]) + margin) / m.dims[i]
+    for s in m._bslices:
+        theta[s] = np.abs(theta[s]) + margin
+    return X, Y, theta
 
 
 # ---------------------------------------------------------------------------
@@ -313,7 +379,7 @@ def _progress(total, progress, desc):
 def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=None, batch_size=None,
           momentum=0.9, theta0=None, seed=0, loss="square", laws=None, rtol=1e-10, atol=1e-12,
           solver="DOP853", record_every=None, records=100, record_thetas=True, N=50,
-          task="regression", progress=False):
+          task="regression", progress=False, stop_on_switch=False, max_nfev=10 ** 6):
     r"""
     Train ``model`` and record its loss and conservation laws along the way.
 
@@ -348,6 +414,11 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
       (default: about ``records`` records)
     - ``record_thetas`` -- keep the parameters of every record
     - ``progress`` -- show a ``tqdm`` progress bar
+    - ``stop_on_switch`` -- flow of a ReLU network: stop the integration at the
+      first change of activation pattern (the trajectory then ends there)
+    - ``max_nfev`` -- flow: give up (``RuntimeError``) after that many gradient
+      evaluations; a ReLU flow that reaches a kink where the dynamics slide along
+      `\{a = 0\}` makes an adaptive solver crawl (use ``stop_on_switch=True``)
 
     OUTPUT: a :class:`Trajectory` (time of step `k` is `k\eta`)
 
@@ -355,16 +426,27 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
 
         sage: from sage_conslaw.architectures import ReLUNetwork
         sage: from sage_conslaw.flows import train, make_dataset
+        sage: from sage_conslaw.flows import relu_region_start
         sage: net = ReLUNetwork([1, 3, 2])
-        sage: X, Y = make_dataset(net, 30, seed=2)
-        sage: traj = train(net, X, Y, method='flow', horizon=0.5, seed=1)
+        sage: X, Y, theta0 = relu_region_start(net, 30, seed=2)
+        sage: traj = train(net, X, Y, method='flow', horizon=0.5, theta0=theta0)
         sage: traj.activation_changed, bool(traj.drift().max() < 1e-8)
         (False, True)
+
+    Generic data and initialization: activations may switch (and are reported)::
+
+        sage: X, Y = make_dataset(net, 30, seed=2)
+        sage: traj = train(net, X, Y, method='flow', horizon=5.0, seed=1)
+        sage: traj.activation_changed
+        True
+        sage: t2 = train(net, X, Y, method='flow', horizon=5.0, seed=1, stop_on_switch=True)
+        sage: t2.activation_changed, bool(t2.times[-1] < 5), bool(t2.times[-1] == t2.info['first_switch_time'])
+        (True, True, True)
         sage: t2 = train(net, X, Y, method='sgd', eta=0.05, steps=40, batch_size=5, seed=1)
         sage: len(t2.times), bool(t2.drift().max() > 0)
         (41, True)
         sage: t3 = train(net, X, Y, method='momentum', eta=0.05, steps=40, seed=1)
-        sage: t3.loss[-1] < t3.loss[0]
+        sage: bool(t3.loss[-1] < t3.loss[0])
         True
 
     With extra laws, e.g. found by Algorithm 1::
@@ -395,6 +477,9 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
     if method not in METHODS:
         raise ValueError("unknown method %r; use one of %s" % (method, ", ".join(map(repr, METHODS))))
     m = numeric_model(model)
+    eta, momentum, rtol, atol = _real(eta, "eta"), _real(momentum, "momentum"), _real(rtol, "rtol"), _real(atol, "atol")
+    horizon = None if horizon is None else _real(horizon, "horizon")
+    seed = int(seed)
     if (X is None) != (Y is None):
         raise ValueError("give both X and Y, or neither (synthetic data)")
     if X is None:
@@ -404,7 +489,7 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
     law_polys, H = _law_evaluator(m, laws)
     if method == "flow":
         return _train_flow(m, X, Y, theta, loss, law_polys, H, horizon, steps or records, rtol, atol,
-                           solver, record_thetas, progress)
+                           solver, record_thetas, progress, bool(stop_on_switch), int(max_nfev))
     for name, val in (("eta", eta),):
         if not (np.isfinite(val) and val > 0):
             raise ValueError("%s must be a positive number, got %r" % (name, val))
@@ -446,7 +531,8 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
             theta = theta + vel
         else:
             theta = theta - eta * g
-        L, g = m.loss_and_grad(theta, X, Y, loss)
+        with np.errstate(over="ignore", invalid="ignore"):
+            L, g = m.loss_and_grad(theta, X, Y, loss)
         if not np.isfinite(L):
             raise FloatingPointError("the loss diverged at step %s (eta = %g too large?)" % (k + 1, eta))
         if pattern0 is not None and not changed:
@@ -466,7 +552,7 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
 
 
 def _train_flow(m, X, Y, theta, loss, law_polys, H, horizon, records, rtol, atol, solver,
-                record_thetas, progress):
+                record_thetas, progress, stop_on_switch=False, max_nfev=10 ** 6):
     from scipy.integrate import solve_ivp
     if horizon is None:
         horizon = 1.0
@@ -474,9 +560,15 @@ def _train_flow(m, X, Y, theta, loss, law_polys, H, horizon, records, rtol, atol
         raise ValueError("horizon must be a positive number, got %r" % (horizon,))
     t_eval = np.linspace(0.0, float(horizon), int(records) + 1)
     bar = _progress(100, progress, "flow")
-    state = {"last": 0}
+    state = {"last": 0, "nfev": 0}
 
     def rhs(t, th):
+        state["nfev"] += 1
+        if state["nfev"] > max_nfev:
+            raise RuntimeError("the flow needed more than max_nfev = %s gradient evaluations before t = %g "
+                               "(stiff or non-smooth: a ReLU activation may be sliding along a kink; "
+                               "try stop_on_switch=True, looser rtol/atol, or a shorter horizon)"
+                               % (max_nfev, t))
         if bar is not None:
             p = int(100 * t / horizon)
             if p > state["last"]:
@@ -495,16 +587,22 @@ def _train_flow(m, X, Y, theta, loss, law_polys, H, horizon, records, rtol, atol
         def crossing(t, th):
             a = m.preactivations(th, X)
             return float(np.min((s0 * a)[live])) if live.any() else 1.0
-        crossing.terminal = False
+        crossing.terminal = stop_on_switch
+        crossing.direction = -1
         events = [crossing]
-    sol = solve_ivp(rhs, (0.0, float(horizon)), theta, method=solver, t_eval=t_eval, rtol=rtol,
-                    atol=atol, events=events)
-    if bar is not None:
-        bar.update(100 - state["last"])
-        bar.close()
+    try:
+        sol = solve_ivp(rhs, (0.0, float(horizon)), theta, method=solver, t_eval=t_eval, rtol=rtol,
+                        atol=atol, events=events)
+    finally:
+        if bar is not None:
+            bar.close()
+            bar = None
     if not sol.success:
         raise RuntimeError("the ODE solver failed: %s" % sol.message)
-    thetas = sol.y.T
+    times, thetas = sol.t, sol.y.T
+    if events is not None and stop_on_switch and len(sol.t_events[0]):
+        times = np.append(times, sol.t_events[0][0])
+        thetas = np.vstack([thetas, sol.y_events[0][0]])
     losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
     changed = None
     if events is not None:
@@ -517,7 +615,9 @@ def _train_flow(m, X, Y, theta, loss, law_polys, H, horizon, records, rtol, atol
         changed = changed or bool(np.any(m.activation_pattern(thetas[-1], X) != np.sign(m.preactivations(theta, X))))
     info = {"rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": float(horizon),
             "loss": loss, "message": sol.message}
-    return Trajectory(sol.t, losses, H(thetas), thetas if record_thetas else None, law_polys, "flow", m,
+    if changed:
+        info["first_switch_time"] = float(sol.t_events[0][0]) if len(sol.t_events[0]) else None
+    return Trajectory(times, losses, H(thetas), thetas if record_thetas else None, law_polys, "flow", m,
                       activation_changed=changed, info=info)
 
 
@@ -556,6 +656,7 @@ def gd_drift_vs_eta(model, X=None, Y=None, etas=None, horizon=1.0, theta0=None, 
         (1.0, 2.0)
     """
     m = numeric_model(model)
+    seed, horizon = int(seed), float(horizon)
     if X is None and Y is None:
         X, Y = make_dataset(m, 50, seed=seed)
     if theta0 is None:
@@ -602,6 +703,7 @@ def sgd_drift_vs_batch_size(model, X=None, Y=None, batch_sizes=None, eta=0.02, h
         True
     """
     m = numeric_model(model)
+    seed, horizon, eta = int(seed), float(horizon), float(eta)
     if X is None and Y is None:
         X, Y = make_dataset(m, 50, seed=seed)
     if theta0 is None:
@@ -611,7 +713,7 @@ def sgd_drift_vs_batch_size(model, X=None, Y=None, batch_sizes=None, eta=0.02, h
     steps = int(round(horizon / eta))
     out = []
     for b in batch_sizes:
-        ds = [train(m, X, Y, method="sgd", eta=eta, steps=steps, batch_size=b, theta0=theta0, loss=loss,
+        ds = [train(m, X, Y, method="sgd", eta=eta, steps=steps, batch_size=int(b), theta0=theta0, loss=loss,
                     laws=laws, seed=seed + r).drift().max() for r in range(repeats)]
         out.append(float(np.mean(ds)))
     return {"batch_sizes": np.array(batch_sizes), "drift": np.array(out)}

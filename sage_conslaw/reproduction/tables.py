@@ -129,12 +129,28 @@ class ReproductionReport:
 
     @property
     def all_match(self):
-        """Whether every row matches the known laws."""
+        r"""
+        Whether every row matches the known laws.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: reproduce_tables(linear=1, relu=0, poly=0, progress=False).all_match
+            True
+        """
         return all(r['match'] for r in self.rows)
 
     @property
     def all_certified(self):
-        """Whether every row is certified."""
+        r"""
+        Whether every row is certified.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: reproduce_tables(linear=0, relu=1, poly=0, progress=False).all_certified
+            True
+        """
         return all(r['certified'] for r in self.rows)
 
     def mismatches(self):
@@ -150,7 +166,18 @@ class ReproductionReport:
         return [r for r in self.rows if not r['match']]
 
     def table(self):
-        """Return the rows as an aligned text table (mismatches flagged with ``<-- MISMATCH``)."""
+        r"""
+        Return the rows as an aligned text table (mismatches flagged with ``<-- MISMATCH``).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: row = dict(family='relu', check='lie', dims=[2, 2, 2], bias=False, D=8, d=8, known=2,
+            ....:            found=3, step=0, certified=False, match=False, seconds=float(0.1))
+            sage: print(ReproductionReport([row], 0.1, 1).table())
+            family check dims      bias D d known found step certified match seconds
+            relu   lie   [2, 2, 2] no   8 8 2     3     0    NO        NO    0.1      <-- MISMATCH
+        """
         def fmt(r, c):
             v = r[c]
             if isinstance(v, bool):
@@ -167,7 +194,17 @@ class ReproductionReport:
         return "\n".join(lines)
 
     def summary(self):
-        """Return the one-line verdict."""
+        r"""
+        Return the one-line verdict.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: row = dict(family='relu', check='lie', dims=[2, 2, 2], bias=False, D=8, d=8, known=2,
+            ....:            found=3, step=0, certified=False, match=False, seconds=float(0.1))
+            sage: ReproductionReport([row], 0.1, 1).summary()
+            '0/1 architectures match; MISMATCH on 1: relu lie [2, 2, 2]'
+        """
         n = len(self.rows)
         bad = self.mismatches()
         if not bad:
@@ -177,7 +214,18 @@ class ReproductionReport:
             n - len(bad), n, len(bad), "; ".join("%s %s %s" % (r['family'], r['check'], r['dims']) for r in bad))
 
     def to_csv(self, path):
-        """Write the rows as CSV."""
+        r"""
+        Write the rows as CSV.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: import os, tempfile
+            sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+            sage: reproduce_tables(linear=1, relu=0, poly=0, progress=False).to_csv(path)
+            sage: open(path).readline().strip()
+            'family,check,dims,bias,D,d,known,found,step,certified,match,seconds'
+        """
         with open(path, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction='ignore')
             w.writeheader()
@@ -185,13 +233,35 @@ class ReproductionReport:
                 w.writerow(r)
 
     def to_json(self, path):
-        """Write ``{"rows": [...], "seconds": ..., "workers": ...}`` as JSON."""
+        r"""
+        Write ``{"rows": [...], "seconds": ..., "workers": ..., "summary": ...}`` as JSON.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: import json, os, tempfile
+            sage: path = os.path.join(tempfile.mkdtemp(), "t.json")
+            sage: reproduce_tables(linear=1, relu=0, poly=0, progress=False).to_json(path)
+            sage: row = json.load(open(path))["rows"][0]
+            sage: row["family"], row["check"], row["match"], row["certified"]
+            ('linear', 'lie', True, True)
+        """
         with open(path, "w") as f:
             json.dump({"rows": self.rows, "seconds": self.seconds, "workers": self.workers,
                        "summary": self.summary()}, f, indent=1)
 
     def save(self, directory):
-        """Write ``tables.csv``, ``tables.json`` and ``tables.txt`` into ``directory``; return their paths."""
+        r"""
+        Write ``tables.csv``, ``tables.json`` and ``tables.txt`` into ``directory``; return their paths.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import reproduce_tables
+            sage: import os, tempfile
+            sage: paths = reproduce_tables(linear=1, relu=0, poly=0, progress=False).save(tempfile.mkdtemp())
+            sage: [os.path.basename(p) for p in paths]
+            ['tables.csv', 'tables.json', 'tables.txt']
+        """
         os.makedirs(directory, exist_ok=True)
         paths = [os.path.join(directory, name) for name in ("tables.csv", "tables.json", "tables.txt")]
         self.to_csv(paths[0])

@@ -1,0 +1,37 @@
+r"""
+Follow the flow: train the networks and watch the laws hold, drift, and shape the dynamics.
+
+Float64 numpy/scipy simulation (not proof): the gradient flow by an adaptive
+ODE solver, gradient descent, SGD and heavy-ball momentum, with exact
+(backpropagation) gradients, recording the conservation laws of the model.
+
+- :mod:`~sage_conslaw.flows.models` -- numeric models and gradients, compiled Sage polynomials
+- :mod:`~sage_conslaw.flows.train` -- :func:`train`, :class:`Trajectory`, drift studies
+- :mod:`~sage_conslaw.flows.intrinsic` -- Example 3.8 and the metric `\partial\phi\,\partial\phi^\top`
+- :mod:`~sage_conslaw.flows.plots` -- figures
+
+EXAMPLES::
+
+    sage: from sage_conslaw.architectures import LinearNetwork
+    sage: from sage_conslaw.flows import train
+    sage: traj = train(LinearNetwork([2, 2, 2]), method='flow', horizon=1.0)
+    sage: bool(traj.drift().max() < 1e-8)
+    True
+    sage: traj = train(LinearNetwork([2, 2, 2]), method='gd', eta=0.05, horizon=1.0)
+    sage: bool(traj.drift().max() > 1e-12)
+    True
+"""
+from sage_conslaw.flows.models import (CompiledPolynomials, NumericModel, LayeredModel,  # noqa: F401
+                                       ReparametrizedModel, numeric_model)
+from sage_conslaw.flows.train import (Trajectory, train, make_dataset, initial_point,  # noqa: F401
+                                      gd_drift_vs_eta, sgd_drift_vs_batch_size, relu_region_start)
+from sage_conslaw.flows.intrinsic import (example_3_8, metric, metric_closed_form,  # noqa: F401
+                                          metric_along_flow, metric_depends_on_laws)
+from sage_conslaw.flows.plots import (plot_trajectory, plot_drift_vs_eta,  # noqa: F401
+                                      plot_drift_vs_batch_size, plot_example_3_8)
+
+__all__ = ["train", "Trajectory", "make_dataset", "initial_point", "gd_drift_vs_eta",
+           "sgd_drift_vs_batch_size", "relu_region_start", "example_3_8", "metric", "metric_closed_form",
+           "metric_along_flow", "metric_depends_on_laws", "plot_trajectory", "plot_drift_vs_eta",
+           "plot_drift_vs_batch_size", "plot_example_3_8", "numeric_model", "NumericModel",
+           "LayeredModel", "ReparametrizedModel", "CompiledPolynomials"]

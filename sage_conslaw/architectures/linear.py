@@ -32,7 +32,10 @@ from sage_conslaw.architectures.base import Architecture
 
 
 def _check_dims(dims, what):
-    dims = list(dims)
+    try:
+        dims = list(dims)
+    except TypeError:
+        raise TypeError("%s needs a list of widths [n0, n1, ...], got %r" % (what, dims)) from None
     if len(dims) < 2:
         raise ValueError("%s needs at least two widths [n0, n1], got %s" % (what, dims))
     for n in dims:
@@ -181,7 +184,7 @@ class MatrixFactorization(Architecture):
 
     def __init__(self, n, m, r):
         for x in (n, m, r):
-            if int(x) != x or x < 1:
+            if isinstance(x, str) or int(x) != x or x < 1:
                 raise ValueError("n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
         self.n, self.m, self.r = int(n), int(m), int(r)
         Architecture.__init__(self, [("U", (self.n, self.r)), ("V", (self.m, self.r))],

@@ -266,7 +266,10 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
     entries, nrows = law_system(fields, exponents)
     K = V.base_ring()
     if K is QQ:
-        kernel = rational_lift(kernel_mod_p(entries, nrows, len(exponents), prime))
+        try:
+            kernel = rational_lift(kernel_mod_p(entries, nrows, len(exponents), prime))
+        except ZeroDivisionError:   # the prime divides a denominator: solve exactly below
+            kernel = None
         # Contract: a lifted kernel that A annihilates is the whole kernel (its
         # dimension is at least that of the kernel over QQ); otherwise solve exactly.
         if kernel is None or not _annihilates(entries, kernel):

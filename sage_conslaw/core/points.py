@@ -99,6 +99,8 @@ def _exact_number(x, K):
     """Convert one coordinate into ``K`` exactly, refusing floats."""
     if isinstance(x, bool):
         raise TypeError("the point has a boolean entry %r; use numbers" % (x,))
+    if x is None:
+        raise TypeError("the point has an entry None; use numbers")
     if isinstance(x, Fraction):
         x = QQ((x.numerator, x.denominator))
     if isinstance(x, float):
@@ -153,6 +155,8 @@ def as_exact_point(point, D, K=QQ):
     if isinstance(point, dict):
         full = [0] * D
         for i, x in point.items():
+            if not 0 <= int(i) < D:
+                raise ValueError("the point has a coordinate index %s outside 0..%s" % (i, D - 1))
             full[int(i)] = x
         point = full
     try:

@@ -54,6 +54,8 @@ import time
 
 import numpy as np
 
+from sage.arith.misc import is_prime, previous_prime
+from sage.rings.integer import Integer
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
@@ -523,6 +525,9 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
     t0 = time.time()
     if method not in METHODS:
         raise ValueError("method must be one of %s, got %r" % (", ".join(repr(m) for m in METHODS), method))
+    _check_prime(prime)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, Integer)) or max_steps < 0:
+        raise ValueError("max_steps must be a nonnegative integer, got %r" % (max_steps,))
     if _gradients_of is not None:
         V, phis = _gradients_of
         gens = _Generators(V, phis=phis)
@@ -551,11 +556,25 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
 
     result = None
     if method in ('fast', 'auto') and fast_ok:
-        result = _run_fast(gens, point, laws, prime, max_steps, seed, progress)
+        for _ in range(20):
+            try:
+                result = _run_fast(gens, point, laws, prime, max_steps, seed, progress)
+                break
+            except ZeroDivisionError:
+                # The prime divides a denominator of phi, of the point or of a law:
+                # any other prime gives the same guarantees.
+                prime = int(previous_prime(prime))
     if result is None or (method == 'auto' and not result['certified']):
         result = _run_rigorous(gens, point, laws, max_steps, progress, is_random)
     return LieTraceResult(D=D, point=point, random_point=is_random, number_of_fields=gens.size,
                           base_ring=K, seconds=time.time() - t0, **result)
+
+
+def _check_prime(p):
+    """Raise ValueError unless p is a prime below 2^20."""
+    if isinstance(p, bool) or not isinstance(p, (int, Integer)) or not is_prime(p) or p >= 2 ** 20:
+        raise ValueError("prime must lie below 2^20 and be a prime number (exact float64 arithmetic), got %r"
+                         % (p,))
 
 
 def _run_fast(gens, point, laws, p, max_steps, seed, progress):

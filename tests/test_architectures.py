@@ -1,0 +1,373 @@
+"""Property tests of the architectures over many shapes: deep linear networks,
+matrix factorization, ReLU networks with and without biases, toy examples.
+
+Checked against facts independent of the engine: the parametrization itself
+(phi at a point = the product of the weight matrices / the path products),
+the counting formulas of Prop. 4.1/4.2, the paper's completeness results
+(Cor. 4.4 for q = 2 linear, Ex. 3.5 for two-layer ReLU, App. J numerically for
+deeper ones), generic Jacobian ranks, and Frobenius' condition.
+"""
+import itertools
+
+import pytest
+
+import sage_conslaw  # noqa: F401
+from sage_conslaw.architectures import (LinearNetwork, MatrixFactorization, ReLUNetwork, uv, product,
+                                        ScalarTimesVector)
+
+from sage.rings.rational_field import QQ
+from sage.matrix.constructor import matrix
+from sage.misc.misc_c import prod
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def coefficient_rank(polys):
+    polys = [p for p in polys if p]
+    if not polys:
+        return 0
+    monos = sorted({m for p in polys for m in p.monomials()})
+    index = {m: i for i, m in enumerate(monos)}
+    M = matrix(QQ, len(polys), len(monos))
+    for r, p in enumerate(polys):
+        for c, m in zip(p.coefficients(), p.monomials()):
+            M[r, index[m]] = c
+    return M.rank()
+
+
+def span_contains(big, small):
+    return coefficient_rank(list(big) + list(small)) == coefficient_rank(big)
+
+
+def rational_point(model, seed):
+    """A point with distinct nonzero rational entries (not from the library's sampler)."""
+    return [QQ((((7 * i + 3 * seed) % 11) - 5 or 6, 1 + (i % 3))) for i in range(model.D)]
+
+
+def extra_quadratic_linear_laws(dims):
+    """Extra degree-2 laws of a linear network beyond the balancedness ones: a hidden layer
+    i with n_{i-1} = n_{i+1} = 1 sees the flow u' = -c v, v' = -c u of a scalar product
+    u.v (u = U_i, v = U_{i+1} vectors), which conserves every u^T B v with B skew:
+    C(n_i, 2) more quadratic laws."""
+    return sum(dims[i] * (dims[i] - 1) // 2 for i in range(1, len(dims) - 1)
+               if dims[i - 1] == 1 and dims[i + 1] == 1)
+
+
+LINEAR_SHAPES = [
+    [2, 3], [1, 4], [3, 1],                                         # depth 1
+    [1, 1, 1], [1, 2, 1], [2, 1, 2], [2, 3, 2], [3, 2, 4], [1, 5, 1], [4, 2, 1], [5, 1, 5], [2, 5, 3],
+    [2, 2, 2, 2], [1, 2, 3, 1], [2, 3, 2, 2], [1, 1, 1, 1], [2, 1, 1, 2], [1, 3, 1, 2], [3, 1, 2, 1],
+    [1, 2, 2, 2, 1], [2, 2, 2, 2, 2], [2, 1, 3, 1, 2], [1, 1, 1, 1, 1],
+]
+RELU_SHAPES = [
+    [2, 3], [1, 1], [3, 1],
+    [1, 1, 1], [1, 2, 1], [2, 1, 2], [2, 3, 2], [3, 2, 4], [1, 5, 1], [4, 3, 1], [2, 5, 2],
+    [2, 2, 2, 2], [1, 2, 3, 1], [2, 3, 2, 2], [1, 1, 1, 1], [2, 1, 1, 2], [1, 3, 1, 2],
+    [1, 2, 2, 2, 1], [2, 2, 2, 2, 2], [1, 1, 1, 1, 1],
+]
+
+
+def ids(shapes):
+    return ["-".join(map(str, s)) for s in shapes]
+
+
+# ---------------------------------------------------------------------------
+# the parametrizations themselves
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dims", LINEAR_SHAPES, ids=ids(LINEAR_SHAPES))
+def test_linear_network_structure(dims):
+    net = LinearNetwork(dims)
+    q = len(dims) - 1
+    assert net.depth == q
+    assert net.D == sum(dims[i - 1] * dims[i] for i in range(1, q + 1))
+    assert net.d == dims[0] * dims[-1]
+    for i in range(1, q + 1):
+        assert getattr(net, "U%s" % i).dimensions() == (dims[i - 1], dims[i])
+    theta = rational_point(net, 1)
+    mats = net.unflatten(theta)
+    assert [mats["U%s" % i].dimensions() for i in range(1, q + 1)] == [(dims[i - 1], dims[i]) for i in range(1, q + 1)]
+    # phi(theta) = U1 ... Uq, row by row
+    P = prod(mats["U%s" % i] for i in range(1, q + 1))
+    assert [f(*theta) for f in net.components()] == P.list()
+    # round trips
+    assert list(net.point(**mats)) == theta
+    assert list(net.point([mats["U%s" % i] for i in range(1, q + 1)])) == theta
+    assert net.flatten(mats) == theta
+    # known laws: n_i (n_i + 1) / 2 balancedness entries per hidden layer
+    laws = net.known_conservation_laws()
+    assert len(laws) == sum(n * (n + 1) // 2 for n in dims[1:-1])
+    for h in laws:
+        assert net.is_conservation_law(h)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("dims", RELU_SHAPES, ids=ids(RELU_SHAPES))
+def test_relu_network_structure(dims, bias):
+    net = ReLUNetwork(dims, bias=bias)
+    q = len(dims) - 1
+    n_paths = prod(dims)
+    n_bias_paths = sum(prod(dims[:i + 1]) for i in range(1, q)) + dims[0] if bias else 0
+    assert net.d == n_paths + n_bias_paths
+    assert net.D == sum(dims[i - 1] * dims[i] for i in range(1, q + 1)) + (sum(dims[1:-1]) + dims[0] if bias else 0)
+    theta = rational_point(net, 2)
+    M = net.unflatten(theta)
+    U = [None] + [M["U%s" % i] for i in range(1, q + 1)]
+    expected = [prod(U[i][j[i - 1], j[i]] for i in range(1, q + 1))
+                for j in itertools.product(*[range(n) for n in dims])]
+    values = [f(*theta) for f in net.components()]
+    # every path product appears (as a multiset, whatever the order)
+    assert sorted(values[:n_paths]) == sorted(expected)
+    if bias:
+        assert values[-dims[0]:] == list(M["c"].column(0))
+        assert list(net.point([U[i] for i in range(1, q + 1)],
+                              **{k: v for k, v in M.items() if not k.startswith("U")})) == theta
+    else:
+        assert list(net.point([U[i] for i in range(1, q + 1)])) == theta
+    laws = net.known_conservation_laws()
+    assert len(laws) == sum(dims[1:-1])   # one per hidden neuron
+    for h in laws:
+        assert net.is_conservation_law(h)
+
+
+@pytest.mark.parametrize("n,m,r", [(1, 1, 1), (2, 1, 1), (1, 1, 3), (2, 2, 2), (3, 2, 2), (2, 3, 4),
+                                   (1, 2, 5), (3, 3, 1), (2, 2, 5)])
+def test_matrix_factorization_structure(n, m, r):
+    mf = MatrixFactorization(n, m, r)
+    assert (mf.D, mf.d) == ((n + m) * r, n * m)
+    assert mf.U.dimensions() == (n, r) and mf.V.dimensions() == (m, r)
+    theta = rational_point(mf, 3)
+    P = mf.unflatten(theta)
+    assert [f(*theta) for f in mf.components()] == (P["U"] * P["V"].transpose()).list()
+    assert list(mf.point(U=P["U"], V=P["V"])) == theta
+    laws = mf.known_conservation_laws()
+    assert len(laws) == r * (r + 1) // 2
+    assert all(mf.is_conservation_law(h) for h in laws)
+    # the same phi as the linear network [n, r, m] with U2 = V^T
+    net = LinearNetwork([n, r, m])
+    th_net = net.point([P["U"], P["V"].transpose()])
+    assert [f(*th_net) for f in net.components()] == [f(*theta) for f in mf.components()]
+    for rk in range(min(n + m, r) + 1):
+        th = mf.point_of_rank(rk, seed=rk)
+        Q = mf.unflatten(th)
+        assert Q["U"].stack(Q["V"]).rank() == rk
+
+
+# ---------------------------------------------------------------------------
+# number of laws = known independent laws where the paper says they are complete
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dims", LINEAR_SHAPES, ids=ids(LINEAR_SHAPES))
+def test_linear_network_number_of_laws(dims):
+    net = LinearNetwork(dims)
+    res = net.lie_trace()
+    assert res.number_of_laws + res.dimension == net.D
+    if len(dims) == 2:
+        # a single matrix: phi is a coordinate projection, no law
+        assert res.number_of_laws == 0 and res.certified
+    elif net.d == 1:
+        # scalar output and input: W_phi = span(grad phi) is a Lie algebra, D - 1 laws
+        assert res.number_of_laws == net.D - 1
+        assert res.number_of_laws >= net.number_of_known_laws()
+    else:
+        # Cor. 4.4 (q = 2) and App. J (deeper): the balancedness laws are complete
+        assert res.certified
+        assert res.number_of_laws == net.number_of_known_laws()
+    if len(dims) == 3:
+        mf_rank_formula = MatrixFactorization(dims[0], dims[2], dims[1]).known_independent_laws_formula()
+        assert net.number_of_known_laws() == mf_rank_formula
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("dims", RELU_SHAPES, ids=ids(RELU_SHAPES))
+def test_relu_network_number_of_laws(dims, bias):
+    net = ReLUNetwork(dims, bias=bias)
+    res = net.lie_trace()
+    # one independent law per hidden neuron (Prop. 4.1), and no other (Ex. 3.5, App. J)
+    assert net.number_of_known_laws() == sum(dims[1:-1])
+    assert res.certified
+    assert res.number_of_laws == sum(dims[1:-1])
+    assert res.dimension == net.D - sum(dims[1:-1])
+
+
+@pytest.mark.parametrize("n,m,r", [(1, 1, 1), (2, 1, 1), (1, 1, 2), (1, 1, 4), (2, 2, 1), (2, 2, 2), (3, 2, 2),
+                                   (2, 1, 3), (1, 2, 4), (2, 2, 3), (2, 3, 6), (3, 3, 2), (2, 2, 5)])
+def test_matrix_factorization_number_of_laws(n, m, r):
+    # r below, equal to and above n + m
+    mf = MatrixFactorization(n, m, r)
+    res = mf.lie_trace()
+    rk = min(n + m, r)
+    assert res.certified
+    assert res.number_of_laws == mf.known_independent_laws_formula() == rk * (2 * r + 1 - rk) // 2
+    assert res.dimension == mf.lie_dimension_formula() == (n + m) * r - rk * (2 * r + 1 - rk) // 2
+    assert mf.number_of_known_laws() == res.number_of_laws
+
+
+@pytest.mark.parametrize("n,m,r", [(2, 2, 2), (1, 2, 3), (3, 1, 2), (2, 3, 6), (1, 1, 3)])
+def test_matrix_factorization_user_points_of_full_rank(n, m, r):
+    mf = MatrixFactorization(n, m, r)
+    rk = min(n + m, r)
+    for seed in (0, 1):
+        theta = mf.point_of_rank(rk, seed=seed)
+        res = mf.lie_trace(point=theta)
+        assert not res.random_point and res.point == theta
+        assert res.certified
+        assert res.number_of_laws == mf.known_independent_laws_formula(rk)
+        assert res.dimension == mf.lie_dimension_formula(rk)
+
+
+@pytest.mark.parametrize("n,m,r", [(2, 2, 2), (1, 2, 3), (2, 3, 6), (1, 1, 3)])
+def test_matrix_factorization_user_points_of_lower_rank(n, m, r):
+    mf = MatrixFactorization(n, m, r)
+    N = n + m
+    for rk in range(min(N, r)):
+        theta = mf.point_of_rank(rk, seed=5)
+        res = mf.lie_trace(point=theta)
+        # trace = tangent of the SO(n, m)-orbit of an rk-frame
+        assert res.dimension == rk * N - rk * (rk + 1) // 2
+        assert not res.certified
+        assert mf.number_of_independent_laws(mf.known_conservation_laws(), point=theta) \
+            == mf.known_independent_laws_formula(rk)
+
+
+# ---------------------------------------------------------------------------
+# degree-2 polynomial laws span the known laws
+# ---------------------------------------------------------------------------
+
+DEG2_LINEAR = [s for s in LINEAR_SHAPES if sum(a * b for a, b in zip(s, s[1:])) <= 18]
+
+
+@pytest.mark.parametrize("dims", DEG2_LINEAR, ids=ids(DEG2_LINEAR))
+def test_linear_degree_two_laws_span_known(dims):
+    net = LinearNetwork(dims)
+    poly = net.polynomial_conservation_laws(2)
+    known = net.known_conservation_laws()
+    assert all(net.is_conservation_law(h) for h in poly)
+    assert span_contains(poly, known)
+    assert len(poly) == coefficient_rank(poly)
+    assert len(poly) == coefficient_rank(known) + extra_quadratic_linear_laws(dims)
+
+
+DEG2_RELU = [s for s in RELU_SHAPES if len(s) <= 4 and max(s) <= 3]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("dims", DEG2_RELU, ids=ids(DEG2_RELU))
+def test_relu_degree_two_laws_span_exactly_known(dims, bias):
+    net = ReLUNetwork(dims, bias=bias)
+    poly = net.polynomial_conservation_laws(2)
+    known = net.known_conservation_laws()
+    assert coefficient_rank(poly) == len(poly) == coefficient_rank(known) == len(known)
+    assert span_contains(poly, known)
+
+
+@pytest.mark.parametrize("n,m,r", [(2, 1, 1), (2, 2, 2), (1, 2, 3), (3, 2, 2), (2, 2, 3), (1, 3, 2)])
+def test_matrix_factorization_degree_two_laws_span_exactly_known(n, m, r):
+    # n + m >= 3: so(n, m) is irreducible on R^(n+m): only the form U^T U - V^T V
+    mf = MatrixFactorization(n, m, r)
+    poly = mf.polynomial_conservation_laws(2)
+    known = mf.known_conservation_laws()
+    assert len(poly) == r * (r + 1) // 2 == coefficient_rank(known)
+    assert span_contains(poly, known) and span_contains(known, poly)
+
+
+@pytest.mark.parametrize("r", [1, 2, 3, 4])
+def test_scalar_product_factorization_has_skew_quadratic_laws(r):
+    # n = m = 1: phi = u . v, and u^T B v (B skew) is conserved too: r^2 quadratic laws
+    mf = MatrixFactorization(1, 1, r)
+    poly = mf.polynomial_conservation_laws(2)
+    assert len(poly) == r * r
+    assert span_contains(poly, mf.known_conservation_laws())
+    U, V = mf.U, mf.V
+    for a in range(r):
+        for b in range(a + 1, r):
+            h = U[0, a] * V[0, b] - U[0, b] * V[0, a]
+            assert mf.is_conservation_law(h)
+            assert span_contains(poly, [h])
+
+
+# ---------------------------------------------------------------------------
+# Frobenius, Jacobian ranks
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,r,m", [(1, 1, 1), (2, 3, 2), (3, 2, 4), (1, 4, 1), (2, 1, 3), (4, 3, 2)])
+def test_two_layer_relu_frobenius_and_rank(n, r, m):
+    net = ReLUNetwork([n, r, m])
+    assert net.satisfies_frobenius()
+    assert net.satisfies_frobenius(point=rational_point(net, 0))
+    # r rank-one n x m matrices
+    assert net.jacobian_rank() == (n + m - 1) * r
+    res = net.lie_trace()
+    assert res.dimensions == [(n + m - 1) * r] and res.certified
+
+
+@pytest.mark.parametrize("n,r,m", [(2, 2, 2), (1, 2, 2), (3, 2, 1), (2, 3, 2), (3, 2, 4), (1, 3, 2)])
+def test_two_layer_linear_not_frobenius(n, r, m):
+    # r > 1 and max(n, m) > 1
+    net = LinearNetwork([n, r, m])
+    assert not net.satisfies_frobenius()
+    res = net.lie_trace()
+    assert len(res.dimensions) >= 2 and res.dimensions[1] > res.dimensions[0]
+
+
+@pytest.mark.parametrize("n,r,m", [(1, 1, 1), (3, 1, 2), (1, 4, 1), (1, 2, 1)])
+def test_two_layer_linear_frobenius_when_r_is_one_or_scalar(n, r, m):
+    assert LinearNetwork([n, r, m]).satisfies_frobenius()
+
+
+@pytest.mark.parametrize("n,m,r", [(2, 2, 1), (3, 2, 2), (2, 3, 1), (3, 3, 2), (2, 2, 3), (1, 3, 4), (2, 2, 2)])
+def test_matrix_factorization_jacobian_rank(n, m, r):
+    # tangent space of the n x m matrices of rank <= r
+    mf = MatrixFactorization(n, m, r)
+    s = min(r, n, m)
+    assert mf.jacobian_rank() == s * (n + m - s)
+
+
+@pytest.mark.parametrize("dv", [1, 2, 3, 4])
+def test_scalar_times_vector(dv):
+    phi = ScalarTimesVector(dv)
+    assert phi.satisfies_frobenius()
+    assert phi.check_metric()
+    assert phi.number_of_conservation_laws() == 1
+    assert phi.jacobian_rank() == dv
+    assert all(phi.is_conservation_law(h) for h in phi.known_conservation_laws())
+
+
+# ---------------------------------------------------------------------------
+# edge cases
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,laws", [
+    (lambda: LinearNetwork([1, 1]), 0), (lambda: LinearNetwork([3, 2]), 0),
+    (lambda: ReLUNetwork([1, 1]), 0), (lambda: ReLUNetwork([1, 1], bias=True), 0),
+    (lambda: ReLUNetwork([2, 2], bias=True), 0), (lambda: product(1), 0), (lambda: product(2), 1),
+    (lambda: MatrixFactorization(1, 1, 1), 1), (lambda: uv(), 1), (lambda: LinearNetwork([1, 1, 1]), 1),
+])
+def test_small_edge_cases(make, laws):
+    phi = make()
+    res = phi.lie_trace()
+    assert res.number_of_laws == laws
+    assert res.certified
+    assert phi.number_of_conservation_laws() == laws
+    assert all(phi.is_conservation_law(h) for h in phi.known_conservation_laws())
+
+
+def test_depth_one_has_no_known_laws():
+    for net in (LinearNetwork([2, 3]), ReLUNetwork([2, 3]), ReLUNetwork([2, 3], bias=True)):
+        assert net.known_conservation_laws() == []
+        assert net.polynomial_conservation_laws(2) == []
+        assert net.jacobian_rank() == net.D
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dims,bias", [([3, 4, 3], True), ([2, 3, 3, 2], True), ([3, 3, 3, 3], False)])
+def test_bigger_shapes(dims, bias):
+    net = ReLUNetwork(dims, bias=bias) if bias is not None else LinearNetwork(dims)
+    res = net.lie_trace()
+    assert res.certified and res.number_of_laws == sum(dims[1:-1])
+    lin = LinearNetwork(dims)
+    assert lin.D <= 60
+    rl = lin.lie_trace()
+    assert rl.certified and rl.number_of_laws == lin.number_of_known_laws()

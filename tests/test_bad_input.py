@@ -143,7 +143,7 @@ def test_point_with_float_entries(phi, name, call):
 
 @pytest.mark.parametrize("name,call", POINT_CALLS, ids=[n for n, _ in POINT_CALLS])
 def test_point_with_other_bad_entries(phi, name, call):
-    with pytest.raises(TypeError, match="boolean entry"):
+    with pytest.raises(TypeError, match="entry True"):
         call(phi, [True, 2])
     with pytest.raises(TypeError, match="not an exact element"):
         call(phi, ["a", 2])
@@ -242,20 +242,16 @@ def test_lie_trace_with_non_law(phi, R):
 
 
 def test_lie_trace_with_inexact_law(phi, R):
-    with pytest.raises(TypeError, match="inexact coefficients"):
+    with pytest.raises(TypeError, match="inexact coefficients|Real"):
         phi.lie_trace(laws=[1.5 * R.gen(0)])
 
 
 def test_lie_trace_law_from_a_ring_of_other_dimension(phi):
     x = PolynomialRing(QQ, ['x', 'y', 'z']).gen(0)
-    with pytest.raises(TypeError, match="not a polynomial"):
+    with pytest.raises(TypeError, match="not a polynomial|lives in"):
         phi.lie_trace(laws=[x ** 2])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a law from another ring with the same number of variables is "
-                   "silently converted by position: uv().lie_trace(laws=[a^2 - b^2]) with a, b in QQ[a,b] "
-                   "returns a certified result; it should raise a TypeError (ring mismatch), as "
-                   "is_conservation_law does")
 def test_lie_trace_law_ring_mismatch(phi, S):
     a, b = S.gens()
     with pytest.raises(TypeError, match="ring|lives in"):
@@ -385,7 +381,7 @@ def test_fast_method_needs_QQ():
 
 @pytest.mark.parametrize("p", [2 ** 31 - 1, 2 ** 20 + 7, -7])
 def test_prime_out_of_range(phi, p):
-    with pytest.raises(ValueError, match="prime must lie below 2\\^20"):
+    with pytest.raises(ValueError, match="prime.*below 2\\^20"):
         phi.lie_trace(prime=p, method='fast')
 
 

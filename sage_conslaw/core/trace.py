@@ -544,10 +544,12 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
     is_random = point is None
     point = random_point(D, seed=seed, K=K) if is_random else as_exact_point(point, D, K)
     R = V.polynomial_ring()
+    from sage.rings.polynomial.multi_polynomial_ring_base import MPolynomialRing_base
+    for h in (laws or []):
+        P = h.parent() if hasattr(h, "parent") and callable(h.parent) else None
+        if isinstance(P, MPolynomialRing_base) and P is not R:
+            raise TypeError("the law %s lives in %s, but the fields live in %s" % (h, P, R))
     laws = [to_exact_polynomial(h, R, "the law") for h in (laws or [])]
-    for h in laws:
-        if h.parent() is not R:
-            raise TypeError("the law %s is not in the ring of the parametrization %s" % (h, R))
     if laws and check:
         check_laws(laws, gen_fields if gen_fields is not None else gens.fields())
     fast_ok = K is QQ

@@ -186,6 +186,78 @@ class Architecture(Reparametrization):
         return as_exact_point(self.flatten(values), self.D, self.polynomial_ring().base_ring())
 
 
+def check_widths(dims, what):
+    r"""
+    Return the widths `[n_0, \dots, n_q]` as Python ints, or raise a clear error.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.base import check_widths
+        sage: check_widths((2, 3), "a network")
+        [2, 3]
+        sage: check_widths([2, 0], "a network")
+        Traceback (most recent call last):
+        ...
+        ValueError: the widths of a network must be positive integers, got [2, 0]
+    """
+    try:
+        dims = list(dims)
+    except TypeError:
+        raise TypeError("%s needs a list of widths [n0, n1, ...], got %r" % (what, dims)) from None
+    if len(dims) < 2:
+        raise ValueError("%s needs at least two widths [n0, n1], got %s" % (what, dims))
+    for n in dims:
+        if int(n) != n or n < 1:
+            raise ValueError("the widths of %s must be positive integers, got %s" % (what, dims))
+    return [int(n) for n in dims]
+
+
+class LayeredNetwork(Architecture):
+    r"""
+    A network of widths `[n_0, \dots, n_q]` with weight matrices
+    `U_i \in \QQ^{n_{i-1} \times n_i}` (`U_1` next to the outputs).
+
+    Subclasses give the extra parameters (a function of the checked widths)
+    and the components of `\phi`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+        sage: LinearNetwork([2, 3, 4, 1]).depth, ReLUNetwork([2, 3, 4]).depth
+        (3, 2)
+    """
+
+    def __init__(self, dims, what, phis_from, extra_shapes=lambda dims: []):
+        self.dims = check_widths(dims, what)
+        shapes = [("U%s" % i, (self.dims[i - 1], self.dims[i])) for i in range(1, len(self.dims))]
+        Architecture.__init__(self, shapes + extra_shapes(self.dims), phis_from)
+
+    @property
+    def depth(self):
+        r"""
+        The number `q` of layers.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([2, 3, 4, 1]).depth
+            3
+        """
+        return len(self.dims) - 1
+
+    def weights(self):
+        r"""
+        Return `[U_1, \dots, U_q]` over the polynomial ring.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: [U.dimensions() for U in LinearNetwork([2, 3, 4]).weights()]
+            [(2, 3), (3, 4)]
+        """
+        return [self._mats["U%s" % i] for i in range(1, self.depth + 1)]
+
+
 def _rows_of(M, is_vector=False):
     """The rows of a matrix-like object as lists (a vector is a column)."""
     if hasattr(M, "rows") and callable(M.rows):

@@ -28,20 +28,7 @@ from sage.arith.misc import binomial
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
 
-from sage_conslaw.architectures.base import Architecture
-
-
-def _check_dims(dims, what):
-    try:
-        dims = list(dims)
-    except TypeError:
-        raise TypeError("%s needs a list of widths [n0, n1, ...], got %r" % (what, dims)) from None
-    if len(dims) < 2:
-        raise ValueError("%s needs at least two widths [n0, n1], got %s" % (what, dims))
-    for n in dims:
-        if int(n) != n or n < 1:
-            raise ValueError("the widths of %s must be positive integers, got %s" % (what, dims))
-    return [int(n) for n in dims]
+from sage_conslaw.architectures.base import Architecture, LayeredNetwork
 
 
 def balancedness(A, B):
@@ -59,7 +46,7 @@ def balancedness(A, B):
     return [M[i, j] for i in range(M.nrows()) for j in range(i, M.ncols())]
 
 
-class LinearNetwork(Architecture):
+class LinearNetwork(LayeredNetwork):
     r"""
     The deep linear network `\phi(U_1, \dots, U_q) = U_1 \cdots U_q` (Example 2.10).
 
@@ -96,42 +83,13 @@ class LinearNetwork(Architecture):
     """
 
     def __init__(self, dims):
-        dims = _check_dims(dims, "a linear network")
-        self.dims = dims
-        q = len(dims) - 1
-        shapes = [("U%s" % i, (dims[i - 1], dims[i])) for i in range(1, q + 1)]
-        Architecture.__init__(self, shapes,
-                              lambda m: prod(m["U%s" % i] for i in range(1, q + 1)).list())
-
-    @property
-    def depth(self):
-        r"""
-        The number `q` of layers.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: LinearNetwork([2, 3, 4, 1]).depth
-            3
-        """
-        return len(self.dims) - 1
+        LayeredNetwork.__init__(self, dims, "a linear network",
+                                lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list())
 
     def _repr_(self):
         q = self.depth
         return "Linear network %s: D = %s parameters, phi = %s in QQ^(%s x %s)" % (
             self.dims, self.D, "*".join("U%s" % i for i in range(1, q + 1)), self.dims[0], self.dims[-1])
-
-    def weights(self):
-        r"""
-        Return `[U_1, \dots, U_q]` over the polynomial ring.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: [U.dimensions() for U in LinearNetwork([2, 3, 4]).weights()]
-            [(2, 3), (3, 4)]
-        """
-        return [self._mats["U%s" % i] for i in range(1, self.depth + 1)]
 
     def balancedness_matrices(self):
         r"""

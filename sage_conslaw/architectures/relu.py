@@ -38,11 +38,10 @@ import itertools
 
 from sage.misc.misc_c import prod
 
-from sage_conslaw.architectures.base import Architecture
-from sage_conslaw.architectures.linear import _check_dims
+from sage_conslaw.architectures.base import LayeredNetwork
 
 
-class ReLUNetwork(Architecture):
+class ReLUNetwork(LayeredNetwork):
     r"""
     A feed-forward ReLU network of widths `[n_0, \dots, n_q]` through its path products.
 
@@ -67,15 +66,14 @@ class ReLUNetwork(Architecture):
     """
 
     def __init__(self, dims, bias=False):
-        dims = _check_dims(dims, "a ReLU network")
-        self.dims = dims
         self.bias = bool(bias)
-        q = len(dims) - 1
-        shapes = [("U%s" % i, (dims[i - 1], dims[i])) for i in range(1, q + 1)]
-        if self.bias:
-            shapes += [("b%s" % i, (dims[i], 1)) for i in range(1, q)]
-            shapes += [("c", (dims[0], 1))]
-        Architecture.__init__(self, shapes, self._paths)
+        LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, self._bias_shapes)
+
+    def _bias_shapes(self, dims):
+        """One bias vector per hidden layer, and the output bias ``c`` (none without biases)."""
+        if not self.bias:
+            return []
+        return [("b%s" % i, (dims[i], 1)) for i in range(1, len(dims) - 1)] + [("c", (dims[0], 1))]
 
     def _paths(self, M):
         dims, q = self.dims, len(self.dims) - 1
@@ -90,34 +88,9 @@ class ReLUNetwork(Architecture):
             phis += [M["c"][j, 0] for j in range(dims[0])]
         return phis
 
-    @property
-    def depth(self):
-        r"""
-        The number `q` of layers.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: ReLUNetwork([2, 3, 4, 1]).depth
-            3
-        """
-        return len(self.dims) - 1
-
     def _repr_(self):
         return "ReLU network %s %s: D = %s parameters, d = %s paths" % (
             self.dims, "with biases" if self.bias else "without biases", self.D, self.d)
-
-    def weights(self):
-        r"""
-        Return `[U_1, \dots, U_q]` over the polynomial ring.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: [U.dimensions() for U in ReLUNetwork([2, 3, 4]).weights()]
-            [(2, 3), (3, 4)]
-        """
-        return [self._mats["U%s" % i] for i in range(1, self.depth + 1)]
 
     def hidden_neurons(self):
         r"""

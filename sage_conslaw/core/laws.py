@@ -79,6 +79,8 @@ def candidate_exponents(D, degree, homogeneous=True):
         raise ValueError("the degree must be a nonnegative integer, got %r" % (degree,)) from None
     if degree < 0:
         raise ValueError("the degree must be a nonnegative integer, got %s" % degree)
+    if not degree:
+        return []
     degrees = [degree] if homogeneous else list(range(degree, 0, -1))
     out = []
     for k in degrees:
@@ -87,8 +89,6 @@ def candidate_exponents(D, degree, homogeneous=True):
             for i in combo:
                 e[i] += 1
             out.append(tuple(e))
-    if not degree:
-        return []
     return out
 
 

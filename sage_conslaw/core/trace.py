@@ -223,21 +223,24 @@ def _field_jacobians(fields, x, p):
     return PolynomialsModP(comps, D, p).jacobian(x).reshape(len(fields), D, D)
 
 
-def _bracket_values(jac_left, val_left, jac_right, val_right, p, upper_only):
+def _bracket_values(jac_left, val_left, jac_right, val_right, p, skew_offset=None):
     r"""
     Values `[X_a, Y_b](\theta) = \partial X_a\, Y_b - \partial Y_b\, X_a` for all
-    pairs, from values and Jacobians at `\theta` (modulo `p`), in the order
-    ``(a, b)`` with ``a < b`` when ``upper_only``.
+    pairs ``(a, b)``, from values and Jacobians at `\theta` (modulo `p`).
+
+    With ``skew_offset`` (the index of the first left factor when the right
+    factors are the same family), only the pairs with ``a + skew_offset < b``
+    are kept: the bracket is antisymmetric.
     """
     T1 = np.fmod(np.matmul(jac_left, val_right.T), p)          # [a, i, b] = dX_a Y_b
     T2 = np.fmod(np.matmul(jac_right, val_left.T), p)          # [b, i, a] = dY_b X_a
     vals = np.fmod(T1.transpose(0, 2, 1) - T2.transpose(2, 0, 1), p)   # [a, b, i]
     vals[vals < 0] += p
     na, nb = vals.shape[0], vals.shape[1]
-    if upper_only:
-        a, b = np.triu_indices(na, k=1, m=nb)
-    else:
-        a, b = np.divmod(np.arange(na * nb), nb)
+    a, b = np.divmod(np.arange(na * nb), nb)
+    if skew_offset is not None:
+        keep = a + skew_offset < b
+        a, b = a[keep], b[keep]
     return vals[a, b], list(zip(a.tolist(), b.tolist()))
 
 
@@ -246,7 +249,7 @@ def _bracket_values(jac_left, val_left, jac_right, val_right, p, upper_only):
 # ---------------------------------------------------------------------------
 
 def _fast_trace(gens, x, target, p, max_steps, seed, progress):
-    """Pruned iteration modulo p.  Returns (dimensions, stopped_at, reached, closed)."""
+    """Pruned iteration modulo p.  Returns (dimensions, stopped_at, reached)."""
     D = gens.D
     if gens.size > 4 * D:
         # A large redundant family (path products): D + 8 random combinations
@@ -257,11 +260,10 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         if E.rank >= target:
             return [E.rank], 0, True
     E = EchelonModP(D, p)
-    order = list(range(gens.size))
     batch = max(2 * D, 64)
     chosen, chosen_vals = [], []
-    for start in range(0, len(order), batch):
-        idx = order[start:start + batch]
+    for start in range(0, gens.size, batch):
+        idx = list(range(start, min(start + batch, gens.size)))
         vals = gens.values(idx, x, p)
         kept = E.add_rows(vals, stop_at=target)
         chosen += [idx[i] for i in kept]
@@ -273,8 +275,8 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         return dims, 0, E.rank >= target
     base_vals = np.array(chosen_vals)
     base_jac = gens.jacobians(chosen, x, p)
-    base_fields = None
-    prev_vals, prev_jac, prev_fields = base_vals, base_jac, None
+    base_fields = prev_fields = None
+    prev_vals, prev_jac = base_vals, base_jac
     step = 0
     steps = range(1, max_steps + 1)
     if progress:
@@ -286,14 +288,8 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         chunk = max(1, 2 ** 22 // max(1, prev_vals.shape[0] * D))
         for a0 in range(0, base_vals.shape[0], chunk):
             a1 = min(a0 + chunk, base_vals.shape[0])
-            if step == 1:
-                vals, pairs = _bracket_values(base_jac[a0:a1], base_vals[a0:a1], prev_jac,
-                                              prev_vals, p, upper_only=False)
-                keep = [i for i, (a, b) in enumerate(pairs) if a + a0 < b]
-                vals, pairs = vals[keep], [pairs[i] for i in keep]
-            else:
-                vals, pairs = _bracket_values(base_jac[a0:a1], base_vals[a0:a1], prev_jac,
-                                              prev_vals, p, upper_only=False)
+            vals, pairs = _bracket_values(base_jac[a0:a1], base_vals[a0:a1], prev_jac, prev_vals, p,
+                                          skew_offset=a0 if step == 1 else None)
             kept = E.add_rows(vals, stop_at=target)
             new_vals += [vals[i] for i in kept]
             new_pairs += [(pairs[i][0] + a0, pairs[i][1]) for i in kept]
@@ -307,9 +303,8 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         if step == max_steps:
             break
         # Only the brackets that enlarged the trace are formed symbolically.
-        if base_fields is None:
-            base_fields = [gens.field(j) for j in chosen]
-            prev_fields = base_fields
+        if base_fields is None:   # step 1: the right factors were the generators
+            base_fields = prev_fields = [gens.field(j) for j in chosen]
         prev_fields = [base_fields[a]._bracket_(prev_fields[b]) for a, b in new_pairs]
         prev_vals = np.array(new_vals)
         prev_jac = _field_jacobians(prev_fields, x, p)

@@ -127,10 +127,12 @@ class Architecture(Reparametrization):
         for name, (r, c) in self._shapes:
             if name not in values:
                 raise ValueError("missing parameter %s (a %s x %s matrix)" % (name, r, c))
-            rows = _rows_of(values[name], c == 1 and not name[0].isupper())
+            rows = _rows_of(values[name])
             if len(rows) != r or any(len(row) != c for row in rows):
-                got = "%s x %s" % (len(rows), len(rows[0]) if rows else 0)
-                raise ValueError("parameter %s must be a %s x %s matrix, got shape %s" % (name, r, c, got))
+                lengths = sorted({len(row) for row in rows})
+                got = ("shape %s x %s" % (len(rows), lengths[0] if lengths else 0) if len(lengths) <= 1
+                       else "rows of lengths %s" % ", ".join(str(len(row)) for row in rows))
+                raise ValueError("parameter %s must be a %s x %s matrix, got %s" % (name, r, c, got))
             out.extend(x for row in rows for x in row)
         return out
 
@@ -258,13 +260,13 @@ class LayeredNetwork(Architecture):
         return [self._mats["U%s" % i] for i in range(1, self.depth + 1)]
 
 
-def _rows_of(M, is_vector=False):
-    """The rows of a matrix-like object as lists (a vector is a column)."""
+def _rows_of(M):
+    """The rows of a matrix-like object as lists (a flat list or a vector is a column)."""
     if hasattr(M, "rows") and callable(M.rows):
         return [list(r) for r in M.rows()]
     if hasattr(M, "tolist"):
         M = M.tolist()
     M = list(M)
-    if is_vector or (M and not hasattr(M[0], "__len__")):
+    if M and not hasattr(M[0], "__len__"):
         return [[x] for x in M]
     return [list(r) for r in M]

@@ -563,3 +563,44 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             (-2*v, 2*u)
         """
         return self(X)._bracket_(self(Y))
+
+
+def as_vector_fields(fields):
+    r"""
+    Return ``(V, [V(X) for X in fields])``: the Lie algebra of vector fields the
+    given fields live in, and the fields as its elements.
+
+    INPUT:
+
+    - ``fields`` -- a nonempty list of :class:`PolynomialVectorField` of one
+      parent, or of lists/vectors of polynomials of one multivariate ring
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.fields import as_vector_fields
+        sage: R.<u,v> = QQ[]
+        sage: V, W = as_vector_fields([[v, u], [1, 0]]); W
+        [(v, u), (1, 0)]
+        sage: S.<a,b> = QQ[]
+        sage: as_vector_fields([[v, u], [b, a]])
+        Traceback (most recent call last):
+        ...
+        TypeError: the vector fields must have polynomial components of one multivariate ring (found ...)
+    """
+    V = None
+    for X in fields:
+        if isinstance(X, PolynomialVectorField):
+            V = X.parent()
+            break
+    if V is None:
+        rings = set()
+        for X in fields:
+            for c in X:
+                P = getattr(c, "parent", None)
+                if P is not None and callable(P) and isinstance(c.parent(), MPolynomialRing_base):
+                    rings.add(c.parent())
+        if len(rings) != 1:
+            raise TypeError("the vector fields must have polynomial components of one multivariate ring "
+                            "(found %s)" % (", ".join(sorted(str(r) for r in rings)) or "no polynomial ring"))
+        V = PolynomialVectorFields(rings.pop())
+    return V, [V(X) for X in fields]

@@ -43,6 +43,7 @@ import numpy as np
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME, random_combinations, reduce_rational
 
 #: Above this many candidate monomials the dense kernel step would be too large.
@@ -72,8 +73,14 @@ def candidate_exponents(D, degree, homogeneous=True):
         Traceback (most recent call last):
         ...
         ValueError: the degree must be a nonnegative integer, got -1
+        sage: candidate_exponents(2, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: the degree must be a nonnegative integer, got None
     """
     try:
+        if degree is None or isinstance(degree, bool):
+            raise TypeError
         degree = ZZ(degree)
     except TypeError:
         raise ValueError("the degree must be a nonnegative integer, got %r" % (degree,)) from None
@@ -230,7 +237,8 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
 
     INPUT:
 
-    - ``fields`` -- a nonempty list of :class:`PolynomialVectorField` of one ring
+    - ``fields`` -- a nonempty list of vector fields of one ring (elements of
+      :class:`PolynomialVectorFields`, or lists of `D` polynomials)
     - ``degree`` -- a nonnegative integer
     - ``homogeneous`` -- laws homogeneous of degree ``degree`` (default) or of
       degree at most ``degree`` (constants excluded)
@@ -250,11 +258,13 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
         [x1^2 - x3^2, x2^2 - x3^2]
         sage: polynomial_laws([PolynomialVectorFields(R).gradient(x1*x2*x3)], 1)
         []
+        sage: polynomial_laws([[x2, x1, 0]], 2)
+        [x1^2 - x2^2, x3^2]
     """
     fields = list(fields)
     if not fields:
         raise ValueError("polynomial_laws needs at least one vector field")
-    V = fields[0].parent()
+    V, fields = as_vector_fields(fields)
     R = V.polynomial_ring()
     D = V.ambient_dimension()
     exponents = candidate_exponents(D, degree, homogeneous)

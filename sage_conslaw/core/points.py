@@ -79,7 +79,18 @@ def to_exact_polynomial(f, ring, what="polynomial"):
         Traceback (most recent call last):
         ...
         TypeError: phi_1 0.500000000000000*x has inexact coefficients (Real Field with 53 bits of precision); convert it first, e.g. with f.change_ring(QQ) or by writing 1/2 instead of 0.5
+        sage: T.<a,b> = QQ[]
+        sage: to_exact_polynomial(a*b, R, "phi_1")
+        Traceback (most recent call last):
+        ...
+        TypeError: phi_1 a*b lives in Multivariate Polynomial Ring in a, b over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in x, y over Rational Field
+        sage: to_exact_polynomial(None, R, "h")
+        Traceback (most recent call last):
+        ...
+        TypeError: h is None, not a polynomial
     """
+    if f is None:
+        raise TypeError("%s is None, not a polynomial" % what)
     if isinstance(f, float):
         raise TypeError("%s %r is a float; use an exact number such as QQ(%r)" % (what, f, f))
     parent = getattr(f, "parent", None)
@@ -89,6 +100,13 @@ def to_exact_polynomial(f, ring, what="polynomial"):
         if base is not None and hasattr(P.base_ring(), "is_exact") and not P.base_ring().is_exact():
             raise TypeError("%s %s has inexact coefficients (%s); convert it first, e.g. with "
                             "f.change_ring(QQ) or by writing 1/2 instead of 0.5" % (what, f, P.base_ring()))
+        # Sage would convert between rings with other variable names by position:
+        # a polynomial in other variables is a mistake, not a conversion.
+        names = getattr(P, "variable_names", None)
+        if P is not ring and callable(names) and hasattr(P, "gens") and P not in (QQ, QQ.ring_of_integers()) \
+                and not set(P.variable_names()) <= set(ring.variable_names()):
+            raise TypeError("%s %s lives in %s, whose variables are not among those of the ring %s"
+                            % (what, f, P, ring))
     try:
         return ring(f)
     except (TypeError, ValueError, ArithmeticError, NotImplementedError):

@@ -124,7 +124,7 @@ class Reparametrization(SageObject):
         sage: Reparametrization(QQ['x,y'], [a])
         Traceback (most recent call last):
         ...
-        TypeError: the component a is not a polynomial with exact coefficients in Multivariate Polynomial Ring in x, y over Rational Field
+        TypeError: the component a lives in Multivariate Polynomial Ring in a, b, c, d over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in x, y over Rational Field
     """
 
     def __init__(self, *args):
@@ -400,7 +400,8 @@ class Reparametrization(SageObject):
             sage: len(laws), phi.number_of_independent_laws(laws)
             (5, 2)
         """
-        return number_of_independent_functions(list(laws), self._point(point, seed)) if laws else 0
+        laws = [to_exact_polynomial(h, self._ring, "the law") for h in laws]
+        return number_of_independent_functions(laws, self._point(point, seed)) if laws else 0
 
     def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
                   max_steps=8, progress=False, certify_with_degree=2):

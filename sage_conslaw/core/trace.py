@@ -59,7 +59,7 @@ from sage.rings.integer import Integer
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
-from sage_conslaw.core.fields import PolynomialVectorFields, PolynomialVectorField
+from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import (DEFAULT_PRIME, EchelonModP, PolynomialsModP, random_combinations,
                                        reduce_rational)
 from sage_conslaw.core.points import (DEFAULT_SAMPLING_BOUND, as_exact_point, random_point,
@@ -531,19 +531,13 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
         fields = list(fields)
         if not fields:
             raise ValueError("lie_trace needs at least one vector field")
-        V = _common_parent(fields)
-        gen_fields = [V(X) for X in fields]
+        V, gen_fields = as_vector_fields(fields)
         gens = _Generators(V, fields=gen_fields)
     D = V.ambient_dimension()
     K = V.base_ring()
     is_random = point is None
     point = random_point(D, seed=seed, K=K) if is_random else as_exact_point(point, D, K)
     R = V.polynomial_ring()
-    from sage.rings.polynomial.multi_polynomial_ring_base import MPolynomialRing_base
-    for h in (laws or []):
-        P = h.parent() if hasattr(h, "parent") and callable(h.parent) else None
-        if isinstance(P, MPolynomialRing_base) and P is not R:
-            raise TypeError("the law %s lives in %s, but the fields live in %s" % (h, P, R))
     laws = [to_exact_polynomial(h, R, "the law") for h in (laws or [])]
     if laws and check:
         check_laws(laws, gen_fields if gen_fields is not None else gens.fields())
@@ -623,20 +617,3 @@ def _certificate_reason(dim, D, N):
         return "the rank %s equals D: there is no conservation law" % dim
     return ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"
             % (dim, D - N, N, "" if N == 1 else "s"))
-
-
-def _common_parent(fields):
-    """The Lie algebra of vector fields the given fields live in."""
-    for X in fields:
-        if isinstance(X, PolynomialVectorField):
-            return X.parent()
-    rings = set()
-    for X in fields:
-        for c in X:
-            P = getattr(c, "parent", None)
-            if P is not None and callable(P) and hasattr(c.parent(), "gens") and c.parent().ngens() > 0:
-                rings.add(c.parent())
-    if len(rings) != 1:
-        raise TypeError("the vector fields must have polynomial components of one multivariate ring "
-                        "(found %s)" % (", ".join(str(r) for r in rings) or "no polynomial ring"))
-    return PolynomialVectorFields(rings.pop())

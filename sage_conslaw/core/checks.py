@@ -1,0 +1,165 @@
+r"""
+Checks of plain arguments, shared by the whole package: one helper per kind
+of argument, each raising a clear ``TypeError`` or ``ValueError`` that names
+the argument, never converting a wrong value silently (``True`` is not the
+width 1, ``'no'`` is not ``False``, ``1.5`` is not the seed 1).
+
+EXAMPLES::
+
+    sage: from sage_conslaw.core.checks import positive_integer, boolean
+    sage: positive_integer(3, "a width")
+    3
+    sage: boolean(False, "bias")
+    False
+"""
+from numbers import Integral
+
+
+def _integer(x, what):
+    """Return ``x`` as a Python int, or raise TypeError (bool, float, str, None are refused).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.checks import _integer
+        sage: _integer(ZZ(4), "n"), _integer(int(4), "n")
+        (4, 4)
+        sage: _integer(True, "n")
+        Traceback (most recent call last):
+        ...
+        TypeError: n must be an integer, got True (bool)
+        sage: _integer(QQ(3), "n")
+        3
+        sage: _integer(1.5, "n")
+        Traceback (most recent call last):
+        ...
+        TypeError: n must be an integer, got 1.50000000000000 (RealLiteral)
+    """
+    if isinstance(x, bool) or x is None or isinstance(x, (float, str, bytes)):
+        raise TypeError("%s must be an integer, got %r (%s)" % (what, x, type(x).__name__))
+    if isinstance(x, Integral):
+        return int(x)
+    # Sage integers and rationals that are integers
+    try:
+        from sage.rings.integer_ring import ZZ
+        from sage.rings.rational_field import QQ
+        if hasattr(x, "parent") and callable(x.parent) and x.parent() in (ZZ, QQ) and x in ZZ:
+            return int(x)
+    except ImportError:   # pragma: no cover
+        pass
+    raise TypeError("%s must be an integer, got %s (%s)" % (what, x, type(x).__name__))
+
+
+def integer(x, what, minimum=None):
+    r"""
+    Return ``x`` as a Python ``int`` at least ``minimum``, or raise a clear error.
+
+    INPUT:
+
+    - ``x`` -- the value (Python or Sage integers; rationals equal to an integer)
+    - ``what`` -- the name of the argument, for the message
+    - ``minimum`` -- the least allowed value, or ``None``
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import integer
+        sage: integer(-2, "a shift")
+        -2
+        sage: integer(-1, "the seed", minimum=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: the seed must be an integer >= 0, got -1
+        sage: integer("2", "the degree")
+        Traceback (most recent call last):
+        ...
+        TypeError: the degree must be an integer, got '2' (str)
+    """
+    n = _integer(x, what)
+    if minimum is not None and n < minimum:
+        raise ValueError("%s must be an integer >= %s, got %s" % (what, minimum, n))
+    return n
+
+
+def positive_integer(x, what):
+    r"""
+    Return ``x`` as a positive Python ``int``, or raise a clear error.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import positive_integer
+        sage: positive_integer(0, "a width")
+        Traceback (most recent call last):
+        ...
+        ValueError: a width must be an integer >= 1, got 0
+        sage: positive_integer(None, "a width")
+        Traceback (most recent call last):
+        ...
+        TypeError: a width must be an integer, got None (NoneType)
+    """
+    return integer(x, what, minimum=1)
+
+
+def nonnegative_integer(x, what):
+    r"""
+    Return ``x`` as a nonnegative Python ``int``, or raise a clear error.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import nonnegative_integer
+        sage: nonnegative_integer(0, "max_steps")
+        0
+        sage: nonnegative_integer(-1, "max_steps")
+        Traceback (most recent call last):
+        ...
+        ValueError: max_steps must be an integer >= 0, got -1
+    """
+    return integer(x, what, minimum=0)
+
+
+def boolean(x, what):
+    r"""
+    Return ``x`` if it is a boolean (Python or numpy), or raise ``TypeError``.
+
+    Strings such as ``'no'`` or ``'False'`` are refused: they are true in Python.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import boolean
+        sage: boolean(True, "bias")
+        True
+        sage: boolean('no', "bias")
+        Traceback (most recent call last):
+        ...
+        TypeError: bias must be True or False, got 'no' (str)
+        sage: boolean(int(1), "bias")
+        Traceback (most recent call last):
+        ...
+        TypeError: bias must be True or False, got 1 (int)
+    """
+    try:
+        import numpy as np
+        if isinstance(x, np.bool_):
+            return bool(x)
+    except ImportError:   # pragma: no cover
+        pass
+    if not isinstance(x, bool):
+        raise TypeError("%s must be True or False, got %r (%s)" % (what, x, type(x).__name__))
+    return x
+
+
+def one_of(x, choices, what):
+    r"""
+    Return ``x`` if it is one of ``choices``, or raise ``ValueError`` listing them.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import one_of
+        sage: one_of('fast', ('auto', 'fast'), "method")
+        'fast'
+        sage: one_of('quick', ('auto', 'fast'), "method")
+        Traceback (most recent call last):
+        ...
+        ValueError: method must be one of 'auto', 'fast', got 'quick'
+    """
+    if not isinstance(x, str) or x not in choices:
+        raise ValueError("%s must be one of %s, got %r" % (what, ", ".join(repr(c) for c in choices), x))
+    return x

@@ -1,0 +1,103 @@
+r"""
+Every threshold of the engine, named once, with the reason for its value.
+
+The engine's choices (when to compress a family, how many fields the
+rigorous method may build, how large a linear system may grow before it is
+refused) are made by comparing sizes with the constants below.  No other
+module of :mod:`sage_conslaw.core` writes a numeric threshold of its own:
+it imports it from here, so that changing a limit is one edit and the reason
+stays next to the number.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.core import thresholds as T
+    sage: T.MAX_PRIME == 2^20, T.MAX_EXACT_DOT == 2^13
+    (True, True)
+    sage: T.compression_count(100)
+    108
+"""
+
+# -- modular arithmetic -------------------------------------------------------
+
+#: Primes must lie below this bound: two residues multiply to less than `2^{40}`,
+#: and sums of up to :data:`MAX_EXACT_DOT` such products stay below `2^{53}`,
+#: where float64 arithmetic (BLAS) is exact.
+MAX_PRIME = 2 ** 20
+
+#: Longest dot product the float64 arithmetic keeps exact for primes below :data:`MAX_PRIME`.
+MAX_EXACT_DOT = 2 ** 13
+
+#: How many smaller primes the fast method tries when the prime divides a
+#: denominator (of `\phi`, of the point or of a law); each further prime gives
+#: the same guarantees, and 20 consecutive unlucky primes near `2^{20}` would
+#: need a denominator with 20 prime factors near `2^{20}`.
+PRIME_RETRIES = 20
+
+# -- the fast trace -------------------------------------------------------------
+
+#: A family of more than ``COMPRESS_FACTOR * D`` generators (the path products of a
+#: ReLU network) is first replaced by random combinations: evaluating every
+#: generator would cost far more than the `D` values that can be independent.
+COMPRESS_FACTOR = 4
+
+#: Extra random combinations beyond `D` when compressing: with ``D + r``
+#: combinations, a rank deficiency has probability at most about `p^{-r}`
+#: (and never makes a wrong claim: combinations lie in the span).
+COMPRESSION_SURPLUS = 8
+
+#: The generators are evaluated in batches of ``max(2 D, MIN_BATCH)``: large
+#: enough for BLAS, small enough to stop early once the certificate is reached.
+MIN_BATCH = 64
+
+#: Largest number of entries of one array of bracket values (pairs x D) formed
+#: at once: `2^{22}` float64 entries are 32 MiB.
+MAX_BRACKET_BLOCK = 2 ** 22
+
+# -- the rigorous trace ---------------------------------------------------------
+
+#: Largest basis of `W_k` (as a space of functions) the rigorous method builds
+#: before giving up: beyond a few hundred polynomial fields, exact elimination
+#: over `\QQ` takes minutes.
+MAX_RIGOROUS_FIELDS = 400
+
+# -- automatic law search ---------------------------------------------------------
+
+#: When no law is known, :meth:`lie_trace` looks for polynomial laws of low degree
+#: to certify the count only while the number of candidate monomials is at most
+#: this (the kernel is then a fraction of a second)...
+MAX_AUTO_MONOMIALS = 2000
+
+#: ... and the Jacobian of `\phi` has at most this many entries.
+MAX_AUTO_JACOBIAN = 20000
+
+# -- polynomial laws --------------------------------------------------------------
+
+#: Above this many candidate monomials the kernel of the law system is refused
+#: before it is built (the dense modular step grows with its square).
+MAX_MONOMIALS = 20000
+
+
+def compression_count(D):
+    r"""
+    Return how many random combinations replace a large family of generators on `K^D`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.thresholds import compression_count
+        sage: compression_count(10)
+        18
+    """
+    return D + COMPRESSION_SURPLUS
+
+
+def batch_size(D):
+    r"""
+    Return how many generators are evaluated at once on `K^D`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.thresholds import batch_size
+        sage: batch_size(3), batch_size(100)
+        (64, 200)
+    """
+    return max(2 * D, MIN_BATCH)

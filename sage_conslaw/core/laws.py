@@ -273,6 +273,42 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
                          "choose a lower degree" % (degree, D, len(exponents), MAX_MONOMIALS))
     if not exponents:
         return []
+    return laws_supported_on(fields, exponents, prime)
+
+
+def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
+    r"""
+    Return a basis of the conservation laws of ``fields`` that are
+    combinations of the given monomials (the kernel steps 1--3 above).
+
+    :func:`polynomial_laws` calls it with all monomials of a degree; callers
+    that know the shape of the laws (e.g. the laws `s^k q(\theta, v)` of
+    momentum flows, :mod:`sage_conslaw.dynamics`) give fewer candidates.
+
+    INPUT:
+
+    - ``fields`` -- a nonempty list of vector fields of one ring
+    - ``exponents`` -- the candidate monomials, as exponent tuples
+    - ``prime`` -- the prime used to select independent equations
+
+    OUTPUT: a list of polynomials (the echelon basis of the laws)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import laws_supported_on
+        sage: R.<u,v,w> = QQ[]
+        sage: laws_supported_on([[v, u, 0]], [(2, 0, 0), (0, 2, 0), (1, 0, 1)])
+        [u^2 - v^2]
+        sage: laws_supported_on([[v, u, 0]], [])
+        []
+    """
+    V, fields = as_vector_fields(list(fields))
+    R = V.polynomial_ring()
+    exponents = [tuple(e) for e in exponents]
+    if not exponents:
+        return []
+    if len(exponents) > MAX_MONOMIALS:
+        raise ValueError("%s candidate monomials is more than %s; choose fewer" % (len(exponents), MAX_MONOMIALS))
     entries, nrows = law_system(fields, exponents)
     K = V.base_ring()
     if K is QQ:

@@ -401,3 +401,152 @@ def test_module_level_formulas_match_methods(n, m, r):
         assert known_independent_laws_formula(n, m, r, rk) == mf.known_independent_laws_formula(rk) \
             == rk * (2 * r + 1 - rk) // 2
     assert lie_dimension_formula(n, m, r) == mf.lie_dimension_formula() == mf.D - mf.known_independent_laws_formula()
+
+
+# ---------------------------------------------------------------------------
+# the parameter layout: one description read by the ring, the points and the numeric twin
+# ---------------------------------------------------------------------------
+
+def _all_architectures():
+    out = [LinearNetwork(d) for d in ([2, 3], [1, 2, 1], [2, 3, 2, 2])]
+    out += [ReLUNetwork(d, bias=b) for d in ([1, 2, 1], [2, 3, 2], [1, 2, 2, 1]) for b in (False, True)]
+    out += [MatrixFactorization(*a) for a in ((2, 2, 1), (1, 3, 2), (3, 2, 4))]
+    out += [ScalarTimesVector(d) for d in (1, 3)]
+    return out
+
+
+@pytest.mark.parametrize("arch", _all_architectures(), ids=repr)
+def test_layout_is_the_one_description(arch):
+    import numpy as np
+    from sage_conslaw.flows import numeric_model
+    L = arch.layout()
+    # offsets are contiguous, in order, and cover the D coordinates
+    k = 0
+    for P in L:
+        assert P.offset == k and P.slice == slice(k, k + P.size)
+        k += P.size
+    assert k == L.D == arch.D
+    # the ring variables are named and ordered by the layout
+    assert L.variable_names() == list(arch.polynomial_ring().variable_names())
+    gens = arch.polynomial_ring().gens()
+    for P in L:
+        assert arch.parameters()[P.name].list() == list(gens[P.slice])
+    # flatten / unflatten / split agree
+    theta = list(range(1, arch.D + 1))
+    mats = arch.unflatten(theta)
+    assert arch.flatten(mats) == theta
+    parts = L.split(np.array(theta, dtype=float))
+    for P in L:
+        assert parts[P.name].tolist() == [[float(x) for x in row] for row in mats[P.name].rows()]
+    # point(...) from the weights (by role and layer) and the other parameters by name
+    weights = [mats[P.name] for P in L.weights()]
+    others = {P.name: mats[P.name] for P in L if P.role != "weight"}
+    assert list(arch.point(weights, **others)) == theta
+    # the numeric twin is built by the architecture on the same layout, and agrees with phi
+    m = numeric_model(arch)
+    assert m.D == arch.D
+    if hasattr(m, "layout"):
+        assert m.layout == L
+    th = np.array(theta, dtype=float) / arch.D
+    phi_exact = [float(f(*[QQ(x) / arch.D for x in theta])) for f in arch.components()]
+    assert np.allclose(m.phi(th), phi_exact)
+
+
+def test_layout_weights_by_role_not_by_name():
+    """point() finds the weights by role: a weight named 'W' works, a matrix named 'U' that is no weight
+    is not taken as one."""
+    from sage_conslaw.architectures.base import Architecture, Parameter
+    A = Architecture([Parameter("W", (1, 2), "weight", 1), Parameter("U", (2, 1), "parameter"),
+                      Parameter("Z", (2, 1), "weight", 2)],
+                     lambda M: (M["W"] * M["Z"]).list() + M["U"].list())
+    assert [P.name for P in A.layout().weights()] == ["W", "Z"]
+    assert list(A.point([[[1, 2]], [[3], [4]]], U=[5, 6])) == [1, 2, 5, 6, 3, 4]
+    with pytest.raises(ValueError, match="expected 2 weight matrices W, ..., Z"):
+        A.point([[[1, 2]]], U=[5, 6])
+
+
+def test_layout_twin_of_a_generic_architecture_needs_f():
+    import numpy as np
+    from sage_conslaw.architectures.base import Architecture
+    A = Architecture([("a", (2, 1))], lambda M: [M["a"][0, 0] * M["a"][1, 0]])
+    with pytest.raises(TypeError, match="needs a model f"):
+        A.numeric_model()
+    m = A.numeric_model(lambda z, X: X * z[0], lambda z, X: X[:, :, None])
+    L, g = m.loss_and_grad(np.array([2., 3.]), np.ones((1, 1)), np.zeros((1, 1)))
+    assert L == 18.0 and g.tolist() == [18.0, 12.0]
+
+
+def test_relu_paths_and_orientation():
+    net = ReLUNetwork([3, 4, 2])
+    assert str(net).startswith("ReLU network [3, 4, 2] (inputs 2 -> hidden 4 -> outputs 3)")
+    comps = net.components()
+    for k, j in enumerate(net.paths()):
+        assert net.path_index(j) == k
+        assert comps[k] == net.U1[j[0], j[1]] * net.U2[j[1], j[2]]
+
+
+# ---------------------------------------------------------------------------
+# issue 14 reproducers: input that was silently misread, sizes refused too late
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bias", ["no", "False", "True", 1, 0, None])
+def test_issue14_relu_bias_must_be_a_boolean(bias):
+    # before: ReLUNetwork(dims, bias='no') and bias='False' built networks WITH biases
+    with pytest.raises(TypeError, match="bias must be True or False"):
+        ReLUNetwork([2, 2, 2], bias=bias)
+
+
+def test_issue14_relu_bias_booleans_still_work():
+    import numpy as np
+    assert ReLUNetwork([2, 2, 2], bias=True).bias is True
+    assert ReLUNetwork([2, 2, 2], bias=np.bool_(False)).bias is False
+
+
+@pytest.mark.parametrize("make", [LinearNetwork, ReLUNetwork])
+@pytest.mark.parametrize("width", [True, None, "3", [2]])
+def test_issue14_width_true_or_none_is_a_type_error(make, width):
+    # before: a width True became 1; a width None gave an unclear error
+    with pytest.raises(TypeError, match="widths of a .* must be positive integers"):
+        make([2, width, 2])
+
+
+@pytest.mark.parametrize("rk", [5, -1, 4])
+def test_issue14_known_independent_laws_formula_rank_range(rk):
+    # before: rk=5 returned 0 and rk=-1 returned -3
+    mf = MatrixFactorization(2, 2, 3)
+    with pytest.raises(ValueError, match=r"must be an integer in \[0, min\(n \+ m, r\)\] = \[0, 3\], got %s" % rk):
+        mf.known_independent_laws_formula(rk=rk)
+    with pytest.raises(TypeError):
+        mf.known_independent_laws_formula(rk=1.5)
+    assert [mf.known_independent_laws_formula(rk=k) for k in range(4)] == [0, 3, 5, 6]
+
+
+def test_issue14_random_vector_fields_negative_bound():
+    from sage_conslaw.architectures import random_vector_fields
+    with pytest.raises(ValueError, match="the coefficient bound must be an integer >= 0, got -1"):
+        random_vector_fields(2, 1, 1, bound=-1)
+    assert random_vector_fields(2, 1, 1, bound=0)[0].is_zero()
+
+
+@pytest.mark.parametrize("make", [lambda: LinearNetwork([2, 10 ** 20]), lambda: ReLUNetwork([2, 10 ** 20]),
+                                  lambda: LinearNetwork([200, 200]), lambda: ScalarTimesVector(10 ** 20),
+                                  lambda: MatrixFactorization(10 ** 10, 1, 1), lambda: ReLUNetwork([100] * 4)])
+def test_issue14_huge_networks_refused_at_once(make):
+    # before: LinearNetwork([2, 10**20]) took 33 s and 6.4 GB before a MemoryError
+    import resource
+    import time
+    t0 = time.perf_counter()
+    mem0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="above the limit"):
+        make()
+    assert time.perf_counter() - t0 < 1.0
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - mem0 < 100 * 1024    # KiB: under 100 MB
+
+
+def test_issue14_size_limit_is_exact():
+    from sage_conslaw.architectures.base import check_size
+    from sage_conslaw.core.thresholds import MAX_VARIABLES
+    check_size(MAX_VARIABLES, "D")
+    with pytest.raises(ValueError, match="above the limit %s" % MAX_VARIABLES):
+        check_size(MAX_VARIABLES + 1, "D")
+    assert LinearNetwork([1, 2000]).D == 2000

@@ -28,7 +28,8 @@ from sage.arith.misc import binomial
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
 
-from sage_conslaw.architectures.base import Architecture, LayeredNetwork
+from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parameter, positive_integers
+from sage_conslaw.core import checks
 
 
 def balancedness(A, B):
@@ -87,6 +88,13 @@ class LinearNetwork(LayeredNetwork):
                                 lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list())
 
     def _repr_(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([3, 2])._repr_()
+            'Linear network [3, 2]: D = 6 parameters, phi = U1 in QQ^(3 x 2)'
+        """
         q = self.depth
         return "Linear network %s: D = %s parameters, phi = %s in QQ^(%s x %s)" % (
             self.dims, self.D, "*".join("U%s" % i for i in range(1, q + 1)), self.dims[0], self.dims[-1])
@@ -141,16 +149,38 @@ class MatrixFactorization(Architecture):
     """
 
     def __init__(self, n, m, r):
-        for x in (n, m, r):
-            if isinstance(x, str) or int(x) != x or x < 1:
-                raise ValueError("n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
-        self.n, self.m, self.r = int(n), int(m), int(r)
-        Architecture.__init__(self, [("U", (self.n, self.r)), ("V", (self.m, self.r))],
+        self.n, self.m, self.r = positive_integers(
+            (n, m, r), "n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
+        Architecture.__init__(self, [Parameter("U", (self.n, self.r), "weight", 1),
+                                     Parameter("V", (self.m, self.r), "weight", 2, transposed=True)],
                               lambda M: (M["U"] * M["V"].transpose()).list())
 
     def _repr_(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(1, 2, 3)._repr_()
+            'Matrix factorization U*V^T with U: 1 x 3, V: 2 x 3 (D = 9)'
+        """
         return "Matrix factorization U*V^T with U: %s x %s, V: %s x %s (D = %s)" % (
             self.n, self.r, self.m, self.r, self.D)
+
+    def numeric_model(self):
+        r"""
+        Return the numeric twin: the linear network `[n, r, m]` with `V = U_2^\top`
+        stored transposed (:class:`~sage_conslaw.flows.models.LayeredModel`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(3, 2, 2).numeric_model()
+            numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
+        """
+        from sage_conslaw.flows.models import LayeredModel
+        return LayeredModel(layout=self.layout(), reparametrization=self,
+                            name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
+                            % (self.n, self.r, self.m, self.r))
 
     def known_conservation_laws(self):
         r"""
@@ -162,7 +192,7 @@ class MatrixFactorization(Architecture):
             sage: len(MatrixFactorization(2, 3, 3).known_conservation_laws())
             6
         """
-        U, V = self._mats["U"], self._mats["V"]
+        U, V = self.U, self.V
         return balancedness(U, V.transpose())
 
     def point_of_rank(self, rk, seed=0, bound=5):
@@ -236,9 +266,22 @@ def known_independent_laws_formula(n, m, r, rk=None):
         sage: from sage_conslaw.architectures.linear import known_independent_laws_formula
         sage: [known_independent_laws_formula(2, 2, r) for r in range(1, 6)]
         [1, 3, 6, 10, 14]
+        sage: known_independent_laws_formula(2, 2, 3, rk=5)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, 3], got 5
+        sage: known_independent_laws_formula(2, 2, 3, rk=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, 3], got -1
     """
+    full = min(n + m, r)
     if rk is None:
-        rk = min(n + m, r)
+        rk = full
+    rk = checks.integer(rk, "the rank rk of (U; V)")
+    if not 0 <= rk <= full:
+        raise ValueError("the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, %s], got %s"
+                         % (full, rk))
     return rk * (2 * r + 1 - rk) // 2
 
 

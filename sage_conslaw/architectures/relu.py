@@ -26,7 +26,7 @@ the iteration stops at the first step, and the `r` laws are complete::
 
     sage: from sage_conslaw.architectures import ReLUNetwork
     sage: net = ReLUNetwork([2, 3, 2]); net
-    ReLU network [2, 3, 2] without biases: D = 12 parameters, d = 12 paths
+    ReLU network [2, 3, 2] (inputs 2 -> hidden 3 -> outputs 2) without biases: D = 12 parameters, d = 12 paths
     sage: net.jacobian_rank()        # (n + m - 1) r
     9
     sage: net.satisfies_frobenius()
@@ -38,7 +38,31 @@ import itertools
 
 from sage.misc.misc_c import prod
 
-from sage_conslaw.architectures.base import LayeredNetwork
+from sage_conslaw.architectures.base import LayeredNetwork, check_widths
+from sage_conslaw.core import checks
+from sage_conslaw.core.thresholds import MAX_COMPONENTS
+
+
+def number_of_paths(dims, bias=False):
+    r"""
+    Return the number `d` of components of the path-product `\phi` of a ReLU
+    network of widths ``dims``, counted without building them.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.relu import number_of_paths
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: number_of_paths([2, 3, 4, 2], bias=True), ReLUNetwork([2, 3, 4, 2], bias=True).d
+        (80, 80)
+        sage: ReLUNetwork([100, 100, 100, 100])
+        Traceback (most recent call last):
+        ...
+        ValueError: this ReLU network has d = 100000000 paths, above the limit 1000000 of components of phi (each path product costs about 4 kB and 25 us to build)
+    """
+    d = prod(dims)
+    if bias:
+        d += sum(prod(dims[:i + 1]) for i in range(1, len(dims) - 1)) + dims[0]
+    return int(d)
 
 
 class ReLUNetwork(LayeredNetwork):
@@ -48,13 +72,14 @@ class ReLUNetwork(LayeredNetwork):
     INPUT:
 
     - ``dims`` -- the widths `[n_0, n_1, \dots, n_q]` (outputs first, inputs last)
-    - ``bias`` -- whether hidden neurons and outputs have biases (default ``False``)
+    - ``bias`` -- whether hidden neurons and outputs have biases: ``True`` or
+      ``False`` (default); anything else (``'no'``, ``1``) is a ``TypeError``
 
     EXAMPLES::
 
         sage: from sage_conslaw.architectures import ReLUNetwork
         sage: net = ReLUNetwork([1, 2, 1], bias=True); net
-        ReLU network [1, 2, 1] with biases: D = 7 parameters, d = 5 paths
+        ReLU network [1, 2, 1] (inputs 1 -> hidden 2 -> outputs 1) with biases: D = 7 parameters, d = 5 paths
         sage: net.components()
         (U1_0_0*U2_0_0, U1_0_1*U2_1_0, U1_0_0*b1_0, U1_0_1*b1_1, c_0)
         sage: net.known_conservation_laws()
@@ -65,21 +90,30 @@ class ReLUNetwork(LayeredNetwork):
         2
     """
 
-    def __init__(self, dims, bias=False):
-        self.bias = bool(bias)
-        LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, self._bias_shapes)
+    #: The hidden layers apply the ReLU (read by the numeric twin).
+    relu = True
 
-    def _bias_shapes(self, dims):
-        """One bias vector per hidden layer, and the output bias ``c`` (none without biases)."""
-        if not self.bias:
-            return []
-        return [("b%s" % i, (dims[i], 1)) for i in range(1, len(dims) - 1)] + [("c", (dims[0], 1))]
+    def __init__(self, dims, bias=False):
+        d = number_of_paths(check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias"))
+        if d > MAX_COMPONENTS:
+            raise ValueError("this ReLU network has d = %s paths, above the limit %s of components of phi "
+                             "(each path product costs about 4 kB and 25 us to build)" % (d, MAX_COMPONENTS))
+        LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, bias=bias)
 
     def _paths(self, M):
+        r"""
+        The components of `\phi`: the path products, then with biases the bias paths and `c`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([1, 1, 1], bias=True)
+            sage: net._paths(net.parameters())
+            [U1_0_0*U2_0_0, U1_0_0*b1_0, c_0]
+        """
         dims, q = self.dims, len(self.dims) - 1
         U = [None] + [M["U%s" % i] for i in range(1, q + 1)]
-        phis = [prod(U[i][j[i - 1], j[i]] for i in range(1, q + 1))
-                for j in itertools.product(*[range(n) for n in dims])]
+        phis = [prod(U[i][j[i - 1], j[i]] for i in range(1, q + 1)) for j in self.paths()]
         if self.bias:
             for i in range(1, q):
                 b = M["b%s" % i]
@@ -88,9 +122,68 @@ class ReLUNetwork(LayeredNetwork):
             phis += [M["c"][j, 0] for j in range(dims[0])]
         return phis
 
+    def paths(self):
+        r"""
+        Return the paths `(j_0, \dots, j_q)` (output neuron first) of the first
+        `n_0 \cdots n_q` components of `\phi`, in their order.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([1, 2, 2]).paths()
+            [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]
+        """
+        return list(itertools.product(*[range(n) for n in self.dims]))
+
+    def path_index(self, path):
+        r"""
+        Return the index in `\phi` of the path `(j_0, \dots, j_q)`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([2, 3, 2])
+            sage: all(net.path_index(j) == k for k, j in enumerate(net.paths()))
+            True
+            sage: net.path_index((0, 3, 0))
+            Traceback (most recent call last):
+            ...
+            ValueError: (0, 3, 0) is not a path of the widths [2, 3, 2]
+        """
+        path = tuple(path)
+        if len(path) != len(self.dims) or not all(0 <= j < n for j, n in zip(path, self.dims)):
+            raise ValueError("%s is not a path of the widths %s" % (path, self.dims))
+        k = 0
+        for j, n in zip(path, self.dims):
+            k = k * n + j
+        return k
+
+    def orientation(self):
+        r"""
+        Return the widths from the inputs to the outputs, in words (``dims`` lists
+        them from the outputs to the inputs, the paper's orientation).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([3, 4, 2]).orientation()
+            'inputs 2 -> hidden 4 -> outputs 3'
+            sage: ReLUNetwork([3, 2]).orientation()
+            'inputs 2 -> outputs 3'
+        """
+        hidden = ["hidden %s" % n for n in reversed(self.dims[1:-1])]
+        return " -> ".join(["inputs %s" % self.dims[-1]] + hidden + ["outputs %s" % self.dims[0]])
+
     def _repr_(self):
-        return "ReLU network %s %s: D = %s parameters, d = %s paths" % (
-            self.dims, "with biases" if self.bias else "without biases", self.D, self.d)
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([3, 4, 5, 2])._repr_()
+            'ReLU network [3, 4, 5, 2] (inputs 2 -> hidden 5 -> hidden 4 -> outputs 3) without biases: D = 42 parameters, d = 120 paths'
+        """
+        return "ReLU network %s (%s) %s: D = %s parameters, d = %s paths" % (
+            self.dims, self.orientation(), "with biases" if self.bias else "without biases", self.D, self.d)
 
     def hidden_neurons(self):
         r"""
@@ -119,10 +212,11 @@ class ReLUNetwork(LayeredNetwork):
             7
         """
         U = [None] + self.weights()
+        params = self.parameters()
         laws = []
         for i, j in self.hidden_neurons():
             h = sum(x ** 2 for x in U[i].column(j)) - sum(x ** 2 for x in U[i + 1].row(j))
             if self.bias:
-                h -= self._mats["b%s" % i][j, 0] ** 2
+                h -= params["b%s" % i][j, 0] ** 2
             laws.append(h)
         return laws

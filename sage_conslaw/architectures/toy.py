@@ -23,20 +23,45 @@ from sage.rings.integer import Integer
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.architectures.base import Architecture
+from sage_conslaw.architectures.base import Architecture, Parameter, check_size, positive_integers
+from sage_conslaw.core import checks
+from sage_conslaw.core.thresholds import MAX_RANDOM_COEFFICIENTS
 from sage_conslaw.core.fields import PolynomialVectorFields
 from sage_conslaw.core.reparametrization import Reparametrization
 
 
 class _ToyReparametrization(Reparametrization):
-    """A reparametrization given with its known laws."""
+    """
+    A reparametrization given with its known laws.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.toy import _ToyReparametrization
+        sage: R.<x,y> = QQ[]
+        sage: T = _ToyReparametrization(R, [x], [], "A line"); T
+        A line: Reparametrization phi: QQ^2 -> QQ^1, phi(x, y) = (x)
+    """
 
     def __init__(self, ring, phis, laws, name):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import uv
+            sage: uv().known_conservation_laws()
+            [u^2 - v^2]
+        """
         Reparametrization.__init__(self, ring, phis)
         self._laws = list(laws)
         self._name = name
 
     def _repr_(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import product
+            sage: product(2)._repr_()
+            'Product of 2 variables: Reparametrization phi: QQ^2 -> QQ^1, phi(x1, x2) = (x1*x2)'
+        """
         return "%s: %s" % (self._name, Reparametrization._repr_(self))
 
     def known_conservation_laws(self):
@@ -90,8 +115,8 @@ def product(D):
         ...
         ValueError: the product needs D >= 1 variables, got 0
     """
-    if int(D) != D or D < 1:
-        raise ValueError("the product needs D >= 1 variables, got %s" % D)
+    D, = positive_integers([D], "the product needs D >= 1 variables, got %s" % (D,))
+    check_size(D, "the number D of variables")
     R = PolynomialRing(QQ, D, ["x%s" % i for i in range(1, D + 1)])
     x = R.gens()
     laws = [x[i] ** 2 - x[i + 1] ** 2 for i in range(D - 1)]
@@ -131,14 +156,47 @@ class ScalarTimesVector(Architecture):
     """
 
     def __init__(self, d):
-        if int(d) != d or d < 1:
-            raise ValueError("v needs a dimension d >= 1, got %s" % d)
-        self.dim_v = int(d)
-        Architecture.__init__(self, [("u", (1, 1)), ("v", (self.dim_v, 1))],
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: ScalarTimesVector(2).layout()
+            Parameter layout (D = 3): u 1 x 1 weight of layer 1 at 0, v 2 x 1 weight of layer 2 (stored transposed) at 1
+            sage: ScalarTimesVector(0)
+            Traceback (most recent call last):
+            ...
+            ValueError: v needs a dimension d >= 1, got 0
+        """
+        self.dim_v, = positive_integers([d], "v needs a dimension d >= 1, got %s" % (d,))
+        check_size(self.dim_v + 1, "the number D of parameters")
+        Architecture.__init__(self, [Parameter("u", (1, 1), "weight", 1),
+                                     Parameter("v", (self.dim_v, 1), "weight", 2, transposed=True)],
                               lambda M: [M["u"][0, 0] * M["v"][i, 0] for i in range(self.dim_v)])
 
     def _repr_(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: ScalarTimesVector(1)._repr_()
+            'Example 3.8, phi(u, v) = u*v with v in QQ^1: D = 2'
+        """
         return "Example 3.8, phi(u, v) = u*v with v in QQ^%s: D = %s" % (self.dim_v, self.D)
+
+    def numeric_model(self):
+        r"""
+        Return the numeric twin: the model `x \mapsto u \langle v, x\rangle`, i.e. the
+        linear network `[1, 1, d]` (:class:`~sage_conslaw.flows.models.LayeredModel`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: ScalarTimesVector(3).numeric_model()
+            numeric Example 3.8 model x -> u <v, x>, v in R^3 (D = 4)
+        """
+        from sage_conslaw.flows.models import LayeredModel
+        return LayeredModel(layout=self.layout(), reparametrization=self,
+                            name="Example 3.8 model x -> u <v, x>, v in R^%s" % self.dim_v)
 
     def known_conservation_laws(self):
         r"""
@@ -150,7 +208,7 @@ class ScalarTimesVector(Architecture):
             sage: ScalarTimesVector(1).known_conservation_laws()
             [u_0^2 - v_0^2]
         """
-        u, v = self._mats["u"][0, 0], self._mats["v"].column(0)
+        u, v = self.u[0, 0], self.v.column(0)
         return [u ** 2 - v.dot_product(v)]
 
     def check_metric(self):
@@ -172,16 +230,43 @@ class ScalarTimesVector(Architecture):
             True
         """
         from sage.matrix.special import identity_matrix
-        u, v = self._mats["u"][0, 0], self._mats["v"]
+        u, v = self.u[0, 0], self.v
         J = self.jacobian()
         z = u * v
         I = identity_matrix(self.polynomial_ring(), self.dim_v)
-        identity_i = u ** 2 * J * J.transpose() == u ** 4 * I + z * z.transpose()
+        identity_i = J * J.transpose() == example_3_8_metric(z, u ** 2, I)
         delta = (u ** 2 - (v.transpose() * v)[0, 0]) / 2
         norm_z2 = (z.transpose() * z)[0, 0]
         identity_ii = (u ** 2 - delta) ** 2 == delta ** 2 + norm_z2
         nonneg = 2 * (u ** 2 - delta) == u ** 2 + (v.transpose() * v)[0, 0]
         return bool(identity_i and identity_ii and nonneg)
+
+
+def example_3_8_metric(z, norm, identity):
+    r"""
+    Return the metric `M = \|z\|_\delta I + \|z\|_\delta^{-1} z z^\top` of
+    Example 3.8 (Proposition 3.7), given `\|z\|_\delta`: the one formula of
+    the symbolic check (:meth:`ScalarTimesVector.check_metric`, with
+    `\|z\|_\delta = u^2`) and of the numeric flow
+    (:func:`~sage_conslaw.flows.intrinsic.metric_example_3_8`).
+
+    INPUT:
+
+    - ``z`` -- a column: a `d \times 1` Sage matrix or numpy array
+    - ``norm`` -- the value of `\|z\|_\delta = \delta + \sqrt{\delta^2 + \|z\|^2}`
+    - ``identity`` -- the `d \times d` identity (Sage or numpy)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures.toy import example_3_8_metric
+        sage: example_3_8_metric(np.array([[3.], [4.]]), 5.0, np.eye(2)).tolist()
+        [[6.8, 2.4], [2.4, 8.2]]
+        sage: example_3_8_metric(matrix(QQ, [[3], [4]]), 5, identity_matrix(QQ, 2))
+        [34/5 12/5]
+        [12/5 41/5]
+    """
+    return norm * identity + (z * z.transpose()) / norm
 
 
 def scalar_times_vector(d):
@@ -223,14 +308,17 @@ def random_vector_fields(D, d, degree, seed=0, bound=10):
         sage: random_vector_fields(3, 2, 2, seed=1) == W
         True
     """
-    for name, x in (("D", D), ("d", d), ("degree", degree)):
-        if int(x) != x or x < 1:
-            raise ValueError("%s must be a positive integer, got %s" % (name, x))
-    if binomial(D + degree, degree) * D * d > 10 ** 6:
-        raise ValueError("that many random coefficients (D = %s, d = %s, degree %s) is too large" % (D, d, degree))
+    D, d, degree = (positive_integers([x], "%s must be a positive integer, got %s" % (name, x))[0]
+                    for name, x in (("D", D), ("d", d), ("degree", degree)))
+    bound = checks.nonnegative_integer(bound, "the coefficient bound")
+    seed = checks.integer(seed, "the seed")
+    count = binomial(D + degree, degree) * D * d
+    if count > MAX_RANDOM_COEFFICIENTS:
+        raise ValueError("that many random coefficients (D = %s, d = %s, degree %s: %s) is too large; the limit "
+                         "is %s" % (D, d, degree, count, MAX_RANDOM_COEFFICIENTS))
     R = PolynomialRing(QQ, D, ["x%s" % i for i in range(1, D + 1)])
     V = PolynomialVectorFields(R)
-    rng = random.Random(int(seed))
+    rng = random.Random(seed)
     monomials = [m for k in range(degree + 1) for m in _monomials(R, k)]
     fields = []
     for _ in range(d):
@@ -240,6 +328,17 @@ def random_vector_fields(D, d, degree, seed=0, bound=10):
 
 
 def _monomials(R, k):
-    """The monomials of degree k of R."""
+    """
+    The monomials of degree k of R, in lexicographic order (Sage's
+    ``R.monomials_of_degree`` needs ``sage.combinat.words``, which the
+    passagemath install does not have).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.toy import _monomials
+        sage: R.<x,y> = QQ[]
+        sage: _monomials(R, 2), _monomials(R, 0)
+        ([x^2, x*y, y^2], [1])
+    """
     from itertools import combinations_with_replacement
     return [R.prod(c) if c else R.one() for c in combinations_with_replacement(R.gens(), k)]

@@ -70,6 +70,24 @@ MAX_AUTO_MONOMIALS = 2000
 #: ... and the Jacobian of `\phi` has at most this many entries.
 MAX_AUTO_JACOBIAN = 20000
 
+# -- architectures ----------------------------------------------------------------
+
+#: Most ring variables (parameters `D`) an architecture may have: libSingular's
+#: polynomial rings hold at most `2^{15} - 1` variables, and a ring with more
+#: halts the whole process ("no more memory").  Counted from the widths before
+#: anything is built, so ``LinearNetwork([2, 10**20])`` is refused at once.
+MAX_VARIABLES = 2 ** 15 - 1
+
+#: Most components of `\phi` an architecture builds (the path products of a
+#: ReLU network grow as the product of the widths): each costs about 4 kB and
+#: 25 us in Singular (measured: 1.9 million paths, 43 s and 7.9 GB), so
+#: `10^6` stays within a few GB and seconds; counted before anything is built.
+MAX_COMPONENTS = 10 ** 6
+
+#: Most random coefficients :func:`~sage_conslaw.architectures.random_vector_fields`
+#: draws (each a Sage integer times a monomial: `10^6` take a few seconds).
+MAX_RANDOM_COEFFICIENTS = 10 ** 6
+
 # -- polynomial laws --------------------------------------------------------------
 
 #: Above this many candidate monomials the kernel of the law system is refused

@@ -24,8 +24,6 @@ EXAMPLES::
 """
 import numpy as np
 
-from sage_conslaw.architectures import (LinearNetwork, MatrixFactorization, ReLUNetwork,
-                                        ScalarTimesVector)
 from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.core.modular import monomial_table
 
@@ -240,6 +238,21 @@ class NumericModel:
         """
         return None
 
+    def initial_scales(self):
+        r"""
+        Return the standard deviation of each coordinate of a random initialization (`1/2`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.flows.models import ReparametrizedModel
+            sage: R.<u,v> = QQ[]
+            sage: m = ReparametrizedModel(Reparametrization([u*v]), lambda z, X: X * z[0], lambda z, X: X[:, :, None])
+            sage: m.initial_scales().tolist()
+            [0.5, 0.5]
+        """
+        return np.full(self.D, 0.5)
+
     def phi(self, theta):
         r"""
         Return `\phi(\theta)` in float64, from the compiled Sage polynomials.
@@ -278,8 +291,10 @@ class LayeredModel(NumericModel):
     A feed-forward network `x \mapsto U_1 \sigma(U_2 \sigma(\cdots \sigma(U_q x + b_{q-1}) \cdots) + b_1) + c`
     with `\sigma` the identity (linear network) or the ReLU.
 
-    ``theta`` lists `U_1, \dots, U_q` row by row, then `b_1, \dots, b_{q-1}`
-    and `c` when ``bias`` is true, as :class:`~sage_conslaw.architectures.ReLUNetwork`.
+    The flat vector ``theta`` follows a
+    :class:`~sage_conslaw.architectures.base.ParameterLayout`: by default
+    `U_1, \dots, U_q` row by row, then `b_1, \dots, b_{q-1}` and `c` when
+    ``bias`` is true, as :class:`~sage_conslaw.architectures.ReLUNetwork`.
     The ReLU derivative at `0` is taken to be `0`.
 
     INPUT:
@@ -290,6 +305,10 @@ class LayeredModel(NumericModel):
     - ``transposed`` -- (optional) set of layer indices `i` whose matrix is stored
       transposed in ``theta`` (matrix factorization stores `V = U_2^\top`)
     - ``reparametrization`` -- the Sage model (for the laws)
+    - ``name`` -- (optional) the name shown by the repr
+    - ``layout`` -- (optional) a :class:`~sage_conslaw.architectures.base.ParameterLayout`
+      with weights (and biases) by layer, instead of ``dims``, ``bias``, ``transposed``;
+      by default that of ``reparametrization`` if it has one
 
     EXAMPLES::
 
@@ -300,35 +319,55 @@ class LayeredModel(NumericModel):
         [2.0, 3.0]
         sage: m.activation_pattern(np.array([1., 1., 1., -1.]), np.array([[2.]])).tolist()
         [[1, -1]]
+        sage: m.layout.names()
+        ['U1', 'U2']
+        sage: LayeredModel([2, 3], transposed={1}).layout
+        Parameter layout (D = 6): U1 3 x 2 weight of layer 1 (stored transposed) at 0
+        sage: LayeredModel()
+        Traceback (most recent call last):
+        ...
+        TypeError: give the widths dims or a parameter layout
     """
 
-    def __init__(self, dims, relu=False, bias=False, transposed=(), reparametrization=None, name=None):
-        self.dims = [int(n) for n in dims]
+    def __init__(self, dims=None, relu=False, bias=False, transposed=(), reparametrization=None, name=None,
+                 layout=None):
+        from sage_conslaw.architectures.base import Parameter, ParameterLayout, check_widths, layered_parameters
+        if layout is None and dims is not None:
+            dims = check_widths(dims, "a layered model")
+            transposed = set(transposed)
+            params = [P if P.layer not in transposed or P.role != "weight"
+                      else Parameter(P.name, P.shape[::-1], P.role, P.layer, transposed=True)
+                      for P in layered_parameters(dims, bias)]
+            layout = ParameterLayout(params)
+        if layout is None:
+            raise TypeError("give the widths dims or a parameter layout")
+        self.layout = layout
+        self.dims = layout.layer_widths()
         self.q = len(self.dims) - 1
         self.relu = bool(relu)
-        self.bias = bool(bias)
         self.has_activations = self.relu
-        self.transposed = set(transposed)
         self.reparametrization = reparametrization
         self._name = name
         self.input_dim = self.dims[-1]
         self.output_dim = self.dims[0]
-        # slices into theta
-        self._wslices, k = [], 0
-        for i in range(1, self.q + 1):
-            r, c = self.dims[i - 1], self.dims[i]
-            self._wslices.append((slice(k, k + r * c), (c, r) if i in self.transposed else (r, c)))
-            k += r * c
-        self._bslices = []
-        if self.bias:
-            for i in range(1, self.q):
-                self._bslices.append(slice(k, k + self.dims[i]))
-                k += self.dims[i]
-            self._cslice = slice(k, k + self.dims[0])
-            k += self.dims[0]
-        self.D = k
+        self.D = layout.D
+        self._weights = layout.weights()
+        biases = {P.layer: P for P in layout.biases()}
+        self.bias = bool(biases)
+        if self.bias and sorted(biases) != list(range(self.q)):
+            raise ValueError("a layered model has a bias for every layer 0, ..., q - 1 or none, got layers %s"
+                             % sorted(biases))
+        self._hidden_biases = [biases[i] for i in range(1, self.q)] if self.bias else []
+        self._output_bias = biases.get(0)
 
     def __repr__(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel([1, 2], bias=True), LayeredModel([1, 1], name='toy')
+            (numeric linear network [1, 2] with biases (D = 3), numeric toy (D = 1))
+        """
         if self._name:
             return "numeric %s (D = %s)" % (self._name, self.D)
         return "numeric %s network %s%s (D = %s)" % ("ReLU" if self.relu else "linear", self.dims,
@@ -345,11 +384,7 @@ class LayeredModel(NumericModel):
             sage: [U.shape for U in LayeredModel([2, 3, 4]).weights(np.zeros(18))]
             [(2, 3), (3, 4)]
         """
-        out = []
-        for i, (s, shape) in enumerate(self._wslices, start=1):
-            W = theta[s].reshape(shape)
-            out.append(W.T if i in self.transposed else W)
-        return out
+        return [self.layout.layer_matrix(theta, P) for P in self._weights]
 
     def biases(self, theta):
         r"""
@@ -365,7 +400,39 @@ class LayeredModel(NumericModel):
         """
         if not self.bias:
             return [], None
-        return [theta[s] for s in self._bslices], theta[self._cslice]
+        return [theta[P.slice] for P in self._hidden_biases], theta[self._output_bias.slice]
+
+    def initial_scales(self):
+        r"""
+        Return the standard deviation of each coordinate of a random
+        initialization: `1/\sqrt{\text{fan-in}}`, i.e. `1/\sqrt{n_i}` for the
+        entries of `U_i` and `1/\sqrt{n_{i+1}}` for the bias of layer `i`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel([1, 4, 1], bias=True).initial_scales().tolist()
+            [0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]
+        """
+        sd = np.empty(self.D)
+        for P in self.layout:
+            fan_in = self.dims[P.layer + 1] if P.role == "bias" else self.dims[P.layer]
+            sd[P.slice] = 1.0 / np.sqrt(fan_in)
+        return sd
+
+    def incoming(self):
+        r"""
+        Return the parameters that feed hidden neurons: `U_2, \dots, U_q` and the
+        hidden biases (what :func:`~sage_conslaw.flows.data.relu_region_start`
+        makes positive).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: [P.name for P in LayeredModel([1, 2, 2, 1], bias=True).incoming()]
+            ['U2', 'U3', 'b1', 'b2']
+        """
+        return [P for P in self._weights if P.layer >= 2] + list(self._hidden_biases)
 
     def _forward(self, theta, X):
         U = self.weights(theta)
@@ -446,24 +513,18 @@ class LayeredModel(NumericModel):
         L, G = loss_and_residual(out, Y, loss)
         U = self.weights(theta)
         grad = np.empty(self.D)
-        gw = [None] * self.q
-        gb = [None] * max(self.q - 1, 0)
         if self.bias:
-            grad[self._cslice] = G.sum(axis=0)
+            grad[self._output_bias.slice] = G.sum(axis=0)
         for i in range(1, self.q + 1):      # G = dL/d(output of layer U_i)
-            gw[i - 1] = G.T @ hs[i]
+            P = self._weights[i - 1]
+            g = G.T @ hs[i]
+            grad[P.slice] = (g.T if P.transposed else g).ravel()
             if i < self.q:
                 G = G @ U[i - 1]
                 if self.relu:
                     G = G * (pre[i] > 0)
                 if self.bias:
-                    gb[i - 1] = G.sum(axis=0)
-        for i, (s, shape) in enumerate(self._wslices, start=1):
-            g = gw[i - 1]
-            grad[s] = (g.T if i in self.transposed else g).ravel()
-        if self.bias:
-            for s, g in zip(self._bslices, gb):
-                grad[s] = g
+                    grad[self._hidden_biases[i - 1].slice] = G.sum(axis=0)
         return L, grad
 
 
@@ -500,6 +561,9 @@ class ReparametrizedModel(NumericModel):
     def __init__(self, phi, f, grad_f, input_dim=None, output_dim=None):
         if not isinstance(phi, Reparametrization):
             raise TypeError("phi must be a Reparametrization, got %r" % (phi,))
+        if f is None and grad_f is None:
+            raise TypeError("a general Reparametrization needs a model f: pass model=(phi, f, grad_f) "
+                            "with f(z, X) and its Jacobian grad_f(z, X) of shape (N, output dim, d)")
         if not callable(f) or not callable(grad_f):
             raise TypeError("f and grad_f must be callables f(z, X), grad_f(z, X)")
         self.reparametrization = phi
@@ -551,15 +615,16 @@ class ReparametrizedModel(NumericModel):
 
 def numeric_model(model):
     r"""
-    Return the numeric twin of a model.
+    Return the numeric twin of a model: ``model.numeric_model()`` for an
+    architecture (each builds its own twin on its own parameter layout).
 
     INPUT:
 
-    - ``model`` -- a :class:`LinearNetwork`, :class:`ReLUNetwork` (with or without
-      biases), :class:`MatrixFactorization`, :class:`ScalarTimesVector` (the
-      model `x \mapsto u \langle v, x\rangle`, i.e. the linear network
-      `[1, 1, d]`), a tuple ``(phi, f, grad_f)`` (see :class:`ReparametrizedModel`),
-      or a :class:`NumericModel`
+    - ``model`` -- an architecture (:class:`LinearNetwork`, :class:`ReLUNetwork`,
+      with or without biases, :class:`MatrixFactorization`,
+      :class:`ScalarTimesVector`: the model `x \mapsto u \langle v, x\rangle`, ...),
+      a tuple ``(phi, f, grad_f)`` (see :class:`ReparametrizedModel`), or a
+      :class:`NumericModel` (returned as it is)
 
     EXAMPLES::
 
@@ -575,6 +640,12 @@ def numeric_model(model):
         Traceback (most recent call last):
         ...
         TypeError: cannot train 3: pass an architecture (LinearNetwork, ReLUNetwork, MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)
+        sage: R.<u,v> = QQ[]
+        sage: from sage_conslaw import Reparametrization
+        sage: numeric_model(Reparametrization([u*v]))
+        Traceback (most recent call last):
+        ...
+        TypeError: a general Reparametrization needs a model f: pass model=(phi, f, grad_f) with f(z, X) and its Jacobian grad_f(z, X) of shape (N, output dim, d)
     """
     if isinstance(model, NumericModel):
         return model
@@ -582,19 +653,10 @@ def numeric_model(model):
         if len(model) != 3:
             raise TypeError("a model tuple must be (phi, f, grad_f), got %s entries" % len(model))
         return ReparametrizedModel(*model)
-    if isinstance(model, ReLUNetwork):
-        return LayeredModel(model.dims, relu=True, bias=model.bias, reparametrization=model)
-    if isinstance(model, LinearNetwork):
-        return LayeredModel(model.dims, reparametrization=model)
-    if isinstance(model, MatrixFactorization):
-        return LayeredModel([model.n, model.r, model.m], transposed={2}, reparametrization=model,
-                            name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
-                            % (model.n, model.r, model.m, model.r))
-    if isinstance(model, ScalarTimesVector):
-        return LayeredModel([1, 1, model.dim_v], reparametrization=model,
-                            name="Example 3.8 model x -> u <v, x>, v in R^%s" % model.dim_v)
+    twin = getattr(model, "numeric_model", None)
+    if callable(twin):
+        return twin()
     if isinstance(model, Reparametrization):
-        raise TypeError("a general Reparametrization needs a model f: pass model=(phi, f, grad_f) "
-                        "with f(z, X) and its Jacobian grad_f(z, X) of shape (N, output dim, d)")
+        return ReparametrizedModel(model, None, None)
     raise TypeError("cannot train %r: pass an architecture (LinearNetwork, ReLUNetwork, "
                     "MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)" % (model,))

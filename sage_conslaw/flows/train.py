@@ -234,17 +234,7 @@ def initial_point(model, seed=0, scale=None):
     g = np.random.default_rng(int(seed)).standard_normal(m.D)
     if scale is not None:
         return g * float(scale)
-    dims = getattr(m, "dims", None)
-    if not dims:
-        return g * 0.5
-    sd = np.empty(m.D)
-    for i, (s, _) in enumerate(m._wslices, start=1):
-        sd[s] = 1.0 / np.sqrt(dims[i])
-    for i, s in enumerate(getattr(m, "_bslices", []), start=1):
-        sd[s] = 1.0 / np.sqrt(dims[i + 1])
-    if getattr(m, "bias", False):
-        sd[m._cslice] = 1.0 / np.sqrt(dims[1])
-    return g * sd
+    return g * m.initial_scales()
 
 
 def make_dataset(model, N, seed=0, task="regression", noise=0.0, input_dim=None):
@@ -341,11 +331,13 @@ def relu_region_start(model, N=50, seed=0, task="regression", margin=0.5):
     if task == "classification":
         Y = np.where(Y >= 0, 1.0, -1.0)
     theta = initial_point(m, seed=seed)
-    for i, (s, shape) in enumerate(m._wslices, start=1):
-        if i >= 2:
-            theta[s] = (np.abs(theta[s]) * np.sqrt(m.dims[i]) + margin) / m.dims[i]
-    for s in m._bslices:
-        theta[s] = np.abs(theta[s]) + margin
+    for P in m.incoming():
+        s = P.slice
+        if P.role == "weight":
+            n = m.dims[P.layer]
+            theta[s] = (np.abs(theta[s]) * np.sqrt(n) + margin) / n
+        else:
+            theta[s] = np.abs(theta[s]) + margin
     return X, Y, theta
 
 

@@ -40,7 +40,7 @@ def build_network(arch):
 
         sage: from sage_conslaw.reproduction.tables import build_network
         sage: build_network({'family': 'relu', 'dims': [2, 2, 2], 'bias': True})
-        ReLU network [2, 2, 2] with biases: D = 12 parameters, d = 14 paths
+        ReLU network [2, 2, 2] (inputs 2 -> hidden 2 -> outputs 2) with biases: D = 12 parameters, d = 14 paths
     """
     from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     if arch['family'] == 'linear':

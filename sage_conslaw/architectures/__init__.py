@@ -4,6 +4,9 @@ Architectures: one module per family of reparametrizations.
 - :mod:`~sage_conslaw.architectures.linear` -- deep linear networks, matrix factorization
 - :mod:`~sage_conslaw.architectures.relu` -- deep ReLU networks (path products), with or without biases
 - :mod:`~sage_conslaw.architectures.toy` -- the paper's toy examples and random vector fields
+- :mod:`~sage_conslaw.architectures.attention` -- attention heads, multi-head attention (ICML 2025)
+- :mod:`~sage_conslaw.architectures.conv` -- two-layer 1-D convolutional ReLU networks (ICML 2025)
+- :mod:`~sage_conslaw.architectures.compose` -- residual blocks and sequences of blocks (ICML 2025)
 
 EXAMPLES::
 
@@ -17,3 +20,6 @@ from sage_conslaw.architectures.linear import LinearNetwork, MatrixFactorization
 from sage_conslaw.architectures.relu import ReLUNetwork  # noqa: F401
 from sage_conslaw.architectures.toy import (uv, product, ScalarTimesVector,  # noqa: F401
                                             scalar_times_vector, random_vector_fields)
+from sage_conslaw.architectures.attention import Attention, MultiHeadAttention  # noqa: F401
+from sage_conslaw.architectures.conv import ConvNetwork  # noqa: F401
+from sage_conslaw.architectures.compose import Residual, Sequential  # noqa: F401

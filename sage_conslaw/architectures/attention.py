@@ -1,0 +1,600 @@
+r"""
+Attention layers (ICML 2025, "Transformative or Conservative?").
+
+One head maps tokens `X \in \RR^{N \times d_{in}}` (one token per row) to
+
+.. MATH::
+
+    \mathrm{softmax}(X Q^\top K X^\top)\, X V^\top O \in \RR^{N \times d_{out}},
+
+with `Q, K \in \RR^{d_k \times d_{in}}`, `V \in \RR^{d_v \times d_{in}}`,
+`O \in \RR^{d_v \times d_{out}}` (the row-wise softmax; a constant scale such
+as `1/\sqrt{d_k}` changes nothing below).  The model depends on the
+parameters only through `\phi = (Q^\top K, V^\top O)`.  Each product is a
+matrix factorization `U W^\top` of Section 4.1 of the first paper:
+
+- `Q^\top K = U W^\top` with `U = Q^\top`, `W = K^\top`: `n = m = d_{in}`, `r = d_k`;
+- `V^\top O = U W^\top` with `U = V^\top`, `W = O^\top`: `n = d_{in}`, `m = d_{out}`, `r = d_v`;
+
+so the known laws are the entries of `Q Q^\top - K K^\top` and `V V^\top - O
+O^\top` (`U^\top U - W^\top W`), Propositions 4.2/4.3 give their number and the
+dimension of the Lie algebra, and the counts of one head are the sums of two
+closed forms.
+
+**Biases** (``bias=True``, as in ``torch.nn.MultiheadAttention``): `q = Qx +
+b_q`, `k = Kx + b_k`, `v = Vx + b_v`, output bias `b_o`.  The scores `q_t^\top
+k_u` are, up to terms that depend on the query `t` only (which the softmax
+ignores), `\tilde x_t^\top \tilde Q^\top K x_u` with `\tilde Q = [Q \mid b_q]`,
+`\tilde x = (x, 1)`; since the rows of the softmax sum to 1 the value bias
+only adds the constant row `b_v^\top O`.  So the layer factors through the
+coarsest `\phi = (\tilde Q^\top K,\ V^\top O,\ O^\top b_v + b_o)`: the key
+bias `b_k` does not enter at all -- its gradient is zero and its entries are
+conservation laws -- and the value bias only through its sum with `b_o`.
+Known laws: `\tilde Q \tilde Q^\top - K K^\top` (`Q Q^\top + b_q b_q^\top -
+K K^\top`), `\tilde V \tilde V^\top - O O^\top` with `\tilde V = [V \mid b_v]`,
+and the entries of `b_k`.
+
+**Multi-head attention** sums `H` heads with their own `Q_h, K_h, V_h, O_h`
+(``torch.nn.MultiheadAttention`` splits its projections into these blocks).
+It factors through the per-head products; their gradient fields act on
+disjoint coordinates, so `\mathrm{Lie}(W_\phi)` is the direct sum of the
+heads' algebras and the per-head laws are all the laws *of this* `\phi`
+(checked below, certified, for every size tried).  Whether the multi-head
+*model* has more laws than its `\phi` is the question whether the functional
+space `\mathrm{span}_X \nabla_\theta g(\theta, X)` is all of `W_\phi(\theta)`:
+:meth:`MultiHeadAttention.functional_rank` answers it at a point with a
+certified lower bound (ball arithmetic, a nonzero minor) -- see
+:doc:`/transformers` for what was found.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.architectures import Attention, MultiHeadAttention
+    sage: att = Attention(2, 1, 1, 2); att
+    Attention head d_in = 2, d_k = 1, d_v = 1, d_out = 2 without biases: D = 8 parameters
+    sage: att.known_conservation_laws()
+    [Q_0_0^2 + Q_0_1^2 - K_0_0^2 - K_0_1^2, V_0_0^2 + V_0_1^2 - O_0_0^2 - O_0_1^2]
+    sage: att.number_of_laws_formula(), att.lie_dimension_formula()
+    (2, 6)
+    sage: res = att.lie_trace(); res.number_of_laws, res.certified
+    (2, True)
+    sage: mha = MultiHeadAttention(2, 2, 1, 1, 2)
+    sage: mha.number_of_conservation_laws(), 2 * att.number_of_conservation_laws()
+    (4, 4)
+"""
+from sage.matrix.constructor import matrix
+
+from sage_conslaw.architectures.compose import Block
+from sage_conslaw.architectures.linear import (balancedness, known_independent_laws_formula,
+                                               lie_dimension_formula)
+from sage_conslaw.core.checks import boolean, positive_integer
+
+
+def _head_shapes(suffix, d_in, d_k, d_v, d_out, bias):
+    """The parameter shapes of one head (``suffix`` tells the heads apart).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.attention import _head_shapes
+        sage: _head_shapes('1', 2, 1, 1, 3, True)
+        [('Q1', (1, 2)), ('K1', (1, 2)), ('V1', (1, 2)), ('O1', (1, 3)), ('bq1', (1, 1)), ('bk1', (1, 1)), ('bv1', (1, 1))]
+    """
+    shapes = [("Q" + suffix, (d_k, d_in)), ("K" + suffix, (d_k, d_in)),
+              ("V" + suffix, (d_v, d_in)), ("O" + suffix, (d_v, d_out))]
+    if bias:
+        shapes += [("bq" + suffix, (d_k, 1)), ("bk" + suffix, (d_k, 1)), ("bv" + suffix, (d_v, 1))]
+    return shapes
+
+
+def _augmented(M, b):
+    r"""`[M \mid b]` (or `M` without bias).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.attention import _augmented
+        sage: _augmented(matrix([[1, 2]]), matrix([[3]]))
+        [1 2 3]
+    """
+    return M if b is None else M.augment(b)
+
+
+def _head_products(mats, suffix, bias):
+    r"""The two products of one head: `\tilde Q^\top K` and `V^\top O`.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import Attention
+        sage: from sage_conslaw.architectures.attention import _head_products
+        sage: att = Attention(1, 1, 1, 1, bias=True)
+        sage: [M.list() for M in _head_products(att.parameters(), '', True)]
+        [[Q_0_0*K_0_0, K_0_0*bq_0], [V_0_0*O_0_0]]
+    """
+    Qt = _augmented(mats["Q" + suffix], mats["bq" + suffix] if bias else None)
+    return Qt.transpose() * mats["K" + suffix], mats["V" + suffix].transpose() * mats["O" + suffix]
+
+
+def _head_laws(mats, suffix, bias):
+    r"""The known laws of one head.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import Attention
+        sage: from sage_conslaw.architectures.attention import _head_laws
+        sage: _head_laws(Attention(1, 1, 1, 1, bias=True).parameters(), '', True)
+        [Q_0_0^2 - K_0_0^2 + bq_0^2, V_0_0^2 - O_0_0^2 + bv_0^2, bk_0]
+    """
+    Qt = _augmented(mats["Q" + suffix], mats["bq" + suffix] if bias else None)
+    Vt = _augmented(mats["V" + suffix], mats["bv" + suffix] if bias else None)
+    laws = balancedness(Qt.transpose(), mats["K" + suffix]) + balancedness(Vt.transpose(), mats["O" + suffix])
+    if bias:
+        laws += mats["bk" + suffix].list()
+    return laws
+
+
+def _check_sizes(d_in, d_k, d_v, d_out, bias):
+    """Checked sizes as Python ints, and the bias flag.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.attention import _check_sizes
+        sage: _check_sizes(2, 0, 1, 1, False)
+        Traceback (most recent call last):
+        ...
+        ValueError: d_k must be an integer >= 1, got 0
+    """
+    return (positive_integer(d_in, "d_in"), positive_integer(d_k, "d_k"), positive_integer(d_v, "d_v"),
+            positive_integer(d_out, "d_out"), boolean(bias, "bias"))
+
+
+class MultiHeadAttention(Block):
+    r"""
+    Multi-head attention `\sum_{h=1}^H \mathrm{softmax}(X Q_h^\top K_h X^\top) X V_h^\top O_h`
+    (plus biases if asked), through the per-head products.
+
+    INPUT:
+
+    - ``d_in`` -- the dimension of the tokens
+    - ``heads`` -- the number `H` of heads
+    - ``d_k``, ``d_v`` -- the key and value dimensions of each head
+    - ``d_out`` -- the output dimension
+    - ``bias`` -- biases `b_{q,h}, b_{k,h}, b_{v,h}` per head and one output bias `b_o`
+      (default ``False``)
+
+    The parameters of head `h` are ``Qh``, ``Kh``, ``Vh``, ``Oh`` (and ``bqh``,
+    ``bkh``, ``bvh``; the output bias is ``bo``).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import MultiHeadAttention
+        sage: mha = MultiHeadAttention(3, 2, 1, 2, 3); mha
+        Multi-head attention: 2 heads, d_in = 3, d_k = 1, d_v = 2, d_out = 3 without biases: D = 36 parameters
+        sage: mha.parameter_names()
+        ['Q1', 'K1', 'V1', 'O1', 'Q2', 'K2', 'V2', 'O2']
+        sage: mha.number_of_laws_formula()
+        8
+        sage: res = mha.lie_trace(); res.number_of_laws, res.certified
+        (8, True)
+        sage: MultiHeadAttention(2, 0, 1, 1, 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the number of heads must be an integer >= 1, got 0
+    """
+
+    def __init__(self, d_in, heads, d_k, d_v, d_out, bias=False):
+        d_in, d_k, d_v, d_out, bias = _check_sizes(d_in, d_k, d_v, d_out, bias)
+        self.heads = positive_integer(heads, "the number of heads")
+        self.d_in, self.d_k, self.d_v, self.d_out, self.bias = d_in, d_k, d_v, d_out, bias
+        shapes = []
+        for s in self._suffixes():
+            shapes += _head_shapes(s, d_in, d_k, d_v, d_out, bias)
+        if bias:
+            shapes.append(("bo", (d_out, 1)))
+        Block.__init__(self, shapes, self._phis, d_in, d_out)
+
+    def _suffixes(self):
+        """The suffixes of the heads' parameter names.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(1, 3, 1, 1, 1)._suffixes()
+            ['1', '2', '3']
+        """
+        return [str(h) for h in range(1, self.heads + 1)]
+
+    def _phis(self, mats):
+        r"""The components of `\phi`: per head `\tilde Q_h^\top K_h`, `V_h^\top O_h`, then `\sum_h O_h^\top b_{v,h} + b_o`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(1, 2, 1, 1, 1, bias=True).components()[-1]
+            O1_0_0*bv1_0 + O2_0_0*bv2_0 + bo_0
+        """
+        phis = []
+        for s in self._suffixes():
+            A, B = _head_products(mats, s, self.bias)
+            phis += A.list() + B.list()
+        if self.bias:
+            c = mats["bo"]
+            for s in self._suffixes():
+                c = c + mats["O" + s].transpose() * mats["bv" + s]
+            phis += c.list()
+        return phis
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(1, 1, 1, 1, 1, bias=True)
+            Multi-head attention: 1 head, d_in = 1, d_k = 1, d_v = 1, d_out = 1 with biases: D = 8 parameters
+        """
+        return "Multi-head attention: %s head%s, %s: D = %s parameters" % (
+            self.heads, "s" if self.heads > 1 else "", self._sizes(), self.D)
+
+    def _sizes(self):
+        """The sizes, for the representation.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(1, 2, 3, 4)._sizes()
+            'd_in = 1, d_k = 2, d_v = 3, d_out = 4 without biases'
+        """
+        return "d_in = %s, d_k = %s, d_v = %s, d_out = %s %s" % (
+            self.d_in, self.d_k, self.d_v, self.d_out, "with biases" if self.bias else "without biases")
+
+    def head_parameters(self, h):
+        r"""
+        Return the names of the parameters of head ``h`` (`1 \le h \le H`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(2, 2, 1, 1, 2, bias=True).head_parameters(2)
+            ['Q2', 'K2', 'V2', 'O2', 'bq2', 'bk2', 'bv2']
+            sage: MultiHeadAttention(2, 2, 1, 1, 2).head_parameters(3)
+            Traceback (most recent call last):
+            ...
+            ValueError: the heads are numbered 1 to 2, got 3
+        """
+        if h not in range(1, self.heads + 1):
+            raise ValueError("the heads are numbered 1 to %s, got %s" % (self.heads, h))
+        suffix = self._suffixes()[h - 1]
+        return [name for name, _ in _head_shapes(suffix, 1, 1, 1, 1, self.bias)]
+
+    def known_conservation_laws(self):
+        r"""
+        Return the per-head laws: the upper-triangular entries of `\tilde Q_h
+        \tilde Q_h^\top - K_h K_h^\top` and `\tilde V_h \tilde V_h^\top - O_h
+        O_h^\top` (`\tilde Q = Q`, `\tilde V = V` without biases), and with
+        biases the entries of every `b_{k,h}`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: len(MultiHeadAttention(2, 3, 2, 1, 2).known_conservation_laws())   # 3 * (3 + 1)
+            12
+        """
+        mats = self.parameters()
+        return [h for s in self._suffixes() for h in _head_laws(mats, s, self.bias)]
+
+    def factorizations(self):
+        r"""
+        Return the matrix factorizations `U W^\top` of one head as triples
+        ``(what, (n, m, r))``: `Q^\top K` is ``(d_in, d_in, d_k)`` (``d_in + 1``
+        rows with biases), `V^\top O` is ``(d_in, d_out, d_v)``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(3, 2, 1, 4).factorizations()
+            [('Q^T K', (3, 3, 2)), ('V^T O', (3, 4, 1))]
+        """
+        extra = 1 if self.bias else 0
+        return [("Q^T K", (self.d_in + extra, self.d_in, self.d_k)),
+                ("V^T O", (self.d_in + extra, self.d_out, self.d_v))]
+
+    def number_of_laws_formula(self):
+        r"""
+        Return the number of independent laws predicted in closed form, without
+        biases: `H` times the sum of Proposition 4.2 for the two factorizations
+        of :meth:`factorizations`, `rk(2r + 1 - rk)/2` with `rk = \min(n + m, r)`.
+
+        With biases: Proposition 4.2 for `\tilde Q^\top K` and `\tilde V^\top
+        O` (``d_in + 1`` rows), plus the `d_k` entries of `b_k`, per head.  This
+        counts the independent known laws; that they are all the laws of the
+        coarsest `\phi` (whose output bias `\sum_h O_h^\top b_{v,h} + b_o` couples
+        the heads) is not a proposition of the paper: the engine certifies it
+        size by size (see the tests and the reproduction table).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(1, 3, 1, 1).number_of_laws_formula()    # r = 3 > n + m = 2: rk = 2
+            6
+            sage: att = Attention(1, 3, 1, 1, bias=True)
+            sage: att.number_of_laws_formula(), att.number_of_conservation_laws()
+            (10, 10)
+        """
+        per_head = sum(known_independent_laws_formula(n, m, r) for _, (n, m, r) in self.factorizations())
+        return self.heads * (per_head + (self.d_k if self.bias else 0))
+
+    def lie_dimension_formula(self):
+        r"""
+        Return `\dim \mathrm{Lie}(W_\phi)(\theta)` at a generic point: `D` minus
+        :meth:`number_of_laws_formula` (without biases, `H` times the sum of
+        Proposition 4.3 over the two factorizations).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(2, 2, 1, 1, 2).lie_dimension_formula()
+            12
+            sage: MultiHeadAttention(2, 2, 1, 1, 2, bias=True).lie_dimension_formula()
+            18
+        """
+        if self.bias:
+            return self.D - self.number_of_laws_formula()
+        return self.heads * sum(lie_dimension_formula(n, m, r) for _, (n, m, r) in self.factorizations())
+
+    def output(self, theta, X, scale=1):
+        r"""
+        Return the layer's output at parameters ``theta`` on tokens ``X`` (numerically, numpy).
+
+        INPUT:
+
+        - ``theta`` -- a point (`D` numbers, in the order of the coordinates)
+        - ``X`` -- an `N \times d_{in}` array of tokens
+        - ``scale`` -- the factor of the scores (``1 / sqrt(d_k)`` in PyTorch)
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(1, 1, 1, 1)
+            sage: att.output([1, 1, 2, 3], [[1.0], [1.0]])       # equal scores: the mean of X V^T O
+            array([[6.],
+                   [6.]])
+        """
+        import numpy as np
+        M = {name: np.array([float(x) for x in A.list()]).reshape(A.dimensions())
+             for name, A in self.unflatten(list(theta)).items()}
+        X = np.asarray(X, dtype=float)
+        out = np.zeros((X.shape[0], self.d_out))
+        for s in self._suffixes():
+            q = X @ M["Q" + s].T + (M["bq" + s].T if self.bias else 0)
+            k = X @ M["K" + s].T + (M["bk" + s].T if self.bias else 0)
+            v = X @ M["V" + s].T + (M["bv" + s].T if self.bias else 0)
+            z = scale * q @ k.T
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            out += (z / z.sum(axis=1, keepdims=True)) @ v @ M["O" + s]
+        if self.bias:
+            out += M["bo"].T
+        return out
+
+    def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=128):
+        r"""
+        Return a certified lower bound of `\dim \mathrm{span}_X \nabla_\theta g(\theta, X)`
+        (the functional space of the layer, softmax included) at ``point``,
+        and the exact `\dim W_\phi(\theta)` it is bounded by.
+
+        The gradients of the outputs with respect to `\theta` on random integer
+        token matrices `X` are computed in ball arithmetic (Arb, ``precision``
+        bits: every number is an interval guaranteed to contain the exact
+        value), by the chain rule through `\phi`.  A square submatrix is chosen
+        with a floating-point pivoted QR and its determinant is evaluated in
+        ball arithmetic: if the ball excludes 0, the rank is proven to be at
+        least its size.  Since the model factors through `\phi`, the span is
+        contained in `W_\phi(\theta)`; equality of the two numbers proves that
+        the layer's functional space is `W_\phi(\theta)` at `\theta` and, the
+        rank being lower semicontinuous and `\dim W_\phi` locally constant at
+        a point of maximal rank, near `\theta`: then the layer has exactly the
+        conservation laws of `\phi` near `\theta`.
+
+        INPUT:
+
+        - ``point`` -- `\theta` (default: a random point of small nonzero rationals
+          where `\partial\phi` has its generic rank)
+        - ``samples`` -- the number of token matrices (default: enough rows)
+        - ``tokens`` -- tokens per matrix `N`
+        - ``seed`` -- the seed of the random point and tokens
+        - ``precision`` -- bits of the balls
+
+        OUTPUT: a pair ``(certified lower bound, dim W_phi(theta))``
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Attention, MultiHeadAttention
+            sage: Attention(2, 1, 1, 2).functional_rank()
+            (6, 6)
+            sage: MultiHeadAttention(2, 2, 1, 1, 1, bias=True).functional_rank()
+            (13, 13)
+        """
+        import numpy as np
+        from sage.rings.real_arb import RealBallField
+        from sage.rings.rational_field import QQ
+        RB = RealBallField(precision)
+        rng = np.random.default_rng(seed)
+        if point is None:
+            # small nonzero rationals k/4, |k| <= 9 (small scores keep the softmax away from
+            # saturation); redrawn while the point is special for phi (rank below the generic one)
+            generic = self.jacobian_rank()
+            for _ in range(20):
+                theta = [QQ((int(x) * int(s), 4)) for x, s in zip(rng.integers(1, 10, size=self.D),
+                                                                  rng.choice([-1, 1], size=self.D))]
+                J_phi = self.jacobian(theta)
+                if J_phi.rank() == generic:
+                    break
+        else:
+            theta = list(self._point(point))
+            J_phi = self.jacobian(theta)
+        target = J_phi.rank()
+        if samples is None:
+            samples = max(2, -(-2 * target // (tokens * self.d_out)) + 1)
+        mats = {name: A.change_ring(QQ) for name, A in self.unflatten(theta).items()}
+        rows = []
+        for _ in range(samples):
+            # small tokens (entries k/4, |k| <= 3) keep the softmax away from saturation
+            X = matrix(QQ, tokens, self.d_in, [QQ((int(x), 4)) for x in rng.integers(-3, 4, size=tokens * self.d_in)])
+            rows += self._output_jacobian_in_phi(mats, X, RB)
+        G = matrix(RB, rows) * J_phi.change_ring(RB)
+        return _certified_rank(G, RB), target
+
+    def _output_jacobian_in_phi(self, mats, X, RB):
+        r"""
+        The rows `\partial\, \mathrm{out}[t, o] / \partial \phi` (in the order of
+        :meth:`components`) at tokens ``X``, in ball arithmetic.
+
+        For one head with `A = \tilde Q^\top K`, `B = V^\top O`, `S =
+        \mathrm{softmax}(\tilde X A X^\top)`, `Y = X B`, `\bar y_t = \sum_u S_{tu} Y_u`:
+        `\partial\, \mathrm{out}[t,o] / \partial B_{io} = (S X)_{ti}` and
+        `\partial\, \mathrm{out}[t,o] / \partial A_{ij} = \tilde X_{ti} \sum_w S_{tw}
+        X_{wj} (Y_{wo} - \bar y_{to})`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(1, 1, 1, 1)
+            sage: M = {k: A.change_ring(QQ) for k, A in att.unflatten([0, 0, 1, 1]).items()}
+            sage: att._output_jacobian_in_phi(M, matrix(QQ, [[1], [3]]), RealBallField(53))[0]
+            [1.000000000000000, 2.000000000000000]
+        """
+        N = X.nrows()
+        one = matrix(X.base_ring(), N, 1, [1] * N)
+        Xt = X.augment(one) if self.bias else X
+        rows = [[RB(0)] * self.d for _ in range(N * self.d_out)]
+        col = 0
+        for s in self._suffixes():
+            A, B = _head_products(mats, s, self.bias)
+            Z = (Xt * A * X.transpose()).change_ring(RB)
+            E = matrix(RB, N, N, [[(Z[t, u] - Z[t, 0]).exp() for u in range(N)] for t in range(N)])
+            S = matrix(RB, N, N, [[E[t, u] / sum(E.row(t)) for u in range(N)] for t in range(N)])
+            XR, XtR = X.change_ring(RB), Xt.change_ring(RB)
+            Y = XR * B.change_ring(RB)
+            SX = S * XR
+            Ybar = S * Y
+            a_rows, a_cols = A.dimensions()
+            for t in range(N):
+                for o in range(self.d_out):
+                    r = rows[t * self.d_out + o]
+                    for i in range(a_rows):
+                        for j in range(a_cols):
+                            r[col + i * a_cols + j] = XtR[t, i] * sum(S[t, w] * XR[w, j] * (Y[w, o] - Ybar[t, o])
+                                                                    for w in range(N))
+                    for i in range(self.d_in):
+                        r[col + a_rows * a_cols + i * self.d_out + o] = SX[t, i]
+            col += a_rows * a_cols + self.d_in * self.d_out
+        if self.bias:
+            for t in range(N):
+                for o in range(self.d_out):
+                    rows[t * self.d_out + o][col + o] = RB(1)
+        return rows
+
+
+def _certified_rank(G, RB):
+    r"""
+    A proven lower bound of the rank of a matrix of balls: the size of a
+    square submatrix (chosen by a floating-point pivoted QR) whose ball
+    determinant excludes 0, shrinking the size until one is found.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.attention import _certified_rank
+        sage: RB = RealBallField(64)
+        sage: _certified_rank(matrix(RB, [[1, 2], [2, 4], [0, 1]]), RB)
+        2
+        sage: _certified_rank(matrix(RB, [[1, 2], [2, 4]]), RB)
+        1
+    """
+    import numpy as np
+    from scipy.linalg import qr
+    if G.nrows() == 0 or G.ncols() == 0:
+        return 0
+    F = np.array([[float(x.mid()) for x in row] for row in G.rows()])
+    norms = np.abs(F).max(axis=1)
+    F = F[norms > 0] / norms[norms > 0, None]      # row scaling keeps the rank, helps the pivoting
+    index = np.flatnonzero(norms > 0)
+    if F.shape[0] == 0:
+        return 0
+    # rows: pivoted QR of F^T; columns: pivoted QR of the chosen rows
+    _, R, prow = qr(F.T, pivoting=True, mode='economic')
+    diag = np.abs(np.diag(R))
+    k = int((diag > diag[0] * 1e-10).sum()) if diag.size and diag[0] > 0 else 0
+    while k > 0:
+        rows = sorted(prow[:k])
+        _, _, pcol = qr(F[rows, :], pivoting=True, mode='economic')
+        cols = sorted(pcol[:k])
+        det = G.matrix_from_rows_and_columns([int(index[r]) for r in rows], [int(c) for c in cols]).det()
+        if not det.contains_zero():
+            return k
+        k -= 1
+    return 0
+
+
+class Attention(MultiHeadAttention):
+    r"""
+    One attention head `\mathrm{softmax}(X Q^\top K X^\top) X V^\top O`, through
+    `\phi = (Q^\top K, V^\top O)` (see the module documentation).
+
+    INPUT:
+
+    - ``d_in``, ``d_k``, ``d_v``, ``d_out`` -- positive integers:
+      `Q, K \in \RR^{d_k \times d_{in}}`, `V \in \RR^{d_v \times d_{in}}`, `O \in \RR^{d_v \times d_{out}}`
+    - ``bias`` -- biases `b_q, b_k, b_v, b_o` (default ``False``)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import Attention
+        sage: att = Attention(2, 2, 1, 1); att.parameters()['Q']
+        [Q_0_0 Q_0_1]
+        [Q_1_0 Q_1_1]
+        sage: att.components()[:2]
+        (Q_0_0*K_0_0 + Q_1_0*K_1_0, Q_0_0*K_0_1 + Q_1_0*K_1_1)
+        sage: att.point(Q=[[1, 0], [0, 1]], K=[[1, 1], [0, 1]], V=[[2, 3]], O=[[5]])
+        (1, 0, 0, 1, 1, 1, 0, 1, 2, 3, 5)
+        sage: res = att.lie_trace(); res.number_of_laws == att.number_of_laws_formula(), res.certified
+        (True, True)
+
+    With biases, the key bias is conserved (its gradient vanishes)::
+
+        sage: att = Attention(2, 1, 1, 1, bias=True)
+        sage: att.is_conservation_law(att.parameters()['bk'][0, 0])
+        True
+        sage: res = att.lie_trace(); res.number_of_laws, res.certified
+        (3, True)
+
+    Bad sizes::
+
+        sage: Attention(2, 1, 1, -1)
+        Traceback (most recent call last):
+        ...
+        ValueError: d_out must be an integer >= 1, got -1
+        sage: Attention(2, 1.5, 1, 1)
+        Traceback (most recent call last):
+        ...
+        TypeError: d_k must be an integer, got 1.50000000000000 (RealLiteral)
+    """
+
+    def __init__(self, d_in, d_k, d_v, d_out, bias=False):
+        MultiHeadAttention.__init__(self, d_in, 1, d_k, d_v, d_out, bias)
+
+    def _suffixes(self):
+        """One head, no suffix: the parameters are ``Q``, ``K``, ``V``, ``O``.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(1, 1, 1, 1)._suffixes()
+            ['']
+        """
+        return [""]
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(1, 1, 1, 1)
+            Attention head d_in = 1, d_k = 1, d_v = 1, d_out = 1 without biases: D = 4 parameters
+        """
+        return "Attention head %s: D = %s parameters" % (self._sizes(), self.D)

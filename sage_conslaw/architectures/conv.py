@@ -1,0 +1,285 @@
+r"""
+Two-layer 1-D convolutional ReLU networks, weights shared across positions.
+
+The network maps an input signal `x \in \RR^{C_{in} \times T}` to
+
+.. MATH::
+
+    y[o, t] = b_2[o] + \sum_{c, k_2} w_2[o, c, k_2]\;
+    \sigma\Bigl(b_1[c] + \sum_{i, k_1} w_1[c, i, k_1]\, x[i, s(t, k_2) + k_1]\Bigr),
+
+with `w_1 \in \RR^{C_h \times C_{in} \times K_1}`, `w_2 \in \RR^{C_{out}
+\times C_h \times K_2}`, `\sigma` the ReLU and `s(t, k_2)` the position the
+second layer reads (stride, padding and dilation only change which input
+entries are read, not what follows).
+
+**The reparametrization.**  On the open set of `(\theta, x)` where no
+pre-activation vanishes, the activation pattern `\epsilon[c, s] =
+1_{\{\text{pre-activation} > 0\}}` is locally constant in `\theta`, so
+
+.. MATH::
+
+    y[o, t] = b_2[o] + \sum_{c, k_2, i, k_1} \epsilon[c, s]\, x[i, s + k_1]\,
+    \bigl(w_2[o, c, k_2]\, w_1[c, i, k_1]\bigr)
+    + \sum_{c, k_2} \epsilon[c, s]\, \bigl(w_2[o, c, k_2]\, b_1[c]\bigr)
+
+is *linear* in the products
+
+.. MATH::
+
+    \phi(\theta) = \bigl( (w_2[o, c, k_2]\, w_1[c, i, k_1])_{o, c, k_2, i, k_1},\;
+    (w_2[o, c, k_2]\, b_1[c])_{o, c, k_2},\; (b_2[o])_o \bigr)
+
+(the last two with biases).  So the network factors through `\phi` locally
+and every conservation law of `\phi` is one of the network (Proposition
+2.16 of the first paper).  Weight sharing shows in `\phi`: the same `w_1[c,
+i, k_1]` enters the products of every position.  For each hidden channel
+`c`, `\phi` holds the outer product of the outgoing kernel `w_2[:, c, :]` and
+the incoming kernel `w_1[c, :, :]` (with the bias): these are the path
+products of a two-layer ReLU network with `C_{in} K_1` inputs, `C_h` hidden
+neurons and `C_{out} K_2` outputs, and the positive rescaling of channel `c`
+gives one law per hidden channel,
+
+.. MATH::
+
+    h_c = \|w_1[c, :, :]\|^2 + b_1[c]^2 - \|w_2[:, c, :]\|^2 .
+
+The engine checks that these are all the laws of `\phi` (the paper's
+"no more than the known ones"), certified.  That the network's functional
+space is all of `W_\phi` needs data whose activation patterns separate the
+products (for a *linear* convolution, products with equal `k_1 + k_2` merge
+and the network has more laws than `\phi`).
+
+**Storage.**  The kernels are stored as matrices, in the order of
+``torch.nn.Conv1d.weight.reshape(C_out, -1)``: ``W1`` is `C_h \times (C_{in}
+K_1)` with ``W1[c, i*K1 + k1] = w1[c, i, k1]`` and ``W2`` is `C_{out} \times
+(C_h K_2)` with ``W2[o, c*K2 + k2] = w2[o, c, k2]``; biases ``b1`` (`C_h`)
+and ``b2`` (`C_{out}`).
+
+EXAMPLES::
+
+    sage: from sage_conslaw.architectures import ConvNetwork
+    sage: net = ConvNetwork(1, 2, 1, 2, 2); net
+    1-D convolutional ReLU network 1 -> 2 -> 1 channels, kernels 2 and 2, without biases: D = 8 parameters, d = 8 products
+    sage: net.known_conservation_laws()[0]
+    W1_0_0^2 + W1_0_1^2 - W2_0_0^2 - W2_0_1^2
+    sage: res = net.lie_trace(); res.number_of_laws, res.certified
+    (2, True)
+"""
+from sage_conslaw.architectures.compose import Block
+from sage_conslaw.core.checks import boolean, positive_integer
+
+
+class ConvNetwork(Block):
+    r"""
+    A two-layer 1-D convolutional ReLU network through its kernel products
+    (see the module documentation).
+
+    INPUT:
+
+    - ``in_channels``, ``hidden_channels``, ``out_channels`` -- `C_{in}, C_h, C_{out}`
+    - ``kernel1``, ``kernel2`` -- the kernel sizes `K_1, K_2`
+    - ``bias`` -- biases ``b1`` (hidden) and ``b2`` (outputs) (default ``False``)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ConvNetwork
+        sage: net = ConvNetwork(2, 3, 2, 2, 3, bias=True)
+        sage: net.D, net.d, net.number_of_known_laws()
+        (35, 92, 3)
+        sage: res = net.lie_trace(); res.number_of_laws, res.certified
+        (3, True)
+        sage: net.weight(1, 2, 1, 0)        # w1[c=2, i=1, k1=0]
+        W1_2_2
+        sage: ConvNetwork(1, 0, 1, 1, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: hidden_channels must be an integer >= 1, got 0
+    """
+
+    def __init__(self, in_channels, hidden_channels, out_channels, kernel1, kernel2, bias=False):
+        self.in_channels = positive_integer(in_channels, "in_channels")
+        self.hidden_channels = positive_integer(hidden_channels, "hidden_channels")
+        self.out_channels = positive_integer(out_channels, "out_channels")
+        self.kernel1 = positive_integer(kernel1, "kernel1")
+        self.kernel2 = positive_integer(kernel2, "kernel2")
+        self.bias = boolean(bias, "bias")
+        C_in, C_h, C_out, K1, K2 = (self.in_channels, self.hidden_channels, self.out_channels,
+                                    self.kernel1, self.kernel2)
+        shapes = [("W1", (C_h, C_in * K1)), ("W2", (C_out, C_h * K2))]
+        if self.bias:
+            shapes += [("b1", (C_h, 1)), ("b2", (C_out, 1))]
+        Block.__init__(self, shapes, self._products, C_in, C_out)
+
+    def _products(self, mats):
+        r"""The components of `\phi`: the kernel products, then the bias products and `b_2`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 1, 1, 1, 2, bias=True).components()
+            (W1_0_0*W2_0_0, W1_0_0*W2_0_1, W2_0_0*b1_0, W2_0_1*b1_0, b2_0)
+        """
+        W1, W2 = mats["W1"], mats["W2"]
+        K2 = self.kernel2
+        phis = [W2[o, c * K2 + k2] * W1[c, j]
+                for o in range(self.out_channels) for c in range(self.hidden_channels)
+                for k2 in range(K2) for j in range(W1.ncols())]
+        if self.bias:
+            b1 = mats["b1"]
+            phis += [W2[o, c * K2 + k2] * b1[c, 0]
+                     for o in range(self.out_channels) for c in range(self.hidden_channels) for k2 in range(K2)]
+            phis += mats["b2"].list()
+        return phis
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 1, 1, 1, 1, bias=True)
+            1-D convolutional ReLU network 1 -> 1 -> 1 channels, kernels 1 and 1, with biases: D = 4 parameters, d = 3 products
+        """
+        return ("1-D convolutional ReLU network %s -> %s -> %s channels, kernels %s and %s, %s: "
+                "D = %s parameters, d = %s products" % (
+                    self.in_channels, self.hidden_channels, self.out_channels, self.kernel1, self.kernel2,
+                    "with biases" if self.bias else "without biases", self.D, self.d))
+
+    def weight(self, layer, a, b, k):
+        r"""
+        Return the variable of `w_1[a, b, k]` (``layer = 1``: hidden channel `a`,
+        input channel `b`) or `w_2[a, b, k]` (``layer = 2``: output channel `a`,
+        hidden channel `b`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(2, 1, 1, 3, 2)
+            sage: net.weight(1, 0, 1, 2), net.weight(2, 0, 0, 1)
+            (W1_0_5, W2_0_1)
+            sage: net.weight(3, 0, 0, 0)
+            Traceback (most recent call last):
+            ...
+            ValueError: layer must be 1 or 2, got 3
+            sage: net.weight(1, 0, 0, 3)
+            Traceback (most recent call last):
+            ...
+            ValueError: w1 has shape 1 x 2 x 3, index (0, 0, 3) is out of range
+        """
+        if layer not in (1, 2):
+            raise ValueError("layer must be 1 or 2, got %s" % (layer,))
+        shape = ((self.hidden_channels, self.in_channels, self.kernel1) if layer == 1
+                 else (self.out_channels, self.hidden_channels, self.kernel2))
+        if not all(0 <= x < n for x, n in zip((a, b, k), shape)):
+            raise ValueError("w%s has shape %s x %s x %s, index (%s, %s, %s) is out of range"
+                             % ((layer,) + shape + (a, b, k)))
+        return self.parameters()["W%s" % layer][a, b * shape[2] + k]
+
+    def incoming_kernel(self, c):
+        r"""
+        Return the entries of `w_1[c, :, :]` (and `b_1[c]` with biases).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 2, 1, 2, 1, bias=True).incoming_kernel(1)
+            [W1_1_0, W1_1_1, b1_1]
+        """
+        out = list(self.parameters()["W1"].row(c))
+        if self.bias:
+            out.append(self.parameters()["b1"][c, 0])
+        return out
+
+    def outgoing_kernel(self, c):
+        r"""
+        Return the entries of `w_2[:, c, :]`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 2, 2, 1, 2).outgoing_kernel(1)
+            [W2_0_2, W2_0_3, W2_1_2, W2_1_3]
+        """
+        W2, K2 = self.parameters()["W2"], self.kernel2
+        return [W2[o, c * K2 + k] for o in range(self.out_channels) for k in range(K2)]
+
+    def known_conservation_laws(self):
+        r"""
+        Return one law per hidden channel: `\|w_1[c]\|^2 + b_1[c]^2 - \|w_2[:, c]\|^2`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 1, 1, 1, 1, bias=True).known_conservation_laws()
+            [W1_0_0^2 - W2_0_0^2 + b1_0^2]
+        """
+        return [sum(x ** 2 for x in self.incoming_kernel(c)) - sum(x ** 2 for x in self.outgoing_kernel(c))
+                for c in range(self.hidden_channels)]
+
+    def number_of_laws_formula(self):
+        r"""
+        Return `C_h`, one law per hidden channel (the paper's claim, checked by the engine).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(3, 4, 2, 2, 2).number_of_laws_formula()
+            4
+        """
+        return self.hidden_channels
+
+    def point(self, *args, **named):
+        r"""
+        Return the exact point of the kernels given by keyword: ``W1``, ``W2``
+        as stored (matrices), or ``w1``, ``w2`` as 3-D arrays of shape
+        `C_h \times C_{in} \times K_1` and `C_{out} \times C_h \times K_2` (nested
+        lists or numpy arrays, torch's ``Conv1d.weight`` layout); ``b1``, ``b2``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(1, 1, 1, 2, 1)
+            sage: net.point(w1=[[[1, 2]]], w2=[[[3]]])
+            (1, 2, 3)
+            sage: net.point(W1=[[1, 2]], W2=[[3]])
+            (1, 2, 3)
+            sage: net.point(w1=[[[1, 2, 3]]], w2=[[[3]]])
+            Traceback (most recent call last):
+            ...
+            ValueError: w1 must have shape 1 x 1 x 2, got 1 x 1 x 3
+        """
+        named = dict(named)
+        for layer in (1, 2):
+            key = "w%s" % layer
+            if key in named:
+                if "W%s" % layer in named:
+                    raise ValueError("give either w%s or W%s, not both" % (layer, layer))
+                named["W%s" % layer] = self._flatten_kernel(layer, named.pop(key))
+        return Block.point(self, *args, **named)
+
+    def _flatten_kernel(self, layer, w):
+        """A 3-D kernel as the stored matrix (rows: output channels of the layer).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 2, 1, 1, 1)._flatten_kernel(1, [[[1]], [[2]]])
+            [[1], [2]]
+            sage: ConvNetwork(1, 2, 1, 1, 1)._flatten_kernel(1, 5)
+            Traceback (most recent call last):
+            ...
+            ValueError: w1 must be a 3-D array of shape 2 x 1 x 1
+        """
+        shape = ((self.hidden_channels, self.in_channels, self.kernel1) if layer == 1
+                 else (self.out_channels, self.hidden_channels, self.kernel2))
+        if hasattr(w, "tolist"):
+            w = w.tolist()
+        try:
+            got = (len(w), len(w[0]), len(w[0][0]))
+            ok = all(len(row) == got[1] and all(len(k) == got[2] for k in row) for row in w)
+        except TypeError:
+            raise ValueError("w%s must be a 3-D array of shape %s x %s x %s" % ((layer,) + shape)) from None
+        if not ok or got != shape:
+            raise ValueError("w%s must have shape %s x %s x %s, got %s" % (
+                (layer,) + shape + (" x ".join(map(str, got)) if ok else "a ragged array",)))
+        return [[x for row in out_ch for x in row] for out_ch in w]

@@ -26,4 +26,11 @@ from sage_conslaw.core.laws import polynomial_laws  # noqa: E402
 
 __all__ = ["PolynomialVectorFields", "PolynomialVectorField", "lie_trace", "LieTraceResult",
            "Reparametrization", "polynomial_laws"]
+
+# The blocks of "Transformative or Conservative?" (ICML 2025) and the laws of a subset of parameters.
+from sage_conslaw.architectures import (Attention, MultiHeadAttention, ConvNetwork,  # noqa: E402
+                                        Residual, Sequential)
+from sage_conslaw.core.subsets import laws_of_subset  # noqa: E402
+__all__ += ["Attention", "MultiHeadAttention", "ConvNetwork", "Residual", "Sequential", "laws_of_subset"]
+
 __version__ = "0.1.0"

@@ -76,12 +76,13 @@ def _head_shapes(suffix, d_in, d_k, d_v, d_out, bias):
 
         sage: from sage_conslaw.architectures.attention import _head_shapes
         sage: _head_shapes('1', 2, 1, 1, 3, True)
-        [('Q1', (1, 2)), ('K1', (1, 2)), ('V1', (1, 2)), ('O1', (1, 3)), ('bq1', (1, 1)), ('bk1', (1, 1)), ('bv1', (1, 1))]
+        [('Q1', (1, 2), 'weight'), ('K1', (1, 2), 'weight'), ('V1', (1, 2), 'weight'), ('O1', (1, 3), 'weight'), ('bq1', (1, 1), 'bias'), ('bk1', (1, 1), 'bias'), ('bv1', (1, 1), 'bias')]
     """
-    shapes = [("Q" + suffix, (d_k, d_in)), ("K" + suffix, (d_k, d_in)),
-              ("V" + suffix, (d_v, d_in)), ("O" + suffix, (d_v, d_out))]
+    shapes = [("Q" + suffix, (d_k, d_in), "weight"), ("K" + suffix, (d_k, d_in), "weight"),
+              ("V" + suffix, (d_v, d_in), "weight"), ("O" + suffix, (d_v, d_out), "weight")]
     if bias:
-        shapes += [("bq" + suffix, (d_k, 1)), ("bk" + suffix, (d_k, 1)), ("bv" + suffix, (d_v, 1))]
+        shapes += [("bq" + suffix, (d_k, 1), "bias"), ("bk" + suffix, (d_k, 1), "bias"),
+                   ("bv" + suffix, (d_v, 1), "bias")]
     return shapes
 
 
@@ -187,7 +188,7 @@ class MultiHeadAttention(Block):
         for s in self._suffixes():
             shapes += _head_shapes(s, d_in, d_k, d_v, d_out, bias)
         if bias:
-            shapes.append(("bo", (d_out, 1)))
+            shapes.append(("bo", (d_out, 1), "bias"))
         Block.__init__(self, shapes, self._phis, d_in, d_out)
 
     def _suffixes(self):
@@ -261,7 +262,7 @@ class MultiHeadAttention(Block):
         if h not in range(1, self.heads + 1):
             raise ValueError("the heads are numbered 1 to %s, got %s" % (self.heads, h))
         suffix = self._suffixes()[h - 1]
-        return [name for name, _ in _head_shapes(suffix, 1, 1, 1, 1, self.bias)]
+        return [spec[0] for spec in _head_shapes(suffix, 1, 1, 1, 1, self.bias)]
 
     def known_conservation_laws(self):
         r"""
@@ -558,6 +559,8 @@ class Attention(MultiHeadAttention):
     With biases, the key bias is conserved (its gradient vanishes)::
 
         sage: att = Attention(2, 1, 1, 1, bias=True)
+        sage: att.layout()
+        Parameter layout (D = 11): Q 1 x 2 weight at 0, K 1 x 2 weight at 2, V 1 x 2 weight at 4, O 1 x 1 weight at 6, bq 1 x 1 bias at 7, bk 1 x 1 bias at 8, bv 1 x 1 bias at 9, bo 1 x 1 bias at 10
         sage: att.is_conservation_law(att.parameters()['bk'][0, 0])
         True
         sage: res = att.lie_trace(); res.number_of_laws, res.certified

@@ -52,7 +52,7 @@ EXAMPLES::
     sage: net.number_of_conservation_laws()    # balancedness of the hidden width 3: 3*4/2
     6
 """
-from sage_conslaw.architectures.base import Architecture
+from sage_conslaw.architectures.base import Architecture, Parameter
 from sage_conslaw.core.checks import boolean
 from sage_conslaw.core.reparametrization import Reparametrization
 
@@ -200,7 +200,7 @@ class Residual(Block):
         sage: from sage_conslaw.architectures import ReLUNetwork, Residual, LinearNetwork
         sage: block = ReLUNetwork([2, 3, 2])
         sage: res = Residual(block); res
-        Residual block x + g(x) around ReLU network [2, 3, 2] without biases: D = 12 parameters, d = 12 paths
+        Residual block x + g(x) around ReLU network [2, 3, 2] (inputs 2 -> hidden 3 -> outputs 2) without biases: D = 12 parameters, d = 12 paths
         sage: res.polynomial_ring() is block.polynomial_ring()
         True
         sage: res.components() == block.components()
@@ -220,7 +220,7 @@ class Residual(Block):
             raise ValueError("a residual block x + g(x) needs equal input and output dimensions, got %s -> %s"
                              % io)
         self._block = block
-        shapes = [(name, M.dimensions()) for name, M in block.parameters().items()]
+        shapes = list(block.layout())
         d = io[0] if io is not None else 0
         Block.__init__(self, shapes, lambda mats: list(_ring_map(block, mats, "")(f) for f in block.components()),
                        d, d)
@@ -358,8 +358,9 @@ class Sequential(Block):
         self._blocks = blocks
         self._names = names
         self._groups = self._make_groups()
-        shapes = [(name + "_" + p, M.dimensions()) for name, b in zip(names, blocks)
-                  for p, M in b.parameters().items()]
+        # the blocks' parameters, renamed; roles kept, layers dropped (they are the blocks' own)
+        shapes = [Parameter(name + "_" + P.name, P.shape, P.role) for name, b in zip(names, blocks)
+                  for P in b.layout()]
         d_in = ios[0][0] if ios[0] is not None else 0
         d_out = ios[-1][1] if ios[-1] is not None else 0
         Block.__init__(self, shapes, self._phis, d_in, d_out)

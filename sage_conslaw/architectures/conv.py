@@ -106,9 +106,9 @@ class ConvNetwork(Block):
         self.bias = boolean(bias, "bias")
         C_in, C_h, C_out, K1, K2 = (self.in_channels, self.hidden_channels, self.out_channels,
                                     self.kernel1, self.kernel2)
-        shapes = [("W1", (C_h, C_in * K1)), ("W2", (C_out, C_h * K2))]
+        shapes = [("W1", (C_h, C_in * K1), "weight"), ("W2", (C_out, C_h * K2), "weight")]
         if self.bias:
-            shapes += [("b1", (C_h, 1)), ("b2", (C_out, 1))]
+            shapes += [("b1", (C_h, 1), "bias"), ("b2", (C_out, 1), "bias")]
         Block.__init__(self, shapes, self._products, C_in, C_out)
 
     def _products(self, mats):

@@ -4,13 +4,30 @@ sage_conslaw: exact conservation laws of gradient flows of reparametrized models
 Implements "Abide by the Law and Follow the Flow: Conservation Laws for
 Gradient Flows" (Marcotte, Gribonval, Peyré, NeurIPS 2023) in SageMath.
 
+Every public name of the package can be imported from the top level, e.g.
+``from sage_conslaw import LinearNetwork, ReLUNetwork, lie_trace``; the names
+are loaded on first use, so ``import sage_conslaw`` stays cheap.  In a Sage
+session, ``from sage_conslaw.all import *`` gives them all together with the
+Sage basics (see :mod:`sage_conslaw.all`).
+
 EXAMPLES::
 
-    sage: from sage_conslaw import Reparametrization, lie_trace
+    sage: from sage_conslaw import Reparametrization, LinearNetwork
     sage: R.<u,v> = QQ[]
     sage: Reparametrization([u*v]).polynomial_conservation_laws(2)
     [u^2 - v^2]
+    sage: LinearNetwork([2, 2, 2]).number_of_conservation_laws()
+    3
+
+The submodules keep working as before::
+
+    sage: from sage_conslaw.architectures import LinearNetwork as L
+    sage: L is LinearNetwork
+    True
 """
+import importlib
+import os
+
 # passagemath is modular and some Sage modules import each other in a cycle;
 # loading the categories layer first fixes the import order (a no-op on a
 # classic Sage install, where it is already loaded or absent).
@@ -19,18 +36,118 @@ try:
 except ImportError:
     pass
 
-from sage_conslaw.core.fields import PolynomialVectorFields, PolynomialVectorField  # noqa: E402
-from sage_conslaw.core.trace import lie_trace, LieTraceResult  # noqa: E402
-from sage_conslaw.core.reparametrization import Reparametrization  # noqa: E402
-from sage_conslaw.core.laws import polynomial_laws  # noqa: E402
-
-__all__ = ["PolynomialVectorFields", "PolynomialVectorField", "lie_trace", "LieTraceResult",
-           "Reparametrization", "polynomial_laws"]
-
-# The blocks of "Transformative or Conservative?" (ICML 2025) and the laws of a subset of parameters.
-from sage_conslaw.architectures import (Attention, MultiHeadAttention, ConvNetwork,  # noqa: E402
-                                        Residual, Sequential)
-from sage_conslaw.core.subsets import laws_of_subset  # noqa: E402
-__all__ += ["Attention", "MultiHeadAttention", "ConvNetwork", "Residual", "Sequential", "laws_of_subset"]
-
 __version__ = "0.1.0"
+
+#: The public names of the package and the module that defines each: the one
+#: place to add a name (the top level, ``__all__`` and :mod:`sage_conslaw.all`
+#: read it).  A name whose module is not in the installed package is skipped.
+CATALOG = {
+    # the engine
+    "PolynomialVectorFields": "sage_conslaw.core.fields",
+    "PolynomialVectorField": "sage_conslaw.core.fields",
+    "lie_trace": "sage_conslaw.core.trace",
+    "LieTraceResult": "sage_conslaw.core.trace",
+    "polynomial_laws": "sage_conslaw.core.laws",
+    "Reparametrization": "sage_conslaw.core.reparametrization",
+    "ConservationModel": "sage_conslaw.core.model",
+    "GeneratorFamily": "sage_conslaw.core.families",
+    "GradientFamily": "sage_conslaw.core.families",
+    "FieldFamily": "sage_conslaw.core.families",
+    # the families of models
+    "LinearNetwork": "sage_conslaw.architectures.linear",
+    "MatrixFactorization": "sage_conslaw.architectures.linear",
+    "ReLUNetwork": "sage_conslaw.architectures.relu",
+    "uv": "sage_conslaw.architectures.toy",
+    "product": "sage_conslaw.architectures.toy",
+    "ScalarTimesVector": "sage_conslaw.architectures.toy",
+    "scalar_times_vector": "sage_conslaw.architectures.toy",
+    "random_vector_fields": "sage_conslaw.architectures.toy",
+    "NMF": "sage_conslaw.architectures.nmf",
+    "ICNN": "sage_conslaw.architectures.icnn",
+    "Attention": "sage_conslaw.architectures.attention",
+    "MultiHeadAttention": "sage_conslaw.architectures.attention",
+    "ConvNetwork": "sage_conslaw.architectures.conv",
+    "Residual": "sage_conslaw.architectures.compose",
+    "Sequential": "sage_conslaw.architectures.compose",
+    "laws_of_subset": "sage_conslaw.core.subsets",
+    # dynamics beyond the gradient flow (Marcotte et al., ICML 2024)
+    "HeavyBall": "sage_conslaw.dynamics",
+    "Nesterov": "sage_conslaw.dynamics",
+    "Preconditioned": "sage_conslaw.dynamics",
+    "WeightDecay": "sage_conslaw.dynamics",
+    # training and the paper's tables
+    "train": "sage_conslaw.flows.train",
+    "Trajectory": "sage_conslaw.flows.train",
+    "reproduce_tables": "sage_conslaw.reproduction.tables",
+}
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def module_available(module):
+    r"""
+    Return whether ``module`` (a dotted name inside ``sage_conslaw``) is part of
+    the installed package, without importing anything.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw import module_available
+        sage: module_available("sage_conslaw.core.trace"), module_available("sage_conslaw.flows")
+        (True, True)
+        sage: module_available("sage_conslaw.no_such_module")
+        False
+    """
+    path = os.path.join(_ROOT, *module.split("."))
+    return os.path.isfile(path + ".py") or os.path.isfile(os.path.join(path, "__init__.py"))
+
+
+def available_names():
+    r"""
+    Return the names of :data:`CATALOG` whose module is installed, in catalog order.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw import available_names
+        sage: names = available_names()
+        sage: 'lie_trace' in names and 'ReLUNetwork' in names and 'MatrixFactorization' in names
+        True
+    """
+    return [name for name, module in CATALOG.items() if module_available(module)]
+
+
+__all__ = available_names()
+
+
+def __getattr__(name):
+    r"""
+    Load a public name of :data:`CATALOG` on first access (PEP 562).
+
+    TESTS::
+
+        sage: import sage_conslaw
+        sage: sage_conslaw.__getattr__("ReLUNetwork")
+        <class 'sage_conslaw.architectures.relu.ReLUNetwork'>
+        sage: sage_conslaw.__getattr__("no_such_name")
+        Traceback (most recent call last):
+        ...
+        AttributeError: module 'sage_conslaw' has no attribute 'no_such_name'
+    """
+    module = CATALOG.get(name)
+    if module is None or not module_available(module):
+        raise AttributeError("module 'sage_conslaw' has no attribute %r" % name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    r"""
+    The module's attributes, including the public names not loaded yet.
+
+    TESTS::
+
+        sage: import sage_conslaw
+        sage: 'LinearNetwork' in dir(sage_conslaw) and 'CATALOG' in dir(sage_conslaw)
+        True
+    """
+    return sorted(set(globals()) | set(__all__))

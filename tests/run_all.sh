@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: creates a virtual environment,
 # installs the package with SageMath (passagemath wheels) and the test tools,
-# then runs the Sage doctests of the package and the pytest suite.
-# Exits non-zero if either fails.
+# then runs the Sage doctests of the package (and of the doctested pages of
+# doc/) and the pytest suite.  Exits non-zero if either fails.
+# The `jupyter` extra (JupyterLab) is not installed: the worksheet tests only
+# need a kernel (ipykernel, nbclient: in `test`), registered by the tests
+# themselves with `sage-conslaw jupyter install --prefix TMP`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VENV="${SAGE_CONSLAW_VENV:-.venv}"
@@ -16,7 +19,7 @@ fi
 status=0
 echo "== Sage doctests =="
 "$PY" -m sage.doctest --environment=sage.all__sagemath_singular --long \
-    --nthreads 2 --warn-long 30 sage_conslaw || status=1
+    --nthreads 2 --warn-long 30 sage_conslaw doc/index.rst doc/tutorial.rst doc/reproduction.rst || status=1
 echo "== pytest =="
 "$PY" -m pytest -q tests || status=1
 exit $status

@@ -4,17 +4,20 @@ Each notebook runs with ``nbclient`` on the ``sagemath`` kernel, from the
 repository root (so the kernel imports the working tree's ``sage_conslaw``),
 and the test fails on any cell error or after 300 s.
 
-The kernel spec is written into a temporary ``JUPYTER_PATH`` by
-``worksheets/sage_kernel.py``: it starts Sage's own ``SageKernel`` (Sage
-preparser, LaTeX output) with the Python running the tests, and supplies
-``sage.all_cmdline``, which the kernel needs and the modular passagemath
-wheels do not ship.  With a full Sage install it changes nothing.
+The kernel is registered exactly as the README tells users to, by the
+command ``sage-conslaw jupyter install``, with ``--prefix`` pointing at a
+temporary directory that the test then puts on ``JUPYTER_PATH`` (so the
+machine's own Jupyter setup is untouched).  The kernel starts Sage's own
+``SageKernel`` (Sage preparser, LaTeX output) with the environment's Python,
+and supplies ``sage.all_cmdline``, which the kernel needs and the modular
+passagemath wheels do not ship (see :mod:`sage_conslaw.jupyter`).  On a full
+Sage install the command changes nothing and the test uses Sage's kernel.
 
 The worksheets are stored without outputs; this test also checks that.
 """
 import glob
-import importlib.util
 import os
+import subprocess
 import sys
 import time
 
@@ -29,22 +32,23 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 
-def _load_kernel_module():
-    spec = importlib.util.spec_from_file_location(
-        "sage_kernel", os.path.join(ROOT, "worksheets", "sage_kernel.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "sage-conslaw")
 
 
 @pytest.fixture(scope="module")
 def kernel_env(tmp_path_factory):
-    """A JUPYTER_PATH holding the ``sagemath`` kernel spec for this Python."""
+    """A JUPYTER_PATH holding the ``sagemath`` kernel spec, written by ``sage-conslaw jupyter install``."""
     prefix = tmp_path_factory.mktemp("jupyter")
-    _load_kernel_module().install(prefix=str(prefix), name=KERNEL)
-    return {"JUPYTER_PATH": os.path.join(str(prefix), "share", "jupyter"),
-            "PYTHONPATH": os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
-            "MPLBACKEND": "Agg"}
+    env = {"PYTHONPATH": os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]),
+           "MPLBACKEND": "Agg"}
+    assert os.path.exists(SCRIPT), "the console script %s is not installed (pip install .)" % SCRIPT
+    proc = subprocess.run([SCRIPT, "jupyter", "install", "--prefix", str(prefix)], capture_output=True,
+                          text=True, cwd=ROOT, env=dict(os.environ, **env), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    if "nothing changed" not in proc.stdout:       # on a full Sage, its own kernel is used
+        assert os.path.exists(os.path.join(str(prefix), "share", "jupyter", "kernels", KERNEL, "kernel.json"))
+        env["JUPYTER_PATH"] = os.path.join(str(prefix), "share", "jupyter")
+    return env
 
 
 def test_there_are_worksheets():

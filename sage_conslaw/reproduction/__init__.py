@@ -1,14 +1,126 @@
 r"""
-Reproduction of the paper's tables: ``python -m sage_conslaw reproduce``.
+Reproduction of papers' numerical tables: ``sage-conslaw reproduce [--paper NAME]``.
 
 - :mod:`~sage_conslaw.reproduction.sampling` -- the random architectures, as the authors drew them
-- :mod:`~sage_conslaw.reproduction.tables` -- the checks, the report, CSV and JSON
+- :mod:`~sage_conslaw.reproduction.tables` -- the checks of the NeurIPS 2023 paper, the report, CSV and JSON
+
+The papers that ``sage-conslaw reproduce --paper NAME`` knows are the entries
+of :data:`PAPERS`; to add one, add an entry: a :class:`Paper` naming the module
+that computes it and its counts.  That module provides
+
+- ``planned_tasks(seed=..., **counts)`` -- the list of ``(check, architecture)``
+  pairs, an architecture being a dict (``--list`` prints its items as a table);
+- ``reproduce_tables(seed=..., workers=..., progress=..., **counts)`` -- a
+  report with ``table()``, ``summary()``, ``save(directory)`` (the written
+  paths), ``all_match``, ``seconds`` and ``workers``, like
+  :class:`~sage_conslaw.reproduction.tables.ReproductionReport`.
+
+Each count becomes an option ``--NAME`` of ``sage-conslaw reproduce``.
 
 EXAMPLES::
 
-    sage: from sage_conslaw.reproduction import reproduce_tables
+    sage: from sage_conslaw.reproduction import reproduce_tables, PAPERS
     sage: print(reproduce_tables(linear=1, relu=1, poly=0, progress=False).summary())
     2/2 architectures: no conservation law beyond the known ones (all certified)
+    sage: PAPERS['abide']
+    Paper 'abide': Abide by the Law and Follow the Flow (Marcotte, Gribonval, Peyré, NeurIPS 2023)
 """
+import importlib
+
 from sage_conslaw.reproduction.sampling import sample_architectures  # noqa: F401
 from sage_conslaw.reproduction.tables import reproduce_tables, ReproductionReport  # noqa: F401
+
+
+class Paper:
+    r"""
+    A paper whose tables ``sage-conslaw reproduce --paper NAME`` recomputes.
+
+    INPUT:
+
+    - ``name`` -- the value of ``--paper``
+    - ``title`` -- a one-line description
+    - ``module`` -- the dotted name of the module providing ``planned_tasks`` and
+      ``reproduce_tables`` (imported only when the paper is run)
+    - ``counts`` -- a list of ``(count, default, quick, help)``: each count is a
+      keyword of both functions and an option ``--count`` of the command line;
+      ``default`` is the paper's value, ``quick`` that of ``--quick``
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction import Paper
+        sage: p = Paper('toy', 'a toy', 'sage_conslaw.reproduction.tables',
+        ....:           [('linear', 3, 1, 'deep linear networks')])
+        sage: p.defaults(), p.quick()
+        ({'linear': 3}, {'linear': 1})
+        sage: p.module().__name__
+        'sage_conslaw.reproduction.tables'
+    """
+
+    def __init__(self, name, title, module, counts):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.reproduction import PAPERS
+            sage: [c[0] for c in PAPERS['abide'].counts]
+            ['linear', 'relu', 'poly']
+        """
+        self.name = name
+        self.title = title
+        self.module_name = module
+        self.counts = list(counts)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.reproduction import Paper
+            sage: Paper('x', 'the X paper', 'm', [])
+            Paper 'x': the X paper
+        """
+        return "Paper %r: %s" % (self.name, self.title)
+
+    def module(self):
+        r"""
+        Import and return the module that computes the paper's tables.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import PAPERS
+            sage: PAPERS['abide'].module().planned_tasks(linear=1, relu=0, poly=0)
+            [('lie', {'bias': False, 'dims': [5, 3, 2], 'family': 'linear'})]
+        """
+        return importlib.import_module(self.module_name)
+
+    def defaults(self):
+        r"""
+        Return the paper's counts, as a dict.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import PAPERS
+            sage: PAPERS['abide'].defaults()
+            {'linear': 50, 'poly': 10, 'relu': 50}
+        """
+        return {c[0]: c[1] for c in self.counts}
+
+    def quick(self):
+        r"""
+        Return the counts of a quick run (seconds), as a dict.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction import PAPERS
+            sage: PAPERS['abide'].quick()
+            {'linear': 5, 'poly': 2, 'relu': 5}
+        """
+        return {c[0]: c[2] for c in self.counts}
+
+
+#: The papers of ``sage-conslaw reproduce --paper NAME`` (the first is the default).
+PAPERS = {
+    'abide': Paper('abide', "Abide by the Law and Follow the Flow (Marcotte, Gribonval, Peyré, NeurIPS 2023)",
+                   'sage_conslaw.reproduction.tables',
+                   [('linear', 50, 5, "deep linear networks, Lie-algebra check"),
+                    ('relu', 50, 5, "deep ReLU networks, Lie-algebra check"),
+                    ('poly', 10, 2, "linear and ReLU networks each, degree-2 polynomial laws")]),
+}

@@ -1,31 +1,78 @@
 r"""
 The random architectures of the paper's numerical section (Section 4.2, Appendix J).
 
-The sampling follows the authors' protocol: numpy's global generator is seeded
-(``numpy.random.seed(seed)``, once per family) and draws, architecture after
-architecture and in this order, the depth `q`, then the `q + 1` widths one by
-one, then -- ReLU networks only -- one uniform number in `[0, 1)`: the network
-has biases when it is below `1/2`.
+The sampling is that of the authors' released notebook (``main.ipynb``):
+numpy's global generator is seeded (``numpy.random.seed(seed)``, once per
+sample) and draws, architecture after architecture and in this order, the
+depth `q`, then the `q + 1` widths one by one (outputs first, as
+``ReLUNetwork`` and ``LinearNetwork`` take them), then -- for the ReLU
+networks of the Lie-algebra check only -- one uniform number in `[0, 1)`: the
+network has biases when it is below `1/2`.
 
 - ``'linear'`` (Lie-algebra check): depth in `2..4`, widths in `2..5`;
 - ``'relu'`` (Lie-algebra check): depth in `2..4`, widths in `2..9`, biases with probability `1/2`;
-- ``'poly-linear'`` and ``'poly-relu'`` (degree-2 polynomial laws): depth in `2..3`, widths in `2..4`.
+- ``'poly-linear'`` and ``'poly-relu'`` (degree-2 polynomial laws): depth in
+  `2..3`, widths in `2..4`; no bias coin is drawn and the ReLU networks have
+  no biases, as in the released notebook.
 
 EXAMPLES::
 
     sage: from sage_conslaw.reproduction.sampling import sample_architectures
     sage: [a['dims'] for a in sample_architectures('linear', 3)]
     [[5, 3, 2], [5, 3, 4, 2], [2, 2, 2, 4, 3]]
+
+The ten ReLU networks of the paper's degree-2 check, all without biases::
+
+    sage: sample = sample_architectures('poly-relu', 10)
+    sage: [a['dims'] for a in sample]
+    [[3, 2, 3], [3, 4, 2, 4], [2, 2, 4], [4, 4, 2, 3], [3, 3, 2, 3],
+     [2, 3, 4], [2, 4, 2, 3], [3, 4, 2, 3], [3, 2, 4, 2], [4, 4, 2, 4]]
+    sage: any(a['bias'] for a in sample), {a['family'] for a in sample}
+    (False, {'relu'})
+
+The linear networks of that check are the same widths (same seed, same draws)::
+
+    sage: [a['dims'] for a in sample_architectures('poly-linear', 10)] == [a['dims'] for a in sample]
+    True
 """
 import numpy as np
+
+from sage_conslaw.core.checks import integer, nonnegative_integer
+
+#: numpy's legacy seeding (``numpy.random.seed``) takes the integers below this bound.
+SEED_BOUND = 2**32
 
 #: For each sample: (family of the network, depth range, width range, whether biases are drawn).
 PROTOCOLS = {
     'linear': ('linear', (2, 4), (2, 5), False),
     'relu': ('relu', (2, 4), (2, 9), True),
     'poly-linear': ('linear', (2, 3), (2, 4), False),
-    'poly-relu': ('relu', (2, 3), (2, 4), True),
+    'poly-relu': ('relu', (2, 3), (2, 4), False),
 }
+
+
+def check_seed(seed):
+    r"""
+    Return ``seed`` as a Python ``int`` if ``numpy.random.seed`` takes it, or raise a clear error.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.sampling import check_seed
+        sage: check_seed(0), check_seed(2^32 - 1)
+        (0, 4294967295)
+        sage: check_seed(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got -1
+        sage: check_seed(1.5)
+        Traceback (most recent call last):
+        ...
+        TypeError: the seed must be an integer, got 1.50000000000000 (RealLiteral)
+    """
+    seed = integer(seed, "the seed")
+    if not 0 <= seed < SEED_BOUND:
+        raise ValueError("the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got %s" % seed)
+    return seed
 
 
 def sample_architectures(sample, count, seed=0):
@@ -50,15 +97,25 @@ def sample_architectures(sample, count, seed=0):
         Traceback (most recent call last):
         ...
         ValueError: unknown sample 'cnn'; choose among 'linear', 'relu', 'poly-linear', 'poly-relu'
+        sage: sample_architectures('relu', -1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the number of architectures must be an integer >= 0, got -1
+        sage: sample_architectures('relu', 1, seed=2^32)
+        Traceback (most recent call last):
+        ...
+        ValueError: the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got 4294967296
     """
     if sample not in PROTOCOLS:
         raise ValueError("unknown sample %r; choose among %s" % (sample, ", ".join(repr(k) for k in PROTOCOLS)))
+    count = nonnegative_integer(count, "the number of architectures")
+    seed = check_seed(seed)
     family, (qmin, qmax), (wmin, wmax), draws_bias = PROTOCOLS[sample]
     state = np.random.get_state()
-    np.random.seed(int(seed))
+    np.random.seed(seed)
     try:
         out = []
-        for _ in range(int(count)):
+        for _ in range(count):
             q = int(np.random.randint(qmin, qmax + 1))
             dims = [int(np.random.randint(wmin, wmax + 1)) for _ in range(q + 1)]
             bias = bool(np.random.rand() < 0.5) if draws_bias else False

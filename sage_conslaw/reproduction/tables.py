@@ -26,6 +26,7 @@ import json
 import os
 import time
 
+from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
 from sage_conslaw.reproduction.sampling import sample_architectures
 
 COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step', 'certified',
@@ -69,6 +70,34 @@ def check_lie(arch):
                 seconds=round(time.time() - t0, 3), dimensions=res.dimensions)
 
 
+def compare_spans(ring, found, known):
+    r"""
+    Return the dimensions of the spans of two lists of polynomials and whether the spans are equal.
+
+    Exact linear algebra over the base field on the coefficient matrix of both
+    lists (Sage's ``coefficients_monomials``): the spans are equal when the
+    three ranks (``found``, ``known``, both together) agree.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import compare_spans
+        sage: R.<x,y,z> = QQ[]
+        sage: compare_spans(R, [x^2 - y^2, y^2 - z^2], [x^2 - z^2, 2*y^2 - 2*z^2])
+        (2, 2, True)
+        sage: compare_spans(R, [x^2 - y^2, y^2 - z^2, x*y], [x^2 - y^2, x^2 - y^2])
+        (3, 1, False)
+        sage: compare_spans(R, [x*y], [x*z])
+        (1, 1, False)
+        sage: compare_spans(R, [], [])
+        (0, 0, True)
+    """
+    from sage.rings.polynomial.multi_polynomial_sequence import PolynomialSequence
+    A, _ = PolynomialSequence(ring, list(found) + list(known)).coefficients_monomials()
+    dim_found = A.matrix_from_rows(range(len(found))).rank()
+    dim_known = A.matrix_from_rows(range(len(found), A.nrows())).rank()
+    return int(dim_found), int(dim_known), dim_found == dim_known == A.rank()
+
+
 def check_poly(arch):
     r"""
     Return the table row of the degree-2 polynomial-law check of one architecture.
@@ -82,29 +111,32 @@ def check_poly(arch):
         sage: row = check_poly({'family': 'relu', 'dims': [2, 3, 2], 'bias': True})
         sage: row['known'], row['found'], row['match']
         (3, 3, True)
+        sage: row = check_poly({'family': 'linear', 'dims': [3, 2, 3], 'bias': False})
+        sage: row['known'], row['found'], row['match']
+        (3, 3, True)
+
     """
-    from sage.matrix.constructor import matrix
     t0 = time.time()
     net = build_network(arch)
     found = net.polynomial_conservation_laws(2)
     known = net.known_conservation_laws()
-    R = net.polynomial_ring()
-    monomials = sorted({m for h in found + known for m in h.monomials()}, reverse=True)
-    index = {m: i for i, m in enumerate(monomials)}
-
-    def coefficients(polys):
-        return matrix(R.base_ring(), len(polys), len(monomials),
-                      {(i, index[m]): c for i, h in enumerate(polys) for c, m in zip(h.coefficients(), h.monomials())})
-
-    F, K = coefficients(found), coefficients(known)
-    dim_found, dim_known = F.rank(), K.rank()
-    same_space = dim_found == dim_known == F.stack(K).rank()
+    dim_found, dim_known, same_space = compare_spans(net.polynomial_ring(), found, known)
     return dict(family=arch['family'], check='poly', dims=list(arch['dims']), bias=arch['bias'],
                 D=net.D, d=net.d, known=dim_known, found=dim_found, step=None,
                 certified=True, match=same_space, seconds=round(time.time() - t0, 3))
 
 
 def _run_one(task):
+    r"""
+    Run one ``(check, architecture)`` task (the unit of work of the process pool).
+
+    TESTS::
+
+        sage: from sage_conslaw.reproduction.tables import _run_one
+        sage: arch = {'family': 'linear', 'dims': [2, 2, 2], 'bias': False}
+        sage: _run_one(('lie', arch))['check'], _run_one(('poly', arch))['check']
+        ('lie', 'poly')
+    """
     kind, arch = task
     return check_lie(arch) if kind == 'lie' else check_poly(arch)
 
@@ -123,6 +155,14 @@ class ReproductionReport:
     """
 
     def __init__(self, rows, seconds, workers):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: report = ReproductionReport([], float(0.5), 2)
+            sage: report.rows, report.seconds, report.workers, report.all_match
+            ([], 0.5, 2, True)
+        """
         self.rows = rows
         self.seconds = seconds
         self.workers = workers
@@ -315,12 +355,17 @@ def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=Tr
         sage: reproduce_tables(linear=-1)
         Traceback (most recent call last):
         ...
-        ValueError: the numbers of architectures must be nonnegative integers
+        ValueError: the number of deep linear networks must be an integer >= 0, got -1
+        sage: reproduce_tables(workers=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: workers must be an integer >= 1, got 0
     """
-    if min(linear, relu, poly) < 0:
-        raise ValueError("the numbers of architectures must be nonnegative integers")
-    if int(workers) < 1:
-        raise ValueError("workers must be at least 1, got %s" % workers)
+    linear = nonnegative_integer(linear, "the number of deep linear networks")
+    relu = nonnegative_integer(relu, "the number of deep ReLU networks")
+    poly = nonnegative_integer(poly, "the number of networks of each family for the degree-2 check")
+    workers = positive_integer(workers, "workers")
+    progress = boolean(progress, "progress")
     t0 = time.time()
     tasks = planned_tasks(linear, relu, poly, seed)
     bar = None
@@ -328,7 +373,7 @@ def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=Tr
         from tqdm.auto import tqdm
         bar = tqdm(total=len(tasks), desc="architectures", unit="arch")
     rows = []
-    if int(workers) == 1 or len(tasks) <= 1:
+    if workers == 1 or len(tasks) <= 1:
         for task in tasks:
             rows.append(_run_one(task))
             if bar is not None:
@@ -337,11 +382,11 @@ def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=Tr
         import multiprocessing
         # fork keeps the Sage session of the parent: no second start-up per worker
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(int(workers)) as pool:
+        with ctx.Pool(workers) as pool:
             for row in pool.imap(_run_one, tasks, chunksize=1):
                 rows.append(row)
                 if bar is not None:
                     bar.update()
     if bar is not None:
         bar.close()
-    return ReproductionReport(rows, round(time.time() - t0, 3), int(workers))
+    return ReproductionReport(rows, round(time.time() - t0, 3), workers)

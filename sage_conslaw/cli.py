@@ -1,0 +1,459 @@
+r"""
+The command line ``sage-conslaw`` (also ``python -m sage_conslaw``; entry point :func:`main`).
+
+- ``sage-conslaw demo`` -- the laws of two small networks, in seconds;
+- ``sage-conslaw reproduce [--paper NAME] [--quick | --linear N ...] [--out DIR]`` -- a
+  paper's tables, recomputed exactly (the papers are those of
+  :data:`sage_conslaw.reproduction.PAPERS`);
+- ``sage-conslaw jupyter install [--user | --prefix DIR]`` -- the SageMath
+  Jupyter kernel for this install (see :mod:`sage_conslaw.jupyter`).
+
+Every argument is checked before any computation: a bad one is a usage error
+(exit status 2, the usage line and the reason on stderr), and the output
+directory is created, or refused, first.  The progress bar is shown only when
+stderr is a terminal.  A subcommand is a function of :data:`SUBCOMMANDS` that
+adds its parser; add one there.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.cli import main
+    sage: main(["reproduce", "--linear", "1", "--relu", "1", "--poly", "0", "--workers", "1"])
+    family check dims ...
+    2/2 architectures: no conservation law beyond the known ones (all certified)
+    0
+    sage: main(["reproduce", "--list", "--linear", "2", "--relu", "0", "--poly", "1"])
+    # paper 'abide', seed 0: 4 architectures (widths from the outputs to the inputs)
+    check family dims         bias
+    lie   linear [5, 3, 2]    no
+    lie   linear [5, 3, 4, 2] no
+    poly  linear [3, 2, 3]    no
+    poly  relu   [3, 2, 3]    no
+    0
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+#: The name of the program in usage lines and messages, however it is started.
+PROG = "sage-conslaw"
+
+
+def _checked(check, what):
+    r"""
+    Return an argparse ``type`` that reads an integer and applies ``check`` (from
+    :mod:`sage_conslaw.core.checks` or the like), turning its error into a usage error.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _checked
+        sage: from sage_conslaw.core.checks import positive_integer
+        sage: workers = _checked(positive_integer, "the number of processes")
+        sage: workers("3")
+        3
+        sage: workers("0")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: the number of processes must be an integer >= 1, got 0
+        sage: workers("two")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: the number of processes must be an integer, got 'two'
+    """
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%s must be an integer, got %r" % (what, text))
+        try:
+            return check(value, what)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error))
+    parse.__name__ = what   # argparse names the type in some messages
+    return parse
+
+
+def _seed(value, what):
+    r"""
+    Check a seed the way the sampling does (``numpy.random.seed`` takes `0 \le s < 2^{32}`).
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _seed
+        sage: _seed(7, "the seed")
+        7
+        sage: _seed(-1, "the seed")
+        Traceback (most recent call last):
+        ...
+        ValueError: the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got -1
+    """
+    from sage_conslaw.reproduction.sampling import check_seed
+    return check_seed(value)
+
+
+def writable_directory(path):
+    r"""
+    Create the directory ``path`` if needed and check that a file can be written in it;
+    return ``None`` if so, else the reason.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.cli import writable_directory
+        sage: import os, tempfile
+        sage: d = os.path.join(tempfile.mkdtemp(), "new", "results")
+        sage: writable_directory(d), os.path.isdir(d)
+        (None, True)
+        sage: writable_directory("/proc/no_such_dir")
+        'cannot create the directory: ...'
+        sage: f = os.path.join(tempfile.mkdtemp(), "a_file"); _ = open(f, "w").write("x")
+        sage: writable_directory(f)
+        'cannot create the directory: ...'
+    """
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        return "cannot create the directory: %s" % (error.strerror or error)
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:   # pragma: no cover  (a read-only directory; root writes anyway)
+        return "the directory is not writable: %s" % (error.strerror or error)
+    return None
+
+
+def demo():
+    r"""
+    Print the conservation laws of a two-layer linear and a two-layer ReLU network.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.cli import demo
+        sage: demo()
+        Two-layer linear network [2, 2, 2] (phi = U1*U2):
+        ...
+          number of independent laws: 3 (certified)
+        ...
+    """
+    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+    for title, net in (("Two-layer linear network [2, 2, 2] (phi = U1*U2)", LinearNetwork([2, 2, 2])),
+                       ("Two-layer ReLU network [2, 2, 2] without biases (path products)", ReLUNetwork([2, 2, 2]))):
+        print(title + ":")
+        laws = net.polynomial_conservation_laws(2)
+        print("  degree-2 polynomial laws (exact basis over QQ):")
+        for h in laws:
+            print("    " + str(h))
+        res = net.lie_trace()
+        print("  number of independent laws: %s (%s)" % (res.number_of_laws,
+                                                       "certified" if res.certified else "not certified"))
+        print("  dim W_k(theta) for k = 0, 1, ...: %s" % res.dimensions)
+        print()
+
+
+def _add_demo(sub):
+    r"""
+    Add the subcommand ``demo``.
+
+    TESTS::
+
+        sage: import argparse
+        sage: from sage_conslaw.cli import _add_demo
+        sage: sub = argparse.ArgumentParser(prog="p").add_subparsers()
+        sage: _add_demo(sub)
+        sage: sub.choices['demo'].parse_args([]).run.__name__
+        '_run_demo'
+    """
+    p = sub.add_parser("demo", help="print the laws of a two-layer linear and a two-layer ReLU network",
+                       description="Print the conservation laws of two small networks (seconds).")
+    p.set_defaults(run=_run_demo, subparser=p)
+
+
+def _run_demo(args):
+    r"""
+    Run ``sage-conslaw demo``.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _run_demo, build_parser
+        sage: _run_demo(build_parser().parse_args(["demo"]))
+        Two-layer linear network [2, 2, 2] (phi = U1*U2):
+        ...
+        Two-layer ReLU network [2, 2, 2] without biases (path products):
+        ...
+        0
+    """
+    demo()
+    return 0
+
+
+def _count_options():
+    r"""
+    Return ``{count: [(paper, default, help), ...]}`` over the registered papers.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _count_options
+        sage: _count_options()['linear'][0][:2]
+        ('abide', 50)
+    """
+    from sage_conslaw.reproduction import PAPERS
+    options = {}
+    for name, paper in PAPERS.items():
+        for count, default, quick, text in paper.counts:
+            options.setdefault(count, []).append((name, default, text))
+    return options
+
+
+def _add_reproduce(sub):
+    r"""
+    Add the subcommand ``reproduce``; its ``--paper`` choices and count options come from
+    :data:`sage_conslaw.reproduction.PAPERS`.
+
+    TESTS::
+
+        sage: import argparse
+        sage: from sage_conslaw.cli import _add_reproduce
+        sage: sub = argparse.ArgumentParser(prog="p").add_subparsers()
+        sage: _add_reproduce(sub)
+        sage: args = sub.choices['reproduce'].parse_args(["--quick"])
+        sage: args.paper, args.quick, args.linear, args.workers, args.seed, args.run.__name__
+        ('abide', True, None, 2, 0, '_run_reproduce')
+    """
+    from sage_conslaw.core.checks import nonnegative_integer, positive_integer
+    from sage_conslaw.reproduction import PAPERS
+    p = sub.add_parser("reproduce", help="recompute a paper's tables exactly",
+                       description="Recompute a paper's tables exactly; exit status 1 on a mismatch.")
+    p.add_argument("--paper", choices=list(PAPERS), default=next(iter(PAPERS)),
+                   help="which paper (default %(default)s): " +
+                   "; ".join("%s = %s" % (k, v.title) for k, v in PAPERS.items()))
+    for count, uses in _count_options().items():
+        p.add_argument("--" + count, type=_checked(nonnegative_integer, "the number of architectures"), default=None, metavar="N",
+                       help="; ".join("%s (paper %s, default %s)" % (text, name, default)
+                                      for name, default, text in uses))
+    p.add_argument("--quick", action="store_true", help="the small sample of each count, seconds")
+    p.add_argument("--seed", type=_checked(_seed, "the seed"), default=0,
+                   help="numpy seed of the sampling (default 0, the paper's)")
+    p.add_argument("--workers", type=_checked(positive_integer, "the number of processes"), default=2,
+                   help="processes (default 2); the rows do not depend on it")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="directory for tables.csv, tables.json, tables.txt (created first, or refused)")
+    p.add_argument("--list", action="store_true", help="only print the sampled architectures")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (there is one only when stderr is a terminal)")
+    p.set_defaults(run=_run_reproduce, subparser=p)
+
+
+def _format_tasks(tasks):
+    r"""
+    Return the ``(check, architecture)`` pairs as an aligned table with a header line.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _format_tasks
+        sage: print(_format_tasks([('lie', {'family': 'relu', 'dims': [2, 2], 'bias': True})]))
+        check family dims   bias
+        lie   relu   [2, 2] yes
+        sage: print(_format_tasks([]))
+        check
+    """
+    columns = ["check"]
+    for _, arch in tasks:
+        columns += [k for k in arch if k not in columns]
+
+    def cell(value):
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return "-" if value is None else str(value)
+    rows = [columns] + [[check] + [cell(arch.get(c)) for c in columns[1:]] for check, arch in tasks]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
+    return "\n".join(" ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _run_reproduce(args):
+    r"""
+    Run ``sage-conslaw reproduce``: check the combination of options, prepare the
+    output directory, then compute (or only list with ``--list``).
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _run_reproduce, build_parser
+        sage: import os, tempfile
+        sage: out = os.path.join(tempfile.mkdtemp(), "results")
+        sage: args = build_parser().parse_args(["reproduce", "--linear", "1", "--relu", "0", "--poly", "0", "--out", out])
+        sage: _run_reproduce(args)
+        family check dims      bias D  d  known found step certified match seconds
+        linear lie   [5, 3, 2] no   21 10 6     6     1    yes       yes   ...
+        written: .../tables.csv, .../tables.json, .../tables.txt
+        total ... s with 2 workers
+        1/1 architectures: no conservation law beyond the known ones (all certified)
+        0
+        sage: sorted(os.listdir(out))
+        ['tables.csv', 'tables.json', 'tables.txt']
+        sage: _run_reproduce(build_parser().parse_args(["reproduce", "--quick", "--list"]))
+        # paper 'abide', seed 0: 14 architectures (widths from the outputs to the inputs)
+        ...
+        0
+    """
+    from sage_conslaw.reproduction import PAPERS
+    parser = args.subparser
+    paper = PAPERS[args.paper]
+    own = paper.defaults()
+    given = {c: getattr(args, c) for c in _count_options() if getattr(args, c) is not None}
+    foreign = [c for c in given if c not in own]
+    if foreign:
+        parser.error("--%s is not a count of the paper %r (its counts: %s)"
+                     % (foreign[0], paper.name, ", ".join("--" + c for c in own)))
+    if args.quick and given:
+        parser.error("--quick chooses the counts itself; it cannot be combined with %s"
+                     % ", ".join("--" + c for c in given))
+    if args.list and args.out is not None:
+        parser.error("--list only prints the sample; --out would write nothing")
+    counts = paper.quick() if args.quick else dict(own, **given)
+    if args.out is not None:
+        problem = writable_directory(args.out)
+        if problem:
+            parser.error("--out %s: %s" % (args.out, problem))
+    module = paper.module()
+    if args.list:
+        tasks = module.planned_tasks(seed=args.seed, **counts)
+        print("# paper %r, seed %s: %s architectures (widths from the outputs to the inputs)"
+              % (paper.name, args.seed, len(tasks)))
+        print(_format_tasks(tasks))
+        return 0
+    progress = not args.no_progress and sys.stderr.isatty()
+    report = module.reproduce_tables(seed=args.seed, workers=args.workers, progress=progress, **counts)
+    print(report.table())
+    if args.out is not None:
+        print("written: " + ", ".join(report.save(args.out)))
+    print("total %.1f s with %s worker%s" % (report.seconds, report.workers, "" if report.workers == 1 else "s"))
+    print(report.summary())
+    return 0 if report.all_match else 1
+
+
+def _add_jupyter(sub):
+    r"""
+    Add the subcommand ``jupyter`` (``jupyter install``).
+
+    TESTS::
+
+        sage: import argparse
+        sage: from sage_conslaw.cli import _add_jupyter
+        sage: sub = argparse.ArgumentParser(prog="p").add_subparsers()
+        sage: _add_jupyter(sub)
+        sage: args = sub.choices['jupyter'].parse_args(["install", "--prefix", "/tmp/x"])
+        sage: args.action, args.prefix, args.user, args.name, args.run.__name__
+        ('install', '/tmp/x', False, 'sagemath', '_run_jupyter_install')
+    """
+    from sage_conslaw.jupyter import KERNEL_NAME
+    p = sub.add_parser("jupyter", help="the SageMath Jupyter kernel for this install",
+                       description="Register the SageMath Jupyter kernel of this install "
+                                   "(nothing to do on a full Sage install).")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    inst = actions.add_parser("install", help="register the kernel %r with Jupyter" % KERNEL_NAME,
+                              description="Register the kernel %r (runs this Python). Default: in this "
+                                          "environment (sys.prefix)." % KERNEL_NAME)
+    where = inst.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="in the user's Jupyter data directory")
+    where.add_argument("--prefix", default=None, metavar="DIR", help="in DIR/share/jupyter/kernels")
+    inst.add_argument("--name", default=KERNEL_NAME, help="the kernel name (default %(default)s)")
+    inst.set_defaults(run=_run_jupyter_install, subparser=inst)
+
+
+def _run_jupyter_install(args):
+    r"""
+    Run ``sage-conslaw jupyter install``.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _run_jupyter_install, build_parser
+        sage: import tempfile
+        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tempfile.mkdtemp()]))
+        Installed the Jupyter kernel 'sagemath' (SageMath (passagemath)) in .../share/jupyter/kernels/sagemath
+        It runs ... -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  (pip install 'sage_conslaw[jupyter]')
+        0
+    """
+    from sage_conslaw import jupyter
+    if jupyter.full_sage():
+        print("This is a full SageMath install: its own 'sagemath' kernel works; nothing changed.")
+        return 0
+    if args.prefix is not None:
+        problem = writable_directory(args.prefix)
+        if problem:
+            args.subparser.error("--prefix %s: %s" % (args.prefix, problem))
+    path = jupyter.install(prefix=args.prefix, user=args.user, name=args.name)
+    print("Installed the Jupyter kernel %r (%s) in %s" % (args.name, jupyter.DISPLAY_NAME, path))
+    print("It runs %s -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  "
+          "(pip install 'sage_conslaw[jupyter]')" % sys.executable)
+    return 0
+
+
+#: The subcommands: each function adds one subparser, which sets ``run`` (called with
+#: the parsed arguments, returns the exit status) and ``subparser`` (for usage errors).
+SUBCOMMANDS = [_add_demo, _add_reproduce, _add_jupyter]
+
+
+def build_parser():
+    r"""
+    Return the argument parser of ``sage-conslaw``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.cli import build_parser
+        sage: parser = build_parser()
+        sage: parser.prog
+        'sage-conslaw'
+        sage: parser.format_usage()
+        'usage: sage-conslaw [-h] COMMAND ...\n'
+    """
+    parser = argparse.ArgumentParser(prog=PROG, description="Exact conservation laws of gradient flows: "
+                                     "the paper's tables, a demo, the Jupyter kernel.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv=None):
+    r"""
+    Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status
+    (usage errors exit with status 2 before any computation).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.cli import main
+        sage: import contextlib, io
+        sage: def run(argv):
+        ....:     err = io.StringIO()
+        ....:     with contextlib.redirect_stderr(err):
+        ....:         try:
+        ....:             status = main(argv)
+        ....:         except SystemExit as e:
+        ....:             status = e.code
+        ....:     print(err.getvalue().strip())
+        ....:     return status
+        sage: run(["reproduce", "--workers", "0"])
+        usage: sage-conslaw reproduce [-h] ...
+        sage-conslaw reproduce: error: argument --workers: the number of processes must be an integer >= 1, got 0
+        2
+        sage: run(["reproduce", "--quick", "--linear", "1"])
+        usage: sage-conslaw reproduce [-h] ...
+        sage-conslaw reproduce: error: --quick chooses the counts itself; it cannot be combined with --linear
+        2
+        sage: run(["reproduce", "--out", "/proc/no_such_dir"])
+        usage: sage-conslaw reproduce [-h] ...
+        sage-conslaw reproduce: error: --out /proc/no_such_dir: cannot create the directory: ...
+        2
+        sage: run(["reproduce", "--list", "--out", "x"])
+        usage: sage-conslaw reproduce [-h] ...
+        sage-conslaw reproduce: error: --list only prints the sample; --out would write nothing
+        2
+        sage: run(["jupyter", "install", "--user", "--prefix", "x"])
+        usage: sage-conslaw jupyter install [-h] [--user | --prefix DIR] [--name NAME]
+        sage-conslaw jupyter install: error: argument --prefix: not allowed with argument --user
+        2
+    """
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

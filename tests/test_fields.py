@@ -258,9 +258,15 @@ def test_construction_and_vector_space_structure():
     assert PolynomialVectorFields(R) is V
 
 
-def test_fields_over_a_prime_field():
+def test_fields_over_a_prime_field_are_refused():
     from sage.rings.finite_rings.finite_field_constructor import GF
-    R = PolynomialRing(GF(7), 'y', 2)
+    with pytest.raises(TypeError, match="characteristic 7"):
+        PolynomialVectorFields(PolynomialRing(GF(7), 'y', 2))
+
+
+def test_fields_over_a_real_number_field():
+    from sage.rings.number_field.number_field import QuadraticField
+    R = PolynomialRing(QuadraticField(2), 'y', 2)
     V = PolynomialVectorFields(R)
     y0, y1 = R.gens()
     X, Y = V([y1 ** 2, y0]), V([y0, 3 * y1])

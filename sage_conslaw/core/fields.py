@@ -405,13 +405,15 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
         TESTS::
 
             sage: from sage_conslaw import PolynomialVectorFields
-            sage: PolynomialVectorFields(GF(7)['a,b'])
-            Lie algebra of polynomial vector fields on GF(7)^2 (coordinates a, b)
+            sage: PolynomialVectorFields(QQ['a,b'])
+            Lie algebra of polynomial vector fields on QQ^2 (coordinates a, b)
+            sage: PolynomialVectorFields(QuadraticField(2)['x,y'])
+            Lie algebra of polynomial vector fields on Number Field in a with defining polynomial x^2 - 2 with a = 1.414213562373095?^2 (coordinates x, y)
         """
         K = self.base_ring()
         name = {"Rational Field": "QQ"}.get(str(K), None)
         if name is None:
-            name = "GF(%s)" % K.order() if K.is_finite() else str(K)
+            name = str(K)
         return "Lie algebra of polynomial vector fields on %s^%s (coordinates %s)" % (
             name, self.ambient_dimension(), ", ".join(self._ring.variable_names()))
 

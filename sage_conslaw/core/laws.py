@@ -36,23 +36,74 @@ EXAMPLES::
     sage: polynomial_laws([V.gradient(u*v)], 4, homogeneous=False)
     [u^4 - 2*u^2*v^2 + v^4, u^2 - v^2]
 """
-from itertools import combinations_with_replacement
-
 import numpy as np
 
+from sage.arith.misc import binomial
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core.checks import boolean, nonnegative_integer
 from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME, random_combinations, reduce_rational
+from sage_conslaw.core.thresholds import MAX_MONOMIALS
 
-#: Above this many candidate monomials the dense kernel step would be too large.
-MAX_MONOMIALS = 20000
+
+def number_of_candidates(D, degree, homogeneous=True):
+    r"""
+    Return the number of candidate monomials, counted (binomials) before any is enumerated.
+
+    INPUT: as for :func:`candidate_exponents`
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import number_of_candidates
+        sage: number_of_candidates(2, 2), number_of_candidates(2, 2, homogeneous=False)
+        (3, 5)
+        sage: number_of_candidates(10, 20)
+        10015005
+        sage: number_of_candidates(2, 10^5)
+        100001
+    """
+    degree = nonnegative_integer(degree, "the degree")
+    homogeneous = boolean(homogeneous, "homogeneous")
+    if not degree:
+        return 0
+    if homogeneous:
+        return int(binomial(D + degree - 1, degree))
+    return int(binomial(D + degree, degree)) - 1
+
+
+def check_size(D, degree, homogeneous=True):
+    r"""
+    Raise ``ValueError`` if the law system of this degree would have more than
+    :data:`~sage_conslaw.core.thresholds.MAX_MONOMIALS` unknowns; return their number.
+
+    The count is a binomial coefficient: the refusal is immediate, before any
+    monomial is enumerated.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.laws import check_size
+        sage: check_size(3, 2)
+        6
+        sage: check_size(10, 20)
+        Traceback (most recent call last):
+        ...
+        ValueError: degree 20 in D = 10 variables gives 10015005 candidate monomials, more than the limit MAX_MONOMIALS = 20000 (sage_conslaw.core.thresholds); choose a lower degree
+    """
+    n = number_of_candidates(D, degree, homogeneous)
+    if n > MAX_MONOMIALS:
+        raise ValueError("degree %s in D = %s variables gives %s candidate monomials, more than the limit "
+                         "MAX_MONOMIALS = %s (sage_conslaw.core.thresholds); choose a lower degree"
+                         % (degree, D, n, MAX_MONOMIALS))
+    return n
 
 
 def candidate_exponents(D, degree, homogeneous=True):
     r"""
-    Return the exponent tuples of the candidate monomials, highest degree first.
+    Return the exponent tuples of the candidate monomials, highest degree
+    first, each degree in decreasing lexicographic order (Sage's
+    :class:`~sage.combinat.integer_vector.IntegerVectors`).
 
     INPUT:
 
@@ -72,31 +123,21 @@ def candidate_exponents(D, degree, homogeneous=True):
         sage: candidate_exponents(2, -1)
         Traceback (most recent call last):
         ...
-        ValueError: the degree must be a nonnegative integer, got -1
+        ValueError: the degree must be an integer >= 0, got -1
         sage: candidate_exponents(2, None)
         Traceback (most recent call last):
         ...
-        ValueError: the degree must be a nonnegative integer, got None
+        TypeError: the degree must be an integer, got None (NoneType)
+        sage: candidate_exponents(2, 2, homogeneous='no')
+        Traceback (most recent call last):
+        ...
+        TypeError: homogeneous must be True or False, got 'no' (str)
     """
-    try:
-        if degree is None or isinstance(degree, bool):
-            raise TypeError
-        degree = ZZ(degree)
-    except TypeError:
-        raise ValueError("the degree must be a nonnegative integer, got %r" % (degree,)) from None
-    if degree < 0:
-        raise ValueError("the degree must be a nonnegative integer, got %s" % degree)
-    if not degree:
-        return []
+    from sage.combinat.integer_vector import IntegerVectors
+    degree = nonnegative_integer(degree, "the degree")
+    homogeneous = boolean(homogeneous, "homogeneous")
     degrees = [degree] if homogeneous else list(range(degree, 0, -1))
-    out = []
-    for k in degrees:
-        for combo in combinations_with_replacement(range(D), int(k)):
-            e = [0] * D
-            for i in combo:
-                e[i] += 1
-            out.append(tuple(e))
-    return out
+    return [tuple(int(a) for a in e) for k in degrees if k for e in IntegerVectors(k, D)]
 
 
 def law_system(fields, exponents):
@@ -267,10 +308,8 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME):
     V, fields = as_vector_fields(fields)
     R = V.polynomial_ring()
     D = V.ambient_dimension()
+    check_size(D, degree, homogeneous)
     exponents = candidate_exponents(D, degree, homogeneous)
-    if len(exponents) > MAX_MONOMIALS:
-        raise ValueError("degree %s in D = %s variables gives %s candidate monomials (more than %s); "
-                         "choose a lower degree" % (degree, D, len(exponents), MAX_MONOMIALS))
     if not exponents:
         return []
     return laws_supported_on(fields, exponents, prime)

@@ -19,9 +19,12 @@ EXAMPLES::
 """
 import random
 from fractions import Fraction
+from numbers import Integral
 
 from sage.rings.integer import Integer
 from sage.rings.rational_field import QQ
+
+from sage_conslaw.core.checks import nonnegative_integer, positive_integer
 
 #: Default half-width of the box from which random integer points are drawn.
 #: The Schwartz--Zippel bound for a polynomial of degree `\delta` is
@@ -29,9 +32,51 @@ from sage.rings.rational_field import QQ
 DEFAULT_SAMPLING_BOUND = 2 ** 30
 
 
+def _has_real_embedding(K):
+    r"""
+    Whether the number field ``K`` comes with an embedding into the real numbers.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _has_real_embedding
+        sage: x = polygen(QQ)
+        sage: _has_real_embedding(QuadraticField(2)), _has_real_embedding(QuadraticField(-1))
+        (True, False)
+        sage: _has_real_embedding(NumberField(x^3 - 2, 'c'))
+        False
+        sage: _has_real_embedding(NumberField(x^3 - 2, 'c', embedding=RR(1.26)))
+        True
+    """
+    emb = K.coerce_embedding()
+    if emb is None:
+        return False
+    from sage.rings.real_lazy import RLF
+    from sage.rings.real_mpfr import RealField_class
+    from sage.rings.real_double import RDF
+    from sage.rings.qqbar import AA
+    codomain = emb.codomain()
+    return codomain is RLF or codomain is AA or codomain is RDF or isinstance(codomain, RealField_class)
+
+
 def check_exact_field(K, what):
     r"""
-    Raise a ``TypeError`` unless ``K`` is an exact field (or ``ZZ``).
+    Raise a ``TypeError`` unless ``K`` is a field where the theory holds:
+    ``QQ`` (or ``ZZ``), or a number field with a real embedding.
+
+    The theory (Theorem 3.3, Frobenius, the counts of laws) is about real
+    flows `\dot\theta = -\nabla f(\theta)`: the coefficients must lie in a
+    subfield of `\RR` that the engine computes in exactly.  So ``QQ``, and a
+    number field given with a real embedding (``QuadraticField(2)``,
+    ``NumberField(x^3 - 2, 'c', embedding=RR(1.26))``), are accepted.
+    Everything else is refused, deliberately:
+
+    - inexact rings (``RR``, ``RDF``): a rank computed in floating point is no proof;
+    - positive characteristic (``GF(p)``): the gradient of `x^p` vanishes
+      there, so the counts and the laws are wrong, and random points come
+      from `p` values only;
+    - fields that are not real (``QuadraticField(-1)``, cyclotomic fields,
+      ``QQbar``), or number fields without a chosen real embedding: over
+      `\QQ(i)`, `u + i v` would be "a law of itself".
 
     INPUT:
 
@@ -42,16 +87,42 @@ def check_exact_field(K, what):
 
         sage: from sage_conslaw.core.points import check_exact_field
         sage: check_exact_field(QQ, "phi")
+        sage: check_exact_field(QuadraticField(2), "phi")
         sage: check_exact_field(RDF, "phi")
         Traceback (most recent call last):
         ...
         TypeError: phi has inexact coefficients (Real Double Field); build it over QQ instead, e.g. PolynomialRing(QQ, names)
+        sage: check_exact_field(GF(5), "phi")
+        Traceback (most recent call last):
+        ...
+        TypeError: phi has coefficients in Finite Field of size 5, of characteristic 5: conservation laws are about real flows (in characteristic p the gradient of x^p vanishes); use QQ
+        sage: check_exact_field(QuadraticField(-1), "phi")
+        Traceback (most recent call last):
+        ...
+        TypeError: phi has coefficients in Number Field in a with defining polynomial x^2 + 1 with a = 1*I, which is not embedded in the real numbers: conservation laws are about real flows; use QQ, or a number field with a real embedding such as QuadraticField(2) or NumberField(x^3 - 2, 'c', embedding=RR(1.26))
+        sage: check_exact_field(ZZ['t'], "phi")
+        Traceback (most recent call last):
+        ...
+        TypeError: phi has coefficients in Univariate Polynomial Ring in t over Integer Ring, which is not a field; use QQ
     """
+    from sage.rings.integer_ring import ZZ
     if not K.is_exact():
         raise TypeError("%s has inexact coefficients (%s); build it over QQ instead, "
                         "e.g. PolynomialRing(QQ, names)" % (what, K))
-    if not (K.is_field() or K is QQ.ring_of_integers()):
+    if K is QQ or K is ZZ:
+        return
+    if K.characteristic() != 0:
+        raise TypeError("%s has coefficients in %s, of characteristic %s: conservation laws are about "
+                        "real flows (in characteristic p the gradient of x^p vanishes); use QQ"
+                        % (what, K, K.characteristic()))
+    if not K.is_field():
         raise TypeError("%s has coefficients in %s, which is not a field; use QQ" % (what, K))
+    from sage.rings.number_field.number_field_base import NumberField
+    if not (isinstance(K, NumberField) and _has_real_embedding(K)):
+        raise TypeError("%s has coefficients in %s, which is not embedded in the real numbers: "
+                        "conservation laws are about real flows; use QQ, or a number field with a real "
+                        "embedding such as QuadraticField(2) or NumberField(x^3 - 2, 'c', embedding=RR(1.26))"
+                        % (what, K))
 
 
 def to_exact_polynomial(f, ring, what="polynomial"):
@@ -114,7 +185,23 @@ def to_exact_polynomial(f, ring, what="polynomial"):
 
 
 def _exact_number(x, K):
-    """Convert one coordinate into ``K`` exactly, refusing floats."""
+    """
+    Convert one coordinate into ``K`` exactly, refusing floats.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _exact_number
+        sage: _exact_number(int(3), QQ), _exact_number(1/2, QQ)
+        (3, 1/2)
+        sage: _exact_number(True, QQ)
+        Traceback (most recent call last):
+        ...
+        TypeError: the point has a boolean entry True; use numbers
+        sage: _exact_number(1/2, ZZ)
+        Traceback (most recent call last):
+        ...
+        TypeError: the point has an entry 1/2 that is not an exact element of Integer Ring
+    """
     if isinstance(x, bool):
         raise TypeError("the point has a boolean entry %r; use numbers" % (x,))
     if x is None:
@@ -136,17 +223,149 @@ def _exact_number(x, K):
         raise TypeError("the point has an entry %r that is not an exact element of %s" % (x, K)) from None
 
 
-def as_exact_point(point, D, K=QQ):
+def _is_index(key):
+    """
+    Whether ``key`` is an integer coordinate index (Python or Sage integer, not a boolean).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _is_index
+        sage: _is_index(int(2)), _is_index(ZZ(2)), _is_index(True), _is_index(1/2), _is_index('u')
+        (True, True, False, False, False)
+    """
+    if isinstance(key, bool):
+        return False
+    if isinstance(key, Integral):
+        return True
+    from sage.rings.integer_ring import ZZ
+    parent = getattr(key, "parent", None)
+    return callable(parent) and key.parent() is ZZ
+
+
+def _variable_name(key):
+    """
+    Return the name of a variable given as a string or as a generator of a
+    polynomial ring, or ``None`` if ``key`` is neither.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _variable_name
+        sage: R.<u,v> = QQ[]
+        sage: _variable_name(u), _variable_name('v'), _variable_name(u*v), _variable_name(2)
+        ('u', 'v', None, None)
+    """
+    if isinstance(key, str):
+        return key
+    is_gen = getattr(key, "is_gen", None)
+    if callable(is_gen) and hasattr(key, "variables"):
+        try:
+            if key.is_gen():
+                return str(key)
+        except (TypeError, ValueError, AttributeError):   # pragma: no cover
+            return None
+    return None
+
+
+def _dict_point(point, D, names):
+    r"""
+    Return the list of coordinates of a point given as a dict.
+
+    Integer keys are coordinate indices, and the missing ones are 0 (the
+    explicit sparse form).  Keys that are variables (or their names) must
+    name every variable of the ring: a partial dict by names is refused
+    rather than completed by zeros, since a forgotten variable set to 0 is a
+    special point, not the one meant.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _dict_point
+        sage: R.<u,v> = QQ[]
+        sage: _dict_point({1: 5}, 2, None)
+        [0, 5]
+        sage: _dict_point({v: 2, 'u': 1}, 2, ('u', 'v'))
+        [1, 2]
+        sage: _dict_point({'u': 1}, 2, ('u', 'v'))
+        Traceback (most recent call last):
+        ...
+        ValueError: the point gives no value to the variable v; a point keyed by variables must give all of u, v
+        sage: _dict_point({'w': 1, 'u': 1, 'v': 0}, 2, ('u', 'v'))
+        Traceback (most recent call last):
+        ...
+        ValueError: the point gives a value to w, which is not a variable among u, v
+        sage: _dict_point({'u': 1, 'v': 2}, 2, None)
+        Traceback (most recent call last):
+        ...
+        TypeError: a point keyed by variable names needs the polynomial ring to read them (pass ring=)
+        sage: _dict_point({1/2: 2}, 2, None)
+        Traceback (most recent call last):
+        ...
+        TypeError: the point has a key 1/2 that is neither a coordinate index (an integer) nor a variable
+        sage: _dict_point({0: 1, 'v': 2}, 2, ('u', 'v'))
+        Traceback (most recent call last):
+        ...
+        TypeError: the point mixes coordinate indices and variables as keys; use one kind
+        sage: _dict_point({u: 1, 'u': 2, v: 0}, 2, ('u', 'v'))
+        Traceback (most recent call last):
+        ...
+        ValueError: the point gives the variable u twice
+    """
+    by_index, by_name = {}, {}
+    for key, x in point.items():
+        if _is_index(key):
+            by_index[int(key)] = x
+            continue
+        name = _variable_name(key)
+        if name is None:
+            raise TypeError("the point has a key %r that is neither a coordinate index (an integer) "
+                            "nor a variable" % (key,))
+        if name in by_name:
+            raise ValueError("the point gives the variable %s twice" % name)
+        by_name[name] = x
+    if by_index and by_name:
+        raise TypeError("the point mixes coordinate indices and variables as keys; use one kind")
+    full = [0] * D
+    if by_name:
+        if names is None:
+            raise TypeError("a point keyed by variable names needs the polynomial ring to read them "
+                            "(pass ring=)")
+        names = list(names)
+        unknown = [n for n in by_name if n not in names]
+        if unknown:
+            raise ValueError("the point gives a value to %s, which %s not a variable among %s"
+                             % (", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(names)))
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ValueError("the point gives no value to the variable%s %s; a point keyed by variables "
+                             "must give all of %s" % ("" if len(missing) == 1 else "s", ", ".join(missing),
+                                                      ", ".join(names)))
+        return [by_name[n] for n in names]
+    for i, x in by_index.items():
+        if not 0 <= i < D:
+            raise ValueError("the point has a coordinate index %s outside 0..%s" % (i, D - 1))
+        full[i] = x
+    return full
+
+
+def as_exact_point(point, D, K=QQ, ring=None):
     r"""
     Return ``point`` as a vector of `D` exact elements of ``K``.
 
     INPUT:
 
-    - ``point`` -- a list, tuple or vector of numbers (integers, rationals,
-      :class:`fractions.Fraction`, elements of ``K``), or a dict
-      ``{index: value}`` completed by zeros
+    - ``point`` -- one of
+
+      - a list, tuple or vector of `D` numbers (integers, rationals,
+        :class:`fractions.Fraction`, elements of ``K``);
+      - a dict keyed by the variables of ``ring`` or by their names
+        (``{u: 1, v: 2}``, ``{'u': 1, 'v': 2}``), which must give every
+        variable (a missing one is an error, not a zero);
+      - a dict ``{index: value}`` of integer coordinate indices, the
+        missing coordinates being 0 (the sparse form)
+
     - ``D`` -- the expected length
     - ``K`` -- the field of the coordinates (default ``QQ``)
+    - ``ring`` -- the polynomial ring whose variables key a dict (default:
+      the ring of the variables used as keys; needed for keys given by name)
 
     OUTPUT: an immutable vector over ``K``
 
@@ -156,6 +375,15 @@ def as_exact_point(point, D, K=QQ):
         sage: from fractions import Fraction
         sage: as_exact_point((Fraction(int(1), int(3)), 2), 2)
         (1/3, 2)
+        sage: R.<u,v> = QQ[]
+        sage: as_exact_point({u: 1, v: 2}, 2), as_exact_point({'v': 2, 'u': 1}, 2, ring=R)
+        ((1, 2), (1, 2))
+        sage: as_exact_point({1: 5}, 2)
+        (0, 5)
+        sage: as_exact_point({'u': 1}, 2, ring=R)
+        Traceback (most recent call last):
+        ...
+        ValueError: the point gives no value to the variable v; a point keyed by variables must give all of u, v
         sage: as_exact_point([0.5, 1], 2)
         Traceback (most recent call last):
         ...
@@ -168,15 +396,28 @@ def as_exact_point(point, D, K=QQ):
         Traceback (most recent call last):
         ...
         TypeError: a point must be a list, tuple or vector of 2 exact numbers, got 7
+        sage: as_exact_point("12", 2)
+        Traceback (most recent call last):
+        ...
+        TypeError: a point must be a list, tuple or vector of 2 exact numbers, got the string '12'
     """
     from sage.modules.free_module_element import vector
+    if isinstance(point, (str, bytes)):
+        raise TypeError("a point must be a list, tuple or vector of %s exact numbers, got the string %r"
+                        % (D, point))
     if isinstance(point, dict):
-        full = [0] * D
-        for i, x in point.items():
-            if not 0 <= int(i) < D:
-                raise ValueError("the point has a coordinate index %s outside 0..%s" % (i, D - 1))
-            full[int(i)] = x
-        point = full
+        names = None
+        if ring is not None:
+            names = ring.variable_names()
+        else:
+            # the ring of the variables used as keys, if they are variables
+            parents = {k.parent() for k in point if _variable_name(k) is not None and not isinstance(k, str)}
+            if len(parents) == 1:
+                names = parents.pop().variable_names()
+        if names is not None and len(names) != D:
+            raise ValueError("the point is keyed by the %s variables of %s, but the parametrization has "
+                             "D = %s parameters" % (len(names), ring, D))
+        point = _dict_point(point, D, names)
     try:
         entries = list(point)
     except TypeError:
@@ -201,7 +442,8 @@ def random_point(D, seed=0, bound=DEFAULT_SAMPLING_BOUND, K=QQ):
     INPUT:
 
     - ``D`` -- the dimension
-    - ``seed`` -- seed of a private :class:`random.Random` (default ``0``)
+    - ``seed`` -- a nonnegative integer, the seed of a private
+      :class:`random.Random` (default ``0``)
     - ``bound`` -- the half-width `B` of the box (default `2^{30}`)
     - ``K`` -- the field of the coordinates
 
@@ -212,9 +454,20 @@ def random_point(D, seed=0, bound=DEFAULT_SAMPLING_BOUND, K=QQ):
         (-3, 8, 7, -6)
         sage: p == random_point(4, seed=3, bound=10)
         True
+        sage: random_point(4, seed=1.5)
+        Traceback (most recent call last):
+        ...
+        TypeError: the seed must be an integer, got 1.50000000000000 (RealLiteral)
+        sage: random_point(4, seed=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the seed must be an integer >= 0, got -1
     """
     from sage.modules.free_module_element import vector
-    rng = random.Random(int(seed))
+    seed = nonnegative_integer(seed, "the seed")
+    D = nonnegative_integer(D, "the dimension")
+    bound = positive_integer(bound, "the bound of the sampling box")
+    rng = random.Random(seed)
     v = vector(K, [Integer(rng.randint(-bound, bound)) for _ in range(D)])
     v.set_immutable()
     return v

@@ -382,7 +382,7 @@ class Reparametrization(SageObject):
             sage: Reparametrization([u*v]).polynomial_conservation_laws(-1)
             Traceback (most recent call last):
             ...
-            ValueError: the degree must be a nonnegative integer, got -1
+            ValueError: the degree must be an integer >= 0, got -1
         """
         return polynomial_laws(self.gradient_fields(), degree, homogeneous)
 

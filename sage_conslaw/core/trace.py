@@ -536,7 +536,7 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
     D = V.ambient_dimension()
     K = V.base_ring()
     is_random = point is None
-    point = random_point(D, seed=seed, K=K) if is_random else as_exact_point(point, D, K)
+    point = random_point(D, seed=seed, K=K) if is_random else as_exact_point(point, D, K, ring=V.polynomial_ring())
     R = V.polynomial_ring()
     laws = [to_exact_polynomial(h, R, "the law") for h in (laws or [])]
     if laws and check:

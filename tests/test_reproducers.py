@@ -1,0 +1,132 @@
+"""Reproducers of issue 14 (and of the points and new-laws items of issue 9), each as it is
+written in the issue, for the core of polynomial laws, points and fields (core/laws.py,
+core/points.py).  Every one of them failed or misbehaved before its fix; none is xfail.
+"""
+import resource
+import time
+
+import pytest
+
+import sage_conslaw  # noqa: F401
+from sage_conslaw import Reparametrization, lie_trace
+
+from sage.rings.rational_field import QQ
+from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.rings.number_field.number_field import QuadraticField
+from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+
+
+@pytest.fixture
+def R():
+    return PolynomialRing(QQ, ['u', 'v'])
+
+
+@pytest.fixture
+def phi(R):
+    u, v = R.gens()
+    return Reparametrization([u * v])
+
+
+# ---------------------------------------------------------------------------
+# Fields where the theory does not hold
+# ---------------------------------------------------------------------------
+
+def test_gf5_x2y_z_is_refused():
+    # "Over GF(5), Reparametrization([x^2*y, z]) reports 2 laws (truth 1)"
+    x, y, z = PolynomialRing(GF(5), ['x', 'y', 'z']).gens()
+    with pytest.raises(TypeError, match="characteristic 5.*real flows"):
+        Reparametrization([x ** 2 * y, z])
+
+
+def test_gf5_laws_of_x5y_are_refused():
+    # "polynomial_conservation_laws(5) of x^5 y returns [x^5, y^5]"
+    x, y = PolynomialRing(GF(5), ['x', 'y']).gens()
+    with pytest.raises(TypeError, match="characteristic 5"):
+        Reparametrization([x ** 5 * y]).polynomial_conservation_laws(5)
+
+
+def test_gaussian_rationals_are_refused():
+    # "Over QQ(i), phi = u + i v is returned as a law of itself"
+    K = QuadraticField(-1, 'i')
+    i = K.gen()
+    u, v = PolynomialRing(K, ['u', 'v']).gens()
+    with pytest.raises(TypeError, match="not embedded in the real numbers"):
+        Reparametrization([u + i * v])
+
+
+def test_real_number_field_is_accepted():
+    K = QuadraticField(2, 'a')
+    a = K.gen()
+    u, v, w = PolynomialRing(K, ['u', 'v', 'w']).gens()
+    phi = Reparametrization([a * u * v, w])
+    assert phi.polynomial_conservation_laws(2) == [u ** 2 - v ** 2]
+    assert phi.number_of_conservation_laws() == 1
+
+
+# ---------------------------------------------------------------------------
+# Guards that come too late: count first and refuse at once
+# ---------------------------------------------------------------------------
+
+def test_degree_1e5_in_two_variables_refused_at_once(phi):
+    t = time.time()
+    with pytest.raises(ValueError, match="100001 candidate monomials.*MAX_MONOMIALS = 20000"):
+        phi.polynomial_conservation_laws(10 ** 5)
+    assert time.time() - t < 1
+
+
+def test_degree_20_in_ten_variables_refused_at_once():
+    R = PolynomialRing(QQ, 'x', 10)
+    phi = Reparametrization([R.prod(R.gens())])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.time()
+    with pytest.raises(ValueError, match="degree 20 in D = 10 variables gives 10015005 candidate monomials"):
+        phi.polynomial_conservation_laws(20)
+    assert time.time() - t < 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024   # KiB
+
+
+# ---------------------------------------------------------------------------
+# Input that is silently misread
+# ---------------------------------------------------------------------------
+
+def test_homogeneous_no_is_a_type_error(phi):
+    with pytest.raises(TypeError, match="homogeneous must be True or False, got 'no'"):
+        phi.polynomial_conservation_laws(2, homogeneous='no')
+
+
+def test_point_string_is_a_type_error(phi):
+    with pytest.raises(TypeError, match="got the string '12'"):
+        phi.lie_trace(point="12")
+    with pytest.raises(TypeError, match="got the string '12'"):
+        lie_trace(phi.gradient_fields(), point="12")
+
+
+def test_point_with_fractional_key_is_an_error(phi):
+    with pytest.raises(TypeError, match="key 0.5 .*neither a coordinate index"):
+        phi.lie_trace(point={0.5: 2})
+    with pytest.raises(TypeError, match="neither a coordinate index"):
+        lie_trace(phi.gradient_fields(), point={QQ((1, 2)): 2})
+
+
+def test_fractional_seed_is_a_type_error(phi):
+    with pytest.raises(TypeError, match="the seed must be an integer, got 1.5"):
+        phi.lie_trace(seed=1.5)
+    with pytest.raises(TypeError, match="the seed must be an integer, got 1.5"):
+        phi.random_point(seed=1.5)
+
+
+# ---------------------------------------------------------------------------
+# Issue 9: points the way users write them
+# ---------------------------------------------------------------------------
+
+def test_point_by_variables_and_by_names(R, phi):
+    u, v = R.gens()
+    expected = phi.lie_trace(point=[1, 2])
+    for pt in ({u: 1, v: 2}, {'u': 1, 'v': 2}, {v: 2, 'u': 1}):
+        res = lie_trace(phi.gradient_fields(), point=pt)
+        assert list(res.point) == [1, 2]
+        assert res.number_of_laws == expected.number_of_laws
+    with pytest.raises(ValueError, match="no value to the variable v"):
+        lie_trace(phi.gradient_fields(), point={'u': 1})
+    with pytest.raises(ValueError, match="w, which is not a variable among u, v"):
+        lie_trace(phi.gradient_fields(), point={'u': 1, 'v': 2, 'w': 3})

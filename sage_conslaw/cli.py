@@ -73,24 +73,6 @@ def _checked(check, what):
     return parse
 
 
-def _seed(value, what):
-    r"""
-    Check a seed the way the sampling does (``numpy.random.seed`` takes `0 \le s < 2^{32}`).
-
-    TESTS::
-
-        sage: from sage_conslaw.cli import _seed
-        sage: _seed(7, "the seed")
-        7
-        sage: _seed(-1, "the seed")
-        Traceback (most recent call last):
-        ...
-        ValueError: the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got -1
-    """
-    from sage_conslaw.reproduction.sampling import check_seed
-    return check_seed(value)
-
-
 def writable_directory(path):
     r"""
     Create the directory ``path`` if needed and check that a file can be written in it;
@@ -220,6 +202,7 @@ def _add_reproduce(sub):
     """
     from sage_conslaw.core.checks import nonnegative_integer, positive_integer
     from sage_conslaw.reproduction import PAPERS
+    from sage_conslaw.reproduction.sampling import check_seed
     p = sub.add_parser("reproduce", help="recompute a paper's tables exactly",
                        description="Recompute a paper's tables exactly; exit status 1 on a mismatch.")
     p.add_argument("--paper", choices=list(PAPERS), default=next(iter(PAPERS)),
@@ -230,7 +213,7 @@ def _add_reproduce(sub):
                        help="; ".join("%s (paper %s, default %s)" % (text, name, default)
                                       for name, default, text in uses))
     p.add_argument("--quick", action="store_true", help="the small sample of each count, seconds")
-    p.add_argument("--seed", type=_checked(_seed, "the seed"), default=0,
+    p.add_argument("--seed", type=_checked(check_seed, "the seed"), default=0,
                    help="numpy seed of the sampling (default 0, the paper's)")
     p.add_argument("--workers", type=_checked(positive_integer, "the number of processes"), default=2,
                    help="processes (default 2); the rows do not depend on it")

@@ -51,9 +51,10 @@ PROTOCOLS = {
 }
 
 
-def check_seed(seed):
+def check_seed(seed, what="the seed"):
     r"""
-    Return ``seed`` as a Python ``int`` if ``numpy.random.seed`` takes it, or raise a clear error.
+    Return ``seed`` as a Python ``int`` if ``numpy.random.seed`` takes it, or raise a clear error
+    naming it ``what``.
 
     EXAMPLES::
 
@@ -69,9 +70,9 @@ def check_seed(seed):
         ...
         TypeError: the seed must be an integer, got 1.50000000000000 (RealLiteral)
     """
-    seed = integer(seed, "the seed")
+    seed = integer(seed, what)
     if not 0 <= seed < SEED_BOUND:
-        raise ValueError("the seed must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got %s" % seed)
+        raise ValueError("%s must be an integer in [0, 2^32 - 1] (numpy's legacy seeding), got %s" % (what, seed))
     return seed
 
 

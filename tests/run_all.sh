@@ -14,7 +14,8 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV" || exit 1
 fi
 "$PY" -m pip install -q --upgrade pip || exit 1
-"$PY" -m pip install -q ".[passagemath,test]" || exit 1
+# the torch extra (sage_conslaw.torch, tests/test_torch.py); 2.13.0 is the CPU build
+"$PY" -m pip install -q ".[passagemath,test,torch]" "torch==2.13.0" || exit 1
 
 status=0
 echo "== Sage doctests =="

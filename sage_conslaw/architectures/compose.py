@@ -295,6 +295,9 @@ class Sequential(Block):
       parameters (default ``L1``, ``L2``, ...): parameter ``Q`` of block ``L1``
       is ``L1_Q``
     - ``merge_linear`` -- whether to merge consecutive linear blocks (default ``True``)
+    - ``check_dimensions`` -- whether to check that consecutive input and output
+      dimensions agree (default ``True``; :func:`~sage_conslaw.torch.from_torch`
+      turns it off, PyTorch having run the network, e.g. across a ``Flatten``)
 
     EXAMPLES::
 
@@ -325,13 +328,15 @@ class Sequential(Block):
         Traceback (most recent call last):
         ...
         ValueError: a sequential network needs at least one block
+        sage: Sequential([LinearNetwork([2, 3]), LinearNetwork([2, 3])], check_dimensions=False).groups()
+        [('block', [0]), ('block', [1])]
         sage: Sequential([LinearNetwork([2, 2])], names=['a', 'a b'])
         Traceback (most recent call last):
         ...
         ValueError: give one name per block (1 blocks), got 2 names
     """
 
-    def __init__(self, blocks, names=None, merge_linear=True):
+    def __init__(self, blocks, names=None, merge_linear=True, check_dimensions=True):
         if isinstance(blocks, Architecture) or isinstance(blocks, Reparametrization):
             raise TypeError("Sequential takes a list of blocks, e.g. Sequential([block1, block2])")
         blocks = list(blocks)
@@ -351,7 +356,7 @@ class Sequential(Block):
             raise ValueError("block names must be distinct, got %s" % names)
         self._merge = boolean(merge_linear, "merge_linear")
         ios = [io_dimensions(b) for b in blocks]
-        for i in range(len(blocks) - 1):
+        for i in range(len(blocks) - 1 if boolean(check_dimensions, "check_dimensions") else 0):
             if ios[i] is not None and ios[i + 1] is not None and ios[i][1] != ios[i + 1][0]:
                 raise ValueError("block %s outputs dimension %s but block %s expects input dimension %s"
                                  % (names[i], ios[i][1], names[i + 1], ios[i + 1][0]))
@@ -377,8 +382,9 @@ class Sequential(Block):
         """
         groups = []
         for i, b in enumerate(self._blocks):
+            prev = self._blocks[groups[-1][1][-1]] if groups else None
             if self._merge and _is_linear(b) and groups and groups[-1][0] == 'linear product' \
-                    and _is_linear(self._blocks[groups[-1][1][-1]]):
+                    and _is_linear(prev) and prev.dims[0] == b.dims[-1]:
                 groups[-1][1].append(i)
             elif self._merge and _is_linear(b):
                 groups.append(('linear product', [i]))

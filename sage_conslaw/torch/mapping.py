@@ -1,0 +1,591 @@
+r"""
+From a PyTorch module to the package's model: :func:`from_torch`.
+
+An ``nn.Sequential`` is read layer by layer and cut into blocks:
+
+- ``Linear, ReLU, Linear, ..., Linear`` (all with biases, or none) -- a
+  :class:`~sage_conslaw.architectures.relu.ReLUNetwork` (path products); a
+  final ``ReLU`` after the last ``Linear`` keeps the same `\phi`;
+- consecutive ``Linear`` layers without bias and without activation -- a
+  :class:`~sage_conslaw.architectures.linear.LinearNetwork` (one product);
+  a single ``Linear`` with bias is the affine layer ``ReLUNetwork([out, in], bias=True)``;
+- ``Conv1d, ReLU, Conv1d`` -- a :class:`~sage_conslaw.architectures.conv.ConvNetwork`;
+- ``nn.MultiheadAttention`` (used as self-attention) or :class:`SelfAttention`
+  -- a :class:`~sage_conslaw.architectures.attention.MultiHeadAttention`
+  (heads of size ``embed_dim // num_heads``);
+- :class:`Residual` ``(inner)`` -- a :class:`~sage_conslaw.architectures.compose.Residual`
+  of the inner module's model;
+- ``ReLU`` elsewhere, ``Identity``, ``Dropout``, ``Flatten`` -- no parameter, skipped.
+
+Several blocks give a :class:`~sage_conslaw.architectures.compose.Sequential`
+whose block names are ``L<index of the block's first layer>``.  Anything else
+is a ``ValueError`` naming the layer.
+
+**Orientation.**  ``nn.Linear.weight`` is `out \times in`, like the package's
+`U_i` (which maps layer `i` to layer `i-1`): `U_1` is the weight of the *last*
+``Linear`` of a run, `U_q` of the first, and the bias of the ``Linear`` that
+produces hidden layer `i` is `b_i` (`c` for the last).  ``Conv1d.weight`` is
+`C_{out} \times C_{in} \times K`, stored by :class:`ConvNetwork` as its
+``reshape(C_out, -1)``.  ``nn.MultiheadAttention`` stacks `W_q, W_k, W_v` in
+``in_proj_weight`` (`3E \times E`): head `h` has `Q_h = W_q[h d : (h+1) d, :]`
+(same orientation as the package's `d_k \times d_{in}`), likewise `K_h, V_h`,
+and `O_h = W_o[:, h d : (h+1) d]^\top` (**transposed**: the package's `O_h` is
+`d_v \times d_{out}`, ``out_proj.weight`` is `E \times E`, out `\times` in).
+The scale `1/\sqrt{d}` of the scores changes `f`, not `\phi`.
+:meth:`TorchMap.entries` lists, for every coordinate of `\theta`, the
+PyTorch parameter and index it comes from.
+
+EXAMPLES::
+
+    sage: import torch
+    sage: from sage_conslaw.torch import from_torch
+    sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    sage: tm = from_torch(net); tm.model
+    ReLU network [2, 4, 3] (inputs 3 -> hidden 4 -> outputs 2) with biases: D = 26 parameters, d = 34 paths
+    sage: tm.entries()[0]
+    (0, 'U1_0_0', '2.weight', (0, 0))
+    sage: tm.model.number_of_conservation_laws()
+    4
+"""
+import numpy as np
+import torch
+from torch import nn
+
+from sage_conslaw.architectures import (Attention, ConvNetwork, LinearNetwork, MultiHeadAttention,
+                                        ReLUNetwork, Sequential)
+from sage_conslaw.architectures import Residual as ResidualBlock
+
+
+class SelfAttention(nn.Module):
+    r"""
+    Self-attention usable inside ``nn.Sequential``: ``x -> mha(x, x, x)[0]``
+    with an ``nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=True)``.
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.torch import SelfAttention
+        sage: att = SelfAttention(4, 2)
+        sage: att(torch.zeros(3, 5, 4)).shape
+        torch.Size([3, 5, 4])
+    """
+
+    def __init__(self, embed_dim, num_heads, bias=False):
+        nn.Module.__init__(self)
+        self.attention = nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=True)
+
+    def forward(self, x):
+        """
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import SelfAttention
+            sage: SelfAttention(2, 1).forward(torch.ones(1, 2, 2)).shape
+            torch.Size([1, 2, 2])
+        """
+        return self.attention(x, x, x, need_weights=False)[0]
+
+
+class Residual(nn.Module):
+    r"""
+    The residual connection ``x -> x + inner(x)`` as a PyTorch module.
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.torch import Residual
+        sage: block = Residual(torch.nn.Linear(2, 2, bias=False))
+        sage: torch.nn.init.zeros_(block.inner.weight); block(torch.ones(1, 2))
+        Parameter containing:
+        tensor([[0., 0.],
+                [0., 0.]], requires_grad=True)
+        tensor([[1., 1.]], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(self, inner):
+        nn.Module.__init__(self)
+        self.inner = inner
+
+    def forward(self, x):
+        """
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import Residual
+            sage: Residual(torch.nn.Identity()).forward(torch.ones(1))
+            tensor([2.])
+        """
+        return x + self.inner(x)
+
+
+#: Layers without parameters that leave the factorization of the others unchanged.
+PARAMETER_FREE = (nn.ReLU, nn.Identity, nn.Dropout, nn.Flatten)
+
+
+class TorchMap:
+    r"""
+    The correspondence between a PyTorch module's parameters and the point
+    `\theta` of a model of the package (built by :func:`from_torch`).
+
+    Attributes: ``model`` (the package's model), ``module`` (the PyTorch module).
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.torch import from_torch
+        sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))
+        sage: tm = from_torch(lin); tm
+        map of the PyTorch parameters 0.weight (1 x 2) to theta of Linear network [1, 2]: D = 2 parameters, phi = U1 in QQ^(1 x 2)
+        sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))
+        sage: tm.theta(), tm.exact_theta()
+        (array([ 0.5, -2. ]), (1/2, -2))
+    """
+
+    def __init__(self, model, module, entries):
+        self.model = model
+        self.module = module
+        self._entries = list(entries)   # (theta index, torch parameter name, torch index tuple)
+        params = dict(module.named_parameters())
+        by_name = {}
+        for k, name, index in self._entries:
+            P = params[name]
+            flat = int(np.ravel_multi_index(index, tuple(P.shape)))
+            by_name.setdefault(name, ([], []))
+            by_name[name][0].append(k)
+            by_name[name][1].append(flat)
+        self._gather = [(name, np.array(pos), torch.tensor(flat, dtype=torch.long))
+                        for name, (pos, flat) in by_name.items()]
+        if sorted(k for k, _, _ in self._entries) != list(range(model.D)):
+            raise RuntimeError("internal error: the map does not cover theta")   # pragma: no cover
+
+    def __repr__(self):
+        params = dict(self.module.named_parameters())
+        used = [name for name, _, _ in self._gather]
+        return "map of the PyTorch parameters %s to theta of %s" % (
+            ", ".join("%s (%s)" % (n, " x ".join(map(str, params[n].shape))) for n in used), self.model)
+
+    def entries(self):
+        r"""
+        Return, for every coordinate `k` of `\theta`, ``(k, variable name,
+        PyTorch parameter name, index in that parameter)``.
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: mha = torch.nn.MultiheadAttention(2, 1, bias=False)
+            sage: tm = from_torch(mha)
+            sage: [e for e in tm.entries() if e[1].startswith('O_')]     # O = W_o^T
+            [(12, 'O_0_0', 'out_proj.weight', (0, 0)), (13, 'O_0_1', 'out_proj.weight', (1, 0)), (14, 'O_1_0', 'out_proj.weight', (0, 1)), (15, 'O_1_1', 'out_proj.weight', (1, 1))]
+        """
+        names = self.model.polynomial_ring().variable_names()
+        return [(k, names[k], name, tuple(int(i) for i in index)) for k, name, index in sorted(self._entries)]
+
+    def unused_parameters(self):
+        r"""
+        Return the names of the module's parameters that `\theta` does not contain (none so far).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: from_torch(torch.nn.Linear(2, 2)).unused_parameters()
+            []
+        """
+        used = {name for name, _, _ in self._gather}
+        return [n for n, _ in self.module.named_parameters() if n not in used]
+
+    def theta(self, module=None):
+        r"""
+        Return `\theta` (a float64 numpy vector) read from the module's parameters.
+
+        INPUT:
+
+        - ``module`` -- (default: the mapped module) a module with the same parameter names
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: tm = from_torch(torch.nn.Linear(3, 2))
+            sage: tm.theta().shape
+            (8,)
+        """
+        module = self.module if module is None else module
+        params = dict(module.named_parameters())
+        theta = np.empty(self.model.D)
+        with torch.no_grad():
+            for name, pos, flat in self._gather:
+                theta[pos] = params[name].detach().reshape(-1)[flat].cpu().double().numpy()
+        return theta
+
+    def exact_theta(self, module=None):
+        r"""
+        Return `\theta` as an exact rational point (each float32/float64 value is
+        a dyadic rational, converted exactly).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: tm = from_torch(torch.nn.Linear(1, 1))
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))
+            sage: tm.exact_theta()[0]       # float32's 0.1
+            13421773/134217728
+        """
+        from sage.rings.rational_field import QQ
+        from sage_conslaw.core.points import as_exact_point
+        return as_exact_point([QQ(float(x)) for x in self.theta(module)], self.model.D)
+
+    def load(self, theta, module=None):
+        r"""
+        Write `\theta` (numbers or an exact point) into the module's parameters.
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: tm = from_torch(torch.nn.Linear(2, 1))
+            sage: tm.load([1, 2, 3]); tm.module.weight, tm.module.bias
+            (Parameter containing:
+            tensor([[1., 2.]], requires_grad=True), Parameter containing:
+            tensor([3.], requires_grad=True))
+            sage: tm.load([1, 2])
+            Traceback (most recent call last):
+            ...
+            ValueError: theta has 2 coordinates, the model has D = 3
+        """
+        module = self.module if module is None else module
+        theta = np.array([float(x) for x in theta])
+        if theta.shape != (self.model.D,):
+            raise ValueError("theta has %s coordinates, the model has D = %s" % (theta.size, self.model.D))
+        params = dict(module.named_parameters())
+        with torch.no_grad():
+            for name, pos, flat in self._gather:
+                P = params[name]
+                view = P.data.view(-1)
+                view[flat] = torch.as_tensor(theta[pos], dtype=P.dtype)
+
+
+# -- reading a module ------------------------------------------------------------
+
+def _layer_name(prefix, i, layer):
+    """``'2 (Conv1d)'``-style name of a layer, for messages.
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.torch.mapping import _layer_name
+        sage: _layer_name('', 3, torch.nn.Tanh())
+        'layer 3 (Tanh)'
+    """
+    return "layer %s%s (%s)" % (prefix, i, type(layer).__name__)
+
+
+def _linear_run(children, i, prefix):
+    r"""
+    The block of a run of ``Linear`` layers starting at ``children[i]``:
+    ``(block, entries, next index)``.
+
+    TESTS::
+
+        sage: import torch
+        sage: from torch import nn
+        sage: from sage_conslaw.torch.mapping import _linear_run
+        sage: run = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False)]
+        sage: _linear_run(run, 0, '')
+        Traceback (most recent call last):
+        ...
+        ValueError: layer 2 (Linear) has no bias but layer 0 (Linear) has one: a ReLU network maps Linear layers that all have biases or none
+    """
+    idx = [i]
+    relu = False
+    j = i
+    # Linear (ReLU Linear)*  -- a ReLU network
+    while j + 2 < len(children) and isinstance(children[j + 1], nn.ReLU) and isinstance(children[j + 2], nn.Linear):
+        idx.append(j + 2)
+        j += 2
+        relu = True
+    if not relu:
+        # Linear Linear ... -- a product, without biases
+        while j + 1 < len(children) and isinstance(children[j + 1], nn.Linear):
+            idx.append(j + 1)
+            j += 1
+    layers = [children[k] for k in idx]
+    bias = layers[0].bias is not None
+    for k, L in zip(idx, layers):
+        if (L.bias is not None) != bias:
+            raise ValueError("%s %s but %s %s: a ReLU network maps Linear layers that all have biases or none"
+                             % (_layer_name(prefix, k, L), "has a bias" if L.bias is not None else "has no bias",
+                                _layer_name(prefix, idx[0], layers[0]), "has one" if bias else "has none"))
+    for (k0, A), (k1, B) in zip(zip(idx, layers), zip(idx[1:], layers[1:])):
+        if A.out_features != B.in_features:
+            raise ValueError("%s outputs %s features but %s expects %s"
+                             % (_layer_name(prefix, k0, A), A.out_features, _layer_name(prefix, k1, B),
+                                B.in_features))
+    dims = [layers[-1].out_features] + [L.in_features for L in reversed(layers)]
+    q = len(layers)
+    if relu or bias:
+        if not relu and q > 1:
+            raise ValueError("%s and the next Linear layers have biases but no activation between them: "
+                             "an affine chain is not supported (insert a ReLU or drop the biases)"
+                             % _layer_name(prefix, idx[0], layers[0]))
+        block = ReLUNetwork(dims, bias=bias)
+    else:
+        block = LinearNetwork(dims)
+    entries = []
+    for pos, (k, L) in enumerate(zip(idx, layers)):
+        i_layer = q - pos                      # U_q is the first Linear, U_1 the last
+        entries.append(("U%s" % i_layer, "%s.weight" % k, False, False))
+        if bias:
+            entries.append(("c" if i_layer == 1 else "b%s" % (i_layer - 1), "%s.bias" % k, False, True))
+    return block, _matrix_entries(block, entries), j + 1
+
+
+def _matrix_entries(block, spec):
+    r"""
+    Entries ``(theta index in the block, torch name, torch index)`` from
+    ``(package parameter, torch parameter, transposed, 1-D torch parameter)`` tuples.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.torch.mapping import _matrix_entries
+        sage: _matrix_entries(LinearNetwork([1, 2]), [('U1', 'w', True, False)])
+        [(0, 'w', (0, 0)), (1, 'w', (1, 0))]
+        sage: _matrix_entries(LinearNetwork([2, 1]), [('U1', 'b', False, True)])
+        [(0, 'b', (0,)), (1, 'b', (1,))]
+    """
+    offsets = {P.name: P for P in block.layout()}
+    out = []
+    for pname, tname, transposed, one_d in spec:
+        P = offsets[pname]
+        r, c = P.shape
+        for a in range(r):
+            for b in range(c):
+                k = P.offset + a * c + b
+                if one_d:
+                    out.append((k, tname, (a * c + b,)))
+                else:
+                    out.append((k, tname, (b, a) if transposed else (a, b)))
+    return out
+
+
+def _conv_block(children, i, prefix):
+    r"""
+    ``Conv1d, ReLU, Conv1d`` at ``children[i]`` as a :class:`ConvNetwork`.
+
+    TESTS::
+
+        sage: import torch
+        sage: from torch import nn
+        sage: from sage_conslaw.torch.mapping import _conv_block
+        sage: _conv_block([nn.Conv1d(1, 2, 3)], 0, '')
+        Traceback (most recent call last):
+        ...
+        ValueError: layer 0 (Conv1d) must be followed by ReLU and Conv1d (a two-layer convolutional block)
+        sage: _conv_block([nn.Conv1d(1, 2, 3, groups=1), nn.ReLU(), nn.Conv1d(2, 2, 1, groups=2)], 0, '')
+        Traceback (most recent call last):
+        ...
+        ValueError: layer 2 (Conv1d) has groups = 2; only groups = 1 is supported
+    """
+    if not (i + 2 < len(children) and isinstance(children[i + 1], nn.ReLU)
+            and isinstance(children[i + 2], nn.Conv1d)):
+        raise ValueError("%s must be followed by ReLU and Conv1d (a two-layer convolutional block)"
+                         % _layer_name(prefix, i, children[i]))
+    c1, c2 = children[i], children[i + 2]
+    for k, c in ((i, c1), (i + 2, c2)):
+        if c.groups != 1:
+            raise ValueError("%s has groups = %s; only groups = 1 is supported" % (_layer_name(prefix, k, c), c.groups))
+        if c.padding_mode != 'zeros':
+            raise ValueError("%s has padding_mode %r; only 'zeros' is supported"
+                             % (_layer_name(prefix, k, c), c.padding_mode))
+    if (c1.bias is None) != (c2.bias is None):
+        raise ValueError("%s and %s must both have biases or both not"
+                         % (_layer_name(prefix, i, c1), _layer_name(prefix, i + 2, c2)))
+    if c1.out_channels != c2.in_channels:
+        raise ValueError("%s outputs %s channels but %s expects %s" % (
+            _layer_name(prefix, i, c1), c1.out_channels, _layer_name(prefix, i + 2, c2), c2.in_channels))
+    bias = c1.bias is not None
+    block = ConvNetwork(c1.in_channels, c1.out_channels, c2.out_channels, c1.kernel_size[0], c2.kernel_size[0],
+                        bias=bias)
+    entries = []
+    for name, c, k in (("W1", c1, i), ("W2", c2, i + 2)):
+        P = block.layout()[name]
+        K = c.kernel_size[0]
+        for a in range(P.shape[0]):
+            for b in range(P.shape[1]):
+                entries.append((P.offset + a * P.shape[1] + b, "%s.weight" % k, (a, b // K, b % K)))
+    if bias:
+        entries += _matrix_entries(block, [("b1", "%s.bias" % i, False, True),
+                                           ("b2", "%s.bias" % (i + 2), False, True)])
+    return block, entries, i + 3
+
+
+def _attention_block(mha, name):
+    r"""
+    An ``nn.MultiheadAttention`` (parameters under ``name``) as a :class:`MultiHeadAttention`.
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.torch.mapping import _attention_block
+        sage: _attention_block(torch.nn.MultiheadAttention(4, 2, kdim=2, vdim=2), 'att')
+        Traceback (most recent call last):
+        ...
+        ValueError: att (MultiheadAttention) has kdim or vdim different from embed_dim: only self-attention with equal dimensions is supported
+        sage: _attention_block(torch.nn.MultiheadAttention(2, 1, add_bias_kv=True), 'att')
+        Traceback (most recent call last):
+        ...
+        ValueError: att (MultiheadAttention) has add_bias_kv or add_zero_attn: not supported
+    """
+    where = "%s (MultiheadAttention)" % (name or "the module")
+    if not mha._qkv_same_embed_dim:
+        raise ValueError("%s has kdim or vdim different from embed_dim: only self-attention with equal "
+                         "dimensions is supported" % where)
+    if mha.bias_k is not None or mha.add_zero_attn:
+        raise ValueError("%s has add_bias_kv or add_zero_attn: not supported" % where)
+    E, H = mha.embed_dim, mha.num_heads
+    d = E // H
+    bias = mha.in_proj_bias is not None
+    if bias != (mha.out_proj.bias is not None):
+        raise ValueError("%s has biases on only some projections: not supported" % where)   # pragma: no cover
+    block = Attention(E, d, d, E, bias=bias) if H == 1 else MultiHeadAttention(E, H, d, d, E, bias=bias)
+    p = (name + ".") if name else ""
+    layout = block.layout()
+    suffixes = [""] if H == 1 else [str(h) for h in range(1, H + 1)]
+    entries = []
+    for h, s in enumerate(suffixes):
+        for part, letter in enumerate("QKV"):
+            P = layout[letter + s]
+            for a in range(d):
+                for b in range(E):
+                    entries.append((P.offset + a * E + b, p + "in_proj_weight", (part * E + h * d + a, b)))
+            if bias:
+                Pb = layout["b" + letter.lower() + s]
+                for a in range(d):
+                    entries.append((Pb.offset + a, p + "in_proj_bias", (part * E + h * d + a,)))
+        P = layout["O" + s]
+        for a in range(d):
+            for o in range(E):
+                entries.append((P.offset + a * E + o, p + "out_proj.weight", (o, h * d + a)))
+    if bias:
+        Pb = layout["bo"]
+        entries += [(Pb.offset + o, p + "out_proj.bias", (o,)) for o in range(E)]
+    return block, entries
+
+
+def _read(module, prefix):
+    r"""
+    ``(model, entries)`` of a module; parameter names are relative to ``module``.
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.torch.mapping import _read
+        sage: _read(torch.nn.Sequential(torch.nn.ReLU()), '')
+        Traceback (most recent call last):
+        ...
+        ValueError: the module has no layer with parameters that can be mapped
+    """
+    if isinstance(module, nn.MultiheadAttention):
+        return _attention_block(module, "")
+    if isinstance(module, SelfAttention):
+        block, entries = _attention_block(module.attention, "attention")
+        return block, entries
+    if isinstance(module, Residual):
+        inner, entries = _read(module.inner, prefix + "inner.")
+        return ResidualBlock(inner), [(k, "inner." + n, ix) for k, n, ix in entries]
+    if isinstance(module, nn.Sequential):
+        children = list(module.children())
+    elif isinstance(module, (nn.Linear, nn.Conv1d)):
+        children = [module]
+    else:
+        raise ValueError("cannot map %s: from_torch maps nn.Sequential of Linear, ReLU, Conv1d, "
+                         "MultiheadAttention/SelfAttention and Residual" % _describe(module))
+    blocks, names, block_entries = [], [], []
+    i = 0
+    while i < len(children):
+        layer = children[i]
+        start = i
+        if isinstance(layer, nn.Linear):
+            block, entries, i = _linear_run(children, i, prefix)
+        elif isinstance(layer, nn.Conv1d):
+            block, entries, i = _conv_block(children, i, prefix)
+        elif isinstance(layer, (nn.MultiheadAttention, SelfAttention, Residual, nn.Sequential)):
+            block, entries = _read(layer, "%s%s." % (prefix, i))
+            entries = [(k, "%s.%s" % (i, n), ix) for k, n, ix in entries]
+            i += 1
+        elif isinstance(layer, PARAMETER_FREE):
+            i += 1
+            continue
+        else:
+            raise ValueError("cannot map %s: supported layers are Linear, ReLU, Conv1d (in Conv1d-ReLU-Conv1d "
+                             "blocks), MultiheadAttention, SelfAttention, Residual, Identity, Dropout, Flatten"
+                             % _layer_name(prefix, i, layer))
+        blocks.append(block)
+        names.append("L%s" % start)
+        block_entries.append(entries)
+    if not blocks:
+        raise ValueError("the module has no layer with parameters that can be mapped")
+    if len(blocks) == 1:
+        entries = block_entries[0]
+        if not isinstance(module, nn.Sequential):
+            entries = [(k, n.split(".", 1)[1], ix) for k, n, ix in entries]
+        return blocks[0], entries
+    seq = Sequential(blocks, names=names, check_dimensions=False)
+    offsets = {}
+    for name in names:
+        first = seq.block_parameters(name)[0]
+        offsets[name] = seq.layout()[first].offset
+    entries = [(offsets[name] + k, n, ix) for name, ents in zip(names, block_entries) for k, n, ix in ents]
+    return seq, entries
+
+
+def _describe(module):
+    """The class name of a module, for messages.
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.torch.mapping import _describe
+        sage: _describe(torch.nn.Tanh())
+        'the module Tanh'
+    """
+    return "the module %s" % type(module).__name__
+
+
+def from_torch(module):
+    r"""
+    Return the :class:`TorchMap` of a PyTorch module: the package's model and
+    the map between the module's parameters and `\theta` (see the module
+    documentation for the rules and the orientation).
+
+    INPUT:
+
+    - ``module`` -- an ``nn.Sequential`` (or a single ``Linear``,
+      ``MultiheadAttention``, :class:`SelfAttention`, :class:`Residual`)
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from torch import nn
+        sage: from sage_conslaw.torch import from_torch, SelfAttention, Residual
+        sage: net = nn.Sequential(Residual(SelfAttention(4, 2)), nn.Linear(4, 4, bias=False), nn.Linear(4, 2, bias=False))
+        sage: tm = from_torch(net); tm.model
+        Sequential network of 2 blocks (D = 88): L0 = Residual block x + g(x) around Multi-head attention: 2 heads, ..., L1 = Linear network [2, 4, 4]: ...
+        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified    # 2 * (3 + 3) + 10
+        (22, True)
+        sage: from_torch(nn.Sequential(nn.Linear(2, 2), nn.Tanh()))
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot map layer 1 (Tanh): supported layers are Linear, ReLU, Conv1d (in Conv1d-ReLU-Conv1d blocks), MultiheadAttention, SelfAttention, Residual, Identity, Dropout, Flatten
+        sage: from_torch("net")
+        Traceback (most recent call last):
+        ...
+        TypeError: from_torch needs a torch.nn.Module, got 'net' (str)
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError("from_torch needs a torch.nn.Module, got %r (%s)" % (module, type(module).__name__))
+    model, entries = _read(module, "")
+    return TorchMap(model, module, entries)

@@ -1,0 +1,285 @@
+r"""
+Watching conservation laws along a PyTorch training run: :class:`LawMonitor`.
+
+A law `h` is exactly conserved by the gradient *flow*; a training loop takes
+discrete, stochastic, possibly preconditioned steps.  Plain SGD with step
+`\eta` changes `h` by `O(\eta^2)` per step (the first-order term is
+`-\eta \langle \nabla h, \nabla L\rangle = 0`); momentum adds a memory of
+past gradients, and Adam rescales every coordinate, which breaks the
+orthogonality `\nabla h \perp \nabla L` already at first order.  The monitor
+records the laws at every step, without any change to the loop: attach it to
+the optimizer (a step hook), or call it once per step.
+
+EXAMPLES::
+
+    sage: import torch
+    sage: from sage_conslaw.torch import LawMonitor
+    sage: torch.manual_seed(0); net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    <torch._C.Generator object at ...>
+    sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))
+    sage: monitor = LawMonitor(net); monitor
+    LawMonitor of 3 laws on ReLU network [1, 3, 2] ...: 0 records
+    sage: handle = monitor.attach(opt)          # records now, then after every opt.step()
+    sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)
+    sage: for _ in range(20):
+    ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
+    sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)
+    (21, True)
+"""
+import numpy as np
+
+from sage_conslaw.core.points import to_exact_polynomial
+
+
+def _compile(laws, D):
+    r"""
+    Arrays to evaluate polynomials at a float vector: for every term, its
+    coefficient, its law and the (padded) indices of its factors.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.torch.monitor import _compile, _evaluate
+        sage: R.<a,b> = QQ[]
+        sage: C = _compile([a^2 - 3*b, a*b + 1], 2)
+        sage: _evaluate(C, np.array([2.0, 5.0]), 2)
+        array([-11.,  11.])
+    """
+    coeffs, owner, factors = [], [], []
+    for k, h in enumerate(laws):
+        for exps, c in h.dict().items():
+            idx = [i for i, e in enumerate(exps) for _ in range(e)]
+            coeffs.append(float(c))
+            owner.append(k)
+            factors.append(idx)
+    width = max([len(f) for f in factors] + [1])
+    F = np.full((len(factors), width), D, dtype=np.int64)      # index D holds the constant 1
+    for r, f in enumerate(factors):
+        F[r, :len(f)] = f
+    return np.array(coeffs), np.array(owner, dtype=np.int64), F
+
+
+def _evaluate(compiled, theta, n):
+    """The values of the ``n`` compiled polynomials at ``theta``.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.torch.monitor import _compile, _evaluate
+        sage: R.<x> = PolynomialRing(QQ, 1)
+        sage: _evaluate(_compile([x^3], 1), np.array([2.0]), 1)
+        array([8.])
+    """
+    coeffs, owner, F = compiled
+    ext = np.append(theta, 1.0)
+    terms = coeffs * np.prod(ext[F], axis=1)
+    return np.bincount(owner, weights=terms, minlength=n)
+
+
+class LawMonitor:
+    r"""
+    Records conservation laws evaluated on a PyTorch module's parameters.
+
+    INPUT:
+
+    - ``model_or_module`` -- a ``torch.nn.Module`` (mapped by
+      :func:`~sage_conslaw.torch.mapping.from_torch`) or a
+      :class:`~sage_conslaw.torch.mapping.TorchMap`
+    - ``laws`` -- polynomials of the model's ring (default: its known laws)
+
+    Use :meth:`attach` (a hook on the optimizer's ``step``) or call the monitor
+    (``monitor()``) once per step.  :attr:`steps` and :meth:`values` hold the
+    records; :meth:`drift` and :meth:`plot` show how far the laws moved.
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.torch import LawMonitor, from_torch
+        sage: net = torch.nn.Linear(2, 2, bias=False)
+        sage: LawMonitor(net)
+        Traceback (most recent call last):
+        ...
+        ValueError: no law to monitor: the model has no known conservation law; pass laws=[...]
+        sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False)))
+        sage: U1 = tm.model.parameters()['U1']
+        sage: m = LawMonitor(tm, laws=[U1[0, 0]^2]); m(); m.values().shape
+        (1, 1)
+        sage: LawMonitor(3)
+        Traceback (most recent call last):
+        ...
+        TypeError: LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got 3 (Integer)
+    """
+
+    def __init__(self, model_or_module, laws=None):
+        import torch
+        from sage_conslaw.torch.mapping import TorchMap, from_torch
+        if isinstance(model_or_module, TorchMap):
+            self.map = model_or_module
+        elif isinstance(model_or_module, torch.nn.Module):
+            self.map = from_torch(model_or_module)
+        else:
+            raise TypeError("LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got %r (%s)"
+                            % (model_or_module, type(model_or_module).__name__))
+        model = self.map.model
+        if laws is None:
+            laws = model.known_conservation_laws()
+            if not laws:
+                raise ValueError("no law to monitor: the model has no known conservation law; pass laws=[...]")
+        R = model.polynomial_ring()
+        self.laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+        self._compiled = _compile(self.laws, model.D)
+        self.steps = []
+        self._values = []
+        self._scale = None
+
+    def __repr__(self):
+        return "LawMonitor of %s law%s on %s: %s record%s" % (
+            len(self.laws), "s" if len(self.laws) != 1 else "", self.map.model, len(self.steps),
+            "s" if len(self.steps) != 1 else "")
+
+    def evaluate(self, theta=None):
+        r"""
+        Return the values of the laws at `\theta` (default: the module's current parameters).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
+            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U1^2 - U2^2 with U1 the last layer
+            array([5.])
+        """
+        theta = self.map.theta() if theta is None else np.asarray(theta, dtype=float)
+        return _evaluate(self._compiled, theta, len(self.laws))
+
+    def record(self, step=None):
+        r"""
+        Evaluate the laws on the module's parameters now and record them (at
+        ``step``, default: the number of records so far).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+            sage: m.record(); m.record(10); m.steps
+            [0, 10]
+        """
+        theta = self.map.theta()
+        if self._scale is None:
+            self._scale = max(float(theta @ theta), 1e-300)
+        self.steps.append(len(self.steps) if step is None else step)
+        self._values.append(_evaluate(self._compiled, theta, len(self.laws)))
+
+    __call__ = record
+
+    def attach(self, optimizer):
+        r"""
+        Record now and after every ``optimizer.step()`` (a post-step hook; the
+        training loop is unchanged).  Return the hook's handle (``handle.remove()`` detaches).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+            sage: opt = torch.optim.SGD(net.parameters(), lr=float(0.1))
+            sage: m = LawMonitor(net); h = m.attach(opt); opt.step(); h.remove(); opt.step()
+            sage: m.steps
+            [0, 1]
+        """
+        import torch
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError("attach needs a torch.optim.Optimizer, got %r" % (optimizer,))
+        if not self.steps:
+            self.record()
+        return optimizer.register_step_post_hook(lambda opt, args, kwargs: self.record())
+
+    def values(self):
+        r"""
+        Return the recorded values, one row per record, one column per law.
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+            sage: m.values().shape
+            (0, 2)
+        """
+        return np.array(self._values).reshape(len(self._values), len(self.laws))
+
+    def drift(self, relative=True):
+        r"""
+        Return, for every record, `\max_k |h_k(\theta_t) - h_k(\theta_0)|`,
+        divided by `\|\theta_0\|^2` if ``relative`` (the laws are quadratic).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()
+            sage: m.map.load([2.0, 1.0]); m(); m.drift()
+            array([0. , 1.5])
+        """
+        V = self.values()
+        if not len(V):
+            return np.zeros(0)
+        d = np.abs(V - V[0]).max(axis=1)
+        return d / self._scale if relative else d
+
+    def plot(self, ax=None, relative=True, label=None):
+        r"""
+        Plot the drift against the steps (logarithmic scale); return the axes.
+
+        EXAMPLES::
+
+            sage: import torch, matplotlib
+            sage: matplotlib.use('Agg')
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+            sage: m(); m(); m.plot()
+            <Axes: ...>
+        """
+        return plot_drift({label or "laws": self}, ax=ax, relative=relative)
+
+
+def plot_drift(monitors, ax=None, relative=True, title=None):
+    r"""
+    Plot the drift of several monitors (e.g. SGD, SGD with momentum, Adam) on one axes.
+
+    INPUT:
+
+    - ``monitors`` -- a dict ``{label: LawMonitor}``
+    - ``ax`` -- matplotlib axes (default: a new figure)
+    - ``relative`` -- divide by `\|\theta_0\|^2`
+
+    EXAMPLES::
+
+        sage: import torch, matplotlib
+        sage: matplotlib.use('Agg')
+        sage: from sage_conslaw.torch import LawMonitor, plot_drift
+        sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+        sage: m(); m()
+        sage: plot_drift({'SGD': m}).get_ylabel()
+        'max_k |h_k(t) - h_k(0)| / ||theta(0)||^2'
+        sage: plot_drift({})
+        Traceback (most recent call last):
+        ...
+        ValueError: plot_drift needs at least one monitor
+    """
+    import matplotlib.pyplot as plt
+    if not monitors:
+        raise ValueError("plot_drift needs at least one monitor")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for label, m in monitors.items():
+        d = m.drift(relative)
+        # the first record has drift 0: plotted from the second one on a log scale
+        ax.semilogy(m.steps[1:], np.maximum(d[1:], 1e-18), label=label)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("max_k |h_k(t) - h_k(0)|" + (" / ||theta(0)||^2" if relative else ""))
+    ax.set_title(title or "drift of the conservation laws")
+    ax.legend()
+    return ax

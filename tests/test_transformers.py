@@ -340,3 +340,27 @@ def test_block_points():
         net.point(w1=[[[1, 2]]], w2=[[[5]]])
     with pytest.raises(TypeError, match="must be True or False"):
         ConvNetwork(1, 1, 1, 1, 1, bias='yes')
+
+
+# ---------------------------------------------------------------------------
+# the reproduction table
+# ---------------------------------------------------------------------------
+
+def test_reproduction_quick_all_certified():
+    from sage_conslaw.reproduction import PAPERS
+    paper = PAPERS['transformers']
+    report = paper.module().reproduce_tables(progress=False, **paper.quick())
+    assert len(report.rows) == sum(paper.quick().values())
+    assert report.all_match and report.all_certified
+    assert {r['check'] for r in report.rows} == set(paper.quick())
+
+
+def test_reproduction_command_line(capsys):
+    from sage_conslaw.cli import main
+    assert main(["reproduce", "--paper", "transformers", "--quick", "--workers", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "checks agree with the reference (all certified)" in out
+    assert main(["reproduce", "--paper", "transformers", "--list", "--attention", "2", "--multihead", "0",
+                 "--functional", "0", "--conv", "0", "--residual", "0", "--sequential", "0",
+                 "--linear_product", "0", "--subset", "0"]) == 0
+    assert "attention" in capsys.readouterr().out

@@ -123,4 +123,15 @@ PAPERS = {
                    [('linear', 50, 5, "deep linear networks, Lie-algebra check"),
                     ('relu', 50, 5, "deep ReLU networks, Lie-algebra check"),
                     ('poly', 10, 2, "linear and ReLU networks each, degree-2 polynomial laws")]),
+    'transformers': Paper('transformers', "Transformative or Conservative? Conservation laws for ResNets and "
+                          "Transformers (Marcotte, Peyré, Gribonval, ICML 2025): checks on random sizes",
+                          'sage_conslaw.reproduction.transformers',
+                          [('attention', 12, 2, "attention heads vs Prop. 4.2 on the two factorizations"),
+                           ('multihead', 6, 1, "multi-head attention vs heads times one head"),
+                           ('functional', 4, 1, "multi-head softmax layer: certified rank of its gradients = dim W_phi"),
+                           ('conv', 8, 1, "two-layer 1-D convolutions vs one law per hidden channel"),
+                           ('residual', 6, 1, "residual blocks vs the block alone"),
+                           ('sequential', 6, 1, "sequences vs the sum of the blocks"),
+                           ('linear_product', 4, 1, "sequences of linear layers vs the merged linear network"),
+                           ('subset', 6, 1, "laws of one block's parameters in a network vs the block alone")]),
 }

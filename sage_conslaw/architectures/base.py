@@ -106,6 +106,19 @@ class Parameter:
     """
 
     def __init__(self, name, shape, role="parameter", layer=None, transposed=False, offset=0):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import Parameter
+            sage: Parameter('', (1, 1))
+            Traceback (most recent call last):
+            ...
+            TypeError: a parameter name must be a nonempty string, got ''
+            sage: Parameter('u', (1, 1), layer=-1)
+            Traceback (most recent call last):
+            ...
+            ValueError: the layer of u must be an integer >= 0, got -1
+        """
         if not isinstance(name, str) or not name:
             raise TypeError("a parameter name must be a nonempty string, got %r" % (name,))
         self.name = name
@@ -121,6 +134,13 @@ class Parameter:
         self.offset = checks.nonnegative_integer(offset, "offset")
 
     def __repr__(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import Parameter
+            sage: Parameter('V', (3, 2), 'weight', 2, transposed=True, offset=6)
+            V 3 x 2 weight of layer 2 (stored transposed) at 6
+        """
         where = "" if self.layer is None else " of layer %s" % self.layer
         return "%s %s x %s %s%s%s at %s" % (self.name, self.shape[0], self.shape[1], self.role, where,
                                             " (stored transposed)" if self.transposed else "", self.offset)
@@ -288,6 +308,17 @@ class ParameterLayout:
     """
 
     def __init__(self, parameters):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: ParameterLayout([]).D
+            0
+            sage: ParameterLayout([('a', (1, 1)), 'b'])
+            Traceback (most recent call last):
+            ...
+            TypeError: a parameter is given as (name, (rows, cols)[, role[, layer]]) or a Parameter, got 'b'
+        """
         placed, k = [], 0
         for spec in parameters:
             P = as_parameter(spec).placed(k)
@@ -302,6 +333,13 @@ class ParameterLayout:
         self.D = k
 
     def __repr__(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: ParameterLayout([('a', (2, 1), 'bias', 0)])
+            Parameter layout (D = 2): a 2 x 1 bias of layer 0 at 0
+        """
         return "Parameter layout (D = %s): %s" % (self.D, ", ".join(repr(P) for P in self._parameters))
 
     def __iter__(self):
@@ -626,6 +664,14 @@ class Architecture(Reparametrization):
     """
 
     def __init__(self, shapes, phis_from):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import Architecture, ParameterLayout
+            sage: L = ParameterLayout([('a', (1, 2))])
+            sage: A = Architecture(L, lambda M: M['a'].list()); A.layout() is L
+            True
+        """
         layout = shapes if isinstance(shapes, ParameterLayout) else ParameterLayout(shapes)
         check_size(layout.D, "the number D of parameters")
         R, mats = layout.ring()
@@ -909,6 +955,23 @@ class LayeredNetwork(Architecture):
     relu = False
 
     def __init__(self, dims, what, phis_from, bias=False, extra_shapes=None):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import LayeredNetwork
+            sage: net = LayeredNetwork([1, 2], "a test network", lambda M: M['U1'].list(),
+            ....:                      extra_shapes=lambda dims: [('s', (1, 1))])
+            sage: net.layout().names()
+            ['U1', 's']
+            sage: net.numeric_model()
+            Traceback (most recent call last):
+            ...
+            ValueError: a layered model has weights and biases only; the parameters s have no place in it (give the architecture its own numeric_model)
+            sage: LayeredNetwork([1, 2], "a test network", lambda M: M['U1'].list(), bias='no')
+            Traceback (most recent call last):
+            ...
+            TypeError: bias must be True or False, got 'no' (str)
+        """
         self.dims = check_widths(dims, what)
         self.bias = checks.boolean(bias, "bias")
         params = layered_parameters(self.dims, self.bias)
@@ -956,7 +1019,7 @@ class LayeredNetwork(Architecture):
             numeric ReLU network [2, 3, 2] with biases (D = 17)
         """
         from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(self.dims, relu=self.relu, bias=self.bias, reparametrization=self)
+        return LayeredModel(layout=self.layout(), relu=self.relu, reparametrization=self)
 
 
 def _rows_of(M):

@@ -84,6 +84,13 @@ class LinearNetwork(LayeredNetwork):
     """
 
     def __init__(self, dims):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork((2, 1)).dims, LinearNetwork([1, 1]).bias
+            ([2, 1], False)
+        """
         LayeredNetwork.__init__(self, dims, "a linear network",
                                 lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list())
 
@@ -149,6 +156,15 @@ class MatrixFactorization(Architecture):
     """
 
     def __init__(self, n, m, r):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(1, 2, 1.5)
+            Traceback (most recent call last):
+            ...
+            ValueError: n, m, r must be positive integers, got 1, 2, 1.50000000000000
+        """
         self.n, self.m, self.r = positive_integers(
             (n, m, r), "n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
         Architecture.__init__(self, [Parameter("U", (self.n, self.r), "weight", 1),

@@ -94,6 +94,17 @@ class ReLUNetwork(LayeredNetwork):
     relu = True
 
     def __init__(self, dims, bias=False):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([2, 2], bias='False')
+            Traceback (most recent call last):
+            ...
+            TypeError: bias must be True or False, got 'False' (str)
+            sage: ReLUNetwork([2, 2]).relu
+            True
+        """
         d = number_of_paths(check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias"))
         if d > MAX_COMPONENTS:
             raise ValueError("this ReLU network has d = %s paths, above the limit %s of components of phi "

@@ -115,14 +115,253 @@ def monomial_table(polys, nvars, coefficient):
     return np.asarray(rows, dtype=np.int64), coefs, table
 
 
-class PolynomialsModP:
+class PolynomialEvaluator:
     r"""
-    A list of polynomials compiled for fast evaluation modulo a prime.
+    A list of polynomials compiled for fast vectorized evaluation, in one of
+    two arithmetics: modulo a prime `p` (exact residues, for the certified
+    trace) or in float64 (for the numeric flows).
 
-    Each term `c\,\theta_{i_1}\cdots\theta_{i_k}` is stored as its residue `c
-    \bmod p` and its list of variable indices (with repetition), padded with
-    an index pointing at the constant `1`.  Values, Jacobians and Hessians at
-    a point are then a few vectorized products.
+    Each term `c\,\theta_{i_1}\cdots\theta_{i_k}` is stored as its
+    coefficient (the residue `c \bmod p`, or the float `c`) and its list of
+    variable indices (with repetition), padded with an index pointing at the
+    constant `1` (:func:`monomial_table`).  Values, Jacobians and Hessians at
+    a point are then a few vectorized products and one scatter-add; modulo
+    `p`, every product is reduced at once, so float64 stays exact
+    (`p < 2^{20}`).
+
+    INPUT:
+
+    - ``polys`` -- a list of polynomials of one ring with rational coefficients
+    - ``nvars`` -- the number of variables `D`
+    - ``p`` -- a prime below `2^{20}`, or ``None`` for float64 arithmetic
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.modular import PolynomialEvaluator
+        sage: R.<x,y> = QQ[]
+        sage: P = PolynomialEvaluator([x^2*y, y/2 - 1], 2, p=101)
+        sage: P.values([2, 3]).tolist(), P.jacobian([2, 3]).tolist()
+        ([12.0, 51.0], [[12.0, 4.0], [0.0, 51.0]])
+        sage: F = PolynomialEvaluator([x^2*y, y/2 - 1], 2)
+        sage: F.values([2, 3]).tolist(), F.jacobian([2, 3]).tolist()
+        ([12.0, 0.5], [[12.0, 4.0], [0.0, 0.5]])
+        sage: F.values([[2, 3], [1, 0]]).tolist()
+        [[12.0, 0.5], [0.0, -1.0]]
+        sage: PolynomialEvaluator([x], 2, p=2^21)
+        Traceback (most recent call last):
+        ...
+        ValueError: the prime must lie below 2^20 for exact float64 arithmetic, got 2097152
+    """
+
+    def __init__(self, polys, nvars, p=None):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: P = PolynomialEvaluator([x/3], 2, p=3)
+            Traceback (most recent call last):
+            ...
+            ZeroDivisionError: the prime 3 divides the denominator of 1/3
+            sage: PolynomialEvaluator([x^2, y], 2).degree
+            2
+        """
+        if p is None:
+            coefficient = float
+        else:
+            if not 2 <= p < 2 ** 20:
+                raise ValueError("the prime must lie below 2^20 for exact float64 arithmetic, got %s" % p)
+            residues = {}   # most coefficients repeat (often +-1): reduce each once
+
+            def coefficient(c):
+                r = residues.get(c)
+                if r is None:
+                    r = residues[c] = reduce_rational(c, p)
+                return r
+        self.p = p
+        self.nvars = nvars
+        self.nrows = len(polys)
+        rows, coefs, self.monomials = monomial_table(polys, nvars, coefficient)
+        self.rows = rows
+        self.coefs = np.asarray(coefs, dtype=np.float64)
+        self.degree = self.monomials.shape[1]
+        self._scatter = None
+
+    def _reduce(self, a):
+        """
+        Reduce modulo `p` (nothing in float64 arithmetic).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: import numpy as np
+            sage: PolynomialEvaluator([x], 2, p=7)._reduce(np.array([9.])).tolist()
+            [2.0]
+            sage: PolynomialEvaluator([x], 2)._reduce(np.array([9.])).tolist()
+            [9.0]
+        """
+        return a if self.p is None else np.fmod(a, self.p)
+
+    def _extended(self, points):
+        """
+        The points (rows) reduced mod `p`, followed by the constant 1 (the padding index).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: import numpy as np
+            sage: PolynomialEvaluator([x], 2, p=7)._extended(np.array([[8, 3]])).tolist()
+            [[1.0, 3.0, 1.0]]
+        """
+        x = np.empty((points.shape[0], self.nvars + 1), dtype=np.float64)
+        x[:, :self.nvars] = points if self.p is None else np.mod(points, self.p)
+        x[:, self.nvars] = 1.0
+        return x
+
+    def _points(self, point):
+        """
+        Return the points as a 2d float array and whether one point was given.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: PolynomialEvaluator([x], 2)._points([1, 2])
+            (array([[1., 2.]]), True)
+            sage: PolynomialEvaluator([x], 2)._points([1, 2, 3])
+            Traceback (most recent call last):
+            ...
+            ValueError: expected points with D = 2 coordinates, got 3
+        """
+        T = np.asarray(point, dtype=np.float64)
+        single = T.ndim == 1
+        T = np.atleast_2d(T)
+        if T.shape[1] != self.nvars:
+            raise ValueError("expected points with D = %s coordinates, got %s" % (self.nvars, T.shape[1]))
+        return T, single
+
+    def _products(self, x, skip=()):
+        """
+        Products of each term's coefficient and variables at the points ``x``
+        (rows, extended), leaving out the factor positions in ``skip``.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: import numpy as np
+            sage: P = PolynomialEvaluator([3*x^2*y], 2)
+            sage: P._products(P._extended(np.array([[2., 5.]]))).tolist(), P._products(P._extended(np.array([[2., 5.]])), (0,)).tolist()
+            ([[60.0]], [[30.0]])
+        """
+        out = np.broadcast_to(self.coefs, (x.shape[0], self.coefs.shape[0]))
+        for k in range(self.degree):
+            if k not in skip:
+                out = self._reduce(out * x[:, self.monomials[:, k]])
+        return out if out.flags.writeable else out.copy()
+
+    def values(self, point):
+        r"""
+        Return the values of the polynomials at one point (shape `(D,)`: a vector
+        of length ``nrows``) or at several (shape `(T, D)`: an array `T \times` ``nrows``).
+
+        Modulo `p`, the values are residues (as floats) and the points may be
+        unreduced integers.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: PolynomialEvaluator([x + y, R(0)], 2, p=5).values([2, 2]).tolist()
+            [4.0, 0.0]
+            sage: PolynomialEvaluator([x*y], 2).values([[1, 2], [3, 4]]).tolist()
+            [[2.0], [12.0]]
+        """
+        T, single = self._points(point)
+        vals = self._products(self._extended(T))
+        if single:
+            return self._reduce(np.bincount(self.rows, weights=vals[0], minlength=self.nrows))
+        if self._scatter is None:
+            from scipy.sparse import csr_matrix
+            self._scatter = csr_matrix((np.ones(len(self.rows)), (np.arange(len(self.rows)), self.rows)),
+                                       shape=(len(self.rows), self.nrows))
+        return self._reduce(np.asarray(self._scatter.T.dot(vals.T).T))
+
+    def jacobian(self, point):
+        r"""
+        Return the Jacobian matrix (rows: polynomials, columns: variables) at one point.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: PolynomialEvaluator([x^3], 2, p=101).jacobian([2, 0]).tolist()
+            [[12.0, 0.0]]
+        """
+        x = self._extended(self._points(point)[0])
+        n = self.nvars
+        acc = np.zeros(self.nrows * (n + 1), dtype=np.float64)
+        for k in range(self.degree):
+            col = self.monomials[:, k]
+            acc += np.bincount(self.rows * (n + 1) + col, weights=self._products(x, (k,))[0],
+                               minlength=acc.size)
+        J = self._reduce(acc).reshape(self.nrows, n + 1)
+        return J[:, :n]
+
+    def jacobian_terms(self, point):
+        r"""
+        Return the Jacobian at ``point`` as sparse triples ``(rows, cols, values)``
+        (repeated positions are to be summed; values are residues modulo `p`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: r, c, v = PolynomialEvaluator([x*y], 2, p=101).jacobian_terms([2, 3])
+            sage: sorted(zip(r.tolist(), c.tolist(), v.tolist()))
+            [(0, 0, 3.0), (0, 1, 2.0)]
+        """
+        x = self._extended(self._points(point)[0])
+        rows, cols, vals = [], [], []
+        for k in range(self.degree):
+            col = self.monomials[:, k]
+            live = col < self.nvars
+            rows.append(self.rows[live])
+            cols.append(col[live])
+            vals.append(self._products(x, (k,))[0][live])
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+    def hessian(self, point):
+        r"""
+        Return the Hessian matrices at ``point``, as an array of shape `(m, D, D)`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: PolynomialEvaluator([x^2*y], 2, p=101).hessian([1, 5])[0].tolist()
+            [[10.0, 2.0], [2.0, 0.0]]
+        """
+        x = self._extended(self._points(point)[0])
+        n = self.nvars
+        w = n + 1
+        acc = np.zeros(self.nrows * w * w, dtype=np.float64)
+        for k in range(self.degree):
+            for l in range(self.degree):
+                if k == l:
+                    continue
+                idx = (self.rows * w + self.monomials[:, k]) * w + self.monomials[:, l]
+                acc += np.bincount(idx, weights=self._products(x, (k, l))[0], minlength=acc.size)
+        H = self._reduce(acc).reshape(self.nrows, w, w)
+        return H[:, :n, :n]
+
+
+class PolynomialsModP(PolynomialEvaluator):
+    r"""
+    A list of polynomials compiled for fast evaluation modulo a prime: the
+    :class:`PolynomialEvaluator` in modular arithmetic.
 
     INPUT:
 
@@ -144,126 +383,21 @@ class PolynomialsModP:
     """
 
     def __init__(self, polys, nvars, p=DEFAULT_PRIME):
-        if not 2 <= p < 2 ** 20:
-            raise ValueError("the prime must lie below 2^20 for exact float64 arithmetic, got %s" % p)
-        self.p = p
-        self.nvars = nvars
-        self.nrows = len(polys)
-        residues = {}   # most coefficients repeat (often +-1): reduce each once
-
-        def residue(c):
-            r = residues.get(c)
-            if r is None:
-                r = residues[c] = reduce_rational(c, p)
-            return r
-        rows, coefs, self.monomials = monomial_table(polys, nvars, residue)
-        self.rows = rows
-        self.coefs = np.asarray(coefs, dtype=np.float64)
-        self.degree = self.monomials.shape[1]
-
-    def _extended(self, point):
-        """The point reduced mod p, followed by the constant 1 (the padding index)."""
-        x = np.empty(self.nvars + 1, dtype=np.float64)
-        x[:self.nvars] = np.asarray(point, dtype=np.float64) % self.p
-        x[self.nvars] = 1.0
-        return x
-
-    def _products(self, x, skip=()):
-        """Product of the term coefficient and the variables, leaving out the positions in ``skip``."""
-        p = self.p
-        out = self.coefs.copy()
-        for k in range(self.monomials.shape[1]):
-            if k not in skip:
-                out = np.fmod(out * x[self.monomials[:, k]], p)
-        return out
-
-    def values(self, point):
-        r"""
-        Return the values of the polynomials at ``point`` (residues, as floats).
-
-        INPUT:
-
-        - ``point`` -- `D` integers (already reduced or not)
-
-        EXAMPLES::
+        """
+        TESTS::
 
             sage: from sage_conslaw.core.modular import PolynomialsModP
             sage: R.<x,y> = QQ[]
-            sage: PolynomialsModP([x + y, R(0)], 2, p=5).values([2, 2]).tolist()
-            [4.0, 0.0]
+            sage: PolynomialsModP([x], 2).p
+            1048573
+            sage: PolynomialsModP([x], 2, p=None)
+            Traceback (most recent call last):
+            ...
+            TypeError: PolynomialsModP needs a prime p; use PolynomialEvaluator for float64 arithmetic
         """
-        x = self._extended(point)
-        v = np.bincount(self.rows, weights=self._products(x), minlength=self.nrows)
-        return np.fmod(v, self.p)
-
-    def jacobian(self, point):
-        r"""
-        Return the Jacobian matrix (rows: polynomials, columns: variables) at ``point``.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.modular import PolynomialsModP
-            sage: R.<x,y> = QQ[]
-            sage: PolynomialsModP([x^3], 2, p=101).jacobian([2, 0]).tolist()
-            [[12.0, 0.0]]
-        """
-        x = self._extended(point)
-        n = self.nvars
-        acc = np.zeros(self.nrows * (n + 1), dtype=np.float64)
-        for k in range(self.monomials.shape[1]):
-            col = self.monomials[:, k]
-            acc += np.bincount(self.rows * (n + 1) + col, weights=self._products(x, (k,)),
-                               minlength=acc.size)
-        J = np.fmod(acc, self.p).reshape(self.nrows, n + 1)
-        return J[:, :n]
-
-    def jacobian_terms(self, point):
-        r"""
-        Return the Jacobian at ``point`` as sparse triples ``(rows, cols, values)``
-        (repeated positions are to be summed; values are residues).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.modular import PolynomialsModP
-            sage: R.<x,y> = QQ[]
-            sage: r, c, v = PolynomialsModP([x*y], 2, p=101).jacobian_terms([2, 3])
-            sage: sorted(zip(r.tolist(), c.tolist(), v.tolist()))
-            [(0, 0, 3.0), (0, 1, 2.0)]
-        """
-        x = self._extended(point)
-        rows, cols, vals = [], [], []
-        for k in range(self.monomials.shape[1]):
-            col = self.monomials[:, k]
-            live = col < self.nvars
-            rows.append(self.rows[live])
-            cols.append(col[live])
-            vals.append(self._products(x, (k,))[live])
-        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-
-    def hessian(self, point):
-        r"""
-        Return the Hessian matrices at ``point``, as an array of shape `(m, D, D)`.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.modular import PolynomialsModP
-            sage: R.<x,y> = QQ[]
-            sage: PolynomialsModP([x^2*y], 2, p=101).hessian([1, 5])[0].tolist()
-            [[10.0, 2.0], [2.0, 0.0]]
-        """
-        x = self._extended(point)
-        n = self.nvars
-        w = n + 1
-        acc = np.zeros(self.nrows * w * w, dtype=np.float64)
-        deg = self.monomials.shape[1]
-        for k in range(deg):
-            for l in range(deg):
-                if k == l:
-                    continue
-                idx = (self.rows * w + self.monomials[:, k]) * w + self.monomials[:, l]
-                acc += np.bincount(idx, weights=self._products(x, (k, l)), minlength=acc.size)
-        H = np.fmod(acc, self.p).reshape(self.nrows, w, w)
-        return H[:, :n, :n]
+        if p is None:
+            raise TypeError("PolynomialsModP needs a prime p; use PolynomialEvaluator for float64 arithmetic")
+        PolynomialEvaluator.__init__(self, polys, nvars, p)
 
 
 def _linbox_available():

@@ -6,7 +6,11 @@ ODE solver, gradient descent, SGD and heavy-ball momentum, with exact
 (backpropagation) gradients, recording the conservation laws of the model.
 
 - :mod:`~sage_conslaw.flows.models` -- numeric models and gradients, compiled Sage polynomials
-- :mod:`~sage_conslaw.flows.train` -- :func:`train`, :class:`Trajectory`, drift studies
+- :mod:`~sage_conslaw.flows.train` -- :func:`train`, the one entry point
+- :mod:`~sage_conslaw.flows.data` -- synthetic datasets, initialization, seeds
+- :mod:`~sage_conslaw.flows.descents` -- the methods (flow, GD, SGD, momentum), one registered function each
+- :mod:`~sage_conslaw.flows.trajectory` -- :class:`Trajectory`, the record of a run
+- :mod:`~sage_conslaw.flows.experiments` -- drift studies
 - :mod:`~sage_conslaw.flows.intrinsic` -- Example 3.8 and the metric `\partial\phi\,\partial\phi^\top`
 - :mod:`~sage_conslaw.flows.plots` -- figures
 

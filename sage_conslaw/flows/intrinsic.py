@@ -38,6 +38,7 @@ EXAMPLES::
 """
 import numpy as np
 
+from sage_conslaw.flows.data import as_theta, make_dataset, random_generator, relu_region_start
 from sage_conslaw.flows.models import numeric_model
 
 
@@ -57,7 +58,8 @@ def norm_delta(z, delta):
 
 def metric_example_3_8(z, delta):
     r"""
-    Return `M(z) = \|z\|_\delta I + \|z\|_\delta^{-1} z z^\top` of Example 3.8.
+    Return `M(z) = \|z\|_\delta I + \|z\|_\delta^{-1} z z^\top` of Example 3.8
+    (the formula of :func:`~sage_conslaw.architectures.toy.example_3_8_metric`).
 
     EXAMPLES::
 
@@ -66,9 +68,9 @@ def metric_example_3_8(z, delta):
         sage: metric_example_3_8(np.array([3., 4.]), 0.0).tolist()
         [[6.8, 2.4], [2.4, 8.2]]
     """
+    from sage_conslaw.architectures.toy import example_3_8_metric
     z = np.asarray(z, dtype=float)
-    n = norm_delta(z, delta)
-    return n * np.eye(len(z)) + np.outer(z, z) / n
+    return example_3_8_metric(z[:, None], norm_delta(z, delta), np.eye(len(z)))
 
 
 def example_3_8(d=2, N=20, seed=0, horizon=2.0, theta0=None, rtol=1e-11, atol=1e-12, records=50):
@@ -105,20 +107,19 @@ def example_3_8(d=2, N=20, seed=0, horizon=2.0, theta0=None, rtol=1e-11, atol=1e
     """
     from scipy.integrate import solve_ivp
     from sage_conslaw.architectures import ScalarTimesVector
-    from sage_conslaw.flows.train import make_dataset, train, _as_theta
-    d, N, seed, horizon = int(d), int(N), int(seed), float(horizon)
+    from sage_conslaw.flows.train import train
+    d, N, horizon = int(d), int(N), float(horizon)
     phi = ScalarTimesVector(d)
     m = numeric_model(phi)
     X, Y = make_dataset(m, N, seed=seed)
     if theta0 is None:
-        rng = np.random.default_rng(int(seed))
-        v = rng.standard_normal(d) * 0.5
+        v = random_generator(seed, "initialization").standard_normal(d) * 0.5
         u = np.sqrt(np.dot(v, v) + 0.5)
         theta = np.concatenate([[u], v])
     else:
-        theta = _as_theta(theta0, m.D)
+        theta = as_theta(theta0, m.D)
     delta = 0.5 * (theta[0] ** 2 - np.dot(theta[1:], theta[1:]))
-    traj = train(m, X, Y, method="flow", horizon=horizon, theta0=theta, rtol=rtol, atol=atol, steps=records)
+    traj = train(m, X, Y, method="flow", horizon=horizon, theta0=theta, rtol=rtol, atol=atol, records=records)
     z_flow = traj.thetas[:, :1] * traj.thetas[:, 1:]
     y = Y[:, 0]
 
@@ -158,7 +159,17 @@ def metric(model, theta):
 
 
 def _neurons(m, theta):
-    """Per hidden neuron j of a 2-layer net: (u_j, v_j) = (column j of U1, row j of U2)."""
+    """
+    Per hidden neuron j of a 2-layer net: (u_j, v_j) = (column j of U1, row j of U2).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.flows.intrinsic import _neurons
+        sage: [(u.tolist(), v.tolist()) for u, v in _neurons(ReLUNetwork([1, 2, 1]).numeric_model(), np.arange(4.))]
+        [([0.0], [2.0]), ([1.0], [3.0])]
+    """
     U1, U2 = m.weights(np.asarray(theta, dtype=float))
     return [(U1[:, j], U2[j, :]) for j in range(U1.shape[1])]
 
@@ -195,14 +206,13 @@ def metric_closed_form(model, z_blocks, deltas):
     n, r, mm = model.dims
     d = n * r * mm
     M = np.zeros((d, d))
-    # index of path (j0, j1, j2) is (j0 * r + j1) * m + j2
     for j in range(r):
         z = np.asarray(z_blocks[j], dtype=float)
         a = norm_delta(z, deltas[j])       # |u_j|^2
         b = norm_delta(z, -deltas[j])      # |v_j|^2
         left = z @ z.T / b if b > 0 else np.zeros((n, n))      # u u^T
         right = z.T @ z / a if a > 0 else np.zeros((mm, mm))   # v v^T
-        idx = np.array([[(j0 * r + j) * mm + j2 for j2 in range(mm)] for j0 in range(n)])
+        idx = np.array([[model.path_index((j0, j, j2)) for j2 in range(mm)] for j0 in range(n)])
         # M(Delta) = u u^T Delta + Delta v v^T  as a (n m) x (n m) matrix on vec(Delta) row-major
         block = np.kron(left, np.eye(mm)) + np.kron(np.eye(n), right)
         flat = idx.ravel()
@@ -234,16 +244,18 @@ def metric_along_flow(model=None, X=None, Y=None, horizon=1.0, theta0=None, seed
         (True, True, False)
     """
     from sage_conslaw.architectures import ReLUNetwork
-    from sage_conslaw.flows.train import make_dataset, train
+    from sage_conslaw.flows.train import train
     if model is None:
         model = ReLUNetwork([2, 3, 2])
-    if not isinstance(model, ReLUNetwork) or model.depth != 2 or model.bias:
+    if not (getattr(model, "relu", False) and getattr(model, "depth", None) == 2 and model.bias is False):
         raise ValueError("metric_along_flow needs a two-layer ReLUNetwork without biases")
     m = numeric_model(model)
-    if X is None and Y is None:
+    if X is None and Y is None and theta0 is None:
+        X, Y, theta0 = relu_region_start(m, 30, seed=seed)
+    elif X is None and Y is None:
         X, Y = make_dataset(m, 30, seed=seed)
     traj = train(m, X, Y, method="flow", horizon=horizon, theta0=theta0, seed=seed, rtol=rtol, atol=atol,
-                 steps=records)
+                 records=records)
     th0 = traj.thetas[0]
     deltas = [(u @ u - v @ v) / 2 for u, v in _neurons(m, th0)]
     M0 = metric(model, th0)
@@ -282,12 +294,12 @@ def metric_depends_on_laws(n=3, m=2, r=2, seed=0, horizon=1.0, rtol=1e-10, atol=
         (True, True)
     """
     from sage_conslaw.architectures import MatrixFactorization
-    from sage_conslaw.flows.train import make_dataset, train
-    n, m, r, seed = int(n), int(m), int(r), int(seed)
+    from sage_conslaw.flows.train import train
+    n, m, r = int(n), int(m), int(r)
     mf = MatrixFactorization(n, m, r)
     nm = numeric_model(mf)
     X, Y = make_dataset(nm, 30, seed=seed)
-    rng = np.random.default_rng(int(seed))
+    rng = random_generator(seed, "initialization")
     U = rng.standard_normal((n, r)) * 0.7
     V = rng.standard_normal((m, r)) * 0.7
     C = U.T @ U - V.T @ V
@@ -296,8 +308,8 @@ def metric_depends_on_laws(n=3, m=2, r=2, seed=0, horizon=1.0, rtol=1e-10, atol=
     R = Q @ S @ Q.T                     # orthogonal, commutes with C
     A = np.eye(r) + 0.5 * np.triu(np.ones((r, r)), 1) + 0.3 * np.eye(r)
     thetas = {"a": (U, V), "b": (U @ R, V @ R), "c": (U @ A, V @ np.linalg.inv(A).T)}
-    flat = {k: np.concatenate([P.ravel(), Q_.ravel()]) for k, (P, Q_) in thetas.items()}
-    trajs = {k: train(nm, X, Y, method="flow", horizon=horizon, theta0=v, rtol=rtol, atol=atol, steps=records)
+    flat = {k: np.array(mf.layout().flatten({"U": P, "V": Q_}), dtype=float) for k, (P, Q_) in thetas.items()}
+    trajs = {k: train(nm, X, Y, method="flow", horizon=horizon, theta0=v, rtol=rtol, atol=atol, records=records)
              for k, v in flat.items()}
     Ms = {k: [metric(mf, th) for th in t.thetas] for k, t in trajs.items()}
     zs = {k: t.phi() for k, t in trajs.items()}

@@ -25,20 +25,19 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.core.reparametrization import Reparametrization
-from sage_conslaw.core.modular import monomial_table
+from sage_conslaw.core.modular import PolynomialEvaluator
+from sage_conslaw.core.points import to_exact_polynomial
 
 
 # ---------------------------------------------------------------------------
 # compiled polynomials
 # ---------------------------------------------------------------------------
 
-class CompiledPolynomials:
+class CompiledPolynomials(PolynomialEvaluator):
     r"""
-    A list of Sage polynomials compiled to a vectorized float64 numpy evaluator.
-
-    Each monomial is stored as the list of its variable indices repeated by
-    exponent (padded with a slot that holds `1`), so evaluation is one fancy
-    index, one product and one scatter-add.
+    A list of Sage polynomials compiled to a vectorized float64 numpy evaluator:
+    the :class:`~sage_conslaw.core.modular.PolynomialEvaluator` of the engine,
+    in float64 arithmetic.
 
     INPUT:
 
@@ -57,9 +56,26 @@ class CompiledPolynomials:
         [[3.0, 7.0], [-1.0, 1.0]]
         sage: F.jacobian(np.array([2., 1.])).tolist()
         [[4.0, -2.0], [3.0, 6.0]]
+        sage: S.<a,b> = QQ[]
+        sage: CompiledPolynomials([a*b], R)
+        Traceback (most recent call last):
+        ...
+        TypeError: the polynomial a*b lives in Multivariate Polynomial Ring in a, b over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in x, y over Rational Field
     """
 
     def __init__(self, polys, ring=None):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.flows.models import CompiledPolynomials
+            sage: CompiledPolynomials([])
+            Traceback (most recent call last):
+            ...
+            ValueError: give the ring when compiling an empty list of polynomials
+            sage: R.<x,y> = QQ[]
+            sage: F = CompiledPolynomials([x, y, x*y]); F.D, F.n, F.ring is R
+            (2, 3, True)
+        """
         polys = list(polys)
         if ring is None:
             if not polys:
@@ -67,14 +83,9 @@ class CompiledPolynomials:
             ring = polys[0].parent()
         self.ring = ring
         self.D = ring.ngens()
-        self.polys = [ring(p) for p in polys]
+        self.polys = [to_exact_polynomial(p, ring, "the polynomial") for p in polys]
         self.n = len(self.polys)
-        owner, coeffs, table = monomial_table(self.polys, self.D, float)
-        self._deg = table.shape[1]
-        self._idx = table.astype(np.intp)
-        self._coeffs = np.array(coeffs, dtype=float)
-        self._owner = owner.astype(np.intp)
-        self._jac = None
+        PolynomialEvaluator.__init__(self, self.polys, self.D)
 
     def __call__(self, theta):
         r"""
@@ -88,35 +99,7 @@ class CompiledPolynomials:
             sage: CompiledPolynomials([x*y], R)(np.array([2., 3.])).tolist()
             [6.0]
         """
-        theta = np.asarray(theta, dtype=float)
-        single = theta.ndim == 1
-        T = np.atleast_2d(theta)
-        if T.shape[1] != self.D:
-            raise ValueError("expected points with D = %s coordinates, got %s" % (self.D, T.shape[1]))
-        ext = np.concatenate([T, np.ones((T.shape[0], 1))], axis=1)
-        vals = np.prod(ext[:, self._idx], axis=2) * self._coeffs        # (T, monomials)
-        out = np.zeros((T.shape[0], self.n))
-        for t in range(T.shape[0]):
-            out[t] = np.bincount(self._owner, weights=vals[t], minlength=self.n)
-        return out[0] if single else out
-
-    def jacobian(self, theta):
-        r"""
-        Return the Jacobian (``n x D``) at one point, from the exact derivatives.
-
-        EXAMPLES::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.flows.models import CompiledPolynomials
-            sage: R.<x,y> = QQ[]
-            sage: CompiledPolynomials([x*y], R).jacobian([2., 5.]).tolist()
-            [[5.0, 2.0]]
-        """
-        if self._jac is None:
-            gens = self.ring.gens()
-            self._jac = CompiledPolynomials([p.derivative(g) for p in self.polys for g in gens],
-                                            self.ring)
-        return self._jac(np.asarray(theta, dtype=float)).reshape(self.n, self.D)
+        return self.values(theta)
 
 
 # ---------------------------------------------------------------------------
@@ -162,6 +145,16 @@ def loss_and_residual(pred, Y, loss):
 
 
 def _sigmoid(x):
+    """
+    The logistic function `1/(1 + e^{-x})`, without overflow.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.models import _sigmoid
+        sage: _sigmoid(np.array([-1000., 0., 1000.])).tolist()
+        [0.0, 0.5, 1.0]
+    """
     out = np.empty_like(x)
     pos = x >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
@@ -280,6 +273,16 @@ class NumericModel:
         return self._compiled_phi().jacobian(theta)
 
     def _compiled_phi(self):
+        r"""
+        The compiled components of `\phi` (built once).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ScalarTimesVector
+            sage: m = ScalarTimesVector(2).numeric_model()
+            sage: m._compiled_phi() is m._compiled_phi(), m._compiled_phi().n
+            (True, 2)
+        """
         if getattr(self, "_cphi", None) is None:
             rp = self.reparametrization
             self._cphi = CompiledPolynomials(rp.components(), rp.polynomial_ring())
@@ -331,6 +334,21 @@ class LayeredModel(NumericModel):
 
     def __init__(self, dims=None, relu=False, bias=False, transposed=(), reparametrization=None, name=None,
                  layout=None):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: LayeredModel(layout=ParameterLayout([('A', (1, 2), 'weight', 1), ('B', (2, 1), 'weight', 2),
+            ....:                                      ('c', (1, 1), 'bias', 0)]))
+            Traceback (most recent call last):
+            ...
+            ValueError: a layered model has a bias for every layer 0, ..., q - 1 or none, got layers [0]
+            sage: LayeredModel(layout=ParameterLayout([('A', (1, 2), 'weight', 1), ('s', (1, 1))]))
+            Traceback (most recent call last):
+            ...
+            ValueError: a layered model has weights and biases only; the parameters s have no place in it (give the architecture its own numeric_model)
+        """
         from sage_conslaw.architectures.base import Parameter, ParameterLayout, check_widths, layered_parameters
         if layout is None and dims is not None:
             dims = check_widths(dims, "a layered model")
@@ -341,6 +359,10 @@ class LayeredModel(NumericModel):
             layout = ParameterLayout(params)
         if layout is None:
             raise TypeError("give the widths dims or a parameter layout")
+        others = [P.name for P in layout if P.role not in ("weight", "bias")]
+        if others:
+            raise ValueError("a layered model has weights and biases only; the parameters %s have no place in "
+                             "it (give the architecture its own numeric_model)" % ", ".join(others))
         self.layout = layout
         self.dims = layout.layer_widths()
         self.q = len(self.dims) - 1
@@ -435,6 +457,17 @@ class LayeredModel(NumericModel):
         return [P for P in self._weights if P.layer >= 2] + list(self._hidden_biases)
 
     def _forward(self, theta, X):
+        """
+        The forward pass: the outputs, the hidden layers and the pre-activations.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: out, hs, pre = LayeredModel([1, 1, 1], relu=True)._forward(np.array([2., -1.]), np.ones((1, 1)))
+            sage: out.tolist(), pre[1].tolist()
+            ([[0.0]], [[-1.0]])
+        """
         U = self.weights(theta)
         b, c = self.biases(theta)
         h = X
@@ -559,6 +592,15 @@ class ReparametrizedModel(NumericModel):
     """
 
     def __init__(self, phi, f, grad_f, input_dim=None, output_dim=None):
+        """
+        TESTS::
+
+            sage: from sage_conslaw.flows.models import ReparametrizedModel
+            sage: ReparametrizedModel(3, None, None)
+            Traceback (most recent call last):
+            ...
+            TypeError: phi must be a Reparametrization, got 3
+        """
         if not isinstance(phi, Reparametrization):
             raise TypeError("phi must be a Reparametrization, got %r" % (phi,))
         if f is None and grad_f is None:
@@ -572,6 +614,15 @@ class ReparametrizedModel(NumericModel):
         self.input_dim, self.output_dim = input_dim, output_dim
 
     def __repr__(self):
+        """
+        TESTS::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.flows.models import ReparametrizedModel
+            sage: R.<u,v> = QQ[]
+            sage: ReparametrizedModel(Reparametrization([u*v, u]), lambda z, X: X, lambda z, X: X)
+            numeric model f(phi(theta), x) with phi: QQ^2 -> QQ^2
+        """
         return "numeric model f(phi(theta), x) with phi: QQ^%s -> QQ^%s" % (self.D, self.reparametrization.d)
 
     def forward(self, theta, X):

@@ -15,7 +15,15 @@ import numpy as np
 
 
 def _figure(**kwds):
-    # pyplot-free Figure: works without a display and needs no backend switch
+    """
+    A pyplot-free ``Figure``: works without a display and needs no backend switch.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.plots import _figure
+        sage: type(_figure(figsize=(2, 2))).__name__
+        'Figure'
+    """
     from matplotlib.figure import Figure
     return Figure(**kwds)
 

@@ -130,3 +130,35 @@ def test_point_by_variables_and_by_names(R, phi):
         lie_trace(phi.gradient_fields(), point={'u': 1})
     with pytest.raises(ValueError, match="w, which is not a variable among u, v"):
         lie_trace(phi.gradient_fields(), point={'u': 1, 'v': 2, 'w': 3})
+
+
+# ---------------------------------------------------------------------------
+# Processes killed for memory: polynomial laws of large networks
+# ---------------------------------------------------------------------------
+
+def _run_measured(code):
+    """Run ``code`` in a fresh interpreter; return its last printed line and its max RSS in MB."""
+    import subprocess
+    import sys
+    prog = ("import resource, sage_conslaw\n" + code +
+            "\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.split()
+    return lines[-2], int(lines[-1])
+
+
+def test_relu_6666_degree_two_laws_fit_in_memory():
+    # "ReLUNetwork([6,6,6,6]).polynomial_conservation_laws(2) (D = 108) is killed at 24 GB"
+    count, mb = _run_measured("from sage_conslaw.architectures import ReLUNetwork\n"
+                              "print(len(ReLUNetwork([6, 6, 6, 6]).polynomial_conservation_laws(2)))")
+    assert count == "12"        # one law per hidden neuron, and no other
+    assert mb < 2000
+
+
+def test_linear_888_degree_two_laws_fit_in_memory():
+    # "LinearNetwork([8,8,8]) takes 102 s and 15.9 GB"
+    count, mb = _run_measured("from sage_conslaw.architectures import LinearNetwork\n"
+                              "print(len(LinearNetwork([8, 8, 8]).polynomial_conservation_laws(2)))")
+    assert count == "36"        # r(r+1)/2 balancedness laws, r = 8
+    assert mb < 2000

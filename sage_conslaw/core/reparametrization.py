@@ -360,7 +360,7 @@ class Reparametrization(SageObject):
                 return False
         return True
 
-    def polynomial_conservation_laws(self, degree, homogeneous=True):
+    def polynomial_conservation_laws(self, degree, homogeneous=True, new_only=False):
         r"""
         Return a basis of the polynomial conservation laws of the given degree
         (Algorithm 1: an exact kernel over `\QQ`, no Gröbner basis).
@@ -370,6 +370,10 @@ class Reparametrization(SageObject):
         - ``degree`` -- a nonnegative integer
         - ``homogeneous`` -- laws homogeneous of degree ``degree`` (default),
           or of degree `1` to ``degree``
+        - ``new_only`` -- ``False`` (default): *all* the laws of that degree,
+          products of laws of lower degree included; ``True``: only those that
+          are not polynomials in laws of lower degree (a complement of the
+          products, see :func:`~sage_conslaw.core.laws.new_laws`)
 
         OUTPUT: a list of polynomials (constants are left out)
 
@@ -379,12 +383,16 @@ class Reparametrization(SageObject):
             sage: R.<u,v> = QQ[]
             sage: Reparametrization([u*v]).polynomial_conservation_laws(2)
             [u^2 - v^2]
+            sage: Reparametrization([u*v]).polynomial_conservation_laws(4)
+            [u^4 - 2*u^2*v^2 + v^4]
+            sage: Reparametrization([u*v]).polynomial_conservation_laws(4, new_only=True)
+            []
             sage: Reparametrization([u*v]).polynomial_conservation_laws(-1)
             Traceback (most recent call last):
             ...
             ValueError: the degree must be an integer >= 0, got -1
         """
-        return polynomial_laws(self.gradient_fields(), degree, homogeneous)
+        return polynomial_laws(self.gradient_fields(), degree, homogeneous, new_only=new_only)
 
     def number_of_independent_laws(self, laws, point=None, seed=0):
         r"""

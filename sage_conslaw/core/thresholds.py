@@ -119,3 +119,29 @@ def batch_size(D):
         (64, 200)
     """
     return max(2 * D, MIN_BATCH)
+
+#: Most terms (before merging) the law system may have: each costs about a
+#: hundred bytes while it is formed (`2^{24}` terms, under 2 GB).  The system
+#: of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has 419904.
+MAX_LAW_SYSTEM_ENTRIES = 2 ** 24
+
+#: Largest block of the law system (rows x columns, after peeling) reduced
+#: modulo p as a dense matrix (8 bytes an entry: 128 MB); a taller block is
+#: first compressed to ``columns + COMPRESSION_SURPLUS`` sparse random
+#: combinations of its rows, and a block whose compressed form is still
+#: larger is refused.  Filling a dense matrix costs about a microsecond an entry.
+MAX_DENSE_BLOCK_ENTRIES = 2 ** 24
+
+#: Rows of the compression into which each equation of a tall block enters:
+#: a few random nonzeros per row keep the rank with high probability (and a
+#: rank loss is caught by the exact check, then another seed is drawn).
+SKETCH_NONZEROS = 3
+
+#: Primes combined (Chinese remainders) before the rational reconstruction
+#: of a kernel is given up: eight primes near `2^{20}` reconstruct laws
+#: whose numerators and denominators have up to 80 bits.
+KERNEL_PRIMES = 8
+
+#: Largest block (rows x columns) that exact elimination over QQ (or a number
+#: field) may take when the modular route fails; beyond it the kernel is refused.
+MAX_EXACT_BLOCK_ENTRIES = 2 ** 20

@@ -469,3 +469,21 @@ def test_model_point_shape_message_is_accurate(case):
         with pytest.raises(ValueError) as err:
             ReLUNetwork([1, 2, 1], bias=True).point([[[1, 2]], [[3], [4]]], b1=[[5, 6]], c=[7])
         assert "got shape 1 x 2" in str(err.value)
+
+
+@pytest.mark.parametrize("name,call", POINT_CALLS, ids=[n for n, _ in POINT_CALLS])
+def test_points_keyed_by_variables_or_names(phi, name, call):
+    u, v = phi.polynomial_ring().gens()
+    expected = call(phi, [3, 5])
+    expected = getattr(expected, "number_of_laws", expected)
+    for pt in ({u: 3, v: 5}, {'u': 3, 'v': 5}, {'v': 5, u: 3}):
+        got = call(phi, pt)
+        assert getattr(got, "number_of_laws", got) == expected
+    with pytest.raises(ValueError, match="no value to the variable v"):
+        call(phi, {'u': 3})
+    with pytest.raises(ValueError, match="not a variable among u, v"):
+        call(phi, {'u': 3, 'v': 5, 'x': 1})
+    with pytest.raises(TypeError, match="neither a coordinate index"):
+        call(phi, {0.5: 2})
+    with pytest.raises(TypeError, match="got the string"):
+        call(phi, "35")

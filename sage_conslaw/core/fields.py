@@ -179,7 +179,7 @@ class PolynomialVectorField(Element):
         V = self.parent()
         if len(point) == 1 and not _is_scalar(point[0]):
             point = point[0]
-        pt = as_exact_point(point, V.ambient_dimension(), V.base_ring())
+        pt = as_exact_point(point, V.ambient_dimension(), V.base_ring(), ring=V.polynomial_ring())
         return vector([c(*pt) for c in self._components])
 
     def _repr_(self):

@@ -857,6 +857,17 @@ def new_laws(laws, lower, degree, homogeneous=True):
         [x^2*y^2 + x^2*z^2 + y^2*z^2]
         sage: polynomial_laws([X], 4, homogeneous=False, new_only=True)
         [x^2*y^2 + x^2*z^2 + y^2*z^2]
+
+    The same, from the bases of laws by degree::
+
+        sage: from sage_conslaw.core.laws import new_laws
+        sage: lower = {d: polynomial_laws([X], d) for d in (1, 2, 3)}
+        sage: lower[2]
+        [x^2 + y^2 + z^2]
+        sage: new_laws(polynomial_laws([X], 4), lower, 4)
+        [x^2*y^2 + x^2*z^2 + y^2*z^2]
+        sage: new_laws([], lower, 4)
+        []
     """
     from sage.matrix.constructor import matrix
     if not laws:

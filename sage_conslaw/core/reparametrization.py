@@ -251,7 +251,7 @@ class Reparametrization(SageObject):
     def _point(self, point, seed=0):
         if point is None:
             return self.random_point(seed)
-        return as_exact_point(point, self.D, self._ring.base_ring())
+        return as_exact_point(point, self.D, self._ring.base_ring(), ring=self._ring)
 
     def jacobian(self, point=None):
         r"""

@@ -298,8 +298,8 @@ def _run_reproduce(args):
     module = paper.module()
     if args.list:
         tasks = module.planned_tasks(seed=args.seed, **counts)
-        print("# paper %r, seed %s: %s architectures (widths from the outputs to the inputs)"
-              % (paper.name, args.seed, len(tasks)))
+        print("# paper %r, seed %s: %s architectures%s"
+              % (paper.name, args.seed, len(tasks), " (%s)" % paper.note if paper.note else ""))
         print(_format_tasks(tasks))
         return 0
     progress = not args.no_progress and sys.stderr.isatty()

@@ -44,19 +44,20 @@ class Paper:
     - ``counts`` -- a list of ``(count, default, quick, help)``: each count is a
       keyword of both functions and an option ``--count`` of the command line;
       ``default`` is the paper's value, ``quick`` that of ``--quick``
+    - ``note`` -- optional; how to read the sample, printed in the header of ``--list``
 
     EXAMPLES::
 
         sage: from sage_conslaw.reproduction import Paper
         sage: p = Paper('toy', 'a toy', 'sage_conslaw.reproduction.tables',
         ....:           [('linear', 3, 1, 'deep linear networks')])
-        sage: p.defaults(), p.quick()
-        ({'linear': 3}, {'linear': 1})
+        sage: p.defaults(), p.quick(), p.note
+        ({'linear': 3}, {'linear': 1}, None)
         sage: p.module().__name__
         'sage_conslaw.reproduction.tables'
     """
 
-    def __init__(self, name, title, module, counts):
+    def __init__(self, name, title, module, counts, note=None):
         r"""
         TESTS::
 
@@ -68,6 +69,7 @@ class Paper:
         self.title = title
         self.module_name = module
         self.counts = list(counts)
+        self.note = note
 
     def __repr__(self):
         r"""
@@ -122,7 +124,8 @@ PAPERS = {
                    'sage_conslaw.reproduction.tables',
                    [('linear', 50, 5, "deep linear networks, Lie-algebra check"),
                     ('relu', 50, 5, "deep ReLU networks, Lie-algebra check"),
-                    ('poly', 10, 2, "linear and ReLU networks each, degree-2 polynomial laws")]),
+                    ('poly', 10, 2, "linear and ReLU networks each, degree-2 polynomial laws")],
+                   note="widths from the outputs to the inputs"),
     'transformers': Paper('transformers', "Transformative or Conservative? Conservation laws for ResNets and "
                           "Transformers (Marcotte, Peyré, Gribonval, ICML 2025): checks on random sizes",
                           'sage_conslaw.reproduction.transformers',

@@ -246,9 +246,9 @@ def _format_tasks(tasks):
         if isinstance(value, bool):
             return "yes" if value else "no"
         return "-" if value is None else str(value)
-    rows = [columns] + [[check] + [cell(arch.get(c)) for c in columns[1:]] for check, arch in tasks]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
-    return "\n".join(" ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip() for r in rows)
+    from sage_conslaw.reproduction.tables import aligned
+    return "\n".join(aligned([columns] + [[check] + [cell(arch.get(c)) for c in columns[1:]]
+                                          for check, arch in tasks]))
 
 
 def _run_reproduce(args):

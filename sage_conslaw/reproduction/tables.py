@@ -33,6 +33,20 @@ COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step'
            'match', 'seconds']
 
 
+def aligned(cells):
+    r"""
+    Return the lines of a table of strings (header first), columns left-aligned.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import aligned
+        sage: aligned([['check', 'dims'], ['lie', '[2, 2]'], ['poly', '[3]']])
+        ['check dims', 'lie   [2, 2]', 'poly  [3]']
+    """
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return [" ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in cells]
+
+
 def build_network(arch):
     r"""
     Return the architecture object of a sampled row.
@@ -223,15 +237,9 @@ class ReproductionReport:
             if isinstance(v, bool):
                 return ("yes" if v else "no") if c == 'bias' else ("yes" if v else "NO")
             return "-" if v is None else str(v)
-        cells = [COLUMNS] + [[fmt(r, c) for c in COLUMNS] for r in self.rows]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-        lines = []
-        for k, row in enumerate(cells):
-            line = " ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
-            if k and not self.rows[k - 1]['match']:
-                line += "  <-- MISMATCH"
-            lines.append(line)
-        return "\n".join(lines)
+        lines = aligned([COLUMNS] + [[fmt(r, c) for c in COLUMNS] for r in self.rows])
+        return "\n".join(line + ("" if k == 0 or self.rows[k - 1]['match'] else "  <-- MISMATCH")
+                         for k, line in enumerate(lines))
 
     def summary(self):
         r"""

@@ -353,15 +353,31 @@ def _run_jupyter_install(args):
         Installed the Jupyter kernel 'sagemath' (SageMath (passagemath)) in .../share/jupyter/kernels/sagemath
         It runs ... -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  (pip install 'sage_conslaw[jupyter]')
         0
+
+    A place that cannot be written is a usage error, before anything is written::
+
+        sage: import contextlib, io
+        sage: err = io.StringIO()
+        sage: with contextlib.redirect_stderr(err):
+        ....:     try:
+        ....:         _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", "/proc/x"]))
+        ....:     except SystemExit as e:
+        ....:         print("exit status", e.code)
+        exit status 2
+        sage: print(err.getvalue())
+        usage: sage-conslaw jupyter install [-h] [--user | --prefix DIR] [--name NAME]
+        sage-conslaw jupyter install: error: cannot write the kernel under /proc/x (cannot create the directory: ...); use --user or --prefix DIR
     """
     from sage_conslaw import jupyter
     if jupyter.full_sage():
         print("This is a full SageMath install: its own 'sagemath' kernel works; nothing changed.")
         return 0
-    if args.prefix is not None:
-        problem = writable_directory(args.prefix)
+    if not args.user:     # the environment or --prefix: checked first (the user's directory is Jupyter's)
+        prefix = sys.prefix if args.prefix is None else args.prefix
+        problem = writable_directory(os.path.join(prefix, "share", "jupyter", "kernels"))
         if problem:
-            args.subparser.error("--prefix %s: %s" % (args.prefix, problem))
+            args.subparser.error("cannot write the kernel under %s (%s); use --user or --prefix DIR"
+                                 % (prefix, problem))
     path = jupyter.install(prefix=args.prefix, user=args.user, name=args.name)
     print("Installed the Jupyter kernel %r (%s) in %s" % (args.name, jupyter.DISPLAY_NAME, path))
     print("It runs %s -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  "

@@ -14,6 +14,7 @@ import termios
 
 import pytest
 
+import sage_conslaw.jupyter as jupyter
 import sage_conslaw.reproduction.sampling as sampling
 import sage_conslaw.reproduction.tables as tables
 from sage_conslaw import cli
@@ -41,7 +42,8 @@ def tripwire(monkeypatch):
             raise AssertionError("%s was called" % name)
         return f
     for module, name in ((tables, "reproduce_tables"), (tables, "planned_tasks"), (tables, "check_lie"),
-                         (tables, "check_poly"), (sampling, "sample_architectures"), (cli, "demo")):
+                         (tables, "check_poly"), (sampling, "sample_architectures"), (cli, "demo"),
+                         (jupyter, "install")):
         monkeypatch.setattr(module, name, trip(name))
     return calls
 
@@ -63,6 +65,7 @@ BAD = [
     (["reproduce", "--out", "/proc/sage_conslaw_x"], "--out /proc/sage_conslaw_x: cannot create the directory"),
     (["reproduce", "--paper", "nope"], "argument --paper: invalid choice: 'nope'"),
     (["jupyter", "install", "--user", "--prefix", "x"], "argument --prefix: not allowed with argument --user"),
+    (["jupyter", "install", "--prefix", "/proc/x"], "cannot write the kernel under /proc/x (cannot create the directory"),
     (["jupyter"], "the following arguments are required: ACTION"),
     ([], "the following arguments are required: COMMAND"),
 ]

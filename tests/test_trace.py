@@ -135,8 +135,8 @@ def test_single_field_generates_one_dimension():
     assert res.dimensions == [1, 1]
     assert res.lie_algebra_closed
     assert res.number_of_laws == 2
-    assert not res.certified   # no law was given
-    assert res.probability_bound is not None and 0 < res.probability_bound < 1e-6
+    assert res.certified and res.generic_dimension == 1   # proven by the rank over QQ(theta), no law needed
+    assert res.probability_bound is None and res.regular_point   # no count rests on a probability
 
 
 @pytest.mark.parametrize("dims", [[1, 2, 3, 1], [1, 2, 2, 2, 1], [1, 3, 1], [1, 1, 1, 1]])
@@ -210,7 +210,8 @@ def test_product_has_D_minus_one_laws(D):
     assert not ones.random_point and list(ones.point) == [1] * D
     # without any law the exact iteration closes immediately
     rig = phi.lie_trace(laws=[], method='rigorous', certify_with_degree=None)
-    assert rig.number_of_laws == D - 1 and rig.lie_algebra_closed and not rig.certified
+    assert rig.number_of_laws == D - 1 and rig.lie_algebra_closed and rig.certified
+    assert rig.generic_dimension == 1 and rig.regular_point   # the rank over QQ(theta) certifies, no law needed
 
 
 @pytest.mark.parametrize("dv", [1, 2, 3])

@@ -30,6 +30,8 @@ EXAMPLES::
     sage: Y = V([u^2, 0])
     sage: X.bracket(Y)
     (-2*u*v, u^2)
+    sage: V.bracket([v, u], [u, -v])     # the category's bracket coerces its arguments
+    (-2*v, 2*u)
     sage: TestSuite(V).run()
 """
 from sage.categories.lie_algebras import LieAlgebras
@@ -41,8 +43,34 @@ from sage.structure.richcmp import richcmp
 from sage.structure.unique_representation import UniqueRepresentation
 
 
+def field_name(K):
+    r"""
+    Return the short name of a field for messages and printouts (``QQ``, ``GF(7)``, ...).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.fields import field_name
+        sage: field_name(QQ), field_name(GF(7)), field_name(QuadraticField(2, 'a'))
+        ('QQ', 'GF(7)', 'Number Field in a with defining polynomial x^2 - 2 with a = 1.414213562373095?')
+    """
+    from sage.rings.rational_field import QQ
+    if K is QQ:
+        return "QQ"
+    if K.is_finite():
+        return "GF(%s)" % K.order()
+    return str(K)
+
+
 def _is_scalar(x):
-    """Whether ``x`` is a single number rather than a sequence of numbers."""
+    r"""
+    Whether ``x`` is a single number rather than a sequence of numbers.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.fields import _is_scalar
+        sage: _is_scalar(3), _is_scalar([3]), _is_scalar(vector([1, 2]))
+        (True, False, False)
+    """
     return not isinstance(x, (list, tuple)) and not hasattr(x, '__len__')
 
 
@@ -410,12 +438,8 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             sage: PolynomialVectorFields(QuadraticField(2)['x,y'])
             Lie algebra of polynomial vector fields on Number Field in a with defining polynomial x^2 - 2 with a = 1.414213562373095?^2 (coordinates x, y)
         """
-        K = self.base_ring()
-        name = {"Rational Field": "QQ"}.get(str(K), None)
-        if name is None:
-            name = str(K)
         return "Lie algebra of polynomial vector fields on %s^%s (coordinates %s)" % (
-            name, self.ambient_dimension(), ", ".join(self._ring.variable_names()))
+            field_name(self.base_ring()), self.ambient_dimension(), ", ".join(self._ring.variable_names()))
 
     def polynomial_ring(self):
         r"""
@@ -465,11 +489,9 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             x = x.components()
         x = list(x)
         if len(x) != self.ambient_dimension():
-            raise ValueError("a vector field on QQ^%s needs %s components, got %s"
-                             % (self.ambient_dimension(), self.ambient_dimension(), len(x))
-                             if str(self.base_ring()) == "Rational Field" else
-                             "a vector field on K^%s needs %s components, got %s"
-                             % (self.ambient_dimension(), self.ambient_dimension(), len(x)))
+            raise ValueError("a vector field on %s^%s needs %s components, got %s"
+                             % (field_name(self.base_ring()), self.ambient_dimension(),
+                                self.ambient_dimension(), len(x)))
         from sage_conslaw.core.points import to_exact_polynomial
         comps = [to_exact_polynomial(c, self._ring, "component") for c in x]
         return self.element_class(self, comps)
@@ -551,21 +573,6 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             raise ValueError("a linear field on a space of dimension %s needs a %s x %s matrix, got %s x %s"
                              % (D, D, D, A.nrows(), A.ncols()))
         return self(list(A.change_ring(self._ring) * vector(self._ring.gens())))
-
-    def bracket(self, X, Y):
-        r"""
-        Return the Lie bracket `[X, Y]` of two fields (coerced into ``self``).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw import PolynomialVectorFields
-            sage: R.<u,v> = QQ[]
-            sage: V = PolynomialVectorFields(R)
-            sage: V.bracket([v, u], [u, -v])
-            (-2*v, 2*u)
-        """
-        return self(X)._bracket_(self(Y))
-
 
 def as_vector_fields(fields):
     r"""

@@ -45,6 +45,7 @@ from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.checks import boolean, integer, nonnegative_integer
+from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_DENSE_BLOCK_ENTRIES,
@@ -774,13 +775,11 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME, new_o
         ...
         TypeError: homogeneous must be True or False, got 'no' (str)
     """
-    fields = list(fields)
-    if not fields:
-        raise ValueError("polynomial_laws needs at least one vector field")
+    W = as_family(fields, "polynomial_laws")
     degree = nonnegative_integer(degree, "the degree")
     homogeneous = boolean(homogeneous, "homogeneous")
     new_only = boolean(new_only, "new_only")
-    V, fields = as_vector_fields(fields)
+    V, fields = W.vector_fields(), W.fields()
     check_size(V.ambient_dimension(), degree, homogeneous)
     exponents = candidate_exponents(V.ambient_dimension(), degree, homogeneous)
     if not exponents:

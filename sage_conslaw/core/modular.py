@@ -576,7 +576,7 @@ def random_combinations(rows, cols, vals, nrows, ncols, count, p=DEFAULT_PRIME, 
         ((4, 2), 2)
     """
     from scipy.sparse import csr_matrix
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(int(seed))
     R = np.floor(rng.random((nrows, count)) * p)
     J = csr_matrix((np.fmod(vals, p), (rows, cols)), shape=(nrows, ncols))
     J.sum_duplicates()

@@ -145,3 +145,15 @@ KERNEL_PRIMES = 8
 #: Largest block (rows x columns) that exact elimination over QQ (or a number
 #: field) may take when the modular route fails; beyond it the kernel is refused.
 MAX_EXACT_BLOCK_ENTRIES = 2 ** 20
+
+#: Time budget (seconds) of the rigorous method by default: building exact bases
+#: of `W_k` can take minutes when `\mathrm{Lie}(W)` is large or infinite-dimensional;
+#: past the budget the result says what was proven (a lower bound) instead of
+#: running on.  ``lie_trace(..., max_seconds=None)`` lifts it.
+RIGOROUS_SECONDS = 30
+
+#: When the default random point turns out singular (its exact rank is below the
+#: proven generic dimension), this many further random points are tried: a point
+#: is singular only on a proper algebraic subset, so two unlucky draws in a row
+#: are already a sign of a bug rather than of bad luck.
+RANDOM_POINT_REDRAWS = 5

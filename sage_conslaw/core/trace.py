@@ -55,15 +55,16 @@ import time
 import numpy as np
 
 from sage.arith.misc import is_prime, previous_prime
-from sage.rings.integer import Integer
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
-from sage_conslaw.core.fields import as_vector_fields
-from sage_conslaw.core.modular import (DEFAULT_PRIME, EchelonModP, PolynomialsModP, random_combinations,
-                                       reduce_rational)
-from sage_conslaw.core.points import (DEFAULT_SAMPLING_BOUND, as_exact_point, random_point,
-                                      to_exact_polynomial)
+from sage_conslaw.core import thresholds
+from sage_conslaw.core.checks import integer, nonnegative_integer, one_of
+from sage_conslaw.core.families import _field_jacobians, as_family
+from sage_conslaw.core.laws import number_of_independent_functions
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, reduce_rational
+from sage_conslaw.core.fields import field_name
+from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
 
 METHODS = ('auto', 'fast', 'rigorous')
 
@@ -72,38 +73,110 @@ class LieTraceResult(SageObject):
     r"""
     The outcome of a Lie-algebra trace computation.
 
-    Attributes:
+    INPUT (all are attributes of the result):
 
-    - ``D`` -- the number of parameters
+    - ``family`` -- the :class:`~sage_conslaw.core.families.GeneratorFamily` `W`
     - ``point`` -- the point `\theta` (an exact vector)
     - ``random_point`` -- whether `\theta` was drawn at random
     - ``dimensions`` -- the list of `\dim W_k(\theta)` for the steps computed
       (with ``'fast'``: of the pruned families, lower bounds)
     - ``stopped_at`` -- the step `k` at which the iteration stopped
-    - ``number_of_laws`` -- `D - \dim \mathrm{Lie}(W)(\theta)` as computed
     - ``certified`` -- whether ``number_of_laws`` is proven (see ``reason``)
     - ``reason`` -- why it is (or is not) certified
-    - ``method`` -- ``'fast'`` or ``'rigorous'``; ``prime`` -- the prime used, or ``None``
+    - ``method`` -- ``'fast'`` or ``'rigorous'``
+    - ``prime`` -- the prime of the fast method, or ``None``
     - ``known_laws`` -- the number `N` of given laws independent at `\theta` (or ``None``)
     - ``lie_algebra_closed`` -- whether `W_{k+1} = W_k` was proven as function spaces
-    - ``probability_bound`` -- for uncertified counts at a random point, a bound
-      on the probability that `\theta` is not generic (Schwartz--Zippel), else ``None``
+    - ``generic_dimension`` -- when the closure was proven, the rank of
+      `\mathrm{Lie}(W)` over the field of rational functions `\QQ(\theta)`: the
+      exact `\dim \mathrm{Lie}(W)(\theta')` at every regular point `\theta'`, an
+      upper bound everywhere; else ``None``
     - ``seconds`` -- wall time
+
+    Derived: ``D``, ``number_of_fields``, ``base_ring``, ``dimension`` (the last of
+    ``dimensions``), ``number_of_laws`` (`D -` ``dimension``), ``regular_point``,
+    ``generic_number_of_laws`` and ``probability_bound`` (always ``None`` now: no
+    count rests on a probability).
 
     EXAMPLES::
 
         sage: from sage_conslaw import Reparametrization
         sage: R.<a,b,c> = QQ[]
         sage: res = Reparametrization([a*b*c]).lie_trace(method='rigorous', certify_with_degree=None)
-        sage: res.dimensions, res.lie_algebra_closed
-        ([1, 1], True)
+        sage: res.dimensions, res.lie_algebra_closed, res.generic_dimension
+        ([1, 1], True, 1)
         sage: res.number_of_laws, res.certified
-        (2, False)
+        (2, True)
         sage: TestSuite(res).run(skip='_test_pickling')
     """
 
-    def __init__(self, **data):
-        self.__dict__.update(data)
+    def __init__(self, family, point, random_point, dimensions, stopped_at, certified, reason, method,
+                 prime=None, known_laws=None, lie_algebra_closed=False, generic_dimension=None, seconds=0.0):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import LieTraceResult
+            sage: from sage_conslaw.core.families import FieldFamily
+            sage: R.<x,y> = QQ[]
+            sage: res = LieTraceResult(FieldFamily([[R(1), R(0)]]), vector([0, 0]), False, [1], 0, False, "a test", 'fast', 101)
+            sage: res.number_of_laws, res.D, res.regular_point
+            (1, 2, None)
+        """
+        self.family = family
+        self.point = point
+        self.random_point = random_point
+        self.dimensions = list(dimensions)
+        self.stopped_at = stopped_at
+        self.certified = bool(certified)
+        self.reason = reason
+        self.method = method
+        self.prime = prime
+        self.known_laws = known_laws
+        self.lie_algebra_closed = bool(lie_algebra_closed)
+        self.generic_dimension = generic_dimension
+        self.seconds = seconds
+
+    @property
+    def D(self):
+        r"""
+        The number `D` of coordinates.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b]).lie_trace().D
+            2
+        """
+        return self.family.D
+
+    @property
+    def number_of_fields(self):
+        r"""
+        The number of generators of `W`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b, a]).lie_trace().number_of_fields
+            2
+        """
+        return len(self.family)
+
+    @property
+    def base_ring(self):
+        r"""
+        The field of coefficients.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b]).lie_trace().base_ring
+            Rational Field
+        """
+        return self.family.base_ring()
 
     @property
     def dimension(self):
@@ -119,17 +192,93 @@ class LieTraceResult(SageObject):
         """
         return self.dimensions[-1]
 
+    @property
+    def number_of_laws(self):
+        r"""
+        `D - \dim \mathrm{Lie}(W)(\theta)` as computed (see ``certified`` and ``reason``).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b]).lie_trace().number_of_laws
+            1
+        """
+        return self.D - self.dimension
+
+    @property
+    def regular_point(self):
+        r"""
+        Whether `\theta` is a regular point (the trace has its generic dimension
+        there, so it is locally constant): ``True``/``False`` when the generic
+        dimension is known, else ``None``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import lie_trace
+            sage: R.<x,y> = QQ[]
+            sage: lie_trace([[y, 0]], point=[1, 0], method='rigorous').regular_point
+            False
+            sage: lie_trace([[y, 0]], point=[1, 1], method='rigorous').regular_point
+            True
+        """
+        if self.generic_dimension is None:
+            return None
+        return self.dimension == self.generic_dimension
+
+    @property
+    def generic_number_of_laws(self):
+        r"""
+        `D` minus the generic dimension (the number of laws near every regular
+        point), when the closure of the Lie algebra was proven; else ``None``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import lie_trace
+            sage: R.<x,y> = QQ[]
+            sage: lie_trace([[y, 0]], point=[1, 0], method='rigorous').generic_number_of_laws
+            1
+        """
+        return None if self.generic_dimension is None else self.D - self.generic_dimension
+
+    @property
+    def probability_bound(self):
+        r"""
+        Always ``None``: no count of the package rests on a probability any more
+        (kept for compatibility).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b]).lie_trace().probability_bound is None
+            True
+        """
+        return None
+
     def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw import lie_trace
+            sage: R.<x,y> = QQ[]
+            sage: lie_trace([[y, 0]], point=[1, 0], method='rigorous')
+            Trace of the Lie algebra generated by 1 vector field on QQ^2, at the point (1, 0)
+              dim W_k(theta), k = 0..1: [0, 0]
+              independent conservation laws: 2  (D = 2, dim Lie(W)(theta) = 0)
+              certified: no -- theta is a singular point: dim Lie(W)(theta) = 0 is below the generic dimension 1 (the rank over QQ(theta) of Lie(W) = W_0, proven), so the trace is not locally constant at theta and Theorem 3.3 does not count the laws there; near every regular point there is exactly 1 independent law
+              method: rigorous, exact over QQ, stopped at step 1
+        """
         where = "at a random point" if self.random_point else "at the point %s" % (self.point,)
         n = self.number_of_fields
-        lines = ["Trace of the Lie algebra generated by %s vector field%s on QQ^%s, %s"
-                 % (n, "" if n == 1 else "s", self.D, where),
+        lines = ["Trace of the Lie algebra generated by %s vector field%s on %s^%s, %s"
+                 % (n, "" if n == 1 else "s", field_name(self.base_ring), self.D, where),
                  "  dim W_k(theta), k = 0..%s: %s" % (len(self.dimensions) - 1, self.dimensions),
                  "  independent conservation laws: %s  (D = %s, dim Lie(W)(theta) = %s)"
                  % (self.number_of_laws, self.D, self.dimension),
                  "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason)]
-        how = "%s, modulo p = %s" % (self.method, self.prime) if self.prime else "%s, exact over %s" % (
-            self.method, "QQ" if self.base_ring is QQ else self.base_ring)
+        how = ("%s, modulo p = %s" % (self.method, self.prime) if self.prime
+               else "%s, exact over %s" % (self.method, field_name(self.base_ring)))
         lines.append("  method: %s, stopped at step %s" % (how, self.stopped_at))
         return "\n".join(lines)
 
@@ -150,78 +299,13 @@ class LieTraceResult(SageObject):
                 "certified": bool(self.certified), "reason": self.reason, "method": self.method,
                 "prime": self.prime, "known_laws": self.known_laws,
                 "lie_algebra_closed": bool(self.lie_algebra_closed),
-                "probability_bound": self.probability_bound, "seconds": float(self.seconds)}
+                "generic_dimension": None if self.generic_dimension is None else int(self.generic_dimension),
+                "probability_bound": None, "seconds": float(self.seconds)}
 
 
 # ---------------------------------------------------------------------------
-# Families of generators: values and Jacobians at a point, modulo p
+# The fast method: pruned iteration modulo p at the point
 # ---------------------------------------------------------------------------
-
-class _Generators:
-    r"""
-    The generators of `W`, with (batched) evaluation modulo `p` at one point.
-
-    Gradient families are evaluated through the polynomials `\phi_j`
-    themselves (values of `\nabla\phi_j` = Jacobian rows of `\phi`, their
-    Jacobians = Hessians of `\phi_j`), so the `d` symbolic gradients are only
-    formed for the few generators the fast method keeps.
-    """
-
-    def __init__(self, V, fields=None, phis=None):
-        self.V = V
-        self.D = V.ambient_dimension()
-        self.phis = phis
-        self._fields = fields
-        self.size = len(phis) if phis is not None else len(fields)
-
-    def field(self, j):
-        if self.phis is not None:
-            return self.V.gradient(self.phis[j])
-        return self._fields[j]
-
-    def fields(self):
-        return [self.field(j) for j in range(self.size)]
-
-    def values(self, idx, x, p):
-        if self.phis is not None:
-            return PolynomialsModP([self.phis[j] for j in idx], self.D, p).jacobian(x)
-        return _field_values([self._fields[j] for j in idx], x, p)
-
-    def compressed_values(self, x, p, count, seed):
-        r"""
-        Values at `\theta` of ``count`` random combinations of the generators
-        (elements of `W_0`), computed from the sparse Jacobian.
-        """
-        if self.phis is not None:
-            P = PolynomialsModP(list(self.phis), self.D, p)
-            rows, cols, vals = P.jacobian_terms(x)
-        else:
-            comps = [c for X in self._fields for c in X.components()]
-            P = PolynomialsModP(comps, self.D, p)
-            flat = P.values(x)
-            nz = np.flatnonzero(flat)
-            rows, cols, vals = nz // self.D, nz % self.D, flat[nz]
-        return random_combinations(rows, cols, vals, self.size, self.D, count, p, seed)
-
-    def jacobians(self, idx, x, p):
-        if self.phis is not None:
-            return PolynomialsModP([self.phis[j] for j in idx], self.D, p).hessian(x)
-        return _field_jacobians([self._fields[j] for j in idx], x, p)
-
-
-def _field_values(fields, x, p):
-    """Values modulo p of symbolic fields at x, as an array (len(fields), D)."""
-    D = fields[0].parent().ambient_dimension() if fields else 0
-    comps = [c for X in fields for c in X.components()]
-    return PolynomialsModP(comps, D, p).values(x).reshape(len(fields), D)
-
-
-def _field_jacobians(fields, x, p):
-    """Jacobians modulo p of symbolic fields at x, as an array (len(fields), D, D)."""
-    D = fields[0].parent().ambient_dimension() if fields else 0
-    comps = [c for X in fields for c in X.components()]
-    return PolynomialsModP(comps, D, p).jacobian(x).reshape(len(fields), D, D)
-
 
 def _bracket_values(jac_left, val_left, jac_right, val_right, p, skew_offset=None):
     r"""
@@ -231,6 +315,15 @@ def _bracket_values(jac_left, val_left, jac_right, val_right, p, skew_offset=Non
     With ``skew_offset`` (the index of the first left factor when the right
     factors are the same family), only the pairs with ``a + skew_offset < b``
     are kept: the bracket is antisymmetric.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.trace import _bracket_values
+        sage: J = np.array([[[0., 1], [0, 0]]]); X = np.array([[1., 2]])
+        sage: vals, pairs = _bracket_values(J, X, J, X, 7)
+        sage: vals.tolist(), pairs
+        ([[0.0, 0.0]], [(0, 0)])
     """
     T1 = np.fmod(np.matmul(jac_left, val_right.T), p)          # [a, i, b] = dX_a Y_b
     T2 = np.fmod(np.matmul(jac_right, val_left.T), p)          # [b, i, a] = dY_b X_a
@@ -249,21 +342,35 @@ def _bracket_values(jac_left, val_left, jac_right, val_right, p, skew_offset=Non
 # ---------------------------------------------------------------------------
 
 def _fast_trace(gens, x, target, p, max_steps, seed, progress):
-    """Pruned iteration modulo p.  Returns (dimensions, stopped_at, reached)."""
+    r"""
+    The pruned iteration modulo ``p`` at the reduced point ``x``.
+
+    Returns ``(dimensions, stopped_at, reached)``: the ranks of the pruned
+    `W_k(\theta)` (lower bounds), the last step, and whether ``target`` was met.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _fast_trace
+        sage: R.<a,b,c,d> = QQ[]
+        sage: _fast_trace(GradientFamily(R, [a*c + b*d, a*d]), [1, 2, 3, 5], 3, 101, 8, 0, False)
+        ([2, 3], 1, True)
+    """
     D = gens.D
-    if gens.size > 4 * D:
+    size = len(gens)
+    if size > thresholds.COMPRESS_FACTOR * D:
         # A large redundant family (path products): D + 8 random combinations
         # of the generators are elements of W_0 whose values span W_0(theta)
         # with high probability; if they reach the certificate, we are done.
         E = EchelonModP(D, p)
-        E.add_rows(gens.compressed_values(x, p, D + 8, seed), stop_at=target)
+        E.add_rows(gens.compressed_values(x, p, thresholds.compression_count(D), seed), stop_at=target)
         if E.rank >= target:
             return [E.rank], 0, True
     E = EchelonModP(D, p)
-    batch = max(2 * D, 64)
+    batch = thresholds.batch_size(D)
     chosen, chosen_vals = [], []
-    for start in range(0, gens.size, batch):
-        idx = list(range(start, min(start + batch, gens.size)))
+    for start in range(0, size, batch):
+        idx = list(range(start, min(start + batch, size)))
         vals = gens.values(idx, x, p)
         kept = E.add_rows(vals, stop_at=target)
         chosen += [idx[i] for i in kept]
@@ -285,7 +392,7 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
     for step in steps:
         new_vals, new_pairs = [], []
         # Chunks of left factors keep the (a, b, i) array small.
-        chunk = max(1, 2 ** 22 // max(1, prev_vals.shape[0] * D))
+        chunk = max(1, thresholds.MAX_BRACKET_BLOCK // max(1, prev_vals.shape[0] * D))
         for a0 in range(0, base_vals.shape[0], chunk):
             a1 = min(a0 + chunk, base_vals.shape[0])
             vals, pairs = _bracket_values(base_jac[a0:a1], base_vals[a0:a1], prev_jac, prev_vals, p,
@@ -307,7 +414,7 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
             base_fields = prev_fields = [gens.field(j) for j in chosen]
         prev_fields = [base_fields[a]._bracket_(prev_fields[b]) for a, b in new_pairs]
         prev_vals = np.array(new_vals)
-        prev_jac = _field_jacobians(prev_fields, x, p)
+        prev_jac = _field_jacobians(prev_fields, D, x, p)
     return dims, step, False
 
 
@@ -315,12 +422,39 @@ class _FunctionSpace:
     r"""
     An exact basis (incremental sparse echelon form over the base field) of a
     space of polynomial vector fields, by their coefficients.
+
+    TESTS::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import _FunctionSpace
+        sage: V = PolynomialVectorFields(QQ['x,y'])
+        sage: S = _FunctionSpace(); x, y = V.polynomial_ring().gens()
+        sage: S.add(V([x, y])), S.add(V([2*x, 2*y])), S.add(V([y, x])), len(S.rows)
+        (True, False, True, 2)
     """
 
     def __init__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _FunctionSpace
+            sage: _FunctionSpace().rows
+            []
+        """
         self.rows = []   # list of (pivot key, dict) with coefficient 1 at the pivot
 
     def _vector(self, X):
+        r"""
+        The coefficients of ``X`` as a dict ``{(component, exponent): coefficient}``.
+
+        TESTS::
+
+            sage: from sage_conslaw import PolynomialVectorFields
+            sage: from sage_conslaw.core.trace import _FunctionSpace
+            sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+            sage: sorted(_FunctionSpace()._vector(V([3*x, 0])).items())
+            [((0, (1, 0)), 3)]
+        """
         v = {}
         for i in X.support():
             for e, c in X.components()[i].iterator_exp_coeff():
@@ -328,7 +462,17 @@ class _FunctionSpace:
         return v
 
     def add(self, X):
-        """Add X if it is not in the span; return whether it was added."""
+        r"""
+        Add ``X`` if it is not in the span; return whether it was added.
+
+        TESTS::
+
+            sage: from sage_conslaw import PolynomialVectorFields
+            sage: from sage_conslaw.core.trace import _FunctionSpace
+            sage: V = PolynomialVectorFields(QQ['x,y'])
+            sage: _FunctionSpace().add(V.zero())
+            False
+        """
         v = self._vector(X)
         for key, row in self.rows:
             c = v.get(key)
@@ -348,7 +492,17 @@ class _FunctionSpace:
 
 
 def _exact_rank_at(fields, point):
-    """Exact rank of the values of ``fields`` at ``point``."""
+    r"""
+    Exact rank of the values of ``fields`` at ``point``.
+
+    TESTS::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import _exact_rank_at
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: _exact_rank_at([V([x, y]), V([y, x])], vector([1, 1])), _exact_rank_at([], vector([1, 1]))
+        (1, 0)
+    """
     from sage.matrix.constructor import matrix
     if not fields:
         return 0
@@ -356,71 +510,151 @@ def _exact_rank_at(fields, point):
     return matrix(K, [[c(*point) for c in X.components()] for X in fields]).rank()
 
 
-#: Largest basis of W_k (as a function space) the rigorous method builds before giving up.
-MAX_RIGOROUS_FIELDS = 400
+def generic_rank(fields):
+    r"""
+    Return the rank of a list of polynomial vector fields over the field of
+    rational functions `K(\theta)`: the dimension of their span at a generic
+    point, and an upper bound of it at every point.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import generic_rank
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: generic_rank([V([x, y]), V([x^2, x*y])]), generic_rank([V([y, 0]), V([0, 1])])
+        (1, 2)
+        sage: generic_rank([])
+        0
+    """
+    from sage.matrix.constructor import matrix
+    if not fields:
+        return 0
+    R = fields[0].parent().polynomial_ring()
+    return matrix(R, [list(X.components()) for X in fields]).rank()
 
 
-def _rigorous_trace(gens, point, target, max_steps, progress):
-    """Exact iteration on function spaces.  Returns (dims, stopped_at, reached, closed, degree)."""
+class _Budget:
+    r"""
+    The time budget of the rigorous method: ``expired()`` says whether it is spent.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _Budget
+        sage: _Budget(None).expired(), _Budget(0).expired(), _Budget(100).expired()
+        (False, True, False)
+    """
+
+    def __init__(self, seconds):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(3).seconds
+            3
+        """
+        self.seconds = seconds
+        self._deadline = None if seconds is None else time.time() + seconds
+
+    def expired(self):
+        r"""
+        Whether the budget is spent.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(-1).expired()
+            True
+        """
+        return self._deadline is not None and time.time() >= self._deadline
+
+
+def _rigorous_closure(gens, point, target, max_steps, progress, budget):
+    r"""
+    Exact iteration on function spaces: a basis of `W_0 \subseteq W_1 \subseteq \dots`
+
+    Returns ``(dims, stopped_at, reached, closed, fields, sizes, why)``: the exact
+    ranks at ``point``, the last step, whether ``target`` was met, whether
+    `W_{k+1} = W_k` was proven, the basis built (``fields[:sizes[k]]`` is a basis of
+    `W_k`), and why the iteration stopped when it neither closed nor reached the target.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _rigorous_closure, _Budget
+        sage: R.<a,b,c> = QQ[]
+        sage: dims, k, reached, closed, fields, sizes, why = _rigorous_closure(GradientFamily(R, [a*b*c]), vector([1, 2, 3]), 3, 8, False, _Budget(None))
+        sage: dims, k, reached, closed, len(fields), sizes
+        ([1, 1], 1, False, True, 1, [1, 1])
+    """
     space = _FunctionSpace()
     W0 = [X for X in gens.fields() if space.add(X)]
     all_fields = list(W0)
+    sizes = [len(all_fields)]
     dims = [_exact_rank_at(all_fields, point)]
     if dims[-1] >= target:
-        return dims, 0, True, False, max((X.degree() for X in all_fields), default=0)
+        return dims, 0, True, False, all_fields, sizes, None
     new = W0
     steps = range(1, max_steps + 1)
     if progress:
         from tqdm.auto import tqdm
         steps = tqdm(steps, desc="Lie trace (rigorous)", leave=False)
-    closed = False
-    stopped = 0
     for step in steps:
         previous = new
         if step == 1:
             cands = (W0[a]._bracket_(W0[b]) for a in range(len(W0)) for b in range(a + 1, len(W0)))
         else:
             cands = (X._bracket_(Y) for X in W0 for Y in previous)
-        new = []
+        new, why = [], None
         for Z in cands:
+            if budget.expired():
+                why = "the time budget of %s s ran out" % budget.seconds
+                break
             if Z and space.add(Z):
                 new.append(Z)
-                if len(all_fields) + len(new) > MAX_RIGOROUS_FIELDS:
-                    break   # the Lie algebra is too large to close here; report a lower bound
-        if len(all_fields) + len(new) > MAX_RIGOROUS_FIELDS:
-            all_fields += new
-            dims.append(_exact_rank_at(all_fields, point))
-            stopped = step
-            break
-        if not new:
+                if len(all_fields) + len(new) > thresholds.MAX_RIGOROUS_FIELDS:
+                    why = "the basis exceeded %s fields" % thresholds.MAX_RIGOROUS_FIELDS
+                    break
+        if why is None and not new:
             dims.append(dims[-1])
-            closed, stopped = True, step
-            break
+            sizes.append(len(all_fields))
+            return dims, step, False, True, all_fields, sizes, None
         all_fields += new
+        sizes.append(len(all_fields))
         dims.append(_exact_rank_at(all_fields, point))
-        stopped = step
         if dims[-1] >= target:
-            return dims, step, True, False, max(X.degree() for X in all_fields)
-    return dims, stopped, False, closed, max((X.degree() for X in all_fields), default=0)
+            return dims, step, True, False, all_fields, sizes, None
+        if why is not None:
+            return dims, step, False, False, all_fields, sizes, why
+    return (dims, max_steps, False, False, all_fields, sizes,
+            "W_k did not close within max_steps = %s steps" % max_steps)
 
 
 # ---------------------------------------------------------------------------
 # Public entry point
 # ---------------------------------------------------------------------------
 
-def _law_gradients_rank(laws, V, point, p):
-    """Rank of the gradients of ``laws`` at the point (mod p if p, else exact)."""
+def _law_gradients_rank(laws, D, point, p):
+    r"""
+    Rank of the gradients of ``laws`` at the point: modulo ``p`` (a lower bound
+    of the exact rank) if ``p`` is given, else exact.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _law_gradients_rank
+        sage: R.<u,v> = QQ[]
+        sage: _law_gradients_rank([u^2 - v^2, (u^2 - v^2)^2], 2, vector([1, 2]), 101)
+        1
+        sage: _law_gradients_rank([], 2, vector([1, 2]), None)
+        0
+    """
     if not laws:
         return 0
-    R = V.polynomial_ring()
     if p is None:
-        from sage.matrix.constructor import matrix
-        return matrix(point.base_ring(),
-                      [[h.derivative(g)(*point) for g in R.gens()] for h in laws]).rank()
+        return number_of_independent_functions(laws, point)
+    from sage_conslaw.core.modular import PolynomialsModP
     x = [reduce_rational(c, p) for c in point]
-    J = PolynomialsModP(laws, V.ambient_dimension(), p).jacobian(x)
-    E = EchelonModP(V.ambient_dimension(), p)
-    E.add_rows(J)
+    E = EchelonModP(D, p)
+    E.add_rows(PolynomialsModP(laws, D, p).jacobian(x))
     return E.rank
 
 
@@ -428,6 +662,8 @@ def check_laws(laws, gens):
     r"""
     Raise ``ValueError`` unless every ``h`` in ``laws`` is conserved through every
     generator: `\langle \nabla h, X\rangle = 0` identically (Proposition 2.16).
+
+    A thin entry point to :meth:`~sage_conslaw.core.families.GeneratorFamily.check_laws`.
 
     EXAMPLES::
 
@@ -441,17 +677,11 @@ def check_laws(laws, gens):
         ...
         ValueError: u^2 + v^2 is not a conservation law: <grad h, X> = 4*u*v for the generator X = (v, u)
     """
-    for h in laws:
-        grad = [h.derivative(g) for g in h.parent().gens()]
-        for X in gens:
-            s = sum((grad[i] * X.components()[i] for i in X.support()), h.parent().zero())
-            if s:
-                raise ValueError("%s is not a conservation law: <grad h, X> = %s for the generator X = %s"
-                                 % (h, s, X))
+    as_family(gens, "check_laws").check_laws(laws)
 
 
-def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
-              max_steps=8, check=True, progress=False, _gradients_of=None):
+def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
+              max_steps=8, check=True, progress=False, max_seconds=thresholds.RIGOROUS_SECONDS):
     r"""
     Compute `\dim \mathrm{Lie}(W)(\theta)` and the number of independent
     conservation laws `D - \dim \mathrm{Lie}(W)(\theta)` of a family of
@@ -459,13 +689,17 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
 
     INPUT:
 
-    - ``fields`` -- a nonempty list of vector fields: elements of
-      :class:`PolynomialVectorFields`, or lists/vectors of `D` polynomials of one ring
-    - ``point`` -- the point `\theta` (`D` exact numbers); default: a random integer
-      point drawn from ``seed`` in `[-2^{30}, 2^{30}]^D`.  A given point is used
-      as it is, special or not.
-    - ``laws`` -- known conservation laws (polynomials of the same ring); their
-      number `N` of gradients independent at `\theta` gives the certificate
+    - ``generators`` -- the family `W`: a
+      :class:`~sage_conslaw.core.families.GeneratorFamily`, a model (anything with a
+      ``generators()`` method, such as a :class:`Reparametrization`), or a nonempty
+      list of vector fields (elements of :class:`PolynomialVectorFields`, or
+      lists/vectors of `D` polynomials of one ring)
+    - ``point`` -- the point `\theta` (`D` exact numbers, or a dict keyed by
+      coordinate index); default: a random integer point drawn from ``seed`` in
+      `[-2^{30}, 2^{30}]^D` (positive coordinates of the family drawn positive).
+      A given point is used as it is, special or not.
+    - ``laws`` -- a list of known conservation laws (polynomials of the same ring);
+      their number `N` of gradients independent at `\theta` gives the certificate
       `\dim \mathrm{Lie}(W)(\theta) \le D - N`
     - ``method`` -- ``'fast'`` (modulo ``prime``, pruned at the point),
       ``'rigorous'`` (exact function spaces over the base field), or ``'auto'``
@@ -475,8 +709,21 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
     - ``max_steps`` -- the largest `k` for which `W_k` is computed
     - ``check`` -- whether to verify exactly that ``laws`` are conservation laws
     - ``progress`` -- show a progress bar over the steps
+    - ``max_seconds`` -- time budget of the rigorous method (``None``: no limit);
+      when it runs out the result says what was proven
 
     OUTPUT: a :class:`LieTraceResult`
+
+    **What is certified.**  (1) The fast lower bound meeting `D - N` (or `D`)
+    proves the count near `\theta`.  (2) Otherwise the rigorous method proves
+    `\mathrm{Lie}(W) = W_k` as spaces of functions; the rank `r` of `W_k` over
+    `\QQ(\theta)` is then the dimension of the trace at every regular point and an
+    upper bound everywhere, so if the exact rank at `\theta` equals `r` the trace is
+    locally constant and there are exactly `D - r` laws near `\theta`.  A random
+    point where the rank is below `r` is replaced by the next random point (seed
+    + 1, ...): one unlucky point never decides the generic count.  A given
+    singular point is answered as it is: the dimension at that point, and the
+    generic count, with the reason.
 
     EXAMPLES:
 
@@ -499,8 +746,13 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
 
         sage: res = lie_trace(G, point=[0]*8, method='rigorous'); res.dimensions, res.lie_algebra_closed
         ([0, 0, 0], True)
-        sage: res.certified
-        False
+        sage: res.certified, res.generic_dimension, res.regular_point
+        (False, 5, False)
+
+    Without any known law, the generic rank certifies the count::
+
+        sage: res = lie_trace(G); res.number_of_laws, res.certified, res.method
+        (3, True, 'rigorous')
 
     Bad input::
 
@@ -516,62 +768,91 @@ def lie_trace(fields, point=None, laws=None, method='auto', prime=DEFAULT_PRIME,
         Traceback (most recent call last):
         ...
         ValueError: method must be one of 'auto', 'fast', 'rigorous', got 'quick'
+        sage: lie_trace([R.gen(0)])
+        Traceback (most recent call last):
+        ...
+        TypeError: lie_trace takes vector fields (lists of D polynomials), got the polynomial u11; for the gradients of polynomials phi use GradientFamily(ring, phis) or Reparametrization(phis)
+        sage: lie_trace(G, seed=1.5)
+        Traceback (most recent call last):
+        ...
+        TypeError: seed must be an integer, got 1.50000000000000 (RealLiteral)
     """
     t0 = time.time()
-    if method not in METHODS:
-        raise ValueError("method must be one of %s, got %r" % (", ".join(repr(m) for m in METHODS), method))
+    one_of(method, METHODS, "method")
     _check_prime(prime)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, Integer)) or max_steps < 0:
-        raise ValueError("max_steps must be a nonnegative integer, got %r" % (max_steps,))
-    if _gradients_of is not None:
-        V, phis = _gradients_of
-        gens = _Generators(V, phis=phis)
-        gen_fields = None
-    else:
-        fields = list(fields)
-        if not fields:
-            raise ValueError("lie_trace needs at least one vector field")
-        V, gen_fields = as_vector_fields(fields)
-        gens = _Generators(V, fields=gen_fields)
-    D = V.ambient_dimension()
-    K = V.base_ring()
+    max_steps = nonnegative_integer(max_steps, "max_steps")
+    seed = integer(seed, "seed")
+    W = as_family(generators)
+    D = W.D
+    K = W.base_ring()
     is_random = point is None
-    point = random_point(D, seed=seed, K=K) if is_random else as_exact_point(point, D, K, ring=V.polynomial_ring())
-    R = V.polynomial_ring()
-    laws = [to_exact_polynomial(h, R, "the law") for h in (laws or [])]
+    point = W.random_point(seed) if is_random else as_exact_point(point, D, K, ring=W.polynomial_ring())
+    R = W.polynomial_ring()
+    if laws is None:
+        laws = []
+    elif not isinstance(laws, (list, tuple)):
+        raise TypeError("laws must be a list of polynomials, got %s; write laws=[...]" % (laws,))
+    laws = [to_exact_polynomial(h, R, "the law") for h in laws]
     if laws and check:
-        check_laws(laws, gen_fields if gen_fields is not None else gens.fields())
-    fast_ok = K is QQ
-    if method == 'fast' and not fast_ok:
+        W.check_laws(laws)
+    if method == 'fast' and K is not QQ:
         raise ValueError("the fast method works over QQ; use method='rigorous' over %s" % K)
 
     result = None
-    if method in ('fast', 'auto') and fast_ok:
-        for _ in range(20):
+    if method in ('fast', 'auto') and K is QQ:
+        for _ in range(thresholds.PRIME_RETRIES):
             try:
-                result = _run_fast(gens, point, laws, prime, max_steps, seed, progress)
+                result = _run_fast(W, point, laws, prime, max_steps, seed, progress)
                 break
             except ZeroDivisionError:
                 # The prime divides a denominator of phi, of the point or of a law:
                 # any other prime gives the same guarantees.
                 prime = int(previous_prime(prime))
+    if result is not None and method == 'auto' and not result['certified'] and not is_random:
+        # a point where W vanishes is answered at once, without the rigorous closure
+        vanishing = _vanishing_result(W, point, laws, result['prime'], max_steps, seed, progress)
+        if vanishing is not None:
+            return LieTraceResult(W, random_point=False, seconds=time.time() - t0, **vanishing)
     if result is None or (method == 'auto' and not result['certified']):
-        result = _run_rigorous(gens, point, laws, max_steps, progress, is_random)
-    return LieTraceResult(D=D, point=point, random_point=is_random, number_of_fields=gens.size,
-                          base_ring=K, seconds=time.time() - t0, **result)
+        result = _run_rigorous(W, point, laws, max_steps, progress, is_random, seed, _Budget(max_seconds))
+    return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
 
 
 def _check_prime(p):
-    """Raise ValueError unless p is a prime below 2^20."""
-    if isinstance(p, bool) or not isinstance(p, (int, Integer)) or not is_prime(p) or p >= 2 ** 20:
+    r"""
+    Raise ValueError unless ``p`` is a prime below `2^{20}`.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _check_prime
+        sage: _check_prime(101)
+        sage: _check_prime(100)
+        Traceback (most recent call last):
+        ...
+        ValueError: prime must lie below 2^20 and be a prime number (exact float64 arithmetic), got 100
+    """
+    if isinstance(p, bool) or not isinstance(p, int) and not hasattr(p, "is_prime") \
+            or not is_prime(p) or p >= thresholds.MAX_PRIME:
         raise ValueError("prime must lie below 2^20 and be a prime number (exact float64 arithmetic), got %r"
                          % (p,))
 
 
 def _run_fast(gens, point, laws, p, max_steps, seed, progress):
+    r"""
+    The fast method at ``point``; returns the data of a :class:`LieTraceResult`.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _run_fast
+        sage: R.<u,v> = QQ[]
+        sage: r = _run_fast(GradientFamily(R, [u*v]), vector([1, 2]), [u^2 - v^2], 101, 8, 0, False)
+        sage: r['dimensions'], r['certified']
+        ([1], True)
+    """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
-    N = _law_gradients_rank(laws, gens.V, point, p)
+    N = _law_gradients_rank(laws, D, point, p)
     target = D - N
     dims, stopped, reached = _fast_trace(gens, x, target, p, max_steps, seed, progress)
     dim = dims[-1]
@@ -580,39 +861,126 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress):
     else:
         reason = ("the rank %s modulo p is only a lower bound: the iteration pruned at the point "
                   "stagnated below the bound D - N = %s; use method='rigorous'" % (dim, target))
-    return dict(dimensions=dims, stopped_at=stopped, number_of_laws=D - dim, certified=reached,
-                reason=reason, method='fast', prime=p, known_laws=N if laws else None,
-                lie_algebra_closed=False, probability_bound=None)
+    return dict(point=point, dimensions=dims, stopped_at=stopped, certified=reached, reason=reason,
+                method='fast', prime=p, known_laws=N if laws else None)
 
 
-def _run_rigorous(gens, point, laws, max_steps, progress, is_random):
+def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budget):
+    r"""
+    The rigorous method at ``point`` (a random one is redrawn if it is singular);
+    returns the data of a :class:`LieTraceResult`.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import FieldFamily
+        sage: from sage_conslaw.core.trace import _run_rigorous, _Budget
+        sage: R.<x,y> = QQ[]
+        sage: r = _run_rigorous(FieldFamily([[y, 0]]), vector([1, 0]), [], 8, False, True, 0, _Budget(None))
+        sage: r['point'] != vector([1, 0]), r['certified'], r['generic_dimension']
+        (True, True, 1)
+    """
     D = gens.D
-    N = _law_gradients_rank(laws, gens.V, point, None)
+    N = _law_gradients_rank(laws, D, point, None)
     target = D - N
-    dims, stopped, reached, closed, degree = _rigorous_trace(gens, point, target, max_steps, progress)
-    dim = dims[-1]
-    prob = None
+    dims, stopped, reached, closed, fields, sizes, why = _rigorous_closure(gens, point, target, max_steps,
+                                                                           progress, budget)
+    common = dict(stopped_at=stopped, method='rigorous', prime=None, known_laws=N if laws else None,
+                  lie_algebra_closed=closed)
     if reached:
-        reason = _certificate_reason(dim, D, N)
-    elif closed:
-        reason = ("Lie(W) = W_%s is proven (W_%s = W_%s as spaces of functions) and dim Lie(W)(theta) = %s "
-                  "is exact at theta; " % (stopped - 1, stopped, stopped - 1, dim))
-        if is_random:
-            prob = float(dim * max(degree, 1)) / (2 * DEFAULT_SAMPLING_BOUND + 1)
-            reason += ("theta is generic (so the count holds near theta) with probability >= 1 - %.1e "
-                       "(Schwartz-Zippel)" % prob)
-        else:
-            reason += "Theorem 3.3 also needs this dimension to be locally constant near the given point, which is not verified"
-    else:
-        reason = ("W_k did not close within max_steps = %s steps (or a basis of %s fields); %s is a lower "
-                  "bound of dim Lie(W)(theta), so at most %s laws near theta"
-                  % (max_steps, MAX_RIGOROUS_FIELDS, dim, D - dim))
-    return dict(dimensions=dims, stopped_at=stopped, number_of_laws=D - dim, certified=reached,
-                reason=reason, method='rigorous', prime=None, known_laws=N if laws else None,
-                lie_algebra_closed=closed, probability_bound=prob)
+        return dict(point=point, dimensions=dims, certified=True, reason=_certificate_reason(dims[-1], D, N),
+                    **common)
+    if not closed:
+        reason = ("%s; %s is a lower bound of dim Lie(W)(theta), so at most %s laws near theta (not proven "
+                  "to be exact)" % (why, dims[-1], D - dims[-1]))
+        return dict(point=point, dimensions=dims, certified=False, reason=reason, **common)
+    r = generic_rank(fields)
+    common["generic_dimension"] = r
+    closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (stopped - 1)
+    if dims[-1] < r and is_random:
+        # An unlucky random point: the next random points decide, never this one.
+        for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
+            other = gens.random_point(seed + k)
+            if _exact_rank_at(fields, other) == r:
+                reason = ("the random point of seed %s is singular (rank %s there), so the point of seed %s was "
+                          "used: the rank %s at theta equals the generic dimension (%s), so the trace is "
+                          "locally constant and there %s near theta (Theorem 3.3)"
+                          % (seed, dims[-1], seed + k, r, closure, _exactly_laws(D - r)))
+                other_dims = [_exact_rank_at(fields[:n], other) for n in sizes]
+                return dict(point=other, dimensions=other_dims, certified=True, reason=reason, **common)
+    if dims[-1] == r:
+        reason = ("the rank %s at theta equals the generic dimension (%s), so the trace is locally constant "
+                  "and there %s near theta (Theorem 3.3)" % (r, closure, _exactly_laws(D - r)))
+        return dict(point=point, dimensions=dims, certified=True, reason=reason, **common)
+    reason = ("theta is a singular point: dim Lie(W)(theta) = %s is below the generic dimension %s (%s), so "
+              "the trace is not locally constant at theta and Theorem 3.3 does not count the laws there; near "
+              "every regular point there %s" % (dims[-1], r, closure, _exactly_laws(D - r)))
+    return dict(point=point, dimensions=dims, certified=False, reason=reason, **common)
+
+
+def _exactly_laws(n):
+    r"""
+    "are exactly n independent laws", in good English.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _exactly_laws
+        sage: _exactly_laws(1), _exactly_laws(0)
+        ('is exactly 1 independent law', 'are exactly 0 independent laws')
+    """
+    return "is exactly 1 independent law" if n == 1 else "are exactly %s independent laws" % n
+
+
+def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress):
+    r"""
+    The answer at a point where every generator vanishes: then every field of
+    `\mathrm{Lie}(W)` vanishes there (a bracket of fields vanishing at `	heta`
+    vanishes at `	heta`), so `\dim \mathrm{Lie}(W)(	heta) = 0` exactly, at once;
+    the generic count comes from the fast method at a random point.  Returns the
+    data of a :class:`LieTraceResult`, or ``None`` if some generator does not vanish.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _vanishing_result
+        sage: R.<x,y> = QQ[]
+        sage: r = _vanishing_result(GradientFamily(R, [x^2*y]), vector([0, 0]), [], 1048573, 8, 0, False)
+        sage: r['dimensions'], r['certified']
+        ([0], False)
+        sage: _vanishing_result(GradientFamily(R, [x*y]), vector([1, 0]), [], 1048573, 8, 0, False) is None
+        True
+    """
+    if _exact_rank_at(gens.fields(), point):
+        return None
+    D = gens.D
+    generic = _run_fast(gens, gens.random_point(seed), laws, prime, max_steps, seed, progress)
+    g = generic['dimensions'][-1]
+    if g == 0:
+        reason = "every generator vanishes at theta and at a random point: W = 0 near theta, every function is a law"
+        certified = not any(gens.field(j) for j in range(len(gens)))
+        if not certified:
+            reason = "every generator vanishes at theta (so does Lie(W)); at a random point the rank modulo p is 0 too (a lower bound)"
+        return dict(point=point, dimensions=[0], stopped_at=0, certified=certified, reason=reason,
+                    method='fast', prime=generic['prime'], known_laws=None)
+    reason = ("every generator vanishes at theta, so every field of Lie(W) does: dim Lie(W)(theta) = 0 exactly; "
+              "theta is a singular point (the trace has dimension >= %s at a random point), so Theorem 3.3 does "
+              "not count the laws near theta; at a random point: %s laws, %s"
+              % (g, D - g, ("certified: " if generic['certified'] else "not certified: ") + generic['reason']))
+    return dict(point=point, dimensions=[0], stopped_at=0, certified=False, reason=reason, method='fast',
+                prime=generic['prime'], known_laws=None)
 
 
 def _certificate_reason(dim, D, N):
+    r"""
+    The reason of a certificate: the rank meets `D - N` (or `D`).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _certificate_reason
+        sage: _certificate_reason(2, 2, 0)
+        'the rank 2 equals D: there is no conservation law'
+        sage: _certificate_reason(1, 2, 1)
+        'the rank 1 meets the bound D - N = 1 given by 1 conservation law independent at theta'
+    """
     if N == 0:
         return "the rank %s equals D: there is no conservation law" % dim
     return ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"

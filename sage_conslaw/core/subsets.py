@@ -276,10 +276,10 @@ class SubsetLaws(SageObject):
         if not self._fields:
             from sage_conslaw.core.trace import LieTraceResult
             pt = self._point(point, seed)
-            return LieTraceResult(D=self.D, point=pt, random_point=point is None, dimensions=[0], stopped_at=0,
-                                  number_of_laws=self.D, certified=True, method='none', prime=None,
-                                  known_laws=None, lie_algebra_closed=True, probability_bound=None, seconds=0.0,
-                                  reason="no field moves these coordinates: every function of them is a law")
+            from sage_conslaw.core.families import FieldFamily
+            zero = FieldFamily([self._V.zero()])
+            return LieTraceResult(zero, pt, point is None, [0], 0, True,
+                                  "no field moves these coordinates: every function of them is a law", 'none')
         check = laws is not None
         if laws is None:
             laws = self.known_conservation_laws()

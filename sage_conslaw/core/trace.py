@@ -775,13 +775,13 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
         sage: lie_trace(G, seed=1.5)
         Traceback (most recent call last):
         ...
-        TypeError: seed must be an integer, got 1.50000000000000 (RealLiteral)
+        TypeError: the seed must be an integer, got 1.50000000000000 (RealLiteral)
     """
     t0 = time.time()
     one_of(method, METHODS, "method")
     _check_prime(prime)
     max_steps = nonnegative_integer(max_steps, "max_steps")
-    seed = integer(seed, "seed")
+    seed = integer(seed, "the seed")
     W = as_family(generators)
     D = W.D
     K = W.base_ring()
@@ -933,8 +933,8 @@ def _exactly_laws(n):
 def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress):
     r"""
     The answer at a point where every generator vanishes: then every field of
-    `\mathrm{Lie}(W)` vanishes there (a bracket of fields vanishing at `	heta`
-    vanishes at `	heta`), so `\dim \mathrm{Lie}(W)(	heta) = 0` exactly, at once;
+    `\mathrm{Lie}(W)` vanishes there (a bracket of fields vanishing at `\theta`
+    vanishes at `\theta`), so `\dim \mathrm{Lie}(W)(\theta) = 0` exactly, at once;
     the generic count comes from the fast method at a random point.  Returns the
     data of a :class:`LieTraceResult`, or ``None`` if some generator does not vanish.
 

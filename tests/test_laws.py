@@ -336,22 +336,40 @@ def echelon_kernel_rows(A):
     return [dict(k.dict()) for k in M.right_kernel_matrix().rows()]
 
 
+@pytest.fixture
+def no_direct(monkeypatch):
+    """Send every system through peeling, blocks and the modular route (no direct elimination)."""
+    monkeypatch.setattr(L, "MAX_DIRECT_ENTRIES", 0)
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("shape,density", [((6, 9), 0.2), ((30, 12), 0.1), ((5, 20), 0.3), ((40, 40), 0.04)])
-def test_law_kernel_is_the_echelon_kernel(seed, shape, density):
+@pytest.mark.parametrize("direct", [True, False])
+def test_law_kernel_is_the_echelon_kernel(monkeypatch, seed, shape, density, direct):
+    if not direct:
+        monkeypatch.setattr(L, "MAX_DIRECT_ENTRIES", 0)
     A = random_system(seed, shape[0], shape[1], density)
     assert L.law_kernel(A) == echelon_kernel_rows(A)
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_law_kernel_with_huge_coefficients(seed):
+def test_law_kernel_with_huge_coefficients(no_direct, seed):
     # the kernel of a system with 10^30 entries has huge entries: several primes are combined
     A = random_system(seed, 4, 7, 0.5, big=True)
     assert L.law_kernel(A) == echelon_kernel_rows(A)
 
 
+@pytest.mark.parametrize("name,phi", MODELS, ids=[n for n, _ in MODELS])
+@pytest.mark.parametrize("degree", [2, 3])
+@pytest.mark.parametrize("homogeneous", [True, False])
+def test_block_route_gives_the_direct_answer(monkeypatch, name, phi, degree, homogeneous):
+    direct = phi.polynomial_conservation_laws(degree, homogeneous)
+    monkeypatch.setattr(L, "MAX_DIRECT_ENTRIES", 0)
+    assert phi.polynomial_conservation_laws(degree, homogeneous) == direct
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_compressed_blocks_give_the_same_kernel(monkeypatch, seed):
+def test_compressed_blocks_give_the_same_kernel(no_direct, monkeypatch, seed):
     A = system_with_planted_law(seed, 200, 12)
     expected = echelon_kernel_rows(A)
     assert len(expected) >= 1 and not L.forced_zero_columns(A).any()
@@ -382,7 +400,7 @@ def test_blocks_partition_the_columns():
     assert all(len(s) == 1 for s in by_row.values())
 
 
-def test_refusals_name_the_limit(monkeypatch):
+def test_refusals_name_the_limit(no_direct, monkeypatch):
     A = system_with_planted_law(1, 200, 12)
     monkeypatch.setattr(L, "MAX_DENSE_BLOCK_ENTRIES", 100)
     with pytest.raises(ValueError, match="MAX_DENSE_BLOCK_ENTRIES"):

@@ -48,9 +48,9 @@ from sage_conslaw.core.checks import boolean, integer, nonnegative_integer
 from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME
-from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_DENSE_BLOCK_ENTRIES,
-                                          MAX_EXACT_BLOCK_ENTRIES, MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS,
-                                          MAX_PRIME, SKETCH_NONZEROS)
+from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_CANDIDATE_ENTRIES,
+                                          MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
+                                          MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS, MAX_PRIME, SKETCH_NONZEROS)
 
 
 def number_of_candidates(D, degree, homogeneous=True):
@@ -81,7 +81,10 @@ def number_of_candidates(D, degree, homogeneous=True):
 def check_size(D, degree, homogeneous=True):
     r"""
     Raise ``ValueError`` if the law system of this degree would have more than
-    :data:`~sage_conslaw.core.thresholds.MAX_MONOMIALS` unknowns; return their number.
+    :data:`~sage_conslaw.core.thresholds.MAX_MONOMIALS` unknowns, or if their
+    exponent tuples would hold more than
+    :data:`~sage_conslaw.core.thresholds.MAX_CANDIDATE_ENTRIES` entries
+    (degree 1 in very many variables); return their number.
 
     The count is a binomial coefficient: the refusal is immediate, before any
     monomial is enumerated.
@@ -95,12 +98,20 @@ def check_size(D, degree, homogeneous=True):
         Traceback (most recent call last):
         ...
         ValueError: degree 20 in D = 10 variables gives 10015005 candidate monomials, more than the limit MAX_MONOMIALS = 20000 (sage_conslaw.core.thresholds); choose a lower degree
+        sage: check_size(10000, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: degree 1 in D = 10000 variables gives 10000 candidate monomials of 10000 exponents each, more than the limit MAX_CANDIDATE_ENTRIES = 33554432 (sage_conslaw.core.thresholds)
     """
     n = number_of_candidates(D, degree, homogeneous)
     if n > MAX_MONOMIALS:
         raise ValueError("degree %s in D = %s variables gives %s candidate monomials, more than the limit "
                          "MAX_MONOMIALS = %s (sage_conslaw.core.thresholds); choose a lower degree"
                          % (degree, D, n, MAX_MONOMIALS))
+    if n * D > MAX_CANDIDATE_ENTRIES:
+        raise ValueError("degree %s in D = %s variables gives %s candidate monomials of %s exponents each, "
+                         "more than the limit MAX_CANDIDATE_ENTRIES = %s (sage_conslaw.core.thresholds)"
+                         % (degree, D, n, D, MAX_CANDIDATE_ENTRIES))
     return n
 
 
@@ -633,7 +644,9 @@ def law_kernel(A, K=QQ, prime=DEFAULT_PRIME, seed=0):
     The steps, each exact: :func:`forced_zero_columns` (peeling),
     :func:`independent_blocks`, then :func:`block_kernel` on each block.
     Blocks have disjoint columns, so the union of their echelon bases, sorted
-    by pivot, is the echelon basis of the whole kernel.
+    by pivot, is the echelon basis of the whole kernel.  A system of at most
+    :data:`~sage_conslaw.core.thresholds.MAX_DIRECT_ENTRIES` entries is
+    solved at once by :func:`exact_kernel`.
 
     EXAMPLES::
 
@@ -642,6 +655,8 @@ def law_kernel(A, K=QQ, prime=DEFAULT_PRIME, seed=0):
         sage: law_kernel(A)
         [{1: 1, 2: 1}, {4: 1}]
     """
+    if A.nrows * A.ncols <= MAX_DIRECT_ENTRIES:   # small: one exact elimination is quickest
+        return [dict(k.dict()) for k in exact_kernel(A, K).rows()]
     dead = forced_zero_columns(A)
     blocks, free = independent_blocks(A, dead)
     out = [{int(c): K.one()} for c in free]

@@ -120,6 +120,17 @@ def batch_size(D):
     """
     return max(2 * D, MIN_BATCH)
 
+#: A law system with at most this many entries (rows x columns) is solved by
+#: one exact elimination over QQ: below it, that is quicker than setting up
+#: the peeling, the blocks and the modular route (a few milliseconds).
+MAX_DIRECT_ENTRIES = 2 ** 12
+
+#: Most exponent entries (candidate monomials x D) enumerated for a law
+#: search: `2^{25}` take a few seconds and a few hundred MB.  Only degree 1
+#: in thousands of variables comes near it (for degree 2, MAX_MONOMIALS
+#: already bounds D by 200).
+MAX_CANDIDATE_ENTRIES = 2 ** 25
+
 #: Most terms (before merging) the law system may have: each costs about a
 #: hundred bytes while it is formed (`2^{24}` terms, under 2 GB).  The system
 #: of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has 419904.

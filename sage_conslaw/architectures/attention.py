@@ -399,7 +399,8 @@ class MultiHeadAttention(Block):
         - ``samples`` -- the number of token matrices (default: enough rows)
         - ``tokens`` -- tokens per matrix `N`
         - ``seed`` -- the seed of the random point and tokens
-        - ``precision`` -- bits of the balls
+        - ``precision`` -- bits of the balls at first (doubled, up to 8 times, until
+          the minor of the floating-point rank is proven nonzero)
 
         OUTPUT: a pair ``(certified lower bound, dim W_phi(theta))``
 
@@ -414,7 +415,6 @@ class MultiHeadAttention(Block):
         import numpy as np
         from sage.rings.real_arb import RealBallField
         from sage.rings.rational_field import QQ
-        RB = RealBallField(precision)
         rng = np.random.default_rng(seed)
         if point is None:
             # small nonzero rationals k/4, |k| <= 9 (small scores keep the softmax away from
@@ -433,13 +433,20 @@ class MultiHeadAttention(Block):
         if samples is None:
             samples = max(2, -(-2 * target // (tokens * self.d_out)) + 1)
         mats = {name: A.change_ring(QQ) for name, A in self.unflatten(theta).items()}
-        rows = []
-        for _ in range(samples):
-            # small tokens (entries k/4, |k| <= 3) keep the softmax away from saturation
-            X = matrix(QQ, tokens, self.d_in, [QQ((int(x), 4)) for x in rng.integers(-3, 4, size=tokens * self.d_in)])
-            rows += self._output_jacobian_in_phi(mats, X, RB)
-        G = matrix(RB, rows) * J_phi.change_ring(RB)
-        return _certified_rank(G, RB), target
+        # small tokens (entries k/4, |k| <= 3) keep the softmax away from saturation
+        Xs = [matrix(QQ, tokens, self.d_in, [QQ((int(x), 4)) for x in rng.integers(-3, 4, size=tokens * self.d_in)])
+              for _ in range(samples)]
+        # the radii of a ball determinant grow with its size: double the precision until the
+        # minor of the floating-point rank is proven nonzero (or give the best bound at the last one)
+        precisions = [precision * 2 ** i for i in range(4)]
+        for prec in precisions:
+            RB = RealBallField(prec)
+            rows = [r for X in Xs for r in self._output_jacobian_in_phi(mats, X, RB)]
+            G = matrix(RB, rows) * J_phi.change_ring(RB)
+            lower = _certified_rank(G, RB, only_first=(prec != precisions[-1]))
+            if lower is not None and (lower == target or prec == precisions[-1]):
+                return lower, target
+        return lower, target   # pragma: no cover
 
     def _output_jacobian_in_phi(self, mats, X, RB):
         r"""
@@ -492,11 +499,15 @@ class MultiHeadAttention(Block):
         return rows
 
 
-def _certified_rank(G, RB):
+def _certified_rank(G, RB, only_first=False):
     r"""
     A proven lower bound of the rank of a matrix of balls: the size of a
     square submatrix (chosen by a floating-point pivoted QR) whose ball
     determinant excludes 0, shrinking the size until one is found.
+
+    With ``only_first``, only the size of the floating-point rank is tried,
+    and ``None`` is returned if its determinant is not proven nonzero (the
+    caller retries with more precision).
 
     TESTS::
 
@@ -506,6 +517,8 @@ def _certified_rank(G, RB):
         2
         sage: _certified_rank(matrix(RB, [[1, 2], [2, 4]]), RB)
         1
+        sage: _certified_rank(matrix(RB, [[RB(1, 1)]]), RB, only_first=True) is None     # the ball [0, 2]
+        True
     """
     import numpy as np
     from scipy.linalg import qr
@@ -528,6 +541,8 @@ def _certified_rank(G, RB):
         det = G.matrix_from_rows_and_columns([int(index[r]) for r in rows], [int(c) for c in cols]).det()
         if not det.contains_zero():
             return k
+        if only_first:
+            return None
         k -= 1
     return 0
 

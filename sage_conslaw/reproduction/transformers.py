@@ -25,15 +25,15 @@ Checks (one row each):
   that of the merged deep linear network (when the balancedness laws are not
   all the laws -- e.g. widths ``[1, 2, 2, 1]`` -- both counts come from the
   rigorous method and what proves them equal is that the two `\phi`
-  coincide after renaming: the column ``proof`` says ``phi identity``).
+  coincide after renaming: the column ``proof`` says ``phi identity``);
+- ``subset`` -- the laws of a network that depend only on one block's
+  parameters (:func:`~sage_conslaw.core.subsets.laws_of_subset`): as many as
+  the block has in isolation.
 
 The column ``proof`` says what certifies a row: ``trace`` (the Lie-trace
 certificate of every count involved: the lower bound modulo `p` meets the
 upper bound given by the known laws), ``ball rank`` (a nonzero minor in ball
 arithmetic), ``phi identity``.
-- ``subset`` -- the laws of a network that depend only on one block's
-  parameters (:func:`~sage_conslaw.core.subsets.laws_of_subset`): as many as
-  the block has in isolation.
 
 **Sampling.**  ``numpy.random.default_rng(seed)`` (seed 0 by default), used
 in the order of the checks above, each check drawing its rows one after the

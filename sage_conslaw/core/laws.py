@@ -97,7 +97,7 @@ def check_size(D, degree, homogeneous=True):
         sage: check_size(10, 20)
         Traceback (most recent call last):
         ...
-        ValueError: degree 20 in D = 10 variables gives 10015005 candidate monomials, more than the limit MAX_MONOMIALS = 20000 (sage_conslaw.core.thresholds); choose a lower degree
+        ValueError: degree 20 in D = 10 variables gives 10015005 candidate monomials, more than the limit MAX_MONOMIALS = 50000 (sage_conslaw.core.thresholds); choose a lower degree
         sage: check_size(10000, 1)
         Traceback (most recent call last):
         ...
@@ -781,10 +781,10 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME, new_o
 
     Sizes are counted before anything is built::
 
-        sage: polynomial_laws([X], 200)
+        sage: polynomial_laws([X], 400)
         Traceback (most recent call last):
         ...
-        ValueError: degree 200 in D = 3 variables gives 20301 candidate monomials, more than the limit MAX_MONOMIALS = 20000 (sage_conslaw.core.thresholds); choose a lower degree
+        ValueError: degree 400 in D = 3 variables gives 80601 candidate monomials, more than the limit MAX_MONOMIALS = 50000 (sage_conslaw.core.thresholds); choose a lower degree
         sage: polynomial_laws([X], 2, homogeneous='no')
         Traceback (most recent call last):
         ...

@@ -90,9 +90,12 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 
 # -- polynomial laws --------------------------------------------------------------
 
-#: Above this many candidate monomials the kernel of the law system is refused
-#: before it is built (the dense modular step grows with its square).
-MAX_MONOMIALS = 20000
+#: Above this many candidate monomials a law search is refused before anything
+#: is enumerated.  The kernel is sparse (its memory follows the nonzeros of the
+#: law system, bounded by MAX_LAW_SYSTEM_ENTRIES), so the limit is one of time:
+#: the 41616 candidates of ``LinearNetwork([12, 12, 12])`` in degree 2 take
+#: about 16 s and 700 MB.
+MAX_MONOMIALS = 50000
 
 
 def compression_count(D):
@@ -128,7 +131,7 @@ MAX_DIRECT_ENTRIES = 2 ** 12
 #: Most exponent entries (candidate monomials x D) enumerated for a law
 #: search: `2^{25}` take a few seconds and a few hundred MB.  Only degree 1
 #: in thousands of variables comes near it (for degree 2, MAX_MONOMIALS
-#: already bounds D by 200).
+#: already bounds D by 315).
 MAX_CANDIDATE_ENTRIES = 2 ** 25
 
 #: Most terms (before merging) the law system may have: each costs about a

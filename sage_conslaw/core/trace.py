@@ -800,22 +800,74 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
 
     result = None
     if method in ('fast', 'auto') and K is QQ:
-        for _ in range(thresholds.PRIME_RETRIES):
-            try:
-                result = _run_fast(W, point, laws, prime, max_steps, seed, progress)
-                break
-            except ZeroDivisionError:
-                # The prime divides a denominator of phi, of the point or of a law:
-                # any other prime gives the same guarantees.
-                prime = int(previous_prime(prime))
+        result = _fast_with_retries(W, point, laws, prime, max_steps, seed, progress)
+        if is_random and method == 'auto' and not result['certified']:
+            result = _redraw_fast(W, laws, result, max_steps, seed, progress)
     if result is not None and method == 'auto' and not result['certified'] and not is_random:
         # a point where W vanishes is answered at once, without the rigorous closure
         vanishing = _vanishing_result(W, point, laws, result['prime'], max_steps, seed, progress)
         if vanishing is not None:
             return LieTraceResult(W, random_point=False, seconds=time.time() - t0, **vanishing)
     if result is None or (method == 'auto' and not result['certified']):
-        result = _run_rigorous(W, point, laws, max_steps, progress, is_random, seed, _Budget(max_seconds))
+        result = _run_rigorous(W, result['point'] if result else point, laws, max_steps, progress, is_random, seed,
+                               _Budget(max_seconds))
     return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
+
+
+def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress):
+    r"""
+    The fast method, with the next smaller primes when the prime divides a
+    denominator (of `\phi`, of the point or of a law): any other prime gives
+    the same guarantees.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _fast_with_retries
+        sage: R.<u,v> = QQ[]
+        sage: r = _fast_with_retries(GradientFamily(R, [u*v/101]), vector([1, 2]), [], 101, 8, 0, False)
+        sage: r['prime'], r['dimensions']
+        (97, [1, 1])
+    """
+    for _ in range(thresholds.PRIME_RETRIES):
+        try:
+            return _run_fast(W, point, laws, prime, max_steps, seed, progress)
+        except ZeroDivisionError:
+            prime = int(previous_prime(prime))
+    raise ValueError("%s consecutive primes below the given one divide a denominator of the input"
+                     % thresholds.PRIME_RETRIES)
+
+
+def _redraw_fast(W, laws, result, max_steps, seed, progress):
+    r"""
+    When the fast method does not certify at the random point of ``seed``, try
+    the random points of the next seeds (the fast method costs little): one
+    unlucky point never decides.  Returns the best result (certified, or of the
+    largest rank), with the reason saying which point was used.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _run_fast, _redraw_fast
+        sage: R.<x,y> = QQ[]
+        sage: W = GradientFamily(R, [x^2*y, x^3*y])
+        sage: first = _run_fast(W, vector([0, 5]), [], 1048573, 8, 0, False)   # singular: rank 0
+        sage: best = _redraw_fast(W, [], first, 8, 0, False)
+        sage: best['certified'], best['dimensions'][-1], 'seed 1' in best['reason']
+        (True, 2, True)
+    """
+    best = result
+    for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
+        other = _fast_with_retries(W, W.random_point(seed + k), laws, result['prime'], max_steps, seed + k,
+                                   progress)
+        if other['certified'] or other['dimensions'][-1] > best['dimensions'][-1]:
+            other['reason'] = ("the random point of seed %s gave only the rank %s modulo p, so the random point "
+                               "of seed %s was used: %s" % (seed, result['dimensions'][-1], seed + k,
+                                                           other['reason']))
+            best = other
+            if other['certified']:
+                break
+    return best
 
 
 def _check_prime(p):

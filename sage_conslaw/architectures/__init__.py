@@ -7,6 +7,8 @@ Architectures: one module per family of reparametrizations.
 - :mod:`~sage_conslaw.architectures.attention` -- attention heads, multi-head attention (ICML 2025)
 - :mod:`~sage_conslaw.architectures.conv` -- two-layer 1-D convolutional ReLU networks (ICML 2025)
 - :mod:`~sage_conslaw.architectures.compose` -- residual blocks and sequences of blocks (ICML 2025)
+- :mod:`~sage_conslaw.architectures.nmf` -- nonnegative matrix factorization, mirror flow (ICML 2024)
+- :mod:`~sage_conslaw.architectures.icnn` -- two-layer input-convex networks, mirror flow on the output layer (ICML 2024)
 
 EXAMPLES::
 
@@ -23,3 +25,5 @@ from sage_conslaw.architectures.toy import (uv, product, ScalarTimesVector,  # n
 from sage_conslaw.architectures.attention import Attention, MultiHeadAttention  # noqa: F401
 from sage_conslaw.architectures.conv import ConvNetwork  # noqa: F401
 from sage_conslaw.architectures.compose import Residual, Sequential  # noqa: F401
+from sage_conslaw.architectures.nmf import NMF  # noqa: F401
+from sage_conslaw.architectures.icnn import ICNN  # noqa: F401

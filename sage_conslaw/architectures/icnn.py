@@ -68,7 +68,8 @@ class ICNN(Architecture):
         self.sizes = tuple(positive_integer(n, name) for n, name in ((n1, "n1"), (n2, "n2"), (n3, "n3")))
         self.bias = boolean(bias, "bias")
         n1, n2, n3 = self.sizes
-        shapes = [("U", (n1, n2)), ("V", (n2, n3))] + ([("b", (n2, 1))] if self.bias else [])
+        shapes = [("U", (n1, n2), "weight", 1), ("V", (n2, n3), "weight", 2)] + \
+            ([("b", (n2, 1), "bias", 1)] if self.bias else [])
         Architecture.__init__(self, shapes, self._paths)
 
     def _paths(self, M):

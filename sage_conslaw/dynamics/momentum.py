@@ -91,8 +91,10 @@ def _hidden_layer_laws(model, P, V, factor):
     r"""
     The momentum laws of a linear network: ``factor`` times the entries `k < l`
     of `(U_i^\top V_i - V_i^\top U_i) + (U_{i+1} V_{i+1}^\top - V_{i+1} U_{i+1}^\top)`
-    for every hidden layer `i`, and, for `n_0 = n_2 = 1`, the twisted family
-    `U_1^\top V_2^\top - V_2 U_1 + U_2 V_1 - V_1^\top U_2^\top`.
+    for every hidden layer `i`, and, when `n_{i-1} = n_{i+1} = 1`, the twisted family
+    `U_i^\top V_{i+1}^\top - V_{i+1} U_i + U_{i+1} V_i - V_i^\top U_{i+1}^\top`
+    (the loss sees `U_i U_{i+1}` only through a scalar, symmetric under the
+    swap `U_i^\top \leftrightarrow U_{i+1}`, see :func:`linear_momentum_laws_formula`).
 
     TESTS::
 
@@ -108,9 +110,8 @@ def _hidden_layer_laws(model, P, V, factor):
     for i in range(1, q):
         Ui, Vi, Uj, Vj = P["U%s" % i], V["U%s" % i], P["U%s" % (i + 1)], V["U%s" % (i + 1)]
         mats.append(Ui.T * Vi - Vi.T * Ui + Uj * Vj.T - Vj * Uj.T)
-    if q == 2 and model.dims[0] == model.dims[2] == 1:
-        U1, V1, U2, V2 = P["U1"], V["U1"], P["U2"], V["U2"]
-        mats.append(U1.T * V2.T - V2 * U1 + U2 * V1 - V1.T * U2.T)
+        if model.dims[i - 1] == model.dims[i + 1] == 1:
+            mats.append(Ui.T * Vj.T - Vj * Ui + Uj * Vi - Vi.T * Uj.T)
     return [factor * M[k, l] for M in mats for k in range(M.nrows()) for l in range(k + 1, M.ncols())]
 
 
@@ -347,7 +348,7 @@ class HeavyBall(_Momentum):
         Return the laws the theory gives: for linear networks, the entries
         `k < l` of `e^{\int\tau}\,[(U_i^\top V_i - V_i^\top U_i) + (U_{i+1}
         V_{i+1}^\top - V_{i+1} U_{i+1}^\top)]` at every hidden layer (and the
-        twisted family when `n_0 = n_2 = 1`, see
+        twisted family when `n_{i-1} = n_{i+1} = 1`, see
         :func:`linear_momentum_laws_formula`); none otherwise.
 
         EXAMPLES::

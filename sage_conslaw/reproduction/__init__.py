@@ -3,6 +3,7 @@ Reproduction of papers' numerical tables: ``sage-conslaw reproduce [--paper NAME
 
 - :mod:`~sage_conslaw.reproduction.sampling` -- the random architectures, as the authors drew them
 - :mod:`~sage_conslaw.reproduction.tables` -- the checks of the NeurIPS 2023 paper, the report, CSV and JSON
+- :mod:`~sage_conslaw.reproduction.momentum` -- the checks of the ICML 2024 paper (momentum, NMF, ICNN)
 
 The papers that ``sage-conslaw reproduce --paper NAME`` knows are the entries
 of :data:`PAPERS`; to add one, add an entry: a :class:`Paper` naming the module
@@ -137,4 +138,10 @@ PAPERS = {
                            ('sequential', 6, 1, "sequences vs the sum of the blocks"),
                            ('linear_product', 4, 1, "sequences of linear layers vs the merged linear network"),
                            ('subset', 6, 1, "laws of one block's parameters in a network vs the block alone")]),
+    'momentum': Paper('momentum', "Keep the Momentum: Conservation Laws beyond Euclidean Gradient Flows "
+                      "(Marcotte, Peyré, Gribonval, ICML 2024)",
+                      'sage_conslaw.reproduction.momentum',
+                      [('released', 20, 2, "architectures per check of the released notebooks (6 checks)"),
+                       ('ours', 20, 2, "architectures per momentum check with the friction really drawn "
+                                       "(4 checks, Nesterov included)")]),
 }

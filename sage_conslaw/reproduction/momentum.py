@@ -25,9 +25,11 @@ independent ones the exact rank of their gradients at the same point.
 
 **Our sample** (``sample = 'ours'``): the released draw ``randint(0, 1)`` is
 always `0`, so the released checks only ever tested `\tau = 0`.  We redraw the
-momentum checks with the same seed and ``randint(0, 4)`` in place of it (so
-the *same* architectures): `\tau \in \{0, 1, 2\}`, and `3` stands for
-Nesterov's `3/t`.  Linear networks are compared with the laws of the shape
+momentum checks with the same seed and ranges and ``randint(0, 4)`` in place
+of it: `\tau \in \{0, 1, 2\}`, and `3` stands for Nesterov's `3/t`.  (numpy's
+``randint(0, 1)`` returns `0` without consuming the generator, while
+``randint(0, 4)`` consumes a draw, so the architectures differ from the
+released ones after the first.)  Linear networks are compared with the laws of the shape
 `T^k q(\theta, v)`, `\deg q \le 2` (:meth:`~sage_conslaw.dynamics.lifting.LiftedModel.structured_laws`),
 and, for two layers, with the closed form
 :func:`~sage_conslaw.dynamics.momentum.linear_momentum_laws_formula`.
@@ -78,12 +80,11 @@ def sample_check(check, count, seed=0, friction_draws=1):
 
         sage: from sage_conslaw.reproduction.momentum import sample_check
         sage: [(a['dims'], a['tau']) for a in sample_check('linear-momentum', 3)]
-        [([1, 1, 2], 0), ([2, 2, 1, 3], 0), ([1, 1, 3], 0)]
+        [([2, 1, 2], 0), ([2, 3, 1, 3], 0), ([1, 1, 3], 0)]
         sage: [(a['dims'], a['tau']) for a in sample_check('linear-momentum', 3, friction_draws=4)]
-        [([1, 1, 2], 1), ([2, 2, 1, 3], 'nesterov'), ([1, 1, 3], 0)]
-        sage: sample_check('icnn-gf', 2)
-        [{'check': 'icnn-gf', 'family': 'icnn', 'dims': [5, 1, 4], 'bias': False, 'tau': None},
-         {'check': 'icnn-gf', 'family': 'icnn', 'dims': [4, 4, 2], 'bias': False, 'tau': None}]
+        [([2, 1, 2], 'nesterov'), ([3, 1, 3, 1], 0), ([3, 2, 3], 'nesterov')]
+        sage: [(a['family'], a['dims'], a['bias']) for a in sample_check('icnn-gf', 2)]
+        [('icnn', [5, 1, 4], False), ('icnn', [2, 4, 3], True)]
         sage: sample_check('cnn', 1)
         Traceback (most recent call last):
         ...
@@ -262,7 +263,7 @@ class MomentumReport(ReproductionReport):
 
         sage: from sage_conslaw.reproduction.momentum import MomentumReport
         sage: row = dict(sample='released', check='nmf-gf', model='nmf [1, 2, 1]', flow='mirror', D=4, state=4,
-        ....:            laws=3, expected=2, certified=True, match=False, seconds=0.1)
+        ....:            laws=3, expected=2, how='kernel', certified=True, match=False, seconds=0.1)
         sage: report = MomentumReport([row], 0.1, 1)
         sage: print(report.table())
         sample   check  model         flow   D state laws expected certified match seconds

@@ -144,6 +144,28 @@ class ICNN(Architecture):
         return FieldFamily(metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields()),
                            positive=self.mirror_coordinates())
 
+    def numeric_model(self):
+        r"""
+        Return the numeric twin for training, `x \mapsto U\sigma(Vx)` (backpropagation
+        on the same layout); an ICNN with bias has no numeric twin yet.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ICNN
+            sage: ICNN(1, 2, 3).numeric_model()
+            numeric ICNN [1, 2, 3] (D = 8)
+            sage: ICNN(1, 2, 3, bias=True).numeric_model()
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: training an ICNN with a hidden bias is not available (the layered twin wants an output bias too); use bias=False
+        """
+        if self.bias:
+            raise NotImplementedError("training an ICNN with a hidden bias is not available (the layered twin "
+                                      "wants an output bias too); use bias=False")
+        from sage_conslaw.flows.models import LayeredModel
+        return LayeredModel(layout=self.layout(), relu=True, reparametrization=self,
+                            name="ICNN %s" % list(self.sizes))
+
     def known_conservation_laws(self):
         r"""
         Return the `n_2` laws `\sum_i U_{ik} - \frac12(\|V_{k,:}\|^2 + b_k^2)`.

@@ -107,6 +107,21 @@ class NMF(Architecture):
         fields = metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields())
         return FieldFamily(fields, positive=range(R.ngens()))
 
+    def numeric_model(self):
+        r"""
+        Return the numeric twin for training: the linear network `x \mapsto UVx`
+        on the same layout (see :func:`~sage_conslaw.flows.second_order.mirror_flow`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import NMF
+            sage: NMF(2, 1, 3).numeric_model()
+            numeric NMF [2, 1, 3] (D = 5)
+        """
+        from sage_conslaw.flows.models import LayeredModel
+        return LayeredModel(layout=self.layout(), relu=False, reparametrization=self,
+                            name="NMF %s" % list(self.sizes))
+
     def known_conservation_laws(self):
         r"""
         Return the `n_2` laws `\sum_i U_{ik} - \sum_j V_{kj}`.

@@ -263,13 +263,13 @@ class MomentumReport(ReproductionReport):
 
         sage: from sage_conslaw.reproduction.momentum import MomentumReport
         sage: row = dict(sample='released', check='nmf-gf', model='nmf [1, 2, 1]', flow='mirror', D=4, state=4,
-        ....:            laws=3, expected=2, how='kernel', certified=True, match=False, seconds=0.1)
+        ....:            laws=3, expected=2, how='kernel', certified=True, match=False, seconds=float(0.1))
         sage: report = MomentumReport([row], 0.1, 1)
         sage: print(report.table())
-        sample   check  model         flow   D state laws expected certified match seconds
-        released nmf-gf nmf [1, 2, 1] mirror 4 4     3    2        yes       NO    0.1      <-- MISMATCH
+        sample   check  model         flow   D state laws expected how    certified match seconds
+        released nmf-gf nmf [1, 2, 1] mirror 4 4     3    2        kernel yes       NO    0.1      <-- MISMATCH
         sage: report.summary()
-        '0/1 architectures match; MISMATCH on 1: released nmf-gf nmf [1, 2, 1]'
+        'released checks (1 x 1): 0/1 match, all certified; MISMATCH on 1: released nmf-gf nmf [1, 2, 1]'
     """
 
     columns = COLUMNS
@@ -282,7 +282,7 @@ class MomentumReport(ReproductionReport):
 
             sage: from sage_conslaw.reproduction.momentum import MomentumReport
             sage: print(MomentumReport([], 0.0, 1).table())
-            sample check model flow D state laws expected certified match seconds
+            sample check model flow D state laws expected how certified match seconds
         """
         def fmt(v):
             if isinstance(v, bool):
@@ -337,7 +337,7 @@ class MomentumReport(ReproductionReport):
             sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
             sage: reproduce_tables(released=1, ours=0, progress=False).to_csv(path)
             sage: open(path).readline().strip()
-            'sample,check,model,flow,D,state,laws,expected,certified,match,seconds'
+            'sample,check,model,flow,D,state,laws,expected,how,certified,match,seconds'
         """
         import csv
         with open(path, "w", newline="") as f:

@@ -1,0 +1,512 @@
+r"""
+Continuous momentum and mirror flows, integrated numerically, with the
+conservation laws of :mod:`sage_conslaw.dynamics` recorded along the way.
+
+- ``'heavy_ball'``: `\ddot\theta + \tau\dot\theta = -\nabla L(\theta)` from
+  `(\theta_0, v_0)` at `t = 0` (``friction`` `= \tau \ge 0`);
+- ``'nesterov'``: `\ddot\theta + \frac{3}{t}\dot\theta = -\nabla L(\theta)` from
+  ``start`` `= t_0 > 0` (default `1`; the friction is singular at `t = 0`);
+- ``'mirror'``: `\dot\theta = -M(\theta)\nabla L(\theta)`, `M = \mathrm{diag}(\theta)`
+  on the model's mirror coordinates (all of them for NMF, `U` for ICNN);
+- ``'weight_decay'``: `\dot\theta = -\nabla L(\theta) - \lambda\theta`.
+
+The first two integrate the state `(\theta, v)` with ``scipy.integrate.solve_ivp``
+and record two families of laws: the gradient-flow laws of the model (e.g.
+balancedness `U_1^\top U_1 - U_2U_2^\top`), which momentum does *not*
+conserve, and the momentum laws of :class:`~sage_conslaw.dynamics.HeavyBall`
+or :class:`~sage_conslaw.dynamics.Nesterov` (e.g. `e^{\tau t}(A + B)`),
+evaluated at `(T(t), \theta(t), v(t))` with `T = t`, `e^{\tau t}` or `t`: they
+stay constant to the solver's tolerance while the others drift -- the
+"conservation loss" of the paper, plotted by :func:`plot_conservation_loss`.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.architectures import LinearNetwork
+    sage: from sage_conslaw.flows.second_order import momentum_flow
+    sage: net = LinearNetwork([2, 3, 2])
+    sage: traj = momentum_flow(net, friction=1, horizon=2.0, seed=1, velocity0='random')
+    sage: gf, mom = traj.info['gradient_flow_laws'], traj.info['momentum_laws']
+    sage: len(gf), len(mom)
+    (6, 3)
+    sage: rel = traj.relative_drift()
+    sage: bool(rel[mom].max() < 1e-8), bool(rel[gf].max() > 1e-3)
+    (True, True)
+"""
+import numpy as np
+
+from sage_conslaw.core.checks import boolean, nonnegative_integer, one_of, positive_integer
+
+#: The methods of this module, by name.
+SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')
+
+
+def _positive_float(x, name):
+    r"""
+    Return ``x`` as a finite positive float, or raise a clear error.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _positive_float
+        sage: _positive_float(2, "horizon")
+        2.0
+        sage: _positive_float(-1, "horizon")
+        Traceback (most recent call last):
+        ...
+        ValueError: horizon must be a positive number, got -1.0
+        sage: _positive_float("a", "horizon")
+        Traceback (most recent call last):
+        ...
+        TypeError: horizon must be a real number, got 'a'
+    """
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be a real number, got %r" % (name, x)) from None
+    if not (np.isfinite(x) and x > 0):
+        raise ValueError("%s must be a positive number, got %r" % (name, x))
+    return x
+
+
+def _friction(friction):
+    r"""
+    Return the friction as a float, refusing negative values (a float is fine for numerics).
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _friction
+        sage: _friction(1/2), _friction(0)
+        (0.5, 0.0)
+        sage: _friction(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the friction must be a nonnegative number, got -1.0
+    """
+    try:
+        tau = float(friction)
+    except (TypeError, ValueError):
+        raise TypeError("the friction must be a nonnegative number, got %r" % (friction,)) from None
+    if not (np.isfinite(tau) and tau >= 0):
+        raise ValueError("the friction must be a nonnegative number, got %r" % (tau,))
+    return tau
+
+
+def _velocity(velocity0, D, seed):
+    r"""
+    Return the initial velocity: zeros (``None``), a reproducible random one
+    (``'random'``, entries of size about `0.5`), or the given ``D`` numbers.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _velocity
+        sage: _velocity(None, 2, 0).tolist(), _velocity([1, 2], 2, 0).tolist()
+        ([0.0, 0.0], [1.0, 2.0])
+        sage: _velocity('random', 3, 1).shape
+        (3,)
+        sage: _velocity([1], 2, 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: velocity0 has 1 coordinates, but the model has D = 2 parameters
+    """
+    if velocity0 is None:
+        return np.zeros(D)
+    if isinstance(velocity0, str):
+        one_of(velocity0, ('random',), "velocity0")
+        return 0.5 * np.random.default_rng([int(seed), 11]).standard_normal(D)
+    v = np.asarray([float(x) for x in velocity0], dtype=float)
+    if v.shape != (D,):
+        raise ValueError("velocity0 has %s coordinates, but the model has D = %s parameters" % (len(v), D))
+    if not np.all(np.isfinite(v)):
+        raise ValueError("velocity0 has non-finite coordinates")
+    return v
+
+
+def _train_module():
+    r"""
+    Return the module :mod:`sage_conslaw.flows.train` (``sage_conslaw.flows.train``
+    is also the name of the function).
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _train_module
+        sage: _train_module().__name__
+        'sage_conslaw.flows.train'
+    """
+    import importlib
+    return importlib.import_module("sage_conslaw.flows.train")
+
+
+def _setup(model, X, Y, theta0, seed, loss, N):
+    r"""
+    Return the numeric twin, the checked data and the starting point (as
+    :func:`~sage_conslaw.flows.train.train` does).
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _setup
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: m, X, Y, th = _setup(LinearNetwork([1, 1, 1]), None, None, None, 0, 'square', 5)
+        sage: X.shape, th.shape
+        ((5, 1), (2,))
+    """
+    T = _train_module()
+    m = T.numeric_model(model)
+    if (X is None) != (Y is None):
+        raise ValueError("give both X and Y, or neither (synthetic data)")
+    if X is None:
+        X, Y = T.make_dataset(m, N, seed=seed)
+    check = getattr(T, "check_data", None) or getattr(T, "_check_data")
+    X, Y = check(m, X, Y, loss)
+    as_theta = getattr(T, "as_theta", None) or getattr(T, "_as_theta")
+    theta = T.initial_point(m, seed) if theta0 is None else as_theta(theta0, m.D)
+    return m, X, Y, theta
+
+
+def _trajectory(m, laws, method, times, losses, thetas, extra, extra_polys, info):
+    r"""
+    Return a :class:`~sage_conslaw.flows.train.Trajectory` recording the model's
+    laws (and ``laws``) on ``thetas``, then the columns ``extra`` (laws of the
+    lifted state).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import _trajectory
+        sage: m = LinearNetwork([1, 1, 1]).numeric_model()
+        sage: t = _trajectory(m, None, 'x', [0.], [1.], np.array([[1., 2.]]), np.zeros((1, 0)), [], {})
+        sage: t.laws.tolist(), t.info['gradient_flow_laws'], t.info['momentum_laws']
+        ([[-3.0]], [0], [])
+    """
+    T = _train_module()
+    evaluator = getattr(T, "_law_evaluator", None)
+    if evaluator is None:
+        from sage_conslaw.flows.trajectory import law_evaluator as evaluator
+    polys, H = evaluator(m, laws)
+    thetas = np.asarray(thetas)
+    base = np.asarray(H(thetas)).reshape(len(times), -1)
+    extra = np.asarray(extra).reshape(len(times), -1)
+    info = dict(info, gradient_flow_laws=list(range(base.shape[1])),
+                momentum_laws=list(range(base.shape[1], base.shape[1] + extra.shape[1])))
+    return T.Trajectory(times, losses, np.hstack([base, extra]), thetas, list(polys) + list(extra_polys), method, m,
+                        info=info)
+
+
+def _lifted_laws(model, method, friction):
+    r"""
+    Return the lifted model and its known laws (the momentum laws), or ``(None, [])``.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _lifted_laws
+        sage: from sage_conslaw.architectures import LinearNetwork, uv
+        sage: lifted, laws = _lifted_laws(LinearNetwork([1, 2, 1]), 'nesterov', 0); len(laws)
+        2
+        sage: _lifted_laws(uv(), 'heavy_ball', 1)[1]
+        []
+    """
+    from sage_conslaw.core.model import ConservationModel
+    from sage_conslaw.dynamics import HeavyBall, Nesterov
+    if not isinstance(model, ConservationModel):
+        return None, []
+    lifted = Nesterov(model) if method == 'nesterov' else HeavyBall(model, _exact_friction(friction))
+    return lifted, list(lifted.known_conservation_laws())
+
+
+def _exact_friction(friction):
+    r"""
+    Return the friction as an exact rational (a float is converted by its nearest small fraction).
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _exact_friction
+        sage: _exact_friction(0.5), _exact_friction(2)
+        (1/2, 2)
+    """
+    from sage.rings.rational_field import QQ
+    if isinstance(friction, float):
+        from fractions import Fraction
+        f = Fraction(friction).limit_denominator(10 ** 6)
+        return QQ((f.numerator, f.denominator))
+    return QQ(friction)
+
+
+def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None, velocity0=None, seed=0,
+                  loss='square', laws=None, horizon=1.0, start=None, records=100, rtol=1e-10, atol=1e-12,
+                  solver='DOP853', N=50):
+    r"""
+    Integrate the heavy-ball (or Nesterov) flow of ``model`` and record its laws.
+
+    INPUT:
+
+    - ``model`` -- an architecture of the package (as for :func:`~sage_conslaw.flows.train.train`)
+    - ``X``, ``Y`` -- the data (default: a synthetic dataset of ``N`` samples)
+    - ``friction`` -- `\tau \ge 0` (heavy ball)
+    - ``nesterov`` -- use the friction `3/t` instead, from `t_0 =` ``start`` (default `1`)
+    - ``theta0`` -- the initial parameters (default: the random initialization of ``seed``)
+    - ``velocity0`` -- the initial velocity: ``None`` (zero), ``'random'``, or `D` numbers
+    - ``laws`` -- extra polynomials of the model's ring to record
+    - ``horizon`` -- the integration time; ``records`` -- recorded intervals
+    - ``rtol``, ``atol``, ``solver`` -- those of ``solve_ivp``
+
+    OUTPUT: a :class:`~sage_conslaw.flows.train.Trajectory`; its ``info`` has the
+    column indices ``'gradient_flow_laws'`` (the model's laws and ``laws``) and
+    ``'momentum_laws'`` (the known laws of the lifted flow, evaluated at
+    `(T(t), \theta(t), v(t))`), the final velocity and the solver statistics
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import momentum_flow
+        sage: traj = momentum_flow(LinearNetwork([1, 2, 1]), nesterov=True, seed=2, velocity0='random')
+        sage: traj.method, float(traj.times[0]), len(traj.info['momentum_laws'])
+        ('nesterov', 1.0, 2)
+        sage: bool(traj.relative_drift()[traj.info['momentum_laws']].max() < 1e-8)
+        True
+        sage: momentum_flow(LinearNetwork([1, 2, 1]), friction=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the friction must be a nonnegative number, got -1.0
+        sage: momentum_flow(LinearNetwork([1, 2, 1]), nesterov=True, start=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: start must be a positive number, got 0.0
+    """
+    from scipy.integrate import solve_ivp
+    nesterov = boolean(nesterov, "nesterov")
+    tau = 0.0 if nesterov else _friction(friction)
+    horizon = _positive_float(horizon, "horizon")
+    records = positive_integer(records, "records")
+    t0 = _positive_float(1.0 if start is None else start, "start") if nesterov else 0.0
+    if not nesterov and start is not None:
+        raise ValueError("start is the initial time of the Nesterov flow; the heavy ball starts at t = 0")
+    seed = nonnegative_integer(seed, "seed")
+    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
+    D = m.D
+    v = _velocity(velocity0, D, seed)
+
+    def rhs(t, y):
+        th, vel = y[:D], y[D:]
+        g = m.loss_and_grad(th, X, Y, loss)[1]
+        gamma = 3.0 / t if nesterov else tau
+        return np.concatenate([vel, -gamma * vel - g])
+
+    times = np.linspace(t0, t0 + horizon, records + 1)
+    sol = solve_ivp(rhs, (t0, t0 + horizon), np.concatenate([theta, v]), method=solver, t_eval=times,
+                    rtol=float(rtol), atol=float(atol))
+    if not sol.success:
+        raise RuntimeError("the ODE solver failed: %s" % sol.message)
+    thetas, vels = sol.y[:D].T, sol.y[D:].T
+    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
+    method = 'nesterov' if nesterov else 'heavy_ball'
+    sage_model = m.reparametrization if getattr(m, "reparametrization", None) is not None else model
+    lifted, mom = _lifted_laws(sage_model, method, tau)
+    if mom:
+        from sage_conslaw.flows.models import CompiledPolynomials
+        T = sol.t if (nesterov or tau == 0) else np.exp(tau * sol.t)
+        extra = CompiledPolynomials(mom, lifted.polynomial_ring())(np.column_stack([T, thetas, vels]))
+    else:
+        extra = np.zeros((len(sol.t), 0))
+    info = {"friction": "3/t" if nesterov else tau, "rtol": rtol, "atol": atol, "solver": solver,
+            "nfev": int(sol.nfev), "horizon": horizon, "start": t0, "loss": loss, "velocity": vels[-1],
+            "velocities": vels}
+    return _trajectory(m, laws, method, sol.t, losses, thetas, extra, mom, info)
+
+
+def _mirror_mask(model, D, mirror, default):
+    r"""
+    Return the sorted mirror coordinates and their boolean mask: ``mirror`` if
+    given, else those of the model's diagonal ``metric()`` (the entries that are
+    not `1`), else ``default``.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.second_order import _mirror_mask
+        sage: from sage_conslaw.architectures import ICNN, uv
+        sage: _mirror_mask(ICNN(1, 2, 1), 4, None, [])[0], _mirror_mask(uv(), 2, None, [])[0]
+        ([0, 1], [])
+        sage: _mirror_mask(uv(), 2, [3], [])
+        Traceback (most recent call last):
+        ...
+        ValueError: mirror coordinates must lie in 0..1
+    """
+    if mirror is None:
+        metric = getattr(model, "metric", None)
+        if callable(metric):
+            mirror = [i for i, c in enumerate(metric().diagonal()) if c != 1]
+        else:
+            mirror = default
+    mirror = sorted({nonnegative_integer(i, "a mirror coordinate") for i in mirror})
+    if any(i >= D for i in mirror):
+        raise ValueError("mirror coordinates must lie in 0..%s" % (D - 1))
+    mask = np.zeros(D, dtype=bool)
+    mask[mirror] = True
+    return mirror, mask
+
+
+def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=None, horizon=1.0, records=100,
+                rtol=1e-10, atol=1e-12, solver='DOP853', mirror=None, N=50):
+    r"""
+    Integrate the mirror flow `\dot\theta = -M(\theta)\nabla L(\theta)`,
+    `M = \mathrm{diag}(\theta)` on the mirror coordinates, and record the laws.
+
+    INPUT:
+
+    - ``model`` -- an architecture of the package; its ``metric()`` (NMF, ICNN)
+      says which coordinates are under the mirror metric, else all are
+    - ``mirror`` -- the indices of the mirror coordinates, to override that
+    - ``theta0`` -- the initial parameters, positive on the mirror coordinates
+      (default: the absolute value of the random initialization)
+    - the other options as for :func:`momentum_flow`
+
+    OUTPUT: a :class:`~sage_conslaw.flows.train.Trajectory` whose laws are the
+    model's known laws (for NMF and ICNN, their mirror laws) and ``laws``
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import NMF
+        sage: from sage_conslaw.flows.second_order import mirror_flow
+        sage: traj = mirror_flow(NMF(3, 2, 2), horizon=1.0, seed=0)
+        sage: traj.method, bool(traj.relative_drift().max() < 1e-8), bool(traj.loss[-1] < traj.loss[0])
+        ('mirror', True, True)
+        sage: bool((traj.thetas > 0).all())
+        True
+        sage: mirror_flow(NMF(1, 1, 1), theta0=[1, -1])
+        Traceback (most recent call last):
+        ...
+        ValueError: the mirror flow lives in the positive orthant: theta0 must be positive on the mirror coordinates [0, 1]
+    """
+    from scipy.integrate import solve_ivp
+    horizon = _positive_float(horizon, "horizon")
+    records = positive_integer(records, "records")
+    seed = nonnegative_integer(seed, "seed")
+    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
+    D = m.D
+    mirror, mask = _mirror_mask(model, D, mirror, list(range(D)))
+    if theta0 is None:
+        theta[mask] = np.abs(theta[mask]) + 0.1
+    if np.any(theta[mask] <= 0):
+        raise ValueError("the mirror flow lives in the positive orthant: theta0 must be positive on the mirror "
+                         "coordinates %s" % mirror)
+
+    def rhs(t, th):
+        g = m.loss_and_grad(th, X, Y, loss)[1]
+        return -np.where(mask, th, 1.0) * g
+
+    sol = solve_ivp(rhs, (0.0, horizon), theta, method=solver, t_eval=np.linspace(0.0, horizon, records + 1),
+                    rtol=float(rtol), atol=float(atol))
+    if not sol.success:
+        raise RuntimeError("the ODE solver failed: %s" % sol.message)
+    thetas = sol.y.T
+    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
+    info = {"rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon, "loss": loss,
+            "mirror_coordinates": mirror}
+    return _trajectory(m, laws, 'mirror', sol.t, losses, thetas, np.zeros((len(sol.t), 0)), [], info)
+
+
+def weight_decay_flow(model, rate, X=None, Y=None, theta0=None, seed=0, loss='square', laws=None, horizon=1.0,
+                      records=100, rtol=1e-10, atol=1e-12, solver='DOP853', N=50):
+    r"""
+    Integrate `\dot\theta = -\nabla L(\theta) - \lambda\theta` (`-M(\theta)\nabla L`
+    for a model with a mirror metric, NMF or ICNN) and record the model's laws (which drift) and those of :class:`~sage_conslaw.dynamics.WeightDecay`
+    (`e^{k\lambda t} h` for a homogeneous law `h` of degree `k`), evaluated at
+    `(e^{\lambda t}, \theta(t))`, as the ``'momentum_laws'`` columns.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import weight_decay_flow, conservation_loss
+        sage: traj = weight_decay_flow(LinearNetwork([2, 2, 2]), 1/2, horizon=2.0, seed=0)
+        sage: bool(conservation_loss(traj, traj.info['momentum_laws']).max() < 1e-8)
+        True
+        sage: bool(conservation_loss(traj, traj.info['gradient_flow_laws']).max() > 1e-3)
+        True
+        sage: weight_decay_flow(LinearNetwork([2, 2]), 0)
+        Traceback (most recent call last):
+        ...
+        ValueError: rate must be a positive number, got 0.0
+    """
+    from scipy.integrate import solve_ivp
+    from sage_conslaw.dynamics import WeightDecay
+    lam = _positive_float(rate, "rate")
+    horizon = _positive_float(horizon, "horizon")
+    records = positive_integer(records, "records")
+    seed = nonnegative_integer(seed, "seed")
+    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
+    mirror, mask = _mirror_mask(model, m.D, None, [])
+    if theta0 is None:
+        theta[mask] = np.abs(theta[mask]) + 0.1
+
+    def rhs(t, th):
+        return -np.where(mask, th, 1.0) * m.loss_and_grad(th, X, Y, loss)[1] - lam * th
+
+    sol = solve_ivp(rhs, (0.0, horizon), theta, method=solver, t_eval=np.linspace(0.0, horizon, records + 1),
+                    rtol=float(rtol), atol=float(atol))
+    if not sol.success:
+        raise RuntimeError("the ODE solver failed: %s" % sol.message)
+    thetas = sol.y.T
+    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
+    sage_model = m.reparametrization if getattr(m, "reparametrization", None) is not None else model
+    lifted = WeightDecay(sage_model, _exact_friction(lam))
+    wd = list(lifted.known_conservation_laws())
+    if wd:
+        from sage_conslaw.flows.models import CompiledPolynomials
+        extra = CompiledPolynomials(wd, lifted.polynomial_ring())(np.column_stack([np.exp(lam * sol.t), thetas]))
+    else:
+        extra = np.zeros((len(sol.t), 0))
+    info = {"rate": lam, "rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon,
+            "loss": loss}
+    return _trajectory(m, laws, 'weight_decay', sol.t, losses, thetas, extra, wd, info)
+
+
+def conservation_loss(traj, columns=None):
+    r"""
+    Return `\max_{h} |h(t) - h(t_0)| / \max(1, |h(t_0)|)` over the given law columns,
+    at every recorded time (a numpy array): the "conservation loss".
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import momentum_flow, conservation_loss
+        sage: traj = momentum_flow(LinearNetwork([2, 2, 2]), friction=1, seed=0, velocity0='random')
+        sage: c = conservation_loss(traj, traj.info['momentum_laws']); c.shape, bool(c.max() < 1e-8)
+        ((101,), True)
+        sage: bool(conservation_loss(traj, traj.info['gradient_flow_laws'])[-1] > 1e-3)
+        True
+    """
+    L = traj.laws if columns is None else traj.laws[:, list(columns)]
+    if L.shape[1] == 0:
+        return np.zeros(len(traj.times))
+    return np.max(np.abs(L - L[0]) / np.maximum(1.0, np.abs(L[0])), axis=1)
+
+
+def plot_conservation_loss(traj, figsize=(6, 4)):
+    r"""
+    Plot the conservation loss of the momentum laws and of the gradient-flow
+    laws versus time (log scale), as in the paper's figures.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import momentum_flow, plot_conservation_loss
+        sage: traj = momentum_flow(LinearNetwork([2, 2, 2]), friction=1, seed=0, velocity0='random')
+        sage: fig = plot_conservation_loss(traj)
+        sage: [line.get_label() for line in fig.axes[0].get_lines()]
+        ['momentum laws (heavy_ball)', 'gradient-flow laws']
+    """
+    import matplotlib
+    matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=figsize)
+    tiny = 1e-17
+    for key, label in (('momentum_laws', 'momentum laws (%s)' % traj.method),
+                       ('gradient_flow_laws', 'gradient-flow laws')):
+        cols = traj.info.get(key, [])
+        if cols:
+            ax.semilogy(traj.times, conservation_loss(traj, cols) + tiny, label=label)
+    ax.set_xlabel("t")
+    ax.set_ylabel("max relative |h(t) - h(t0)|")
+    ax.set_title("conservation loss, %s" % traj.method)
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -104,3 +104,27 @@ def test_bad_input():
         weight_decay_flow(net, -1)
     with pytest.raises(TypeError):
         momentum_flow(uv())          # a toy model without a numeric twin: a clear TypeError from train's setup
+
+
+@pytest.mark.parametrize("method,kw", [('heavy_ball', dict(friction=1, velocity0='random')),
+                                       ('nesterov', dict(start=0.5, velocity0='random')),
+                                       ('weight_decay', dict(rate=1))])
+def test_train_methods(method, kw):
+    from sage_conslaw.flows import train
+    traj = train(LinearNetwork([2, 3, 2]), method=method, horizon=1.5, seed=5, **kw)
+    assert traj.method == method
+    assert conservation_loss(traj, traj.info['momentum_laws']).max() < TOL
+    assert conservation_loss(traj, traj.info['gradient_flow_laws']).max() > 1e-5
+
+
+def test_train_mirror_and_bad_options():
+    from sage_conslaw.flows import train
+    nmf = NMF(2, 1, 2)
+    traj = train(nmf, method='mirror', theta0=[1, 2, 3, 4], horizon=1.0)
+    assert conservation_loss(traj).max() < TOL
+    with pytest.raises(ValueError, match="positive orthant"):
+        train(nmf, method='mirror', theta0=[1, -2, 3, 4])
+    with pytest.raises(TypeError, match="unexpected option friction"):
+        train(nmf, method='flow', friction=1)
+    with pytest.raises(ValueError, match="nonnegative"):
+        train(LinearNetwork([2, 2]), method='heavy_ball', friction=-1)

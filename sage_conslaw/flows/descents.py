@@ -27,8 +27,8 @@ activation pattern; a continuous one integrates its ODE like
 EXAMPLES::
 
     sage: from sage_conslaw.flows.descents import METHODS
-    sage: sorted(METHODS)
-    ['flow', 'gd', 'momentum', 'sgd']
+    sage: print(sorted(METHODS))     # with those of sage_conslaw.flows.second_order
+    ['flow', 'gd', 'heavy_ball', 'mirror', 'momentum', 'nesterov', 'sgd', 'weight_decay']
 """
 import inspect
 

@@ -35,6 +35,7 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, one_of, positive_integer
+from sage_conslaw.flows.descents import register_method
 
 #: The methods of this module, by name.
 SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')
@@ -120,75 +121,142 @@ def _velocity(velocity0, D, seed):
     return v
 
 
-def _train_module():
+def _trajectory(m, evaluated, method, times, losses, thetas, extra, extra_polys, info):
     r"""
-    Return the module :mod:`sage_conslaw.flows.train` (``sage_conslaw.flows.train``
-    is also the name of the function).
-
-    TESTS::
-
-        sage: from sage_conslaw.flows.second_order import _train_module
-        sage: _train_module().__name__
-        'sage_conslaw.flows.train'
-    """
-    import importlib
-    return importlib.import_module("sage_conslaw.flows.train")
-
-
-def _setup(model, X, Y, theta0, seed, loss, N):
-    r"""
-    Return the numeric twin, the checked data and the starting point (as
-    :func:`~sage_conslaw.flows.train.train` does).
-
-    TESTS::
-
-        sage: from sage_conslaw.flows.second_order import _setup
-        sage: from sage_conslaw.architectures import LinearNetwork
-        sage: m, X, Y, th = _setup(LinearNetwork([1, 1, 1]), None, None, None, 0, 'square', 5)
-        sage: X.shape, th.shape
-        ((5, 1), (2,))
-    """
-    T = _train_module()
-    m = T.numeric_model(model)
-    if (X is None) != (Y is None):
-        raise ValueError("give both X and Y, or neither (synthetic data)")
-    if X is None:
-        X, Y = T.make_dataset(m, N, seed=seed)
-    check = getattr(T, "check_data", None) or getattr(T, "_check_data")
-    X, Y = check(m, X, Y, loss)
-    as_theta = getattr(T, "as_theta", None) or getattr(T, "_as_theta")
-    theta = T.initial_point(m, seed) if theta0 is None else as_theta(theta0, m.D)
-    return m, X, Y, theta
-
-
-def _trajectory(m, laws, method, times, losses, thetas, extra, extra_polys, info):
-    r"""
-    Return a :class:`~sage_conslaw.flows.train.Trajectory` recording the model's
-    laws (and ``laws``) on ``thetas``, then the columns ``extra`` (laws of the
-    lifted state).
+    Return a :class:`~sage_conslaw.flows.trajectory.Trajectory` recording the
+    laws ``evaluated = (polys, H)`` on ``thetas`` (the model's laws), then the
+    columns ``extra`` (laws of the lifted state).
 
     TESTS::
 
         sage: import numpy as np
         sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.trajectory import law_evaluator
         sage: from sage_conslaw.flows.second_order import _trajectory
         sage: m = LinearNetwork([1, 1, 1]).numeric_model()
-        sage: t = _trajectory(m, None, 'x', [0.], [1.], np.array([[1., 2.]]), np.zeros((1, 0)), [], {})
+        sage: t = _trajectory(m, law_evaluator(m), 'x', [0.], [1.], np.array([[1., 2.]]), np.zeros((1, 0)), [], {})
         sage: t.laws.tolist(), t.info['gradient_flow_laws'], t.info['momentum_laws']
         ([[-3.0]], [0], [])
     """
-    T = _train_module()
-    evaluator = getattr(T, "_law_evaluator", None)
-    if evaluator is None:
-        from sage_conslaw.flows.trajectory import law_evaluator as evaluator
-    polys, H = evaluator(m, laws)
+    from sage_conslaw.flows.trajectory import Trajectory
+    polys, H = evaluated
     thetas = np.asarray(thetas)
     base = np.asarray(H(thetas)).reshape(len(times), -1)
     extra = np.asarray(extra).reshape(len(times), -1)
     info = dict(info, gradient_flow_laws=list(range(base.shape[1])),
                 momentum_laws=list(range(base.shape[1], base.shape[1] + extra.shape[1])))
-    return T.Trajectory(times, losses, np.hstack([base, extra]), thetas, list(polys) + list(extra_polys), method, m,
-                        info=info)
+    return Trajectory(times, losses, np.hstack([base, extra]), thetas, list(polys) + list(extra_polys), method, m,
+                      info=info)
+
+
+class _Run:
+    r"""
+    What an integrator needs: the numeric model, the data, the loss, the
+    starting point, the recorded laws ``(polys, evaluator)`` and the seed --
+    built from a model (:meth:`from_model`) or from a training problem of
+    :func:`~sage_conslaw.flows.train.train` (:meth:`from_problem`).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import _Run
+        sage: run = _Run.from_model(LinearNetwork([1, 1, 1]), None, None, None, 0, 'square', None, 5)
+        sage: run.X.shape, run.theta.shape, run.laws[0]
+        ((5, 1), (2,), [U1_0_0^2 - U2_0_0^2])
+    """
+
+    def __init__(self, m, X, Y, loss, theta, laws, seed):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: _Run(None, None, None, 'square', None, ([], None), 3).seed
+            3
+        """
+        self.m, self.X, self.Y, self.loss, self.theta, self.laws, self.seed = m, X, Y, loss, theta, laws, seed
+
+    @classmethod
+    def from_model(cls, model, X, Y, theta0, seed, loss, laws, N):
+        r"""
+        Check the inputs as :func:`~sage_conslaw.flows.train.train` does and return the run.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: _Run.from_model(LinearNetwork([1, 1, 1]), None, None, [1, 2], 0, 'square', None, 5).theta.tolist()
+            [1.0, 2.0]
+        """
+        from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_dataset
+        from sage_conslaw.flows.models import numeric_model
+        from sage_conslaw.flows.trajectory import law_evaluator
+        m = numeric_model(model)
+        if (X is None) != (Y is None):
+            raise ValueError("give both X and Y, or neither (synthetic data)")
+        if X is None:
+            X, Y = make_dataset(m, N, seed=seed)
+        X, Y = check_data(m, X, Y, loss)
+        theta = initial_point(m, seed) if theta0 is None else as_theta(theta0, m.D)
+        return cls(m, X, Y, loss, theta, law_evaluator(m, laws), seed)
+
+    @classmethod
+    def from_problem(cls, problem):
+        r"""
+        Return the run of a :class:`~sage_conslaw.flows.descents.Problem`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.descents import Problem
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: pb = Problem(LinearNetwork([1, 1]).numeric_model(), np.ones((1, 1)), np.zeros((1, 1)), 'square', np.ones(1))
+            sage: _Run.from_problem(pb).theta.tolist()
+            [1.0]
+        """
+        return cls(problem.model, problem.X, problem.Y, problem.loss, np.array(problem.theta0, dtype=float),
+                   (problem.law_polynomials, problem.laws), problem.seed)
+
+    def grad(self, theta):
+        r"""
+        Return `\nabla L(\theta)`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: run = _Run.from_model(LinearNetwork([1, 1]), [[1.]], [[0.]], [2.], 0, 'square', None, 5)
+            sage: run.grad(run.theta).tolist()
+            [2.0]
+        """
+        return self.m.loss_and_grad(theta, self.X, self.Y, self.loss)[1]
+
+    def losses(self, thetas):
+        r"""
+        Return the loss at each row of ``thetas``.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: run = _Run.from_model(LinearNetwork([1, 1]), [[1.]], [[0.]], [2.], 0, 'square', None, 5)
+            sage: [float(x) for x in run.losses([run.theta])]
+            [2.0]
+        """
+        return [self.m.loss_and_grad(th, self.X, self.Y, self.loss)[0] for th in thetas]
+
+    def sage_model(self):
+        r"""
+        Return the Sage model of the numeric twin.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.second_order import _Run
+            sage: _Run.from_model(LinearNetwork([1, 1]), None, None, None, 0, 'square', None, 5).sage_model()
+            Linear network [1, 1]: ...
+        """
+        return getattr(self.m, "reparametrization", None)
 
 
 def _lifted_laws(model, method, friction):
@@ -230,11 +298,78 @@ def _exact_friction(friction):
     return QQ(friction)
 
 
+def _solve(rhs, t0, horizon, y0, records, rtol, atol, solver):
+    r"""
+    Integrate ``rhs`` from ``t0`` to ``t0 + horizon`` with ``solve_ivp``, recording
+    ``records + 1`` equally spaced times; raise ``RuntimeError`` on failure.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.second_order import _solve
+        sage: sol = _solve(lambda t, y: -y, 0., 1., np.ones(1), 2, 1e-10, 1e-12, 'DOP853')
+        sage: [round(float(x), 6) for x in sol.y[0]]
+        [1.0, 0.606531, 0.367879]
+    """
+    from scipy.integrate import solve_ivp
+    sol = solve_ivp(rhs, (t0, t0 + horizon), y0, method=solver, t_eval=np.linspace(t0, t0 + horizon, records + 1),
+                    rtol=float(rtol), atol=float(atol))
+    if not sol.success:
+        raise RuntimeError("the ODE solver failed: %s" % sol.message)
+    return sol
+
+
+def _momentum(run, friction=0, nesterov=False, velocity0=None, horizon=None, start=None, records=100,
+              rtol=1e-10, atol=1e-12, solver='DOP853'):
+    r"""
+    Integrate the heavy-ball or Nesterov flow of a :class:`_Run` (see :func:`momentum_flow`).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import _Run, _momentum
+        sage: run = _Run.from_model(LinearNetwork([1, 1, 1]), None, None, None, 0, 'square', None, 5)
+        sage: _momentum(run, friction=1, records=4).times.tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    nesterov = boolean(nesterov, "nesterov")
+    tau = 0.0 if nesterov else _friction(friction)
+    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    records = positive_integer(records, "records")
+    if not nesterov and start is not None:
+        raise ValueError("start is the initial time of the Nesterov flow; the heavy ball starts at t = 0")
+    t0 = _positive_float(1.0 if start is None else start, "start") if nesterov else 0.0
+    D = run.m.D
+    v = _velocity(velocity0, D, run.seed)
+
+    def rhs(t, y):
+        gamma = 3.0 / t if nesterov else tau
+        return np.concatenate([y[D:], -gamma * y[D:] - run.grad(y[:D])])
+
+    sol = _solve(rhs, t0, horizon, np.concatenate([run.theta, v]), records, rtol, atol, solver)
+    thetas, vels = sol.y[:D].T, sol.y[D:].T
+    method = 'nesterov' if nesterov else 'heavy_ball'
+    lifted, mom = _lifted_laws(run.sage_model(), method, tau)
+    if mom:
+        from sage_conslaw.flows.models import CompiledPolynomials
+        T = sol.t if (nesterov or tau == 0) else np.exp(tau * sol.t)
+        extra = CompiledPolynomials(mom, lifted.polynomial_ring())(np.column_stack([T, thetas, vels]))
+    else:
+        extra = np.zeros((len(sol.t), 0))
+    info = {"friction": "3/t" if nesterov else tau, "rtol": rtol, "atol": atol, "solver": solver,
+            "nfev": int(sol.nfev), "horizon": horizon, "start": t0, "loss": run.loss, "velocity": vels[-1],
+            "velocities": vels}
+    return _trajectory(run.m, run.laws, method, sol.t, run.losses(thetas), thetas, extra, mom, info)
+
+
 def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None, velocity0=None, seed=0,
                   loss='square', laws=None, horizon=1.0, start=None, records=100, rtol=1e-10, atol=1e-12,
                   solver='DOP853', N=50):
     r"""
     Integrate the heavy-ball (or Nesterov) flow of ``model`` and record its laws.
+
+    Same as ``train(model, X, Y, method='heavy_ball', friction=...)`` (or
+    ``method='nesterov'``).
 
     INPUT:
 
@@ -248,7 +383,7 @@ def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None
     - ``horizon`` -- the integration time; ``records`` -- recorded intervals
     - ``rtol``, ``atol``, ``solver`` -- those of ``solve_ivp``
 
-    OUTPUT: a :class:`~sage_conslaw.flows.train.Trajectory`; its ``info`` has the
+    OUTPUT: a :class:`~sage_conslaw.flows.trajectory.Trajectory`; its ``info`` has the
     column indices ``'gradient_flow_laws'`` (the model's laws and ``laws``) and
     ``'momentum_laws'`` (the known laws of the lifted flow, evaluated at
     `(T(t), \theta(t), v(t))`), the final velocity and the solver statistics
@@ -271,45 +406,9 @@ def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None
         ...
         ValueError: start must be a positive number, got 0.0
     """
-    from scipy.integrate import solve_ivp
-    nesterov = boolean(nesterov, "nesterov")
-    tau = 0.0 if nesterov else _friction(friction)
-    horizon = _positive_float(horizon, "horizon")
-    records = positive_integer(records, "records")
-    t0 = _positive_float(1.0 if start is None else start, "start") if nesterov else 0.0
-    if not nesterov and start is not None:
-        raise ValueError("start is the initial time of the Nesterov flow; the heavy ball starts at t = 0")
     seed = nonnegative_integer(seed, "seed")
-    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
-    D = m.D
-    v = _velocity(velocity0, D, seed)
-
-    def rhs(t, y):
-        th, vel = y[:D], y[D:]
-        g = m.loss_and_grad(th, X, Y, loss)[1]
-        gamma = 3.0 / t if nesterov else tau
-        return np.concatenate([vel, -gamma * vel - g])
-
-    times = np.linspace(t0, t0 + horizon, records + 1)
-    sol = solve_ivp(rhs, (t0, t0 + horizon), np.concatenate([theta, v]), method=solver, t_eval=times,
-                    rtol=float(rtol), atol=float(atol))
-    if not sol.success:
-        raise RuntimeError("the ODE solver failed: %s" % sol.message)
-    thetas, vels = sol.y[:D].T, sol.y[D:].T
-    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
-    method = 'nesterov' if nesterov else 'heavy_ball'
-    sage_model = m.reparametrization if getattr(m, "reparametrization", None) is not None else model
-    lifted, mom = _lifted_laws(sage_model, method, tau)
-    if mom:
-        from sage_conslaw.flows.models import CompiledPolynomials
-        T = sol.t if (nesterov or tau == 0) else np.exp(tau * sol.t)
-        extra = CompiledPolynomials(mom, lifted.polynomial_ring())(np.column_stack([T, thetas, vels]))
-    else:
-        extra = np.zeros((len(sol.t), 0))
-    info = {"friction": "3/t" if nesterov else tau, "rtol": rtol, "atol": atol, "solver": solver,
-            "nfev": int(sol.nfev), "horizon": horizon, "start": t0, "loss": loss, "velocity": vels[-1],
-            "velocities": vels}
-    return _trajectory(m, laws, method, sol.t, losses, thetas, extra, mom, info)
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
+    return _momentum(run, friction, nesterov, velocity0, horizon, start, records, rtol, atol, solver)
 
 
 def _mirror_mask(model, D, mirror, default):
@@ -343,11 +442,49 @@ def _mirror_mask(model, D, mirror, default):
     return mirror, mask
 
 
+def _mirror(run, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853', positive=False):
+    r"""
+    Integrate the mirror flow of a :class:`_Run` (see :func:`mirror_flow`);
+    ``positive`` moves the mirror coordinates of the start into the positive orthant.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import NMF
+        sage: from sage_conslaw.flows.second_order import _Run, _mirror
+        sage: run = _Run.from_model(NMF(1, 1, 1), None, None, [1, 2], 0, 'square', None, 5)
+        sage: _mirror(run, records=2).info['mirror_coordinates']
+        [0, 1]
+    """
+    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    records = positive_integer(records, "records")
+    D = run.m.D
+    mirror, mask = _mirror_mask(run.sage_model(), D, mirror, list(range(D)))
+    theta = run.theta.copy()
+    if positive:
+        theta[mask] = np.abs(theta[mask]) + 0.1
+    if np.any(theta[mask] <= 0):
+        raise ValueError("the mirror flow lives in the positive orthant: theta0 must be positive on the mirror "
+                         "coordinates %s" % mirror)
+
+    def rhs(t, th):
+        return -np.where(mask, th, 1.0) * run.grad(th)
+
+    sol = _solve(rhs, 0.0, horizon, theta, records, rtol, atol, solver)
+    thetas = sol.y.T
+    info = {"rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon,
+            "loss": run.loss, "mirror_coordinates": mirror}
+    return _trajectory(run.m, run.laws, 'mirror', sol.t, run.losses(thetas), thetas, np.zeros((len(sol.t), 0)), [],
+                       info)
+
+
 def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=None, horizon=1.0, records=100,
                 rtol=1e-10, atol=1e-12, solver='DOP853', mirror=None, N=50):
     r"""
     Integrate the mirror flow `\dot\theta = -M(\theta)\nabla L(\theta)`,
     `M = \mathrm{diag}(\theta)` on the mirror coordinates, and record the laws.
+
+    Same as ``train(model, X, Y, method='mirror')`` except that without
+    ``theta0`` the random start is moved into the positive orthant.
 
     INPUT:
 
@@ -355,10 +492,10 @@ def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=
       says which coordinates are under the mirror metric, else all are
     - ``mirror`` -- the indices of the mirror coordinates, to override that
     - ``theta0`` -- the initial parameters, positive on the mirror coordinates
-      (default: the absolute value of the random initialization)
+      (default: the absolute value of the random initialization, plus `0.1`)
     - the other options as for :func:`momentum_flow`
 
-    OUTPUT: a :class:`~sage_conslaw.flows.train.Trajectory` whose laws are the
+    OUTPUT: a :class:`~sage_conslaw.flows.trajectory.Trajectory` whose laws are the
     model's known laws (for NMF and ICNN, their mirror laws) and ``laws``
 
     EXAMPLES::
@@ -375,41 +512,62 @@ def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=
         ...
         ValueError: the mirror flow lives in the positive orthant: theta0 must be positive on the mirror coordinates [0, 1]
     """
-    from scipy.integrate import solve_ivp
-    horizon = _positive_float(horizon, "horizon")
-    records = positive_integer(records, "records")
     seed = nonnegative_integer(seed, "seed")
-    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
-    D = m.D
-    mirror, mask = _mirror_mask(model, D, mirror, list(range(D)))
-    if theta0 is None:
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
+    return _mirror(run, mirror, horizon, records, rtol, atol, solver, positive=theta0 is None)
+
+
+def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853', positive=False):
+    r"""
+    Integrate the weight-decay flow of a :class:`_Run` (see :func:`weight_decay_flow`).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.second_order import _Run, _weight_decay
+        sage: run = _Run.from_model(LinearNetwork([1, 1, 1]), None, None, [1, 2], 0, 'square', None, 5)
+        sage: _weight_decay(run, 1, records=2).info['rate']
+        1.0
+    """
+    from sage_conslaw.dynamics import WeightDecay
+    lam = _positive_float(rate, "rate")
+    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    records = positive_integer(records, "records")
+    sage_model = run.sage_model()
+    mirror, mask = _mirror_mask(sage_model, run.m.D, None, [])
+    theta = run.theta.copy()
+    if positive:
         theta[mask] = np.abs(theta[mask]) + 0.1
-    if np.any(theta[mask] <= 0):
-        raise ValueError("the mirror flow lives in the positive orthant: theta0 must be positive on the mirror "
-                         "coordinates %s" % mirror)
 
     def rhs(t, th):
-        g = m.loss_and_grad(th, X, Y, loss)[1]
-        return -np.where(mask, th, 1.0) * g
+        return -np.where(mask, th, 1.0) * run.grad(th) - lam * th
 
-    sol = solve_ivp(rhs, (0.0, horizon), theta, method=solver, t_eval=np.linspace(0.0, horizon, records + 1),
-                    rtol=float(rtol), atol=float(atol))
-    if not sol.success:
-        raise RuntimeError("the ODE solver failed: %s" % sol.message)
+    sol = _solve(rhs, 0.0, horizon, theta, records, rtol, atol, solver)
     thetas = sol.y.T
-    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
-    info = {"rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon, "loss": loss,
-            "mirror_coordinates": mirror}
-    return _trajectory(m, laws, 'mirror', sol.t, losses, thetas, np.zeros((len(sol.t), 0)), [], info)
+    wd = []
+    if sage_model is not None:
+        lifted = WeightDecay(sage_model, _exact_friction(lam))
+        wd = list(lifted.known_conservation_laws())
+    if wd:
+        from sage_conslaw.flows.models import CompiledPolynomials
+        extra = CompiledPolynomials(wd, lifted.polynomial_ring())(np.column_stack([np.exp(lam * sol.t), thetas]))
+    else:
+        extra = np.zeros((len(sol.t), 0))
+    info = {"rate": lam, "rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon,
+            "loss": run.loss}
+    return _trajectory(run.m, run.laws, 'weight_decay', sol.t, run.losses(thetas), thetas, extra, wd, info)
 
 
 def weight_decay_flow(model, rate, X=None, Y=None, theta0=None, seed=0, loss='square', laws=None, horizon=1.0,
                       records=100, rtol=1e-10, atol=1e-12, solver='DOP853', N=50):
     r"""
     Integrate `\dot\theta = -\nabla L(\theta) - \lambda\theta` (`-M(\theta)\nabla L`
-    for a model with a mirror metric, NMF or ICNN) and record the model's laws (which drift) and those of :class:`~sage_conslaw.dynamics.WeightDecay`
+    for a model with a mirror metric, NMF or ICNN) and record the model's laws
+    (which drift) and those of :class:`~sage_conslaw.dynamics.WeightDecay`
     (`e^{k\lambda t} h` for a homogeneous law `h` of degree `k`), evaluated at
     `(e^{\lambda t}, \theta(t))`, as the ``'momentum_laws'`` columns.
+
+    Same as ``train(model, X, Y, method='weight_decay', rate=...)``.
 
     EXAMPLES::
 
@@ -425,37 +583,89 @@ def weight_decay_flow(model, rate, X=None, Y=None, theta0=None, seed=0, loss='sq
         ...
         ValueError: rate must be a positive number, got 0.0
     """
-    from scipy.integrate import solve_ivp
-    from sage_conslaw.dynamics import WeightDecay
-    lam = _positive_float(rate, "rate")
-    horizon = _positive_float(horizon, "horizon")
-    records = positive_integer(records, "records")
     seed = nonnegative_integer(seed, "seed")
-    m, X, Y, theta = _setup(model, X, Y, theta0, seed, loss, N)
-    mirror, mask = _mirror_mask(model, m.D, None, [])
-    if theta0 is None:
-        theta[mask] = np.abs(theta[mask]) + 0.1
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
+    return _weight_decay(run, rate, horizon, records, rtol, atol, solver, positive=theta0 is None)
 
-    def rhs(t, th):
-        return -np.where(mask, th, 1.0) * m.loss_and_grad(th, X, Y, loss)[1] - lam * th
 
-    sol = solve_ivp(rhs, (0.0, horizon), theta, method=solver, t_eval=np.linspace(0.0, horizon, records + 1),
-                    rtol=float(rtol), atol=float(atol))
-    if not sol.success:
-        raise RuntimeError("the ODE solver failed: %s" % sol.message)
-    thetas = sol.y.T
-    losses = [m.loss_and_grad(th, X, Y, loss)[0] for th in thetas]
-    sage_model = m.reparametrization if getattr(m, "reparametrization", None) is not None else model
-    lifted = WeightDecay(sage_model, _exact_friction(lam))
-    wd = list(lifted.known_conservation_laws())
-    if wd:
-        from sage_conslaw.flows.models import CompiledPolynomials
-        extra = CompiledPolynomials(wd, lifted.polynomial_ring())(np.column_stack([np.exp(lam * sol.t), thetas]))
-    else:
-        extra = np.zeros((len(sol.t), 0))
-    info = {"rate": lam, "rtol": rtol, "atol": atol, "solver": solver, "nfev": int(sol.nfev), "horizon": horizon,
-            "loss": loss}
-    return _trajectory(m, laws, 'weight_decay', sol.t, losses, thetas, extra, wd, info)
+# ---------------------------------------------------------------------------
+# the methods of train(..., method=...)
+# ---------------------------------------------------------------------------
+
+@register_method("heavy_ball")
+def heavy_ball(problem, friction=0, velocity0=None, horizon=None, records=100, rtol=1e-10, atol=1e-12,
+               solver="DOP853"):
+    r"""
+    ``train(..., method='heavy_ball', friction=tau, velocity0=...)``: the flow
+    `\ddot\theta + \tau\dot\theta = -\nabla L` (see :func:`momentum_flow`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows import train
+        sage: traj = train(LinearNetwork([2, 2, 2]), method='heavy_ball', friction=2, velocity0='random', seed=4)
+        sage: bool(traj.relative_drift()[traj.info['momentum_laws']].max() < 1e-8), traj.info['friction']
+        (True, 2.0)
+    """
+    return _momentum(_Run.from_problem(problem), friction, False, velocity0, horizon, None, records, rtol, atol, solver)
+
+
+@register_method("nesterov")
+def nesterov(problem, velocity0=None, horizon=None, start=None, records=100, rtol=1e-10, atol=1e-12,
+             solver="DOP853"):
+    r"""
+    ``train(..., method='nesterov', start=t0)``: the flow `\ddot\theta + \frac3t\dot\theta = -\nabla L`
+    from `t_0 > 0` (default `1`; see :func:`momentum_flow`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows import train
+        sage: traj = train(LinearNetwork([2, 2, 2]), method='nesterov', start=1/2, velocity0='random')
+        sage: float(traj.times[0]), bool(traj.relative_drift()[traj.info['momentum_laws']].max() < 1e-8)
+        (0.5, True)
+    """
+    return _momentum(_Run.from_problem(problem), 0, True, velocity0, horizon, start, records, rtol, atol, solver)
+
+
+@register_method("mirror")
+def mirror(problem, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver="DOP853"):
+    r"""
+    ``train(..., method='mirror')``: the flow `\dot\theta = -\mathrm{diag}(\theta)\nabla L`
+    on the mirror coordinates (see :func:`mirror_flow`; the start must be
+    positive on them: give ``theta0``).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import NMF
+        sage: from sage_conslaw.flows import train
+        sage: nmf = NMF(2, 2, 2)
+        sage: traj = train(nmf, method='mirror', theta0=[1, 2, 1, 1, 2, 1, 1, 3])
+        sage: bool(traj.relative_drift().max() < 1e-8)
+        True
+    """
+    return _mirror(_Run.from_problem(problem), mirror, horizon, records, rtol, atol, solver)
+
+
+@register_method("weight_decay")
+def weight_decay(problem, rate=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver="DOP853"):
+    r"""
+    ``train(..., method='weight_decay', rate=lambda)``: the flow `\dot\theta = -\nabla L - \lambda\theta`
+    (see :func:`weight_decay_flow`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows import train
+        sage: traj = train(LinearNetwork([2, 2, 2]), method='weight_decay', rate=1)
+        sage: bool(traj.relative_drift()[traj.info['momentum_laws']].max() < 1e-8)
+        True
+        sage: train(LinearNetwork([2, 2, 2]), method='weight_decay')
+        Traceback (most recent call last):
+        ...
+        TypeError: rate must be a real number, got None
+    """
+    return _weight_decay(_Run.from_problem(problem), rate, horizon, records, rtol, atol, solver)
 
 
 def conservation_loss(traj, columns=None):

@@ -59,7 +59,7 @@ from sage_conslaw.flows.trajectory import Trajectory  # noqa: F401
 def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=None, batch_size=None,
           momentum=0.9, theta0=None, seed=0, loss="square", laws=None, rtol=1e-10, atol=1e-12,
           solver="DOP853", record_every=None, records=100, record_thetas=True, N=50,
-          task="regression", progress=False, stop_on_switch=False, max_nfev=10 ** 6):
+          task="regression", progress=False, stop_on_switch=False, max_nfev=10 ** 6, **method_keywords):
     r"""
     Train ``model`` and record its loss and conservation laws along the way.
 
@@ -104,6 +104,9 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
     - ``N``, ``task`` -- the size and task of the synthetic dataset (when ``X``, ``Y`` are not given)
     - ``stop_on_switch`` -- flow of a ReLU network: stop the integration at the
       first change of activation pattern (the trajectory then ends there)
+    - further keywords are options of the method itself, e.g. ``friction`` and
+      ``velocity0`` of ``'heavy_ball'`` (:mod:`~sage_conslaw.flows.second_order`);
+      one the method does not take is a ``TypeError``
     - ``max_nfev`` -- flow: give up (``RuntimeError``) after that many gradient
       evaluations; a ReLU flow that reaches a kink where the dynamics slide along
       `\{a = 0\}` makes an adaptive solver crawl (use ``stop_on_switch=True``)
@@ -151,7 +154,11 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
         sage: train(net, method='adam')
         Traceback (most recent call last):
         ...
-        ValueError: unknown method 'adam'; use one of 'flow', 'gd', 'sgd', 'momentum'
+        ValueError: unknown method 'adam'; use one of 'flow', 'gd', 'sgd', 'momentum', 'heavy_ball', 'nesterov', 'mirror', 'weight_decay'
+        sage: train(net, method='gd', friction=1)
+        Traceback (most recent call last):
+        ...
+        TypeError: train(method='gd') got unexpected option friction
         sage: t = train(net, method='flow', steps=10)
         doctest:warning...
         DeprecationWarning: train(method='flow', steps=10): for the flow, steps meant the number of recorded intervals; use records=10 (steps is the number of steps of the discrete methods)
@@ -187,8 +194,14 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
                    record_thetas=record_thetas, stop_on_switch=checks.boolean(stop_on_switch, "stop_on_switch"),
                    max_nfev=max_nfev)
     run = METHODS[method]
-    return run(problem, **method_options(run, options))
+    own = method_options(run, method_keywords)
+    if len(own) != len(method_keywords):
+        raise TypeError("train(method=%r) got unexpected option%s %s" % (
+            method, "s" if len(method_keywords) - len(own) > 1 else "",
+            ", ".join(sorted(k for k in method_keywords if k not in own))))
+    return run(problem, **method_options(run, options), **own)
 
 
 # The pieces of training, importable from here as before.
 from sage_conslaw.flows.experiments import gd_drift_vs_eta, sgd_drift_vs_batch_size  # noqa: E402,F401
+from sage_conslaw.flows import second_order  # noqa: E402,F401  (registers heavy_ball, nesterov, mirror, weight_decay)

@@ -272,8 +272,6 @@ class MomentumReport(ReproductionReport):
         'released checks (1 x 1): 0/1 match, all certified; MISMATCH on 1: released nmf-gf nmf [1, 2, 1]'
     """
 
-    columns = COLUMNS
-
     def table(self):
         r"""
         Return the rows as an aligned text table (mismatches flagged).

@@ -50,7 +50,7 @@ import time
 import numpy as np
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport
+from sage_conslaw.reproduction.tables import ReproductionReport, aligned
 
 COLUMNS = ['sample', 'check', 'model', 'flow', 'D', 'state', 'laws', 'expected', 'how', 'certified', 'match',
            'seconds']
@@ -286,15 +286,9 @@ class MomentumReport(ReproductionReport):
             if isinstance(v, bool):
                 return "yes" if v else "NO"
             return "-" if v is None else str(v)
-        cells = [COLUMNS] + [[fmt(r[c]) for c in COLUMNS] for r in self.rows]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-        lines = []
-        for k, row in enumerate(cells):
-            line = " ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
-            if k and not self.rows[k - 1]['match']:
-                line += "  <-- MISMATCH"
-            lines.append(line)
-        return "\n".join(lines)
+        lines = aligned([COLUMNS] + [[fmt(r[c]) for c in COLUMNS] for r in self.rows])
+        return "\n".join(line + ("" if k == 0 or self.rows[k - 1]['match'] else "  <-- MISMATCH")
+                         for k, line in enumerate(lines))
 
     def summary(self):
         r"""

@@ -125,8 +125,7 @@ def test_compiled_polynomials_match_sage():
     exact = [float(h(*pt)) for h in laws]
     assert np.allclose(H(np.array([float(x) for x in pt])), exact, rtol=1e-12, atol=1e-12)
     J = H.jacobian([float(x) for x in pt])
-    gens = net.polynomial_ring().gens()
-    assert np.allclose(J[0], [float(laws[0].derivative(g)(*pt)) for g in gens])
+    assert np.allclose(J[0], [float(c(*pt)) for c in laws[0].gradient()])
 
 
 def test_user_model_phi_f_grad_f():
@@ -361,3 +360,87 @@ def test_stop_on_switch_and_nfev_budget():
     assert t.drift().max() < DRIFT_BOUND
     with pytest.raises(RuntimeError, match="max_nfev"):
         train(net, X, Y, method="flow", horizon=5.0, seed=1, max_nfev=50, **FLOW_TOL)
+
+
+# ---------------------------------------------------------------------------
+# one polynomial evaluator, two arithmetics
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evaluator_float_and_mod_p_agree_with_sage(seed):
+    import random
+    from sage_conslaw.architectures import random_vector_fields
+    from sage_conslaw.core.modular import PolynomialEvaluator, PolynomialsModP
+    D = 2 + seed % 3
+    fields = random_vector_fields(D, 2, 1 + seed % 3, seed=seed, bound=3)
+    polys = [c / (1 + i % 3) for i, c in enumerate(c for V in fields for c in V.components())]
+    R = polys[0].parent()
+    rng = random.Random(seed)
+    pt = [rng.randint(-5, 5) for _ in range(D)]
+    p = 10007
+    F, P = PolynomialEvaluator(polys, D), PolynomialsModP(polys, D, p=p)
+    assert np.allclose(F.values(pt), [float(f(*pt)) for f in polys])
+    assert P.values(pt).tolist() == [float(QQ(f(*pt)) % p) for f in polys]
+    J = [[c(*pt) for c in f.gradient()] for f in polys]
+    assert np.allclose(F.jacobian(pt), [[float(x) for x in row] for row in J])
+    assert P.jacobian(pt).tolist() == [[float(QQ(x) % p) for x in row] for row in J]
+    many = [[rng.randint(-3, 3) for _ in range(D)] for _ in range(4)]
+    assert np.allclose(F.values(many), [F.values(q) for q in many])
+    assert np.allclose(CompiledPolynomials(polys, R)(np.array(many, dtype=float)), F.values(many))
+
+
+# ---------------------------------------------------------------------------
+# the training methods: one registry, seeds from SeedSequence streams
+# ---------------------------------------------------------------------------
+
+def test_a_registered_method_is_trainable():
+    from sage_conslaw.flows.descents import METHODS, descend, register_method
+
+    @register_method("half_gd")
+    def half_gd(problem, eta=0.01, steps=None, horizon=None):
+        return descend(problem, "half_gd", lambda theta, g: -0.5 * eta * g, eta, steps or 10)
+    try:
+        net = LinearNetwork([1, 2, 1])
+        t = train(net, method="half_gd", eta=0.1, steps=20, seed=3, rtol=1e-3)    # rtol is not its option
+        g = train(net, method="gd", eta=0.05, steps=20, seed=3)
+        assert t.method == "half_gd" and len(t.times) == 21
+        assert np.allclose(t.thetas[-1], g.thetas[-1])        # half the step = GD with eta / 2
+    finally:
+        del METHODS["half_gd"]
+    with pytest.raises(ValueError, match="unknown method 'half_gd'"):
+        train(net, method="half_gd")
+
+
+def test_seed_streams_are_independent():
+    from sage_conslaw.flows.data import random_generator
+    net = LinearNetwork([2, 3, 2])
+    X1, Y1 = make_dataset(net, 20, seed=5)
+    X2, Y2 = make_dataset(net, 20, seed=5, noise=0.1)
+    assert np.array_equal(X1, X2) and not np.array_equal(Y1, Y2)       # the noise has its own stream
+    th = initial_point(net, seed=5)
+    assert not np.allclose(np.sort(np.abs(th)), np.sort(np.abs(initial_point(net, seed=5, stream="teacher"))))
+    a = random_generator(np.random.SeedSequence(5), "inputs").standard_normal(3)
+    assert np.array_equal(a, random_generator(5, "inputs").standard_normal(3))
+    with pytest.raises(ValueError, match="the seed must be an integer >= 0"):
+        make_dataset(net, 5, seed=-1)
+    with pytest.raises(TypeError, match="the seed must be an integer"):
+        initial_point(net, seed=1.5)
+
+
+def test_sgd_repeats_use_spawned_streams():
+    net = LinearNetwork([2, 3, 2])
+    X, Y = make_dataset(net, 20, seed=1)
+    runs = [train(net, X, Y, method="sgd", eta=0.05, steps=10, batch_size=2, seed=s)
+            for s in np.random.SeedSequence(1).spawn(2)]
+    assert not np.allclose(runs[0].thetas[-1], runs[1].thetas[-1])
+    again = train(net, X, Y, method="sgd", eta=0.05, steps=10, batch_size=2, seed=np.random.SeedSequence(1).spawn(2)[0])
+    assert np.array_equal(again.thetas[-1], runs[0].thetas[-1])
+
+
+def test_flow_steps_is_deprecated_for_records():
+    net = LinearNetwork([1, 2, 1])
+    with pytest.warns(DeprecationWarning, match="use records=7"):
+        t = train(net, method="flow", steps=7, horizon=0.1)
+    assert len(t.times) == 8
+    assert len(train(net, method="flow", records=7, horizon=0.1).times) == 8
+    assert len(train(net, method="gd", steps=7, eta=0.01).times) == 8

@@ -1,6 +1,8 @@
 r"""
 Architectures: one module per family of reparametrizations.
 
+- :mod:`~sage_conslaw.architectures.base` -- the parameter layout (:class:`~sage_conslaw.architectures.base.ParameterLayout`)
+  and the base classes every architecture builds on
 - :mod:`~sage_conslaw.architectures.linear` -- deep linear networks, matrix factorization
 - :mod:`~sage_conslaw.architectures.relu` -- deep ReLU networks (path products), with or without biases
 - :mod:`~sage_conslaw.architectures.toy` -- the paper's toy examples and random vector fields
@@ -18,6 +20,7 @@ EXAMPLES::
     sage: ReLUNetwork([2, 2, 2]).number_of_conservation_laws()
     2
 """
+from sage_conslaw.architectures.base import Architecture, Parameter, ParameterLayout  # noqa: F401
 from sage_conslaw.architectures.linear import LinearNetwork, MatrixFactorization  # noqa: F401
 from sage_conslaw.architectures.relu import ReLUNetwork  # noqa: F401
 from sage_conslaw.architectures.toy import (uv, product, ScalarTimesVector,  # noqa: F401

@@ -31,6 +31,7 @@ from sage_conslaw.flows.train import (Trajectory, train, make_dataset, initial_p
                                       gd_drift_vs_eta, sgd_drift_vs_batch_size, relu_region_start)
 from sage_conslaw.flows.intrinsic import (example_3_8, metric, metric_closed_form,  # noqa: F401
                                           metric_along_flow, metric_depends_on_laws)
+from sage_conslaw.flows.descents import METHODS, register_method  # noqa: F401
 from sage_conslaw.flows.plots import (plot_trajectory, plot_drift_vs_eta,  # noqa: F401
                                       plot_drift_vs_batch_size, plot_example_3_8)
 
@@ -38,4 +39,4 @@ __all__ = ["train", "Trajectory", "make_dataset", "initial_point", "gd_drift_vs_
            "sgd_drift_vs_batch_size", "relu_region_start", "example_3_8", "metric", "metric_closed_form",
            "metric_along_flow", "metric_depends_on_laws", "plot_trajectory", "plot_drift_vs_eta",
            "plot_drift_vs_batch_size", "plot_example_3_8", "numeric_model", "NumericModel",
-           "LayeredModel", "ReparametrizedModel", "CompiledPolynomials"]
+           "LayeredModel", "ReparametrizedModel", "CompiledPolynomials", "METHODS", "register_method"]

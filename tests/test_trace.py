@@ -539,10 +539,9 @@ def greedy_independent_rows(M):
     return kept
 
 
-@pytest.mark.parametrize("backend", ['numpy', None])
 @pytest.mark.parametrize("p", [7, 101, 1048573])
-@pytest.mark.parametrize("seed", range(4))
-def test_echelon_mod_p_matches_gf_p(backend, p, seed):
+@pytest.mark.parametrize("seed", range(8))
+def test_echelon_mod_p_matches_gf_p(p, seed):
     import random
     import numpy as np
     from sage.rings.finite_rings.finite_field_constructor import GF
@@ -554,7 +553,7 @@ def test_echelon_mod_p_matches_gf_p(backend, p, seed):
     left = [[rng.randint(-50, 50) for _ in range(rk)] for _ in range(rng.randint(3, 9))]
     right = [[rng.randint(-p, p) for _ in range(D)] for _ in range(rk)]
     rows = (matrix(QQ, left) * matrix(QQ, right))
-    E = EchelonModP(D, p=p, backend=backend) if backend else EchelonModP(D, p=p)
+    E = EchelonModP(D, p=p)
     half = rows.nrows() // 2
     kept = E.add_rows(np.array([[float(c) for c in r] for r in rows.rows()[:half]]))
     kept += [half + i for i in E.add_rows(np.array([[float(c) for c in r] for r in rows.rows()[half:]]))]

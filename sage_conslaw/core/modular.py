@@ -34,11 +34,10 @@ EXAMPLES::
 """
 import numpy as np
 
-#: Largest prime below `2^{20}`: residues multiply exactly in float64.
-DEFAULT_PRIME = 1048573
+from sage_conslaw.core.thresholds import MAX_EXACT_DOT, MAX_PRIME
 
-#: Longest dot product the float64 arithmetic keeps exact for `p < 2^{20}`.
-MAX_EXACT_DOT = 2 ** 13
+#: Largest prime below :data:`~sage_conslaw.core.thresholds.MAX_PRIME`: residues multiply exactly in float64.
+DEFAULT_PRIME = 1048573
 
 
 def reduce_rational(c, p):
@@ -169,7 +168,7 @@ class PolynomialEvaluator:
         if p is None:
             coefficient = float
         else:
-            if not 2 <= p < 2 ** 20:
+            if not 2 <= p < MAX_PRIME:
                 raise ValueError("the prime must lie below 2^20 for exact float64 arithmetic, got %s" % p)
             residues = {}   # most coefficients repeat (often +-1): reduce each once
 
@@ -400,24 +399,15 @@ class PolynomialsModP(PolynomialEvaluator):
         PolynomialEvaluator.__init__(self, polys, nvars, p)
 
 
-def _linbox_available():
-    """Whether Sage's LinBox matrices modulo small primes are installed (passagemath-linbox)."""
-    try:
-        import sage.matrix.matrix_modn_dense_double  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 class EchelonModP:
     r"""
     An incrementally grown set of independent rows of `\GF{p}^D`.
 
     Rows are offered in batches; :meth:`add_rows` keeps those that enlarge
-    the span (greedily, in order) and returns their indices.  With LinBox
-    (``passagemath-linbox``, part of every classic Sage) a batch costs one
-    exact echelon form of the kept rows stacked on the batch; otherwise a
-    numpy elimination in float64 is used (exact too, slower).
+    the span (greedily, in order) and returns their indices.  A batch costs
+    one exact echelon form (LinBox, through Sage's dense matrices modulo `p`:
+    ``passagemath-linbox``, part of every classic Sage) of the kept rows
+    stacked on the batch.
 
     INPUT:
 
@@ -435,31 +425,30 @@ class EchelonModP:
         [1]
         sage: E.rank, E.add_rows(np.array([[1., 0]]))
         (2, [])
-        sage: E = EchelonModP(2, p=7, backend='numpy')
-        sage: E.add_rows(np.array([[3., 5], [6, 10], [1, 1]])), E.rank
-        ([0, 2], 2)
+        sage: E = EchelonModP(2, p=2^20 + 7)
+        Traceback (most recent call last):
+        ...
+        ValueError: the prime must lie below 2^20 for exact float64 arithmetic, got 1048583
     """
 
-    def __init__(self, ncols, p=DEFAULT_PRIME, backend=None):
-        if not 2 <= p < 2 ** 20:
+    def __init__(self, ncols, p=DEFAULT_PRIME):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.modular import EchelonModP
+            sage: E = EchelonModP(10000, p=101); E.ncols, E.rank
+            (10000, 0)
+        """
+        from sage.matrix.matrix_space import MatrixSpace
+        from sage.rings.finite_rings.finite_field_constructor import GF
+        if not 2 <= p < MAX_PRIME:
             raise ValueError("the prime must lie below 2^20 for exact float64 arithmetic, got %s" % p)
-        if ncols > MAX_EXACT_DOT:
-            raise ValueError("dimension %s is beyond the exact float64 range (%s)" % (ncols, MAX_EXACT_DOT))
-        if backend is None:
-            backend = 'linbox' if _linbox_available() else 'numpy'
         self.p = p
         self.ncols = ncols
-        self.backend = backend
         self._rank = 0
-        if backend == 'linbox':
-            from sage.matrix.matrix_space import MatrixSpace
-            from sage.rings.finite_rings.finite_field_constructor import GF
-            self._field = GF(p)
-            self._space = MatrixSpace
-            self._rows = None
-        else:
-            self.basis = np.zeros((0, ncols), dtype=np.float64)
-            self.pivots = []
+        self._field = GF(p)
+        self._space = MatrixSpace
+        self._rows = None
 
     @property
     def rank(self):
@@ -500,13 +489,6 @@ class EchelonModP:
         rows = np.asarray(rows, dtype=np.float64)
         if rows.shape[0] == 0 or (stop_at is not None and self.rank >= stop_at):
             return []
-        if self.backend == 'linbox':
-            kept = self._add_rows_linbox(rows, stop_at)
-        else:
-            kept = self._add_rows_numpy(rows, stop_at)
-        return kept
-
-    def _add_rows_linbox(self, rows, stop_at):
         V = np.fmod(rows, self.p)
         V[V < 0] += self.p
         n = V.shape[0]
@@ -523,37 +505,6 @@ class EchelonModP:
             self._rows = M.matrix_from_rows(list(range(r)) + piv)
             self._rank = self._rows.nrows()
         return [i - r for i in piv]
-
-    def _add_rows_numpy(self, rows, stop_at):
-        p = self.p
-        V = np.fmod(rows, p)
-        V[V < 0] += p
-        if self.pivots:
-            V = np.fmod(V - np.fmod(V[:, self.pivots] @ self.basis, p), p)
-            V[V < 0] += p
-        kept = []
-        for i in range(V.shape[0]):
-            v = V[i]
-            nz = np.flatnonzero(v)
-            if nz.size == 0:
-                continue
-            c = int(nz[0])
-            v = np.fmod(v * pow(int(v[c]), -1, p), p)
-            # Clear column c from the basis and from the rows still to be seen.
-            if self.pivots:
-                self.basis = np.fmod(self.basis - np.fmod(np.outer(self.basis[:, c], v), p), p)
-                self.basis[self.basis < 0] += p
-            rest = V[i + 1:]
-            if rest.shape[0]:
-                rest[:] = np.fmod(rest - np.fmod(np.outer(rest[:, c], v), p), p)
-                rest[rest < 0] += p
-            self.basis = np.vstack([self.basis, v])
-            self.pivots.append(c)
-            self._rank += 1
-            kept.append(i)
-            if stop_at is not None and self._rank >= stop_at:
-                break
-        return kept
 
 
 def random_combinations(rows, cols, vals, nrows, ncols, count, p=DEFAULT_PRIME, seed=0):

@@ -185,19 +185,6 @@ class Reparametrization(ConservationModel):
         """
         return self._family
 
-    def polynomial_ring(self):
-        r"""
-        Return the polynomial ring of the parameters.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw import Reparametrization
-            sage: R.<u,v> = QQ[]
-            sage: Reparametrization([u*v]).polynomial_ring() is R
-            True
-        """
-        return self._ring
-
     @property
     def d(self):
         r"""
@@ -211,19 +198,6 @@ class Reparametrization(ConservationModel):
             2
         """
         return len(self._phis)
-
-    def polynomial_ring(self):
-        r"""
-        Return the polynomial ring of the parameters.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw import Reparametrization
-            sage: R.<u,v> = QQ[]
-            sage: Reparametrization([u*v]).polynomial_ring() is R
-            True
-        """
-        return self._ring
 
     def components(self):
         r"""

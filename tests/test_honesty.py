@@ -102,3 +102,58 @@ def test_rigorous_budget_says_what_was_proven():
     res = lie_trace(phi, point=[0] * 4, method='rigorous', max_seconds=1)
     assert not res.certified and "time budget of 1 s ran out" in res.reason
     assert "lower bound" in res.reason
+
+
+# -- issue 14 reproducers of the engine's entry points, each as the issue writes it ------------
+
+def _uv():
+    R = PolynomialRing(QQ, 'u,v')
+    return R, R.gens()
+
+
+def test_reparametrization_arguments_reversed():
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match="the ring comes first"):
+        Reparametrization([u * v], R)
+
+
+def test_reparametrization_of_a_ring_alone():
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match="needs the components of phi"):
+        Reparametrization(R)
+
+
+def test_lie_trace_of_polynomials_instead_of_fields():
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match="got the polynomial u\\*v; for the gradients of polynomials phi use"):
+        lie_trace([u * v])
+
+
+def test_laws_not_in_a_list():
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match=r"write laws=\[u\^2 - v\^2\]"):
+        Reparametrization([u * v]).lie_trace(laws=u ** 2 - v ** 2)
+    with pytest.raises(TypeError, match="laws must be a list"):
+        lie_trace([[v, u]], laws=u ** 2 - v ** 2)
+
+
+def test_certify_with_degree_as_a_string():
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match="certify_with_degree must be an integer, got '2'"):
+        Reparametrization([u * v]).lie_trace(certify_with_degree="2")
+
+
+def test_the_issue_examples_at_the_default_point():
+    # (x - a)^2 y with (a, b) the default point of D = 2: the generic count is 1, certified
+    from sage_conslaw.core.points import random_point
+    R = PolynomialRing(QQ, 'x,y')
+    x, y = R.gens()
+    a, b = random_point(2)
+    res = Reparametrization([(x - a) ** 2 * y]).lie_trace()
+    assert res.number_of_laws == 1 and res.certified and res.probability_bound is None
+    assert Reparametrization([(x - a) ** 2 * y]).number_of_conservation_laws() == 1
+    S = PolynomialRing(QQ, 'x,y,z')
+    x, y, z = S.gens()
+    a, b, c = random_point(3)
+    res = Reparametrization([(x - a) ** 2 * y, z]).lie_trace()
+    assert res.number_of_laws == 1 and res.certified

@@ -39,7 +39,29 @@ from sage_conslaw.core.model import ConservationModel
 
 
 def _ring_of(phis):
-    """The unique multivariate polynomial ring of the entries of ``phis``, or a clear error."""
+    r"""
+    Return the unique multivariate polynomial ring of the entries of ``phis``, or raise a clear error.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.reparametrization import _ring_of
+        sage: R.<u,v> = QQ[]
+        sage: _ring_of([u*v, 3]) is R
+        True
+        sage: _ring_of([1, 2])
+        Traceback (most recent call last):
+        ...
+        TypeError: cannot guess the polynomial ring of phi; use Reparametrization(ring, phis)
+        sage: _ring_of([u, QQ['a,b'].gen()])
+        Traceback (most recent call last):
+        ...
+        TypeError: the components of phi live in different rings: Multivariate Polynomial Ring in u, v over Rational Field, Multivariate Polynomial Ring in a, b over Rational Field
+        sage: _ring_of([QQ['t'].gen()])
+        Traceback (most recent call last):
+        ...
+        TypeError: phi has a component t in the univariate ring Univariate Polynomial Ring in t over Rational Field; build a multivariate ring with PolynomialRing(QQ, names, n) (n=1 for one variable)
+    """
+    from sage.rings.fraction_field import FractionField_generic
     from sage.rings.polynomial.polynomial_ring import PolynomialRing_generic
     rings = []
     for f in phis:
@@ -64,7 +86,8 @@ def _ring_of(phis):
                             "ring with PolynomialRing(QQ, names, n) (n=1 for one variable)" % (f, P))
         elif P in (ZZ, QQ):
             continue   # a constant
-        elif "Fraction Field" in str(P) or "Symbolic" in str(P):
+        elif isinstance(P, FractionField_generic) or getattr(P, "_is_symbolic", False) is True \
+                or type(P).__name__ == "SymbolicRing":
             raise TypeError("phi has a component %s which is not a polynomial (it lives in %s); "
                             "conservation laws are computed for polynomial phi" % (f, P))
         else:
@@ -213,10 +236,20 @@ class Reparametrization(ConservationModel):
         return self._phis
 
     def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R = PolynomialRing(QQ, 'x', 9)
+            sage: Reparametrization(list(R.gens()))
+            Reparametrization phi: QQ^9 -> QQ^9, phi(theta) = (x0, x1, x2, x3, x4, x5, ...)
+        """
+        from sage_conslaw.core.fields import field_name
+        K = field_name(self._ring.base_ring())
         names = ", ".join(self._ring.variable_names())
         shown = ", ".join(str(f) for f in self._phis[:6]) + (", ..." if self.d > 6 else "")
-        return "Reparametrization phi: QQ^%s -> QQ^%s, phi(%s) = (%s)" % (
-            self.D, self.d, names if self.D <= 8 else "theta", shown)
+        return "Reparametrization phi: %s^%s -> %s^%s, phi(%s) = (%s)" % (
+            K, self.D, K, self.d, names if self.D <= 8 else "theta", shown)
 
     def gradient_fields(self):
         r"""

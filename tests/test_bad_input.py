@@ -203,7 +203,7 @@ def test_none_degree(phi):
 
 def test_too_many_monomials():
     with pytest.raises(ValueError, match="candidate monomials"):
-        LinearNetwork([3, 3, 3, 3]).polynomial_conservation_laws(4)
+        LinearNetwork([3, 3, 3, 3]).polynomial_conservation_laws(5)
 
 
 # ---------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from collections import namedtuple
 import numpy as np
 
 from sage.arith.misc import binomial
+from sage.rings.integer import Integer
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
@@ -695,10 +696,28 @@ def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
         [u^2 - v^2]
         sage: laws_supported_on([[v, u, 0]], [])
         []
+
+    A monomial given twice counts once; an exponent tuple of the wrong length
+    or with a negative entry is refused::
+
+        sage: laws_supported_on([[v, u, 0]], [(2, 0, 0), (0, 2, 0), (2, 0, 0)])
+        [u^2 - v^2]
+        sage: laws_supported_on([[v, u, 0]], [(2, 0)])
+        Traceback (most recent call last):
+        ...
+        ValueError: the exponent tuple (2, 0) does not have D = 3 nonnegative integer entries
+        sage: laws_supported_on([[v, u, 0]], [(2, -1, 1)])
+        Traceback (most recent call last):
+        ...
+        ValueError: the exponent tuple (2, -1, 1) does not have D = 3 nonnegative integer entries
     """
     V, fields = as_vector_fields(list(fields))
     R = V.polynomial_ring()
-    exponents = [tuple(e) for e in exponents]
+    D = V.ambient_dimension()
+    exponents = list(dict.fromkeys(tuple(e) for e in exponents))
+    for e in exponents:
+        if len(e) != D or any(isinstance(a, bool) or not isinstance(a, (int, Integer)) or a < 0 for a in e):
+            raise ValueError("the exponent tuple %s does not have D = %s nonnegative integer entries" % (e, D))
     if not exponents:
         return []
     if len(exponents) > MAX_MONOMIALS:

@@ -223,7 +223,7 @@ class ConservationModel(SageObject):
         """
         return self.generators().is_conservation_law(h)
 
-    def polynomial_conservation_laws(self, degree, homogeneous=True, **options):
+    def polynomial_conservation_laws(self, degree, homogeneous=True, new_only=False, **options):
         r"""
         Return a basis of the polynomial conservation laws of the given degree
         (Algorithm 1: an exact kernel over `\QQ`, no Gröbner basis).
@@ -233,6 +233,10 @@ class ConservationModel(SageObject):
         - ``degree`` -- a nonnegative integer
         - ``homogeneous`` -- laws homogeneous of degree ``degree`` (default),
           or of degree `1` to ``degree``
+        - ``new_only`` -- ``False`` (default): *all* the laws of that degree,
+          products of laws of lower degree included; ``True``: only the laws
+          that are not polynomials in laws of lower degree (a complement of
+          their products, see :func:`~sage_conslaw.core.laws.new_laws`)
         - further options are those of :func:`~sage_conslaw.core.laws.polynomial_laws`
 
         OUTPUT: a list of polynomials (constants are left out)
@@ -243,12 +247,16 @@ class ConservationModel(SageObject):
             sage: R.<u,v> = QQ[]
             sage: Reparametrization([u*v]).polynomial_conservation_laws(2)
             [u^2 - v^2]
+            sage: Reparametrization([u*v]).polynomial_conservation_laws(4)
+            [u^4 - 2*u^2*v^2 + v^4]
+            sage: Reparametrization([u*v]).polynomial_conservation_laws(4, new_only=True)
+            []
             sage: Reparametrization([u*v]).polynomial_conservation_laws(-1)
             Traceback (most recent call last):
             ...
             ValueError: the degree must be an integer >= 0, got -1
         """
-        return polynomial_laws(self.generators(), degree, homogeneous, **options)
+        return polynomial_laws(self.generators(), degree, homogeneous, new_only=new_only, **options)
 
     def number_of_independent_laws(self, laws, point=None, seed=0):
         r"""

@@ -487,3 +487,12 @@ def test_points_keyed_by_variables_or_names(phi, name, call):
         call(phi, {0.5: 2})
     with pytest.raises(TypeError, match="got the string"):
         call(phi, "35")
+
+
+@pytest.mark.parametrize("p,error", [(100, ValueError), (2 ** 31 - 1, ValueError), (1, ValueError),
+                                     (1.5, TypeError), ("101", TypeError), (True, TypeError)])
+def test_polynomial_laws_prime_is_checked(R, p, error):
+    u, v = R.gens()
+    with pytest.raises(error, match="the prime must be"):
+        polynomial_laws([[v, u]], 2, prime=p)
+    assert polynomial_laws([[v, u]], 2, prime=101) == [u ** 2 - v ** 2]

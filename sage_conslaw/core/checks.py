@@ -115,6 +115,44 @@ def nonnegative_integer(x, what):
     return integer(x, what, minimum=0)
 
 
+def prime(x, what="the prime", bound=None):
+    r"""
+    Return ``x`` as a Python ``int`` if it is a prime number (below ``bound``
+    if given), or raise a clear error.
+
+    INPUT:
+
+    - ``x`` -- the value
+    - ``what`` -- the name of the argument, for the message
+    - ``bound`` -- ``None``, or an exclusive upper bound (a power of 2, named
+      in the message), such as :data:`~sage_conslaw.core.thresholds.MAX_PRIME`
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import prime
+        sage: prime(101)
+        101
+        sage: prime(100, bound=2^20)
+        Traceback (most recent call last):
+        ...
+        ValueError: the prime must be a prime number below 2^20, got 100
+        sage: prime(2^31 - 1, bound=2^20)
+        Traceback (most recent call last):
+        ...
+        ValueError: the prime must be a prime number below 2^20, got 2147483647
+        sage: prime("7")
+        Traceback (most recent call last):
+        ...
+        TypeError: the prime must be an integer, got '7' (str)
+    """
+    from sage.arith.misc import is_prime
+    p = _integer(x, what)
+    if not is_prime(p) or (bound is not None and p >= bound):
+        below = "" if bound is None else " below 2^%s" % (int(bound).bit_length() - 1)
+        raise ValueError("%s must be a prime number%s, got %s" % (what, below, p))
+    return p
+
+
 def boolean(x, what):
     r"""
     Return ``x`` if it is a boolean (Python or numpy), or raise ``TypeError``.

@@ -45,7 +45,7 @@ from sage.rings.integer import Integer
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.checks import boolean, integer, nonnegative_integer
+from sage_conslaw.core.checks import boolean, nonnegative_integer, prime as check_prime
 from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME
@@ -723,36 +723,10 @@ def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
     if len(exponents) > MAX_MONOMIALS:
         raise ValueError("%s candidate monomials is more than the limit MAX_MONOMIALS = %s "
                          "(sage_conslaw.core.thresholds); choose fewer" % (len(exponents), MAX_MONOMIALS))
-    prime = _check_prime(prime)
+    prime = check_prime(prime, "the prime", MAX_PRIME)
     A = law_system(fields, exponents)
     kernel = law_kernel(A, V.base_ring(), prime)
     return [R({exponents[c]: a for c, a in k.items()}) for k in kernel]
-
-
-def _check_prime(p):
-    r"""
-    Return ``p`` as an int if it is a prime below
-    :data:`~sage_conslaw.core.thresholds.MAX_PRIME`, else raise a clear error.
-
-    TESTS::
-
-        sage: from sage_conslaw.core.laws import _check_prime
-        sage: _check_prime(101)
-        101
-        sage: _check_prime(100)
-        Traceback (most recent call last):
-        ...
-        ValueError: the prime must be a prime number below 2^20, got 100
-        sage: _check_prime(1.5)
-        Traceback (most recent call last):
-        ...
-        TypeError: the prime must be an integer, got 1.50000000000000 (RealLiteral)
-    """
-    from sage.arith.misc import is_prime
-    p = integer(p, "the prime")
-    if not (p < MAX_PRIME and is_prime(p)):
-        raise ValueError("the prime must be a prime number below 2^20, got %s" % p)
-    return p
 
 
 def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME, new_only=False):
@@ -975,6 +949,6 @@ def number_of_independent_functions(polys, point, p=None):
     if p is None:
         return matrix(R.base_ring(), [[h.derivative(g)(*pt) for g in R.gens()] for h in polys]).rank()
     from sage_conslaw.core.modular import PolynomialsModP, rank_mod_p, reduce_rational
-    p = _check_prime(p)
+    p = check_prime(p, "the prime", MAX_PRIME)
     x = [reduce_rational(c, p) for c in pt]
     return rank_mod_p(PolynomialsModP(polys, R.ngens(), p).jacobian(x), p)

@@ -48,12 +48,16 @@ CATALOG = {
     "lie_trace": "sage_conslaw.core.trace",
     "LieTraceResult": "sage_conslaw.core.trace",
     "polynomial_laws": "sage_conslaw.core.laws",
+    "laws_supported_on": "sage_conslaw.core.laws",
     "Reparametrization": "sage_conslaw.core.reparametrization",
     "ConservationModel": "sage_conslaw.core.model",
     "GeneratorFamily": "sage_conslaw.core.families",
     "GradientFamily": "sage_conslaw.core.families",
     "FieldFamily": "sage_conslaw.core.families",
-    # the families of models
+    # the families of models, and what an architecture is made of
+    "Architecture": "sage_conslaw.architectures.base",
+    "Parameter": "sage_conslaw.architectures.base",
+    "ParameterLayout": "sage_conslaw.architectures.base",
     "LinearNetwork": "sage_conslaw.architectures.linear",
     "MatrixFactorization": "sage_conslaw.architectures.linear",
     "ReLUNetwork": "sage_conslaw.architectures.relu",
@@ -71,13 +75,22 @@ CATALOG = {
     "Sequential": "sage_conslaw.architectures.compose",
     "laws_of_subset": "sage_conslaw.core.subsets",
     # dynamics beyond the gradient flow (Marcotte et al., ICML 2024)
-    "HeavyBall": "sage_conslaw.dynamics",
-    "Nesterov": "sage_conslaw.dynamics",
-    "Preconditioned": "sage_conslaw.dynamics",
-    "WeightDecay": "sage_conslaw.dynamics",
-    # training and the paper's tables
+    "HeavyBall": "sage_conslaw.dynamics.momentum",
+    "Nesterov": "sage_conslaw.dynamics.momentum",
+    "Preconditioned": "sage_conslaw.dynamics.preconditioned",
+    "WeightDecay": "sage_conslaw.dynamics.weight_decay",
+    # training (numerical simulation of the flows and their discretizations)
     "train": "sage_conslaw.flows.train",
-    "Trajectory": "sage_conslaw.flows.train",
+    "Trajectory": "sage_conslaw.flows.trajectory",
+    "make_dataset": "sage_conslaw.flows.data",
+    "initial_point": "sage_conslaw.flows.data",
+    "register_method": "sage_conslaw.flows.descents",
+    "example_3_8": "sage_conslaw.flows.intrinsic",
+    # PyTorch models (needs the torch extra; loaded only when used)
+    "from_torch": "sage_conslaw.torch.mapping",
+    "TorchMap": "sage_conslaw.torch.mapping",
+    "LawMonitor": "sage_conslaw.torch.monitor",
+    # the papers' tables
     "reproduce_tables": "sage_conslaw.reproduction.tables",
 }
 

@@ -83,6 +83,8 @@ def test_the_readme_shows_the_commands():
     for command in ("sage-conslaw jupyter install", "sage-conslaw demo", "sage-conslaw reproduce",
                     "from sage_conslaw.all import *", "pip install '.[jupyter]'", "bash tests/run_all.sh"):
         assert command in text, command
+    from sage_conslaw.reproduction import PAPERS
+    assert "--paper %s" % "|".join(PAPERS) in text, "list every registered paper in the README's layout"
     main_section = text[:text.index("\n## Ten lines")]
     assert "sage-conslaw jupyter install" in main_section
     assert "python -m sage.repl" not in text

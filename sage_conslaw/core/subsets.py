@@ -50,13 +50,10 @@ the block in isolation::
     4
 """
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
-from sage.structure.sage_object import SageObject
 
+from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.fields import PolynomialVectorFields
-from sage_conslaw.core.laws import number_of_independent_functions, polynomial_laws
-from sage_conslaw.core.modular import DEFAULT_PRIME
-from sage_conslaw.core.points import as_exact_point, random_point, to_exact_polynomial
-from sage_conslaw.core.trace import lie_trace
+from sage_conslaw.core.model import ConservationModel
 
 
 def _subset_variables(model, parameters):
@@ -103,17 +100,18 @@ def _subset_variables(model, parameters):
     return [g for g in R.gens() if g in chosen]
 
 
-class SubsetLaws(SageObject):
+class SubsetLaws(ConservationModel):
     r"""
     The conservation laws of a model that depend only on some of its
-    coordinates: the laws of the fields `Y_{j,m}` on `\RR^S` (see the module
-    documentation).  Build it with :func:`laws_of_subset`.
+    coordinates: the model (a :class:`~sage_conslaw.core.model.ConservationModel`)
+    of the fields `Y_{j,m}` on `\RR^S` (see the module documentation).  Build
+    it with :func:`laws_of_subset`.
 
-    It offers what a model offers: ``D`` (`|S|`), :meth:`polynomial_ring`
-    (the variables of `S`, with their names), :meth:`fields`,
-    :meth:`lie_trace`, :meth:`number_of_conservation_laws`,
-    :meth:`polynomial_conservation_laws`, :meth:`is_conservation_law`,
-    :meth:`known_conservation_laws`.
+    It offers what every model offers: ``D`` (`|S|`), ``polynomial_ring()``
+    (the variables of `S`, with their names), ``lie_trace()``,
+    ``number_of_conservation_laws()``, ``polynomial_conservation_laws(k)``,
+    ``is_conservation_law(h)``, and :meth:`known_conservation_laws` (the
+    model's known laws that involve `S` only).
 
     EXAMPLES::
 
@@ -131,28 +129,35 @@ class SubsetLaws(SageObject):
     """
 
     def __init__(self, model, variables):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.core.subsets import laws_of_subset
+            sage: laws_of_subset(LinearNetwork([1, 1, 1]), ['U1']).generators()
+            Family of 1 vector field on QQ^1 (coordinates U1_0_0)
+        """
         R = model.polynomial_ring()
         self._model = model
         self._variables = list(variables)
         names = [str(v) for v in self._variables]
         self._ring = PolynomialRing(R.base_ring(), len(names), names)
-        self._V = PolynomialVectorFields(self._ring)
-        self._fields = _coefficient_fields(self._generator_fields(), R, self._variables, self._ring)
+        self._fields = _coefficient_fields(list(model.generators().fields()), R, self._variables, self._ring)
+        # no field at all: the zero field (every function of S is a law)
+        self._family = FieldFamily(self._fields or [[self._ring.zero()] * len(names)])
 
-    def _generator_fields(self):
-        """The generators of the model's dynamics (gradient fields of its phi).
+    def generators(self):
+        r"""
+        Return the family of the fields `Y_{j,m}` (the zero field if there is none).
 
-        TESTS::
+        EXAMPLES::
 
-            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.architectures import Attention
             sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: len(laws_of_subset(LinearNetwork([1, 1, 1]), ['U1'])._generator_fields())
-            1
+            sage: laws_of_subset(Attention(1, 1, 1, 1, bias=True), ['bk']).generators().field(0)
+            (0)
         """
-        m = self._model
-        if hasattr(m, "generators"):
-            return list(m.generators().fields())
-        return list(m.gradient_fields())
+        return self._family
 
     def _repr_(self):
         r"""
@@ -170,20 +175,6 @@ class SubsetLaws(SageObject):
         return "Conservation laws depending only on %s (%s of D = %s coordinates), from %s field%s" % (
             ", ".join(whole + rest), self.D, self._model.D, len(self._fields), "s" if len(self._fields) != 1 else "")
 
-    @property
-    def D(self):
-        r"""
-        The number `|S|` of coordinates.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: laws_of_subset(LinearNetwork([2, 3, 1]), ['U2']).D
-            3
-        """
-        return self._ring.ngens()
-
     def model(self):
         r"""
         Return the whole model.
@@ -196,19 +187,6 @@ class SubsetLaws(SageObject):
             Linear network [1, 1]: D = 1 parameters, phi = U1 in QQ^(1 x 1)
         """
         return self._model
-
-    def polynomial_ring(self):
-        r"""
-        Return the polynomial ring of the coordinates of `S` (same names as in the model).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import MatrixFactorization
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: laws_of_subset(MatrixFactorization(1, 1, 1), ['V']).polynomial_ring()
-            Multivariate Polynomial Ring in V_0_0 over Rational Field
-        """
-        return self._ring
 
     def fields(self):
         r"""
@@ -226,7 +204,7 @@ class SubsetLaws(SageObject):
 
     def known_conservation_laws(self):
         r"""
-        Return the model's known laws that depend only on `S`, as polynomials of :meth:`polynomial_ring`.
+        Return the model's known laws that depend only on `S`, as polynomials of ``polynomial_ring()``.
 
         EXAMPLES::
 
@@ -237,94 +215,14 @@ class SubsetLaws(SageObject):
             [L1_Q_0_0^2 - L1_K_0_0^2]
         """
         S = set(self._variables)
-        known = self._model.known_conservation_laws() if hasattr(self._model, "known_conservation_laws") else []
-        return [self._ring(h) for h in known if h and set(h.variables()) <= S]
-
-    def _point(self, point, seed):
-        """The point of ``S`` (random from ``seed`` if ``None``).
-
-        TESTS::
-
-            sage: from sage_conslaw.architectures import MatrixFactorization
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: laws_of_subset(MatrixFactorization(1, 1, 1), ['V'])._point([3], 0)
-            (3)
-        """
-        K = self._ring.base_ring()
-        return random_point(self.D, seed=seed, K=K) if point is None else as_exact_point(point, self.D, K)
-
-    def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0, max_steps=8,
-                  progress=False, certify_with_degree=2):
-        r"""
-        Compute `\dim \mathrm{Lie}(Y)(\theta_S)` and the number `|S| - \dim` of
-        independent laws depending only on `S`, with the certificate of
-        :func:`~sage_conslaw.core.trace.lie_trace`.
-
-        INPUT: as :meth:`Reparametrization.lie_trace
-        <sage_conslaw.core.reparametrization.Reparametrization.lie_trace>`;
-        the default laws are :meth:`known_conservation_laws` and, when there
-        are none, the polynomial laws up to ``certify_with_degree`` (if small).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: res = laws_of_subset(LinearNetwork([2, 2, 2, 2]), ['U1', 'U2']).lie_trace()
-            sage: res.number_of_laws, res.certified      # the balancedness U1^T U1 - U2 U2^T
-            (3, True)
-        """
-        if not self._fields:
-            from sage_conslaw.core.trace import LieTraceResult
-            pt = self._point(point, seed)
-            from sage_conslaw.core.families import FieldFamily
-            zero = FieldFamily([self._V.zero()])
-            return LieTraceResult(zero, pt, point is None, [0], 0, True,
-                                  "no field moves these coordinates: every function of them is a law", 'none')
-        check = laws is not None
-        if laws is None:
-            laws = self.known_conservation_laws()
-            if not laws and certify_with_degree and self.D <= 40:
-                laws = self.polynomial_conservation_laws(certify_with_degree, homogeneous=False)
-        return lie_trace(self._fields, point=point, laws=laws, method=method, prime=prime, seed=seed,
-                         max_steps=max_steps, check=check, progress=progress)
-
-    def number_of_conservation_laws(self, point=None, **options):
-        r"""
-        Return the number of independent laws depending only on `S` near ``point``.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: laws_of_subset(ReLUNetwork([1, 2, 1]), ['U1', 'U2']).number_of_conservation_laws()
-            2
-        """
-        return self.lie_trace(point, **options).number_of_laws
-
-    def polynomial_conservation_laws(self, degree, homogeneous=True):
-        r"""
-        Return a basis of the polynomial laws of the given degree that depend only on `S`.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import Sequential, Attention
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: net = Sequential([Attention(1, 1, 1, 1)] * 2)
-            sage: laws_of_subset(net, ['L2_V', 'L2_O']).polynomial_conservation_laws(2)
-            [L2_V_0_0^2 - L2_O_0_0^2]
-        """
-        if not self._fields:
-            from sage_conslaw.core.laws import candidate_exponents
-            R = self._ring
-            return [R.monomial(*e) for e in candidate_exponents(self.D, degree, homogeneous) if sum(e) > 0]
-        return polynomial_laws(self._fields, degree, homogeneous)
+        return [self._ring(h) for h in self._model.known_conservation_laws() if h and set(h.variables()) <= S]
 
     def is_conservation_law(self, h):
         r"""
         Return whether `h(\theta_S)` is a conservation law of the model, checked
         exactly against every field `Y_{j,m}`.
 
-        ``h`` may be a polynomial of :meth:`polynomial_ring` or of the model's
+        ``h`` may be a polynomial of ``polynomial_ring()`` or of the model's
         ring (then it must not involve the other coordinates).
 
         EXAMPLES::
@@ -341,31 +239,13 @@ class SubsetLaws(SageObject):
             ValueError: h = V_0_0 involves coordinates outside the subset (V_0_0)
         """
         R = self._model.polynomial_ring()
-        if hasattr(h, "parent") and h.parent() is R:
+        if hasattr(h, "parent") and callable(h.parent) and h.parent() is R:
             outside = [v for v in h.variables() if v not in self._variables]
             if outside:
                 raise ValueError("h = %s involves coordinates outside the subset (%s)"
                                  % (h, ", ".join(map(str, outside))))
             h = self._ring(h)
-        h = to_exact_polynomial(h, self._ring, "h")
-        grad = [h.derivative(g) for g in self._ring.gens()]
-        return all(not sum((grad[i] * Y.components()[i] for i in range(self.D)), self._ring.zero())
-                   for Y in self._fields)
-
-    def number_of_independent_laws(self, laws, point=None, seed=0):
-        r"""
-        Return the number of functionally independent functions among ``laws`` at ``point``.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import Attention
-            sage: from sage_conslaw.core.subsets import laws_of_subset
-            sage: sub = laws_of_subset(Attention(1, 1, 1, 1), ['Q', 'K'])
-            sage: sub.number_of_independent_laws(sub.known_conservation_laws())
-            1
-        """
-        laws = [to_exact_polynomial(h, self._ring, "the law") for h in laws]
-        return number_of_independent_functions(laws, self._point(point, seed)) if laws else 0
+        return ConservationModel.is_conservation_law(self, h)
 
 
 def _coefficient_fields(fields, R, variables, S_ring):
@@ -417,8 +297,8 @@ def laws_of_subset(model, parameters):
 
     INPUT:
 
-    - ``model`` -- a reparametrization or architecture (anything with
-      ``polynomial_ring()`` and ``gradient_fields()`` or ``generators()``)
+    - ``model`` -- a model of the package (a :class:`~sage_conslaw.core.model.ConservationModel`:
+      a reparametrization, an architecture, a lifted or preconditioned flow)
     - ``parameters`` -- a list of parameter names (``model.parameters()``),
       variable names, or variables of the model's ring
 
@@ -436,7 +316,7 @@ def laws_of_subset(model, parameters):
         ...
         ValueError: unknown parameter 'nothing' (the parameters are L1_W1, L1_W2, L2_U1, L2_U2)
     """
-    if not (hasattr(model, "polynomial_ring") and callable(model.polynomial_ring)):
+    if not isinstance(model, ConservationModel):
         raise TypeError("laws_of_subset needs a model of sage_conslaw (a Reparametrization or an "
                         "architecture), got %r" % (model,))
     return SubsetLaws(model, _subset_variables(model, parameters))

@@ -231,9 +231,10 @@ class MatrixFactorization(Architecture):
         import random
         from sage.rings.integer_ring import ZZ
         n, m, r = self.n, self.m, self.r
+        rk = checks.integer(rk, "the rank rk of (U; V)")
         if not 0 <= rk <= min(n + m, r):
             raise ValueError("the rank of (U; V) is at most min(n + m, r) = %s, got %s" % (min(n + m, r), rk))
-        rng = random.Random(int(seed))
+        rng = random.Random(checks.integer(seed, "the seed"))
         for _ in range(100):
             A = matrix(ZZ, n + m, rk, [rng.randint(-bound, bound) for _ in range((n + m) * rk)])
             B = matrix(ZZ, rk, r, [rng.randint(-bound, bound) for _ in range(rk * r)])

@@ -367,3 +367,37 @@ def test_reproduction_command_line(capsys):
                  "--functional", "0", "--conv", "0", "--residual", "0", "--sequential", "0",
                  "--linear_product", "0", "--subset", "0"]) == 0
     assert "attention" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------
+# the flows of the momentum issue (ICML 2024) on the ICML 2025 blocks
+# ---------------------------------------------------------------------------
+
+FLOWS = {"heavy ball": lambda m: __import__("sage_conslaw").HeavyBall(m),
+         "heavy ball, friction 1": lambda m: __import__("sage_conslaw").HeavyBall(m, friction=1),
+         "mirror": lambda m: __import__("sage_conslaw").Preconditioned(m, "mirror"),
+         "weight decay": lambda m: __import__("sage_conslaw").WeightDecay(m, 1)}
+
+
+@pytest.mark.parametrize("flow", sorted(FLOWS))
+@pytest.mark.parametrize("make", [lambda: Attention(1, 2, 2, 1), lambda: ConvNetwork(1, 2, 1, 2, 1),
+                                  lambda: MultiHeadAttention(1, 2, 1, 1, 1, bias=True)])
+def test_flows_on_blocks_residual_equals_block(flow, make):
+    block = make()
+    lifted, lifted_res = FLOWS[flow](block), FLOWS[flow](Residual(block))
+    r1, r2 = lifted.lie_trace(), lifted_res.lie_trace()
+    assert 0 <= r1.number_of_laws <= lifted.D
+    # x + g has the block's phi, hence the same lifted family and the same count
+    assert r1.number_of_laws == r2.number_of_laws and r1.dimensions == r2.dimensions
+    for h in lifted.known_conservation_laws():
+        assert lifted.is_conservation_law(h)
+
+
+def test_heavy_ball_attention_head():
+    """One head under heavy ball: with d_in = d_out = 1 and d_k = d_v = 2 both products are
+    MF(1, 1, 2), which keeps 2 momentum laws each (found: 4 for the head); with d_k = d_v = 1 none."""
+    from sage_conslaw import HeavyBall
+    res = HeavyBall(Attention(1, 2, 2, 1)).lie_trace()
+    mf = HeavyBall(MatrixFactorization(1, 1, 2)).lie_trace()
+    assert res.number_of_laws == 2 * mf.number_of_laws == 4
+    assert HeavyBall(Attention(1, 1, 1, 1)).number_of_conservation_laws() == 0

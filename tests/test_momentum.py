@@ -402,3 +402,14 @@ def test_reproduction_quick():
     report = reproduce_tables(released=2, ours=2, progress=False)
     assert report.all_match and report.all_certified
     assert len(report.rows) == 6 * 2 + 4 * 2
+
+
+@pytest.mark.parametrize("n,m,r", [(1, 1, 3), (2, 2, 2), (1, 3, 2), (3, 2, 4)])
+@pytest.mark.parametrize("tau", FLOWS)
+def test_matrix_factorization_momentum(n, m, r, tau):
+    # phi = U V^T is the linear network [n, r, m]; the same laws, with V = U2^T
+    M = momentum(MatrixFactorization(n, m, r), tau)
+    laws = M.known_conservation_laws()
+    assert annihilated(M, laws)
+    res = M.lie_trace()
+    assert res.certified and res.number_of_laws == res.known_laws == linear_momentum_laws_formula(n, r, m)

@@ -87,14 +87,16 @@ from sage.misc.cachefunc import cached_method
 from sage_conslaw.dynamics.lifting import LiftedModel, rational_parameter
 
 
-def _hidden_layer_laws(model, P, V, factor):
+def _hidden_layer_laws(Us, Vs, factor):
     r"""
-    The momentum laws of a linear network: ``factor`` times the entries `k < l`
-    of `(U_i^\top V_i - V_i^\top U_i) + (U_{i+1} V_{i+1}^\top - V_{i+1} U_{i+1}^\top)`
-    for every hidden layer `i`, and, when `n_{i-1} = n_{i+1} = 1`, the twisted family
-    `U_i^\top V_{i+1}^\top - V_{i+1} U_i + U_{i+1} V_i - V_i^\top U_{i+1}^\top`
-    (the loss sees `U_i U_{i+1}` only through a scalar, symmetric under the
-    swap `U_i^\top \leftrightarrow U_{i+1}`, see :func:`linear_momentum_laws_formula`).
+    The momentum laws of a linear network `\phi = U_1 \cdots U_q` with the
+    layer matrices ``Us`` and their velocities ``Vs``: ``factor`` times the
+    entries `k < l` of `(U_i^\top V_i - V_i^\top U_i) + (U_{i+1} V_{i+1}^\top
+    - V_{i+1} U_{i+1}^\top)` for every hidden layer `i`, and, when `n_{i-1} =
+    n_{i+1} = 1`, the twisted family `U_i^\top V_{i+1}^\top - V_{i+1} U_i +
+    U_{i+1} V_i - V_i^\top U_{i+1}^\top` (the loss sees `U_i U_{i+1}` only
+    through a scalar, symmetric under the swap `U_i^\top \leftrightarrow
+    U_{i+1}`, see :func:`linear_momentum_laws_formula`).
 
     TESTS::
 
@@ -102,15 +104,15 @@ def _hidden_layer_laws(model, P, V, factor):
         sage: from sage_conslaw.architectures import LinearNetwork
         sage: hb = HeavyBall(LinearNetwork([1, 2, 1]))
         sage: from sage_conslaw.dynamics.momentum import _hidden_layer_laws
-        sage: len(_hidden_layer_laws(hb.model(), hb.parameters(), hb.velocities(), 1))
+        sage: P, V = hb.parameters(), hb.velocities()
+        sage: len(_hidden_layer_laws([P['U1'], P['U2']], [V['U1'], V['U2']], 1))
         2
     """
-    q = model.depth
     mats = []
-    for i in range(1, q):
-        Ui, Vi, Uj, Vj = P["U%s" % i], V["U%s" % i], P["U%s" % (i + 1)], V["U%s" % (i + 1)]
+    for i in range(len(Us) - 1):
+        Ui, Vi, Uj, Vj = Us[i], Vs[i], Us[i + 1], Vs[i + 1]
         mats.append(Ui.T * Vi - Vi.T * Ui + Uj * Vj.T - Vj * Uj.T)
-        if model.dims[i - 1] == model.dims[i + 1] == 1:
+        if Ui.nrows() == Uj.ncols() == 1:
             mats.append(Ui.T * Vj.T - Vj * Ui + Uj * Vi - Vi.T * Uj.T)
     return [factor * M[k, l] for M in mats for k in range(M.nrows()) for l in range(k + 1, M.ncols())]
 
@@ -345,7 +347,8 @@ class HeavyBall(_Momentum):
     @cached_method
     def known_conservation_laws(self):
         r"""
-        Return the laws the theory gives: for linear networks, the entries
+        Return the laws the theory gives: for linear networks (and matrix
+        factorizations, with `U_2 = V^\top`), the entries
         `k < l` of `e^{\int\tau}\,[(U_i^\top V_i - V_i^\top U_i) + (U_{i+1}
         V_{i+1}^\top - V_{i+1} U_{i+1}^\top)]` at every hidden layer (and the
         twisted family when `n_{i-1} = n_{i+1} = 1`, see
@@ -367,22 +370,31 @@ class HeavyBall(_Momentum):
 
 def _linear_laws(lifted, factor):
     r"""
-    The momentum laws of a lifted linear network with the given time factor (none
-    for other models).
+    The momentum laws of a lifted linear network or matrix factorization
+    (`\phi = UV^\top`: the layers are `U` and `V^\top`) with the given time
+    factor; none for other models.
 
     TESTS::
 
         sage: from sage_conslaw import HeavyBall
-        sage: from sage_conslaw.architectures import uv
+        sage: from sage_conslaw.architectures import uv, MatrixFactorization
         sage: from sage_conslaw.dynamics.momentum import _linear_laws
         sage: _linear_laws(HeavyBall(uv()), 1)
         []
+        sage: hb = HeavyBall(MatrixFactorization(2, 2, 2), 1)
+        sage: laws = _linear_laws(hb, hb.time_factor()); len(laws), all(hb.is_conservation_law(h) for h in laws)
+        (1, True)
     """
-    from sage_conslaw.architectures.linear import LinearNetwork
+    from sage_conslaw.architectures.linear import LinearNetwork, MatrixFactorization
     model = lifted.model()
-    if type(model) is not LinearNetwork:
-        return []
-    return _hidden_layer_laws(model, lifted.parameters(), lifted.velocities(), factor)
+    P, V = (lifted.parameters(), lifted.velocities()) if type(model) in (LinearNetwork, MatrixFactorization) \
+        else (None, None)
+    if type(model) is LinearNetwork:
+        names = ["U%s" % i for i in range(1, model.depth + 1)]
+        return _hidden_layer_laws([P[n] for n in names], [V[n] for n in names], factor)
+    if type(model) is MatrixFactorization:
+        return _hidden_layer_laws([P["U"], P["V"].T], [V["U"], V["V"].T], factor)
+    return []
 
 
 class Nesterov(_Momentum):

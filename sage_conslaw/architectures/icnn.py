@@ -125,7 +125,7 @@ class ICNN(Architecture):
             [    0     1]
         """
         from sage.matrix.special import diagonal_matrix
-        R = self.polynomial_ring()
+        R = self._ring   # not polynomial_ring(): it comes from generators()
         mirror = set(self.mirror_coordinates())
         return diagonal_matrix(R, [x if i in mirror else R.one() for i, x in enumerate(R.gens())])
 

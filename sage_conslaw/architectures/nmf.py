@@ -89,7 +89,7 @@ class NMF(Architecture):
             [    0 V_0_0]
         """
         from sage.matrix.special import diagonal_matrix
-        R = self.polynomial_ring()
+        R = self._ring   # not polynomial_ring(): it comes from generators()
         return diagonal_matrix(R, list(R.gens()))
 
     @cached_method
@@ -103,7 +103,7 @@ class NMF(Architecture):
             sage: NMF(1, 1, 1).generators()
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
         """
-        R = self.polynomial_ring()
+        R = self._ring   # not polynomial_ring(): it comes from generators()
         fields = metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields())
         return FieldFamily(fields, positive=range(R.ngens()))
 

@@ -208,6 +208,21 @@ class Reparametrization(ConservationModel):
         """
         return self._family
 
+    def polynomial_ring(self):
+        r"""
+        Return the polynomial ring of the parameters (known before the family of
+        generators: subclasses whose family depends on the ring, such as a
+        metric over it, rely on this).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<u,v> = QQ[]
+            sage: Reparametrization([u*v]).polynomial_ring() is R
+            True
+        """
+        return self._ring
+
     @property
     def d(self):
         r"""

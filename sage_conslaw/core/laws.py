@@ -162,8 +162,8 @@ class SparseSystem(namedtuple("SparseSystem", "rows cols vals nrows ncols")):
     A sparse matrix given by its nonzero entries, with exact coefficients.
 
     ``vals[t]`` is the entry at ``(rows[t], cols[t])``; ``rows`` and ``cols``
-    are numpy integer arrays, ``vals`` a numpy object array of exact numbers
-    (elements of ``QQ`` or of the base field).  No position is repeated and
+    are numpy integer arrays, ``vals`` a numpy array of exact numbers: int64
+    (integers), or objects (elements of ``QQ`` or of the base field).  No position is repeated and
     no zero is stored.  Memory follows the number of nonzeros.
 
     EXAMPLES::
@@ -204,7 +204,8 @@ class SparseSystem(namedtuple("SparseSystem", "rows cols vals nrows ncols")):
             sage: SparseSystem.from_dict({(1, 0): 3}, 2, 1).as_dict()
             {(1, 0): 3}
         """
-        return {(int(r), int(c)): v for r, c, v in zip(self.rows, self.cols, self.vals)}
+        vals = self.vals if self.vals.dtype == object else [ZZ(int(v)) for v in self.vals]
+        return {(int(r), int(c)): v for r, c, v in zip(self.rows, self.cols, vals)}
 
     def __repr__(self):
         r"""
@@ -310,8 +311,6 @@ def law_system(fields, exponents):
         tms[t, :len(m)] = m
     t_var = np.array(t_var, dtype=np.int64)
     t_gen = np.array(t_gen, dtype=np.int64)
-    coef = np.empty(len(t_coef), dtype=object)
-    coef[:] = t_coef
     order = np.argsort(t_var, kind="stable")
     counts = np.bincount(t_var, minlength=D)
     tstart = np.cumsum(counts) - counts
@@ -321,25 +320,61 @@ def law_system(fields, exponents):
         raise ValueError("the law system of %s candidate monomials has %s terms, more than the limit "
                          "MAX_LAW_SYSTEM_ENTRIES = %s (sage_conslaw.core.thresholds); choose a lower degree"
                          % (N, total, MAX_LAW_SYSTEM_ENTRIES))
+    if not total:
+        return empty
     pair_idx = np.repeat(np.arange(pair_col.size), reps)
     offset = np.arange(total) - np.repeat(np.cumsum(reps) - reps, reps)
     term_idx = order[np.repeat(tstart[pair_var], reps) + offset]
     mono = np.sort(np.concatenate([beta[pair_idx], tms[term_idx]], axis=1), axis=1)
-    keys = np.concatenate([t_gen[term_idx][:, None], mono], axis=1)
-    _, row = np.unique(keys, axis=0, return_inverse=True)
+    # the row of a term: (generator, monomial), one int64 when it fits (mixed radix D + 1)
+    if len(fields) * (D + 1) ** mono.shape[1] < 2 ** 62:
+        keys = t_gen[term_idx]
+        for k in range(mono.shape[1]):
+            keys = keys * (D + 1) + mono[:, k]
+        _, row = np.unique(keys, return_inverse=True)
+    else:
+        _, row = np.unique(np.concatenate([t_gen[term_idx][:, None], mono], axis=1), axis=0,
+                           return_inverse=True)
+    del mono
     row = row.reshape(-1).astype(np.int64)
-    nrows = int(row.max()) + 1 if total else 0
+    nrows = int(row.max()) + 1
     col = pair_col[pair_idx].astype(np.int64)
-    vals = pair_mult[pair_idx].astype(object) * coef[term_idx]
+    vals = _term_values(pair_mult[pair_idx], t_coef, term_idx, total)
     # sum the repeated positions exactly, drop the zeros
     key = row * N + col
     srt = np.argsort(key, kind="stable")
     key = key[srt]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = np.add.reduceat(vals[srt], starts) if total else vals
+    sums = np.add.reduceat(vals[srt], starts)
     key = key[starts]
-    keep = np.array([bool(v) for v in sums], dtype=bool)
+    keep = np.asarray(sums != 0, dtype=bool)
     return SparseSystem(key[keep] // N, key[keep] % N, sums[keep], nrows, N)
+
+
+def _term_values(mult, coefficients, term_idx, total):
+    r"""
+    Return the values ``mult[t] * coefficients[term_idx[t]]`` exactly: an
+    int64 array when the coefficients are integers small enough for every sum
+    of ``total`` of them to stay exact, else an object array.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.laws import _term_values
+        sage: import numpy as np
+        sage: _term_values(np.array([1, 2]), [3, -1], np.array([0, 1]), 2)
+        array([ 3, -2])
+        sage: _term_values(np.array([1, 2]), [1/2, 10^30], np.array([0, 1]), 2)
+        array([1/2, 2000000000000000000000000000000], dtype=object)
+    """
+    ints = all(c in ZZ for c in coefficients)
+    if ints:
+        bound = max(abs(int(c)) for c in coefficients) * max(int(mult.max()), 1) * max(total, 1)
+        if bound < 2 ** 62:
+            coef = np.array([int(c) for c in coefficients], dtype=np.int64)
+            return mult.astype(np.int64) * coef[term_idx]
+    coef = np.empty(len(coefficients), dtype=object)
+    coef[:] = list(coefficients)
+    return mult.astype(object) * coef[term_idx]
 
 
 def forced_zero_columns(A):
@@ -447,7 +482,11 @@ def _residues(vals, p):
         sage: v = np.empty(3, dtype=object); v[:] = [1/2, -1, 3]
         sage: _residues(v, 7).tolist()
         [4, 6, 3]
+        sage: _residues(np.array([-1, 9]), 7).tolist()
+        [6, 2]
     """
+    if vals.dtype != object:
+        return vals % p
     from sage_conslaw.core.modular import reduce_rational
     cache = {}
     out = np.empty(len(vals), dtype=np.int64)

@@ -134,9 +134,10 @@ MAX_DIRECT_ENTRIES = 2 ** 12
 #: already bounds D by 315).
 MAX_CANDIDATE_ENTRIES = 2 ** 25
 
-#: Most terms (before merging) the law system may have: each costs about a
-#: hundred bytes while it is formed (`2^{24}` terms, under 2 GB).  The system
-#: of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has 419904.
+#: Most terms (before merging) the law system may have: each costs about 150
+#: bytes while the system is formed (`2^{24}` terms: about 2.5 GB).  The system
+#: of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has 419904; dense random
+#: fields of degree 3 in 12 variables, in degree 4, about 5 million (10 s, 0.9 GB).
 MAX_LAW_SYSTEM_ENTRIES = 2 ** 24
 
 #: Largest block of the law system (rows x columns, after peeling) reduced

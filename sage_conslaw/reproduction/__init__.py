@@ -143,5 +143,7 @@ PAPERS = {
                       'sage_conslaw.reproduction.momentum',
                       [('released', 20, 2, "architectures per check of the released notebooks (6 checks)"),
                        ('ours', 20, 2, "architectures per momentum check with the friction really drawn "
-                                       "(4 checks, Nesterov included)")]),
+                                       "(4 checks, Nesterov included)")],
+                      note="first column: the released checks or our sample; linear and ReLU widths from the "
+                           "outputs to the inputs, NMF and ICNN sizes (n1, n2, n3); tau '-' is a gradient flow"),
 }

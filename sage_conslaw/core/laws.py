@@ -37,6 +37,7 @@ EXAMPLES::
     [u^4 - 2*u^2*v^2 + v^4, u^2 - v^2]
 """
 from collections import namedtuple
+from itertools import chain
 
 import numpy as np
 
@@ -154,7 +155,7 @@ def candidate_exponents(D, degree, homogeneous=True):
     degree = nonnegative_integer(degree, "the degree")
     homogeneous = boolean(homogeneous, "homogeneous")
     degrees = [degree] if homogeneous else list(range(degree, 0, -1))
-    return [tuple(int(a) for a in e) for k in degrees if k for e in IntegerVectors(k, D)]
+    return [tuple(map(int, e)) for k in degrees if k for e in IntegerVectors(k, D)]
 
 
 class SparseSystem(namedtuple("SparseSystem", "rows cols vals nrows ncols")):
@@ -283,7 +284,7 @@ def law_system(fields, exponents):
                          np.zeros(0, dtype=object), 0, N)
     if not N:
         return empty
-    E = np.array(exponents, dtype=np.int64).reshape(N, D)
+    E = np.asarray(exponents, dtype=np.int64).reshape(N, D)
     ms, deg = _multisets(E, D)
     # pairs (column, variable i with alpha_i > 0): d/d theta_i of theta^alpha is
     # alpha_i theta^beta, beta = alpha with one i removed
@@ -708,6 +709,44 @@ def law_kernel(A, K=QQ, prime=DEFAULT_PRIME, seed=0):
     return out
 
 
+def _exponent_array(exponents, D):
+    r"""
+    Return the exponent tuples as an integer array of shape ``(N, D)``, or
+    raise ``ValueError`` naming the first tuple that is not `D` nonnegative integers.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.laws import _exponent_array
+        sage: _exponent_array([(1, 0), (0, 2)], 2).tolist()
+        [[1, 0], [0, 2]]
+        sage: _exponent_array([(ZZ(1), 0)], 2).tolist()
+        [[1, 0]]
+        sage: _exponent_array([(1, 0), (1,)], 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the exponent tuple (1,) does not have D = 2 nonnegative integer entries
+        sage: _exponent_array([(True, 0)], 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the exponent tuple (True, 0) does not have D = 2 nonnegative integer entries
+    """
+    def bad(e):
+        return ValueError("the exponent tuple %s does not have D = %s nonnegative integer entries" % (e, D))
+    for e in exponents:
+        if len(e) != D:
+            raise bad(e)
+    types = set(map(type, chain.from_iterable(exponents)))
+    if not types <= {int, Integer}:
+        for e in exponents:
+            if any(type(a) not in (int, Integer) for a in e):
+                raise bad(e)
+    E = np.array(exponents, dtype=np.int64).reshape(len(exponents), D)
+    negative = np.flatnonzero((E < 0).any(axis=1))
+    if negative.size:
+        raise bad(exponents[negative[0]])
+    return E
+
+
 def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
     r"""
     Return a basis of the conservation laws of ``fields`` that are
@@ -754,16 +793,13 @@ def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
     R = V.polynomial_ring()
     D = V.ambient_dimension()
     exponents = list(dict.fromkeys(tuple(e) for e in exponents))
-    for e in exponents:
-        if len(e) != D or any(isinstance(a, bool) or not isinstance(a, (int, Integer)) or a < 0 for a in e):
-            raise ValueError("the exponent tuple %s does not have D = %s nonnegative integer entries" % (e, D))
     if not exponents:
         return []
     if len(exponents) > MAX_MONOMIALS:
         raise ValueError("%s candidate monomials is more than the limit MAX_MONOMIALS = %s "
                          "(sage_conslaw.core.thresholds); choose fewer" % (len(exponents), MAX_MONOMIALS))
     prime = check_prime(prime, "the prime", MAX_PRIME)
-    A = law_system(fields, exponents)
+    A = law_system(fields, _exponent_array(exponents, D))
     kernel = law_kernel(A, V.base_ring(), prime)
     return [R({exponents[c]: a for c, a in k.items()}) for k in kernel]
 

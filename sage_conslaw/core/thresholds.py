@@ -94,7 +94,7 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 #: is enumerated.  The kernel is sparse (its memory follows the nonzeros of the
 #: law system, bounded by MAX_LAW_SYSTEM_ENTRIES), so the limit is one of time:
 #: the 41616 candidates of ``LinearNetwork([12, 12, 12])`` in degree 2 take
-#: about 16 s and 700 MB.
+#: about 10 s and 500 MB.
 MAX_MONOMIALS = 50000
 
 

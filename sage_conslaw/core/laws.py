@@ -9,19 +9,32 @@ condition is linear in the unknown coefficients `c_\alpha`; collecting the
 coefficient of every monomial gives a sparse linear system over `\QQ`, whose
 kernel is the space of laws.  No Gröbner basis is involved.
 
-The kernel is computed by small composable steps, each with a stated contract:
+The kernel is computed by small composable steps, each with a stated contract,
+in memory that follows the nonzeros of the system (never a dense matrix of
+equations x monomials):
 
+0. :func:`check_size` -- the number of candidate monomials is a binomial
+   coefficient: a search beyond the limits of :mod:`sage_conslaw.core.thresholds`
+   is refused at once, before anything is enumerated.
 1. :func:`law_system` -- the sparse matrix `A` (rows: pairs (generator,
-   monomial), columns: the candidate monomials `\theta^\alpha`), built directly
-   from the exponents and coefficients of the fields.
-2. :func:`kernel_mod_p` -- the kernel modulo a prime `p` of random
-   combinations of the rows (LinBox); its dimension is at least that of
-   `\ker_\QQ A`, since `\mathrm{rank}_p \le \mathrm{rank}_\QQ`.
-3. :func:`rational_lift` -- rational reconstruction of that echelon basis.
-   After checking `A K = 0` exactly, `K \subseteq \ker_\QQ A` and `\dim K \ge
-   \dim \ker_\QQ A`, so `K` *is* the kernel: the answer is exact.  If the lift or
-   the check fails (an unlucky prime, large coefficients), :func:`exact_kernel`
-   solves the full system over `\QQ`.
+   monomial), columns: the candidate monomials `\theta^\alpha`), built with
+   numpy from the exponents and coefficients of the fields
+   (:class:`SparseSystem`).
+2. :func:`forced_zero_columns` -- peeling: a row with one nonzero entry
+   forces its unknown to zero (exact; most unknowns of network laws go so),
+   then :func:`independent_blocks` -- the connected components of what is left.
+3. :func:`block_kernel` on each block: the kernel modulo a prime
+   (:func:`kernel_mod_p`, LinBox; a tall block is first compressed by sparse
+   random combinations of its rows), whose dimension is at least that of
+   `\ker_\QQ A` since `\mathrm{rank}_p \le \mathrm{rank}_\QQ`; lifted by
+   rational reconstruction (:func:`rational_lift`, over several primes
+   combined by the Chinese remainder theorem if needed).  After checking
+   `A K = 0` exactly (:func:`annihilates`), `K \subseteq \ker_\QQ A` and
+   `\dim K \ge \dim \ker_\QQ A`, so `K` *is* the kernel: the answer is exact.
+   If no lift passes, :func:`exact_kernel` solves the block over `\QQ` when
+   it is small enough, and the search is refused otherwise.
+4. :func:`law_kernel` -- the echelon bases of the blocks (disjoint columns),
+   sorted by pivot, form the echelon basis of the whole kernel.
 
 EXAMPLES::
 

@@ -52,7 +52,6 @@ EXAMPLES::
     sage: net.number_of_conservation_laws()    # balancedness of the hidden width 3: 3*4/2
     6
 """
-import time
 
 from sage_conslaw.architectures.base import Architecture, Parameter
 from sage_conslaw.core.checks import boolean
@@ -110,6 +109,42 @@ class Block(Architecture):
             raise TypeError("give the parameters by name: model.point(%s)"
                             % ", ".join("%s=..." % p for p in self.parameter_names()))
         return Architecture.point(self, **named)
+
+    def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0, max_steps=8,
+                  progress=False, certify_with_degree=2, **options):
+        r"""
+        Compute `\dim \mathrm{Lie}(W_\phi)(\theta)` and the number of laws, part by part.
+
+        When `\phi` splits into parts with disjoint coordinates (the blocks of a
+        sequence, the heads of an attention layer and their two products), the
+        Lie algebra is the direct sum of the parts' algebras and the trace is
+        computed part by part (:func:`~sage_conslaw.core.subsets.direct_sum_trace`):
+        exact, each part with its own certificate, and much faster on large
+        models.  With explicit ``laws``, or a single part, the whole family is
+        traced (:meth:`~sage_conslaw.core.model.ConservationModel.lie_trace`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork
+            sage: net = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([3, 2], bias=True)], check_dimensions=False)
+            sage: res = net.lie_trace(); res.number_of_laws, res.certified
+            (2, True)
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: MultiHeadAttention(4, 2, 3, 3, 4).lie_trace().reason     # two bundles of 48 coordinates
+            'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified'
+            sage: whole = net.lie_trace(laws=net.known_conservation_laws())     # the whole family at once
+            sage: whole.number_of_laws, whole.certified, whole.point == res.point
+            (2, True, True)
+        """
+        from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
+        common = dict(method=method, prime=prime, max_steps=max_steps, progress=progress, **options)
+        if laws is None:
+            parts = independent_parts(self)
+            if len(parts) > 1:
+                return direct_sum_trace(self, parts, point=point, seed=seed,
+                                        certify_with_degree=certify_with_degree, **common)
+        return Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
+                                      certify_with_degree=certify_with_degree, **common)
 
 
 def io_dimensions(block):
@@ -259,9 +294,11 @@ class Residual(Block):
         EXAMPLES::
 
             sage: from sage_conslaw.architectures import Residual, Sequential, Attention, ReLUNetwork
-            sage: res = Residual(Sequential([Attention(2, 1, 1, 2), ReLUNetwork([2, 3, 2])])).lie_trace()
-            sage: res.number_of_laws, res.certified, res.reason[:10]
-            (5, True, 'direct sum')
+            sage: block = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([2, 3, 2])])
+            sage: res = Residual(block).lie_trace(); res.number_of_laws, res.certified
+            (5, True)
+            sage: res.dimensions == block.lie_trace().dimensions
+            True
         """
         return self._block.lie_trace(*args, **options)
 
@@ -500,94 +537,6 @@ class Sequential(Block):
             [('block', [0]), ('linear product', [1, 2])]
         """
         return [(kind, list(idx)) for kind, idx in self._groups]
-
-    def _group_models(self, point):
-        r"""
-        The model of every group of the factorization and its point: the block
-        itself, or the deep linear network of a run of merged linear blocks.
-
-        TESTS::
-
-            sage: from sage_conslaw.architectures import Sequential, LinearNetwork, Attention
-            sage: net = Sequential([LinearNetwork([2, 3]), LinearNetwork([4, 2]), Attention(4, 1, 1, 4)])
-            sage: [(m, list(p)) for m, p in net._group_models(range(net.D))][0]
-            (Linear network [4, 2, 3]: D = 14 parameters, phi = U1*U2 in QQ^(4 x 3), [6, 7, 8, 9, 10, 11, 12, 13, 0, 1, 2, 3, 4, 5])
-        """
-        from sage_conslaw.architectures.linear import LinearNetwork
-        layout = self.layout()
-        point = list(point)
-
-        def entries(name):
-            P = layout[name]
-            return point[P.offset:P.offset + P.size]
-        out = []
-        for kind, idx in self._groups:
-            if kind == 'linear product':
-                chain = list(reversed(idx))
-                dims = [d for i in chain for d in self._blocks[i].dims[:-1]] + [self._blocks[chain[-1]].dims[-1]]
-                names = ["%s_U%s" % (self._names[i], k) for i in chain for k in range(1, self._blocks[i].depth + 1)]
-                out.append((LinearNetwork(dims), [x for n in names for x in entries(n)]))
-            else:
-                i = idx[0]
-                block = self._blocks[i]
-                out.append((block, [x for P in block.layout() for x in entries(self._names[i] + "_" + P.name)]))
-        return out
-
-    def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0, max_steps=8,
-                  progress=False, certify_with_degree=2, **options):
-        r"""
-        Compute `\dim \mathrm{Lie}(W_\Phi)(\theta)` and the number of laws, block by block.
-
-        The groups of the factorization (:meth:`groups`) have disjoint
-        coordinates: the fields of one act on its own coordinates only, the
-        brackets of fields of different groups vanish, and `\mathrm{Lie}(W_\Phi)
-        = \bigoplus_i \mathrm{Lie}(W_{\phi_i})`.  So `\dim \mathrm{Lie}(W_\Phi)(\theta)
-        = \sum_i \dim \mathrm{Lie}(W_{\phi_i})(\theta_i)`, computed on each
-        group at its coordinates of `\theta` (each with its own certificate; the
-        sum is certified when every term is).  This is exact, and much faster than
-        the trace of the whole family when a block has many parameters.  With
-        explicit ``laws``, or a single group, the whole family is traced.
-
-        INPUT: as :meth:`~sage_conslaw.core.model.ConservationModel.lie_trace`.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork
-            sage: net = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([3, 2], bias=True)], check_dimensions=False)
-            sage: res = net.lie_trace(); res.number_of_laws, res.certified
-            (2, True)
-            sage: res.reason
-            'direct sum over 2 blocks with disjoint coordinates (brackets across blocks vanish): L1: ...; L2: ...'
-            sage: whole = net.lie_trace(laws=net.known_conservation_laws())     # the whole family at once
-            sage: whole.number_of_laws, whole.certified, whole.point == res.point
-            (2, True, True)
-        """
-        if laws is not None or len(self._groups) == 1:
-            return Block.lie_trace(self, point=point, laws=laws, method=method, prime=prime, seed=seed,
-                                   max_steps=max_steps, progress=progress,
-                                   certify_with_degree=certify_with_degree, **options)
-        from sage_conslaw.core.trace import LieTraceResult
-        t0 = time.time()
-        pt = self._point(point, seed)
-        parts = []
-        for model, sub in self._group_models(pt):
-            parts.append(model.lie_trace(point=sub, method=method, prime=prime, max_steps=max_steps,
-                                         progress=progress, certify_with_degree=certify_with_degree, **options))
-        steps = max(len(r.dimensions) for r in parts)
-        dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in parts) for k in range(steps)]
-        names = [", ".join(self._names[i] for i in idx) for _, idx in self._groups]
-        reason = "direct sum over %s blocks with disjoint coordinates (brackets across blocks vanish): %s" % (
-            len(parts), "; ".join("%s: %s" % (n, r.reason) for n, r in zip(names, parts)))
-        known = [r.known_laws for r in parts]
-        generic = [r.generic_dimension for r in parts]
-        return LieTraceResult(self.generators(), pt, point is None, dims, max(r.stopped_at for r in parts),
-                              all(r.certified for r in parts), reason,
-                              "/".join(sorted({r.method for r in parts})),
-                              prime=next((r.prime for r in parts if r.prime is not None), None),
-                              known_laws=None if None in known else sum(known),
-                              lie_algebra_closed=all(r.lie_algebra_closed for r in parts),
-                              generic_dimension=None if None in generic else sum(generic),
-                              seconds=round(time.time() - t0, 3))
 
     def known_conservation_laws(self):
         r"""

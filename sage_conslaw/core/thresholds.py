@@ -172,3 +172,12 @@ RIGOROUS_SECONDS = 30
 #: is singular only on a proper algebraic subset, so two unlucky draws in a row
 #: are already a sign of a bug rather than of bad luck.
 RANDOM_POINT_REDRAWS = 5
+
+# -- direct sums (core/subsets.py) ----------------------------------------------------
+
+#: When `\phi` splits into parts with disjoint coordinates, the trace is computed
+#: part by part; parts are bundled (a union of parts is still a direct summand)
+#: until a bundle has this many coordinates: one trace per tiny part (a linear
+#: layer splits into one part per weight) costs more in set-up than it saves,
+#: while the fast trace of a bundle of a few dozen coordinates takes milliseconds.
+DIRECT_SUM_BUNDLE = 48

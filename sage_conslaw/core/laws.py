@@ -463,10 +463,11 @@ def independent_blocks(A, dead=None):
     return out, free
 
 
-def _restrict(A, rows, cols):
+def _restrict(A, rows, cols, entries=None):
     r"""
     Return the subsystem of ``A`` on the given increasing ``rows`` and ``cols``,
-    renumbered from 0 (entries outside them are dropped).
+    renumbered from 0 (entries outside them are dropped).  If the indices of
+    its ``entries`` in ``A`` are known, only those are read.
 
     TESTS::
 
@@ -475,7 +476,12 @@ def _restrict(A, rows, cols):
         sage: A = SparseSystem.from_dict({(0, 0): 1, (1, 2): 5, (1, 1): 3}, 2, 3)
         sage: _restrict(A, np.array([1]), np.array([1, 2])).as_dict()
         {(0, 0): 3, (0, 1): 5}
+        sage: _restrict(A, np.array([1]), np.array([1, 2]), np.array([1, 2])).as_dict()
+        {(0, 0): 3, (0, 1): 5}
     """
+    if entries is not None:
+        return SparseSystem(np.searchsorted(rows, A.rows[entries]), np.searchsorted(cols, A.cols[entries]),
+                            A.vals[entries], int(rows.size), int(cols.size))
     rpos = np.full(A.nrows, -1, dtype=np.int64)
     rpos[rows] = np.arange(rows.size)
     cpos = np.full(A.ncols, -1, dtype=np.int64)
@@ -714,8 +720,17 @@ def law_kernel(A, K=QQ, prime=DEFAULT_PRIME, seed=0):
     dead = forced_zero_columns(A)
     blocks, free = independent_blocks(A, dead)
     out = [{int(c): K.one()} for c in free]
-    for rows, cols in blocks:
-        kb = block_kernel(_restrict(A, rows, cols), K, prime, seed)
+    # the entries of each block, grouped once
+    block_of_col = np.full(A.ncols, -1, dtype=np.int64)
+    for b, (_, cols) in enumerate(blocks):
+        block_of_col[cols] = b
+    label = block_of_col[A.cols]
+    inside = np.flatnonzero(label >= 0)
+    inside = inside[np.argsort(label[inside], kind="stable")]
+    bounds = np.cumsum(np.bincount(label[inside], minlength=len(blocks)))
+    for b, (rows, cols) in enumerate(blocks):
+        entries = inside[(bounds[b - 1] if b else 0):bounds[b]]
+        kb = block_kernel(_restrict(A, rows, cols, entries), K, prime, seed)
         for k in kb.rows():
             out.append({int(cols[c]): a for c, a in k.dict().items()})
     out.sort(key=min)

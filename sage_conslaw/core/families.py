@@ -269,21 +269,6 @@ class GeneratorFamily(SageObject):
         w.set_immutable()
         return w
 
-    def sampling_values(self, bound):
-        r"""
-        Return the least number of values a coordinate of a random point is drawn
-        from (for the Schwartz--Zippel bound): `2B + 1`, or `B` when a coordinate
-        is drawn positive.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.families import FieldFamily
-            sage: R.<s,x> = QQ[]
-            sage: FieldFamily([[s, 1]]).sampling_values(10), FieldFamily([[s, 1]], positive=[0]).sampling_values(10)
-            (21, 10)
-        """
-        return bound if self._positive else 2 * bound + 1
-
     # -- exact checks -----------------------------------------------------------
 
     def annihilation_defect(self, h):

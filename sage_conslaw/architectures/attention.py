@@ -181,6 +181,14 @@ class MultiHeadAttention(Block):
     """
 
     def __init__(self, d_in, heads, d_k, d_v, d_out, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: mha = MultiHeadAttention(2, 2, 1, 1, 2, bias=True)
+            sage: mha.heads, mha.d_in, mha.d_out, mha.bias, mha.layout().names()[-1]
+            (2, 2, 2, True, 'bo')
+        """
         d_in, d_k, d_v, d_out, bias = _check_sizes(d_in, d_k, d_v, d_out, bias)
         self.heads = positive_integer(heads, "the number of heads")
         self.d_in, self.d_k, self.d_v, self.d_out, self.bias = d_in, d_k, d_v, d_out, bias
@@ -189,7 +197,7 @@ class MultiHeadAttention(Block):
             shapes += _head_shapes(s, d_in, d_k, d_v, d_out, bias)
         if bias:
             shapes.append(("bo", (d_out, 1), "bias"))
-        Block.__init__(self, shapes, self._phis, d_in, d_out)
+        Block.__init__(self, shapes, self._components_from, d_in, d_out)
 
     def _suffixes(self):
         """The suffixes of the heads' parameter names.
@@ -202,12 +210,15 @@ class MultiHeadAttention(Block):
         """
         return [str(h) for h in range(1, self.heads + 1)]
 
-    def _phis(self, mats):
+    def _components_from(self, mats):
         r"""The components of `\phi`: per head `\tilde Q_h^\top K_h`, `V_h^\top O_h`, then `\sum_h O_h^\top b_{v,h} + b_o`.
 
         TESTS::
 
             sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: mha = MultiHeadAttention(1, 2, 1, 1, 1)
+            sage: mha._components_from(mha.parameters()) == list(mha.components())
+            True
             sage: MultiHeadAttention(1, 2, 1, 1, 1, bias=True).components()[-1]
             O1_0_0*bv1_0 + O2_0_0*bv2_0 + bo_0
         """
@@ -594,6 +605,13 @@ class Attention(MultiHeadAttention):
     """
 
     def __init__(self, d_in, d_k, d_v, d_out, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(3, 2, 1, 1); att.heads, att.parameter_names()
+            (1, ['Q', 'K', 'V', 'O'])
+        """
         MultiHeadAttention.__init__(self, d_in, 1, d_k, d_v, d_out, bias)
 
     def _suffixes(self):

@@ -79,6 +79,14 @@ class Block(Architecture):
     """
 
     def __init__(self, shapes, phis_from, input_dimension, output_dimension):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures.compose import Block
+            sage: b = Block([('a', (1, 1)), ('b', (1, 1))], lambda M: [M['a'][0, 0] * M['b'][0, 0]], 1, 1)
+            sage: b.input_dimension, b.components()
+            (1, (a_0*b_0,))
+        """
         self.input_dimension = int(input_dimension)
         self.output_dimension = int(output_dimension)
         Architecture.__init__(self, shapes, phis_from)
@@ -252,6 +260,13 @@ class Residual(Block):
     """
 
     def __init__(self, block):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Residual, MatrixFactorization
+            sage: r = Residual(MatrixFactorization(2, 2, 1)); r.input_dimension, r.layout().names()
+            (2, ['U', 'V'])
+        """
         _check_block(block, "the block of a residual connection")
         io = io_dimensions(block)
         if io is not None and io[0] != io[1]:
@@ -392,6 +407,18 @@ class Sequential(Block):
     """
 
     def __init__(self, blocks, names=None, merge_linear=True, check_dimensions=True):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Sequential, Attention
+            sage: net = Sequential([Attention(1, 1, 1, 2), Attention(2, 1, 1, 1)], names=['a', 'b'])
+            sage: net.input_dimension, net.output_dimension, net.parameter_names()[:2]
+            (1, 1, ['a_Q', 'a_K'])
+            sage: Sequential([Attention(1, 1, 1, 1)], names=['1a'])
+            Traceback (most recent call last):
+            ...
+            ValueError: block names must be identifiers starting with a letter, got '1a'
+        """
         if isinstance(blocks, Architecture) or isinstance(blocks, Reparametrization):
             raise TypeError("Sequential takes a list of blocks, e.g. Sequential([block1, block2])")
         blocks = list(blocks)
@@ -423,7 +450,7 @@ class Sequential(Block):
                   for P in b.layout()]
         d_in = ios[0][0] if ios[0] is not None else 0
         d_out = ios[-1][1] if ios[-1] is not None else 0
-        Block.__init__(self, shapes, self._phis, d_in, d_out)
+        Block.__init__(self, shapes, self._components_from, d_in, d_out)
 
     def _make_groups(self):
         """The factorization used: runs of linear blocks, and single blocks.
@@ -432,7 +459,10 @@ class Sequential(Block):
 
             sage: from sage_conslaw.architectures import Sequential, LinearNetwork, ReLUNetwork
             sage: L = LinearNetwork
-            sage: Sequential([L([2, 2]), L([2, 2]), ReLUNetwork([2, 2, 2]), L([2, 2])]).groups()
+            sage: net = Sequential([L([2, 2]), L([2, 2]), ReLUNetwork([2, 2, 2]), L([2, 2])])
+            sage: net._make_groups() == net._groups
+            True
+            sage: net.groups()
             [('linear product', [0, 1]), ('block', [2]), ('block', [3])]
         """
         groups = []
@@ -463,12 +493,15 @@ class Sequential(Block):
             out += [mats["%s_U%s" % (self._names[i], k)] for k in range(1, b.depth + 1)]
         return out
 
-    def _phis(self, mats):
+    def _components_from(self, mats):
         """The components of the coarsest factorization (see :meth:`groups`).
 
         TESTS::
 
             sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: net = Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])])
+            sage: net._components_from(net.parameters())
+            [L1_U1_0_0*L2_U1_0_0]
             sage: Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).components()
             (L1_U1_0_0*L2_U1_0_0,)
         """

@@ -98,6 +98,18 @@ class ConvNetwork(Block):
     """
 
     def __init__(self, in_channels, hidden_channels, out_channels, kernel1, kernel2, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(2, 3, 1, 2, 2)
+            sage: net.layout()
+            Parameter layout (D = 18): W1 3 x 4 weight at 0, W2 1 x 6 weight at 12
+            sage: ConvNetwork(1, 1, 1, 1, 1, bias=1)
+            Traceback (most recent call last):
+            ...
+            TypeError: bias must be True or False, got 1 (Integer)
+        """
         self.in_channels = positive_integer(in_channels, "in_channels")
         self.hidden_channels = positive_integer(hidden_channels, "hidden_channels")
         self.out_channels = positive_integer(out_channels, "out_channels")
@@ -117,6 +129,9 @@ class ConvNetwork(Block):
         TESTS::
 
             sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(1, 1, 1, 1, 2, bias=True)
+            sage: net._products(net.parameters()) == list(net.components())
+            True
             sage: ConvNetwork(1, 1, 1, 1, 2, bias=True).components()
             (W1_0_0*W2_0_0, W1_0_0*W2_0_1, W2_0_0*b1_0, W2_0_1*b1_0, b2_0)
         """

@@ -71,6 +71,13 @@ class SelfAttention(nn.Module):
     """
 
     def __init__(self, embed_dim, num_heads, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.torch import SelfAttention
+            sage: SelfAttention(4, 2, bias=True).attention.in_proj_bias.shape
+            torch.Size([12])
+        """
         nn.Module.__init__(self)
         self.attention = nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=True)
 
@@ -103,6 +110,14 @@ class Residual(nn.Module):
     """
 
     def __init__(self, inner):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import Residual
+            sage: Residual(torch.nn.ReLU()).inner
+            ReLU()
+        """
         nn.Module.__init__(self)
         self.inner = inner
 
@@ -142,6 +157,16 @@ class TorchMap:
     """
 
     def __init__(self, model, module, entries):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch.mapping import TorchMap
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: lin = torch.nn.Linear(1, 1, bias=False)
+            sage: TorchMap(LinearNetwork([1, 1]), lin, [(0, 'weight', (0, 0))]).theta().shape
+            (1,)
+        """
         self.model = model
         self.module = module
         self._entries = list(entries)   # (theta index, torch parameter name, torch index tuple)
@@ -159,6 +184,14 @@ class TorchMap:
             raise RuntimeError("internal error: the map does not cover theta")   # pragma: no cover
 
     def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: from_torch(torch.nn.Linear(1, 1))
+            map of the PyTorch parameters weight (1 x 1), bias (1) to theta of ReLU network [1, 1] ...
+        """
         params = dict(self.module.named_parameters())
         used = [name for name, _, _ in self._gather]
         return "map of the PyTorch parameters %s to theta of %s" % (

@@ -111,6 +111,15 @@ class LawMonitor:
     """
 
     def __init__(self, model_or_module, laws=None):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+            sage: len(m.laws), m.steps
+            (2, [])
+        """
         import torch
         from sage_conslaw.torch.mapping import TorchMap, from_torch
         if isinstance(model_or_module, TorchMap):
@@ -133,6 +142,15 @@ class LawMonitor:
         self._scale = None
 
     def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))
+            sage: m(); m
+            LawMonitor of 1 law on Linear network [1, 1, 1]: D = 2 parameters, phi = U1*U2 in QQ^(1 x 1): 1 record
+        """
         return "LawMonitor of %s law%s on %s: %s record%s" % (
             len(self.laws), "s" if len(self.laws) != 1 else "", self.map.model, len(self.steps),
             "s" if len(self.steps) != 1 else "")

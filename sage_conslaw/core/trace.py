@@ -54,11 +54,11 @@ import time
 
 import numpy as np
 
-from sage.arith.misc import is_prime, previous_prime
+from sage.arith.misc import previous_prime
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
-from sage_conslaw.core import thresholds
+from sage_conslaw.core import checks, thresholds
 from sage_conslaw.core.checks import integer, nonnegative_integer, one_of
 from sage_conslaw.core.families import _field_jacobians, as_family
 from sage_conslaw.core.laws import number_of_independent_functions
@@ -633,31 +633,6 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
 # Public entry point
 # ---------------------------------------------------------------------------
 
-def _law_gradients_rank(laws, D, point, p):
-    r"""
-    Rank of the gradients of ``laws`` at the point: modulo ``p`` (a lower bound
-    of the exact rank) if ``p`` is given, else exact.
-
-    TESTS::
-
-        sage: from sage_conslaw.core.trace import _law_gradients_rank
-        sage: R.<u,v> = QQ[]
-        sage: _law_gradients_rank([u^2 - v^2, (u^2 - v^2)^2], 2, vector([1, 2]), 101)
-        1
-        sage: _law_gradients_rank([], 2, vector([1, 2]), None)
-        0
-    """
-    if not laws:
-        return 0
-    if p is None:
-        return number_of_independent_functions(laws, point)
-    from sage_conslaw.core.modular import PolynomialsModP
-    x = [reduce_rational(c, p) for c in point]
-    E = EchelonModP(D, p)
-    E.add_rows(PolynomialsModP(laws, D, p).jacobian(x))
-    return E.rank
-
-
 def check_laws(laws, gens):
     r"""
     Raise ``ValueError`` unless every ``h`` in ``laws`` is conserved through every
@@ -768,6 +743,10 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
         Traceback (most recent call last):
         ...
         ValueError: method must be one of 'auto', 'fast', 'rigorous', got 'quick'
+        sage: lie_trace(G, prime=100)
+        Traceback (most recent call last):
+        ...
+        ValueError: the prime must be a prime number below 2^20, got 100
         sage: lie_trace([R.gen(0)])
         Traceback (most recent call last):
         ...
@@ -779,7 +758,7 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     """
     t0 = time.time()
     one_of(method, METHODS, "method")
-    _check_prime(prime)
+    prime = checks.prime(prime, "the prime", thresholds.MAX_PRIME)
     max_steps = nonnegative_integer(max_steps, "max_steps")
     seed = integer(seed, "the seed")
     W = as_family(generators)
@@ -870,25 +849,6 @@ def _redraw_fast(W, laws, result, max_steps, seed, progress):
     return best
 
 
-def _check_prime(p):
-    r"""
-    Raise ValueError unless ``p`` is a prime below `2^{20}`.
-
-    TESTS::
-
-        sage: from sage_conslaw.core.trace import _check_prime
-        sage: _check_prime(101)
-        sage: _check_prime(100)
-        Traceback (most recent call last):
-        ...
-        ValueError: prime must lie below 2^20 and be a prime number (exact float64 arithmetic), got 100
-    """
-    if isinstance(p, bool) or not isinstance(p, int) and not hasattr(p, "is_prime") \
-            or not is_prime(p) or p >= thresholds.MAX_PRIME:
-        raise ValueError("prime must lie below 2^20 and be a prime number (exact float64 arithmetic), got %r"
-                         % (p,))
-
-
 def _run_fast(gens, point, laws, p, max_steps, seed, progress):
     r"""
     The fast method at ``point``; returns the data of a :class:`LieTraceResult`.
@@ -904,7 +864,7 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress):
     """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
-    N = _law_gradients_rank(laws, D, point, p)
+    N = number_of_independent_functions(laws, point, p) if laws else 0
     target = D - N
     dims, stopped, reached = _fast_trace(gens, x, target, p, max_steps, seed, progress)
     dim = dims[-1]
@@ -932,7 +892,7 @@ def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budge
         (True, True, 1)
     """
     D = gens.D
-    N = _law_gradients_rank(laws, D, point, None)
+    N = number_of_independent_functions(laws, point) if laws else 0
     target = D - N
     dims, stopped, reached, closed, fields, sizes, why = _rigorous_closure(gens, point, target, max_steps,
                                                                            progress, budget)

@@ -6,7 +6,9 @@ The command line ``sage-conslaw`` (also ``python -m sage_conslaw``; entry point 
   paper's tables, recomputed exactly (the papers are those of
   :data:`sage_conslaw.reproduction.PAPERS`);
 - ``sage-conslaw jupyter install [--user | --prefix DIR]`` -- the SageMath
-  Jupyter kernel for this install (see :mod:`sage_conslaw.jupyter`).
+  Jupyter kernel for this install (see :mod:`sage_conslaw.jupyter`);
+- ``sage-conslaw census --family linear|relu --max-width W --max-depth Q --out DIR`` --
+  every network of a range on a Dask cluster (see :mod:`sage_conslaw.census`).
 
 Every argument is checked before any computation: a bad one is a usage error
 (exit status 2, the usage line and the reason on stderr), and the output
@@ -385,9 +387,53 @@ def _run_jupyter_install(args):
     return 0
 
 
+def _add_census(sub):
+    r"""
+    Add ``sage-conslaw census`` (see :mod:`sage_conslaw.census.cli`).
+
+    TESTS::
+
+        sage: import argparse
+        sage: from sage_conslaw.cli import _add_census
+        sage: sub = argparse.ArgumentParser(prog="p").add_subparsers()
+        sage: _add_census(sub)
+        sage: a = sub.choices['census'].parse_args(["--family", "relu", "--max-width", "2", "--max-depth", "2", "--out", "d"])
+        sage: a.family, a.run.__name__
+        ('relu', '_run_census')
+    """
+    from sage_conslaw.census.cli import add_arguments
+    p = sub.add_parser("census", help="every network of a range, one certified count each, on a Dask cluster",
+                       description="Census of linear or ReLU networks on a Dask cluster (local by default); "
+                                   "resumable: run the same command again after an interruption.")
+    add_arguments(p)
+    p.set_defaults(run=_run_census, subparser=p)
+
+
+def _run_census(args):
+    r"""
+    Run ``sage-conslaw census``: check the values (usage error, status 2), then the census.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _run_census, build_parser
+        sage: args = build_parser().parse_args(["census", "--family", "linear", "--max-width", "1",
+        ....:                                   "--max-depth", "1", "--out", "d"])
+        sage: try:
+        ....:     _run_census(args)
+        ....: except SystemExit as e:
+        ....:     print("exit status", e.code)
+        usage: sage-conslaw census ...
+        sage-conslaw census: error: --max-depth must be at least 2 ...
+        exit status 2
+    """
+    from sage_conslaw.census.cli import check_arguments, run
+    check_arguments(args.subparser, args)
+    return run(args)
+
+
 #: The subcommands: each function adds one subparser, which sets ``run`` (called with
 #: the parsed arguments, returns the exit status) and ``subparser`` (for usage errors).
-SUBCOMMANDS = [_add_demo, _add_reproduce, _add_jupyter]
+SUBCOMMANDS = [_add_demo, _add_reproduce, _add_jupyter, _add_census]
 
 
 def build_parser():

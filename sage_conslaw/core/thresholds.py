@@ -98,6 +98,29 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 MAX_MONOMIALS = 50000
 
 
+# -- census (sage_conslaw.census) ---------------------------------------------
+
+#: A census row computes the homogeneous degree-2 laws when `D` is at most this:
+#: below it the exact kernel takes well under a second (D = 30: 496 candidate
+#: monomials); at D = 60 it already takes about 10 s, more than the trace itself.
+CENSUS_DEGREE2_MAX_D = 30
+
+#: Where the known laws are not all the laws, a census row searches the extra
+#: polynomial laws up to :data:`CENSUS_EXTRA_DEGREE` when `D` is at most this
+#: (D = 11, degree 4: 1,365 monomials, about 2 s).
+CENSUS_EXTRA_MAX_D = 12
+
+#: Seconds a census allows to the trace of one network, and again to each law
+#: search of its row: beyond, the row is kept, uncertified, and says so.  Today
+#: a few hundred linear networks with one output or one input (such as
+#: [1, 5, 5, 5, 3]) take minutes, in symbolic brackets of growing degree;
+#: the rest take well under a second.
+CENSUS_SECONDS = 20
+
+#: The degree of that search (degree-4 laws such as the extra law of the
+#: scalar-output linear network [1, 2, 3, 1]).
+CENSUS_EXTRA_DEGREE = 4
+
 def compression_count(D):
     r"""
     Return how many random combinations replace a large family of generators on `K^D`.

@@ -1,0 +1,148 @@
+r"""
+The command line of a census: ``python -m sage_conslaw census ...`` (also
+``python -m sage_conslaw.census ...``).
+
+Arguments are checked before anything is computed: a bad value exits with
+status 2 and a message naming it.  Ctrl-C stops the census cleanly (status
+130); running the same command again resumes it.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.census.cli import main
+    sage: try:
+    ....:     main(["--family", "linear", "--max-width", "0", "--max-depth", "2", "--out", "x"])
+    ....: except SystemExit as e:
+    ....:     print("exit status", e.code)
+    usage: ...
+    ...error: --max-width must be at least 1, got 0
+    exit status 2
+    sage: import tempfile
+    sage: main(["--family", "relu", "--max-width", "1", "--max-depth", "2", "--bias", "--workers", "1",
+    ....:       "--no-progress", "--out", tempfile.mkdtemp()])  # long time
+    Census of 1 ReLU networks with biases (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
+    computed 1 rows in ... s on 1 core (local cluster); files: .../census.csv, .../rows.csv, .../summary.json
+    0
+"""
+import argparse
+import os
+import sys
+
+from sage_conslaw.core.thresholds import CENSUS_SECONDS
+
+
+def add_arguments(parser):
+    r"""
+    Add the census options to an ``argparse`` parser (or subcommand parser).
+
+    EXAMPLES::
+
+        sage: import argparse
+        sage: from sage_conslaw.census.cli import add_arguments
+        sage: p = argparse.ArgumentParser(); add_arguments(p)
+        sage: a = p.parse_args(["--family", "relu", "--max-width", "2", "--max-depth", "3", "--out", "d"])
+        sage: a.family, a.max_width, a.max_depth, a.bias, a.scheduler
+        ('relu', 2, 3, False, None)
+    """
+    parser.add_argument("--family", required=True, choices=("linear", "relu"), help="the family of networks")
+    parser.add_argument("--max-width", type=int, required=True, help="widths from 1 to this")
+    parser.add_argument("--max-depth", type=int, required=True, help="depths from 2 to this")
+    parser.add_argument("--bias", action="store_true", help="ReLU networks with biases")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of a running Dask scheduler (default: a local cluster on this machine's cores)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes of the local cluster (default: the number of cores)")
+    parser.add_argument("--out", required=True, help="output directory (rows.csv, census.csv, summary.json)")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="seconds allowed to the trace of one network (default %s)" % CENSUS_SECONDS)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)   # tests: slow tasks down
+
+
+def check_arguments(parser, args):
+    r"""
+    Check the values of the parsed arguments; ``parser.error`` (exit status 2) on a bad one.
+
+    EXAMPLES::
+
+        sage: import argparse
+        sage: from sage_conslaw.census.cli import add_arguments, check_arguments
+        sage: p = argparse.ArgumentParser(prog="census"); add_arguments(p)
+        sage: try:
+        ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "1", "--out", "d"]))
+        ....: except SystemExit as e:
+        ....:     print("exit status", e.code)
+        usage: ...
+        census: error: --max-depth must be at least 2 (a depth-1 network is a single matrix, without conservation law), got 1
+        exit status 2
+        sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "2", "--out", "d"]))
+    """
+    if args.max_width < 1:
+        parser.error("--max-width must be at least 1, got %s" % args.max_width)
+    if args.max_depth < 2:
+        parser.error("--max-depth must be at least 2 (a depth-1 network is a single matrix, without "
+                     "conservation law), got %s" % args.max_depth)
+    if args.bias and args.family == "linear":
+        parser.error("--bias is for --family relu (linear networks have no biases)")
+    if args.budget is not None and args.budget < 1:
+        parser.error("--budget must be at least 1 second, got %s" % args.budget)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1, got %s" % args.workers)
+    if args.workers is not None and args.scheduler is not None:
+        parser.error("--workers sizes the local cluster; with --scheduler the cluster's workers are used")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error("--out %s exists and is not a directory" % args.out)
+
+
+def run(args):
+    r"""
+    Run the census of parsed and checked arguments; return the exit status.
+
+    EXAMPLES::
+
+        sage: import argparse, tempfile
+        sage: from sage_conslaw.census.cli import run
+        sage: a = argparse.Namespace(family="linear", max_width=1, max_depth=2, bias=False, scheduler=None,
+        ....:                        workers=1, out=tempfile.mkdtemp(), no_progress=True, delay=0.0, budget=None)
+        sage: run(a)  # long time
+        Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
+        computed 1 rows in ... s on 1 core (local cluster); files: ...
+        0
+    """
+    from sage_conslaw.census.run import census
+    try:
+        res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
+                     scheduler=args.scheduler, workers=args.workers,
+                     progress=False if args.no_progress else None, budget=args.budget, _delay=getattr(args, "delay", 0.0))
+    except KeyboardInterrupt:
+        print("interrupted: the finished rows are kept in %s; run the same command again to resume"
+              % os.path.join(args.out, "rows.csv"), file=sys.stderr)
+        return 130
+    print(res)
+    where = "local cluster" if args.scheduler is None else args.scheduler
+    print("computed %s rows in %.1f s on %s core%s (%s); files: %s"
+          % (res.computed, res.seconds, res.cores or 0, "" if res.cores == 1 else "s", where,
+             ", ".join(os.path.join(args.out, f) for f in ("census.csv", "rows.csv", "summary.json"))))
+    return 0
+
+
+def main(argv=None):
+    r"""
+    Parse, check and run (``python -m sage_conslaw.census``); return the exit status.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.cli import main
+        sage: try:
+        ....:     main(["--family", "linear", "--max-width", "2", "--max-depth", "2", "--bias", "--out", "x"])
+        ....: except SystemExit as e:
+        ....:     print("exit status", e.code)
+        usage: ...
+        ...error: --bias is for --family relu (linear networks have no biases)
+        exit status 2
+    """
+    parser = argparse.ArgumentParser(prog="sage-conslaw census",
+                                     description="Census of architectures on a Dask cluster.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
+    return run(args)

@@ -141,7 +141,8 @@ class MainThreadProcess:
         TESTS::
 
             sage: from sage_conslaw.census.child import MainThreadProcess
-            sage: P = MainThreadProcess(); _ = P.call(abs, -1); P  # long time
+            sage: P = MainThreadProcess()
+            sage: _ = P.call(abs, -1); P  # long time
             Helper process ... (running)
             sage: P.close(); P
             Helper process (not started)
@@ -157,7 +158,8 @@ class MainThreadProcess:
         TESTS::
 
             sage: from sage_conslaw.census.child import MainThreadProcess
-            sage: P = MainThreadProcess(); P._start(); P._proc.poll() is None  # long time
+            sage: P = MainThreadProcess()
+            sage: P._start(); P._proc.poll() is None  # long time
             True
             sage: P.close()
         """
@@ -176,7 +178,8 @@ class MainThreadProcess:
         EXAMPLES::
 
             sage: from sage_conslaw.census.child import MainThreadProcess
-            sage: P = MainThreadProcess(); P.call(sorted, [3, 1, 2])  # long time
+            sage: P = MainThreadProcess()
+            sage: P.call(sorted, [3, 1, 2])  # long time
             [1, 2, 3]
             sage: import os
             sage: P.call(os._exit, 3)  # long time

@@ -301,10 +301,10 @@ def _write_summary(result, path):
         except (ValueError, OSError):
             runs = []
     if result.computed:
-        runs.append({'computed': result.computed, 'seconds': round(result.seconds, 1), 'cores': result.cores,
-                     'scheduler': result.scheduler})
-    summary = {'family': result.family, 'max_width': result.max_width, 'max_depth': result.max_depth,
-               'bias': result.bias, 'networks': len(result.rows),
+        runs.append({'computed': int(result.computed), 'seconds': round(float(result.seconds), 1),
+                     'cores': None if result.cores is None else int(result.cores), 'scheduler': str(result.scheduler)})
+    summary = {'family': result.family, 'max_width': int(result.max_width), 'max_depth': int(result.max_depth),
+               'bias': bool(result.bias), 'networks': len(result.rows),
                'certified': sum(r['certified'] == 'yes' for r in result.rows),
                'match': sum(r['match'] == 'yes' for r in result.rows), 'runs': runs}
     tmp = path + '.tmp'

@@ -86,7 +86,7 @@ def build_model(family, dims, bias):
 
         sage: from sage_conslaw.census.tasks import build_model
         sage: build_model('relu', (1, 2, 1), True)
-        ReLU network [1, 2, 1] with biases: D = 7 parameters, d = 5 paths
+        ReLU network [1, 2, 1] ... with biases: D = 7 parameters, d = 5 paths
     """
     from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     if family == 'linear':

@@ -204,62 +204,86 @@ class PolynomialEvaluator:
 
     def _extended(self, points):
         """
-        The points (rows) reduced mod `p`, followed by the constant 1 (the padding index).
+        The point (or the points, as rows) reduced mod `p`, followed by the
+        constant 1 (the padding index).
 
         TESTS::
 
+            sage: import numpy as np
             sage: from sage_conslaw.core.modular import PolynomialEvaluator
             sage: R.<x,y> = QQ[]
-            sage: import numpy as np
             sage: PolynomialEvaluator([x], 2, p=7)._extended(np.array([[8, 3]])).tolist()
             [[1.0, 3.0, 1.0]]
+            sage: PolynomialEvaluator([x], 2)._extended(np.array([8, 3])).tolist()
+            [8.0, 3.0, 1.0]
         """
-        x = np.empty((points.shape[0], self.nvars + 1), dtype=np.float64)
-        x[:, :self.nvars] = points if self.p is None else np.mod(points, self.p)
-        x[:, self.nvars] = 1.0
+        x = np.empty(points.shape[:-1] + (self.nvars + 1,), dtype=np.float64)
+        x[..., :self.nvars] = points if self.p is None else np.mod(points, self.p)
+        x[..., self.nvars] = 1.0
         return x
 
     def _points(self, point):
         """
-        Return the points as a 2d float array and whether one point was given.
+        Return the point (shape `(D,)`) or the points (shape `(T, D)`) as a float array.
 
         TESTS::
 
             sage: from sage_conslaw.core.modular import PolynomialEvaluator
             sage: R.<x,y> = QQ[]
             sage: PolynomialEvaluator([x], 2)._points([1, 2])
-            (array([[1., 2.]]), True)
+            array([1., 2.])
             sage: PolynomialEvaluator([x], 2)._points([1, 2, 3])
             Traceback (most recent call last):
             ...
             ValueError: expected points with D = 2 coordinates, got 3
         """
         T = np.asarray(point, dtype=np.float64)
-        single = T.ndim == 1
-        T = np.atleast_2d(T)
-        if T.shape[1] != self.nvars:
-            raise ValueError("expected points with D = %s coordinates, got %s" % (self.nvars, T.shape[1]))
-        return T, single
+        if T.ndim not in (1, 2) or T.shape[-1] != self.nvars:
+            raise ValueError("expected points with D = %s coordinates, got %s"
+                             % (self.nvars, T.shape[-1] if T.ndim else T))
+        return T
 
-    def _products(self, x, skip=()):
+    def _point(self, point):
         """
-        Products of each term's coefficient and variables at the points ``x``
-        (rows, extended), leaving out the factor positions in ``skip``.
+        Return one point as a float vector.
 
         TESTS::
 
             sage: from sage_conslaw.core.modular import PolynomialEvaluator
             sage: R.<x,y> = QQ[]
-            sage: import numpy as np
-            sage: P = PolynomialEvaluator([3*x^2*y], 2)
-            sage: P._products(P._extended(np.array([[2., 5.]]))).tolist(), P._products(P._extended(np.array([[2., 5.]])), (0,)).tolist()
-            ([[60.0]], [[30.0]])
+            sage: PolynomialEvaluator([x], 2)._point([[1, 2]])
+            Traceback (most recent call last):
+            ...
+            ValueError: expected one point with D = 2 coordinates, got shape (1, 2)
         """
-        out = np.broadcast_to(self.coefs, (x.shape[0], self.coefs.shape[0]))
+        T = self._points(point)
+        if T.ndim != 1:
+            raise ValueError("expected one point with D = %s coordinates, got shape %s" % (self.nvars, T.shape))
+        return T
+
+    def _products(self, x, skip=()):
+        """
+        Products of each term's coefficient and variables at the point ``x``
+        (extended; or at the points, as rows), leaving out the factor positions in ``skip``.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.modular import PolynomialEvaluator
+            sage: R.<x,y> = QQ[]
+            sage: P = PolynomialEvaluator([3*x^2*y], 2)
+            sage: P._products(P._extended(np.array([2., 5.]))).tolist(), P._products(P._extended(np.array([2., 5.])), (0,)).tolist()
+            ([60.0], [30.0])
+            sage: P._products(P._extended(np.array([[2., 5.], [1., 1.]])), (0, 1, 2)).tolist()
+            [[3.0], [3.0]]
+        """
+        out = self.coefs
         for k in range(self.degree):
             if k not in skip:
-                out = self._reduce(out * x[:, self.monomials[:, k]])
-        return out if out.flags.writeable else out.copy()
+                out = self._reduce(out * x[..., self.monomials[:, k]])
+        if out is self.coefs:
+            out = np.array(np.broadcast_to(out, x.shape[:-1] + out.shape))
+        return out
 
     def values(self, point):
         r"""
@@ -278,10 +302,10 @@ class PolynomialEvaluator:
             sage: PolynomialEvaluator([x*y], 2).values([[1, 2], [3, 4]]).tolist()
             [[2.0], [12.0]]
         """
-        T, single = self._points(point)
+        T = self._points(point)
         vals = self._products(self._extended(T))
-        if single:
-            return self._reduce(np.bincount(self.rows, weights=vals[0], minlength=self.nrows))
+        if T.ndim == 1:
+            return self._reduce(np.bincount(self.rows, weights=vals, minlength=self.nrows))
         if self._scatter is None:
             from scipy.sparse import csr_matrix
             self._scatter = csr_matrix((np.ones(len(self.rows)), (np.arange(len(self.rows)), self.rows)),
@@ -299,12 +323,12 @@ class PolynomialEvaluator:
             sage: PolynomialEvaluator([x^3], 2, p=101).jacobian([2, 0]).tolist()
             [[12.0, 0.0]]
         """
-        x = self._extended(self._points(point)[0])
+        x = self._extended(self._point(point))
         n = self.nvars
         acc = np.zeros(self.nrows * (n + 1), dtype=np.float64)
         for k in range(self.degree):
             col = self.monomials[:, k]
-            acc += np.bincount(self.rows * (n + 1) + col, weights=self._products(x, (k,))[0],
+            acc += np.bincount(self.rows * (n + 1) + col, weights=self._products(x, (k,)),
                                minlength=acc.size)
         J = self._reduce(acc).reshape(self.nrows, n + 1)
         return J[:, :n]
@@ -322,14 +346,14 @@ class PolynomialEvaluator:
             sage: sorted(zip(r.tolist(), c.tolist(), v.tolist()))
             [(0, 0, 3.0), (0, 1, 2.0)]
         """
-        x = self._extended(self._points(point)[0])
+        x = self._extended(self._point(point))
         rows, cols, vals = [], [], []
         for k in range(self.degree):
             col = self.monomials[:, k]
             live = col < self.nvars
             rows.append(self.rows[live])
             cols.append(col[live])
-            vals.append(self._products(x, (k,))[0][live])
+            vals.append(self._products(x, (k,))[live])
         return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
     def hessian(self, point):
@@ -343,7 +367,7 @@ class PolynomialEvaluator:
             sage: PolynomialEvaluator([x^2*y], 2, p=101).hessian([1, 5])[0].tolist()
             [[10.0, 2.0], [2.0, 0.0]]
         """
-        x = self._extended(self._points(point)[0])
+        x = self._extended(self._point(point))
         n = self.nvars
         w = n + 1
         acc = np.zeros(self.nrows * w * w, dtype=np.float64)
@@ -352,7 +376,7 @@ class PolynomialEvaluator:
                 if k == l:
                     continue
                 idx = (self.rows * w + self.monomials[:, k]) * w + self.monomials[:, l]
-                acc += np.bincount(idx, weights=self._products(x, (k, l))[0], minlength=acc.size)
+                acc += np.bincount(idx, weights=self._products(x, (k, l)), minlength=acc.size)
         H = self._reduce(acc).reshape(self.nrows, w, w)
         return H[:, :n, :n]
 

@@ -401,3 +401,41 @@ def test_heavy_ball_attention_head():
     mf = HeavyBall(MatrixFactorization(1, 1, 2)).lie_trace()
     assert res.number_of_laws == 2 * mf.number_of_laws == 4
     assert HeavyBall(Attention(1, 1, 1, 1)).number_of_conservation_laws() == 0
+
+
+# ---------------------------------------------------------------------------
+# the convolution's functional space (exact over QQ, ReLU included)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("c_h,c_out,k1,k2", [(1, 1, 1, 1), (2, 1, 1, 2), (2, 2, 2, 1), (3, 1, 2, 2), (2, 2, 3, 2),
+                                             (3, 2, 1, 3)])
+@pytest.mark.parametrize("bias", [False, True])
+def test_conv_functional_space_two_input_channels(c_h, c_out, k1, k2, bias):
+    """With two input channels the network's gradients (exact, ReLU included) span W_phi:
+    the network itself has exactly the laws of phi near the point (one per hidden channel)."""
+    net = ConvNetwork(2, c_h, c_out, k1, k2, bias=bias)
+    rank, dim = net.functional_rank()
+    assert rank == dim == net.D - c_h
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_conv_functional_rank_never_exceeds_w_phi(seed):
+    rng = random.Random(seed)
+    net = ConvNetwork(1, rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2),
+                      bias=rng.random() < 0.5)
+    rank, dim = net.functional_rank(seed=seed)
+    assert rank <= dim
+
+
+def test_conv_scalar_input_same_sign_has_one_more_law():
+    """One input channel, pointwise kernels, no bias, w1 > 0: both channels act on the same inputs,
+    every gradient of the network is proportional to one field, and a law mixing the channels appears."""
+    from sage_conslaw import FieldFamily, lie_trace
+    net = ConvNetwork(1, 2, 1, 1, 1)
+    a0, a1, c0, c1 = net.polynomial_ring().gens()
+    assert net.functional_rank(point=[1, 2, 3, -1]) == (1, 2)
+    X = FieldFamily([[c0, c1, a0, a1]])
+    extra = a0 * c1 - a1 * c0
+    assert X.is_conservation_law(extra) and not net.is_conservation_law(extra)
+    res = lie_trace(X, laws=net.known_conservation_laws() + [extra])
+    assert res.certified and res.number_of_laws == 3

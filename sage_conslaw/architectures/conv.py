@@ -243,6 +243,154 @@ class ConvNetwork(Block):
         """
         return self.hidden_channels
 
+    def functional_rank(self, point=None, length=None, samples=None, seed=0):
+        r"""
+        Return the exact rank of the network's gradients `\nabla_\theta y[o, t](\theta, x)`
+        over random integer inputs `x`, and the exact `\dim W_\phi(\theta)` that bounds it.
+
+        The network is evaluated exactly over `\QQ` (ReLU included) on
+        inputs where no pre-activation vanishes (redrawn otherwise), so that
+        the activation pattern is locally constant and `y = f(\phi(\theta), x)`
+        with `f` linear in `\phi` (see the module documentation).  When the two
+        numbers agree, the network's functional space is `W_\phi(\theta)` and,
+        the rank being lower semicontinuous and `\dim W_\phi` locally constant at
+        a point of maximal rank, near `\theta`: the network has exactly the laws
+        of `\phi` there (the paper's "no more than the known ones", for the
+        network itself).  A smaller rank is only a lower bound (other inputs
+        might reach further) -- but it can be the truth: with one input channel
+        and ``kernel1 = 1`` and no bias, two hidden channels whose weights have
+        the same sign are active on the same inputs, the network only sees
+        the sum of their products, and it has more laws than `\phi` on that
+        open set of `\theta` (see the last example).
+
+        INPUT:
+
+        - ``point`` -- `\theta` (default: a random point of small nonzero integers
+          where `\partial\phi` has its generic rank)
+        - ``length`` -- the length `T` of the input signals (default `K_1 + K_2 + 3`)
+        - ``samples`` -- the number of input signals (default: enough rows)
+        - ``seed`` -- the seed of the random point and inputs
+
+        OUTPUT: a pair ``(rank of the network's gradients, dim W_phi(theta))``
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(2, 3, 2, 2, 2, bias=True).functional_rank()
+            (26, 26)
+            sage: net = ConvNetwork(1, 2, 1, 2, 2)
+            sage: net.functional_rank(), net.D - net.number_of_conservation_laws()
+            ((6, 6), 6)
+
+        One input channel, pointwise kernels, no bias, first-layer weights of
+        the same sign: every input activates both hidden channels or neither,
+        the gradients are all proportional to one field, and the network has
+        one more law than `\phi`, `w_1[0] w_2[1] - w_1[1] w_2[0]`, mixing the
+        two channels (exact, certified)::
+
+            sage: net = ConvNetwork(1, 2, 1, 1, 1)
+            sage: net.functional_rank(point=[1, 2, 3, -1]), net.number_of_conservation_laws()
+            ((1, 2), 2)
+            sage: from sage_conslaw import FieldFamily, lie_trace
+            sage: a0, a1, c0, c1 = net.polynomial_ring().gens()      # w1[0], w1[1], w2[0], w2[1]
+            sage: X = [c0, c1, a0, a1]                 # the gradient of the network, divided by the input
+            sage: laws = net.known_conservation_laws() + [a0*c1 - a1*c0]
+            sage: res = lie_trace(FieldFamily([X]), laws=laws); res.number_of_laws, res.certified
+            (3, True)
+        """
+        import numpy as np
+        from sage.matrix.constructor import matrix
+        from sage.rings.rational_field import QQ
+        rng = np.random.default_rng(seed)
+        K1, K2 = self.kernel1, self.kernel2
+        T = K1 + K2 + 3 if length is None else int(length)
+        if T < K1 + K2 - 1:
+            raise ValueError("the signals must have length at least K1 + K2 - 1 = %s, got %s" % (K1 + K2 - 1, T))
+        if point is None:
+            generic = self.jacobian_rank()
+            for _ in range(20):
+                theta = [QQ(int(x) * int(sgn)) for x, sgn in zip(rng.integers(1, 4, size=self.D),
+                                                                 rng.choice([-1, 1], size=self.D))]
+                J_phi = self.jacobian(theta)
+                if J_phi.rank() == generic:
+                    break
+        else:
+            theta = list(self._point(point))
+            J_phi = self.jacobian(theta)
+        target = J_phi.rank()
+        if samples is None:
+            samples = 16 * target // max(1, self.out_channels * (T - K1 - K2 + 2)) + 16
+        M = self.unflatten(theta)
+        rows = []
+        for _ in range(samples):
+            for _ in range(50):
+                # inputs up to 9 against weights and biases up to 3: every unit meets both signs
+                x = matrix(QQ, self.in_channels, T, [int(v) for v in rng.integers(-9, 10, size=self.in_channels * T)])
+                pre = self._pre_activations(M, x)
+                if all(v != 0 for v in pre.list()):
+                    break
+            else:                                                     # pragma: no cover
+                raise RuntimeError("could not draw an input with no vanishing pre-activation")
+            rows += self._output_rows_in_phi(pre, x)
+        return (matrix(QQ, rows) * J_phi).rank(), target
+
+    def _pre_activations(self, M, x):
+        r"""
+        The hidden pre-activations `b_1[c] + \sum_{i,k_1} w_1[c,i,k_1] x[i, s+k_1]` (exact).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(1, 1, 1, 2, 1, bias=True)
+            sage: net._pre_activations(net.unflatten([1, 2, 3, 4, 0]), matrix(QQ, [[1, 0, 1]]))
+            [5 6]
+        """
+        from sage.matrix.constructor import matrix
+        K1 = self.kernel1
+        S = x.ncols() - K1 + 1
+        W1 = M["W1"]
+        b1 = M["b1"] if self.bias else None
+        return matrix(x.base_ring(), self.hidden_channels, S, [
+            [(b1[c, 0] if self.bias else 0) + sum(W1[c, i * K1 + k] * x[i, s + k]
+                                                   for i in range(self.in_channels) for k in range(K1))
+             for s in range(S)] for c in range(self.hidden_channels)])
+
+    def _output_rows_in_phi(self, pre, x):
+        r"""
+        The rows `\partial y[o, t] / \partial \phi` (in the order of the components):
+        `\epsilon[c, t+k_2] x[i, t+k_2+k_1]` for the kernel products,
+        `\epsilon[c, t+k_2]` for the bias products, 1 for `b_2[o]`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: net = ConvNetwork(1, 1, 1, 1, 1)
+            sage: net._output_rows_in_phi(matrix(QQ, [[2, -1]]), matrix(QQ, [[5, 7]]))
+            [[5], [0]]
+        """
+        C_h, C_in, C_out, K1, K2 = (self.hidden_channels, self.in_channels, self.out_channels,
+                                    self.kernel1, self.kernel2)
+        n_w = C_out * C_h * K2 * C_in * K1
+        rows = []
+        for t in range(pre.ncols() - K2 + 1):
+            for o in range(C_out):
+                r = [0] * self.d
+                for c in range(C_h):
+                    for k2 in range(K2):
+                        eps = 1 if pre[c, t + k2] > 0 else 0
+                        if not eps:
+                            continue
+                        base = ((o * C_h + c) * K2 + k2) * C_in * K1
+                        for i in range(C_in):
+                            for k1 in range(K1):
+                                r[base + i * K1 + k1] = x[i, t + k2 + k1]
+                        if self.bias:
+                            r[n_w + (o * C_h + c) * K2 + k2] = 1
+                if self.bias:
+                    r[n_w + C_out * C_h * K2 + o] = 1
+                rows.append(r)
+        return rows
+
     def point(self, *args, **named):
         r"""
         Return the exact point of the kernels given by keyword: ``W1``, ``W2``

@@ -137,7 +137,9 @@ PAPERS = {
                            ('residual', 6, 1, "residual blocks vs the block alone"),
                            ('sequential', 6, 1, "sequences vs the sum of the blocks"),
                            ('linear_product', 4, 1, "sequences of linear layers vs the merged linear network"),
-                           ('subset', 6, 1, "laws of one block's parameters in a network vs the block alone")]),
+                           ('subset', 6, 1, "laws of one block's parameters in a network vs the block alone"),
+                           ('conv_functional', 6, 1, "two-input-channel convolutions: exact rank of the "
+                            "network's gradients = dim W_phi")]),
     'momentum': Paper('momentum', "Keep the Momentum: Conservation Laws beyond Euclidean Gradient Flows "
                       "(Marcotte, Peyré, Gribonval, ICML 2024)",
                       'sage_conslaw.reproduction.momentum',

@@ -28,12 +28,16 @@ Checks (one row each):
   coincide after renaming: the column ``proof`` says ``phi identity``);
 - ``subset`` -- the laws of a network that depend only on one block's
   parameters (:func:`~sage_conslaw.core.subsets.laws_of_subset`): as many as
-  the block has in isolation.
+  the block has in isolation;
+- ``conv_functional`` -- a convolution with two input channels, ReLU
+  included: the exact rank over `\QQ` of its gradients over random inputs
+  equals `\dim W_\phi(\theta)` (the network has exactly one law per hidden
+  channel near `\theta`).
 
 The column ``proof`` says what certifies a row: ``trace`` (the Lie-trace
 certificate of every count involved: the lower bound modulo `p` meets the
 upper bound given by the known laws), ``ball rank`` (a nonzero minor in ball
-arithmetic), ``phi identity``.
+arithmetic), ``exact rank`` (a rank over `\QQ`), ``phi identity``.
 
 **Sampling.**  ``numpy.random.default_rng(seed)`` (seed 0 by default), used
 in the order of the checks above, each check drawing its rows one after the
@@ -47,15 +51,17 @@ drawn among an attention head (`d_k, d_v \in \{1, 2\}`, bias coin), a
 two-head attention layer, a convolution (`C_h \in \{1, 2\}`, `K_1, K_2 \in
 \{1, 2\}`), a ReLU network `[w, h, w]` (`h \in \{1, 2, 3\}`, bias coin), 2
 or 3 blocks per sequence; linear products: 2 or 3 layers of widths in
-`\{1, 2, 3\}`.
+`\{1, 2, 3\}`; convolutions for the functional check: `C_{in} = 2`, `C_h,
+C_{out}, K_1, K_2 \in \{1, 2, 3\}`, bias coin (drawn last, so the other rows
+do not depend on their number).
 
 EXAMPLES::
 
     sage: from sage_conslaw.reproduction.transformers import reproduce_tables
     sage: report = reproduce_tables(attention=2, multihead=1, functional=1, conv=1, residual=1,
-    ....:                           sequential=1, linear_product=1, subset=1, progress=False)
+    ....:                           sequential=1, linear_product=1, subset=1, conv_functional=1, progress=False)
     sage: print(report.summary())
-    9/9 checks agree with the reference (all certified)
+    10/10 checks agree with the reference (all certified)
     sage: report.rows[0]['check'], report.rows[0]['match']
     ('attention', True)
 """
@@ -67,7 +73,8 @@ from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_inte
 from sage_conslaw.reproduction.tables import ReproductionReport
 
 #: The checks, in the order of the sampling.
-CHECKS = ('attention', 'multihead', 'functional', 'conv', 'residual', 'sequential', 'linear_product', 'subset')
+CHECKS = ('attention', 'multihead', 'functional', 'conv', 'residual', 'sequential', 'linear_product', 'subset',
+          'conv_functional')
 
 COLUMNS = ['check', 'block', 'D', 'expected', 'found', 'certified', 'proof', 'match', 'seconds']
 
@@ -108,7 +115,7 @@ def _small_block(rng, w):
 
 
 def planned_tasks(seed=0, attention=12, multihead=6, functional=4, conv=8, residual=6, sequential=6,
-                  linear_product=4, subset=6):
+                  linear_product=4, subset=6, conv_functional=6):
     r"""
     Return the list of ``(check, spec)`` tasks (see the module documentation for the sampling).
 
@@ -116,7 +123,7 @@ def planned_tasks(seed=0, attention=12, multihead=6, functional=4, conv=8, resid
 
         sage: from sage_conslaw.reproduction.transformers import planned_tasks
         sage: planned_tasks(attention=1, multihead=0, functional=0, conv=1, residual=0, sequential=0,
-        ....:               linear_product=0, subset=0)
+        ....:               linear_product=0, subset=0, conv_functional=0)
         [('attention', {'bias': False, 'block': 'attention', 'sizes': [3, 2, 2, 1]}),
          ('conv', {'bias': True, 'block': 'conv', 'sizes': [1, 1, 1, 1, 3]})]
     """
@@ -149,6 +156,9 @@ def planned_tasks(seed=0, attention=12, multihead=6, functional=4, conv=8, resid
         w = int(rng.integers(1, 3))
         tasks.append(('subset', dict(block='sequential',
                                      blocks=[_small_block(rng, w) for _ in range(int(rng.integers(2, 4)))])))
+    for _ in range(conv_functional):
+        tasks.append(('conv_functional', dict(block='conv', sizes=[2] + [int(x) for x in rng.integers(1, 4, size=4)],
+                                              bias=_coin(rng))))
     return tasks
 
 
@@ -235,6 +245,9 @@ def run_check(task):
         lower, dim = model.functional_rank()
         expected, found, certified = dim, lower, lower == dim
         proof = "ball rank"
+    elif check == 'conv_functional':
+        found, expected = model.functional_rank()
+        certified, proof = found == expected, "exact rank"
     elif check == 'subset':
         from sage_conslaw.core.subsets import laws_of_subset
         # the block with the most parameters, inside the network vs alone
@@ -336,7 +349,7 @@ class TransformersReport(ReproductionReport):
 
             sage: from sage_conslaw.reproduction.transformers import reproduce_tables
             sage: print(reproduce_tables(attention=1, multihead=0, functional=0, conv=0, residual=0, sequential=0,
-            ....:                        linear_product=0, subset=0, progress=False).table())
+            ....:                        linear_product=0, subset=0, conv_functional=0, progress=False).table())
             check     block                   D  expected found certified proof match seconds
             attention attention[3, 2, 2, 1] 20 6        6     yes       trace yes   ...
         """
@@ -407,7 +420,7 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
 
         sage: from sage_conslaw.reproduction.transformers import reproduce_tables
         sage: kw = dict(attention=2, multihead=1, functional=0, conv=1, residual=1, sequential=0,
-        ....:           linear_product=0, subset=0, progress=False)
+        ....:           linear_product=0, subset=0, conv_functional=0, progress=False)
         sage: strip = lambda rows: [{k: v for k, v in r.items() if k != 'seconds'} for r in rows]
         sage: strip(reproduce_tables(workers=1, **kw).rows) == strip(reproduce_tables(workers=2, **kw).rows)
         True
@@ -418,7 +431,7 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
         sage: reproduce_tables(attnetion=1)
         Traceback (most recent call last):
         ...
-        TypeError: unknown count attnetion (the counts are attention, multihead, functional, conv, residual, sequential, linear_product, subset)
+        TypeError: unknown count attnetion (the counts are attention, multihead, functional, conv, residual, sequential, linear_product, subset, conv_functional)
     """
     unknown = set(counts) - set(CHECKS)
     if unknown:

@@ -381,6 +381,10 @@ class LayeredModel(NumericModel):
                              % sorted(biases))
         self._hidden_biases = [biases[i] for i in range(1, self.q)] if self.bias else []
         self._output_bias = biases.get(0)
+        # the layout's slices and shapes, read once (the gradient is evaluated thousands of times)
+        self._weight_slots = [(P.slice, P.shape, P.transposed) for P in self._weights]
+        self._bias_slices = [P.slice for P in self._hidden_biases]
+        self._output_slice = None if self._output_bias is None else self._output_bias.slice
 
     def __repr__(self):
         """
@@ -406,7 +410,8 @@ class LayeredModel(NumericModel):
             sage: [U.shape for U in LayeredModel([2, 3, 4]).weights(np.zeros(18))]
             [(2, 3), (3, 4)]
         """
-        return [self.layout.layer_matrix(theta, P) for P in self._weights]
+        return [theta[s].reshape(shape).T if transposed else theta[s].reshape(shape)
+                for s, shape, transposed in self._weight_slots]
 
     def biases(self, theta):
         r"""
@@ -422,7 +427,7 @@ class LayeredModel(NumericModel):
         """
         if not self.bias:
             return [], None
-        return [theta[P.slice] for P in self._hidden_biases], theta[self._output_bias.slice]
+        return [theta[s] for s in self._bias_slices], theta[self._output_slice]
 
     def initial_scales(self):
         r"""
@@ -547,17 +552,17 @@ class LayeredModel(NumericModel):
         U = self.weights(theta)
         grad = np.empty(self.D)
         if self.bias:
-            grad[self._output_bias.slice] = G.sum(axis=0)
+            grad[self._output_slice] = G.sum(axis=0)
         for i in range(1, self.q + 1):      # G = dL/d(output of layer U_i)
-            P = self._weights[i - 1]
+            s, _, transposed = self._weight_slots[i - 1]
             g = G.T @ hs[i]
-            grad[P.slice] = (g.T if P.transposed else g).ravel()
+            grad[s] = (g.T if transposed else g).ravel()
             if i < self.q:
                 G = G @ U[i - 1]
                 if self.relu:
                     G = G * (pre[i] > 0)
                 if self.bias:
-                    grad[self._hidden_biases[i - 1].slice] = G.sum(axis=0)
+                    grad[self._bias_slices[i - 1]] = G.sum(axis=0)
         return L, grad
 
 

@@ -92,6 +92,9 @@ CATALOG = {
     "LawMonitor": "sage_conslaw.torch.monitor",
     # the papers' tables
     "reproduce_tables": "sage_conslaw.reproduction.tables",
+    # censuses of architectures on a Dask cluster (the census extra; loaded only when used)
+    "census": "sage_conslaw.census.run",
+    "CensusResult": "sage_conslaw.census.run",
 }
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

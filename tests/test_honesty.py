@@ -157,3 +157,44 @@ def test_the_issue_examples_at_the_default_point():
     a, b, c = random_point(3)
     res = Reparametrization([(x - a) ** 2 * y, z]).lie_trace()
     assert res.number_of_laws == 1 and res.certified
+
+
+# -- found by the review: singular points, unchecked arguments, points outside the flow ---------
+
+@pytest.mark.parametrize("n,m,r", [(2, 2, 2), (1, 2, 3), (2, 1, 2)])
+def test_singular_point_counts_at_most_the_generic_laws(n, m, r):
+    from sage_conslaw import MatrixFactorization
+    M = MatrixFactorization(n, m, r)
+    generic = M.number_of_conservation_laws()
+    res = M.lie_trace(point=[0] * M.D)
+    assert res.dimension == 0 and res.singular and not res.certified
+    assert res.number_of_laws == generic == M.number_of_conservation_laws(point=[0] * M.D)
+    assert "at most %s near theta, a singular point" % generic in repr(res)
+
+
+@pytest.mark.parametrize("option,value,error", [("check", "x", TypeError), ("progress", "x", TypeError),
+                                                ("max_seconds", -1, ValueError), ("max_seconds", "1", TypeError)])
+def test_lie_trace_options_are_checked(option, value, error):
+    R, (u, v) = _uv()
+    with pytest.raises(error, match=option):
+        lie_trace([[v, u]], **{option: value})
+
+
+def test_point_over_a_finite_field_is_refused():
+    from sage.all__sagemath_singular import GF, vector
+    R, (u, v) = _uv()
+    with pytest.raises(TypeError, match="characteristic 7"):
+        Reparametrization([u * v]).lie_trace(point=vector(GF(7), [6, 6]))
+
+
+def test_point_outside_the_domain_of_the_flow_is_refused():
+    from sage_conslaw import HeavyBall, LinearNetwork
+    hb = HeavyBall(LinearNetwork([1, 2, 1]), friction=1)
+    pt = list(hb.random_point(0))
+    assert hb.lie_trace(point=pt).certified
+    s = hb.time_variable()
+    i = hb.polynomial_ring().gens().index(s)
+    for bad in (0, -1):
+        pt[i] = bad
+        with pytest.raises(ValueError, match="outside the domain of the flow: the coordinate %s must be positive" % s):
+            hb.lie_trace(point=pt)

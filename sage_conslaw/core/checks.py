@@ -201,3 +201,34 @@ def one_of(x, choices, what):
     if not isinstance(x, str) or x not in choices:
         raise ValueError("%s must be one of %s, got %r" % (what, ", ".join(repr(c) for c in choices), x))
     return x
+
+
+def positive_number(x, what):
+    r"""
+    Return ``x`` if it is a positive real number (Python or Sage, finite), or
+    raise a clear error.  For budgets and tolerances, not for exact data.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import positive_number
+        sage: positive_number(30, "max_seconds"), positive_number(0.5, "max_seconds")
+        (30, 0.500000000000000)
+        sage: positive_number(-1, "max_seconds")
+        Traceback (most recent call last):
+        ...
+        ValueError: max_seconds must be a positive number, got -1
+        sage: positive_number("1", "max_seconds")
+        Traceback (most recent call last):
+        ...
+        TypeError: max_seconds must be a number, got '1' (str)
+    """
+    import math
+    if isinstance(x, (bool, str, bytes)) or x is None:
+        raise TypeError("%s must be a number, got %r (%s)" % (what, x, type(x).__name__))
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be a number, got %r (%s)" % (what, x, type(x).__name__)) from None
+    if not math.isfinite(f) or f <= 0:
+        raise ValueError("%s must be a positive number, got %s" % (what, x))
+    return x

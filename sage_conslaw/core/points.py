@@ -201,6 +201,10 @@ def _exact_number(x, K):
         Traceback (most recent call last):
         ...
         TypeError: the point has an entry 1/2 that is not an exact element of Integer Ring
+        sage: _exact_number(GF(7)(6), QQ)
+        Traceback (most recent call last):
+        ...
+        TypeError: the point has an entry 6 of Finite Field of size 7, a ring of characteristic 7: the flows live in real space; give integers or rationals
     """
     if isinstance(x, bool):
         raise TypeError("the point has a boolean entry %r; use numbers" % (x,))
@@ -217,6 +221,9 @@ def _exact_number(x, K):
         if hasattr(P, "is_exact") and not P.is_exact():
             raise TypeError("the point has an inexact entry %s (%s); use exact numbers, e.g. "
                             "QQ(3/2) or the integer 3, not floats" % (x, P))
+        if hasattr(P, "characteristic") and callable(P.characteristic) and P.characteristic() != 0:
+            raise TypeError("the point has an entry %s of %s, a ring of characteristic %s: the flows live in "
+                            "real space; give integers or rationals" % (x, P, P.characteristic()))
     try:
         return K(x)
     except (TypeError, ValueError, ArithmeticError):

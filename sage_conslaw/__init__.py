@@ -92,8 +92,8 @@ CATALOG = {
     "LawMonitor": "sage_conslaw.torch.monitor",
     # the papers' tables
     "reproduce_tables": "sage_conslaw.reproduction.tables",
-    # censuses of architectures on a Dask cluster (the census extra; loaded only when used)
-    "census": "sage_conslaw.census.run",
+    # censuses of architectures on a Dask cluster (the census extra; loaded only when used);
+    # the function census is sage_conslaw.census.census: a name here cannot be a subpackage's
     "CensusResult": "sage_conslaw.census.run",
 }
 

@@ -119,6 +119,8 @@ def test_every_catalog_name_resolves():
     """Every public name whose module is installed really is in it (catches a wrong catalog line)."""
     names = sage_conslaw.available_names()
     assert set(names) <= set(sage_conslaw.CATALOG) and set(names) == set(sage_conslaw.__all__)
+    clash = [n for n in sage_conslaw.CATALOG if sage_conslaw.module_available("sage_conslaw." + n)]
+    assert not clash, "%s: a submodule, once imported, hides the top-level name" % clash
     for name in names:
         try:
             value = getattr(sage_conslaw, name)

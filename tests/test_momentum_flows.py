@@ -128,3 +128,47 @@ def test_train_mirror_and_bad_options():
         train(nmf, method='flow', friction=1)
     with pytest.raises(ValueError, match="nonnegative"):
         train(LinearNetwork([2, 2]), method='heavy_ball', friction=-1)
+
+
+# ---------------------------------------------------------------------------
+# review finding 1: the default start lies in the domain of the method
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model", [NMF(2, 2, 2), ICNN(2, 2, 1), NMF(1, 3, 2)], ids=repr)
+def test_train_mirror_default_start_is_positive(model):
+    from sage_conslaw.flows import train
+    traj = train(model, method='mirror', horizon=0.1, seed=3)
+    mirror = traj.info['mirror_coordinates']
+    assert mirror and (traj.thetas[0][mirror] > 0).all()
+    assert conservation_loss(traj).max() < TOL
+    # the same start as mirror_flow draws (one home for the default start)
+    other = mirror_flow(model, horizon=0.1, seed=3)
+    assert np.array_equal(other.thetas[0], traj.thetas[0])
+
+
+def test_default_start_positive_on_the_model_coordinates_only_when_needed():
+    from sage_conslaw.flows import initial_point, train
+    # NMF wants all its coordinates positive, whatever the method
+    for method in ('flow', 'gd', 'heavy_ball', 'weight_decay'):
+        kw = dict(rate=1) if method == 'weight_decay' else {}
+        traj = train(NMF(2, 2, 2), method=method, horizon=0.05, eta=0.01, seed=1, **kw)
+        assert (traj.thetas[0] > 0).all(), method
+    # ICNN: only U (the mirror coordinates) is positive, V keeps its signs
+    icnn = ICNN(2, 3, 2)
+    traj = train(icnn, method='flow', horizon=0.05, seed=2)
+    mask = np.zeros(icnn.D, dtype=bool)
+    mask[list(icnn.mirror_coordinates())] = True
+    assert (traj.thetas[0][mask] > 0).all() and (traj.thetas[0][~mask] < 0).any()
+    # a linear network is drawn as before by the Euclidean methods ...
+    net = LinearNetwork([2, 3, 2])
+    traj = train(net, method='flow', horizon=0.05, seed=4)
+    assert np.array_equal(traj.thetas[0], initial_point(net, seed=4))
+    # ... but positive on the mirror coordinates under the mirror flow
+    traj = train(net, method='mirror', horizon=0.05, seed=4)
+    assert (traj.thetas[0] > 0).all()
+    traj = train(net, method='mirror', mirror=[0, 1], horizon=0.05, seed=4)
+    start = traj.thetas[0]
+    assert (start[:2] > 0).all() and np.array_equal(start[2:], initial_point(net, seed=4)[2:])
+    # a given theta0 is never moved
+    with pytest.raises(ValueError, match="positive orthant"):
+        train(NMF(1, 1, 1), method='mirror', theta0=[1, -1])

@@ -204,7 +204,14 @@ def sample_count(N):
         raise ValueError("N must be a positive integer, got %s" % (N,)) from None
 
 
-def initial_point(model, seed=0, scale=None, stream="initialization"):
+#: The offset added to `|\theta_i|` on the coordinates drawn positive by
+#: :func:`initial_point`: it keeps the start away from the boundary of the
+#: orthant, where the mirror metric `\mathrm{diag}(\theta)` vanishes and the
+#: mirror flow barely moves.
+POSITIVE_OFFSET = 0.1
+
+
+def initial_point(model, seed=0, scale=None, stream="initialization", positive=()):
     r"""
     Return a random float initialization `\theta_0` (Gaussian, reproducible from ``seed``).
 
@@ -218,6 +225,11 @@ def initial_point(model, seed=0, scale=None, stream="initialization"):
       \times n_i`) and for the biases of layer `i - 1`, and `1/2` otherwise
     - ``stream`` -- the random stream of the seed (:data:`STREAMS`); a teacher
       draws from ``'teacher'``
+    - ``positive`` -- indices of coordinates drawn in the positive orthant:
+      there `\theta_i` is `|g_i| + 0.1` (:data:`POSITIVE_OFFSET`) for the
+      Gaussian `g_i` of the usual draw, the other coordinates are unchanged
+      (this is how :func:`~sage_conslaw.flows.train.train` starts a method
+      inside its domain, see :func:`~sage_conslaw.flows.descents.positive_coordinates`)
 
     EXAMPLES::
 
@@ -228,12 +240,23 @@ def initial_point(model, seed=0, scale=None, stream="initialization"):
         ((16,), True)
         sage: bool((th == initial_point(LinearNetwork([2, 4, 2]), seed=3, stream='teacher')).any())
         False
+        sage: pos = initial_point(LinearNetwork([2, 4, 2]), seed=3, positive=[0, 1])
+        sage: bool((pos[:2] == abs(th[:2]) + 0.1).all()), bool((pos[2:] == th[2:]).all())
+        (True, True)
+        sage: initial_point(LinearNetwork([2, 4, 2]), positive=[16])
+        Traceback (most recent call last):
+        ...
+        ValueError: the positive coordinates must lie in 0..15, got [16]
     """
     m = numeric_model(model)
     g = random_generator(seed, stream).standard_normal(m.D)
-    if scale is not None:
-        return g * float(scale)
-    return g * m.initial_scales()
+    theta = g * (float(scale) if scale is not None else m.initial_scales())
+    positive = sorted({checks.nonnegative_integer(i, "a positive coordinate") for i in positive})
+    if positive:
+        if positive[-1] >= m.D:
+            raise ValueError("the positive coordinates must lie in 0..%s, got %s" % (m.D - 1, positive))
+        theta[positive] = np.abs(theta[positive]) + POSITIVE_OFFSET
+    return theta
 
 
 def _labels(Y, task, noise, seed):

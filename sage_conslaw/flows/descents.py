@@ -42,24 +42,82 @@ from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
 METHODS = {}
 
 
-def register_method(name):
+def register_method(name, positive=None):
     r"""
     Register a training method under ``name`` (a decorator; see the module documentation).
+
+    INPUT:
+
+    - ``name`` -- the name of ``train(..., method=name)``
+    - ``positive`` -- (optional) for a method that lives in a positive orthant
+      (the mirror flow): a function ``positive(m, **options)`` of the numeric
+      model and the method's options, returning the coordinates that must be
+      positive; the default start of :func:`~sage_conslaw.flows.train.train`
+      is then drawn positive on them (see :func:`positive_coordinates`)
 
     EXAMPLES::
 
         sage: from sage_conslaw.flows.descents import register_method, METHODS, gradient_descent
-        sage: @register_method("gd_again")
+        sage: @register_method("gd_again", positive=lambda m: [0])
         ....: def gd_again(problem, eta=0.01, steps=None):
         ....:     return gradient_descent(problem, eta=eta, steps=steps)
-        sage: METHODS["gd_again"] is gd_again
-        True
+        sage: METHODS["gd_again"] is gd_again, gd_again.positive_coordinates(None)
+        (True, [0])
         sage: del METHODS["gd_again"]
+        sage: register_method("bad", positive=3)
+        Traceback (most recent call last):
+        ...
+        TypeError: positive must be None or a function positive(m, **options), got 3
     """
+    if positive is not None and not callable(positive):
+        raise TypeError("positive must be None or a function positive(m, **options), got %r" % (positive,))
+
     def register(function):
+        function.positive_coordinates = positive
         METHODS[name] = function
         return function
     return register
+
+
+def positive_coordinates(m, method, options=None):
+    r"""
+    Return the sorted coordinates that must be positive where ``method`` runs
+    on the numeric model ``m``: those of the model (its generators'
+    ``positive_coordinates()``, e.g. all of NMF's, the output layer `U` of
+    ICNN, or the time variable of a lifted flow) and those of the method (the
+    mirror coordinates of ``'mirror'``).
+
+    :func:`~sage_conslaw.flows.train.train` draws its default start positive
+    on them (:func:`~sage_conslaw.flows.data.initial_point`), so that the
+    default initialization lies in the domain of the method.
+
+    INPUT:
+
+    - ``m`` -- a numeric model (:func:`~sage_conslaw.flows.models.numeric_model`)
+    - ``method`` -- a name of :data:`METHODS`
+    - ``options`` -- the method's own options (e.g. ``mirror=[...]``)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import NMF, ICNN, LinearNetwork
+        sage: from sage_conslaw.flows.descents import positive_coordinates
+        sage: positive_coordinates(NMF(1, 1, 2).numeric_model(), 'gd')
+        [0, 1, 2]
+        sage: positive_coordinates(ICNN(1, 2, 1).numeric_model(), 'flow')
+        [0, 1]
+        sage: net = LinearNetwork([1, 2, 1]).numeric_model()
+        sage: positive_coordinates(net, 'flow'), positive_coordinates(net, 'mirror')
+        ([], [0, 1, 2, 3])
+        sage: positive_coordinates(net, 'mirror', {'mirror': [3]})
+        [3]
+    """
+    model = getattr(m, "reparametrization", None)
+    generators = getattr(model, "generators", None)
+    coordinates = set(generators().positive_coordinates()) if callable(generators) else set()
+    own = getattr(METHODS[method], "positive_coordinates", None)
+    if own is not None:
+        coordinates.update(own(m, **(options or {})))
+    return sorted(int(i) for i in coordinates)
 
 
 def method_options(function, options):

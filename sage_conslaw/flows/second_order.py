@@ -176,9 +176,14 @@ class _Run:
         self.m, self.X, self.Y, self.loss, self.theta, self.laws, self.seed = m, X, Y, loss, theta, laws, seed
 
     @classmethod
-    def from_model(cls, model, X, Y, theta0, seed, loss, laws, N):
+    def from_model(cls, model, X, Y, theta0, seed, loss, laws, N, method=None, options=None):
         r"""
         Check the inputs as :func:`~sage_conslaw.flows.train.train` does and return the run.
+
+        Without ``theta0``, the start is drawn as ``train(..., method=method)``
+        draws it: positive on the coordinates of
+        :func:`~sage_conslaw.flows.descents.positive_coordinates` (those of the
+        model and, for ``method``, with its ``options``, those of the method).
 
         TESTS::
 
@@ -186,8 +191,12 @@ class _Run:
             sage: from sage_conslaw.flows.second_order import _Run
             sage: _Run.from_model(LinearNetwork([1, 1, 1]), None, None, [1, 2], 0, 'square', None, 5).theta.tolist()
             [1.0, 2.0]
+            sage: run = _Run.from_model(LinearNetwork([1, 1, 1]), None, None, None, 0, 'square', None, 5, 'mirror', {'mirror': [1]})
+            sage: bool(run.theta[1] > 0)
+            True
         """
         from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_dataset
+        from sage_conslaw.flows.descents import positive_coordinates
         from sage_conslaw.flows.models import numeric_model
         from sage_conslaw.flows.trajectory import law_evaluator
         m = numeric_model(model)
@@ -196,7 +205,11 @@ class _Run:
         if X is None:
             X, Y = make_dataset(m, N, seed=seed)
         X, Y = check_data(m, X, Y, loss)
-        theta = initial_point(m, seed) if theta0 is None else as_theta(theta0, m.D)
+        if theta0 is None:
+            positive = positive_coordinates(m, method, options) if method is not None else ()
+            theta = initial_point(m, seed, positive=positive)
+        else:
+            theta = as_theta(theta0, m.D)
         return cls(m, X, Y, loss, theta, law_evaluator(m, laws), seed)
 
     @classmethod
@@ -442,10 +455,29 @@ def _mirror_mask(model, D, mirror, default):
     return mirror, mask
 
 
-def _mirror(run, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853', positive=False):
+def _mirror_positive(m, mirror=None, **ignored):
     r"""
-    Integrate the mirror flow of a :class:`_Run` (see :func:`mirror_flow`);
-    ``positive`` moves the mirror coordinates of the start into the positive orthant.
+    Return the mirror coordinates of the numeric model ``m`` (those of
+    :func:`_mirror_mask`, all by default): where the mirror flow lives, they
+    are positive (registered with ``'mirror'``, see
+    :func:`~sage_conslaw.flows.descents.positive_coordinates`).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ICNN, LinearNetwork
+        sage: from sage_conslaw.flows.second_order import _mirror_positive
+        sage: _mirror_positive(ICNN(1, 2, 1).numeric_model()), _mirror_positive(LinearNetwork([1, 2]).numeric_model())
+        ([0, 1], [0, 1])
+        sage: _mirror_positive(LinearNetwork([1, 2]).numeric_model(), mirror=[1])
+        [1]
+    """
+    return _mirror_mask(getattr(m, "reparametrization", None), m.D, mirror, list(range(m.D)))[0]
+
+
+def _mirror(run, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853'):
+    r"""
+    Integrate the mirror flow of a :class:`_Run` (see :func:`mirror_flow`); its
+    start must be positive on the mirror coordinates.
 
     TESTS::
 
@@ -460,8 +492,6 @@ def _mirror(run, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12,
     D = run.m.D
     mirror, mask = _mirror_mask(run.sage_model(), D, mirror, list(range(D)))
     theta = run.theta.copy()
-    if positive:
-        theta[mask] = np.abs(theta[mask]) + 0.1
     if np.any(theta[mask] <= 0):
         raise ValueError("the mirror flow lives in the positive orthant: theta0 must be positive on the mirror "
                          "coordinates %s" % mirror)
@@ -483,8 +513,7 @@ def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=
     Integrate the mirror flow `\dot\theta = -M(\theta)\nabla L(\theta)`,
     `M = \mathrm{diag}(\theta)` on the mirror coordinates, and record the laws.
 
-    Same as ``train(model, X, Y, method='mirror')`` except that without
-    ``theta0`` the random start is moved into the positive orthant.
+    Same as ``train(model, X, Y, method='mirror')``.
 
     INPUT:
 
@@ -492,7 +521,10 @@ def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=
       says which coordinates are under the mirror metric, else all are
     - ``mirror`` -- the indices of the mirror coordinates, to override that
     - ``theta0`` -- the initial parameters, positive on the mirror coordinates
-      (default: the absolute value of the random initialization, plus `0.1`)
+      (default: the random initialization of ``seed``, drawn positive -- its
+      absolute value plus `0.1` -- on the mirror coordinates and on the
+      coordinates the model wants positive, see
+      :func:`~sage_conslaw.flows.descents.positive_coordinates`)
     - the other options as for :func:`momentum_flow`
 
     OUTPUT: a :class:`~sage_conslaw.flows.trajectory.Trajectory` whose laws are the
@@ -513,11 +545,11 @@ def mirror_flow(model, X=None, Y=None, theta0=None, seed=0, loss='square', laws=
         ValueError: the mirror flow lives in the positive orthant: theta0 must be positive on the mirror coordinates [0, 1]
     """
     seed = nonnegative_integer(seed, "seed")
-    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
-    return _mirror(run, mirror, horizon, records, rtol, atol, solver, positive=theta0 is None)
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N, 'mirror', {'mirror': mirror})
+    return _mirror(run, mirror, horizon, records, rtol, atol, solver)
 
 
-def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853', positive=False):
+def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver='DOP853'):
     r"""
     Integrate the weight-decay flow of a :class:`_Run` (see :func:`weight_decay_flow`).
 
@@ -535,14 +567,11 @@ def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, 
     records = positive_integer(records, "records")
     sage_model = run.sage_model()
     mirror, mask = _mirror_mask(sage_model, run.m.D, None, [])
-    theta = run.theta.copy()
-    if positive:
-        theta[mask] = np.abs(theta[mask]) + 0.1
 
     def rhs(t, th):
         return -np.where(mask, th, 1.0) * run.grad(th) - lam * th
 
-    sol = _solve(rhs, 0.0, horizon, theta, records, rtol, atol, solver)
+    sol = _solve(rhs, 0.0, horizon, run.theta, records, rtol, atol, solver)
     thetas = sol.y.T
     wd = []
     if sage_model is not None:
@@ -584,8 +613,8 @@ def weight_decay_flow(model, rate, X=None, Y=None, theta0=None, seed=0, loss='sq
         ValueError: rate must be a positive number, got 0.0
     """
     seed = nonnegative_integer(seed, "seed")
-    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
-    return _weight_decay(run, rate, horizon, records, rtol, atol, solver, positive=theta0 is None)
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N, 'weight_decay')
+    return _weight_decay(run, rate, horizon, records, rtol, atol, solver)
 
 
 # ---------------------------------------------------------------------------
@@ -628,12 +657,13 @@ def nesterov(problem, velocity0=None, horizon=None, start=None, records=100, rto
     return _momentum(_Run.from_problem(problem), 0, True, velocity0, horizon, start, records, rtol, atol, solver)
 
 
-@register_method("mirror")
+@register_method("mirror", positive=_mirror_positive)
 def mirror(problem, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12, solver="DOP853"):
     r"""
     ``train(..., method='mirror')``: the flow `\dot\theta = -\mathrm{diag}(\theta)\nabla L`
-    on the mirror coordinates (see :func:`mirror_flow`; the start must be
-    positive on them: give ``theta0``).
+    on the mirror coordinates (see :func:`mirror_flow`).  The start must be
+    positive on them: a given ``theta0`` is checked, the default one is drawn
+    positive there (see :func:`~sage_conslaw.flows.descents.positive_coordinates`).
 
     EXAMPLES::
 
@@ -643,6 +673,9 @@ def mirror(problem, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-
         sage: traj = train(nmf, method='mirror', theta0=[1, 2, 1, 1, 2, 1, 1, 3])
         sage: bool(traj.relative_drift().max() < 1e-8)
         True
+        sage: traj = train(nmf, method='mirror', horizon=0.1)
+        sage: bool((traj.thetas > 0).all()), bool(traj.relative_drift().max() < 1e-8)
+        (True, True)
     """
     return _mirror(_Run.from_problem(problem), mirror, horizon, records, rtol, atol, solver)
 

@@ -51,7 +51,7 @@ import warnings
 from sage_conslaw.core import checks
 from sage_conslaw.flows.data import (as_theta, check_data, initial_point, make_dataset,  # noqa: F401
                                      relu_region_start)
-from sage_conslaw.flows.descents import METHODS, Problem, method_options
+from sage_conslaw.flows.descents import METHODS, Problem, method_options, positive_coordinates
 from sage_conslaw.flows.models import numeric_model
 from sage_conslaw.flows.trajectory import Trajectory  # noqa: F401
 
@@ -87,7 +87,12 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
       each step draws a batch without replacement
     - ``momentum`` -- `\beta` of the heavy ball `v \leftarrow \beta v - \eta\nabla L`, `\theta \leftarrow \theta + v`
     - ``theta0`` -- the initialization: ``model.point(...)`` or any length-`D`
-      sequence (floats allowed); default :func:`initial_point` ``(model, seed)``
+      sequence (floats allowed); default :func:`initial_point` ``(model, seed)``,
+      drawn inside the domain of the method: positive (the absolute value of
+      the usual draw, plus `0.1`) on the coordinates of
+      :func:`~sage_conslaw.flows.descents.positive_coordinates` -- those the
+      model wants positive (all of NMF, `U` of ICNN) and, for ``'mirror'``,
+      the mirror coordinates; a given ``theta0`` is used as it is
     - ``seed`` -- a nonnegative integer (or a ``numpy.random.SeedSequence``):
       the initialization, the synthetic data and the SGD batches draw from
       independent streams of it (:func:`~sage_conslaw.flows.data.seed_sequence`)
@@ -177,12 +182,21 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
     if method not in METHODS:
         raise ValueError("unknown method %r; use one of %s" % (method, ", ".join(map(repr, METHODS))))
     m = numeric_model(model)
+    run = METHODS[method]
+    own = method_options(run, method_keywords)
+    if len(own) != len(method_keywords):
+        raise TypeError("train(method=%r) got unexpected option%s %s" % (
+            method, "s" if len(method_keywords) - len(own) > 1 else "",
+            ", ".join(sorted(k for k in method_keywords if k not in own))))
     if (X is None) != (Y is None):
         raise ValueError("give both X and Y, or neither (synthetic data)")
     if X is None:
         X, Y = make_dataset(m, N, seed=seed, task=task)
     X, Y = check_data(m, X, Y, loss)
-    theta = initial_point(m, seed) if theta0 is None else as_theta(theta0, m.D)
+    if theta0 is None:
+        theta = initial_point(m, seed, positive=positive_coordinates(m, method, own))
+    else:
+        theta = as_theta(theta0, m.D)
     if method == "flow" and steps is not None:
         warnings.warn("train(method='flow', steps=%s): for the flow, steps meant the number of recorded "
                       "intervals; use records=%s (steps is the number of steps of the discrete methods)"
@@ -193,12 +207,6 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
                    atol=atol, solver=solver, record_every=record_every, records=records,
                    record_thetas=record_thetas, stop_on_switch=checks.boolean(stop_on_switch, "stop_on_switch"),
                    max_nfev=max_nfev)
-    run = METHODS[method]
-    own = method_options(run, method_keywords)
-    if len(own) != len(method_keywords):
-        raise TypeError("train(method=%r) got unexpected option%s %s" % (
-            method, "s" if len(method_keywords) - len(own) > 1 else "",
-            ", ".join(sorted(k for k in method_keywords if k not in own))))
     return run(problem, **method_options(run, options), **own)
 
 

@@ -93,6 +93,8 @@ class LinearNetwork(LayeredNetwork):
         """
         LayeredNetwork.__init__(self, dims, "a linear network",
                                 lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list())
+        from sage_conslaw.core.jets import NetworkFamily
+        self.generators().structured = NetworkFamily('linear', self.dims)   # the fast trace at scale
 
     def _repr_(self):
         """

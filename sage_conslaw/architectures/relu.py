@@ -110,6 +110,8 @@ class ReLUNetwork(LayeredNetwork):
             raise ValueError("this ReLU network has d = %s paths, above the limit %s of components of phi "
                              "(each path product costs about 4 kB and 25 us to build)" % (d, MAX_COMPONENTS))
         LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, bias=bias)
+        from sage_conslaw.core.jets import NetworkFamily
+        self.generators().structured = NetworkFamily('relu', self.dims, self.bias)   # the fast trace at scale
 
     def _paths(self, M):
         r"""

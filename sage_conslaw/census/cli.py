@@ -54,6 +54,8 @@ def add_arguments(parser):
     parser.add_argument("--out", required=True, help="output directory (rows.csv, census.csv, summary.json)")
     parser.add_argument("--budget", type=int, default=None,
                         help="seconds allowed to the trace of one network (default %s)" % CENSUS_SECONDS)
+    parser.add_argument("--redo-uncertified", action="store_true",
+                        help="compute again the rows of --out that are not certified")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)   # tests: slow tasks down
 
@@ -102,7 +104,8 @@ def run(args):
         sage: import argparse, tempfile
         sage: from sage_conslaw.census.cli import run
         sage: a = argparse.Namespace(family="linear", max_width=1, max_depth=2, bias=False, scheduler=None,
-        ....:                        workers=1, out=tempfile.mkdtemp(), no_progress=True, delay=0.0, budget=None)
+        ....:                        workers=1, out=tempfile.mkdtemp(), no_progress=True, delay=0.0, budget=None,
+        ....:                        redo_uncertified=False)
         sage: run(a)  # long time
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
         computed 1 rows in ... s on 1 core (local cluster); files: ...
@@ -112,7 +115,8 @@ def run(args):
     try:
         res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
                      scheduler=args.scheduler, workers=args.workers,
-                     progress=False if args.no_progress else None, budget=args.budget, _delay=getattr(args, "delay", 0.0))
+                     progress=False if args.no_progress else None, budget=args.budget,
+                     redo_uncertified=getattr(args, "redo_uncertified", False), _delay=getattr(args, "delay", 0.0))
     except KeyboardInterrupt:
         print("interrupted: the finished rows are kept in %s; run the same command again to resume"
               % os.path.join(args.out, "rows.csv"), file=sys.stderr)

@@ -238,6 +238,30 @@ class Journal:
         os.write(self._fd, _line(encoded, JOURNAL_COLUMNS).encode('utf-8'))
         self.rows[key] = encoded
 
+    def drop(self, keys):
+        r"""
+        Remove the rows of ``keys`` (to compute them again), rewriting the file.
+
+        EXAMPLES::
+
+            sage: import os, tempfile
+            sage: from sage_conslaw.census.journal import Journal
+            sage: from sage_conslaw.census.tasks import census_row
+            sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); _ = J.load()
+            sage: for d in [(1, 1, 1), (1, 2, 1)]: J.append(census_row('linear', d, False))
+            sage: J.drop([('linear', (1, 1, 1), False)]); J.close(); list(Journal(J.path).load())
+            [('linear', (1, 2, 1), False)]
+        """
+        self.close()
+        keys = set(keys)
+        self.rows = {k: r for k, r in self.rows.items() if k not in keys}
+        tmp = self.path + '.tmp'
+        with open(tmp, 'w', encoding='utf-8', newline='') as f:
+            f.write(_line({c: c for c in JOURNAL_COLUMNS}, JOURNAL_COLUMNS))
+            for r in self.rows.values():
+                f.write(_line(r, JOURNAL_COLUMNS))
+        os.replace(tmp, self.path)
+
     def close(self):
         r"""
         Close the file (appending reopens it).

@@ -143,7 +143,7 @@ def connect(scheduler=None, workers=None):
 
 
 def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, workers=None, progress=None,
-           budget=None, _delay=0.0, _on_row=None):
+           budget=None, redo_uncertified=False, _delay=0.0, _on_row=None):
     r"""
     Run (or resume) the census of every architecture of a range on a Dask cluster.
 
@@ -165,6 +165,8 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
       :data:`~sage_conslaw.core.thresholds.CENSUS_SECONDS`); a network beyond it
       gets a row without count that says so (the only row that depends on the
       speed of the machine)
+    - ``redo_uncertified`` -- compute again the rows of the journal that are not
+      certified (after an improvement of the engine, or with a larger budget)
 
     OUTPUT: a :class:`CensusResult`
 
@@ -217,6 +219,9 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
     os.makedirs(out, exist_ok=True)
     journal = Journal(os.path.join(out, 'rows.csv'))
     done = journal.load()
+    if redo_uncertified:
+        journal.drop([k for k, r in done.items() if r['certified'] != 'yes'])
+        done = dict(journal.rows)
     todo = sorted((k for k in keys if k not in done), key=_cost, reverse=True)
     t0 = time.time()
     cores = None

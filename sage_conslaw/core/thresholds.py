@@ -98,6 +98,13 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 MAX_MONOMIALS = 50000
 
 
+# -- the trace at scale (sage_conslaw.core.jets) ------------------------------
+
+#: The most random brackets evaluated at once by the structured trace: a batch is
+#: a (B, D) float64 array and its jets hold up to 2^k copies at level k, so at
+#: D = 16,000 a batch of 2,048 takes 260 MB per copy.
+JET_MAX_BATCH = 2048
+
 # -- census (sage_conslaw.census) ---------------------------------------------
 
 #: A census row computes the homogeneous degree-2 laws when `D` is at most this:

@@ -395,7 +395,22 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         sage: R.<a,b,c,d> = QQ[]
         sage: _fast_trace(GradientFamily(R, [a*c + b*d, a*d]), [1, 2, 3, 5], 3, 101, 8, 0, False)
         ([2, 3], 1, True)
+
+    A family with a ``structured`` evaluator (networks) goes to
+    :func:`~sage_conslaw.core.jets.jet_trace`::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: W = LinearNetwork([2, 3, 2]).generators(); W.structured
+        Structured family of the linear network [2, 3, 2] (D = 12, d = 4), evaluated by matrix products
+        sage: _fast_trace(W, list(range(1, 13)), 6, 1048573, 8, 0, False)
+        ([4, 6], 1, True)
     """
+    structured = getattr(gens, "structured", None)
+    if structured is not None:
+        # Networks: random nested brackets evaluated by matrix products on jets
+        # (sage_conslaw.core.jets), never expanding phi nor forming Hessians.
+        from sage_conslaw.core.jets import jet_trace
+        return jet_trace(structured, x, target, p, max_steps, seed)
     D = gens.D
     size = len(gens)
     if size > thresholds.COMPRESS_FACTOR * D:

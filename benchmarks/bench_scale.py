@@ -1,0 +1,198 @@
+"""The engine at scale: D against seconds and peak memory, before and after.
+
+Each measurement runs in its own process (peak memory = its maximum resident
+set size), all in one run of this script so that the ratios are measured on
+the same loaded machine:
+
+- ``before`` -- the generic engine (today's before this change): build
+  ``LinearNetwork(dims)`` / ``ReLUNetwork(dims, bias)`` (phi as expanded
+  polynomials) and run its ``lie_trace()`` without the structured evaluator
+  (Hessians of phi, symbolic brackets); the time includes the build, shown
+  apart; skipped above ``--before-max-D`` or stopped at ``--timeout`` / ``--memory``;
+- ``after`` -- the structured trace, :func:`sage_conslaw.core.jets.network_trace`
+  (matrix products on jets, random nested brackets, LinBox ranks);
+- ``rank`` -- the physical limit: one exact rank modulo p of a random D x D
+  matrix (LinBox), the last step of any trace at this size;
+- ``rigorous`` -- the rigorous method (exact function spaces over QQ) on
+  small networks, to show where it stops being feasible.
+
+Usage::
+
+    python benchmarks/bench_scale.py                 # the issue's table, plot in bench_scale.png
+    python benchmarks/bench_scale.py --quick         # small sizes only (a minute)
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CASES = [  # (family, dims, bias)
+    ("linear", [10, 10, 10, 10], False),
+    ("linear", [16, 16, 16], False),
+    ("linear", [20, 20, 20, 20], False),
+    ("relu", [10, 32, 32, 10], True),
+    ("relu", [20, 64, 20], True),
+    ("linear", [30, 30, 30, 30], False),
+    ("linear", [50, 50, 50, 50], False),
+    ("relu", [30, 100, 100, 30], True),
+]
+QUICK = CASES[:3]
+RIGOROUS = [("linear", [2, 2, 2, 2], False), ("linear", [3, 3, 3, 3], False), ("linear", [4, 4, 4, 4], False),
+            ("linear", [5, 5, 5, 5], False), ("linear", [6, 6, 6, 6], False)]
+
+_CHILD = r"""
+import json, resource, sys, time
+import sage_conslaw
+kind, family, dims, bias = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4] == "1"
+# warm up: Sage imports lazily; load what every path uses before the clock starts
+import numpy as np
+from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+from sage_conslaw.core.jets import NetworkFamily, network_trace, linbox_matrix
+LinearNetwork([1, 2, 1]).lie_trace(); ReLUNetwork([1, 2, 1], bias=True).lie_trace()
+network_trace(NetworkFamily("relu", [1, 2, 1], True)); linbox_matrix(np.eye(3), 7).rank()
+t0 = time.time()
+if kind == "after":
+    from sage_conslaw.core.jets import NetworkFamily, network_trace
+    r = network_trace(NetworkFamily(family, dims, bias))
+    out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"])
+elif kind == "rank":
+    import numpy as np
+    from sage_conslaw.core.jets import linbox_matrix
+    from sage_conslaw.core.modular import DEFAULT_PRIME
+    D = int(dims[0])
+    A = np.floor(np.random.default_rng(0).random((D, D)) * DEFAULT_PRIME)
+    t0 = time.time()
+    out = dict(D=D, rank=int(linbox_matrix(A, DEFAULT_PRIME).rank()))
+else:
+    net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
+    build = time.time() - t0
+    net.generators().structured = None     # the generic engine: expanded phi, Hessians, symbolic brackets
+    res = net.lie_trace(method="rigorous" if kind == "rigorous" else "auto")
+    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
+               build=build)
+out["seconds"] = time.time() - t0
+out["MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+print("RESULT " + json.dumps(out), flush=True)
+"""
+
+
+def measure(kind, family, dims, bias, timeout, memory_gb):
+    """Run one measurement in a fresh process; return its dict, or a dict with 'failed'."""
+    def limit():
+        import resource
+        b = int(memory_gb * 2 ** 30)
+        resource.setrlimit(resource.RLIMIT_AS, (b, b))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t0 = time.time()
+    try:
+        proc = subprocess.run([sys.executable, "-c", _CHILD, kind, family, json.dumps(dims), "1" if bias else "0"],
+                              capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT,
+                              preexec_fn=limit)
+    except subprocess.TimeoutExpired:
+        return {"failed": "> %d s" % timeout}
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    err = proc.stderr.strip().splitlines()
+    return {"failed": "%s after %.0f s" % ("out of memory (%g GB)" % memory_gb if "MemoryError" in proc.stderr
+                                            else (err[-1][:60] if err else "exit %s" % proc.returncode),
+                                            time.time() - t0)}
+
+
+def _D(family, dims, bias):
+    """The number of parameters."""
+    D = sum(a * b for a, b in zip(dims, dims[1:]))
+    return D + (sum(dims[1:-1]) + dims[0] if bias else 0)
+
+
+def _cell(r, key="seconds"):
+    """A table cell: seconds (with the build time if any), or MB, or why it failed."""
+    if "failed" in r:
+        return r["failed"]
+    if key == "seconds":
+        return "%.2f" % r[key] + (" (build %.1f)" % r["build"] if "build" in r else "")
+    return "%.0f" % r[key]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per measurement (default 300)")
+    parser.add_argument("--memory", type=float, default=8, help="GB of address space per measurement (default 8)")
+    parser.add_argument("--before-max-D", type=int, default=3000,
+                        help="skip the generic engine above this D (default 3000: it expands phi)")
+    parser.add_argument("--plot", default=os.path.join(ROOT, "benchmarks", "bench_scale.png"))
+    parser.add_argument("--json", default=None, help="also write the measurements here")
+    args = parser.parse_args(argv)
+    cases = QUICK if args.quick else CASES
+    rows = []
+    for family, dims, bias in cases:
+        D = _D(family, dims, bias)
+        name = "%s %s%s" % ("LinearNetwork" if family == "linear" else "ReLUNetwork", dims, " bias" if bias else "")
+        before = (measure("before", family, dims, bias, args.timeout, args.memory) if D <= args.before_max_D
+                  else {"failed": "not run (D > %d)" % args.before_max_D})
+        after = measure("after", family, dims, bias, args.timeout, args.memory)
+        rank = measure("rank", "linear", [D], False, args.timeout, args.memory)
+        rows.append(dict(name=name, D=D, before=before, after=after, rank=rank))
+        print(json.dumps(rows[-1]), flush=True)
+    rig = []
+    if not args.quick:
+        for family, dims, bias in RIGOROUS:
+            r = measure("rigorous", family, dims, bias, 120, args.memory)
+            rig.append(dict(name="LinearNetwork %s" % dims, D=_D(family, dims, bias), rigorous=r))
+            print(json.dumps(rig[-1]), flush=True)
+    print()
+    head = "| network | D | before s | before MB | after s | after MB | ratio | laws (certified) | rank D x D s |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for r in rows:
+        b, a = r["before"], r["after"]
+        ratio = "%.0fx" % (b["seconds"] / a["seconds"]) if "failed" not in b and "failed" not in a else ""
+        laws = "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no")
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["name"], r["D"], _cell(b), _cell(b, "MB"),
+                                                             _cell(a), _cell(a, "MB"), ratio, laws, _cell(r["rank"])))
+    if rig:
+        print()
+        print("| rigorous method | D | seconds | MB |")
+        print("|---|---|---|---|")
+        for r in rig:
+            print("| %s | %s | %s | %s |" % (r["name"], r["D"], _cell(r["rigorous"]), _cell(r["rigorous"], "MB")))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": rows, "rigorous": rig}, f, indent=1)
+    _plot(rows, args.plot)
+    return 0
+
+
+def _plot(rows, path):
+    """Log-log plot of seconds and peak memory against D."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for key, label, marker in (("before", "generic engine (before)", "o"), ("after", "structured trace (after)", "s"),
+                               ("rank", "one rank mod p of a D x D matrix", "^")):
+        pts = sorted((r["D"], r[key]) for r in rows if "failed" not in r[key])
+        if not pts:
+            continue
+        axes[0].loglog([d for d, _ in pts], [m["seconds"] for _, m in pts], marker=marker, label=label)
+        axes[1].loglog([d for d, _ in pts], [m["MB"] for _, m in pts], marker=marker, label=label)
+    axes[0].set_xlabel("D (parameters)")
+    axes[0].set_ylabel("seconds")
+    axes[1].set_xlabel("D (parameters)")
+    axes[1].set_ylabel("peak memory (MB)")
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Lie trace of linear and ReLU networks: growth with D (one run, same machine)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print("plot: %s" % path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

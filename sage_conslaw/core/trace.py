@@ -402,7 +402,7 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         sage: from sage_conslaw.architectures import LinearNetwork
         sage: W = LinearNetwork([2, 3, 2]).generators(); W.structured
         Structured family of the linear network [2, 3, 2] (D = 12, d = 4), evaluated by matrix products
-        sage: _fast_trace(W, list(range(1, 13)), 6, 1048573, 8, 0, False)
+        sage: _fast_trace(W, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 6, 1048573, 8, 0, False)
         ([4, 6], 1, True)
     """
     structured = getattr(gens, "structured", None)

@@ -550,3 +550,23 @@ def test_issue14_size_limit_is_exact():
     with pytest.raises(ValueError, match="above the limit %s" % MAX_VARIABLES):
         check_size(MAX_VARIABLES + 1, "D")
     assert LinearNetwork([1, 2000]).D == 2000
+
+
+# review finding 2: clear errors
+def test_rank_arguments_of_matrix_factorization():
+    from sage_conslaw import Reparametrization
+    mf = MatrixFactorization(2, 2, 2)
+    point = mf.point_of_rank(1)
+    for f in (mf.lie_dimension_formula, mf.known_independent_laws_formula, mf.point_of_rank):
+        with pytest.raises(TypeError, match=r"rk is a rank \(an integer in \[0, min\(n \+ m, r\)\] = \[0, 2\]\), "
+                                            r"but a point was given"):
+            f(point)
+    with pytest.raises(ValueError, match=r"rank rk of \(U; V\) must be >= 0 .*got -1"):
+        mf.point_of_rank(-1)
+    with pytest.raises(ValueError, match=r"an integer in \[0, min\(n \+ m, r\)\] = \[0, 2\], got 3"):
+        mf.point_of_rank(3)
+    with pytest.raises(TypeError, match="rk is a rank"):
+        mf.point_of_rank("1")
+    assert mf.lie_dimension_formula(2) == mf.lie_dimension_formula()
+    with pytest.raises(TypeError, match=r"^phi must be a list \(or vector, or matrix\) of polynomials, got 3"):
+        Reparametrization(3)

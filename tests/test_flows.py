@@ -444,3 +444,55 @@ def test_flow_steps_is_deprecated_for_records():
     assert len(t.times) == 8
     assert len(train(net, method="flow", records=7, horizon=0.1).times) == 8
     assert len(train(net, method="gd", steps=7, eta=0.01).times) == 8
+
+
+# ---------------------------------------------------------------------------
+# review finding 2: clear errors of train
+# ---------------------------------------------------------------------------
+
+def test_train_solver_is_checked_by_name():
+    from sage_conslaw.flows.descents import ODE_SOLVERS
+    net = LinearNetwork([1, 2, 1])
+    for method in ("flow", "heavy_ball", "mirror", "weight_decay"):
+        kw = dict(rate=1) if method == "weight_decay" else {}
+        with pytest.raises(ValueError, match=r"^solver must be one of .*'DOP853'.*got 'foo'") as err:
+            train(net, method=method, solver="foo", **kw)
+        assert "`method`" not in str(err.value)
+    # every name offered really is an integrator of solve_ivp
+    for solver in ODE_SOLVERS:
+        traj = train(net, method="flow", solver=solver, horizon=0.05, records=2)
+        assert traj.info["solver"] == solver
+    with pytest.raises(TypeError, match="solver must be"):
+        train(net, method="flow", solver=3)
+
+
+def test_train_data_and_start_that_are_not_numbers():
+    net = LinearNetwork([1, 2, 1])
+    with pytest.raises(TypeError, match=r"^X must be an array of real numbers .*'abc'"):
+        train(net, "abc", "def")
+    with pytest.raises(TypeError, match=r"^Y must be an array of real numbers .*'def'"):
+        train(net, np.ones((3, 1)), "def")
+    with pytest.raises(TypeError, match=r"^theta0 must be a sequence of 4 numbers .*'abcdefgh'"):
+        train(net, theta0="abcdefgh")
+    with pytest.raises(TypeError, match=r"^theta0 must be a sequence of 4 numbers"):
+        train(net, theta0=[1, 2, "x", 4])
+    # numbers in strings are not silently converted either
+    with pytest.raises(TypeError, match="^X must be"):
+        train(net, [["1"], ["2"]], [[1.], [2.]])
+
+
+def test_train_unknown_model_lists_what_trains():
+    from sage_conslaw.flows.models import trainable_architectures
+    import sage_conslaw.architectures as A
+    names = trainable_architectures()
+    for name in ("LinearNetwork", "ReLUNetwork", "MatrixFactorization", "ScalarTimesVector", "NMF", "ICNN"):
+        assert name in names
+    for name in ("Attention", "ConvNetwork", "Sequential", "Architecture"):
+        assert name not in names
+    # every architecture listed has its own numeric twin, and trains
+    for name in names:
+        cls = getattr(A, name)
+        assert cls.numeric_model is not A.Architecture.numeric_model
+    with pytest.raises(TypeError) as err:
+        train(3)
+    assert all(name in str(err.value) for name in names)

@@ -439,3 +439,9 @@ def test_conv_scalar_input_same_sign_has_one_more_law():
     assert X.is_conservation_law(extra) and not net.is_conservation_law(extra)
     res = lie_trace(X, laws=net.known_conservation_laws() + [extra])
     assert res.certified and res.number_of_laws == 3
+
+
+def test_sequential_of_a_non_list_is_a_clear_type_error():
+    for bad in (3, None, 2.5):
+        with pytest.raises(TypeError, match=r"^Sequential takes a list of blocks, e.g. Sequential\(\[block1, block2\]\), got"):
+            Sequential(bad)

@@ -418,10 +418,18 @@ class Sequential(Block):
             Traceback (most recent call last):
             ...
             ValueError: block names must be identifiers starting with a letter, got '1a'
+            sage: Sequential(3)
+            Traceback (most recent call last):
+            ...
+            TypeError: Sequential takes a list of blocks, e.g. Sequential([block1, block2]), got 3 (Integer)
         """
-        if isinstance(blocks, Architecture) or isinstance(blocks, Reparametrization):
-            raise TypeError("Sequential takes a list of blocks, e.g. Sequential([block1, block2])")
-        blocks = list(blocks)
+        message = "Sequential takes a list of blocks, e.g. Sequential([block1, block2]), got %r (%s)"
+        if isinstance(blocks, (Architecture, Reparametrization, str, bytes)):
+            raise TypeError(message % (blocks, type(blocks).__name__))
+        try:
+            blocks = list(blocks)
+        except TypeError:
+            raise TypeError(message % (blocks, type(blocks).__name__)) from None
         if not blocks:
             raise ValueError("a sequential network needs at least one block")
         for i, b in enumerate(blocks):

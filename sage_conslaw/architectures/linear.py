@@ -229,13 +229,15 @@ class MatrixFactorization(Architecture):
             sage: th = mf.point_of_rank(1)
             sage: M = mf.unflatten(th); M['U'].stack(M['V']).rank()
             1
+            sage: mf.point_of_rank(-1)
+            Traceback (most recent call last):
+            ...
+            ValueError: the rank rk of (U; V) must be >= 0 (and is at most min(n + m, r) = 3): it must be an integer in [0, min(n + m, r)] = [0, 3], got -1
         """
         import random
         from sage.rings.integer_ring import ZZ
         n, m, r = self.n, self.m, self.r
-        rk = checks.integer(rk, "the rank rk of (U; V)")
-        if not 0 <= rk <= min(n + m, r):
-            raise ValueError("the rank of (U; V) is at most min(n + m, r) = %s, got %s" % (min(n + m, r), rk))
+        rk = rank_argument(rk, n, m, r)
         rng = random.Random(checks.integer(seed, "the seed"))
         for _ in range(100):
             A = matrix(ZZ, n + m, rk, [rng.randint(-bound, bound) for _ in range((n + m) * rk)])
@@ -288,20 +290,60 @@ def known_independent_laws_formula(n, m, r, rk=None):
         sage: known_independent_laws_formula(2, 2, 3, rk=5)
         Traceback (most recent call last):
         ...
-        ValueError: the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, 3], got 5
+        ValueError: the rank rk of (U; V) is at most min(n + m, r) = 3: it must be an integer in [0, min(n + m, r)] = [0, 3], got 5
         sage: known_independent_laws_formula(2, 2, 3, rk=-1)
         Traceback (most recent call last):
         ...
-        ValueError: the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, 3], got -1
+        ValueError: the rank rk of (U; V) must be >= 0 (and is at most min(n + m, r) = 3): it must be an integer in [0, min(n + m, r)] = [0, 3], got -1
+    """
+    rk = min(n + m, r) if rk is None else rank_argument(rk, n, m, r)
+    return rk * (2 * r + 1 - rk) // 2
+
+
+def rank_argument(rk, n, m, r):
+    r"""
+    Return the rank ``rk`` of a point `(U; V)` of ``MatrixFactorization(n, m, r)``
+    as an int in `[0, \min(n+m, r)]`, or raise a clear error (a point given
+    where its rank is expected is named as such).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.linear import rank_argument
+        sage: rank_argument(ZZ(2), 2, 2, 3)
+        2
+        sage: rank_argument(vector([1, 2, 3]), 1, 2, 1)
+        Traceback (most recent call last):
+        ...
+        TypeError: rk is a rank (an integer in [0, min(n + m, r)] = [0, 1]), but a point was given: (1, 2, 3); use the rank of the matrix (U; V) of that point
+        sage: rank_argument(1.5, 1, 2, 1)
+        Traceback (most recent call last):
+        ...
+        TypeError: rk is a rank (an integer in [0, min(n + m, r)] = [0, 1]), got 1.50000000000000
+        sage: rank_argument(-1, 1, 2, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rank rk of (U; V) must be >= 0 (and is at most min(n + m, r) = 1): it must be an integer in [0, min(n + m, r)] = [0, 1], got -1
+        sage: rank_argument(2, 1, 2, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rank rk of (U; V) is at most min(n + m, r) = 1: it must be an integer in [0, min(n + m, r)] = [0, 1], got 2
     """
     full = min(n + m, r)
-    if rk is None:
-        rk = full
-    rk = checks.integer(rk, "the rank rk of (U; V)")
-    if not 0 <= rk <= full:
-        raise ValueError("the rank rk of (U; V) must be an integer in [0, min(n + m, r)] = [0, %s], got %s"
-                         % (full, rk))
-    return rk * (2 * r + 1 - rk) // 2
+    what = "rk is a rank (an integer in [0, min(n + m, r)] = [0, %s])" % full
+    if not isinstance(rk, (str, bytes)) and (hasattr(rk, "__iter__") or hasattr(rk, "__len__")):
+        raise TypeError("%s, but a point was given: %s; use the rank of the matrix (U; V) of that point"
+                        % (what, rk))
+    try:
+        rk = checks.integer(rk, "rk")
+    except TypeError:
+        raise TypeError("%s, got %r" % (what, rk)) from None
+    if rk < 0:
+        raise ValueError("the rank rk of (U; V) must be >= 0 (and is at most min(n + m, r) = %s): it must be an "
+                         "integer in [0, min(n + m, r)] = [0, %s], got %s" % (full, full, rk))
+    if rk > full:
+        raise ValueError("the rank rk of (U; V) is at most min(n + m, r) = %s: it must be an integer in "
+                         "[0, min(n + m, r)] = [0, %s], got %s" % (full, full, rk))
+    return rk
 
 
 def lie_dimension_formula(n, m, r, rk=None):
@@ -321,8 +363,14 @@ def lie_dimension_formula(n, m, r, rk=None):
         Traceback (most recent call last):
         ...
         ValueError: Proposition 4.3 is stated for (U; V) of full rank min(n + m, r) = 2, not rank 1
+        sage: lie_dimension_formula(2, 2, 2, rk=vector([1, 0, 0, 0, 1, 0, 0, 0]))
+        Traceback (most recent call last):
+        ...
+        TypeError: rk is a rank (an integer in [0, min(n + m, r)] = [0, 2]), but a point was given: (1, 0, 0, 0, 1, 0, 0, 0); use the rank of the matrix (U; V) of that point
     """
     full = min(n + m, r)
+    if rk is not None:
+        rk = rank_argument(rk, n, m, r)
     if rk is not None and rk != full:
         raise ValueError("Proposition 4.3 is stated for (U; V) of full rank min(n + m, r) = %s, not rank %s"
                          % (full, rk))

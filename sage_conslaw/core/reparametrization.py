@@ -166,6 +166,10 @@ class Reparametrization(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: phi must be a list (or vector, or matrix) of polynomials, got the polynomial u*v; write Reparametrization([u*v])
+            sage: Reparametrization(int(3))
+            Traceback (most recent call last):
+            ...
+            TypeError: phi must be a list (or vector, or matrix) of polynomials, got 3 (int)
         """
         if len(args) == 1:
             ring, phis = None, args[0]
@@ -184,7 +188,13 @@ class Reparametrization(ConservationModel):
                 (hasattr(phis, "parent") and isinstance(phis.parent(), MPolynomialRing_base)):
             raise TypeError("phi must be a list (or vector, or matrix) of polynomials, got the polynomial %s; "
                             "write Reparametrization([%s])" % (phis, phis))
-        phis = list(phis)
+        try:
+            if isinstance(phis, (str, bytes)):
+                raise TypeError
+            phis = list(phis)
+        except TypeError:
+            raise TypeError("phi must be a list (or vector, or matrix) of polynomials, got %r (%s)"
+                            % (phis, type(phis).__name__)) from None
         if not phis:
             raise ValueError("phi must have at least one component")
         if ring is None:

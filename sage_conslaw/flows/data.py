@@ -94,6 +94,74 @@ def random_generator(seed, stream):
     return np.random.default_rng(seed_sequence(seed, stream))
 
 
+def _short_repr(x, limit=60):
+    r"""
+    Return ``repr(x)``, cut to about ``limit`` characters (for error messages).
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.data import _short_repr
+        sage: _short_repr('abc'), _short_repr('x' * 100, limit=10)
+        ("'abc'", "'xxxxxx...")
+    """
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit - 2] + "..."
+
+
+def _real_number(x):
+    r"""
+    Return ``x`` as a float; a string is refused (``TypeError``), even one that spells a number.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.data import _real_number
+        sage: _real_number(1/2), _real_number(3)
+        (0.5, 3.0)
+        sage: _real_number('1')
+        Traceback (most recent call last):
+        ...
+        TypeError: '1' is a string, not a number
+    """
+    if isinstance(x, (str, bytes)):
+        raise TypeError("%r is a string, not a number" % (x,))
+    return float(x)
+
+
+def as_float_array(x, name, shape):
+    r"""
+    Return ``x`` as a float64 numpy array, or raise a ``TypeError`` naming it
+    (strings, even of digits, and other non-numbers are refused).
+
+    INPUT:
+
+    - ``x`` -- an array-like of real numbers (Python, numpy or Sage numbers)
+    - ``name`` -- its name, for the message (``'X'``, ``'Y'``)
+    - ``shape`` -- the expected shape, in words, for the message
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.flows.data import as_float_array
+        sage: as_float_array([[1, 1/2]], 'X', '(N, input dim)').tolist()
+        [[1.0, 0.5]]
+        sage: as_float_array('abc', 'X', '(N, input dim)')
+        Traceback (most recent call last):
+        ...
+        TypeError: X must be an array of real numbers of shape (N, input dim), got 'abc'
+        sage: as_float_array([['1']], 'Y', '(N, output dim)')
+        Traceback (most recent call last):
+        ...
+        TypeError: Y must be an array of real numbers of shape (N, output dim), got [['1']]
+    """
+    try:
+        a = np.asarray(x)
+        if a.dtype.kind in "USV" or (a.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in a.flat)):
+            raise TypeError
+        return a.astype(float)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an array of real numbers of shape %s, got %s"
+                        % (name, shape, _short_repr(x))) from None
+
+
 def as_theta(theta0, D):
     r"""
     Return a starting point as a float64 vector of length `D`, or raise a clear error.
@@ -115,14 +183,24 @@ def as_theta(theta0, D):
         Traceback (most recent call last):
         ...
         ValueError: theta0 has non-finite coordinates
+        sage: as_theta('ab', 2)
+        Traceback (most recent call last):
+        ...
+        TypeError: theta0 must be a sequence of 2 numbers (e.g. model.point(...)), got 'ab'
+        sage: as_theta([1, '2'], 2)
+        Traceback (most recent call last):
+        ...
+        TypeError: theta0 must be a sequence of 2 numbers (e.g. model.point(...)), got [1, '2']
     """
     if hasattr(theta0, "list") and callable(theta0.list):
         theta0 = theta0.list()
     try:
-        vals = [float(x) for x in theta0]
-    except TypeError:
-        raise TypeError("theta0 must be a sequence of %s numbers (e.g. model.point(...)), got %r"
-                        % (D, theta0)) from None
+        if isinstance(theta0, (str, bytes)):
+            raise TypeError
+        vals = [_real_number(x) for x in theta0]
+    except (TypeError, ValueError):
+        raise TypeError("theta0 must be a sequence of %s numbers (e.g. model.point(...)), got %s"
+                        % (D, _short_repr(theta0))) from None
     if len(vals) != D:
         raise ValueError("theta0 has %s coordinates, but the model has D = %s parameters" % (len(vals), D))
     theta = np.array(vals, dtype=float)
@@ -157,8 +235,8 @@ def check_data(m, X, Y, loss):
         ...
         ValueError: unknown loss 'hinge'; use one of 'square', 'logistic'
     """
-    X = np.asarray(X, dtype=float)
-    Y = np.asarray(Y, dtype=float)
+    X = as_float_array(X, "X", "(N, input dim)")
+    Y = as_float_array(Y, "Y", "(N, output dim)")
     if X.ndim != 2:
         raise ValueError("X must have shape (N, input dim), got shape %s" % (X.shape,))
     if Y.ndim == 1 and Y.shape[0] == X.shape[0] and getattr(m, "output_dim", None) in (1, None):

@@ -264,6 +264,44 @@ def real(x, name):
         raise TypeError("%s must be a real number, got %r" % (name, x)) from None
 
 
+#: The integrators of ``scipy.integrate.solve_ivp`` by name (its ``method``
+#: argument), offered as ``train(..., solver=...)``.
+ODE_SOLVERS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+
+
+def ode_solver(solver):
+    r"""
+    Return ``solver`` checked: a name of :data:`ODE_SOLVERS` or a subclass of
+    ``scipy.integrate.OdeSolver`` (what ``solve_ivp`` takes as its ``method``);
+    else a clear error naming ``solver`` (``train`` has its own ``method``).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.flows.descents import ode_solver
+        sage: ode_solver('Radau')
+        'Radau'
+        sage: from scipy.integrate import RK45
+        sage: ode_solver(RK45) is RK45
+        True
+        sage: ode_solver('foo')
+        Traceback (most recent call last):
+        ...
+        ValueError: solver must be one of 'RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA' (the integrators of scipy's solve_ivp) or a subclass of scipy.integrate.OdeSolver, got 'foo'
+        sage: ode_solver(3)
+        Traceback (most recent call last):
+        ...
+        TypeError: solver must be one of 'RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA' (the integrators of scipy's solve_ivp) or a subclass of scipy.integrate.OdeSolver, got 3
+    """
+    from scipy.integrate import OdeSolver
+    if isinstance(solver, str) and solver in ODE_SOLVERS:
+        return solver
+    if isinstance(solver, type) and issubclass(solver, OdeSolver):
+        return solver
+    error = ValueError if isinstance(solver, str) else TypeError
+    raise error("solver must be one of %s (the integrators of scipy's solve_ivp) or a subclass of "
+                "scipy.integrate.OdeSolver, got %r" % (", ".join(map(repr, ODE_SOLVERS)), solver))
+
+
 def progress_bar(total, progress, desc):
     r"""
     Return a ``tqdm`` bar when ``progress`` is asked for and the output is a
@@ -360,6 +398,7 @@ def gradient_flow(problem, horizon=None, records=100, rtol=1e-10, atol=1e-12, so
     horizon = positive_real(1.0 if horizon is None else horizon, "horizon")
     records = checks.positive_integer(records, "records")
     rtol, atol = real(rtol, "rtol"), real(atol, "atol")
+    solver = ode_solver(solver)
     max_nfev = checks.positive_integer(max_nfev, "max_nfev")
     m, X, theta = problem.model, problem.X, problem.theta0
     bar = progress_bar(100, problem.progress, "flow")

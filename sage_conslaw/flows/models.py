@@ -669,6 +669,26 @@ class ReparametrizedModel(NumericModel):
         return L, self.phi_jacobian(theta).T @ gz
 
 
+def trainable_architectures():
+    r"""
+    Return the names of the architectures of :mod:`sage_conslaw.architectures`
+    that have their own numeric twin (they override
+    :meth:`~sage_conslaw.architectures.base.Architecture.numeric_model`, whose
+    default needs a model ``f``), in the order of that module: what
+    :func:`~sage_conslaw.flows.train.train` trains without more input.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.flows.models import trainable_architectures
+        sage: trainable_architectures()
+        ['LinearNetwork', 'MatrixFactorization', 'ReLUNetwork', 'ScalarTimesVector', 'NMF', 'ICNN']
+    """
+    import sage_conslaw.architectures as A
+    return [name for name, obj in vars(A).items()
+            if isinstance(obj, type) and issubclass(obj, A.Architecture) and obj is not A.Architecture
+            and obj.numeric_model is not A.Architecture.numeric_model]
+
+
 def numeric_model(model):
     r"""
     Return the numeric twin of a model: ``model.numeric_model()`` for an
@@ -676,9 +696,10 @@ def numeric_model(model):
 
     INPUT:
 
-    - ``model`` -- an architecture (:class:`LinearNetwork`, :class:`ReLUNetwork`,
-      with or without biases, :class:`MatrixFactorization`,
-      :class:`ScalarTimesVector`: the model `x \mapsto u \langle v, x\rangle`, ...),
+    - ``model`` -- an architecture with a numeric twin (:func:`trainable_architectures`:
+      :class:`LinearNetwork`, :class:`ReLUNetwork`, with or without biases,
+      :class:`MatrixFactorization`, :class:`ScalarTimesVector`: the model `x
+      \mapsto u \langle v, x\rangle`, NMF, ICNN),
       a tuple ``(phi, f, grad_f)`` (see :class:`ReparametrizedModel`), or a
       :class:`NumericModel` (returned as it is)
 
@@ -695,7 +716,7 @@ def numeric_model(model):
         sage: numeric_model(3)
         Traceback (most recent call last):
         ...
-        TypeError: cannot train 3: pass an architecture (LinearNetwork, ReLUNetwork, MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)
+        TypeError: cannot train 3: pass an architecture with a numeric twin (LinearNetwork, MatrixFactorization, ReLUNetwork, ScalarTimesVector, NMF, ICNN) or a tuple (phi, f, grad_f)
         sage: R.<u,v> = QQ[]
         sage: from sage_conslaw import Reparametrization
         sage: numeric_model(Reparametrization([u*v]))
@@ -714,5 +735,5 @@ def numeric_model(model):
         return twin()
     if isinstance(model, Reparametrization):
         return ReparametrizedModel(model, None, None)
-    raise TypeError("cannot train %r: pass an architecture (LinearNetwork, ReLUNetwork, "
-                    "MatrixFactorization, ScalarTimesVector) or a tuple (phi, f, grad_f)" % (model,))
+    raise TypeError("cannot train %r: pass an architecture with a numeric twin (%s) or a tuple (phi, f, grad_f)"
+                    % (model, ", ".join(trainable_architectures())))

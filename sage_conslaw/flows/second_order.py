@@ -323,9 +323,14 @@ def _solve(rhs, t0, horizon, y0, records, rtol, atol, solver):
         sage: sol = _solve(lambda t, y: -y, 0., 1., np.ones(1), 2, 1e-10, 1e-12, 'DOP853')
         sage: [round(float(x), 6) for x in sol.y[0]]
         [1.0, 0.606531, 0.367879]
+        sage: _solve(lambda t, y: -y, 0., 1., np.ones(1), 2, 1e-10, 1e-12, 'foo')
+        Traceback (most recent call last):
+        ...
+        ValueError: solver must be one of 'RK45', ... or a subclass of scipy.integrate.OdeSolver, got 'foo'
     """
     from scipy.integrate import solve_ivp
-    sol = solve_ivp(rhs, (t0, t0 + horizon), y0, method=solver, t_eval=np.linspace(t0, t0 + horizon, records + 1),
+    from sage_conslaw.flows.descents import ode_solver
+    sol = solve_ivp(rhs, (t0, t0 + horizon), y0, method=ode_solver(solver), t_eval=np.linspace(t0, t0 + horizon, records + 1),
                     rtol=float(rtol), atol=float(atol))
     if not sol.success:
         raise RuntimeError("the ODE solver failed: %s" % sol.message)

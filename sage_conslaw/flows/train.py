@@ -65,10 +65,9 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
 
     INPUT:
 
-    - ``model`` -- a :class:`~sage_conslaw.architectures.LinearNetwork`,
-      :class:`~sage_conslaw.architectures.ReLUNetwork`,
-      :class:`~sage_conslaw.architectures.MatrixFactorization`,
-      :class:`~sage_conslaw.architectures.ScalarTimesVector`, or
+    - ``model`` -- an architecture with a numeric twin (those of
+      :func:`~sage_conslaw.flows.models.trainable_architectures`: linear and
+      ReLU networks, matrix factorization, ``ScalarTimesVector``, NMF, ICNN), or
       ``(phi, f, grad_f)``: a Reparametrization ``phi``, a callable ``f(z, X)``
       (predictions ``(N, output dim)``) and its Jacobian ``grad_f(z, X)``
       (shape ``(N, output dim, d)``)
@@ -99,7 +98,8 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
     - ``loss`` -- ``'square'`` (regression) or ``'logistic'`` (labels `\pm 1`)
     - ``laws`` -- extra Sage polynomials to record (after the known laws of the model)
     - ``rtol``, ``atol`` -- tolerances of the flow's adaptive solver
-    - ``solver`` -- the ``solve_ivp`` method (default ``'DOP853'``)
+    - ``solver`` -- the integrator of ``solve_ivp`` for the continuous methods: a name of
+      :data:`~sage_conslaw.flows.descents.ODE_SOLVERS` (default ``'DOP853'``)
     - ``records`` -- the flow: the number of recorded intervals; discrete
       methods: about that many records
     - ``record_every`` -- discrete methods: record every so many steps
@@ -178,6 +178,18 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
         Traceback (most recent call last):
         ...
         ValueError: X must have shape (N, 1) for this model (input dim 1), got (5, 2)
+        sage: train(net, 'abc', 'def')
+        Traceback (most recent call last):
+        ...
+        TypeError: X must be an array of real numbers of shape (N, input dim), got 'abc'
+        sage: train(net, theta0='abcd')
+        Traceback (most recent call last):
+        ...
+        TypeError: theta0 must be a sequence of 4 numbers (e.g. model.point(...)), got 'abcd'
+        sage: train(net, solver='foo')
+        Traceback (most recent call last):
+        ...
+        ValueError: solver must be one of 'RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA' (the integrators of scipy's solve_ivp) or a subclass of scipy.integrate.OdeSolver, got 'foo'
     """
     if method not in METHODS:
         raise ValueError("unknown method %r; use one of %s" % (method, ", ".join(map(repr, METHODS))))

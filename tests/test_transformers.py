@@ -445,3 +445,21 @@ def test_sequential_of_a_non_list_is_a_clear_type_error():
     for bad in (3, None, 2.5):
         with pytest.raises(TypeError, match=r"^Sequential takes a list of blocks, e.g. Sequential\(\[block1, block2\]\), got"):
             Sequential(bad)
+
+
+# review finding 3: the count of a block is the count of the laws of phi, and says so
+def test_block_counts_say_they_are_the_laws_of_phi():
+    res = ConvNetwork(1, 2, 1, 1, 1).lie_trace()
+    assert res.certified and res.number_of_laws == 2
+    assert "laws of phi" in res.reason and "can have more" in res.reason
+    assert "doc/transformers.rst" in res.reason and "ConvNetwork(1, 2, 1, 1, 1)" in res.reason
+    assert "laws of phi" in str(res)
+    for net in (Attention(1, 1, 1, 2), MultiHeadAttention(2, 2, 1, 1, 2), Residual(Attention(2, 1, 1, 2))):
+        res = net.lie_trace()
+        assert "laws of phi" in res.reason and "functional_rank" in res.reason and "point" in res.reason
+    net = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([3, 2], bias=True)], check_dimensions=False)
+    for res in (net.lie_trace(), net.lie_trace(laws=net.known_conservation_laws())):
+        assert "laws of phi" in res.reason and res.reason.count("laws of phi") == 1
+    # the note is appended once, whatever the path
+    res = ConvNetwork(2, 2, 1, 1, 1).lie_trace(laws=ConvNetwork(2, 2, 1, 1, 1).known_conservation_laws())
+    assert res.reason.count("laws of phi") == 1

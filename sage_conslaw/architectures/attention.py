@@ -180,6 +180,11 @@ class MultiHeadAttention(Block):
         ValueError: the number of heads must be an integer >= 1, got 0
     """
 
+    #: The counts of :meth:`lie_trace` are those of `\phi` (see :attr:`~sage_conslaw.architectures.compose.Block.PHI_NOTE`).
+    PHI_NOTE = ("these are the laws of phi (the per-head products), each a law of the layer; that the softmax "
+                "layer has no more is proven only point-wise, by functional_rank() at a point "
+                "(doc/transformers.rst)")
+
     def __init__(self, d_in, heads, d_k, d_v, d_out, bias=False):
         r"""
         TESTS::

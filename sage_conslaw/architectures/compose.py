@@ -78,6 +78,12 @@ class Block(Architecture):
         TypeError: give the parameters by name: model.point(Q=..., K=..., V=..., O=...)
     """
 
+    #: What the counts of :meth:`lie_trace` are: the laws of `\phi`, appended
+    #: to the result's ``reason`` (a subclass says what is known of the model
+    #: beyond its `\phi`).
+    PHI_NOTE = ("these are the laws of phi: the model factors through phi, so each is a law of the model, "
+                "which may have more")
+
     def __init__(self, shapes, phis_from, input_dimension, output_dimension):
         r"""
         TESTS::
@@ -131,6 +137,10 @@ class Block(Architecture):
         models.  With explicit ``laws``, or a single part, the whole family is
         traced (:meth:`~sage_conslaw.core.model.ConservationModel.lie_trace`).
 
+        The counts are those of the laws of `\phi`; the result's ``reason``
+        says so (:attr:`PHI_NOTE`, e.g. a convolution can have more laws than
+        its `\phi`).
+
         EXAMPLES::
 
             sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork
@@ -138,21 +148,40 @@ class Block(Architecture):
             sage: res = net.lie_trace(); res.number_of_laws, res.certified
             (2, True)
             sage: from sage_conslaw.architectures import MultiHeadAttention
-            sage: MultiHeadAttention(4, 2, 3, 3, 4).lie_trace().reason     # two bundles of 48 coordinates
-            'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified'
+            sage: print(MultiHeadAttention(4, 2, 3, 3, 4).lie_trace().reason)     # two bundles of 48 coordinates
+            direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified; these are the laws of phi (the per-head products), each a law of the layer; ...
             sage: whole = net.lie_trace(laws=net.known_conservation_laws())     # the whole family at once
             sage: whole.number_of_laws, whole.certified, whole.point == res.point
             (2, True, True)
+            sage: whole.reason
+            '... these are the laws of phi: the model factors through phi, so each is a law of the model, which may have more'
         """
         from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
         common = dict(method=method, prime=prime, max_steps=max_steps, progress=progress, **options)
         if laws is None:
             parts = independent_parts(self)
             if len(parts) > 1:
-                return direct_sum_trace(self, parts, point=point, seed=seed,
-                                        certify_with_degree=certify_with_degree, **common)
-        return Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
-                                      certify_with_degree=certify_with_degree, **common)
+                return self._noted(direct_sum_trace(self, parts, point=point, seed=seed,
+                                                    certify_with_degree=certify_with_degree, **common))
+        return self._noted(Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
+                                                  certify_with_degree=certify_with_degree, **common))
+
+    def _noted(self, result):
+        r"""
+        Append :attr:`PHI_NOTE` to the reason of a trace ``result`` (once) and return it.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: from sage_conslaw.core.trace import LieTraceResult
+            sage: net = ConvNetwork(1, 1, 1, 1, 1)
+            sage: res = LieTraceResult(net.generators(), vector([1, 1]), False, [1], 0, True, "a test", 'fast', 101)
+            sage: net._noted(net._noted(res)).reason.count('laws of phi')
+            1
+        """
+        if self.PHI_NOTE and self.PHI_NOTE not in (result.reason or ""):
+            result.reason = "%s; %s" % (result.reason, self.PHI_NOTE) if result.reason else self.PHI_NOTE
+        return result
 
 
 def io_dimensions(block):

@@ -45,7 +45,8 @@ gives one law per hidden channel,
     h_c = \|w_1[c, :, :]\|^2 + b_1[c]^2 - \|w_2[:, c, :]\|^2 .
 
 The engine checks that these are all the laws of `\phi` (the paper's
-"no more than the known ones"), certified.  That the network's functional
+"no more than the known ones"), certified: the counts of ``lie_trace()`` are
+those of `\phi`, and its ``reason`` says so.  That the network's functional
 space is all of `W_\phi` needs data whose activation patterns separate the
 products (for a *linear* convolution, products with equal `k_1 + k_2` merge
 and the network has more laws than `\phi`).
@@ -89,6 +90,8 @@ class ConvNetwork(Block):
         (35, 92, 3)
         sage: res = net.lie_trace(); res.number_of_laws, res.certified
         (3, True)
+        sage: print(res.reason)         # the laws of phi; the network may have more
+        ...; these are the laws of phi (the kernel products), each a law of the network; the network itself can have more on an open set: ...
         sage: net.weight(1, 2, 1, 0)        # w1[c=2, i=1, k1=0]
         W1_2_2
         sage: ConvNetwork(1, 0, 1, 1, 1)
@@ -96,6 +99,12 @@ class ConvNetwork(Block):
         ...
         ValueError: hidden_channels must be an integer >= 1, got 0
     """
+
+    #: The counts of :meth:`lie_trace` are those of `\phi` (see :attr:`Block.PHI_NOTE`).
+    PHI_NOTE = ("these are the laws of phi (the kernel products), each a law of the network; the network "
+                "itself can have more on an open set: one input channel and first-layer weights of the same "
+                "sign give ConvNetwork(1, 2, 1, 1, 1) 3 laws instead of 2 (doc/transformers.rst); "
+                "functional_rank() checks the network at a point")
 
     def __init__(self, in_channels, hidden_channels, out_channels, kernel1, kernel2, bias=False):
         r"""

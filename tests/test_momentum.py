@@ -413,3 +413,33 @@ def test_matrix_factorization_momentum(n, m, r, tau):
     assert annihilated(M, laws)
     res = M.lie_trace()
     assert res.certified and res.number_of_laws == res.known_laws == linear_momentum_laws_formula(n, r, m)
+
+
+# review finding 4: a metric must be a metric somewhere
+def test_metric_that_is_a_metric_nowhere_is_refused():
+    from sage.matrix.special import diagonal_matrix
+    net = LinearNetwork([2, 2])        # D = 4
+    R = net.polynomial_ring()
+    x = R.gens()
+    for bad in ([1, 2, 3, 0], [-1, 1, 1, 1], [x[0], 1, -QQ(1) / 2, x[1]], [0, x[1], x[2], x[3]]):
+        with pytest.raises(ValueError, match="metric"):
+            Preconditioned(net, bad)
+    for bad in (matrix(R, 4, 4, 0), diagonal_matrix(R, [1, 2, 3, 0]), diagonal_matrix(R, [-1, 1, 1, 1]),
+                matrix(QQ, 4, 4, [1, 2, 0, 0, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),      # indefinite, invertible
+                matrix(R, 4, 4, lambda i, j: x[0] * x[1] if i < 2 and j < 2 else (1 if i == j else 0)),  # rank 3
+                diagonal_matrix(R, [x[0], 1, -2, 1])):
+        with pytest.raises(ValueError, match="metric"):
+            Preconditioned(net, bad)
+    with pytest.raises(ValueError, match="singular everywhere"):
+        Preconditioned(net, matrix(R, 4, 4, 0))
+    with pytest.raises(ValueError, match="constant entry -1 <= 0"):
+        Preconditioned(net, [-1, 1, 1, 1])
+    with pytest.raises(ValueError, match="not positive definite"):
+        Preconditioned(net, matrix(QQ, 4, 4, [1, 2, 0, 0, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]))
+    # accepted: constant positive definite, the mirror metric, non-constant entries
+    # (a metric where the flow runs; not checked there), singular only on a hypersurface
+    for good in ([1, 2, 3, QQ(1) / 5], 'mirror', [1 + x[0] ** 2, 1, 1, 1], [x[0], x[1], 1, 1],
+                 matrix(QQ, 4, 4, [2, 1, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]),
+                 matrix(R, 4, 4, lambda i, j: x[0] if i != j and i + j == 1 else (1 if i == j else 0))):
+        P = Preconditioned(net, good)
+        assert P.number_of_conservation_laws() >= 0

@@ -43,6 +43,17 @@ def as_metric(metric, ring):
       entries are polynomials of ``ring`` (constants allowed)
     - ``ring`` -- the polynomial ring of the parameters
 
+    What is accepted (see :func:`check_metric`): a metric that can be one
+    somewhere.  Refused (``ValueError``): a metric singular everywhere
+    (`\det M = 0` as a polynomial: a zero diagonal entry, the zero matrix), a
+    diagonal entry that is a constant `\le 0`, and a constant matrix that is
+    not positive definite -- such an `M` is positive definite nowhere.  A
+    non-constant metric is accepted as given: it must be positive definite
+    where the flow runs (``'mirror'``: on the positive orthant), which is not
+    checked.  Its laws are still meaningful: they are the polynomial laws of
+    the fields `M\nabla\phi_j`, and the count, generic in `\theta`, is the
+    same on every nonempty open set, the region of the flow included.
+
     EXAMPLES::
 
         sage: from sage_conslaw.dynamics.metric import as_metric
@@ -99,13 +110,124 @@ def as_metric(metric, ring):
         M = matrix(ring, D, D, entries)
         if M != M.transpose():
             raise ValueError("the metric must be symmetric (M = M^T); got %s" % (M,))
-        return ('matrix', M)
+        return check_metric(('matrix', M))
     if isinstance(metric, (list, tuple)):
         if len(metric) != D:
             raise ValueError("a diagonal metric needs D = %s entries (one per parameter), got %s"
                              % (D, len(metric)))
-        return ('diagonal', tuple(to_exact_polynomial(c, ring, "the metric entry") for c in metric))
+        return check_metric(('diagonal', tuple(to_exact_polynomial(c, ring, "the metric entry") for c in metric)))
     raise TypeError("metric must be 'mirror', a list of D polynomials or a D x D matrix, got %r" % (metric,))
+
+
+def check_metric(metric):
+    r"""
+    Return a normalized metric (see :func:`as_metric`) if it can be a metric
+    somewhere, else raise ``ValueError``.
+
+    Refused: a metric singular everywhere (`\det M = 0` as a polynomial); a
+    diagonal entry that is a constant `\le 0` (a positive definite matrix has
+    a positive diagonal, so `M` is positive definite nowhere); a constant
+    matrix that is not positive definite.  A non-constant metric is not
+    checked further (it must be positive definite where the flow runs).
+
+    Whether `\det M` vanishes identically is decided exactly: a nonzero
+    value at one point proves it does not (points with random integer
+    coordinates are tried first); otherwise the determinant is expanded.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.dynamics.metric import check_metric
+        sage: R.<u,v> = QQ[]
+        sage: check_metric(('diagonal', (R(1), u)))
+        ('diagonal', (1, u))
+        sage: check_metric(('diagonal', (R(1), R(0))))
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric is singular everywhere (its diagonal entry 1 is 0): it is a metric nowhere
+        sage: check_metric(('diagonal', (R(-1), u)))
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric has the constant entry -1 <= 0 on its diagonal (entry 0): it is positive definite nowhere
+        sage: check_metric(('matrix', matrix(R, [[u, u], [u, u]])))
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric is singular everywhere (det M = 0 identically): it is a metric nowhere
+        sage: check_metric(('matrix', matrix(R, [[1, 2], [2, 1]])))
+        Traceback (most recent call last):
+        ...
+        ValueError: the constant metric is not positive definite: [1 2]
+        [2 1]
+        sage: check_metric(('matrix', matrix(R, [[1, u], [u, 1]])))[0]
+        'matrix'
+        sage: check_metric(('matrix', matrix(R, [[0, u], [u, 1]])))
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric has the constant entry 0 <= 0 on its diagonal (entry 0): it is positive definite nowhere
+    """
+    kind, M = metric
+    diagonal = list(M) if kind == 'diagonal' else M.diagonal()
+    constant = kind == 'matrix' and all(c.is_constant() for c in M.list())
+    if constant:
+        K = M.base_ring().base_ring()
+        C = M.apply_map(lambda c: c.constant_coefficient(), K)
+        if C.det().is_zero():
+            raise ValueError("the metric is singular everywhere (det M = 0 identically): it is a metric nowhere")
+    for i, c in enumerate(diagonal):
+        if c.is_zero() and kind == 'diagonal':
+            raise ValueError("the metric is singular everywhere (its diagonal entry %s is 0): it is a metric "
+                             "nowhere" % i)
+        if c.is_constant() and _is_nonpositive(c.constant_coefficient()):
+            raise ValueError("the metric has the constant entry %s <= 0 on its diagonal (entry %s): it is "
+                             "positive definite nowhere" % (c, i))
+    if kind == 'diagonal':
+        return metric
+    if constant:
+        if K.characteristic() == 0 and not C.is_positive_definite():
+            raise ValueError("the constant metric is not positive definite: %s" % (C,))
+        return metric
+    if _identically_singular(M):
+        raise ValueError("the metric is singular everywhere (det M = 0 identically): it is a metric nowhere")
+    return metric
+
+
+def _is_nonpositive(c):
+    r"""
+    Whether the constant ``c`` is a number `\le 0` (``False`` over a field without order, e.g. `\GF{p}`).
+
+    TESTS::
+
+        sage: from sage_conslaw.dynamics.metric import _is_nonpositive
+        sage: _is_nonpositive(QQ(-1)), _is_nonpositive(QQ(2)), _is_nonpositive(GF(7)(3))
+        (True, False, False)
+    """
+    from sage.rings.rational_field import QQ
+    if c.parent() is not QQ and not QQ.has_coerce_map_from(c.parent()):
+        return False
+    return QQ(c) <= 0
+
+
+def _identically_singular(M, tries=3):
+    r"""
+    Whether the square polynomial matrix ``M`` has `\det M = 0` identically:
+    ``False`` as soon as it is invertible at a point with random integer
+    coordinates (a proof), else the expanded determinant decides.
+
+    TESTS::
+
+        sage: from sage_conslaw.dynamics.metric import _identically_singular
+        sage: R.<u,v> = QQ[]
+        sage: _identically_singular(matrix(R, [[u, v], [v, u]])), _identically_singular(matrix(R, [[u, v], [u, v]]))
+        (False, True)
+    """
+    import random
+    R = M.base_ring()
+    K = R.base_ring()
+    rng = random.Random(0)
+    for _ in range(tries):
+        point = [K(rng.randint(-10 ** 6, 10 ** 6)) for _ in range(R.ngens())]
+        if not M.apply_map(lambda c: c(*point), K).det().is_zero():
+            return False
+    return M.det().is_zero()
 
 
 def metric_fields(metric, gradients):

@@ -40,7 +40,13 @@ class Preconditioned(ConservationModel):
       are used; a metric built into the model is replaced by ``metric``)
     - ``metric`` -- ``'mirror'`` (`M = \mathrm{diag}(\theta)`, random points in
       the positive orthant), a list of `D` polynomials (a diagonal metric), or
-      a symmetric `D \times D` matrix over the model's polynomial ring
+      a symmetric `D \times D` matrix over the model's polynomial ring.  It
+      must be a metric somewhere: a metric singular everywhere, a constant
+      `\le 0` on the diagonal, or a constant matrix that is not positive
+      definite is refused; a non-constant one must be positive definite where
+      the flow runs, which is not checked (see
+      :func:`~sage_conslaw.dynamics.metric.as_metric` for why its laws still
+      count)
 
     EXAMPLES::
 
@@ -62,6 +68,14 @@ class Preconditioned(ConservationModel):
         Traceback (most recent call last):
         ...
         ValueError: a diagonal metric needs D = 2 entries (one per parameter), got 3
+        sage: Preconditioned(net, [1, 0])
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric is singular everywhere (its diagonal entry 1 is 0): it is a metric nowhere
+        sage: Preconditioned(net, [-1, 1])
+        Traceback (most recent call last):
+        ...
+        ValueError: the metric has the constant entry -1 <= 0 on its diagonal (entry 0): it is positive definite nowhere
         sage: Preconditioned(42, 'mirror')
         Traceback (most recent call last):
         ...

@@ -570,3 +570,18 @@ def test_rank_arguments_of_matrix_factorization():
     assert mf.lie_dimension_formula(2) == mf.lie_dimension_formula()
     with pytest.raises(TypeError, match=r"^phi must be a list \(or vector, or matrix\) of polynomials, got 3"):
         Reparametrization(3)
+
+
+# review finding 5: the README writes the names that sage_conslaw.all leaves to Sage (SHADOWED) with their prefix
+def test_readme_writes_shadowed_names_with_the_package_prefix():
+    import pathlib
+    import re
+    from sage_conslaw.all import SHADOWED
+    assert "product" in SHADOWED
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = [line for line in readme.splitlines() if line.startswith("| toy examples |")]
+    assert len(table) == 1 and "`sage_conslaw.product(D)`" in table[0]
+    for name in SHADOWED:
+        assert not re.search(r"`%s\(" % re.escape(name), readme), name
+        import sage_conslaw
+        assert callable(getattr(sage_conslaw, name))

@@ -172,3 +172,13 @@ def test_default_start_positive_on_the_model_coordinates_only_when_needed():
     # a given theta0 is never moved
     with pytest.raises(ValueError, match="positive orthant"):
         train(NMF(1, 1, 1), method='mirror', theta0=[1, -1])
+
+
+def test_momentum_flow_draws_the_start_as_train_does():
+    from sage_conslaw.flows import train
+    for nesterov, method in ((False, 'heavy_ball'), (True, 'nesterov')):
+        a = momentum_flow(NMF(2, 1, 2), nesterov=nesterov, horizon=0.1, seed=6)
+        b = train(NMF(2, 1, 2), method=method, horizon=0.1, seed=6)
+        assert (a.thetas[0] > 0).all() and np.array_equal(a.thetas[0], b.thetas[0])
+    with pytest.raises(TypeError, match="mirror must be a list"):
+        train(NMF(1, 1, 1), method='mirror', mirror=1)

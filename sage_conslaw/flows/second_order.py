@@ -425,7 +425,7 @@ def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None
         ValueError: start must be a positive number, got 0.0
     """
     seed = nonnegative_integer(seed, "seed")
-    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N)
+    run = _Run.from_model(model, X, Y, theta0, seed, loss, laws, N, 'nesterov' if nesterov is True else 'heavy_ball')
     return _momentum(run, friction, nesterov, velocity0, horizon, start, records, rtol, atol, solver)
 
 
@@ -445,6 +445,10 @@ def _mirror_mask(model, D, mirror, default):
         Traceback (most recent call last):
         ...
         ValueError: mirror coordinates must lie in 0..1
+        sage: _mirror_mask(uv(), 2, 1, [])
+        Traceback (most recent call last):
+        ...
+        TypeError: mirror must be a list of coordinate indices, got 1
     """
     if mirror is None:
         metric = getattr(model, "metric", None)
@@ -452,6 +456,8 @@ def _mirror_mask(model, D, mirror, default):
             mirror = [i for i, c in enumerate(metric().diagonal()) if c != 1]
         else:
             mirror = default
+    if isinstance(mirror, (str, bytes)) or not hasattr(mirror, "__iter__"):
+        raise TypeError("mirror must be a list of coordinate indices, got %r" % (mirror,))
     mirror = sorted({nonnegative_integer(i, "a mirror coordinate") for i in mirror})
     if any(i >= D for i in mirror):
         raise ValueError("mirror coordinates must lie in 0..%s" % (D - 1))

@@ -170,6 +170,10 @@ class Reparametrization(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: phi must be a list (or vector, or matrix) of polynomials, got 3 (int)
+            sage: Reparametrization(3)
+            Traceback (most recent call last):
+            ...
+            TypeError: phi must be a list (or vector, or matrix) of polynomials, got 3 (Integer)
         """
         if len(args) == 1:
             ring, phis = None, args[0]
@@ -184,11 +188,12 @@ class Reparametrization(ConservationModel):
             raise TypeError("use Reparametrization(phis) or Reparametrization(ring, phis)")
         if hasattr(phis, "list") and hasattr(phis, "nrows"):
             phis = phis.list()
-        if hasattr(phis, "parent") and not hasattr(phis, "__getitem__") or \
-                (hasattr(phis, "parent") and isinstance(phis.parent(), MPolynomialRing_base)):
+        if hasattr(phis, "parent") and callable(phis.parent) and isinstance(phis.parent(), MPolynomialRing_base):
             raise TypeError("phi must be a list (or vector, or matrix) of polynomials, got the polynomial %s; "
                             "write Reparametrization([%s])" % (phis, phis))
         try:
+            if hasattr(phis, "parent") and not hasattr(phis, "__getitem__"):
+                raise TypeError     # a number, or another element that is not a list
             if isinstance(phis, (str, bytes)):
                 raise TypeError
             phis = list(phis)

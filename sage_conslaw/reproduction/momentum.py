@@ -50,7 +50,7 @@ import time
 import numpy as np
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport, aligned
+from sage_conslaw.reproduction.tables import ReproductionReport, aligned, run_tasks
 
 COLUMNS = ['sample', 'check', 'model', 'flow', 'D', 'state', 'laws', 'expected', 'how', 'certified', 'match',
            'seconds']
@@ -386,24 +386,5 @@ def reproduce_tables(released=20, ours=20, seed=0, workers=1, progress=True):
     progress = boolean(progress, "progress")
     t0 = time.time()
     tasks = planned_tasks(released, ours, seed)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(tasks), desc="architectures", unit="arch")
-    rows = []
-    if workers == 1 or len(tasks) <= 1:
-        for task in tasks:
-            rows.append(run_check(task))
-            if bar is not None:
-                bar.update()
-    else:
-        import multiprocessing
-        ctx = multiprocessing.get_context("fork")   # keeps the parent's Sage session
-        with ctx.Pool(workers) as pool:
-            for row in pool.imap(run_check, tasks, chunksize=1):
-                rows.append(row)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
+    rows = run_tasks(run_check, tasks, workers, progress, desc="architectures", unit="arch")
     return MomentumReport(rows, round(time.time() - t0, 3), workers)

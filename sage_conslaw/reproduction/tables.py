@@ -319,6 +319,47 @@ class ReproductionReport:
         return paths
 
 
+def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", unit="arch"):
+    r"""
+    Return ``[function(task) for task in tasks]``, computed by ``workers``
+    processes (forked, so they share the parent's Sage session: no second
+    start-up), in the order of ``tasks`` whatever the number of workers, with a
+    progress bar if ``progress``.  The one runner of every paper's table.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import run_tasks
+        sage: run_tasks(abs, [-1, 2, -3], workers=2)
+        [1, 2, 3]
+        sage: run_tasks(abs, [], workers=2)
+        []
+    """
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(tasks), desc=desc, unit=unit)
+    rows = []
+    if workers == 1 or len(tasks) <= 1:
+        results = map(function, tasks)
+        pool = None
+    else:
+        import multiprocessing
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap(function, tasks, chunksize=1)
+    try:
+        for row in results:
+            rows.append(row)
+            if bar is not None:
+                bar.update()
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        if bar is not None:
+            bar.close()
+    return rows
+
+
 def planned_tasks(linear=50, relu=50, poly=10, seed=0):
     r"""
     Return the list of ``(check, architecture)`` tasks of a reproduction run.
@@ -376,25 +417,5 @@ def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=Tr
     progress = boolean(progress, "progress")
     t0 = time.time()
     tasks = planned_tasks(linear, relu, poly, seed)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(tasks), desc="architectures", unit="arch")
-    rows = []
-    if workers == 1 or len(tasks) <= 1:
-        for task in tasks:
-            rows.append(_run_one(task))
-            if bar is not None:
-                bar.update()
-    else:
-        import multiprocessing
-        # fork keeps the Sage session of the parent: no second start-up per worker
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            for row in pool.imap(_run_one, tasks, chunksize=1):
-                rows.append(row)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
+    rows = run_tasks(_run_one, tasks, workers, progress, desc="architectures", unit="arch")
     return ReproductionReport(rows, round(time.time() - t0, 3), workers)

@@ -70,7 +70,7 @@ import time
 import numpy as np
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport
+from sage_conslaw.reproduction.tables import ReproductionReport, run_tasks
 
 #: The checks, in the order of the sampling.
 CHECKS = ('attention', 'multihead', 'functional', 'conv', 'residual', 'sequential', 'linear_product', 'subset',
@@ -441,24 +441,5 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
     progress = boolean(progress, "progress")
     t0 = time.time()
     tasks = planned_tasks(seed=seed, **counts)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(tasks), desc="checks", unit="check")
-    rows = []
-    if workers == 1 or len(tasks) <= 1:
-        for task in tasks:
-            rows.append(run_check(task))
-            if bar is not None:
-                bar.update()
-    else:
-        import multiprocessing
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            for row in pool.imap(run_check, tasks, chunksize=1):
-                rows.append(row)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
+    rows = run_tasks(run_check, tasks, workers, progress, desc="checks", unit="check")
     return TransformersReport(rows, round(time.time() - t0, 3), workers)

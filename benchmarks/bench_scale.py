@@ -98,7 +98,8 @@ def measure(kind, family, dims, bias, timeout, memory_gb):
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     err = proc.stderr.strip().splitlines()
-    return {"failed": "%s after %.0f s" % ("out of memory (%g GB)" % memory_gb if "MemoryError" in proc.stderr
+    oom = "MemoryError" in proc.stderr or "Malloc" in proc.stderr     # Python's, or Singular's message
+    return {"failed": "%s after %.0f s" % ("out of memory (%g GB)" % memory_gb if oom
                                             else (err[-1][:60] if err else "exit %s" % proc.returncode),
                                             time.time() - t0)}
 
@@ -112,7 +113,10 @@ def _D(family, dims, bias):
 def _cell(r, key="seconds"):
     """A table cell: seconds (with the build time if any), or MB, or why it failed."""
     if "failed" in r:
-        return r["failed"]
+        msg = r["failed"]
+        if "Malloc" in msg:                 # Singular's out-of-memory message, in older runs
+            msg = "out of memory (8 GB) after %s" % msg.split(" after ")[-1]
+        return msg if key == "seconds" else ""
     if key == "seconds":
         return "%.2f" % r[key] + (" (build %.1f)" % r["build"] if "build" in r else "")
     return "%.0f" % r[key]
@@ -127,7 +131,14 @@ def main(argv=None):
                         help="skip the generic engine above this D (default 3000: it expands phi)")
     parser.add_argument("--plot", default=os.path.join(ROOT, "benchmarks", "bench_scale.png"))
     parser.add_argument("--json", default=None, help="also write the measurements here")
+    parser.add_argument("--rst", default=None, help="also write the table here (reStructuredText, for doc/)")
+    parser.add_argument("--from-json", default=None, help="only print the tables of a saved run")
     args = parser.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        _report(saved["rows"], saved["rigorous"], args)
+        return 0
     cases = QUICK if args.quick else CASES
     rows = []
     for family, dims, bias in cases:
@@ -145,6 +156,15 @@ def main(argv=None):
             r = measure("rigorous", family, dims, bias, 120, args.memory)
             rig.append(dict(name="LinearNetwork %s" % dims, D=_D(family, dims, bias), rigorous=r))
             print(json.dumps(rig[-1]), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": rows, "rigorous": rig}, f, indent=1)
+    _report(rows, rig, args)
+    return 0
+
+
+def _report(rows, rig, args):
+    """Print the tables (and write the reStructuredText one), draw the plot."""
     print()
     head = "| network | D | before s | before MB | after s | after MB | ratio | laws (certified) | rank D x D s |"
     print(head)
@@ -161,11 +181,28 @@ def main(argv=None):
         print("|---|---|---|---|")
         for r in rig:
             print("| %s | %s | %s | %s |" % (r["name"], r["D"], _cell(r["rigorous"]), _cell(r["rigorous"], "MB")))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"rows": rows, "rigorous": rig}, f, indent=1)
+    if args.rst:
+        lines = [".. list-table:: one run of ``benchmarks/bench_scale.py`` (2 cores shared with other jobs)",
+                 "   :header-rows: 1", ""]
+        table = [["network", "D", "before: s (build)", "before: MB", "after: s", "after: MB", "laws (certified)",
+                  "one D x D rank: s"]]
+        for r in rows:
+            a = r["after"]
+            table.append([r["name"], r["D"], _cell(r["before"]), _cell(r["before"], "MB"), _cell(a), _cell(a, "MB"),
+                          "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no"),
+                          _cell(r["rank"])])
+        for t in table:
+            lines.append("   * - %s" % t[0])
+            lines += ["     - %s" % (c if str(c) else " ") for c in t[1:]]
+        if rig:
+            lines += ["", ".. list-table:: the rigorous method (exact function spaces over QQ)", "   :header-rows: 1", "",
+                      "   * - network", "     - D", "     - seconds", "     - MB"]
+            for r in rig:
+                lines += ["   * - %s" % r["name"], "     - %s" % r["D"], "     - %s" % _cell(r["rigorous"]),
+                          "     - %s" % _cell(r["rigorous"], "MB")]
+        with open(args.rst, "w") as f:
+            f.write("\n".join(lines) + "\n")
     _plot(rows, args.plot)
-    return 0
 
 
 def _plot(rows, path):

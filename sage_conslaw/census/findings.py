@@ -223,6 +223,15 @@ def census_section(directory):
     out.append("Homogeneous degree-2 laws were computed for the %s networks with D <= 30: %s."
                % (len(small), "they all lie in the span of the known laws" if not deg2 else
                   "%s networks have degree-2 laws outside the span of the known laws" % len(deg2)))
+    if deg2:
+        dependent = [r for r in deg2 if r['match'] == 'yes' and r['certified'] == 'yes']
+        out.append("For %s of them the certified count equals the number of known laws, so these extra "
+                   "degree-2 laws are functionally dependent on the known ones (for [1, 2, 1], "
+                   "``U1_0_0*U2_1_0 - U1_0_1*U2_0_0`` is not a combination of the balancedness laws, but a "
+                   "function of them).  Examples:" % len(dependent))
+        out.append("")
+        out += _table(["widths", "D", "laws", "known", "degree-2 laws", "outside the known span"],
+                      [[r['dims'], r['D'], r['laws'], r['known'], r['deg2'], r['deg2_extra']] for r in deg2[:12]])
     searched = [r for r in rows if r['extra_poly'] != '']
     found = [r for r in searched if int(r['extra_poly']) > 0]
     if searched:

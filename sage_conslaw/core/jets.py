@@ -666,6 +666,8 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         while E.rank < target:
             # as many random brackets as the rank still missing, and a few more
             size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
+            if level == 0:      # dim W_0(theta) <= d: no more random elements than that
+                size = min(size, family.d - E.rank + thresholds.COMPRESSION_SURPLUS)
             if E.add(family.bracket_values(x, level, size, rng, p)) < size:
                 break
         dims.append(E.rank)

@@ -102,8 +102,10 @@ MAX_MONOMIALS = 50000
 
 #: The most random brackets evaluated at once by the structured trace: a batch is
 #: a (B, D) float64 array and its jets hold up to 2^k copies at level k, so at
-#: D = 16,000 a batch of 2,048 takes 260 MB per copy.
-JET_MAX_BATCH = 2048
+#: D = 16,000 a batch of 4,096 takes 520 MB per copy; fewer, larger batches mean
+#: fewer LinBox echelon forms (the dominant cost: LinearNetwork [50, 50, 50, 50]
+#: needs two, one per level).
+JET_MAX_BATCH = 4096
 
 # -- census (sage_conslaw.census) ---------------------------------------------
 

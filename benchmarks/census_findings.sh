@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
-OUT="${OUT:-results/census}"
+OUT="${OUT:-benchmarks/census}"
 SCHED=()
 if [ -n "${SCHEDULER:-}" ]; then SCHED=(--scheduler "$SCHEDULER"); fi
 "$PY" -m sage_conslaw census --family linear --max-width 5 --max-depth 4 "${SCHED[@]}" --out "$OUT/linear"

@@ -193,20 +193,28 @@ def census_section(directory):
                                                    " and ".join(map(str, cores)) or "?",
                                                    "" if cores == [1] else "s", cpu, cpu / max(n, 1)))
     methods = Counter(r['method'] for r in rows)
-    out.append("* method that gave the count: %s." % ", ".join("%s %s" % (v, k or "none (error)")
+    out.append("* method that gave the count: %s." % ", ".join("%s %s" % (v, k or "none (no count: budget or error)")
                                                             for k, v in sorted(methods.items())))
     out.append("")
     out += _heading("Where the known laws are not all the laws", "~")
-    bad = [r for r in rows if r['match'] != 'yes']
+    bad = [r for r in rows if r['match'] != 'yes' and r['laws'] != '']
+    nocount = [r for r in rows if r['laws'] == '']
+    if nocount:
+        out.append("%s networks have no count (see the uncertified rows below); %s of them have a single output "
+                   "or a single input.  The rest of this section is about the networks with a count."
+                   % (len(nocount), sum(RULES[2][1](parse_dims(r['dims'])) for r in nocount)))
+        out.append("")
     if not bad:
         out += ["Nowhere: for every network of the range the count of laws equals the number of independent "
                 "known laws.", ""]
     else:
         excess = Counter(int(r['laws'] or 0) - int(r['known'] or 0) for r in bad if r['laws'])
-        out.append("%s networks have more laws than known laws (laws minus known: %s). Rules tested on the data:"
-                   % (len(bad), ", ".join("%s for %s" % (k, v) for k, v in sorted(excess.items()))))
+        nb_cert = sum(r['certified'] == 'yes' for r in bad)
+        out.append("%s networks have more laws than known laws (%s of these counts certified; laws minus known: "
+                   "%s). Rules tested on the data:"
+                   % (len(bad), nb_cert, ", ".join("%s for %s" % (k, v) for k, v in sorted(excess.items()))))
         out.append("")
-        out += _rule_lines(rows)
+        out += _rule_lines([r for r in rows if r['laws'] != ''])
         out.append("")
         by_depth = defaultdict(list)
         for r in bad:

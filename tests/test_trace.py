@@ -462,7 +462,10 @@ def test_infinite_dimensional_algebra_is_not_claimed_closed():
     for method in ('fast', 'rigorous', 'auto'):
         res = lie_trace(W, method=method, max_steps=5)
         assert res.dimension == 1 and res.number_of_laws == 1
-        assert not res.certified and not res.lie_algebra_closed
+        assert not res.lie_algebra_closed
+        # W_1 has the rank of W_0 over QQ(theta): they span the distribution d/dx, invariant
+        # under W, so the rigorous method certifies the count without closing the algebra
+        assert res.certified == (method != 'fast')
     res = lie_trace(W, laws=[y])
     assert res.certified and res.number_of_laws == 1
 

@@ -629,8 +629,10 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
 
     Returns ``(dims, stopped_at, reached, closed, fields, sizes, why)``: the exact
     ranks at ``point``, the last step, whether ``target`` was met, whether
-    `W_{k+1} = W_k` was proven, the basis built (``fields[:sizes[k]]`` is a basis of
-    `W_k`), and why the iteration stopped when it neither closed nor reached the target.
+    `W_{k+1} = W_k` was proven (``True``) or `W_{k+1}` and `W_k` have the same rank at
+    the point and over `\QQ(\theta)` (``'involutive'``), the basis built
+    (``fields[:sizes[k]]`` is a basis of `W_k`), and why the iteration stopped when
+    it neither closed nor reached the target.
 
     TESTS::
 
@@ -640,6 +642,15 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
         sage: dims, k, reached, closed, fields, sizes, why = _rigorous_closure(GradientFamily(R, [a*b*c]), vector([1, 2, 3]), 3, 8, False, _Budget(None))
         sage: dims, k, reached, closed, len(fields), sizes
         ([1, 1], 1, False, True, 1, [1, 1])
+
+    The gradients of `\phi = (xyz, x^2yz)`: `[\nabla\phi_1, \nabla\phi_2]` is not a
+    constant combination of them, and `W_k` does not close as a space over `\QQ`
+    within two steps, but `W_1` has the rank of `W_0` over `\QQ(\theta)`::
+
+        sage: R.<x,y,z> = QQ[]
+        sage: dims, k, reached, closed, fields, sizes, why = _rigorous_closure(GradientFamily(R, [x*y*z, x^2*y*z]), vector([1, 2, 3]), 3, 2, False, _Budget(None))
+        sage: dims, k, closed, len(fields)
+        ([2, 2], 1, 'involutive', 3)
     """
     space = _FunctionSpace()
     W0 = [X for X in gens.fields() if space.add(X)]
@@ -679,9 +690,36 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
         if dims[-1] >= target:
             return dims, step, True, False, all_fields, sizes, None
         if why is not None:
-            return dims, step, False, False, all_fields, sizes, why
-    return (dims, max_steps, False, False, all_fields, sizes,
-            "W_k did not close within max_steps = %s steps" % max_steps)
+            return _involutive_or(dims, step, all_fields, sizes, why, complete=len(sizes) - 1)
+    return _involutive_or(dims, max_steps, all_fields, sizes,
+                          "W_k did not close within max_steps = %s steps" % max_steps, complete=len(sizes))
+
+
+def _involutive_or(dims, step, fields, sizes, why, complete):
+    r"""
+    When `W_k` does not close as a space over `\QQ`: the first complete step
+    `k + 1` where `W_{k+1}` has the rank of `W_k` at the point and over
+    `\QQ(\theta)` (near the point they span one distribution invariant under
+    `W`, which then contains `\mathrm{Lie}(W)`, see :func:`_run_rigorous`), as the
+    data of :func:`_rigorous_closure` with ``closed = 'involutive'``; else the
+    data of the failure, with ``why``.  ``complete`` is the number of steps fully built.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _involutive_or
+        sage: R.<x,y,z> = QQ[]
+        sage: W = GradientFamily(R, [x*y*z, x^2*y*z]); F = W.fields()
+        sage: B = F[0]._bracket_(F[1])
+        sage: _involutive_or([2, 2], 1, F + [B], [2, 3], "a budget ran out", complete=2)[:4]
+        ([2, 2], 1, False, 'involutive')
+        sage: r = _involutive_or([2, 2], 1, F + [B], [2, 3], "a budget ran out", complete=1); r[3], r[6]
+        (False, 'a budget ran out')
+    """
+    for k in range(complete - 1):
+        if dims[k + 1] == dims[k] and generic_rank(fields[:sizes[k + 1]]) == dims[k]:
+            return dims[:k + 2], k + 1, False, 'involutive', fields[:sizes[k + 1]], sizes[:k + 2], None
+    return dims, step, False, False, fields, sizes, why
 
 
 # ---------------------------------------------------------------------------
@@ -749,7 +787,11 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     `\mathrm{Lie}(W) = W_k` as spaces of functions; the rank `r` of `W_k` over
     `\QQ(\theta)` is then the dimension of the trace at every regular point and an
     upper bound everywhere, so if the exact rank at `\theta` equals `r` the trace is
-    locally constant and there are exactly `D - r` laws near `\theta`.  A random
+    locally constant and there are exactly `D - r` laws near `\theta`.  When `W_k`
+    does not close over `\QQ`, it is enough that some `W_{k+1}` has the rank of `W_k`
+    at `\theta` and over `\QQ(\theta)`: near `\theta` they span one distribution,
+    invariant under the brackets with `W` (`[X, fY] = X(f)Y + f[X, Y]`), which then
+    contains `\mathrm{Lie}(W)` and equals it.  A random
     point where the rank is below `r` is replaced by the next random point (seed
     + 1, ...): one unlucky point never decides the generic count.  A given
     singular point is answered as it is: the dimension at that point, and the
@@ -982,7 +1024,7 @@ def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budge
     dims, stopped, reached, closed, fields, sizes, why = _rigorous_closure(gens, point, target, max_steps,
                                                                            progress, budget)
     common = dict(stopped_at=stopped, method='rigorous', prime=None, known_laws=N if laws else None,
-                  lie_algebra_closed=closed)
+                  lie_algebra_closed=closed is True)
     if reached:
         return dict(point=point, dimensions=dims, certified=True, reason=_certificate_reason(dims[-1], D, N),
                     **common)
@@ -992,7 +1034,14 @@ def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budge
         return dict(point=point, dimensions=dims, certified=False, reason=reason, **common)
     r = generic_rank(fields)
     common["generic_dimension"] = r
-    closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (stopped - 1)
+    if closed is True:
+        closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (stopped - 1)
+    else:
+        # W_k and W_{k+1} have the same rank r at theta and over QQ(theta): near theta both
+        # span one distribution of rank r, invariant under the brackets with W_0
+        # ([X, f Y] = X(f) Y + f [X, Y]), so it contains Lie(W) and equals it there.
+        closure = ("the rank over QQ(theta) of W_%s, equal to that of W_%s, so that near theta they span one "
+                   "distribution invariant under W, which contains Lie(W)" % (stopped - 1, stopped))
     if dims[-1] < r and is_random:
         # An unlucky random point: the next random points decide, never this one.
         for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):

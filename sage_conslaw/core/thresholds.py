@@ -199,6 +199,12 @@ MAX_EXACT_BLOCK_ENTRIES = 2 ** 20
 #: running on.  ``lie_trace(..., max_seconds=None)`` lifts it.
 RIGOROUS_SECONDS = 30
 
+#: Once W_{k+1} has the rank of W_k at the point and over QQ(theta) (which certifies
+#: the count), the rigorous method tries this many more seconds to close W_k as a
+#: space over QQ (so(3) closes at once; the gradients of deep scalar-output linear
+#: networks never do, and their brackets grow in degree).
+CLOSURE_AFTER_RANK_SECONDS = 2
+
 #: When the default random point turns out singular (its exact rank is below the
 #: proven generic dimension), this many further random points are tried: a point
 #: is singular only on a proper algebraic subset, so two unlucky draws in a row

@@ -664,6 +664,7 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     if progress:
         from tqdm.auto import tqdm
         steps = tqdm(steps, desc="Lie trace (rigorous)", leave=False)
+    involutive_since = None
     for step in steps:
         previous = new
         if step == 1:
@@ -674,6 +675,9 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
         for Z in cands:
             if budget.expired():
                 why = "the time budget of %s s ran out" % budget.seconds
+                break
+            if involutive_since is not None and time.time() > involutive_since + thresholds.CLOSURE_AFTER_RANK_SECONDS:
+                why = "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
                 break
             if Z and space.add(Z):
                 new.append(Z)
@@ -691,6 +695,8 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
             return dims, step, True, False, all_fields, sizes, None
         if why is not None:
             return _involutive_or(dims, step, all_fields, sizes, why, complete=len(sizes) - 1)
+        if involutive_since is None and dims[-1] == dims[-2] and generic_rank(all_fields) == dims[-1]:
+            involutive_since = time.time()   # certified already; closing over QQ gets a little more time
     return _involutive_or(dims, max_steps, all_fields, sizes,
                           "W_k did not close within max_steps = %s steps" % max_steps, complete=len(sizes))
 

@@ -46,7 +46,8 @@ def _load(directory):
     if not os.path.exists(table):
         raise ValueError("%s is not a census output (no census.csv)" % directory)
     rows = read_table(table)
-    journal = read_table(os.path.join(directory, 'rows.csv'))
+    journal_path = os.path.join(directory, 'rows.csv')   # the canonical tables alone have no timings
+    journal = read_table(journal_path) if os.path.exists(journal_path) else []
     with open(os.path.join(directory, 'summary.json')) as f:
         summary = json.load(f)
     return rows, journal, summary

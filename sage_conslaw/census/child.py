@@ -133,6 +133,13 @@ class MainThreadProcess:
     """
 
     def __init__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.census.child import MainThreadProcess
+            sage: P = MainThreadProcess(); P._proc is None
+            True
+        """
         self._proc = None
         self._lock = threading.Lock()
 

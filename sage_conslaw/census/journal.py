@@ -142,6 +142,13 @@ class Journal:
     """
 
     def __init__(self, path):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.census.journal import Journal
+            sage: J = Journal('/tmp/x.csv'); J.path, J.rows
+            ('/tmp/x.csv', None)
+        """
         self.path = str(path)
         self._fd = None
         self.rows = None

@@ -57,6 +57,14 @@ class CensusResult:
     """
 
     def __init__(self, **data):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.census.run import CensusResult
+            sage: CensusResult(rows=[], family='linear', max_width=1, max_depth=2, bias=False, out='x',
+            ....:              computed=0, seconds=0.0, cores=None, scheduler='local').certified_share
+            0.0
+        """
         self.__dict__.update(data)
 
     @property

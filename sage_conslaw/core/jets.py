@@ -88,6 +88,14 @@ class Jet:
     __array_ufunc__ = None
 
     def __init__(self, coefs, p):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import Jet
+            sage: Jet(np.zeros((4, 2)), 7).m
+            2
+        """
         self.coefs = coefs
         self.p = p
         self.m = int(coefs.shape[0]).bit_length() - 1
@@ -292,6 +300,19 @@ class NetworkFamily:
     """
 
     def __init__(self, family, dims, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: NetworkFamily('conv', [2, 2])
+            Traceback (most recent call last):
+            ...
+            ValueError: the family must be 'linear' or 'relu', got 'conv'
+            sage: NetworkFamily('linear', [2, 2], bias=True)
+            Traceback (most recent call last):
+            ...
+            ValueError: linear networks have no biases
+        """
         if family not in ('linear', 'relu'):
             raise ValueError("the family must be 'linear' or 'relu', got %r" % (family,))
         if bias and family == 'linear':
@@ -588,6 +609,13 @@ class Echelon:
     """
 
     def __init__(self, D, p):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import Echelon
+            sage: Echelon(4, 7).rows.shape
+            (0, 4)
+        """
         self.D, self.p = D, p
         self.rows = np.zeros((0, D))
 

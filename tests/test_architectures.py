@@ -19,27 +19,12 @@ from sage.rings.rational_field import QQ
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
 
+from oracles import coefficient_rank, span_contains
+
 
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-def coefficient_rank(polys):
-    polys = [p for p in polys if p]
-    if not polys:
-        return 0
-    monos = sorted({m for p in polys for m in p.monomials()})
-    index = {m: i for i, m in enumerate(monos)}
-    M = matrix(QQ, len(polys), len(monos))
-    for r, p in enumerate(polys):
-        for c, m in zip(p.coefficients(), p.monomials()):
-            M[r, index[m]] = c
-    return M.rank()
-
-
-def span_contains(big, small):
-    return coefficient_rank(list(big) + list(small)) == coefficient_rank(big)
-
 
 def rational_point(model, seed):
     """A point with distinct nonzero rational entries (not from the library's sampler)."""

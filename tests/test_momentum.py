@@ -23,28 +23,13 @@ from sage.matrix.constructor import matrix
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
+from oracles import same_span  # noqa: E402
+
 FLOWS = [0, 1, 2, 'nesterov']
 
 
 def momentum(model, tau):
     return Nesterov(model) if tau == 'nesterov' else HeavyBall(model, tau)
-
-
-def span_dimension(polys):
-    polys = [p for p in polys if p]
-    if not polys:
-        return 0
-    monos = sorted({m for p in polys for m in p.monomials()})
-    index = {m: i for i, m in enumerate(monos)}
-    M = matrix(QQ, len(polys), len(monos))
-    for r, p in enumerate(polys):
-        for c, m in zip(p.coefficients(), p.monomials()):
-            M[r, index[m]] = c
-    return M.rank()
-
-
-def same_span(a, b):
-    return span_dimension(a) == span_dimension(b) == span_dimension(list(a) + list(b))
 
 
 def annihilated(model, laws):

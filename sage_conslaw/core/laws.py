@@ -65,7 +65,8 @@ from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_CANDIDATE_ENTRIES,
                                           MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
-                                          MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS, MAX_PRIME, SKETCH_NONZEROS)
+                                          MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS, MAX_PRIME, SKETCH_NONZEROS,
+                                          SKETCH_ROW_CHUNK, DENSE_FILL_ROWS)
 
 
 def number_of_candidates(D, degree, homogeneous=True):
@@ -560,9 +561,7 @@ def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
     s = SKETCH_NONZEROS
     J = csr_matrix((res, (A.rows, A.cols)), shape=(nr, nc), dtype=np.int64)
     S = np.zeros((m, nc), dtype=np.int64)
-    # int64 stays exact: each product is below p^2 < 2^40, and a chunk sums
-    # at most s * chunk < 2^23 of them
-    chunk = 2 ** 20
+    chunk = SKETCH_ROW_CHUNK   # int64 stays exact (see its reason)
     for start in range(0, nr, chunk):
         stop = min(nr, start + chunk)
         k = stop - start
@@ -571,8 +570,8 @@ def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
                        shape=(m, k), dtype=np.int64)
         S = (S + (P @ J[start:stop]).toarray() % p) % p
     M = matrix(F, m, nc)
-    for start in range(0, m, 256):
-        block = S[start:start + 256]
+    for start in range(0, m, DENSE_FILL_ROWS):
+        block = S[start:start + DENSE_FILL_ROWS]
         M.set_block(start, 0, matrix(F, block.shape[0], nc, block.ravel().tolist()))
     return M.right_kernel_matrix()
 

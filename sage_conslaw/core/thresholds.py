@@ -219,3 +219,13 @@ RANDOM_POINT_REDRAWS = 5
 #: layer splits into one part per weight) costs more in set-up than it saves,
 #: while the fast trace of a bundle of a few dozen coordinates takes milliseconds.
 DIRECT_SUM_BUNDLE = 48
+
+#: Rows of the law system compressed at once by the sparse sketch: each product
+#: of residues is below `p^2 < 2^{40}` and a chunk sums at most
+#: ``SKETCH_NONZEROS * SKETCH_ROW_CHUNK < 2^{23}`` of them, so int64 stays exact.
+SKETCH_ROW_CHUNK = 2 ** 20
+
+#: Rows of a dense block copied into a Sage matrix modulo `p` at once: the
+#: intermediate Python list then holds at most ``DENSE_FILL_ROWS * columns``
+#: entries (a few MB) instead of the whole block.
+DENSE_FILL_ROWS = 256

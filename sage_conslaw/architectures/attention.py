@@ -432,19 +432,11 @@ class MultiHeadAttention(Block):
         from sage.rings.real_arb import RealBallField
         from sage.rings.rational_field import QQ
         rng = np.random.default_rng(seed)
-        if point is None:
-            # small nonzero rationals k/4, |k| <= 9 (small scores keep the softmax away from
-            # saturation); redrawn while the point is special for phi (rank below the generic one)
-            generic = self.jacobian_rank()
-            for _ in range(20):
-                theta = [QQ((int(x) * int(s), 4)) for x, s in zip(rng.integers(1, 10, size=self.D),
-                                                                  rng.choice([-1, 1], size=self.D))]
-                J_phi = self.jacobian(theta)
-                if J_phi.rank() == generic:
-                    break
-        else:
-            theta = list(self._point(point))
-            J_phi = self.jacobian(theta)
+        # small nonzero rationals k/4, |k| <= 9 (small scores keep the softmax away from
+        # saturation); redrawn while the point is special for phi (rank below the generic one)
+        theta, J_phi = self._regular_point(point, lambda: [
+            QQ((int(x) * int(s), 4)) for x, s in zip(rng.integers(1, 10, size=self.D),
+                                                     rng.choice([-1, 1], size=self.D))])
         target = J_phi.rank()
         if samples is None:
             samples = max(2, -(-2 * target // (tokens * self.d_out)) + 1)

@@ -166,6 +166,35 @@ class Block(Architecture):
         return self._noted(Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
                                                   certify_with_degree=certify_with_degree, **common))
 
+    def _regular_point(self, point, draw):
+        r"""
+        Return ``(theta, J)``: the given point as a list (and the Jacobian of `\phi`
+        there), or, if ``point`` is ``None``, a point from ``draw()`` redrawn (at most
+        :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_REDRAWS` times more) until
+        the Jacobian of `\phi` has its generic rank there.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(1, 1, 1, 1)
+            sage: draws = iter([[0, 0, 0, 0], [1, 2, 3, 4]])
+            sage: theta, J = att._regular_point(None, lambda: next(draws)); theta, J.rank()
+            ([1, 2, 3, 4], 2)
+            sage: att._regular_point([0, 0, 0, 0], None)[1].rank()
+            0
+        """
+        from sage_conslaw.core import thresholds
+        if point is not None:
+            theta = list(self._point(point))
+            return theta, self.jacobian(theta)
+        generic = self.jacobian_rank()
+        for _ in range(thresholds.RANDOM_POINT_REDRAWS + 1):
+            theta = draw()
+            J = self.jacobian(theta)
+            if J.rank() == generic:
+                break
+        return theta, J
+
     def _noted(self, result):
         r"""
         Append :attr:`PHI_NOTE` to the reason of a trace ``result`` (once) and return it.

@@ -315,17 +315,9 @@ class ConvNetwork(Block):
         T = K1 + K2 + 3 if length is None else int(length)
         if T < K1 + K2 - 1:
             raise ValueError("the signals must have length at least K1 + K2 - 1 = %s, got %s" % (K1 + K2 - 1, T))
-        if point is None:
-            generic = self.jacobian_rank()
-            for _ in range(20):
-                theta = [QQ(int(x) * int(sgn)) for x, sgn in zip(rng.integers(1, 4, size=self.D),
-                                                                 rng.choice([-1, 1], size=self.D))]
-                J_phi = self.jacobian(theta)
-                if J_phi.rank() == generic:
-                    break
-        else:
-            theta = list(self._point(point))
-            J_phi = self.jacobian(theta)
+        theta, J_phi = self._regular_point(point, lambda: [
+            QQ(int(x) * int(sgn)) for x, sgn in zip(rng.integers(1, 4, size=self.D),
+                                                    rng.choice([-1, 1], size=self.D))])
         target = J_phi.rank()
         if samples is None:
             samples = 16 * target // max(1, self.out_channels * (T - K1 - K2 + 2)) + 16

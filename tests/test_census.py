@@ -215,3 +215,15 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, reference):
     assert res.computed == N_RANGE - len(before)
     assert (out / "census.csv").read_bytes() == reference
     assert JOURNAL_COLUMNS[-1] == 'worker'
+
+
+def test_a_huge_census_is_refused_before_any_work():
+    # review: --max-width 100000 --max-depth 100 built its whole task list (MemoryError)
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "sage_conslaw", "census", "--family", "linear", "--max-width",
+                           "100000", "--max-depth", "100", "--out", "/nonexistent-dir-never-created"],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=__import__("os").path.dirname(__import__("os").path.dirname(__file__)))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "MAX_CENSUS_NETWORKS" in proc.stderr

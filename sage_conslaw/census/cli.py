@@ -77,6 +77,13 @@ def check_arguments(parser, args):
         census: error: --max-depth must be at least 2 (a depth-1 network is a single matrix, without conservation law), got 1
         exit status 2
         sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "2", "--out", "d"]))
+        sage: try:
+        ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "100000", "--max-depth", "100", "--out", "d"]))
+        ....: except SystemExit as e:
+        ....:     print("exit status", e.code)
+        usage: ...
+        census: error: widths 1..100000 and depths 2..100 give ... networks, more than the limit MAX_CENSUS_NETWORKS = 1000000 (sage_conslaw.core.thresholds)
+        exit status 2
     """
     if args.max_width < 1:
         parser.error("--max-width must be at least 1, got %s" % args.max_width)
@@ -85,6 +92,11 @@ def check_arguments(parser, args):
                      "conservation law), got %s" % args.max_depth)
     if args.bias and args.family == "linear":
         parser.error("--bias is for --family relu (linear networks have no biases)")
+    from sage_conslaw.census.tasks import check_census_size
+    try:
+        check_census_size(args.max_width, args.max_depth)
+    except ValueError as e:
+        parser.error(str(e))
     if args.budget is not None and args.budget < 1:
         parser.error("--budget must be at least 1 second, got %s" % args.budget)
     if args.workers is not None and args.workers < 1:

@@ -30,6 +30,45 @@ from sage_conslaw.core import thresholds as T
 FAMILIES = ('linear', 'relu')
 
 
+def number_of_architectures(max_width, max_depth):
+    r"""
+    Return how many networks a census of widths ``1..max_width`` and depths
+    ``2..max_depth`` has: `\sum_{q=2}^{Q} W^{q+1}`, counted before any is built.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.tasks import number_of_architectures
+        sage: number_of_architectures(5, 4)
+        3875
+        sage: number_of_architectures(100000, 100) > 10^500
+        True
+    """
+    return sum(max_width ** (q + 1) for q in range(2, max_depth + 1))
+
+
+def check_census_size(max_width, max_depth):
+    r"""
+    Raise ``ValueError`` if the census would have more than
+    :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_NETWORKS` networks; return their number.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.tasks import check_census_size
+        sage: check_census_size(4, 4)
+        1344
+        sage: check_census_size(100, 5)
+        Traceback (most recent call last):
+        ...
+        ValueError: widths 1..100 and depths 2..5 give 1010101000000 networks, more than the limit MAX_CENSUS_NETWORKS = 1000000 (sage_conslaw.core.thresholds)
+    """
+    n = number_of_architectures(max_width, max_depth)
+    if n > T.MAX_CENSUS_NETWORKS:
+        raise ValueError("widths 1..%s and depths 2..%s give %s networks, more than the limit "
+                         "MAX_CENSUS_NETWORKS = %s (sage_conslaw.core.thresholds)"
+                         % (max_width, max_depth, n, T.MAX_CENSUS_NETWORKS))
+    return n
+
+
 def architectures(family, max_width, max_depth, bias=False):
     r"""
     Return every architecture of the range: widths `1 \le n_i \le` ``max_width``,
@@ -74,6 +113,7 @@ def architectures(family, max_width, max_depth, bias=False):
                          "without conservation law), got %s" % max_depth)
     if bias and family == 'linear':
         raise ValueError("linear networks have no biases; bias=True is for the family 'relu'")
+    check_census_size(max_width, max_depth)
     return [(family, dims, bias) for q in range(2, max_depth + 1)
             for dims in itertools.product(range(1, max_width + 1), repeat=q + 1)]
 

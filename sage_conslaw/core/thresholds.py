@@ -229,3 +229,8 @@ SKETCH_ROW_CHUNK = 2 ** 20
 #: intermediate Python list then holds at most ``DENSE_FILL_ROWS * columns``
 #: entries (a few MB) instead of the whole block.
 DENSE_FILL_ROWS = 256
+
+#: Most networks a census may enumerate: its task list and its table live in
+#: memory (a few hundred bytes a network), and each network takes seconds; a
+#: million is already weeks of computing on two cores.
+MAX_CENSUS_NETWORKS = 10 ** 6

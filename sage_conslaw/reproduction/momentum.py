@@ -270,7 +270,18 @@ class MomentumReport(ReproductionReport):
         released nmf-gf nmf [1, 2, 1] mirror 4 4     3    2        kernel yes       NO    0.1      <-- MISMATCH
         sage: report.summary()
         'released checks (1 x 1): 0/1 match, all certified; MISMATCH on 1: released nmf-gf nmf [1, 2, 1]'
+
+    The CSV file has these columns (:meth:`ReproductionReport.to_csv`)::
+
+        sage: from sage_conslaw.reproduction.momentum import reproduce_tables
+        sage: import os, tempfile
+        sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        sage: reproduce_tables(released=1, ours=0, progress=False).to_csv(path)
+        sage: open(path).readline().strip()
+        'sample,check,model,flow,D,state,laws,expected,how,certified,match,seconds'
     """
+
+    columns = COLUMNS
 
     def table(self):
         r"""
@@ -317,26 +328,6 @@ class MomentumReport(ReproductionReport):
         if not parts:
             return "no architecture"
         return "\n".join(parts)
-
-    def to_csv(self, path):
-        r"""
-        Write the rows as CSV.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.reproduction.momentum import reproduce_tables
-            sage: import os, tempfile
-            sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
-            sage: reproduce_tables(released=1, ours=0, progress=False).to_csv(path)
-            sage: open(path).readline().strip()
-            'sample,check,model,flow,D,state,laws,expected,how,certified,match,seconds'
-        """
-        import csv
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction='ignore')
-            w.writeheader()
-            for r in self.rows:
-                w.writerow(r)
 
 
 def planned_tasks(released=20, ours=20, seed=0):

@@ -168,6 +168,9 @@ class ReproductionReport:
         linear lie   [5, 3, 2] no   21 10 6     6     1    yes       yes   ...
     """
 
+    #: The CSV columns; a paper's report sets its own.
+    columns = COLUMNS
+
     def __init__(self, rows, seconds, workers):
         r"""
         TESTS::
@@ -275,7 +278,7 @@ class ReproductionReport:
             'family,check,dims,bias,D,d,known,found,step,certified,match,seconds'
         """
         with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction='ignore')
+            w = csv.DictWriter(f, fieldnames=self.columns, extrasaction='ignore')
             w.writeheader()
             for r in self.rows:
                 w.writerow(r)

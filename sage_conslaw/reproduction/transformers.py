@@ -337,6 +337,10 @@ class TransformersReport(ReproductionReport):
         conv  conv[1, 1, 1, 1, 1] 2 1        2     NO        -     NO    0.1      <-- MISMATCH
         sage: rep.summary()
         '0/1 checks agree; MISMATCH on 1: conv conv[1, 1, 1, 1, 1]'
+        sage: import os, tempfile
+        sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        sage: TransformersReport([], 0.0, 1).to_csv(path); open(path).readline().strip()
+        'check,block,D,expected,found,certified,proof,match,seconds'
     """
 
     columns = COLUMNS
@@ -384,25 +388,6 @@ class TransformersReport(ReproductionReport):
                 n, n, "all certified" if self.all_certified else "not all certified")
         return "%s/%s checks agree; MISMATCH on %s: %s" % (
             n - len(bad), n, len(bad), "; ".join("%s %s" % (r['check'], r['block']) for r in bad))
-
-    def to_csv(self, path):
-        r"""
-        Write the rows as CSV.
-
-        EXAMPLES::
-
-            sage: import os, tempfile
-            sage: from sage_conslaw.reproduction.transformers import TransformersReport
-            sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
-            sage: TransformersReport([], 0.0, 1).to_csv(path); open(path).readline().strip()
-            'check,block,D,expected,found,certified,proof,match,seconds'
-        """
-        import csv
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction='ignore')
-            w.writeheader()
-            for r in self.rows:
-                w.writerow(r)
 
 
 def reproduce_tables(seed=0, workers=1, progress=True, **counts):

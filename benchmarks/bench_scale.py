@@ -51,7 +51,8 @@ kind, family, dims, bias = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sy
 # warm up: Sage imports lazily; load what every path uses before the clock starts
 import numpy as np
 from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-from sage_conslaw.core.jets import NetworkFamily, network_trace, linbox_matrix
+from sage_conslaw.core.jets import NetworkFamily, network_trace
+from sage_conslaw.core.modular import linbox_matrix
 LinearNetwork([1, 2, 1]).lie_trace(); ReLUNetwork([1, 2, 1], bias=True).lie_trace()
 network_trace(NetworkFamily("relu", [1, 2, 1], True)); linbox_matrix(np.eye(3), 7).rank()
 t0 = time.time()
@@ -61,7 +62,7 @@ if kind == "after":
     out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"])
 elif kind == "rank":
     import numpy as np
-    from sage_conslaw.core.jets import linbox_matrix
+    from sage_conslaw.core.modular import linbox_matrix
     from sage_conslaw.core.modular import DEFAULT_PRIME
     D = int(dims[0])
     A = np.floor(np.random.default_rng(0).random((D, D)) * DEFAULT_PRIME)

@@ -14,8 +14,8 @@ import pytest
 from sage.rings.integer_ring import ZZ
 
 from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-from sage_conslaw.core.jets import Jet, NetworkFamily, linbox_matrix, network_trace
-from sage_conslaw.core.modular import DEFAULT_PRIME, rank_mod_p
+from sage_conslaw.core.jets import Jet, NetworkFamily, jet_trace, network_trace, triangular_minor_rank
+from sage_conslaw.core.modular import DEFAULT_PRIME, linbox_matrix, rank_mod_p
 
 P = DEFAULT_PRIME
 
@@ -113,3 +113,83 @@ def test_linbox_matrix_from_one_buffer():
     M = linbox_matrix(A, P)
     assert M.nrows() == 30 and int(M[7, 9]) == int(A[7, 9])
     assert M.rank() == rank_mod_p(A, P) == 29
+
+
+def _jacobian_rows(net, monomials, x):
+    """The gradients at x of the monomials (coordinates listed, padded with -1), from the ring."""
+    g = net.polynomial_ring().gens()
+    rows = []
+    for row in monomials:
+        m = 1
+        for c in row:
+            if c >= 0:
+                m *= g[c]
+        rows.append([ZZ(m.derivative(v)(*x)) % P for v in g])
+    return np.array(rows, dtype=float)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_triangular_certificate_is_a_nonsingular_minor_of_path_gradients(bias):
+    rng = random.Random(11 + bias)
+    for dims in _shapes(10, 3 + bias, max_width=4, max_depth=4):
+        net = ReLUNetwork(dims, bias=bias)
+        W = NetworkFamily('relu', dims, bias)
+        H = sum(dims[1:-1])
+        x = [int(t) for t in net.random_point(len(dims))]
+        paths = set(net.components())
+        g = net.polynomial_ring().gens()
+        for reference in (None, [rng.randrange(n) for n in dims]):
+            monomials, pivots = W.triangular_certificate(reference)
+            assert len(pivots) == W.D - H, dims
+            assert all(np.prod([g[c] for c in row if c >= 0]) in paths for row in monomials)
+            rank, why = triangular_minor_rank(monomials, pivots, x, P)
+            assert (rank, why) == (W.D - H, None), (dims, reference, why)
+            J = _jacobian_rows(net, monomials, x)
+            # the minor itself, from the symbolic gradients: lower triangular, nonzero diagonal
+            minor = J[:, pivots]
+            assert not np.triu(minor, 1).any() and np.all(np.diag(minor) != 0), (dims, reference)
+            assert rank_mod_p(J, P) == rank
+
+
+def test_triangular_certificate_counts_equal_the_jacobian_rank_of_phi():
+    """Independent of the structured engine: the rank of all the path gradients at x."""
+    for bias in (False, True):
+        for dims in _shapes(6, 21 + bias, max_width=3, max_depth=3):
+            net = ReLUNetwork(dims, bias=bias)
+            x = [int(t) for t in net.random_point(2)]
+            R = net.polynomial_ring()
+            J = np.array([[ZZ(f.derivative(v)(*x)) % P for v in R.gens()] for f in net.components()], dtype=float)
+            W = NetworkFamily('relu', dims, bias)
+            dims_found, level, reached = jet_trace(W, x, W.D - sum(dims[1:-1]))
+            assert reached and level == 0 and dims_found == [rank_mod_p(J, P)], dims
+
+
+def test_triangular_certificate_survives_vanishing_coordinates():
+    dims = [3, 4, 3, 2]
+    net = ReLUNetwork(dims, bias=True)
+    W = NetworkFamily('relu', dims, True)
+    monomials, pivots = W.triangular_certificate()
+    x = [int(t) for t in net.random_point(5)]
+    # zero the weights of the reference paths (node 0 everywhere) that some diagonal uses
+    x[W._column(0, 0, 0)] = 0
+    x[W._column(2, 0, 0)] = P             # zero modulo p, not over the integers
+    assert triangular_minor_rank(monomials, pivots, x, P)[0] == 0
+    target = W.D - sum(dims[1:-1])
+    assert jet_trace(W, x, target) == ([target], 0, True)
+    r = network_trace(W, point=x)
+    assert r['certified'] and r['number_of_laws'] == 7
+
+
+def test_broken_certificates_are_refused():
+    W = NetworkFamily('relu', [2, 3, 2], bias=True)
+    monomials, pivots = W.triangular_certificate()
+    x = list(range(2, 2 + W.D))
+    assert triangular_minor_rank(monomials, pivots, x, P) == (W.D - 3, None)
+    # reversed order: no longer lower triangular
+    assert "not triangular" in triangular_minor_rank(monomials[::-1], pivots[::-1], x, P)[1]
+    # one pivot moved to a column its row does not have
+    bad = pivots.copy()
+    bad[0] = pivots[-1]
+    assert triangular_minor_rank(monomials, bad, x, P)[0] == 0
+    # the linear family has no certificate: the trace eliminates
+    assert NetworkFamily('linear', [2, 3, 2]).triangular_certificate() is None

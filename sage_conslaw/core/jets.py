@@ -40,7 +40,7 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.core import thresholds
-from sage_conslaw.core.modular import DEFAULT_PRIME
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP
 
 
 # ---------------------------------------------------------------------------
@@ -529,6 +529,118 @@ class NetworkFamily:
                 grads[q + i - 1] = grads[q + i - 1] - (S @ U[q + i - 1])
         return self._pack(grads).coefs[0]
 
+    def _column(self, layer, a, b=0):
+        r"""
+        The coordinate of the entry ``(a, b)`` of the parameter block ``layer``
+        (`0, \dots, q-1`: `U_1, \dots, U_q`; then the biases `b_1, \dots, b_{q-1}`, `c`).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: W = NetworkFamily('relu', [2, 3, 2], bias=True)
+            sage: W._column(0, 1, 2), W._column(1, 0, 1), W._column(2, 2), W._column(3, 1)
+            (5, 7, 14, 16)
+        """
+        return self.offsets[layer] + a * self.shapes[layer][1] + b
+
+    def triangular_certificate(self, reference=None):
+        r"""
+        Return ``(monomials, pivots)``: `D - H` components of the path lifting
+        `\phi` (`H` hidden neurons) whose gradients, restricted to the columns
+        ``pivots``, form a lower triangular matrix, wherever the diagonal does not
+        vanish (see :func:`triangular_minor_rank`); ``None`` for linear networks.
+
+        Every component of the path lifting is a square-free monomial; ``monomials``
+        is an integer array, one row per component, listing its coordinates (padded
+        with `-1`); ``pivots[i]`` is the coordinate of the diagonal entry of row `i`.
+
+        INPUT:
+
+        - ``reference`` -- (default: node `0` everywhere) a node `r_\ell` of every
+          layer `\ell = 0, \dots, q` (outputs first)
+
+        The construction: the edges `U_\ell[r_{\ell-1}, j]` into the hidden
+        neurons (`1 \le \ell < q`) are left out of the minor, one per hidden
+        neuron; the path from output `r_0` to a hidden neuron through reference
+        nodes then uses left-out edges only. The remaining weights are taken
+        layer by layer from the inputs: `U_\ell[a, b]` by the path from output
+        `r_0` along reference nodes to `a`, the edge, then from `b` along
+        reference nodes to input `r_q` (whose other weights lie in later layers:
+        already in the minor, or left out); a bias `b_\ell[j]` by the path to `j`
+        and the bias; `c[j]` alone. Each row thus brings exactly one new column
+        of the minor: its pivot. Another ``reference`` avoids the coordinates
+        that vanish at a given point.
+
+        EXAMPLES:
+
+        The rows are gradients of components of `\phi`, against the symbolic ones::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: W = NetworkFamily('relu', [2, 3, 2], bias=True)
+            sage: monomials, pivots = W.triangular_certificate()
+            sage: monomials.shape, W.D - 3
+            ((14, 2), 14)
+            sage: net = ReLUNetwork([2, 3, 2], bias=True); g = net.polynomial_ring().gens()
+            sage: paths = set(net.components())
+            sage: all(prod(g[c] for c in row if c >= 0) in paths for row in monomials)
+            True
+            sage: monomials[0].tolist(), pivots[0]
+            ([0, 6], 6)
+            sage: NetworkFamily('linear', [2, 2]).triangular_certificate() is None
+            True
+
+        Other reference nodes, other rows::
+
+            sage: m2, p2 = W.triangular_certificate([1, 2, 0])
+            sage: all(prod(g[c] for c in row if c >= 0) in paths for row in m2), m2[0].tolist()
+            (True, [3, 6])
+
+        TESTS::
+
+            sage: W.triangular_certificate([0, 3, 0])
+            Traceback (most recent call last):
+            ...
+            ValueError: the reference nodes must be a node of each of the 3 layers [2, 3, 2], got [0, 3, 0]
+        """
+        if self.family != 'relu':
+            return None
+        dims, q = self.dims, len(self.dims) - 1
+        r = [0] * (q + 1) if reference is None else [int(t) for t in reference]
+        if len(r) != q + 1 or not all(0 <= t < n for t, n in zip(r, dims)):
+            raise ValueError("the reference nodes must be a node of each of the %s layers %s, got %s"
+                             % (q + 1, dims, list(reference)))
+        U = lambda l, a, b: self._column(l - 1, a, b)          # the entry (a, b) of U_l
+
+        def up(l, j):                   # from output r_0 along reference nodes to node j of layer l >= 1
+            return [U(k, r[k - 1], r[k]) for k in range(1, l)] + [U(l, r[l - 1], j)] if l >= 1 else []
+
+        def down(l, j):                 # from node j of layer l < q along reference nodes to input r_q
+            return [U(l + 1, j, r[l + 1])] + [U(k, r[k - 1], r[k]) for k in range(l + 2, q + 1)] if l < q else []
+
+        rows, pivots = [], []
+        for l in range(q, 0, -1):
+            for a in range(dims[l - 1]):
+                if l < q and a == r[l - 1]:
+                    continue            # U_l[r_{l-1}, b]: left out, one per hidden neuron b
+                for b in range(dims[l]):
+                    start = up(l - 1, a) if l > 1 else []     # at l = 1 the path starts at output a
+                    rows.append(start + [U(l, a, b)] + down(l, b))
+                    pivots.append(U(l, a, b))
+            if self.bias and l < q:
+                for j in range(dims[l]):
+                    b = self._column(q + l - 1, j)
+                    rows.append(up(l, j) + [b])
+                    pivots.append(b)
+        if self.bias:
+            for j in range(dims[0]):
+                rows.append([self._column(2 * q - 1, j)])
+                pivots.append(rows[-1][0])
+        monomials = np.full((len(rows), q), -1, dtype=np.int64)
+        for i, r in enumerate(rows):
+            monomials[i, :len(r)] = r
+        return monomials, np.array(pivots, dtype=np.int64)
+
     def bracket_values(self, x, depth, B, rng, p=DEFAULT_PRIME):
         r"""
         Return the values at ``x`` of ``B`` random left-normed brackets
@@ -566,88 +678,78 @@ class NetworkFamily:
 # Ranks modulo p with LinBox, and the trace
 # ---------------------------------------------------------------------------
 
-def linbox_matrix(rows, p):
+def triangular_minor_rank(monomials, pivots, x, p=DEFAULT_PRIME):
     r"""
-    Return the Sage (LinBox) matrix modulo ``p`` of a 2-dimensional array of
-    residues, filled from one buffer (no Python lists).
+    A proven lower bound of the rank of the gradients at ``x`` of square-free
+    monomials: the size of a triangular minor with a nonzero diagonal.
 
-    EXAMPLES::
+    The gradient of `m = \prod_{e \in S} \theta_e` has the entry `\prod_{f \in S,
+    f \ne e} \theta_f` at `e \in S`, zero elsewhere. If the matrix of the rows,
+    restricted to the columns ``pivots`` (in that order), is lower triangular
+    and its diagonal does not vanish modulo `p`, its determinant is nonzero
+    modulo `p`, hence over `\QQ`: the rank of the rows at ``x`` over `\QQ` is at
+    least their number. No elimination: two passes over the rows.
+
+    INPUT:
+
+    - ``monomials`` -- integer array, a row per monomial: its coordinates, padded with `-1`
+    - ``pivots`` -- the column of the diagonal entry of each row
+    - ``x`` -- the point (integers; residues modulo ``p`` are taken)
+
+    OUTPUT: ``(rank, why)``: the number of rows and ``None`` when the minor is
+    proven nonsingular, else ``0`` and the reason it is not a certificate
+
+    EXAMPLES:
+
+    `\nabla(ab) = (b, a, 0)`, `\nabla(bc) = (0, c, b)`: a triangular minor on the columns `a, b`::
 
         sage: import numpy as np
-        sage: from sage_conslaw.core.jets import linbox_matrix
-        sage: M = linbox_matrix(np.array([[1., 2], [3, 4]], dtype=float), 7); M
-        [1 2]
-        [3 4]
-        sage: M.rank()
-        2
+        sage: from sage_conslaw.core.jets import triangular_minor_rank
+        sage: M = np.array([[1, -1], [0, 1]]); piv = np.array([1, 0])     # rows b, ab; pivots b, a
+        sage: triangular_minor_rank(M, piv, [2, 3, 5], 7)
+        (2, None)
+        sage: triangular_minor_rank(M, piv, [2, 0, 5], 7)
+        (0, 'the diagonal entry of row 1 vanishes modulo 7')
+        sage: triangular_minor_rank(M, np.array([0, 1]), [2, 3, 5], 7)
+        (0, 'row 0 does not contain its pivot 0')
+        sage: triangular_minor_rank(np.array([[0, 1], [1, -1]]), np.array([0, 1]), [2, 3, 5], 7)
+        (0, 'row 0 has an entry in the column of the later pivot 1: not triangular')
+
+    TESTS::
+
+        sage: triangular_minor_rank(np.array([[2], [0], [2]]), np.array([2, 0, 2]), [1, 1, 1], 7)
+        (0, 'the pivot 2 is repeated')
+        sage: triangular_minor_rank(np.zeros((0, 2), dtype=int), np.zeros(0, dtype=int), [1], 7)
+        (0, None)
     """
-    from sage.matrix.matrix_space import MatrixSpace
-    from sage.rings.finite_rings.finite_field_constructor import GF
-    rows = np.asarray(rows)
-    n, m = rows.shape
-    M = MatrixSpace(GF(p), n, m)()
-    data = np.ascontiguousarray(_mod(np.asarray(rows, dtype=float), p).astype("<u8")).tobytes()
-    M._unpickle((8, True, data), 10)
-    return M
-
-
-class Echelon:
-    r"""
-    Independent rows modulo ``p`` kept incrementally (LinBox ``pivot_rows`` on
-    the kept rows stacked on a batch).
-
-    EXAMPLES::
-
-        sage: import numpy as np
-        sage: from sage_conslaw.core.jets import Echelon
-        sage: E = Echelon(3, 7); E.add(np.array([[1., 2, 3], [2, 4, 6]], dtype=float)); E.rank
-        1
-        1
-        sage: E.add(np.eye(3)); E.rank
-        2
-        3
-    """
-
-    def __init__(self, D, p):
-        r"""
-        TESTS::
-
-            sage: from sage_conslaw.core.jets import Echelon
-            sage: Echelon(4, 7).rows.shape
-            (0, 4)
-        """
-        self.D, self.p = D, p
-        self.rows = np.zeros((0, D))
-
-    @property
-    def rank(self):
-        r"""
-        The number of independent rows kept.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.jets import Echelon
-            sage: Echelon(4, 7).rank
-            0
-        """
-        return self.rows.shape[0]
-
-    def add(self, batch):
-        r"""
-        Keep the rows of ``batch`` independent of those kept; return how many.
-
-        EXAMPLES::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.core.jets import Echelon
-            sage: Echelon(2, 7).add(np.array([[1., 1], [2, 2], [0, 1]], dtype=float))
-            2
-        """
-        r = self.rank
-        stacked = np.vstack([self.rows, batch])
-        piv = [i for i in linbox_matrix(stacked, self.p).pivot_rows() if i >= r]
-        self.rows = stacked[list(range(r)) + piv]
-        return len(piv)
+    monomials = np.asarray(monomials, dtype=np.int64)
+    pivots = np.asarray(pivots, dtype=np.int64)
+    n = len(pivots)
+    if n == 0:
+        return 0, None
+    x = np.array([int(t) % p for t in x], dtype=np.int64)
+    order = np.full(len(x), -1, dtype=np.int64)               # the row of each pivot column, -1 outside the minor
+    order[pivots] = np.arange(n)
+    if len(np.unique(pivots)) < n:
+        return 0, "the pivot %s is repeated" % np.flatnonzero(np.bincount(pivots) > 1)[0]
+    present = monomials >= 0
+    is_pivot = present & (monomials == pivots[:, None])
+    missing = np.flatnonzero(~is_pivot.any(axis=1))
+    if missing.size:
+        return 0, "row %s does not contain its pivot %s" % (missing[0], pivots[missing[0]])
+    later = present & (order[np.where(present, monomials, 0)] > np.arange(n)[:, None])
+    if later.any():
+        i = np.flatnonzero(later.any(axis=1))[0]
+        return 0, "row %s has an entry in the column of the later pivot %s: not triangular" % (
+            i, monomials[i, np.flatnonzero(later[i])[0]])
+    diagonal = np.ones(n, dtype=np.int64)          # the product of the other factors, modulo p < 2^31
+    for k in range(monomials.shape[1]):
+        factor = np.where(present[:, k] & ~is_pivot[:, k], x[np.where(present[:, k], monomials[:, k], 0)], 1)
+        diagonal = diagonal * factor % p
+    zero = np.flatnonzero(diagonal == 0)
+    if zero.size:
+        return 0, "the diagonal entry of row %s vanishes modulo %s" % (zero[0], p)
+    return n, None
 
 
 def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
@@ -685,8 +787,18 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         ([23], 0, True)
     """
     rng = np.random.default_rng(int(seed))
+    if family.triangular_certificate() is not None:
+        # W_0 alone may reach the bound: a triangular minor, no elimination at all;
+        # where a coordinate of x vanishes on its diagonal, other reference nodes
+        for attempt in range(thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS):
+            reference = None if attempt == 0 else [int(rng.integers(n)) for n in family.dims]
+            rank, _ = triangular_minor_rank(*family.triangular_certificate(reference), x, p)
+            if rank >= target:
+                return [rank], 0, True
+            if rank or not any(int(t) % p == 0 for t in x):
+                break             # other reference nodes would not do better
     D = family.D
-    E = Echelon(D, p)
+    E = EchelonModP(D, p)
     dims = []
     cap = batch or thresholds.JET_MAX_BATCH
     for level in range(max_steps + 1):
@@ -696,7 +808,7 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
             size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
             if level == 0:      # dim W_0(theta) <= d: no more random elements than that
                 size = min(size, family.d - E.rank + thresholds.COMPRESSION_SURPLUS)
-            if E.add(family.bracket_values(x, level, size, rng, p)) < size:
+            if len(E.add_rows(family.bracket_values(x, level, size, rng, p))) < size:
                 break
         dims.append(E.rank)
         if E.rank >= target:
@@ -745,8 +857,8 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     nlaws = sum(n * (n + 1) // 2 if family.family == 'linear' else n for n in family.dims[1:-1])
     N = 0
     if nlaws:
-        E = Echelon(family.D, p)
-        E.add(family.law_gradients(x, min(nlaws + 8, family.D), rng, p))
+        E = EchelonModP(family.D, p)
+        E.add_rows(family.law_gradients(x, min(nlaws + 8, family.D), rng, p))
         N = E.rank
     target = family.D - N
     dims, stopped, reached = jet_trace(family, x, target, p, max_steps, seed)

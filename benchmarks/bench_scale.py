@@ -10,7 +10,10 @@ the same loaded machine:
   (Hessians of phi, symbolic brackets); the time includes the build, shown
   apart; skipped above ``--before-max-D`` or stopped at ``--timeout`` / ``--memory``;
 - ``after`` -- the structured trace, :func:`sage_conslaw.core.jets.network_trace`
-  (matrix products on jets, random nested brackets, LinBox ranks);
+  (matrix products on jets, random nested brackets, LinBox ranks; for ReLU
+  networks a triangular minor of path gradients);
+- ``model`` -- what a user types: ``LinearNetwork(dims).lie_trace()`` /
+  ``ReLUNetwork(dims, bias).lie_trace()``, construction included (shown apart);
 - ``rank`` -- the physical limit: one exact rank modulo p of a random D x D
   matrix (LinBox), the last step of any trace at this size;
 - ``rigorous`` -- the rigorous method (exact function spaces over QQ) on
@@ -60,6 +63,12 @@ if kind == "after":
     from sage_conslaw.core.jets import NetworkFamily, network_trace
     r = network_trace(NetworkFamily(family, dims, bias))
     out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"])
+elif kind == "model":
+    net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
+    build = time.time() - t0
+    res = net.lie_trace()
+    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
+               build=build)
 elif kind == "rank":
     import numpy as np
     from sage_conslaw.core.modular import linbox_matrix
@@ -148,8 +157,9 @@ def main(argv=None):
         before = (measure("before", family, dims, bias, args.timeout, args.memory) if D <= args.before_max_D
                   else {"failed": "not run (D > %d)" % args.before_max_D})
         after = measure("after", family, dims, bias, args.timeout, args.memory)
+        model = measure("model", family, dims, bias, args.timeout, args.memory)
         rank = measure("rank", "linear", [D], False, args.timeout, args.memory)
-        rows.append(dict(name=name, D=D, before=before, after=after, rank=rank))
+        rows.append(dict(name=name, D=D, before=before, after=after, model=model, rank=rank))
         print(json.dumps(rows[-1]), flush=True)
     rig = []
     if not args.quick:
@@ -167,15 +177,17 @@ def main(argv=None):
 def _report(rows, rig, args):
     """Print the tables (and write the reStructuredText one), draw the plot."""
     print()
-    head = "| network | D | before s | before MB | after s | after MB | ratio | laws (certified) | rank D x D s |"
+    head = ("| network | D | before s | before MB | after s | after MB | ratio | model.lie_trace() s | MB "
+            "| laws (certified) | rank D x D s |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in rows:
-        b, a = r["before"], r["after"]
+        b, a, m = r["before"], r["after"], r.get("model", {"failed": "not measured"})
         ratio = "%.0fx" % (b["seconds"] / a["seconds"]) if "failed" not in b and "failed" not in a else ""
         laws = "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no")
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (r["name"], r["D"], _cell(b), _cell(b, "MB"),
-                                                             _cell(a), _cell(a, "MB"), ratio, laws, _cell(r["rank"])))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["name"], r["D"], _cell(b), _cell(b, "MB"), _cell(a), _cell(a, "MB"), ratio, _cell(m), _cell(m, "MB"),
+            laws, _cell(r["rank"])))
     if rig:
         print()
         print("| rigorous method | D | seconds | MB |")
@@ -185,11 +197,12 @@ def _report(rows, rig, args):
     if args.rst:
         lines = [".. list-table:: one run of ``benchmarks/bench_scale.py`` (2 cores shared with other jobs)",
                  "   :header-rows: 1", ""]
-        table = [["network", "D", "before: s (build)", "before: MB", "after: s", "after: MB", "laws (certified)",
-                  "one D x D rank: s"]]
+        table = [["network", "D", "before: s (build)", "before: MB", "after: s", "after: MB",
+                  "model.lie_trace(): s (build)", "model: MB", "laws (certified)", "one D x D rank: s"]]
         for r in rows:
-            a = r["after"]
+            a, m = r["after"], r.get("model", {"failed": "not measured"})
             table.append([r["name"], r["D"], _cell(r["before"]), _cell(r["before"], "MB"), _cell(a), _cell(a, "MB"),
+                          _cell(m), _cell(m, "MB"),
                           "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no"),
                           _cell(r["rank"])])
         for t in table:
@@ -213,8 +226,9 @@ def _plot(rows, path):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for key, label, marker in (("before", "generic engine (before)", "o"), ("after", "structured trace (after)", "s"),
+                               ("model", "model.lie_trace(), build included", "x"),
                                ("rank", "one rank mod p of a D x D matrix", "^")):
-        pts = sorted((r["D"], r[key]) for r in rows if "failed" not in r[key])
+        pts = sorted((r["D"], r[key]) for r in rows if key in r and "failed" not in r[key])
         if not pts:
             continue
         axes[0].loglog([d for d, _ in pts], [m["seconds"] for _, m in pts], marker=marker, label=label)

@@ -610,3 +610,101 @@ def test_reduce_rational():
                 assert reduce_rational(c, p) == int(GF(p)(c))
     with pytest.raises(ZeroDivisionError):
         reduce_rational(QQ((1, 11)), 11)
+
+
+# ---------------------------------------------------------------------------
+# Lazy phi: the structured trace of a network never forms phi, nor its known laws
+# ---------------------------------------------------------------------------
+
+def _small_networks(count, seed):
+    import random
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        dims = [rng.randint(1, 4) for _ in range(rng.randint(2, 4))]
+        kind = rng.choice(["linear", "relu", "relu-bias"])
+        out.append(LinearNetwork(dims) if kind == "linear" else ReLUNetwork(dims, bias=kind == "relu-bias"))
+    return out
+
+
+def _eager_twin(net):
+    """The same phi, given eagerly as a list: a plain Reparametrization on the same ring."""
+    from sage.misc.misc_c import prod as sprod
+    if isinstance(net, LinearNetwork):
+        phis = sprod(net.weights()).list()
+    else:
+        phis = net._paths(net.parameters())
+    return Reparametrization(net.polynomial_ring(), phis)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lazy_and_eager_phi_agree(seed):
+    for net in _small_networks(8, seed):
+        text, d = repr(net), net.d
+        W = net.generators()
+        assert not W.is_expanded()                  # neither repr nor d formed phi
+        res = net.lie_trace(seed=seed)               # the structured fast trace, known laws by gradients
+        if net._known_law_count():                    # (without known laws, degree-2 laws are looked for)
+            assert not W.is_expanded(), net
+        eager = _eager_twin(net)
+        assert net.components() == eager.components() and W.is_expanded()
+        assert len(eager.components()) == d and repr(net) == text
+        laws = net.known_conservation_laws()
+        ref = lie_trace(eager.generators(), laws=laws, seed=seed)   # generic engine, symbolic laws
+        check_result_invariants(res, net.D)
+        assert (res.number_of_laws, res.certified) == (ref.number_of_laws, ref.certified), net
+        if laws:
+            assert res.known_laws == ref.known_laws == net.number_of_known_laws(res.point), net
+        # the rigorous method (symbolic, now that phi is small) agrees too
+        rig = net.lie_trace(method='rigorous', seed=seed)
+        assert rig.number_of_laws == res.number_of_laws and rig.certified == res.certified, net
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_known_law_gradients_have_the_rank_of_the_known_laws(seed):
+    import numpy as np
+    from sage_conslaw.core.jets import linbox_matrix
+    from sage_conslaw.core.modular import DEFAULT_PRIME, reduce_rational
+    for net in _small_networks(8, 100 + seed):
+        grads = net._known_law_gradients()
+        laws = net.known_conservation_laws()
+        assert (grads is None) == (not laws), net
+        if grads is None:
+            continue
+        pt = net.random_point(seed)
+        x = [reduce_rational(c, DEFAULT_PRIME) for c in pt]
+        G = grads(x, DEFAULT_PRIME, seed)
+        assert G.shape[1] == net.D
+        assert linbox_matrix(G, DEFAULT_PRIME).rank() == net.number_of_known_laws(pt), net
+        # every row is the gradient of a law: orthogonal to every generator at the point
+        V = net.generators().values(list(range(net.d)), x, DEFAULT_PRIME)
+        assert not np.any(np.fmod(V @ G.T, DEFAULT_PRIME)), net
+
+
+def test_lazy_reparametrization_counts_as_the_eager_one():
+    R = PolynomialRing(QQ, 'x', 4)
+    x = R.gens()
+    phis = [x[0] * x[1], x[2] * x[3] - x[0] ** 2]
+    lazy = Reparametrization(R, lambda: phis, d=2)
+    assert repr(lazy) == "Reparametrization phi: QQ^4 -> QQ^2 (components formed on first use)"
+    eager = Reparametrization(R, phis)
+    assert lazy.number_of_conservation_laws() == eager.number_of_conservation_laws() == 1
+    assert lazy.polynomial_conservation_laws(2) == eager.polynomial_conservation_laws(2)
+    assert repr(lazy) == repr(eager)
+
+
+@pytest.mark.parametrize("make,D", [(lambda: LinearNetwork([50, 50, 50]), 5000),
+                                    (lambda: ReLUNetwork([20, 64, 64, 20], bias=True), 6804)])
+def test_large_networks_are_traced_without_expanding_phi(make, D):
+    # before: LinearNetwork([50, 50, 50]).lie_trace() took 72 s and 7.7 GB (phi and the laws expanded);
+    # ReLUNetwork([20, 64, 64, 20], bias=True) (1.7 million paths) was refused at construction
+    import resource
+    import time
+    t0 = time.perf_counter()
+    mem0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    net = make()
+    res = net.lie_trace()
+    assert net.D == D and res.certified and res.number_of_laws == res.known_laws
+    assert not net.generators().is_expanded()
+    assert time.perf_counter() - t0 < 120
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - mem0 < 3 * 1024 ** 2    # KiB: under 3 GB

@@ -37,7 +37,10 @@ Subclass :class:`Architecture` and call ``Architecture.__init__(self, shapes,
 phis_from)`` where ``shapes`` lists the parameters -- ``(name, (rows, cols))``
 pairs, or ``(name, (rows, cols), role, layer)`` tuples, or :class:`Parameter`
 records -- and ``phis_from(mats)`` returns the components of `\phi` from the
-parameter matrices over the polynomial ring (a dict by name).  Implement
+parameter matrices over the polynomial ring (a dict by name).  It is called on
+first need of the components, not at construction; give ``d=`` (and
+``terms=``, ``structured=``, see :class:`Architecture`) when the number of
+components is known without forming them.  Implement
 ``_repr_`` and :meth:`known_conservation_laws`.  For training, override
 :meth:`Architecture.numeric_model` to return a numeric twin (a
 :class:`~sage_conslaw.flows.models.NumericModel` whose flat order is
@@ -516,9 +519,39 @@ class ParameterLayout:
             sage: R.gens(), mats['b'].list()
             ((A_0_0, A_0_1, b_0, b_1), [b_0, b_1])
         """
-        R = PolynomialRing(base, self.D, self.variable_names())   # multivariate even for one name
+        R = self.polynomial_ring(base)
+        return R, self.matrices(R)
+
+    def polynomial_ring(self, base=QQ):
+        r"""
+        Return the polynomial ring with one variable per entry, ordered as `\theta`
+        (multivariate even for one variable; its generators are not formed here).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: ParameterLayout([('A', (1, 1))]).polynomial_ring()
+            Multivariate Polynomial Ring in A_0_0 over Rational Field
+        """
+        return PolynomialRing(base, self.D, self.variable_names())
+
+    def matrices(self, R):
+        r"""
+        Return the parameter matrices over the ring ``R`` of :meth:`ring`, by name.
+
+        The generators of a ring of `D` variables cost `O(D^2)` memory in
+        Singular (each is a dense exponent vector: half a gigabyte for `D =
+        16230`), so architectures form these matrices on first need only.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: L = ParameterLayout([('A', (1, 2)), ('b', (2, 1))])
+            sage: L.matrices(L.ring()[0])['A']
+            [A_0_0 A_0_1]
+        """
         gens = R.gens()
-        return R, {P.name: matrix(R, P.shape[0], P.shape[1], gens[P.slice]) for P in self._parameters}
+        return {P.name: matrix(R, P.shape[0], P.shape[1], gens[P.slice]) for P in self._parameters}
 
     def flatten(self, values):
         r"""
@@ -643,7 +676,17 @@ class Architecture(Reparametrization):
     - ``shapes`` -- the parameters: :class:`Parameter` records or tuples
       ``(name, (rows, cols)[, role[, layer]])``
     - ``phis_from`` -- a function of the dict ``{name: matrix over the ring}``
-      returning the components of `\phi`
+      returning the components of `\phi`; it is called on first need of the
+      components (:meth:`~sage_conslaw.core.reparametrization.Reparametrization.components`),
+      never at construction
+    - ``d`` -- (optional) the number of components, when it is known without
+      forming them (then :attr:`d` and the repr never form them)
+    - ``terms`` -- (optional) the number of terms of the expanded components;
+      above :data:`~sage_conslaw.core.thresholds.MAX_COMPONENTS` they are not
+      formed (a clear error when they are needed)
+    - ``structured`` -- (optional) an evaluator by matrix products (a
+      :class:`~sage_conslaw.core.jets.NetworkFamily`), through which the fast
+      trace never forms the components
 
     EXAMPLES::
 
@@ -663,7 +706,7 @@ class Architecture(Reparametrization):
         (1, 2, 3, 4)
     """
 
-    def __init__(self, shapes, phis_from):
+    def __init__(self, shapes, phis_from, d=None, terms=None, structured=None):
         """
         TESTS::
 
@@ -671,13 +714,51 @@ class Architecture(Reparametrization):
             sage: L = ParameterLayout([('a', (1, 2))])
             sage: A = Architecture(L, lambda M: M['a'].list()); A.layout() is L
             True
+            sage: A.generators().is_expanded(), A.d, A.generators().is_expanded()
+            (False, 2, True)
+            sage: Architecture(L, lambda M: M['a'].list(), d=2).d
+            2
         """
         layout = shapes if isinstance(shapes, ParameterLayout) else ParameterLayout(shapes)
         check_size(layout.D, "the number D of parameters")
-        R, mats = layout.ring()
         self._layout = layout
-        self._mats = mats
-        Reparametrization.__init__(self, R, phis_from(mats))
+        Reparametrization.__init__(self, layout.polynomial_ring(), lambda: phis_from(self._mats), d=d, terms=terms,
+                                   structured=structured, what=self._phi_name())
+
+    @property
+    def _mats(self):
+        r"""
+        The parameter matrices over the ring, by name, formed on first need
+        (see :meth:`ParameterLayout.matrices`) and kept.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: net = LinearNetwork([1, 2, 1]); '_formed_mats' in net.__dict__
+            False
+            sage: net._mats['U2'], '_formed_mats' in net.__dict__
+            (
+            [U2_0_0]
+            [U2_1_0], True
+            )
+        """
+        mats = self.__dict__.get("_formed_mats")
+        if mats is None:
+            mats = self.__dict__["_formed_mats"] = self._layout.matrices(self.polynomial_ring())
+        return mats
+
+    def _phi_name(self):
+        r"""
+        What `\phi` is, for the messages (``repr`` of the architecture is not used:
+        some need `d`).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: MatrixFactorization(1, 1, 1)._phi_name()
+            'phi of MatrixFactorization'
+        """
+        return "phi of %s" % type(self).__name__
 
     def layout(self):
         r"""
@@ -717,9 +798,9 @@ class Architecture(Reparametrization):
             ...
             AttributeError: MatrixFactorization has no attribute 'W'
         """
-        mats = self.__dict__.get("_mats")
-        if mats is not None and name in mats:
-            return mats[name]
+        layout = self.__dict__.get("_layout")
+        if layout is not None and name in layout.names():
+            return self._mats[name]
         raise AttributeError("%s has no attribute %r" % (type(self).__name__, name))
 
     def flatten(self, values):
@@ -939,6 +1020,7 @@ class LayeredNetwork(Architecture):
       (the parameters of :func:`layered_parameters`)
     - ``extra_shapes`` -- (optional) a function of the widths returning more
       parameters, placed after those
+    - ``d``, ``terms``, ``structured`` -- as in :class:`Architecture`
 
     EXAMPLES::
 
@@ -954,7 +1036,7 @@ class LayeredNetwork(Architecture):
     #: Whether the hidden layers apply the ReLU (the numeric twin reads it).
     relu = False
 
-    def __init__(self, dims, what, phis_from, bias=False, extra_shapes=None):
+    def __init__(self, dims, what, phis_from, bias=False, extra_shapes=None, d=None, terms=None, structured=None):
         """
         TESTS::
 
@@ -978,7 +1060,54 @@ class LayeredNetwork(Architecture):
         if extra_shapes is not None:
             params += [as_parameter(spec) for spec in extra_shapes(self.dims)]
         check_size(sum(P.size for P in params), "the number D of parameters")
-        Architecture.__init__(self, params, phis_from)
+        Architecture.__init__(self, params, phis_from, d=d, terms=terms, structured=structured)
+
+    def _known_law_gradients(self):
+        r"""
+        The known laws by their gradients, evaluated by the structured family
+        (random combinations of the laws, matrix products, no polynomial formed):
+        a function ``(x, p, seed)`` for the ``law_gradients`` of
+        :func:`~sage_conslaw.core.trace.lie_trace`, or ``None`` without a
+        structured family or without known laws.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.core.jets import linbox_matrix
+            sage: net = LinearNetwork([2, 3, 2, 2]); x = list(range(2, 18))
+            sage: G = net._known_law_gradients()(x, 101, 0); G.shape
+            (16, 16)
+            sage: linbox_matrix(G, 101).rank(), net.number_of_known_laws(x)
+            (8, 8)
+            sage: LinearNetwork([2, 3])._known_law_gradients() is None
+            True
+            sage: from sage_conslaw.architectures.base import LayeredNetwork
+            sage: LayeredNetwork([1, 2], "a test network", lambda M: M['U1'].list())._known_law_gradients() is None
+            True
+        """
+        structured = self.generators().structured
+        count = 0 if structured is None else self._known_law_count()
+        if not count:
+            return None
+        from numpy.random import default_rng
+        from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS
+        count = min(count + COMPRESSION_SURPLUS, self.D)
+        return lambda x, p, seed: structured.law_gradients(x, count, default_rng(int(seed)), p)
+
+    def _known_law_count(self):
+        r"""
+        The number of known laws (listed, not necessarily independent), without forming them.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+            sage: LinearNetwork([2, 3, 2, 2])._known_law_count(), ReLUNetwork([2, 3, 4, 2])._known_law_count()
+            (9, 7)
+            sage: from sage_conslaw.architectures.base import LayeredNetwork
+            sage: LayeredNetwork([1, 2], "a test network", lambda M: M['U1'].list())._known_law_count()
+            0
+        """
+        return len(self.known_conservation_laws())
 
     @property
     def depth(self):

@@ -28,7 +28,7 @@ from sage.arith.misc import binomial
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
 
-from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parameter, positive_integers
+from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parameter, check_widths, positive_integers
 from sage_conslaw.core import checks
 
 
@@ -84,17 +84,44 @@ class LinearNetwork(LayeredNetwork):
     """
 
     def __init__(self, dims):
-        """
+        r"""
         TESTS::
 
             sage: from sage_conslaw.architectures import LinearNetwork
             sage: LinearNetwork((2, 1)).dims, LinearNetwork([1, 1]).bias
             ([2, 1], False)
+
+        Construction is instant at any size: `\phi` is formed on first need only
+        (:meth:`components`), never by :meth:`lie_trace`::
+
+            sage: net = LinearNetwork([50, 50, 50, 50]); net
+            Linear network [50, 50, 50, 50]: D = 7500 parameters, phi = U1*U2*U3 in QQ^(50 x 50)
+            sage: net.d, net.generators().is_expanded()
+            (2500, False)
+            sage: net.generators().structured
+            Structured family of the linear network [50, 50, 50, 50] (D = 7500, d = 2500), evaluated by matrix products
         """
-        LayeredNetwork.__init__(self, dims, "a linear network",
-                                lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list())
+        from sage_conslaw.architectures.relu import number_of_paths
         from sage_conslaw.core.jets import NetworkFamily
-        self.generators().structured = NetworkFamily('linear', self.dims)   # the fast trace at scale
+        dims = check_widths(dims, "a linear network")
+        structured = NetworkFamily('linear', dims)     # the fast trace at scale, never expanding phi
+        # phi = U1 ... Uq expanded has one term per path of the network
+        LayeredNetwork.__init__(self, dims, "a linear network",
+                                lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list(),
+                                d=structured.d, terms=number_of_paths(dims), structured=structured)
+
+    def _phi_name(self):
+        r"""
+        What `\phi` is, for the messages.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([2, 3, 4])._phi_name()
+            'phi = U1*U2 of the linear network [2, 3, 4]'
+        """
+        return "phi = %s of the linear network %s" % ("*".join("U%s" % i for i in range(1, self.depth + 1)),
+                                                       self.dims)
 
     def _repr_(self):
         """
@@ -107,6 +134,18 @@ class LinearNetwork(LayeredNetwork):
         q = self.depth
         return "Linear network %s: D = %s parameters, phi = %s in QQ^(%s x %s)" % (
             self.dims, self.D, "*".join("U%s" % i for i in range(1, q + 1)), self.dims[0], self.dims[-1])
+
+    def _known_law_count(self):
+        r"""
+        The number of balancedness laws, counted without forming them.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: net = LinearNetwork([2, 3, 2, 2]); net._known_law_count() == len(net.known_conservation_laws())
+            True
+        """
+        return number_of_balancedness_laws(self.dims)
 
     def balancedness_matrices(self):
         r"""
@@ -171,7 +210,8 @@ class MatrixFactorization(Architecture):
             (n, m, r), "n, m, r must be positive integers, got %s, %s, %s" % (n, m, r))
         Architecture.__init__(self, [Parameter("U", (self.n, self.r), "weight", 1),
                                      Parameter("V", (self.m, self.r), "weight", 2, transposed=True)],
-                              lambda M: (M["U"] * M["V"].transpose()).list())
+                              lambda M: (M["U"] * M["V"].transpose()).list(),
+                              d=self.n * self.m, terms=self.n * self.r * self.m)
 
     def _repr_(self):
         """

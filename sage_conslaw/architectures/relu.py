@@ -40,7 +40,6 @@ from sage.misc.misc_c import prod
 
 from sage_conslaw.architectures.base import LayeredNetwork, check_widths
 from sage_conslaw.core import checks
-from sage_conslaw.core.thresholds import MAX_COMPONENTS
 
 
 def number_of_paths(dims, bias=False):
@@ -48,21 +47,22 @@ def number_of_paths(dims, bias=False):
     Return the number `d` of components of the path-product `\phi` of a ReLU
     network of widths ``dims``, counted without building them.
 
+    The formula has one home, :attr:`~sage_conslaw.core.jets.NetworkFamily.d`
+    (the structured family of the network).  It is also the number of terms
+    of the expanded `\phi = U_1 \cdots U_q` of the linear network of the same
+    widths (one term per path).
+
     EXAMPLES::
 
         sage: from sage_conslaw.architectures.relu import number_of_paths
         sage: from sage_conslaw.architectures import ReLUNetwork
         sage: number_of_paths([2, 3, 4, 2], bias=True), ReLUNetwork([2, 3, 4, 2], bias=True).d
         (80, 80)
-        sage: ReLUNetwork([100, 100, 100, 100])
-        Traceback (most recent call last):
-        ...
-        ValueError: this ReLU network has d = 100000000 paths, above the limit 1000000 of components of phi (each path product costs about 4 kB and 25 us to build)
+        sage: number_of_paths([100, 100, 100, 100])
+        100000000
     """
-    d = prod(dims)
-    if bias:
-        d += sum(prod(dims[:i + 1]) for i in range(1, len(dims) - 1)) + dims[0]
-    return int(d)
+    from sage_conslaw.core.jets import NetworkFamily
+    return int(NetworkFamily('relu', dims, bias).d)
 
 
 class ReLUNetwork(LayeredNetwork):
@@ -104,14 +104,37 @@ class ReLUNetwork(LayeredNetwork):
             TypeError: bias must be True or False, got 'False' (str)
             sage: ReLUNetwork([2, 2]).relu
             True
+
+        Construction is instant at any size; the path products are formed on
+        first need only, and refused when there are too many of them::
+
+            sage: net = ReLUNetwork([30, 100, 100, 30], bias=True); net
+            ReLU network [30, 100, 100, 30] (inputs 30 -> hidden 100 -> hidden 100 -> outputs 30) with biases: D = 16230 parameters, d = 9303030 paths
+            sage: net.components()
+            Traceback (most recent call last):
+            ...
+            ValueError: phi (the path products) of the ReLU network [30, 100, 100, 30] with biases has 9303030 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
         """
-        d = number_of_paths(check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias"))
-        if d > MAX_COMPONENTS:
-            raise ValueError("this ReLU network has d = %s paths, above the limit %s of components of phi "
-                             "(each path product costs about 4 kB and 25 us to build)" % (d, MAX_COMPONENTS))
-        LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, bias=bias)
         from sage_conslaw.core.jets import NetworkFamily
-        self.generators().structured = NetworkFamily('relu', self.dims, self.bias)   # the fast trace at scale
+        dims, bias = check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias")
+        structured = NetworkFamily('relu', dims, bias)     # the fast trace at scale, never expanding phi
+        d = number_of_paths(dims, bias)
+        # one monomial per path: d components, d terms
+        LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, bias=bias, d=d, terms=d,
+                                structured=structured)
+
+    def _phi_name(self):
+        r"""
+        What `\phi` is, for the messages.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([2, 3, 4], bias=True)._phi_name()
+            'phi (the path products) of the ReLU network [2, 3, 4] with biases'
+        """
+        return "phi (the path products) of the ReLU network %s %s biases" % (
+            self.dims, "with" if self.bias else "without")
 
     def _paths(self, M):
         r"""
@@ -209,6 +232,19 @@ class ReLUNetwork(LayeredNetwork):
             [(1, 0), (1, 1)]
         """
         return [(i, j) for i in range(1, self.depth) for j in range(self.dims[i])]
+
+    def _known_law_count(self):
+        r"""
+        The number of known laws (one per hidden neuron), counted without forming them.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([2, 3, 4, 2], bias=True)
+            sage: net._known_law_count() == len(net.known_conservation_laws())
+            True
+        """
+        return len(self.hidden_neurons())
 
     def known_conservation_laws(self):
         r"""

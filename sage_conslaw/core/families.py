@@ -210,6 +210,43 @@ class GeneratorFamily(SageObject):
         """
         return [self.field(j) for j in range(len(self))]
 
+    def symbolic_obstacle(self):
+        r"""
+        Return ``None`` when the generators can be formed symbolically (the
+        default), else the reason why not, a string: e.g. the components of a
+        huge network's `\phi`, too large to expand (see
+        :meth:`GradientFamily.symbolic_obstacle`).  What needs the symbolic
+        fields (the rigorous method, polynomial laws, checking given laws)
+        asks this first; the structured fast trace does not need them.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import FieldFamily
+            sage: R.<x,y> = QQ[]
+            sage: FieldFamily([[x, y]]).symbolic_obstacle() is None
+            True
+        """
+        return None
+
+    def require_symbolic(self, what):
+        r"""
+        Raise a clear ``ValueError`` naming ``what`` when the generators cannot
+        be formed symbolically (see :meth:`symbolic_obstacle`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<x,y> = QQ[]
+            sage: GradientFamily(R, [x*y]).require_symbolic("the test")
+            sage: GradientFamily(R, lambda: [x*y], size=1, terms=10^7).require_symbolic("the test")
+            Traceback (most recent call last):
+            ...
+            ValueError: the test needs the symbolic fields: phi has 10000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available
+        """
+        obstacle = self.symbolic_obstacle()
+        if obstacle is not None:
+            raise ValueError("%s needs the symbolic fields: %s" % (what, obstacle))
+
     def _repr_(self):
         r"""
         TESTS::
@@ -293,6 +330,7 @@ class GeneratorFamily(SageObject):
             sage: W.annihilation_defect(u^2 + v^2)
             ((v, u), 4*u*v)
         """
+        self.require_symbolic("the exact check of a conservation law")
         R = self.polynomial_ring()
         grad = [h.derivative(g) for g in R.gens()]
         for j in range(len(self)):
@@ -515,11 +553,28 @@ class GradientFamily(GeneratorFamily):
     The gradient fields are formed only when asked for; values and Jacobians
     at a point come from the `\phi_j` directly (Jacobian rows and Hessians).
 
+    The `\phi_j` themselves may be given lazily, as a function returning them:
+    they are then formed on first need (:meth:`components` is the one accessor
+    that forms them) and kept.  An architecture whose `\phi` is a product of
+    symbolic matrices builds its family this way, with the number `d` of
+    components and of expanded terms counted beforehand, and a ``structured``
+    evaluator (:class:`~sage_conslaw.core.jets.NetworkFamily`) through which the
+    fast trace never expands `\phi`.
+
     INPUT:
 
     - ``ring`` -- a multivariate polynomial ring over `\QQ`
-    - ``phis`` -- the polynomials `\phi_j` (converted exactly into ``ring``)
+    - ``phis`` -- the polynomials `\phi_j` (converted exactly into ``ring``), or
+      a function of no argument returning them (formed on first need)
     - ``positive`` -- indices of coordinates that are positive where the flow lives
+    - ``size`` -- (optional, with a function ``phis``) the number `d` of
+      components, known without forming them; ``None``: formed when asked for
+    - ``terms`` -- (optional, with a function ``phis``) the number of terms of the
+      expanded `\phi_j`; above :data:`~sage_conslaw.core.thresholds.MAX_COMPONENTS`
+      the expansion is refused with a clear error (:meth:`symbolic_obstacle`)
+    - ``structured`` -- (optional) an evaluator of the family by matrix products
+      (a :class:`~sage_conslaw.core.jets.NetworkFamily`), used by the fast trace
+    - ``what`` -- what `\phi` is, for the messages
 
     EXAMPLES::
 
@@ -531,9 +586,32 @@ class GradientFamily(GeneratorFamily):
         (b*c, a*c, a*b)
         sage: W.components()
         (a*b*c, a + b)
+
+    Lazily: nothing is formed before it is needed::
+
+        sage: formed = []
+        sage: def make():
+        ....:     formed.append(1)
+        ....:     return [a*b*c, a + b]
+        sage: W = GradientFamily(R, make, size=2); W, len(W), formed
+        (Family of 2 gradient fields on QQ^3 (coordinates a, b, c), 2, [])
+        sage: W.field(1), formed
+        ((1, 1, 0), [1])
+        sage: W.components(), formed
+        ((a*b*c, a + b), [1])
+
+    An expansion that is too large is refused when it is needed, not before::
+
+        sage: W = GradientFamily(R, make, size=2, terms=10^9, what="phi of a test")
+        sage: len(W)
+        2
+        sage: W.components()
+        Traceback (most recent call last):
+        ...
+        ValueError: phi of a test has 1000000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available
     """
 
-    def __init__(self, ring, phis, positive=()):
+    def __init__(self, ring, phis, positive=(), size=None, terms=None, structured=None, what="phi"):
         r"""
         TESTS::
 
@@ -544,10 +622,103 @@ class GradientFamily(GeneratorFamily):
             Traceback (most recent call last):
             ...
             TypeError: phi_1 z lives in Univariate Polynomial Ring in z over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in a, b over Rational Field
+            sage: W = GradientFamily(R, lambda: [QQ['z'].gen()]); W.components()
+            Traceback (most recent call last):
+            ...
+            TypeError: phi_1 z lives in Univariate Polynomial Ring in z over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in a, b over Rational Field
+            sage: GradientFamily(R, [a], size=1)
+            Traceback (most recent call last):
+            ...
+            TypeError: size and terms are given with phis given lazily (a function), not with a list
+            sage: GradientFamily(R, lambda: [a], size=2).components()
+            Traceback (most recent call last):
+            ...
+            ValueError: phi has 1 components, but 2 were announced
         """
-        V = PolynomialVectorFields(ring)
-        self._phis = tuple(to_exact_polynomial(f, ring, "phi_%s" % (j + 1)) for j, f in enumerate(phis))
-        GeneratorFamily.__init__(self, V, len(self._phis), positive)
+        V = self._V = PolynomialVectorFields(ring)
+        self._what = what
+        self.structured = structured
+        if _is_lazy(phis):
+            self._make, self._phis = phis, None
+            self._terms = None if terms is None else int(terms)
+            GeneratorFamily.__init__(self, V, 0 if size is None else size, positive)
+            self._size = None if size is None else int(size)
+        else:
+            if size is not None or terms is not None:
+                raise TypeError("size and terms are given with phis given lazily (a function), not with a list")
+            self._make, self._terms = None, None
+            self._phis = self._exact(phis)
+            GeneratorFamily.__init__(self, V, len(self._phis), positive)
+
+    def _exact(self, phis):
+        r"""
+        The components converted exactly into the ring, as a tuple.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<a,b> = QQ[]
+            sage: GradientFamily(R, [a])._exact([1, a*b])
+            (1, a*b)
+        """
+        ring = self.polynomial_ring()
+        return tuple(to_exact_polynomial(f, ring, "phi_%s" % (j + 1)) for j, f in enumerate(phis))
+
+    def __len__(self):
+        r"""
+        Return the number `d` of generators (forming lazy components only when
+        their number was not announced).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<a,b> = QQ[]
+            sage: W = GradientFamily(R, lambda: [a, b, a*b]); W.is_expanded()
+            False
+            sage: len(W), W.is_expanded()
+            (3, True)
+        """
+        if self._size is None:
+            self.components()
+        return self._size
+
+    def is_expanded(self):
+        r"""
+        Return whether the components `\phi_j` have been formed.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<a,b> = QQ[]
+            sage: GradientFamily(R, [a*b]).is_expanded(), GradientFamily(R, lambda: [a*b], size=1).is_expanded()
+            (True, False)
+        """
+        return self._phis is not None
+
+    def symbolic_obstacle(self):
+        r"""
+        Return ``None`` when the components can be formed, else why not (a string).
+
+        See :meth:`GeneratorFamily.symbolic_obstacle`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<a,b> = QQ[]
+            sage: GradientFamily(R, lambda: [a*b], size=1, terms=1).symbolic_obstacle() is None
+            True
+            sage: GradientFamily(R, lambda: [a*b], size=1, terms=10^7, what="phi of a big test").symbolic_obstacle()
+            'phi of a big test has 10000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available'
+        """
+        from sage_conslaw.core.thresholds import MAX_COMPONENTS
+        if self._phis is not None or self._terms is None or self._terms <= MAX_COMPONENTS:
+            return None
+        why = ("%s has %s terms once expanded, above the limit %s of expanded terms (each costs about 4 kB and "
+               "25 us in Singular): its symbolic components and fields (components(), polynomial laws, the "
+               "rigorous method, checking given laws) are not available" % (self._what, self._terms, MAX_COMPONENTS))
+        if self.structured is not None:
+            why += "; lie_trace() (the structured fast trace, certified by the known laws) works without them"
+        return why
 
     def _kind(self):
         r"""
@@ -561,7 +732,8 @@ class GradientFamily(GeneratorFamily):
 
     def components(self):
         r"""
-        Return the polynomials `(\phi_1, \dots, \phi_d)`.
+        Return the polynomials `(\phi_1, \dots, \phi_d)`, formed on first need
+        when given lazily (the one place where a lazy `\phi` is expanded).
 
         EXAMPLES::
 
@@ -569,7 +741,17 @@ class GradientFamily(GeneratorFamily):
             sage: R.<x,y> = QQ[]
             sage: GradientFamily(R, [x*y]).components()
             (x*y,)
+            sage: GradientFamily(R, lambda: [x*y]).components()
+            (x*y,)
         """
+        if self._phis is None:
+            obstacle = self.symbolic_obstacle()
+            if obstacle is not None:
+                raise ValueError(obstacle)
+            phis = self._exact(self._make())
+            if self._size is not None and len(phis) != self._size:
+                raise ValueError("%s has %s components, but %s were announced" % (self._what, len(phis), self._size))
+            self._phis, self._size, self._make = phis, len(phis), None
         return self._phis
 
     @cached_method
@@ -584,7 +766,7 @@ class GradientFamily(GeneratorFamily):
             sage: GradientFamily(R, [x*y, x^2]).field(1)
             (2*x, 0)
         """
-        return self._V.gradient(self._phis[j])
+        return self._V.gradient(self.components()[j])
 
     @cached_method
     def _compiled(self, p):
@@ -598,7 +780,7 @@ class GradientFamily(GeneratorFamily):
             sage: GradientFamily(R, [x*y])._compiled(101).values([2, 3]).tolist()
             [6.0]
         """
-        return PolynomialsModP(list(self._phis), self.D, p)
+        return PolynomialsModP(list(self.components()), self.D, p)
 
     def values(self, idx, x, p):
         r"""
@@ -611,7 +793,8 @@ class GradientFamily(GeneratorFamily):
             sage: GradientFamily(R, [x*y, x^2]).values([1, 0], [2, 3], 101).tolist()
             [[4.0, 0.0], [3.0, 2.0]]
         """
-        return PolynomialsModP([self._phis[j] for j in idx], self.D, p).jacobian(x)
+        phis = self.components()
+        return PolynomialsModP([phis[j] for j in idx], self.D, p).jacobian(x)
 
     def jacobians(self, idx, x, p):
         r"""
@@ -624,7 +807,8 @@ class GradientFamily(GeneratorFamily):
             sage: GradientFamily(R, [x^2*y]).jacobians([0], [1, 5], 101).tolist()
             [[[10.0, 2.0], [2.0, 0.0]]]
         """
-        return PolynomialsModP([self._phis[j] for j in idx], self.D, p).hessian(x)
+        phis = self.components()
+        return PolynomialsModP([phis[j] for j in idx], self.D, p).hessian(x)
 
     def compressed_values(self, x, p, count, seed):
         r"""
@@ -642,6 +826,22 @@ class GradientFamily(GeneratorFamily):
         """
         rows, cols, vals = self._compiled(p).jacobian_terms(x)
         return random_combinations(rows, cols, vals, len(self), self.D, count, p, seed)
+
+
+def _is_lazy(phis):
+    r"""
+    Whether ``phis`` are given lazily: a function of no argument returning the
+    components (a Python function, method or ``functools.partial``; Sage
+    elements, which are callable too, are not).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import _is_lazy
+        sage: R.<u,v> = QQ[]
+        sage: _is_lazy(lambda: [u]), _is_lazy([u]), _is_lazy(u*v), _is_lazy(vector([u, v]))
+        (True, False, False, False)
+    """
+    return callable(phis) and not hasattr(phis, "parent")
 
 
 def as_family(generators, what="lie_trace"):

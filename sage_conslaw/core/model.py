@@ -255,7 +255,16 @@ class ConservationModel(SageObject):
             Traceback (most recent call last):
             ...
             ValueError: the degree must be an integer >= 0, got -1
+
+        A network too large to expand says so at once::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: ReLUNetwork([30, 100, 100, 30], bias=True).polynomial_conservation_laws(2)
+            Traceback (most recent call last):
+            ...
+            ValueError: polynomial_conservation_laws needs the symbolic fields: phi (the path products) of the ReLU network [30, 100, 100, 30] with biases has 9303030 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
         """
+        self.generators().require_symbolic("polynomial_conservation_laws")
         return polynomial_laws(self.generators(), degree, homogeneous, new_only=new_only, **options)
 
     def number_of_independent_laws(self, laws, point=None, seed=0):
@@ -332,14 +341,39 @@ class ConservationModel(SageObject):
         if certify_with_degree is not None:
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
         W = self.generators()
+        if method == 'rigorous':
+            W.require_symbolic("method='rigorous'")
         R = W.polynomial_ring()
         check = laws is not None
-        laws = as_law_list(self.known_conservation_laws() if laws is None else laws, R)
-        if not laws and certify_with_degree and self._cheap_law_search(certify_with_degree):
+        # the known laws by their gradients at the point, when the model evaluates them so
+        gradients = self._known_law_gradients() if laws is None else None
+        if gradients is not None:
+            laws = []
+        else:
+            laws = as_law_list(self.known_conservation_laws() if laws is None else laws, R)
+        if not laws and gradients is None and certify_with_degree and self._cheap_law_search(certify_with_degree):
             laws = self.polynomial_conservation_laws(certify_with_degree, homogeneous=False)
             check = False   # the exact kernel only holds laws
         return lie_trace(W, point=point, laws=laws, method=method, prime=prime, seed=seed,
-                         max_steps=max_steps, check=check, progress=progress, **options)
+                         max_steps=max_steps, check=check, progress=progress, law_gradients=gradients, **options)
+
+    def _known_law_gradients(self):
+        r"""
+        Return ``None`` (the default: the known laws are formed as polynomials),
+        or a function ``(x, p, seed)`` returning, modulo ``p``, the gradients at
+        the reduced point ``x`` of combinations of the known laws, for models that
+        evaluate them without forming them (see the ``law_gradients`` of
+        :func:`~sage_conslaw.core.trace.lie_trace`; networks, whose laws in a ring
+        of thousands of variables cost gigabytes).
+
+        TESTS::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<u,v> = QQ[]
+            sage: Reparametrization([u*v])._known_law_gradients() is None
+            True
+        """
+        return None
 
     def _cheap_law_search(self, degree):
         r"""

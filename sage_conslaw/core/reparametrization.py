@@ -145,9 +145,13 @@ class Reparametrization(ConservationModel):
         TypeError: phi_1 a lives in Multivariate Polynomial Ring in a, b, c, d over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in x, y over Rational Field
     """
 
-    def __init__(self, *args):
+    def __init__(self, *args, d=None, terms=None, structured=None, what="phi"):
         r"""
-        Normalize the input once: the ring (given or guessed) and the exact components.
+        Normalize the input once: the ring (given or guessed) and the exact
+        components -- or, given lazily as ``Reparametrization(ring, make, d=...)``
+        with ``make`` a function of no argument returning them, formed on first
+        need (see :class:`~sage_conslaw.core.families.GradientFamily`, whose
+        ``size``, ``terms``, ``structured`` and ``what`` are ``d`` and the others here).
 
         TESTS::
 
@@ -174,7 +178,30 @@ class Reparametrization(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: phi must be a list (or vector, or matrix) of polynomials, got 3 (Integer)
+
+        Lazily (the ring is then needed)::
+
+            sage: phi = Reparametrization(R, lambda: [u*v, u], d=2); phi
+            Reparametrization phi: QQ^2 -> QQ^2 (components formed on first use)
+            sage: phi.d, phi.generators().is_expanded()
+            (2, False)
+            sage: phi.components(), phi
+            ((u*v, u), Reparametrization phi: QQ^2 -> QQ^2, phi(u, v) = (u*v, u))
+            sage: Reparametrization(lambda: [u*v])
+            Traceback (most recent call last):
+            ...
+            TypeError: phi given lazily (a function) needs its ring: use Reparametrization(ring, make)
         """
+        from sage_conslaw.core.families import _is_lazy
+        if len(args) == 2 and _is_lazy(args[1]):
+            ring = args[0]
+            if not isinstance(ring, MPolynomialRing_base):
+                raise TypeError("expected a multivariate polynomial ring, got %s" % (ring,))
+            self._ring = ring
+            self._family = GradientFamily(ring, args[1], size=d, terms=terms, structured=structured, what=what)
+            return
+        if len(args) == 1 and _is_lazy(args[0]):
+            raise TypeError("phi given lazily (a function) needs its ring: use Reparametrization(ring, make)")
         if len(args) == 1:
             ring, phis = None, args[0]
             if isinstance(phis, MPolynomialRing_base):
@@ -207,8 +234,7 @@ class Reparametrization(ConservationModel):
         elif not isinstance(ring, MPolynomialRing_base):
             raise TypeError("expected a multivariate polynomial ring, got %s" % (ring,))
         self._ring = ring
-        self._family = GradientFamily(ring, phis)   # checks the ring and converts exactly
-        self._phis = self._family.components()
+        self._family = GradientFamily(ring, phis, structured=structured, what=what)   # converts exactly
 
     def generators(self):
         r"""
@@ -249,8 +275,15 @@ class Reparametrization(ConservationModel):
             sage: R.<u,v> = QQ[]
             sage: Reparametrization([u*v, u^2]).d
             2
+
+        Known without forming the components when it was announced::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([30, 100, 100, 30], bias=True)
+            sage: net.d, net.generators().is_expanded()
+            (9303030, False)
         """
-        return len(self._phis)
+        return len(self._family)
 
     def components(self):
         r"""
@@ -262,8 +295,17 @@ class Reparametrization(ConservationModel):
             sage: R.<u,v> = QQ[]
             sage: Reparametrization([u*v, 3]).components()
             (u*v, 3)
+
+        The components of a network are formed here on first need (then kept);
+        when they are too many to expand, a clear error says so::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([50, 50, 50, 50]).components()
+            Traceback (most recent call last):
+            ...
+            ValueError: phi = U1*U2*U3 of the linear network [50, 50, 50, 50] has 6250000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
         """
-        return self._phis
+        return self._family.components()
 
     def _repr_(self):
         r"""
@@ -276,10 +318,13 @@ class Reparametrization(ConservationModel):
         """
         from sage_conslaw.core.fields import field_name
         K = field_name(self._ring.base_ring())
+        head = "Reparametrization phi: %s^%s -> %s^%s" % (K, self.D, K, self.d)
+        if not self._family.is_expanded():     # the repr never forms phi
+            return head + " (components formed on first use)"
         names = ", ".join(self._ring.variable_names())
-        shown = ", ".join(str(f) for f in self._phis[:6]) + (", ..." if self.d > 6 else "")
-        return "Reparametrization phi: %s^%s -> %s^%s, phi(%s) = (%s)" % (
-            K, self.D, K, self.d, names if self.D <= 8 else "theta", shown)
+        phis = self.components()
+        shown = ", ".join(str(f) for f in phis[:6]) + (", ..." if len(phis) > 6 else "")
+        return "%s, phi(%s) = (%s)" % (head, names if self.D <= 8 else "theta", shown)
 
     def gradient_fields(self):
         r"""
@@ -312,7 +357,7 @@ class Reparametrization(ConservationModel):
             [2 0]
         """
         from sage.matrix.constructor import matrix
-        J = matrix(self._ring, [[f.derivative(g) for g in self._ring.gens()] for f in self._phis])
+        J = matrix(self._ring, [[f.derivative(g) for g in self._ring.gens()] for f in self.components()])
         if point is None:
             return J
         pt = self._point(point)

@@ -78,10 +78,12 @@ MAX_AUTO_JACOBIAN = 20000
 #: anything is built, so ``LinearNetwork([2, 10**20])`` is refused at once.
 MAX_VARIABLES = 2 ** 15 - 1
 
-#: Most components of `\phi` an architecture builds (the path products of a
-#: ReLU network grow as the product of the widths): each costs about 4 kB and
-#: 25 us in Singular (measured: 1.9 million paths, 43 s and 7.9 GB), so
-#: `10^6` stays within a few GB and seconds; counted before anything is built.
+#: Most terms of the expanded `\phi` an architecture forms (the path products of
+#: a ReLU network, or the terms of `U_1 \cdots U_q`, grow as the product of the
+#: widths): each costs about 4 kB and 25 us in Singular (measured: 1.9 million
+#: paths, 43 s and 7.9 GB), so `10^6` stays within a few GB and seconds; counted
+#: before anything is built.  The architecture itself is built at any size (`\phi`
+#: is formed on first need): the limit refuses the expansion when it is needed.
 MAX_COMPONENTS = 10 ** 6
 
 #: Most random coefficients :func:`~sage_conslaw.architectures.random_vector_fields`

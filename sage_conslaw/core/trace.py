@@ -755,7 +755,8 @@ def check_laws(laws, gens):
 
 
 def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
-              max_steps=8, check=True, progress=False, max_seconds=thresholds.RIGOROUS_SECONDS):
+              max_steps=8, check=True, progress=False, max_seconds=thresholds.RIGOROUS_SECONDS,
+              law_gradients=None):
     r"""
     Compute `\dim \mathrm{Lie}(W)(\theta)` and the number of independent
     conservation laws `D - \dim \mathrm{Lie}(W)(\theta)` of a family of
@@ -785,6 +786,16 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     - ``progress`` -- show a progress bar over the steps
     - ``max_seconds`` -- time budget of the rigorous method (``None``: no limit);
       when it runs out the result says what was proven
+    - ``law_gradients`` -- (optional) known laws given by their gradients
+      instead of (or beside) ``laws``: a function ``(x, p, seed)`` returning,
+      modulo ``p``, the gradients at the reduced point ``x`` of conservation
+      laws, as an array with `D` columns (for a network, random combinations of
+      its known laws evaluated by matrix products,
+      :meth:`~sage_conslaw.core.jets.NetworkFamily.law_gradients`, so that the
+      laws are never formed in a ring of thousands of variables); their rank
+      modulo ``p`` is a proven lower bound `N'` of the laws independent at
+      `\theta`, and the certificate `D - N'` holds as with ``laws``.  They are
+      trusted (not checked): give only laws that are known
 
     OUTPUT: a :class:`LieTraceResult`
 
@@ -831,6 +842,30 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
 
         sage: res = lie_trace(G); res.number_of_laws, res.certified, res.method
         (3, True, 'rigorous')
+
+    A family whose fields are too large to form symbolically (a huge
+    network; here a small one announced so) is answered by its structured fast
+    trace alone, and what needs the symbolic fields says so::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: net = LinearNetwork([2, 3, 2])
+        sage: W = GradientFamily(net.polynomial_ring(), net.components, size=4, terms=10^7,
+        ....:                    structured=net.generators().structured)
+        sage: res = lie_trace(W); res.number_of_laws, res.certified, W.is_expanded()
+        (6, False, False)
+        sage: print(res.reason)
+        the rank 6 modulo p is only a lower bound: ...; the rigorous method is not available: phi has 10000000 terms once expanded, ...
+        sage: lie_trace(W, laws=net.known_conservation_laws()).certified
+        Traceback (most recent call last):
+        ...
+        ValueError: checking the given laws (check=True) needs the symbolic fields: phi has 10000000 terms once expanded, ...
+        sage: lie_trace(W, laws=net.known_conservation_laws(), check=False).certified
+        True
+        sage: lie_trace(W, method='rigorous')
+        Traceback (most recent call last):
+        ...
+        ValueError: method='rigorous' needs the symbolic fields: phi has 10000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
 
     Bad input::
 
@@ -880,24 +915,33 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     elif not isinstance(laws, (list, tuple)):
         raise TypeError("laws must be a list of polynomials, got %s; write laws=[...]" % (laws,))
     laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+    if method == 'rigorous':
+        W.require_symbolic("method='rigorous'")
     if laws and check:
+        W.require_symbolic("checking the given laws (check=True)")
         W.check_laws(laws)
+    grads = law_gradients
     if method == 'fast' and K is not QQ:
         raise ValueError("the fast method works over QQ; use method='rigorous' over %s" % K)
 
     result = None
     if method in ('fast', 'auto') and K is QQ:
-        result = _fast_with_retries(W, point, laws, prime, max_steps, seed, progress)
+        result = _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, grads)
         if is_random and method == 'auto' and not result['certified']:
-            result = _redraw_fast(W, laws, result, max_steps, seed, progress)
+            result = _redraw_fast(W, laws, result, max_steps, seed, progress, grads)
+        obstacle = W.symbolic_obstacle()
+        if method == 'auto' and not result['certified'] and obstacle is not None:
+            # too large to expand: the fast lower bound is the answer, uncertified, and says why
+            result['reason'] += "; the rigorous method is not available: %s" % obstacle
+            return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
     if result is not None and method == 'auto' and not result['certified'] and not is_random:
         # a point where W vanishes is answered at once, without the rigorous closure
-        vanishing = _vanishing_result(W, point, laws, result['prime'], max_steps, seed, progress)
+        vanishing = _vanishing_result(W, point, laws, result['prime'], max_steps, seed, progress, grads)
         if vanishing is not None:
             return LieTraceResult(W, random_point=False, seconds=time.time() - t0, **vanishing)
     if result is None or (method == 'auto' and not result['certified']):
         result = _run_rigorous(W, result['point'] if result else point, laws, max_steps, progress, is_random, seed,
-                               _Budget(max_seconds))
+                               _Budget(max_seconds), grads)
     return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
 
 
@@ -926,7 +970,7 @@ def _check_domain(W, point):
                              "there, got %s" % (names[i], point[i]))
 
 
-def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress):
+def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, law_gradients=None):
     r"""
     The fast method, with the next smaller primes when the prime divides a
     denominator (of `\phi`, of the point or of a law): any other prime gives
@@ -943,14 +987,14 @@ def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress):
     """
     for _ in range(thresholds.PRIME_RETRIES):
         try:
-            return _run_fast(W, point, laws, prime, max_steps, seed, progress)
+            return _run_fast(W, point, laws, prime, max_steps, seed, progress, law_gradients)
         except ZeroDivisionError:
             prime = int(previous_prime(prime))
     raise ValueError("%s consecutive primes below the given one divide a denominator of the input"
                      % thresholds.PRIME_RETRIES)
 
 
-def _redraw_fast(W, laws, result, max_steps, seed, progress):
+def _redraw_fast(W, laws, result, max_steps, seed, progress, law_gradients=None):
     r"""
     When the fast method does not certify at the random point of ``seed``, try
     the random points of the next seeds (the fast method costs little): one
@@ -971,7 +1015,7 @@ def _redraw_fast(W, laws, result, max_steps, seed, progress):
     best = result
     for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
         other = _fast_with_retries(W, W.random_point(seed + k), laws, result['prime'], max_steps, seed + k,
-                                   progress)
+                                   progress, law_gradients)
         if other['certified'] or other['dimensions'][-1] > best['dimensions'][-1]:
             other['reason'] = ("the random point of seed %s gave only the rank %s modulo p, so the random point "
                                "of seed %s was used: %s" % (seed, result['dimensions'][-1], seed + k,
@@ -982,7 +1026,7 @@ def _redraw_fast(W, laws, result, max_steps, seed, progress):
     return best
 
 
-def _run_fast(gens, point, laws, p, max_steps, seed, progress):
+def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=None):
     r"""
     The fast method at ``point``; returns the data of a :class:`LieTraceResult`.
 
@@ -997,7 +1041,7 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress):
     """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
-    N = number_of_independent_functions(laws, point, p) if laws else 0
+    N = _number_of_known_laws(laws, law_gradients, point, p, seed)
     target = D - N
     dims, stopped, reached = _fast_trace(gens, x, target, p, max_steps, seed, progress)
     dim = dims[-1]
@@ -1007,10 +1051,49 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress):
         reason = ("the rank %s modulo p is only a lower bound: the iteration pruned at the point "
                   "stagnated below the bound D - N = %s; use method='rigorous'" % (dim, target))
     return dict(point=point, dimensions=dims, stopped_at=stopped, certified=reached, reason=reason,
-                method='fast', prime=p, known_laws=N if laws else None)
+                method='fast', prime=p, known_laws=N if laws or law_gradients else None)
 
 
-def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budget):
+def _number_of_known_laws(laws, law_gradients, point, p, seed):
+    r"""
+    The number `N` of the given laws independent at ``point``: the rank of their
+    gradients there, exact (``p = None``) or modulo ``p``; with ``law_gradients``
+    (see :func:`lie_trace`), the rank modulo ``p`` (default the
+    :data:`~sage_conslaw.core.modular.DEFAULT_PRIME`) of those gradients and of
+    the gradients of ``laws``: a proven lower bound of `N`, which certifies as well.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.trace import _number_of_known_laws
+        sage: R.<u,v> = QQ[]
+        sage: _number_of_known_laws([u^2 - v^2, (u^2 - v^2)^2], None, vector([1, 2]), None, 0)
+        1
+        sage: _number_of_known_laws([], None, vector([1, 2]), 101, 0)
+        0
+        sage: grads = lambda x, p, seed: np.array([[2 * x[0], -2 * x[1]]], dtype=float) % p
+        sage: _number_of_known_laws([], grads, vector([1, 2]), 101, 0)
+        1
+        sage: _number_of_known_laws([u - v], grads, vector([1, 2]), None, 0)
+        2
+        sage: _number_of_known_laws([], grads, vector([1/1048573, 2]), None, 0)     # p divides a denominator
+        Traceback (most recent call last):
+        ...
+        ZeroDivisionError: ...
+    """
+    if law_gradients is None:
+        return number_of_independent_functions(laws, point, p) if laws else 0
+    from sage_conslaw.core.jets import linbox_matrix
+    from sage_conslaw.core.modular import PolynomialsModP
+    q = DEFAULT_PRIME if p is None else p
+    x = [reduce_rational(c, q) for c in point]
+    rows = np.asarray(law_gradients(x, q, seed), dtype=float)
+    if laws:
+        rows = np.vstack([rows, PolynomialsModP(laws, len(x), q).jacobian(x)])
+    return int(linbox_matrix(rows, q).rank()) if rows.size else 0
+
+
+def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budget, law_gradients=None):
     r"""
     The rigorous method at ``point`` (a random one is redrawn if it is singular);
     returns the data of a :class:`LieTraceResult`.
@@ -1025,12 +1108,15 @@ def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budge
         (True, True, 1)
     """
     D = gens.D
-    N = number_of_independent_functions(laws, point) if laws else 0
+    try:
+        N = _number_of_known_laws(laws, law_gradients, point, None, seed)
+    except ZeroDivisionError:   # the prime of law_gradients divides a denominator of the point
+        N = 0
     target = D - N
     dims, stopped, reached, closed, fields, sizes, why = _rigorous_closure(gens, point, target, max_steps,
                                                                            progress, budget)
-    common = dict(stopped_at=stopped, method='rigorous', prime=None, known_laws=N if laws else None,
-                  lie_algebra_closed=closed is True)
+    common = dict(stopped_at=stopped, method='rigorous', prime=None,
+                  known_laws=N if laws or law_gradients else None, lie_algebra_closed=closed is True)
     if reached:
         return dict(point=point, dimensions=dims, certified=True, reason=_certificate_reason(dims[-1], D, N),
                     **common)
@@ -1082,7 +1168,7 @@ def _exactly_laws(n):
     return "is exactly 1 independent law" if n == 1 else "are exactly %s independent laws" % n
 
 
-def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress):
+def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress, law_gradients=None):
     r"""
     The answer at a point where every generator vanishes: then every field of
     `\mathrm{Lie}(W)` vanishes there (a bracket of fields vanishing at `\theta`
@@ -1104,7 +1190,7 @@ def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress):
     if _exact_rank_at(gens.fields(), point):
         return None
     D = gens.D
-    generic = _run_fast(gens, gens.random_point(seed), laws, prime, max_steps, seed, progress)
+    generic = _run_fast(gens, gens.random_point(seed), laws, prime, max_steps, seed, progress, law_gradients)
     g = generic['dimensions'][-1]
     if g == 0:
         reason = "every generator vanishes at theta and at a random point: W = 0 near theta, every function is a law"

@@ -1073,11 +1073,11 @@ class LayeredNetwork(Architecture):
         TESTS::
 
             sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.core.jets import linbox_matrix
+            sage: from sage_conslaw.core.modular import rank_mod_p
             sage: net = LinearNetwork([2, 3, 2, 2]); x = list(range(2, 18))
             sage: G = net._known_law_gradients()(x, 101, 0); G.shape
             (16, 16)
-            sage: linbox_matrix(G, 101).rank(), net.number_of_known_laws(x)
+            sage: rank_mod_p(G, 101), net.number_of_known_laws(x)
             (8, 8)
             sage: LinearNetwork([2, 3])._known_law_gradients() is None
             True

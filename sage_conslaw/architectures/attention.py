@@ -389,6 +389,37 @@ class MultiHeadAttention(Block):
             out += M["bo"].T
         return out
 
+    def numeric_model(self, length=None, scale=1):
+        r"""
+        Return the numeric twin for training
+        (:class:`~sage_conslaw.flows.twins.AttentionModel`): the softmax layer
+        itself, vectorized numpy forward and backward passes, on this layout.
+
+        A sample (a row of ``X`` in :func:`~sage_conslaw.flows.train.train`) is a
+        sequence of ``length`` tokens of dimension `d_{in}`, flattened token by
+        token; its output is ``length`` tokens of dimension `d_{out}`.
+
+        INPUT:
+
+        - ``length`` -- the number of tokens of a sample (default
+          :data:`~sage_conslaw.flows.twins.DEFAULT_LENGTH`)
+        - ``scale`` -- the factor of the scores (default 1, the model of this
+          class; PyTorch uses ``1 / sqrt(d_k)``, which changes no law)
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(2, 1, 1, 2)
+            sage: m = att.numeric_model(length=3); m.input_dim, m.output_dim
+            (6, 6)
+            sage: theta = np.arange(1., 9.) / 8; X = np.arange(6.)[None] / 6
+            sage: bool(np.allclose(m.forward(theta, X), att.output(theta, X.reshape(3, 2)).ravel()))
+            True
+        """
+        from sage_conslaw.flows.twins import AttentionModel
+        return AttentionModel(self, length, scale)
+
     def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=128):
         r"""
         Return a certified lower bound of `\dim \mathrm{span}_X \nabla_\theta g(\theta, X)`

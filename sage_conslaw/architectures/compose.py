@@ -358,6 +358,29 @@ class Residual(Block):
         """
         return "Residual block x + g(x) around %s" % self._block
 
+    def numeric_model(self, length=None):
+        r"""
+        Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.ResidualModel`):
+        `x + g(x)` with the twin of the block `g`, which must have one and keep
+        the shape of its inputs.
+
+        INPUT:
+
+        - ``length`` -- the number of positions of a sample (tokens, signal
+          samples; default :func:`~sage_conslaw.flows.twins.default_length`: 1 for
+          token-wise blocks, whose samples are then plain vectors)
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Residual, Attention, ReLUNetwork
+            sage: Residual(ReLUNetwork([2, 3, 2])).numeric_model().input_dim
+            2
+            sage: Residual(Attention(2, 1, 1, 2)).numeric_model(length=5).input_dim
+            10
+        """
+        from sage_conslaw.flows.twins import ResidualModel
+        return ResidualModel(self, length)
+
     def lie_trace(self, *args, **options):
         r"""
         Return the block's trace: the residual block has the block's ring and
@@ -636,6 +659,34 @@ class Sequential(Block):
             [('block', [0]), ('linear product', [1, 2])]
         """
         return [(kind, list(idx)) for kind, idx in self._groups]
+
+    def numeric_model(self, length=None):
+        r"""
+        Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.SequentialModel`):
+        the blocks' twins one after the other; every block must have one
+        (a clear ``TypeError`` names the first that has none).
+
+        Attention and convolution mix the positions of a sequence; linear,
+        ReLU (and the other layered) blocks act on every position separately.
+        A sample is read like the first block reads it and written like the
+        last one writes it (see :mod:`~sage_conslaw.flows.twins`).
+
+        INPUT:
+
+        - ``length`` -- the number of positions of a sample (default
+          :func:`~sage_conslaw.flows.twins.default_length`)
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork, LinearNetwork
+            sage: net = Sequential([Attention(2, 1, 1, 3), ReLUNetwork([2, 4, 3])])
+            sage: m = net.numeric_model(length=5); m.input_dim, m.output_dim
+            (10, 10)
+            sage: Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])]).numeric_model().input_dim   # reads 3
+            3
+        """
+        from sage_conslaw.flows.twins import SequentialModel
+        return SequentialModel(self, length)
 
     def known_conservation_laws(self):
         r"""

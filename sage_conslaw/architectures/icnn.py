@@ -146,25 +146,24 @@ class ICNN(Architecture):
 
     def numeric_model(self):
         r"""
-        Return the numeric twin for training, `x \mapsto U\sigma(Vx)` (backpropagation
-        on the same layout); an ICNN with bias has no numeric twin yet.
+        Return the numeric twin for training, `x \mapsto U\sigma(Vx + b)` (backpropagation
+        on the same layout: a ReLU network with a hidden bias and no output bias).
 
         EXAMPLES::
 
+            sage: import numpy as np
             sage: from sage_conslaw.architectures import ICNN
             sage: ICNN(1, 2, 3).numeric_model()
             numeric ICNN [1, 2, 3] (D = 8)
-            sage: ICNN(1, 2, 3, bias=True).numeric_model()
-            Traceback (most recent call last):
-            ...
-            NotImplementedError: training an ICNN with a hidden bias is not available (the layered twin wants an output bias too); use bias=False
+            sage: net = ICNN(1, 2, 1, bias=True); m = net.numeric_model(); m
+            numeric ICNN [1, 2, 1] with bias (D = 6)
+            sage: theta = net.point(U=[[1, 2]], V=[[1], [-1]], b=[[1], [1]])
+            sage: m.forward(np.array(theta, dtype=float), np.array([[2.], [0.]])).ravel().tolist()   # 3 + 0, 1 + 2*1
+            [3.0, 3.0]
         """
-        if self.bias:
-            raise NotImplementedError("training an ICNN with a hidden bias is not available (the layered twin "
-                                      "wants an output bias too); use bias=False")
         from sage_conslaw.flows.models import LayeredModel
         return LayeredModel(layout=self.layout(), relu=True, reparametrization=self,
-                            name="ICNN %s" % list(self.sizes))
+                            name="ICNN %s%s" % (list(self.sizes), " with bias" if self.bias else ""))
 
     def known_conservation_laws(self):
         r"""

@@ -343,7 +343,10 @@ class LayeredModel(NumericModel):
             ....:                                      ('c', (1, 1), 'bias', 0)]))
             Traceback (most recent call last):
             ...
-            ValueError: a layered model has a bias for every layer 0, ..., q - 1 or none, got layers [0]
+            ValueError: a layered model has a bias for every layer 0, ..., q - 1, for every hidden layer 1, ..., q - 1 only, or none, got layers [0]
+            sage: LayeredModel(layout=ParameterLayout([('A', (1, 2), 'weight', 1), ('B', (2, 1), 'weight', 2),
+            ....:                                      ('b', (2, 1), 'bias', 1)]), relu=True)    # no output bias
+            numeric ReLU network [1, 2, 1] with hidden biases (D = 6)
             sage: LayeredModel(layout=ParameterLayout([('A', (1, 2), 'weight', 1), ('s', (1, 1))]))
             Traceback (most recent call last):
             ...
@@ -376,9 +379,9 @@ class LayeredModel(NumericModel):
         self._weights = layout.weights()
         biases = {P.layer: P for P in layout.biases()}
         self.bias = bool(biases)
-        if self.bias and sorted(biases) != list(range(self.q)):
-            raise ValueError("a layered model has a bias for every layer 0, ..., q - 1 or none, got layers %s"
-                             % sorted(biases))
+        if self.bias and sorted(biases) not in (list(range(self.q)), list(range(1, self.q))):
+            raise ValueError("a layered model has a bias for every layer 0, ..., q - 1, for every hidden layer "
+                             "1, ..., q - 1 only, or none, got layers %s" % sorted(biases))
         self._hidden_biases = [biases[i] for i in range(1, self.q)] if self.bias else []
         self._output_bias = biases.get(0)
         # the layout's slices and shapes, read once (the gradient is evaluated thousands of times)
@@ -396,8 +399,8 @@ class LayeredModel(NumericModel):
         """
         if self._name:
             return "numeric %s (D = %s)" % (self._name, self.D)
-        return "numeric %s network %s%s (D = %s)" % ("ReLU" if self.relu else "linear", self.dims,
-                                                     " with biases" if self.bias else "", self.D)
+        biases = "" if not self.bias else " with biases" if self._output_slice is not None else " with hidden biases"
+        return "numeric %s network %s%s (D = %s)" % ("ReLU" if self.relu else "linear", self.dims, biases, self.D)
 
     def weights(self, theta):
         r"""
@@ -415,7 +418,8 @@ class LayeredModel(NumericModel):
 
     def biases(self, theta):
         r"""
-        Return ``([b_1, ..., b_{q-1}], c)`` (empty and ``None`` without biases).
+        Return ``([b_1, ..., b_{q-1}], c)`` (empty and ``None`` without biases;
+        ``c`` is ``None`` without output bias).
 
         EXAMPLES::
 
@@ -427,7 +431,8 @@ class LayeredModel(NumericModel):
         """
         if not self.bias:
             return [], None
-        return [theta[s] for s in self._bias_slices], theta[self._output_slice]
+        return ([theta[s] for s in self._bias_slices],
+                None if self._output_slice is None else theta[self._output_slice])
 
     def initial_scales(self):
         r"""
@@ -486,7 +491,7 @@ class LayeredModel(NumericModel):
             h = np.maximum(a, 0.0) if self.relu else a
             hs[i - 1] = h
         out = h @ U[0].T
-        if self.bias:
+        if c is not None:
             out = out + c
         return out, hs, pre
 
@@ -549,9 +554,27 @@ class LayeredModel(NumericModel):
         theta = np.asarray(theta, dtype=float)
         out, hs, pre = self._forward(theta, X)
         L, G = loss_and_residual(out, Y, loss)
+        return L, self._backward(theta, hs, pre, G)[0]
+
+    def _backward(self, theta, hs, pre, G, input_grad=False):
+        r"""
+        Backpropagate ``G`` `= \partial L / \partial\,\mathrm{output}` through the
+        forward pass ``hs``, ``pre`` of :meth:`_forward`: return the gradient in
+        `\theta` and (with ``input_grad``) `\partial L / \partial X` (else ``None``).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.flows.models import LayeredModel
+            sage: m = LayeredModel([1, 1, 1])
+            sage: out, hs, pre = m._forward(np.array([2., 3.]), np.ones((1, 1)))
+            sage: g, dX = m._backward(np.array([2., 3.]), hs, pre, np.ones((1, 1)), input_grad=True)
+            sage: g.tolist(), dX.tolist()
+            ([3.0, 2.0], [[6.0]])
+        """
         U = self.weights(theta)
         grad = np.empty(self.D)
-        if self.bias:
+        if self._output_slice is not None:
             grad[self._output_slice] = G.sum(axis=0)
         for i in range(1, self.q + 1):      # G = dL/d(output of layer U_i)
             s, _, transposed = self._weight_slots[i - 1]
@@ -563,7 +586,7 @@ class LayeredModel(NumericModel):
                     G = G * (pre[i] > 0)
                 if self.bias:
                     grad[self._bias_slices[i - 1]] = G.sum(axis=0)
-        return L, grad
+        return grad, (G @ U[self.q - 1] if input_grad else None)
 
 
 class ReparametrizedModel(NumericModel):
@@ -681,7 +704,7 @@ def trainable_architectures():
 
         sage: from sage_conslaw.flows.models import trainable_architectures
         sage: trainable_architectures()
-        ['LinearNetwork', 'MatrixFactorization', 'ReLUNetwork', 'ScalarTimesVector', 'NMF', 'ICNN']
+        ['LinearNetwork', 'MatrixFactorization', 'ReLUNetwork', 'ScalarTimesVector', 'Attention', 'MultiHeadAttention', 'ConvNetwork', 'Residual', 'Sequential', 'NMF', 'ICNN']
     """
     import sage_conslaw.architectures as A
     return [name for name, obj in vars(A).items()
@@ -699,7 +722,9 @@ def numeric_model(model):
     - ``model`` -- an architecture with a numeric twin (:func:`trainable_architectures`:
       :class:`LinearNetwork`, :class:`ReLUNetwork`, with or without biases,
       :class:`MatrixFactorization`, :class:`ScalarTimesVector`: the model `x
-      \mapsto u \langle v, x\rangle`, NMF, ICNN),
+      \mapsto u \langle v, x\rangle`, NMF, ICNN, and the sequence blocks of
+      :mod:`~sage_conslaw.flows.twins`: attention, multi-head attention,
+      convolution, residual blocks and sequences of blocks),
       a tuple ``(phi, f, grad_f)`` (see :class:`ReparametrizedModel`), or a
       :class:`NumericModel` (returned as it is)
 
@@ -716,7 +741,7 @@ def numeric_model(model):
         sage: numeric_model(3)
         Traceback (most recent call last):
         ...
-        TypeError: cannot train 3: pass an architecture with a numeric twin (LinearNetwork, MatrixFactorization, ReLUNetwork, ScalarTimesVector, NMF, ICNN) or a tuple (phi, f, grad_f)
+        TypeError: cannot train 3: pass an architecture with a numeric twin (LinearNetwork, MatrixFactorization, ReLUNetwork, ScalarTimesVector, Attention, MultiHeadAttention, ConvNetwork, Residual, Sequential, NMF, ICNN) or a tuple (phi, f, grad_f)
         sage: R.<u,v> = QQ[]
         sage: from sage_conslaw import Reparametrization
         sage: numeric_model(Reparametrization([u*v]))

@@ -67,7 +67,9 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
 
     - ``model`` -- an architecture with a numeric twin (those of
       :func:`~sage_conslaw.flows.models.trainable_architectures`: linear and
-      ReLU networks, matrix factorization, ``ScalarTimesVector``, NMF, ICNN), or
+      ReLU networks, matrix factorization, ``ScalarTimesVector``, NMF, ICNN,
+      attention, convolution, residual blocks and sequences of blocks -- whose
+      samples are flattened sequences, see :mod:`~sage_conslaw.flows.twins`), or
       ``(phi, f, grad_f)``: a Reparametrization ``phi``, a callable ``f(z, X)``
       (predictions ``(N, output dim)``) and its Jacobian ``grad_f(z, X)``
       (shape ``(N, output dim, d)``)

@@ -1,0 +1,1081 @@
+r"""
+Numeric twins of the blocks of the ICML 2025 paper: attention, multi-head
+attention, 1-D convolution, residual blocks and sequences of blocks.
+
+Each twin is built by its architecture (``model.numeric_model(length=...)``)
+on the architecture's own parameter layout, so a point ``model.point(...)`` is
+directly a parameter vector here; forward and backward passes are vectorized
+numpy (hand-written backpropagation, never finite differences).
+
+**Shapes.**  These blocks act on *sequences*: an input is an array of
+``length`` positions (tokens, or samples of a signal) with ``c`` channels each.
+:func:`~sage_conslaw.flows.train.train` works with 2-D arrays, one sample per
+row, so every sample is a flattened sequence:
+
+- attention: a row is the token matrix `X \in \RR^{L \times d_{in}}` flattened
+  token by token (``X.reshape(N, -1)`` of an array ``(N, L, d_in)``, PyTorch's
+  ``batch_first`` layout); the output row is `L \times d_{out}` the same way;
+- convolution: a row is the signal `x \in \RR^{C_{in} \times T}` flattened
+  channel by channel (``x.reshape(N, -1)`` of an array ``(N, C_in, T)``,
+  PyTorch's ``Conv1d`` layout); the output is `C_{out} \times (T - K_1 - K_2 + 2)`
+  (valid convolutions, stride 1, as in :mod:`~sage_conslaw.architectures.conv`);
+- linear, ReLU, matrix factorization, NMF and ICNN blocks inside a residual
+  block or a sequence act on every position separately (token-wise, as the
+  feed-forward layers of a transformer);
+- a residual block or a sequence reads its input like its first block and
+  writes its output like its last one.
+
+By default a block that mixes positions sees :data:`DEFAULT_LENGTH` positions
+at its output (a convolution gets the `K_1 + K_2 - 2` more it consumes); a
+sequence of token-wise blocks only sees sequences of length 1 (plain vectors).
+
+EXAMPLES::
+
+    sage: import numpy as np
+    sage: from sage_conslaw.architectures import Attention
+    sage: from sage_conslaw.flows import train
+    sage: att = Attention(2, 2, 2, 2)
+    sage: m = att.numeric_model(); m
+    numeric attention head d_in = 2, d_k = 2, d_v = 2, d_out = 2 without biases on sequences of 4 tokens (D = 16)
+    sage: m.input_dim, m.output_dim
+    (8, 8)
+    sage: traj = train(att, method='flow', horizon=0.5)
+    sage: bool(traj.relative_drift().max() < 1e-8), bool(traj.loss[-1] < traj.loss[0])
+    (True, True)
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from sage_conslaw.core import checks
+from sage_conslaw.flows.models import LayeredModel, NumericModel, loss_and_residual
+
+#: The default number of positions (tokens, signal samples) at the output of a
+#: block that mixes positions (attention, convolution): enough for the softmax
+#: and the kernels to see several neighbours, small enough to train fast.
+DEFAULT_LENGTH = 4
+
+#: How the rows of ``X`` are read: position by position (tokens) or channel by channel (signals).
+ORDERS = ("positions", "channels")
+
+
+class SequenceModel(NumericModel):
+    r"""
+    Base class of the twins that act on sequences: an input is an array
+    ``(N, length, in_channels)``, flattened into the rows of ``X`` in the
+    order ``input_order`` (see the module documentation).
+
+    Subclasses call :meth:`_shapes` and implement ``_run(theta, Z)`` (the
+    output ``(N, out_length, out_channels)`` and a cache), ``_back(theta,
+    cache, G, input_grad)`` (the gradient in `\theta` and, with
+    ``input_grad``, in ``Z``) and, with ReLU activations, ``_pre(cache)``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ConvNetwork
+        sage: from sage_conslaw.flows.twins import SequenceModel
+        sage: m = ConvNetwork(1, 2, 1, 2, 2).numeric_model()
+        sage: isinstance(m, SequenceModel), m.length, m.out_length, m.input_order
+        (True, 6, 4, 'channels')
+    """
+    input_order = output_order = "positions"
+
+    def _shapes(self, length, in_channels, out_length, out_channels):
+        r"""
+        Record the shapes of the inputs and outputs (and their flat sizes).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(2, 1, 1, 3).numeric_model(length=5)
+            sage: m._shapes(5, 2, 5, 3); m.input_dim, m.output_dim
+            (10, 15)
+            sage: m._shapes(5, 2, 0, 3)
+            Traceback (most recent call last):
+            ...
+            ValueError: the sequences are too short: 5 positions in, 0 out (give a larger length)
+        """
+        if out_length < 1:
+            raise ValueError("the sequences are too short: %s positions in, %s out (give a larger length)"
+                             % (length, out_length))
+        self.length, self.in_channels = int(length), int(in_channels)
+        self.out_length, self.out_channels = int(out_length), int(out_channels)
+        self.input_dim = self.length * self.in_channels
+        self.output_dim = self.out_length * self.out_channels
+
+    def sequences(self, X):
+        r"""
+        Return the rows of ``X`` as sequences, an array ``(N, length, in_channels)``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention, ConvNetwork
+            sage: Attention(2, 1, 1, 1).numeric_model(length=2).sequences(np.arange(4.)[None]).tolist()
+            [[[0.0, 1.0], [2.0, 3.0]]]
+            sage: ConvNetwork(2, 1, 1, 1, 1).numeric_model(length=2).sequences(np.arange(4.)[None]).tolist()
+            [[[0.0, 2.0], [1.0, 3.0]]]
+            sage: Attention(2, 1, 1, 1).numeric_model(length=2).sequences(np.ones((1, 3)))
+            Traceback (most recent call last):
+            ...
+            ValueError: X must have shape (N, 4): each row a sequence of 2 positions with 2 channels, flattened position by position; got (1, 3)
+        """
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.input_dim:
+            raise ValueError("X must have shape (N, %s): each row a sequence of %s positions with %s channels, "
+                             "flattened %s by %s; got %s" % (self.input_dim, self.length, self.in_channels,
+                                                              self.input_order[:-1], self.input_order[:-1],
+                                                              X.shape))
+        if self.input_order == "channels":
+            return X.reshape(X.shape[0], self.in_channels, self.length).transpose(0, 2, 1)
+        return X.reshape(X.shape[0], self.length, self.in_channels)
+
+    def _rows(self, Z):
+        r"""
+        Flatten output sequences ``(N, out_length, out_channels)`` into rows (order ``output_order``).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 1, 2, 1, 1).numeric_model(length=2)
+            sage: m._rows(np.arange(4.).reshape(1, 2, 2)).tolist()
+            [[0.0, 2.0, 1.0, 3.0]]
+        """
+        if self.output_order == "channels":
+            Z = Z.transpose(0, 2, 1)
+        return Z.reshape(Z.shape[0], -1)
+
+    def _unrows(self, G):
+        r"""
+        The inverse of :meth:`_rows`: rows back to sequences ``(N, out_length, out_channels)``.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 1, 2, 1, 1).numeric_model(length=2)
+            sage: m._unrows(m._rows(np.arange(4.).reshape(1, 2, 2))).ravel().tolist()
+            [0.0, 1.0, 2.0, 3.0]
+        """
+        if self.output_order == "channels":
+            return G.reshape(G.shape[0], self.out_channels, self.out_length).transpose(0, 2, 1)
+        return G.reshape(G.shape[0], self.out_length, self.out_channels)
+
+    def forward(self, theta, X):
+        r"""
+        Return the predictions, an array ``(N, output_dim)`` (flattened output sequences).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(1, 1, 1, 1)
+            sage: m = att.numeric_model(length=2)
+            sage: m.forward(np.array([0., 0., 2., 3.]), np.array([[1., 1.]])).tolist()   # equal scores: the mean
+            [[6.0, 6.0]]
+        """
+        theta = np.asarray(theta, dtype=float)
+        return self._rows(self._run(theta, self.sequences(X))[0])
+
+    def loss_and_grad(self, theta, X, Y, loss="square"):
+        r"""
+        Return ``(L, grad)`` by backpropagation.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: L, g = m.loss_and_grad(np.array([1., 1., 2., 3.]), np.array([[1.]]), np.array([[0.]]))
+            sage: float(L), g.tolist()          # one token: softmax = 1, output V O x = 6
+            (18.0, [0.0, 0.0, 18.0, 12.0])
+        """
+        theta = np.asarray(theta, dtype=float)
+        out, cache = self._run(theta, self.sequences(X))
+        L, G = loss_and_residual(self._rows(out), Y, loss)
+        return L, self._back(theta, cache, self._unrows(G), False)[0]
+
+    def input_gradient(self, theta, X, G):
+        r"""
+        Return `\partial \langle G, g(\theta, X)\rangle / \partial X` (rows like ``X``):
+        the vector-Jacobian product in the inputs that a composition backpropagates.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: m.input_gradient(np.array([1., 1., 2., 3.]), np.array([[1.]]), np.array([[1.]])).tolist()
+            [[6.0]]
+        """
+        theta = np.asarray(theta, dtype=float)
+        out, cache = self._run(theta, self.sequences(X))
+        dZ = self._back(theta, cache, self._unrows(np.asarray(G, dtype=float)), True)[1]
+        if self.input_order == "channels":
+            dZ = dZ.transpose(0, 2, 1)
+        return dZ.reshape(dZ.shape[0], -1)
+
+    def _pre(self, cache):
+        r"""
+        The hidden pre-activations of a forward pass, ``(N, k)`` (``None`` without activations).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: m._pre(None) is None
+            True
+        """
+        return None
+
+    def preactivations(self, theta, X):
+        r"""
+        Return the hidden pre-activations (before a ReLU) of every sample, ``(N, k)``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)
+            sage: m.preactivations(np.array([2., 1.]), np.array([[1., -1.]])).tolist()
+            [[2.0, -2.0]]
+        """
+        theta = np.asarray(theta, dtype=float)
+        pre = self._pre(self._run(theta, self.sequences(X))[1])
+        return np.zeros((np.asarray(X).shape[0], 0)) if pre is None else pre
+
+    def activation_pattern(self, theta, X):
+        r"""
+        Return the signs (`-1, 0, 1`) of the hidden pre-activations (``None`` without ReLU).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork, Attention
+            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)
+            sage: m.activation_pattern(np.array([2., 1.]), np.array([[1., 0.]])).tolist()
+            [[1, 0]]
+            sage: Attention(1, 1, 1, 1).numeric_model().activation_pattern(np.ones(4), np.ones((1, 4))) is None
+            True
+        """
+        if not self.has_activations:
+            return None
+        return np.sign(self.preactivations(theta, X)).astype(int)
+
+
+def _fan_in_scales(layout, fan_ins):
+    r"""
+    The standard deviations `1/\sqrt{\text{fan-in}}` of a random start, by parameter name.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.base import ParameterLayout
+        sage: from sage_conslaw.flows.twins import _fan_in_scales
+        sage: _fan_in_scales(ParameterLayout([('a', (1, 2)), ('b', (1, 1))]), {'a': 4}).tolist()
+        [0.5, 0.5, 0.5]
+    """
+    sd = np.full(layout.D, 0.5)
+    for P in layout:
+        if P.name in fan_ins:
+            sd[P.slice] = 1.0 / np.sqrt(fan_ins[P.name])
+    return sd
+
+
+class AttentionModel(SequenceModel):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.MultiHeadAttention` (and
+    :class:`~sage_conslaw.architectures.Attention`): on tokens `X \in \RR^{L
+    \times d_{in}}`,
+
+    .. MATH::
+
+        \sum_h \mathrm{softmax}\bigl(s\,(X Q_h^\top + b_{q,h})(X K_h^\top + b_{k,h})^\top\bigr)
+        (X V_h^\top + b_{v,h}) O_h + b_o,
+
+    the row-wise softmax, `s` the ``scale`` (`1` in the architecture, as in
+    :meth:`~sage_conslaw.architectures.MultiHeadAttention.output`; PyTorch uses
+    `1/\sqrt{d_k}`).  It depends on `\theta` only through `\phi`.
+
+    INPUT:
+
+    - ``architecture`` -- a :class:`~sage_conslaw.architectures.MultiHeadAttention`
+    - ``length`` -- the number `L` of tokens of a sample (default :data:`DEFAULT_LENGTH`)
+    - ``scale`` -- the factor `s` of the scores (default 1)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import MultiHeadAttention
+        sage: mha = MultiHeadAttention(2, 2, 1, 1, 3, bias=True)
+        sage: m = mha.numeric_model(length=3); m
+        numeric multi-head attention, 2 heads, d_in = 2, d_k = 1, d_v = 1, d_out = 3 with biases on sequences of 3 tokens (D = 27)
+        sage: rng = np.random.default_rng(int(1)); theta = rng.standard_normal(m.D); X = rng.standard_normal((2, 6))
+        sage: bool(np.allclose(m.forward(theta, X)[1].reshape(3, 3), mha.output(theta, X[1].reshape(3, 2))))
+        True
+        sage: mha.numeric_model(scale=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: scale must be a positive number, got 0
+    """
+
+    def __init__(self, architecture, length=None, scale=1):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: from sage_conslaw.flows.twins import AttentionModel
+            sage: m = AttentionModel(Attention(2, 1, 1, 2), length=2); m.length, m.heads, m.scale
+            (2, [('Q', 'K', 'V', 'O', None, None, None)], 1.0)
+            sage: AttentionModel(Attention(2, 1, 1, 2), length=0)
+            Traceback (most recent call last):
+            ...
+            ValueError: length must be an integer >= 1, got 0
+        """
+        a = architecture
+        length = DEFAULT_LENGTH if length is None else checks.positive_integer(length, "length")
+        scale = float(scale)
+        if not scale > 0 or not np.isfinite(scale):
+            raise ValueError("scale must be a positive number, got %s" % (scale if scale else 0,))
+        self.reparametrization = a
+        self.scale = scale
+        self.bias = a.bias
+        self.d_in, self.d_k, self.d_v, self.d_out = a.d_in, a.d_k, a.d_v, a.d_out
+        self.D = a.D
+        self.layout = a.layout()
+        self.heads = [tuple(n + s for n in ("Q", "K", "V", "O")) +
+                      (tuple(n + s for n in ("bq", "bk", "bv")) if a.bias else (None,) * 3)
+                      for s in a._suffixes()]
+        self._name = ("multi-head attention, %s heads, %s" % (a.heads, a._sizes()) if a.heads > 1 or
+                      type(a).__name__ == "MultiHeadAttention" else "attention head %s" % a._sizes())
+        self._shapes(length, a.d_in, length, a.d_out)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(1, 1, 1, 1).numeric_model(length=2)
+            numeric attention head d_in = 1, d_k = 1, d_v = 1, d_out = 1 without biases on sequences of 2 tokens (D = 4)
+        """
+        return "numeric %s on sequences of %s tokens (D = %s)" % (self._name, self.length, self.D)
+
+    def _get(self, theta, name):
+        r"""
+        The parameter ``name`` of ``theta`` as a matrix (``None`` for ``None``).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(2, 1, 1, 1).numeric_model()
+            sage: m._get(np.arange(7.), 'K').tolist(), m._get(np.arange(7.), None)
+            ([[2.0, 3.0]], None)
+        """
+        if name is None:
+            return None
+        P = self.layout[name]
+        return theta[P.slice].reshape(P.shape)
+
+    def initial_scales(self):
+        r"""
+        Return `1/\sqrt{\text{fan-in}}`: `1/\sqrt{d_{in}}` on `Q, K, V`, `1/\sqrt{d_v}` on `O`, `1/2` on the biases.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: Attention(4, 1, 1, 1).numeric_model().initial_scales().tolist()
+            [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0]
+        """
+        fan = {}
+        for Q, K, V, O, _, _, _ in self.heads:
+            fan.update({Q: self.d_in, K: self.d_in, V: self.d_in, O: self.d_v})
+        return _fan_in_scales(self.layout, fan)
+
+    def _run(self, theta, Z):
+        r"""
+        The forward pass on tokens ``Z`` ``(N, L, d_in)``: the output and the cache of every head.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=2)
+            sage: out, cache = m._run(np.array([1., 1., 1., 1.]), np.array([[[0.], [1.]]]))
+            sage: np.round(out.ravel(), 6).tolist()        # token 2: softmax(0, 1) . (0, 1)
+            [0.5, 0.731059]
+        """
+        out = np.zeros(Z.shape[:2] + (self.d_out,))
+        caches = []
+        for Qn, Kn, Vn, On, bq, bk, bv in self.heads:
+            q = Z @ self._get(theta, Qn).T
+            k = Z @ self._get(theta, Kn).T
+            v = Z @ self._get(theta, Vn).T
+            if self.bias:
+                q, k, v = q + self._get(theta, bq).T, k + self._get(theta, bk).T, v + self._get(theta, bv).T
+            S = self.scale * (q @ k.transpose(0, 2, 1))
+            P = np.exp(S - S.max(axis=2, keepdims=True))
+            P /= P.sum(axis=2, keepdims=True)
+            A = P @ v
+            out += A @ self._get(theta, On)
+            caches.append((q, k, v, P, A))
+        if self.bias:
+            out += self._get(theta, "bo").T
+        return out, (Z, caches)
+
+    def _back(self, theta, cache, G, input_grad):
+        r"""
+        Backpropagate ``G`` (``(N, L, d_out)``): the gradient in `\theta`, and in the tokens.
+
+        The softmax rows `p` have the Jacobian `\mathrm{diag}(p) - pp^\top`, so
+        `\partial L/\partial S = P \odot (\partial L/\partial P - \langle \partial L/\partial P, P\rangle_{\text{row}})`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Attention
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: th = np.array([1., 1., 2., 3.]); out, cache = m._run(th, np.ones((1, 1, 1)))
+            sage: g, dZ = m._back(th, cache, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
+            ([0.0, 0.0, 3.0, 2.0], [[[6.0]]])
+        """
+        Z, caches = cache
+        n = Z.shape[0] * Z.shape[1]
+        Zf = Z.reshape(n, self.d_in)
+        Gf = G.reshape(n, self.d_out)
+        grad = np.zeros(self.D)
+        dZ = np.zeros_like(Z) if input_grad else None
+        s = self.scale
+        for (Qn, Kn, Vn, On, bq, bk, bv), (q, k, v, P, A) in zip(self.heads, caches):
+            O = self._get(theta, On)
+            grad[self.layout[On].slice] = (A.reshape(n, -1).T @ Gf).ravel()
+            dA = G @ O.T
+            dP = dA @ v.transpose(0, 2, 1)
+            dv = P.transpose(0, 2, 1) @ dA
+            dS = s * P * (dP - (dP * P).sum(axis=2, keepdims=True))
+            dq = dS @ k
+            dk = dS.transpose(0, 2, 1) @ q
+            for name, bname, d in ((Qn, bq, dq), (Kn, bk, dk), (Vn, bv, dv)):
+                df = d.reshape(n, -1)
+                grad[self.layout[name].slice] = (df.T @ Zf).ravel()
+                if self.bias:
+                    grad[self.layout[bname].slice] = df.sum(axis=0)
+                if input_grad:
+                    dZ += d @ self._get(theta, name)
+        if self.bias:
+            grad[self.layout["bo"].slice] = Gf.sum(axis=0)
+        return grad, dZ
+
+
+class ConvModel(SequenceModel):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.ConvNetwork`: on a signal
+    `x \in \RR^{C_{in} \times T}`, `y[o, t] = b_2[o] + \sum_{c, k_2} w_2[o, c, k_2]\,
+    \sigma(b_1[c] + \sum_{i, k_1} w_1[c, i, k_1]\, x[i, t + k_2 + k_1])`, valid
+    convolutions with stride 1 (the convention of
+    :mod:`~sage_conslaw.architectures.conv`): the output has `T - K_1 - K_2 + 2`
+    positions.  A row of ``X`` is `x` flattened channel by channel (PyTorch's
+    ``Conv1d`` layout ``(N, C_in, T)``); the ReLU derivative at 0 is 0.
+
+    INPUT:
+
+    - ``architecture`` -- a :class:`~sage_conslaw.architectures.ConvNetwork`
+    - ``length`` -- the length `T` of the input signals (default
+      :data:`DEFAULT_LENGTH` `+ K_1 + K_2 - 2`: that many output positions)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import ConvNetwork
+        sage: net = ConvNetwork(1, 1, 1, 2, 1)
+        sage: m = net.numeric_model(length=4); m
+        numeric 1-D convolutional ReLU network 1 -> 1 -> 1 channels, kernels 2 and 1, without biases on signals of length 4 (D = 3)
+        sage: theta = np.array(net.point(w1=[[[1, -1]]], w2=[[[2]]]), dtype=float)
+        sage: m.forward(theta, np.array([[1., 3., 2., 5.]])).tolist()      # 2 relu(x[t] - x[t+1])
+        [[0.0, 2.0, 0.0]]
+        sage: ConvNetwork(1, 1, 1, 3, 3).numeric_model(length=4)
+        Traceback (most recent call last):
+        ...
+        ValueError: the sequences are too short: 4 positions in, 0 out (give a larger length)
+    """
+    input_order = output_order = "channels"
+    has_activations = True
+
+    def __init__(self, architecture, length=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(2, 3, 1, 2, 3, bias=True).numeric_model(); m.length, m.out_length, m.input_dim
+            (7, 4, 14)
+        """
+        a = architecture
+        self.reparametrization = a
+        self.C_in, self.C_h, self.C_out = a.in_channels, a.hidden_channels, a.out_channels
+        self.K1, self.K2, self.bias = a.kernel1, a.kernel2, a.bias
+        self.D = a.D
+        self.layout = a.layout()
+        self._arch = a
+        shrink = self.K1 + self.K2 - 2
+        length = DEFAULT_LENGTH + shrink if length is None else checks.positive_integer(length, "length")
+        self._shapes(length, self.C_in, length - shrink, self.C_out)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 1, 1, 1, 1, bias=True).numeric_model()
+            numeric 1-D convolutional ReLU network 1 -> 1 -> 1 channels, kernels 1 and 1, with biases on signals of length 4 (D = 4)
+        """
+        return "numeric %s on signals of length %s (D = %s)" % (str(self._arch).split(":")[0], self.length, self.D)
+
+    def initial_scales(self):
+        r"""
+        Return `1/\sqrt{C_{in} K_1}` on `w_1` and `b_1`, `1/\sqrt{C_h K_2}` on `w_2` and `b_2`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: ConvNetwork(1, 1, 1, 4, 1, bias=True).numeric_model().initial_scales().tolist()
+            [0.5, 0.5, 0.5, 0.5, 1.0, 0.5, 1.0]
+        """
+        fan = {"W1": self.C_in * self.K1, "W2": self.C_h * self.K2, "b1": self.C_in * self.K1, "b2": self.C_h * self.K2}
+        return _fan_in_scales(self.layout, fan)
+
+    def _run(self, theta, Z):
+        r"""
+        The forward pass on signals ``Z`` ``(N, T, C_in)`` (positions first):
+        the output ``(N, T_out, C_out)`` and the cache.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 1, 1, 1, 2).numeric_model(length=3)
+            sage: m._run(np.array([1., 1., 2.]), np.array([[[1.], [2.], [3.]]]))[0].ravel().tolist()
+            [5.0, 8.0]
+        """
+        L = self.layout
+        N, T = Z.shape[:2]
+        S = T - self.K1 + 1
+        W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in * self.K1)
+        W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h * self.K2)
+        P1 = sliding_window_view(Z, self.K1, axis=1).reshape(N, S, self.C_in * self.K1)
+        pre = P1 @ W1.T
+        if self.bias:
+            pre = pre + theta[L["b1"].slice]
+        H = np.maximum(pre, 0.0)
+        P2 = sliding_window_view(H, self.K2, axis=1).reshape(N, S - self.K2 + 1, self.C_h * self.K2)
+        out = P2 @ W2.T
+        if self.bias:
+            out = out + theta[L["b2"].slice]
+        return out, (Z, P1, pre, P2)
+
+    def _back(self, theta, cache, G, input_grad):
+        r"""
+        Backpropagate ``G`` (``(N, T_out, C_out)``): the gradient in `\theta`, and in the signal.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 1, 1, 1, 2).numeric_model(length=3)
+            sage: th = np.array([1., 1., 2.]); out, cache = m._run(th, np.array([[[1.], [2.], [3.]]]))
+            sage: g, dZ = m._back(th, cache, np.ones((1, 2, 1)), True); g.tolist(), dZ.ravel().tolist()
+            ([13.0, 3.0, 5.0], [1.0, 3.0, 2.0])
+        """
+        L = self.layout
+        Z, P1, pre, P2 = cache
+        N, S = pre.shape[:2]
+        T2 = G.shape[1]
+        W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in * self.K1)
+        W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h * self.K2)
+        grad = np.empty(self.D)
+        Gf = G.reshape(-1, self.C_out)
+        grad[L["W2"].slice] = (Gf.T @ P2.reshape(-1, self.C_h * self.K2)).ravel()
+        dP2 = (G @ W2).reshape(N, T2, self.C_h, self.K2)
+        dH = np.zeros((N, S, self.C_h))
+        for k2 in range(self.K2):
+            dH[:, k2:k2 + T2] += dP2[..., k2]
+        dpre = dH * (pre > 0)
+        grad[L["W1"].slice] = (dpre.reshape(-1, self.C_h).T @ P1.reshape(-1, self.C_in * self.K1)).ravel()
+        if self.bias:
+            grad[L["b1"].slice] = dpre.sum(axis=(0, 1))
+            grad[L["b2"].slice] = Gf.sum(axis=0)
+        dZ = None
+        if input_grad:
+            dP1 = (dpre @ W1).reshape(N, S, self.C_in, self.K1)
+            dZ = np.zeros_like(Z)
+            for k1 in range(self.K1):
+                dZ[:, k1:k1 + S] += dP1[..., k1]
+        return grad, dZ
+
+    def _pre(self, cache):
+        r"""
+        The hidden pre-activations, ``(N, positions * C_h)``.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ConvNetwork
+            sage: m = ConvNetwork(1, 2, 1, 1, 1).numeric_model(length=1)
+            sage: m._pre(m._run(np.array([1., -1., 1., 1.]), np.ones((1, 1, 1)))[1]).tolist()
+            [[1.0, -1.0]]
+        """
+        pre = cache[2]
+        return pre.reshape(pre.shape[0], -1)
+
+
+class TokenwiseModel(SequenceModel):
+    r"""
+    A layered twin (:class:`~sage_conslaw.flows.models.LayeredModel`: linear,
+    ReLU, matrix factorization, NMF, ICNN) applied to every position of a
+    sequence separately, as the feed-forward layers of a transformer.
+
+    INPUT:
+
+    - ``model`` -- a :class:`~sage_conslaw.flows.models.LayeredModel`
+    - ``length`` -- the number of positions (default 1: plain vectors)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.twins import TokenwiseModel
+        sage: m = TokenwiseModel(LinearNetwork([1, 2]).numeric_model(), length=2); m
+        numeric linear network [1, 2] (D = 2) on each of 2 positions
+        sage: m.forward(np.array([1., 10.]), np.array([[1., 2., 3., 4.]])).tolist()
+        [[21.0, 43.0]]
+    """
+
+    def __init__(self, model, length=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: TokenwiseModel(3)
+            Traceback (most recent call last):
+            ...
+            TypeError: a token-wise block needs a layered numeric twin (LayeredModel), got 3
+        """
+        if not isinstance(model, LayeredModel):
+            raise TypeError("a token-wise block needs a layered numeric twin (LayeredModel), got %r" % (model,))
+        self.model = model
+        self.reparametrization = model.reparametrization
+        self.D = model.D
+        self.has_activations = model.relu and model.q > 1
+        length = 1 if length is None else checks.positive_integer(length, "length")
+        self._shapes(length, model.input_dim, length, model.output_dim)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: TokenwiseModel(ReLUNetwork([1, 2, 1]).numeric_model())
+            numeric ReLU network [1, 2, 1] (D = 4) on each of 1 positions
+        """
+        return "%r on each of %s positions" % (self.model, self.length)
+
+    def initial_scales(self):
+        r"""
+        Return those of the layered twin.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: TokenwiseModel(LinearNetwork([1, 4]).numeric_model()).initial_scales().tolist()
+            [0.5, 0.5, 0.5, 0.5]
+        """
+        return self.model.initial_scales()
+
+    def _run(self, theta, Z):
+        r"""
+        The forward pass on all positions at once.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: m = TokenwiseModel(LinearNetwork([1, 1]).numeric_model(), 2)
+            sage: m._run(np.array([3.]), np.ones((1, 2, 1)))[0].tolist()
+            [[[3.0], [3.0]]]
+        """
+        N = Z.shape[0]
+        out, hs, pre = self.model._forward(theta, Z.reshape(-1, self.in_channels))
+        return out.reshape(N, self.length, self.out_channels), (hs, pre, N)
+
+    def _back(self, theta, cache, G, input_grad):
+        r"""
+        Backpropagate through every position.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: m = TokenwiseModel(LinearNetwork([1, 1]).numeric_model(), 2)
+            sage: c = m._run(np.array([3.]), np.ones((1, 2, 1)))[1]
+            sage: g, dZ = m._back(np.array([3.]), c, np.ones((1, 2, 1)), True); g.tolist(), dZ.ravel().tolist()
+            ([2.0], [3.0, 3.0])
+        """
+        hs, pre, N = cache
+        grad, dX = self.model._backward(theta, hs, pre, G.reshape(-1, self.out_channels), input_grad)
+        return grad, (dX.reshape(N, self.length, self.in_channels) if input_grad else None)
+
+    def _pre(self, cache):
+        r"""
+        The hidden pre-activations of every position, ``(N, L * hidden)`` (``None`` without ReLU).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: m = TokenwiseModel(ReLUNetwork([1, 1, 1]).numeric_model(), 2)
+            sage: m._pre(m._run(np.array([1., 2.]), np.array([[[1.], [-1.]]]))[1]).tolist()
+            [[2.0, -2.0]]
+        """
+        if not self.has_activations:
+            return None
+        hs, pre, N = cache
+        return np.concatenate([pre[i] for i in range(1, self.model.q)], axis=1).reshape(N, -1)
+
+
+def sequence_twin(block, length=None):
+    r"""
+    Return the twin of ``block`` acting on sequences of ``length`` positions
+    (a :class:`SequenceModel`), or raise a ``TypeError`` naming what is missing.
+
+    Blocks that mix positions (attention, convolution, and residual blocks and
+    sequences of them) build their own; the layered twins act token-wise
+    (:class:`TokenwiseModel`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork, Attention, Architecture
+        sage: from sage_conslaw.flows.twins import sequence_twin
+        sage: sequence_twin(ReLUNetwork([2, 2]), 3)
+        numeric ReLU network [2, 2] (D = 4) on each of 3 positions
+        sage: sequence_twin(Attention(1, 1, 1, 1), 3)
+        numeric attention head d_in = 1, d_k = 1, d_v = 1, d_out = 1 without biases on sequences of 3 tokens (D = 4)
+        sage: sequence_twin(Architecture([('a', (1, 1))], lambda M: [M['a'][0, 0]]))
+        Traceback (most recent call last):
+        ...
+        TypeError: Reparametrization ... has no numeric twin (a general architecture needs a model f); the blocks that train are those of trainable_architectures(): LinearNetwork, ...
+    """
+    from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
+    from sage_conslaw.flows.models import trainable_architectures
+    if isinstance(block, (ConvNetwork, MultiHeadAttention, Residual, Sequential)):
+        return block.numeric_model(length=length)
+    try:
+        m = block.numeric_model()
+    except TypeError:
+        m = None
+    if isinstance(m, LayeredModel):
+        return TokenwiseModel(m, length)
+    raise TypeError("%r has no numeric twin (a general architecture needs a model f); the blocks that train are "
+                    "those of trainable_architectures(): %s" % (block, ", ".join(trainable_architectures())))
+
+
+def default_length(block):
+    r"""
+    Return the default number of input positions of ``block``: :data:`DEFAULT_LENGTH`
+    plus what its convolutions consume when it mixes positions, else 1 (plain vectors).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork, ConvNetwork, Sequential, Attention, Residual
+        sage: from sage_conslaw.flows.twins import default_length
+        sage: default_length(ReLUNetwork([2, 2])), default_length(Attention(1, 1, 1, 1))
+        (1, 4)
+        sage: default_length(Sequential([ConvNetwork(1, 1, 2, 2, 2), Residual(Attention(2, 1, 1, 2))]))
+        6
+    """
+    mixes, shrink = _positions(block)
+    return (DEFAULT_LENGTH if mixes else 1) + shrink
+
+
+def _positions(block):
+    r"""
+    ``(whether block mixes positions, how many positions it consumes)``.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ConvNetwork, Sequential, LinearNetwork
+        sage: from sage_conslaw.flows.twins import _positions
+        sage: _positions(Sequential([ConvNetwork(1, 1, 1, 3, 2), LinearNetwork([1, 1]), ConvNetwork(1, 1, 1, 2, 2)]))
+        (True, 5)
+        sage: _positions(LinearNetwork([1, 1]))
+        (False, 0)
+    """
+    from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
+    if isinstance(block, ConvNetwork):
+        return True, block.kernel1 + block.kernel2 - 2
+    if isinstance(block, MultiHeadAttention):
+        return True, 0
+    if isinstance(block, Residual):
+        return _positions(block.block())
+    if isinstance(block, Sequential):
+        parts = [_positions(b) for b in block.blocks().values()]
+        return any(m for m, _ in parts), sum(s for _, s in parts)
+    return False, 0
+
+
+class ResidualModel(SequenceModel):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.Residual`: `x \mapsto x + g(x, \theta)`,
+    with the twin of the block `g` on the same parameters.
+
+    INPUT:
+
+    - ``architecture`` -- a :class:`~sage_conslaw.architectures.Residual`
+    - ``length`` -- the number of positions (default :func:`default_length` of the block)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import Residual, LinearNetwork, ConvNetwork
+        sage: m = Residual(LinearNetwork([2, 2])).numeric_model(); m
+        numeric residual x + g(x) around numeric linear network [2, 2] (D = 4) on each of 1 positions
+        sage: m.forward(np.array([1., 0., 0., 1.]), np.array([[1., 2.]])).tolist()
+        [[2.0, 4.0]]
+        sage: Residual(ConvNetwork(1, 1, 1, 2, 1)).numeric_model()
+        Traceback (most recent call last):
+        ...
+        ValueError: a residual block x + g(x) needs outputs of the shape of its inputs, but the block maps 5 positions x 1 channels to 4 x 1 (a convolution shortens its signals by K1 + K2 - 2)
+    """
+
+    def __init__(self, architecture, length=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Residual, Attention
+            sage: Residual(Attention(2, 1, 1, 2)).numeric_model(length=3).input_dim
+            6
+        """
+        block = architecture.block()
+        inner = sequence_twin(block, default_length(block) if length is None else length)
+        if (inner.length, inner.in_channels) != (inner.out_length, inner.out_channels) or \
+                inner.input_order != inner.output_order:
+            raise ValueError("a residual block x + g(x) needs outputs of the shape of its inputs, but the block "
+                             "maps %s positions x %s channels to %s x %s (a convolution shortens its signals by "
+                             "K1 + K2 - 2)" % (inner.length, inner.in_channels, inner.out_length,
+                                               inner.out_channels))
+        self.inner = inner
+        self.reparametrization = architecture
+        self.D = inner.D
+        self.has_activations = inner.has_activations
+        self.input_order = self.output_order = inner.input_order
+        self._shapes(inner.length, inner.in_channels, inner.out_length, inner.out_channels)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Residual, Attention
+            sage: Residual(Attention(1, 1, 1, 1)).numeric_model(length=2)
+            numeric residual x + g(x) around numeric attention head ... on sequences of 2 tokens (D = 4)
+        """
+        return "numeric residual x + g(x) around %r" % (self.inner,)
+
+    def initial_scales(self):
+        r"""
+        Return those of the block's twin.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Residual, LinearNetwork
+            sage: Residual(LinearNetwork([1, 1])).numeric_model().initial_scales().tolist()
+            [1.0]
+        """
+        return self.inner.initial_scales()
+
+    def _run(self, theta, Z):
+        r"""
+        `Z + g(Z)`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Residual, LinearNetwork
+            sage: m = Residual(LinearNetwork([1, 1])).numeric_model()
+            sage: m._run(np.array([2.]), np.ones((1, 1, 1)))[0].tolist()
+            [[[3.0]]]
+        """
+        out, cache = self.inner._run(theta, Z)
+        return Z + out, cache
+
+    def _back(self, theta, cache, G, input_grad):
+        r"""
+        The block's backpropagation, plus ``G`` itself on the input (the skip connection).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Residual, LinearNetwork
+            sage: m = Residual(LinearNetwork([1, 1])).numeric_model()
+            sage: c = m._run(np.array([2.]), np.ones((1, 1, 1)))[1]
+            sage: g, dZ = m._back(np.array([2.]), c, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
+            ([1.0], [[[3.0]]])
+        """
+        grad, dZ = self.inner._back(theta, cache, G, input_grad)
+        return grad, (dZ + G if input_grad else None)
+
+    def _pre(self, cache):
+        r"""
+        The block's pre-activations.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Residual, ReLUNetwork
+            sage: m = Residual(ReLUNetwork([1, 1, 1])).numeric_model()
+            sage: m._pre(m._run(np.array([1., -1.]), np.ones((1, 1, 1)))[1]).tolist()
+            [[-1.0]]
+        """
+        return self.inner._pre(cache)
+
+
+class SequentialModel(SequenceModel):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.Sequential`: the blocks'
+    twins applied one after the other, each on its own slice of `\theta`
+    (the sequence's layout is the blocks' layouts one after the other).
+
+    INPUT:
+
+    - ``architecture`` -- a :class:`~sage_conslaw.architectures.Sequential`
+    - ``length`` -- the number of input positions (default :func:`default_length`)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import Sequential, Residual, Attention, ReLUNetwork
+        sage: net = Sequential([Residual(Attention(2, 1, 1, 2)), ReLUNetwork([1, 3, 2], bias=True)])
+        sage: m = net.numeric_model(); m.input_dim, m.output_dim, m.has_activations
+        (8, 4, True)
+        sage: m
+        numeric sequence of 2 blocks on sequences of 4 positions (D = 21)
+        sage: Sequential([ReLUNetwork([2, 3]), ReLUNetwork([2, 3])], check_dimensions=False).numeric_model()
+        Traceback (most recent call last):
+        ...
+        ValueError: block L1 outputs 2 channels but block L2 reads 3
+        sage: from sage_conslaw.architectures import Architecture
+        sage: Sequential([Architecture([('a', (1, 1))], lambda M: [M['a'][0, 0]])]).numeric_model()
+        Traceback (most recent call last):
+        ...
+        TypeError: block L1 of the sequence: Reparametrization ... has no numeric twin ...
+    """
+
+    def __init__(self, architecture, length=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Sequential, ConvNetwork
+            sage: m = Sequential([ConvNetwork(1, 1, 1, 2, 2), ConvNetwork(1, 1, 1, 2, 1)]).numeric_model()
+            sage: m.length, m.out_length, m.input_order, [P.length for P in m.twins]
+            (7, 4, 'channels', [7, 5])
+        """
+        names, blocks = zip(*architecture.blocks().items())
+        L = default_length(architecture) if length is None else checks.positive_integer(length, "length")
+        twins, offset, self.slices = [], 0, []
+        for i, (name, b) in enumerate(zip(names, blocks)):
+            try:
+                t = sequence_twin(b, L)
+            except TypeError as e:
+                raise TypeError("block %s of the sequence: %s" % (name, e)) from None
+            if twins and t.in_channels != twins[-1].out_channels:
+                raise ValueError("block %s outputs %s channels but block %s reads %s"
+                                 % (names[i - 1], twins[-1].out_channels, name, t.in_channels))
+            twins.append(t)
+            self.slices.append(slice(offset, offset + t.D))
+            offset += t.D
+            L = t.out_length
+        self.twins = twins
+        self.reparametrization = architecture
+        self.D = offset
+        self.has_activations = any(t.has_activations for t in twins)
+        self.input_order, self.output_order = twins[0].input_order, twins[-1].output_order
+        self._shapes(twins[0].length, twins[0].in_channels, twins[-1].out_length, twins[-1].out_channels)
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: Sequential([LinearNetwork([1, 1])]).numeric_model()
+            numeric sequence of 1 blocks on sequences of 1 positions (D = 1)
+        """
+        return "numeric sequence of %s blocks on sequences of %s positions (D = %s)" % (
+            len(self.twins), self.length, self.D)
+
+    def initial_scales(self):
+        r"""
+        Return those of the blocks' twins, one after the other.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: Sequential([LinearNetwork([1, 4]), LinearNetwork([1, 1])], merge_linear=False).numeric_model().initial_scales().tolist()
+            [0.5, 0.5, 0.5, 0.5, 1.0]
+        """
+        return np.concatenate([t.initial_scales() for t in self.twins])
+
+    def _run(self, theta, Z):
+        r"""
+        The blocks one after the other; the cache of each.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: m = Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).numeric_model()
+            sage: m._run(np.array([2., 3.]), np.ones((1, 1, 1)))[0].tolist()
+            [[[6.0]]]
+        """
+        caches = []
+        for t, s in zip(self.twins, self.slices):
+            Z, c = t._run(theta[s], Z)
+            caches.append(c)
+        return Z, caches
+
+    def _back(self, theta, cache, G, input_grad):
+        r"""
+        Backpropagate through the blocks in reverse order.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: m = Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).numeric_model()
+            sage: th = np.array([2., 3.]); c = m._run(th, np.ones((1, 1, 1)))[1]
+            sage: g, dZ = m._back(th, c, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
+            ([3.0, 2.0], [[[6.0]]])
+        """
+        grad = np.empty(self.D)
+        for i in range(len(self.twins) - 1, -1, -1):
+            grad[self.slices[i]], G = self.twins[i]._back(theta[self.slices[i]], cache[i], G, input_grad or i > 0)
+        return grad, G
+
+    def _pre(self, cache):
+        r"""
+        The pre-activations of every block with ReLU, side by side.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import Sequential, ReLUNetwork, LinearNetwork
+            sage: m = Sequential([ReLUNetwork([1, 1, 1]), LinearNetwork([1, 1])]).numeric_model()
+            sage: m._pre(m._run(np.array([1., -1., 1.]), np.ones((1, 1, 1)))[1]).tolist()
+            [[-1.0]]
+            sage: Sequential([LinearNetwork([1, 1])]).numeric_model()._pre([None]) is None
+            True
+        """
+        pres = [t._pre(c) for t, c in zip(self.twins, cache)]
+        pres = [p for p in pres if p is not None]
+        return np.concatenate(pres, axis=1) if pres else None

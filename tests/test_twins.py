@@ -259,3 +259,68 @@ def test_train_defaults_on_the_blocks():
     assert X.shape == (7, 2 * 6) and Y.shape == (7, 4)
     t = train(ConvNetwork(1, 2, 1, 2, 2), method="sgd", eta=0.01, steps=20, batch_size=5, seed=2)
     assert len(t.times) == 21
+
+
+# ---------------------------------------------------------------------------
+# the conventions against PyTorch (optional extra): from_torch's model, its twin, the module's outputs
+# ---------------------------------------------------------------------------
+
+def _torch():
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
+@pytest.mark.parametrize("E,H,bias", [(2, 1, False), (4, 2, True), (6, 3, True)])
+def test_attention_twin_matches_pytorch(E, H, bias):
+    torch = _torch()
+    from sage_conslaw.torch import from_torch
+    torch.manual_seed(E)
+    mha = torch.nn.MultiheadAttention(E, H, bias=bias, batch_first=True).double()
+    if bias:
+        with torch.no_grad():
+            mha.in_proj_bias.normal_()
+            mha.out_proj.bias.normal_()
+    tm = from_torch(mha)
+    m = tm.model.numeric_model(length=5, scale="1/sqrt(d_k)")
+    X = torch.randn(3, 5, E, dtype=torch.float64)
+    expected = mha(X, X, X, need_weights=False)[0].detach().numpy().reshape(3, -1)
+    assert np.allclose(m.forward(tm.theta(), X.numpy().reshape(3, -1)), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("c_in,c_h,c_out,k1,k2,bias", [(1, 2, 1, 3, 2, True), (2, 3, 2, 2, 2, False)])
+def test_conv_twin_matches_pytorch(c_in, c_h, c_out, k1, k2, bias):
+    torch = _torch()
+    from sage_conslaw.torch import from_torch
+    torch.manual_seed(c_h)
+    net = torch.nn.Sequential(torch.nn.Conv1d(c_in, c_h, k1, bias=bias), torch.nn.ReLU(),
+                              torch.nn.Conv1d(c_h, c_out, k2, bias=bias)).double()
+    tm = from_torch(net)
+    m = tm.model.numeric_model(length=9)
+    x = torch.randn(4, c_in, 9, dtype=torch.float64)
+    expected = net(x).detach().numpy().reshape(4, -1)
+    assert np.allclose(m.forward(tm.theta(), x.numpy().reshape(4, -1)), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_composite_twin_matches_pytorch_and_trains():
+    torch = _torch()
+    from sage_conslaw.torch import from_torch, Residual as TorchResidual, SelfAttention
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(TorchResidual(SelfAttention(4, 2, bias=True)), torch.nn.Flatten(),
+                              torch.nn.Linear(12, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)).double()
+    tm = from_torch(net)
+    m = tm.model.numeric_model(length=3, scale="1/sqrt(d_k)")
+    x = torch.randn(6, 3, 4, dtype=torch.float64)
+    theta = tm.theta()
+    assert np.allclose(m.forward(theta, x.numpy().reshape(6, -1)), net(x).detach().numpy(), rtol=1e-12, atol=1e-12)
+    # the gradient of the package's loss is PyTorch's autograd gradient, coordinate by coordinate
+    y = torch.randn(6, 3, dtype=torch.float64)
+    loss = 0.5 * ((net(x) - y) ** 2).sum() / 6
+    loss.backward()
+    params = dict(net.named_parameters())
+    auto = np.array([params[p].grad[idx].item() for _, _, p, idx in tm.entries()])
+    L, g = m.loss_and_grad(theta, x.numpy().reshape(6, -1), y.numpy())
+    assert np.isclose(L, loss.item()) and np.allclose(g, auto, rtol=1e-10, atol=1e-12)
+    # and the laws hold along the package's own gradient flow of that network
+    traj = train(m, x.numpy().reshape(6, -1), y.numpy(), method="flow", horizon=0.3, records=5, theta0=theta)
+    assert traj.relative_drift().max() < 1e-8

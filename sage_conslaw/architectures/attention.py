@@ -404,7 +404,7 @@ class MultiHeadAttention(Block):
         - ``length`` -- the number of tokens of a sample (default
           :data:`~sage_conslaw.flows.twins.DEFAULT_LENGTH`)
         - ``scale`` -- the factor of the scores (default 1, the model of this
-          class; PyTorch uses ``1 / sqrt(d_k)``, which changes no law)
+          class; ``'1/sqrt(d_k)'`` for PyTorch's, which changes no law)
 
         EXAMPLES::
 

@@ -358,7 +358,7 @@ class Residual(Block):
         """
         return "Residual block x + g(x) around %s" % self._block
 
-    def numeric_model(self, length=None):
+    def numeric_model(self, length=None, scale=1):
         r"""
         Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.ResidualModel`):
         `x + g(x)` with the twin of the block `g`, which must have one and keep
@@ -369,6 +369,8 @@ class Residual(Block):
         - ``length`` -- the number of positions of a sample (tokens, signal
           samples; default :func:`~sage_conslaw.flows.twins.default_length`: 1 for
           token-wise blocks, whose samples are then plain vectors)
+        - ``scale`` -- the factor of the scores of attention blocks (default 1;
+          ``'1/sqrt(d_k)'`` for PyTorch's)
 
         EXAMPLES::
 
@@ -379,7 +381,7 @@ class Residual(Block):
             10
         """
         from sage_conslaw.flows.twins import ResidualModel
-        return ResidualModel(self, length)
+        return ResidualModel(self, length, scale)
 
     def lie_trace(self, *args, **options):
         r"""
@@ -660,7 +662,7 @@ class Sequential(Block):
         """
         return [(kind, list(idx)) for kind, idx in self._groups]
 
-    def numeric_model(self, length=None):
+    def numeric_model(self, length=None, scale=1):
         r"""
         Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.SequentialModel`):
         the blocks' twins one after the other; every block must have one
@@ -675,6 +677,8 @@ class Sequential(Block):
 
         - ``length`` -- the number of positions of a sample (default
           :func:`~sage_conslaw.flows.twins.default_length`)
+        - ``scale`` -- the factor of the scores of attention blocks (default 1;
+          ``'1/sqrt(d_k)'`` for PyTorch's)
 
         EXAMPLES::
 
@@ -686,7 +690,7 @@ class Sequential(Block):
             3
         """
         from sage_conslaw.flows.twins import SequentialModel
-        return SequentialModel(self, length)
+        return SequentialModel(self, length, scale)
 
     def known_conservation_laws(self):
         r"""

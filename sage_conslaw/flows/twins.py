@@ -54,8 +54,8 @@ from sage_conslaw.flows.models import LayeredModel, NumericModel, loss_and_resid
 #: and the kernels to see several neighbours, small enough to train fast.
 DEFAULT_LENGTH = 4
 
-#: How the rows of ``X`` are read: position by position (tokens) or channel by channel (signals).
-ORDERS = ("positions", "channels")
+#: The ``scale`` that asks every attention block for PyTorch's factor `1/\sqrt{d_k}` of its scores.
+TORCH_SCALE = "1/sqrt(d_k)"
 
 
 class SequenceModel(NumericModel):
@@ -301,7 +301,8 @@ class AttentionModel(SequenceModel):
 
     - ``architecture`` -- a :class:`~sage_conslaw.architectures.MultiHeadAttention`
     - ``length`` -- the number `L` of tokens of a sample (default :data:`DEFAULT_LENGTH`)
-    - ``scale`` -- the factor `s` of the scores (default 1)
+    - ``scale`` -- the factor `s` of the scores (default 1), or
+      ``'1/sqrt(d_k)'`` (:data:`TORCH_SCALE`) for PyTorch's
 
     EXAMPLES::
 
@@ -316,7 +317,13 @@ class AttentionModel(SequenceModel):
         sage: mha.numeric_model(scale=0)
         Traceback (most recent call last):
         ...
-        ValueError: scale must be a positive number, got 0
+        ValueError: scale must be a positive number or '1/sqrt(d_k)', got 0
+        sage: mha.numeric_model(scale='1/sqrt(d_k)').scale, MultiHeadAttention(2, 1, 4, 1, 1).numeric_model(scale='1/sqrt(d_k)').scale
+        (1.0, 0.5)
+        sage: mha.numeric_model(scale='torch')
+        Traceback (most recent call last):
+        ...
+        ValueError: scale must be a positive number or '1/sqrt(d_k)', got 'torch'
     """
 
     def __init__(self, architecture, length=None, scale=1):
@@ -334,9 +341,13 @@ class AttentionModel(SequenceModel):
         """
         a = architecture
         length = DEFAULT_LENGTH if length is None else checks.positive_integer(length, "length")
+        if isinstance(scale, str):
+            if scale != TORCH_SCALE:
+                raise ValueError("scale must be a positive number or %r, got %r" % (TORCH_SCALE, scale))
+            scale = 1 / np.sqrt(a.d_k)
         scale = float(scale)
         if not scale > 0 or not np.isfinite(scale):
-            raise ValueError("scale must be a positive number, got %s" % (scale if scale else 0,))
+            raise ValueError("scale must be a positive number or %r, got %s" % (TORCH_SCALE, scale if scale else 0))
         self.reparametrization = a
         self.scale = scale
         self.bias = a.bias
@@ -746,10 +757,11 @@ class TokenwiseModel(SequenceModel):
         return np.concatenate([pre[i] for i in range(1, self.model.q)], axis=1).reshape(N, -1)
 
 
-def sequence_twin(block, length=None):
+def sequence_twin(block, length=None, scale=1):
     r"""
     Return the twin of ``block`` acting on sequences of ``length`` positions
-    (a :class:`SequenceModel`), or raise a ``TypeError`` naming what is missing.
+    (a :class:`SequenceModel`), or raise a ``TypeError`` naming what is missing;
+    ``scale`` is the factor of the scores of its attention blocks.
 
     Blocks that mix positions (attention, convolution, and residual blocks and
     sequences of them) build their own; the layered twins act token-wise
@@ -770,8 +782,10 @@ def sequence_twin(block, length=None):
     """
     from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
     from sage_conslaw.flows.models import trainable_architectures
-    if isinstance(block, (ConvNetwork, MultiHeadAttention, Residual, Sequential)):
+    if isinstance(block, ConvNetwork):
         return block.numeric_model(length=length)
+    if isinstance(block, (MultiHeadAttention, Residual, Sequential)):
+        return block.numeric_model(length=length, scale=scale)
     try:
         m = block.numeric_model()
     except TypeError:
@@ -835,6 +849,7 @@ class ResidualModel(SequenceModel):
 
     - ``architecture`` -- a :class:`~sage_conslaw.architectures.Residual`
     - ``length`` -- the number of positions (default :func:`default_length` of the block)
+    - ``scale`` -- the factor of the attention scores (see :class:`AttentionModel`)
 
     EXAMPLES::
 
@@ -850,7 +865,7 @@ class ResidualModel(SequenceModel):
         ValueError: a residual block x + g(x) needs outputs of the shape of its inputs, but the block maps 5 positions x 1 channels to 4 x 1 (a convolution shortens its signals by K1 + K2 - 2)
     """
 
-    def __init__(self, architecture, length=None):
+    def __init__(self, architecture, length=None, scale=1):
         r"""
         TESTS::
 
@@ -859,7 +874,7 @@ class ResidualModel(SequenceModel):
             6
         """
         block = architecture.block()
-        inner = sequence_twin(block, default_length(block) if length is None else length)
+        inner = sequence_twin(block, default_length(block) if length is None else length, scale)
         if (inner.length, inner.in_channels) != (inner.out_length, inner.out_channels) or \
                 inner.input_order != inner.output_order:
             raise ValueError("a residual block x + g(x) needs outputs of the shape of its inputs, but the block "
@@ -951,6 +966,12 @@ class SequentialModel(SequenceModel):
 
     - ``architecture`` -- a :class:`~sage_conslaw.architectures.Sequential`
     - ``length`` -- the number of input positions (default :func:`default_length`)
+    - ``scale`` -- the factor of the attention scores (see :class:`AttentionModel`)
+
+    A token-wise block whose input dimension is that of a whole output sequence
+    of the block before it (possible with ``check_dimensions=False``, as
+    :func:`~sage_conslaw.torch.mapping.from_torch` builds across a PyTorch
+    ``Flatten``) reads that sequence flattened position by position, as one vector.
 
     EXAMPLES::
 
@@ -964,7 +985,13 @@ class SequentialModel(SequenceModel):
         sage: Sequential([ReLUNetwork([2, 3]), ReLUNetwork([2, 3])], check_dimensions=False).numeric_model()
         Traceback (most recent call last):
         ...
-        ValueError: block L1 outputs 2 channels but block L2 reads 3
+        ValueError: block L1 outputs 2 channels on 1 positions but block L2 reads 3
+
+    Across a flatten: attention on 3 tokens of dimension 2, then a ReLU network on the 6 numbers::
+
+        sage: net = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([1, 4, 6])], check_dimensions=False)
+        sage: m = net.numeric_model(length=3); m.input_dim, m.output_dim, m.flatten
+        (6, 1, [False, True])
         sage: from sage_conslaw.architectures import Architecture
         sage: Sequential([Architecture([('a', (1, 1))], lambda M: [M['a'][0, 0]])]).numeric_model()
         Traceback (most recent call last):
@@ -972,7 +999,7 @@ class SequentialModel(SequenceModel):
         TypeError: block L1 of the sequence: Reparametrization ... has no numeric twin ...
     """
 
-    def __init__(self, architecture, length=None):
+    def __init__(self, architecture, length=None, scale=1):
         r"""
         TESTS::
 
@@ -983,16 +1010,21 @@ class SequentialModel(SequenceModel):
         """
         names, blocks = zip(*architecture.blocks().items())
         L = default_length(architecture) if length is None else checks.positive_integer(length, "length")
-        twins, offset, self.slices = [], 0, []
+        twins, offset, self.slices, self.flatten = [], 0, [], []
         for i, (name, b) in enumerate(zip(names, blocks)):
             try:
-                t = sequence_twin(b, L)
+                t = sequence_twin(b, L, scale)
             except TypeError as e:
                 raise TypeError("block %s of the sequence: %s" % (name, e)) from None
+            flat = False
             if twins and t.in_channels != twins[-1].out_channels:
-                raise ValueError("block %s outputs %s channels but block %s reads %s"
-                                 % (names[i - 1], twins[-1].out_channels, name, t.in_channels))
+                last = twins[-1]
+                if not (isinstance(t, TokenwiseModel) and t.in_channels == last.out_length * last.out_channels):
+                    raise ValueError("block %s outputs %s channels on %s positions but block %s reads %s"
+                                     % (names[i - 1], last.out_channels, last.out_length, name, t.in_channels))
+                t, flat = sequence_twin(b, 1, scale), True
             twins.append(t)
+            self.flatten.append(flat)
             self.slices.append(slice(offset, offset + t.D))
             offset += t.D
             L = t.out_length
@@ -1039,9 +1071,12 @@ class SequentialModel(SequenceModel):
             [[[6.0]]]
         """
         caches = []
-        for t, s in zip(self.twins, self.slices):
+        for t, s, flat in zip(self.twins, self.slices, self.flatten):
+            shape = Z.shape
+            if flat:
+                Z = Z.reshape(shape[0], 1, -1)
             Z, c = t._run(theta[s], Z)
-            caches.append(c)
+            caches.append((c, shape))
         return Z, caches
 
     def _back(self, theta, cache, G, input_grad):
@@ -1059,7 +1094,10 @@ class SequentialModel(SequenceModel):
         """
         grad = np.empty(self.D)
         for i in range(len(self.twins) - 1, -1, -1):
-            grad[self.slices[i]], G = self.twins[i]._back(theta[self.slices[i]], cache[i], G, input_grad or i > 0)
+            c, shape = cache[i]
+            grad[self.slices[i]], G = self.twins[i]._back(theta[self.slices[i]], c, G, input_grad or i > 0)
+            if G is not None:
+                G = G.reshape(shape)
         return grad, G
 
     def _pre(self, cache):
@@ -1073,9 +1111,9 @@ class SequentialModel(SequenceModel):
             sage: m = Sequential([ReLUNetwork([1, 1, 1]), LinearNetwork([1, 1])]).numeric_model()
             sage: m._pre(m._run(np.array([1., -1., 1.]), np.ones((1, 1, 1)))[1]).tolist()
             [[-1.0]]
-            sage: Sequential([LinearNetwork([1, 1])]).numeric_model()._pre([None]) is None
+            sage: Sequential([LinearNetwork([1, 1])]).numeric_model()._pre([(None, (1, 1, 1))]) is None
             True
         """
-        pres = [t._pre(c) for t, c in zip(self.twins, cache)]
+        pres = [t._pre(c) for t, (c, _) in zip(self.twins, cache)]
         pres = [p for p in pres if p is not None]
         return np.concatenate(pres, axis=1) if pres else None

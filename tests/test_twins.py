@@ -259,6 +259,16 @@ def test_train_defaults_on_the_blocks():
     assert X.shape == (7, 2 * 6) and Y.shape == (7, 4)
     t = train(ConvNetwork(1, 2, 1, 2, 2), method="sgd", eta=0.01, steps=20, batch_size=5, seed=2)
     assert len(t.times) == 21
+    # one array per sample: (N, C_in, T) signals as PyTorch's Conv1d, (N, L, d_in) tokens
+    net = ConvNetwork(2, 2, 1, 2, 2)
+    X, Y = make_dataset(net, 9, seed=3)
+    t2 = train(net, X.reshape(9, 2, 6), Y.reshape(9, 1, 4), method="gd", eta=0.01, steps=5)
+    t1 = train(net, X, Y, method="gd", eta=0.01, steps=5)
+    assert np.array_equal(t1.thetas, t2.thetas)
+    m = Attention(2, 1, 1, 3).numeric_model(length=4)
+    assert m.input_shape == (4, 2) and m.output_shape == (4, 3)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, input dim\) or \(-1, 4, 2\)"):
+        train(m, np.zeros((5, 2, 4)), np.zeros((5, 12)))
 
 
 # ---------------------------------------------------------------------------

@@ -234,11 +234,30 @@ def check_data(m, X, Y, loss):
         Traceback (most recent call last):
         ...
         ValueError: unknown loss 'hinge'; use one of 'square', 'logistic'
+
+
+    A model on sequences also takes one array per sample, e.g. ``(N, L, d_in)`` tokens::
+
+        sage: from sage_conslaw.architectures import Attention
+        sage: m = Attention(2, 1, 1, 3).numeric_model(length=4)
+        sage: X, Y = check_data(m, np.ones((5, 4, 2)), np.zeros((5, 4, 3)), 'square'); X.shape, Y.shape
+        ((5, 8), (5, 12))
+        sage: check_data(m, np.ones((5, 2, 4)), np.zeros((5, 12)), 'square')
+        Traceback (most recent call last):
+        ...
+        ValueError: X must have shape (N, input dim) or (-1, 4, 2), got shape (5, 2, 4)
     """
     X = as_float_array(X, "X", "(N, input dim)")
     Y = as_float_array(Y, "Y", "(N, output dim)")
+    # a model on sequences (sage_conslaw.flows.twins) also takes one 2-D array per sample
+    shape_in, shape_out = getattr(m, "input_shape", None), getattr(m, "output_shape", None)
+    if shape_in is not None and X.shape[1:] == shape_in:
+        X = X.reshape(X.shape[0], -1)
+    if shape_out is not None and Y.shape[1:] == shape_out:
+        Y = Y.reshape(Y.shape[0], -1)
     if X.ndim != 2:
-        raise ValueError("X must have shape (N, input dim), got shape %s" % (X.shape,))
+        raise ValueError("X must have shape (N, input dim)%s, got shape %s"
+                         % ("" if shape_in is None else " or %s" % ((-1,) + shape_in,), X.shape))
     if Y.ndim == 1 and Y.shape[0] == X.shape[0] and getattr(m, "output_dim", None) in (1, None):
         Y = Y[:, None]
     if Y.ndim != 2:

@@ -25,6 +25,11 @@ row, so every sample is a flattened sequence:
 - a residual block or a sequence reads its input like its first block and
   writes its output like its last one.
 
+:func:`~sage_conslaw.flows.train.train` also takes ``X`` and ``Y`` with one
+2-D array per sample, of shapes ``(N,) + model.input_shape`` and ``(N,) +
+model.output_shape`` (``(N, L, d_in)`` tokens, ``(N, C_in, T)`` signals) and
+flattens them so.
+
 By default a block that mixes positions sees :data:`DEFAULT_LENGTH` positions
 at its output (a convolution gets the `K_1 + K_2 - 2` more it consumes); a
 sequence of token-wise blocks only sees sequences of length 1 (plain vectors).
@@ -87,8 +92,8 @@ class SequenceModel(NumericModel):
 
             sage: from sage_conslaw.architectures import Attention
             sage: m = Attention(2, 1, 1, 3).numeric_model(length=5)
-            sage: m._shapes(5, 2, 5, 3); m.input_dim, m.output_dim
-            (10, 15)
+            sage: m._shapes(5, 2, 5, 3); m.input_dim, m.output_dim, m.input_shape, m.output_shape
+            (10, 15, (5, 2), (5, 3))
             sage: m._shapes(5, 2, 0, 3)
             Traceback (most recent call last):
             ...
@@ -101,6 +106,11 @@ class SequenceModel(NumericModel):
         self.out_length, self.out_channels = int(out_length), int(out_channels)
         self.input_dim = self.length * self.in_channels
         self.output_dim = self.out_length * self.out_channels
+        # the shape of one sample, in the order of the rows (train() also takes X of shape (N,) + input_shape)
+        self.input_shape = ((self.in_channels, self.length) if self.input_order == "channels"
+                            else (self.length, self.in_channels))
+        self.output_shape = ((self.out_channels, self.out_length) if self.output_order == "channels"
+                             else (self.out_length, self.out_channels))
 
     def sequences(self, X):
         r"""
@@ -264,6 +274,22 @@ class SequenceModel(NumericModel):
         return np.sign(self.preactivations(theta, X)).astype(int)
 
 
+def _mm(A, W):
+    r"""
+    ``A @ W`` for a stack ``A`` of shape ``(..., n)`` and a matrix ``W``, as one matrix product
+    (numpy would loop over the stack).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.twins import _mm
+        sage: A = np.arange(12.).reshape(2, 3, 2); W = np.array([[1., 2.], [3., 4.]])
+        sage: bool(np.array_equal(_mm(A, W), A @ W)), _mm(A, W).shape
+        (True, (2, 3, 2))
+    """
+    return (A.reshape(-1, A.shape[-1]) @ W).reshape(A.shape[:-1] + (W.shape[1],))
+
+
 def _fan_in_scales(layout, fan_ins):
     r"""
     The standard deviations `1/\sqrt{\text{fan-in}}` of a random start, by parameter name.
@@ -419,16 +445,16 @@ class AttentionModel(SequenceModel):
         out = np.zeros(Z.shape[:2] + (self.d_out,))
         caches = []
         for Qn, Kn, Vn, On, bq, bk, bv in self.heads:
-            q = Z @ self._get(theta, Qn).T
-            k = Z @ self._get(theta, Kn).T
-            v = Z @ self._get(theta, Vn).T
+            q = _mm(Z, self._get(theta, Qn).T)
+            k = _mm(Z, self._get(theta, Kn).T)
+            v = _mm(Z, self._get(theta, Vn).T)
             if self.bias:
                 q, k, v = q + self._get(theta, bq).T, k + self._get(theta, bk).T, v + self._get(theta, bv).T
             S = self.scale * (q @ k.transpose(0, 2, 1))
             P = np.exp(S - S.max(axis=2, keepdims=True))
             P /= P.sum(axis=2, keepdims=True)
             A = P @ v
-            out += A @ self._get(theta, On)
+            out += _mm(A, self._get(theta, On))
             caches.append((q, k, v, P, A))
         if self.bias:
             out += self._get(theta, "bo").T
@@ -460,7 +486,7 @@ class AttentionModel(SequenceModel):
         for (Qn, Kn, Vn, On, bq, bk, bv), (q, k, v, P, A) in zip(self.heads, caches):
             O = self._get(theta, On)
             grad[self.layout[On].slice] = (A.reshape(n, -1).T @ Gf).ravel()
-            dA = G @ O.T
+            dA = _mm(G, O.T)
             dP = dA @ v.transpose(0, 2, 1)
             dv = P.transpose(0, 2, 1) @ dA
             dS = s * P * (dP - (dP * P).sum(axis=2, keepdims=True))
@@ -472,7 +498,7 @@ class AttentionModel(SequenceModel):
                 if self.bias:
                     grad[self.layout[bname].slice] = df.sum(axis=0)
                 if input_grad:
-                    dZ += d @ self._get(theta, name)
+                    dZ += _mm(d, self._get(theta, name))
         if self.bias:
             grad[self.layout["bo"].slice] = Gf.sum(axis=0)
         return grad, dZ
@@ -573,12 +599,12 @@ class ConvModel(SequenceModel):
         W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in * self.K1)
         W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h * self.K2)
         P1 = sliding_window_view(Z, self.K1, axis=1).reshape(N, S, self.C_in * self.K1)
-        pre = P1 @ W1.T
+        pre = _mm(P1, W1.T)
         if self.bias:
             pre = pre + theta[L["b1"].slice]
         H = np.maximum(pre, 0.0)
         P2 = sliding_window_view(H, self.K2, axis=1).reshape(N, S - self.K2 + 1, self.C_h * self.K2)
-        out = P2 @ W2.T
+        out = _mm(P2, W2.T)
         if self.bias:
             out = out + theta[L["b2"].slice]
         return out, (Z, P1, pre, P2)
@@ -605,7 +631,7 @@ class ConvModel(SequenceModel):
         grad = np.empty(self.D)
         Gf = G.reshape(-1, self.C_out)
         grad[L["W2"].slice] = (Gf.T @ P2.reshape(-1, self.C_h * self.K2)).ravel()
-        dP2 = (G @ W2).reshape(N, T2, self.C_h, self.K2)
+        dP2 = _mm(G, W2).reshape(N, T2, self.C_h, self.K2)
         dH = np.zeros((N, S, self.C_h))
         for k2 in range(self.K2):
             dH[:, k2:k2 + T2] += dP2[..., k2]
@@ -616,7 +642,7 @@ class ConvModel(SequenceModel):
             grad[L["b2"].slice] = Gf.sum(axis=0)
         dZ = None
         if input_grad:
-            dP1 = (dpre @ W1).reshape(N, S, self.C_in, self.K1)
+            dP1 = _mm(dpre, W1).reshape(N, S, self.C_in, self.K1)
             dZ = np.zeros_like(Z)
             for k1 in range(self.K1):
                 dZ[:, k1:k1 + S] += dP1[..., k1]

@@ -334,3 +334,13 @@ def test_composite_twin_matches_pytorch_and_trains():
     # and the laws hold along the package's own gradient flow of that network
     traj = train(m, x.numpy().reshape(6, -1), y.numpy(), method="flow", horizon=0.3, records=5, theta0=theta)
     assert traj.relative_drift().max() < 1e-8
+
+
+@pytest.mark.parametrize("method,options", [("sgd", dict(eta=0.01, steps=10)), ("momentum", dict(eta=0.01, steps=10)),
+                                            ("heavy_ball", dict(horizon=0.1, friction=1.0)),
+                                            ("nesterov", dict(horizon=0.1)), ("mirror", dict(horizon=0.1)),
+                                            ("weight_decay", dict(horizon=0.1, rate=0.1))])
+def test_every_method_trains_a_sequence_twin(method, options):
+    net = Sequential([Residual(Attention(2, 1, 1, 2, bias=True)), ConvNetwork(2, 2, 1, 1, 1, bias=True)])
+    traj = train(net, method=method, records=4, N=10, **options)
+    assert np.all(np.isfinite(traj.loss)) and traj.laws.shape[1] >= len(net.known_conservation_laws())

@@ -191,6 +191,10 @@ class Reparametrization(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: phi given lazily (a function) needs its ring: use Reparametrization(ring, make)
+            sage: Reparametrization(QQ['t'], lambda: [u*v])
+            Traceback (most recent call last):
+            ...
+            TypeError: expected a multivariate polynomial ring, got Univariate Polynomial Ring in t over Rational Field
         """
         from sage_conslaw.core.families import _is_lazy
         if len(args) == 2 and _is_lazy(args[1]):

@@ -598,3 +598,32 @@ def test_readme_writes_shadowed_names_with_the_package_prefix():
         assert not re.search(r"`%s\(" % re.escape(name), readme), name
         import sage_conslaw
         assert callable(getattr(sage_conslaw, name))
+
+
+# lazy phi: what is announced before expanding is what the expansion gives
+@pytest.mark.parametrize("seed", range(5))
+def test_announced_size_and_terms_are_those_of_the_expansion(seed):
+    import random
+    rng = random.Random(seed)
+    for _ in range(10):
+        dims = [rng.randint(1, 4) for _ in range(rng.randint(2, 5))]
+        for net in (LinearNetwork(dims), ReLUNetwork(dims), ReLUNetwork(dims, bias=True),
+                    MatrixFactorization(*dims[:3]) if len(dims) >= 3 else LinearNetwork(dims)):
+            W = net.generators()
+            text, d, terms = repr(net), net.d, W._terms
+            assert not W.is_expanded() and W.symbolic_obstacle() is None
+            phis = net.components()
+            assert W.is_expanded() and len(phis) == d and repr(net) == text
+            assert sum(len(f.monomials()) for f in phis) == terms, net
+
+
+def test_expansion_limits_are_those_of_the_thresholds():
+    from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES
+    for dims, bias in [([9, 100, 100, 9], True), ([10, 100, 100, 10], True), ([50, 50, 50], False),
+                       ([30, 100, 100, 30], True), ([5, 5000], False), ([100, 100, 100], False)]:
+        net = ReLUNetwork(dims, bias=bias)
+        terms = net.generators()._terms
+        refused = terms > MAX_COMPONENTS or 2 * net.D * terms > MAX_EXPANDED_BYTES
+        assert (net.generators().symbolic_obstacle() is not None) == refused, dims
+    assert ReLUNetwork([9, 100, 100, 9], bias=True).generators().symbolic_obstacle() is not None   # by memory
+    assert LinearNetwork([50, 50, 50]).generators().symbolic_obstacle() is None                  # 1.25 GB

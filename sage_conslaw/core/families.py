@@ -709,13 +709,30 @@ class GradientFamily(GeneratorFamily):
             True
             sage: GradientFamily(R, lambda: [a*b], size=1, terms=10^7, what="phi of a big test").symbolic_obstacle()
             'phi of a big test has 10000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available'
+
+        Fewer terms, but in a ring of many variables::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([9, 100, 100, 9], bias=True); net.d, net.D
+            (900909, 12009)
+            sage: net.generators().symbolic_obstacle()
+            'phi (the path products) of the ReLU network [9, 100, 100, 9] with biases has 900909 terms once expanded, of about 2D = 24018 bytes each in Singular: 21.6 GB, above the limit 4.3 GB of an expansion: its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them'
         """
-        from sage_conslaw.core.thresholds import MAX_COMPONENTS
-        if self._phis is not None or self._terms is None or self._terms <= MAX_COMPONENTS:
+        from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES
+        if self._phis is not None or self._terms is None:
             return None
-        why = ("%s has %s terms once expanded, above the limit %s of expanded terms (each costs about 4 kB and "
-               "25 us in Singular): its symbolic components and fields (components(), polynomial laws, the "
-               "rigorous method, checking given laws) are not available" % (self._what, self._terms, MAX_COMPONENTS))
+        size = 2 * self.D * self._terms       # bytes: a dense exponent vector of 16 bits per variable per term
+        if self._terms > MAX_COMPONENTS:
+            why = ("%s has %s terms once expanded, above the limit %s of expanded terms (each costs about 4 kB "
+                   "and 25 us in Singular)" % (self._what, self._terms, MAX_COMPONENTS))
+        elif size > MAX_EXPANDED_BYTES:
+            why = ("%s has %s terms once expanded, of about 2D = %s bytes each in Singular: %.1f GB, above the "
+                   "limit %.1f GB of an expansion" % (self._what, self._terms, 2 * self.D, size / 1e9,
+                                                       MAX_EXPANDED_BYTES / 1e9))
+        else:
+            return None
+        why += (": its symbolic components and fields (components(), polynomial laws, the rigorous method, "
+                "checking given laws) are not available")
         if self.structured is not None:
             why += "; lie_trace() (the structured fast trace, certified by the known laws) works without them"
         return why

@@ -86,6 +86,14 @@ MAX_VARIABLES = 2 ** 15 - 1
 #: is formed on first need): the limit refuses the expansion when it is needed.
 MAX_COMPONENTS = 10 ** 6
 
+#: Most memory, in bytes, the expanded `\phi` of an architecture may take: Singular
+#: stores every term as a dense exponent vector of 16 bits per variable, so a
+#: term costs about `2D` bytes (measured: 4.2 kB at `D = 2000`, 16 kB at `D =
+#: 7500`, 32 kB at `D = 16230`); below MAX_COMPONENTS terms a network of
+#: thousands of parameters would still need tens of GB.  `2^{32}` (4 GiB) keeps
+#: the expansion within the machine's memory shared with other jobs.
+MAX_EXPANDED_BYTES = 2 ** 32
+
 #: Most random coefficients :func:`~sage_conslaw.architectures.random_vector_fields`
 #: draws (each a Sage integer times a monomial: `10^6` take a few seconds).
 MAX_RANDOM_COEFFICIENTS = 10 ** 6

@@ -552,7 +552,6 @@ class ConvModel(SequenceModel):
         self.K1, self.K2, self.bias = a.kernel1, a.kernel2, a.bias
         self.D = a.D
         self.layout = a.layout()
-        self._arch = a
         shrink = self.K1 + self.K2 - 2
         length = DEFAULT_LENGTH + shrink if length is None else checks.positive_integer(length, "length")
         self._shapes(length, self.C_in, length - shrink, self.C_out)
@@ -565,7 +564,9 @@ class ConvModel(SequenceModel):
             sage: ConvNetwork(1, 1, 1, 1, 1, bias=True).numeric_model()
             numeric 1-D convolutional ReLU network 1 -> 1 -> 1 channels, kernels 1 and 1, with biases on signals of length 4 (D = 4)
         """
-        return "numeric %s on signals of length %s (D = %s)" % (str(self._arch).split(":")[0], self.length, self.D)
+        return ("numeric 1-D convolutional ReLU network %s -> %s -> %s channels, kernels %s and %s, %s on signals "
+                "of length %s (D = %s)" % (self.C_in, self.C_h, self.C_out, self.K1, self.K2,
+                                           "with biases" if self.bias else "without biases", self.length, self.D))
 
     def initial_scales(self):
         r"""

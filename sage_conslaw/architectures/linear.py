@@ -24,7 +24,6 @@ Proposition 4.1 for a depth-3 network, and Corollary 4.4 for `q = 2`::
     sage: res = mf.lie_trace(); (res.dimension, res.number_of_laws, res.certified)
     (7, 3, True)
 """
-from sage.arith.misc import binomial
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
 
@@ -443,4 +442,5 @@ def number_of_balancedness_laws(dims):
         sage: number_of_balancedness_laws([2, 3, 2, 2])
         9
     """
-    return sum(binomial(n + 1, 2) for n in dims[1:-1])
+    from sage_conslaw.core.jets import NetworkFamily
+    return NetworkFamily('linear', dims).number_of_known_laws

@@ -346,6 +346,21 @@ class NetworkFamily:
             d += sum(prod(self.dims[:i + 1]) for i in range(1, len(self.dims) - 1)) + self.dims[0]
         return d
 
+    @property
+    def number_of_known_laws(self):
+        r"""
+        How many known laws the network has (independent or not): the entries
+        on and above the diagonal of the balancedness `U_i^\top U_i - U_{i+1}
+        U_{i+1}^\top` of every hidden layer (linear), one per hidden neuron (ReLU).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: NetworkFamily('linear', [2, 3, 2, 2]).number_of_known_laws, NetworkFamily('relu', [2, 3, 2, 2]).number_of_known_laws
+            (9, 5)
+        """
+        return sum(n * (n + 1) // 2 if self.family == 'linear' else n for n in self.dims[1:-1])
+
     def __repr__(self):
         r"""
         TESTS::
@@ -854,7 +869,7 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         point = random_point(family.D, seed=seed)
     x = np.array([int(t) % p for t in point], dtype=float)
     rng = np.random.default_rng(int(seed))
-    nlaws = sum(n * (n + 1) // 2 if family.family == 'linear' else n for n in family.dims[1:-1])
+    nlaws = family.number_of_known_laws
     N = 0
     if nlaws:
         E = EchelonModP(family.D, p)

@@ -1010,6 +1010,75 @@ def new_laws(laws, lower, degree, homogeneous=True):
     return [R.sum(c * monos[j] for j, c in row.dict().items()) for row in C.rows()]
 
 
+def _gradient_entries(polys, pt):
+    r"""
+    The nonzero entries ``{(row, column): value}`` of the Jacobian of ``polys``
+    at the exact point ``pt``, term by term (no derivative is formed: a law of
+    `D = 7500` variables would otherwise cost `D` derivatives and evaluations).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.laws import _gradient_entries
+        sage: R.<u,v,w> = QQ[]
+        sage: _gradient_entries([u^2*v - 3*w, v*w - v*w], [2, 5, 7])
+        {(0, 0): 20, (0, 1): 4, (0, 2): -3}
+    """
+    entries = {}
+    for r, h in enumerate(polys):
+        for exps, c in h.dict().items():
+            support = exps.nonzero_positions()
+            for i in support:
+                value = c * exps[i]
+                for j in support:
+                    e = exps[j] - (j == i)
+                    if e:
+                        value *= pt[j] ** e
+                entries[r, i] = entries.get((r, i), 0) + value
+    return {k: v for k, v in entries.items() if v}
+
+
+def _exact_gradient_rank(polys, pt):
+    r"""
+    The exact rank of the gradients of ``polys`` at the exact point ``pt``.
+
+    The Jacobian is formed term by term (:func:`_gradient_entries`). Its rank
+    modulo a prime is a lower bound of the exact one, which is at most the number
+    of rows or of columns: when the rank modulo `p` reaches that, it *is* the
+    exact rank (the usual case, e.g. the `2550` balancedness laws of
+    ``LinearNetwork([50, 50, 50, 50])``); otherwise the rank is computed over the
+    field of the point.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.laws import _exact_gradient_rank
+        sage: R.<u,v> = QQ[]
+        sage: _exact_gradient_rank([u*v, u^2 - v^2], [1, 2]), _exact_gradient_rank([u*v, u^2 - v^2], [0, 0])
+        (2, 0)
+        sage: _exact_gradient_rank([1048573*u + v, v], [1, 1])      # singular modulo the default prime
+        2
+        sage: _exact_gradient_rank([u/1048573, v], [1, 1])          # the prime divides a denominator
+        2
+        sage: K.<a> = QuadraticField(2); S.<x, y> = K[]
+        sage: _exact_gradient_rank([x*y, x^2 - y^2], [a, a])
+        2
+    """
+    from sage.matrix.constructor import matrix
+    from sage.rings.rational_field import QQ
+    from sage_conslaw.core.modular import DEFAULT_PRIME, linbox_matrix
+    R = polys[0].parent()
+    n, D = len(polys), R.ngens()
+    entries = _gradient_entries(polys, pt)
+    full = min(n, D)
+    if R.base_ring() is QQ and all(v.denominator() % DEFAULT_PRIME for v in entries.values()):
+        import numpy as np
+        J = np.zeros((n, D))
+        for (i, j), v in entries.items():
+            J[i, j] = int(v.numerator() * v.denominator().inverse_mod(DEFAULT_PRIME) % DEFAULT_PRIME)
+        if linbox_matrix(J, DEFAULT_PRIME).rank() == full:
+            return full
+    return matrix(R.base_ring(), n, D, entries, sparse=True).rank()
+
+
 def number_of_independent_functions(polys, point, p=None):
     r"""
     Return the rank of the gradients of ``polys`` at ``point``: exactly, or
@@ -1049,7 +1118,7 @@ def number_of_independent_functions(polys, point, p=None):
     R = polys[0].parent()
     pt = as_exact_point(point, R.ngens(), R.base_ring(), ring=R)
     if p is None:
-        return matrix(R.base_ring(), [[h.derivative(g)(*pt) for g in R.gens()] for h in polys]).rank()
+        return _exact_gradient_rank(polys, pt)
     from sage_conslaw.core.modular import PolynomialsModP, rank_mod_p, reduce_rational
     p = check_prime(p, "the prime", MAX_PRIME)
     x = [reduce_rational(c, p) for c in pt]

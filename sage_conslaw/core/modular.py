@@ -603,6 +603,4 @@ def rank_mod_p(rows, p=DEFAULT_PRIME):
     rows = np.asarray(rows, dtype=np.float64)
     if rows.size == 0:
         return 0
-    E = EchelonModP(rows.shape[1], p)
-    E.add_rows(rows)
-    return E.rank
+    return int(linbox_matrix(rows, p).rank())

@@ -1102,13 +1102,13 @@ def _number_of_known_laws(laws, law_gradients, point, p, seed):
     """
     if law_gradients is None:
         return number_of_independent_functions(laws, point, p) if laws else 0
-    from sage_conslaw.core.modular import PolynomialsModP, linbox_matrix
+    from sage_conslaw.core.modular import PolynomialsModP, rank_mod_p
     q = DEFAULT_PRIME if p is None else p
     x = [reduce_rational(c, q) for c in point]
     rows = np.asarray(law_gradients(x, q, seed), dtype=float)
     if laws:
         rows = np.vstack([rows, PolynomialsModP(laws, len(x), q).jacobian(x)])
-    return int(linbox_matrix(rows, q).rank()) if rows.size else 0     # one rank: no rows kept
+    return rank_mod_p(rows, q)
 
 
 def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budget, law_gradients=None):

@@ -19,10 +19,16 @@ the same loaded machine:
 - ``rigorous`` -- the rigorous method (exact function spaces over QQ) on
   small networks, to show where it stops being feasible.
 
+With ``--before-ref REF`` (a git commit), ``before`` is instead the package
+as it was at that commit (``git archive``, imported from a temporary
+directory), running ``model.lie_trace()`` as it did then: the baseline of the
+same run, on the same machine.
+
 Usage::
 
     python benchmarks/bench_scale.py                 # the issue's table, plot in bench_scale.png
     python benchmarks/bench_scale.py --quick         # small sizes only (a minute)
+    python benchmarks/bench_scale.py --before-ref 3bdb620   # before = the engine when issue 13 was filed
 """
 import argparse
 import json
@@ -90,17 +96,48 @@ print("RESULT " + json.dumps(out), flush=True)
 """
 
 
-def measure(kind, family, dims, bias, timeout, memory_gb):
-    """Run one measurement in a fresh process; return its dict, or a dict with 'failed'."""
+_CHILD_REF = r"""
+import json, resource, sys, time
+import sage_conslaw
+family, dims, bias = sys.argv[2], json.loads(sys.argv[3]), sys.argv[4] == "1"
+from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+LinearNetwork([1, 2, 1]).lie_trace(); ReLUNetwork([1, 2, 1], bias=True).lie_trace()
+t0 = time.time()
+net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
+build = time.time() - t0
+res = net.lie_trace()
+out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
+           build=build, seconds=time.time() - t0,
+           MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+print("RESULT " + json.dumps(out), flush=True)
+"""
+
+
+def checkout(ref):
+    """The tree of the commit ``ref`` in a temporary directory (``git archive``): its path."""
+    import tarfile
+    import tempfile
+    where = tempfile.mkdtemp(prefix="bench_scale_%s_" % ref)
+    tar = subprocess.run(["git", "archive", ref, "sage_conslaw"], cwd=ROOT, capture_output=True, check=True).stdout
+    import io
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        t.extractall(where)
+    return where
+
+
+def measure(kind, family, dims, bias, timeout, memory_gb, tree=None):
+    """Run one measurement in a fresh process (on the package of ``tree``, default
+    this checkout); return its dict, or a dict with 'failed'."""
     def limit():
         import resource
         b = int(memory_gb * 2 ** 30)
         resource.setrlimit(resource.RLIMIT_AS, (b, b))
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=(tree or ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.time()
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD, kind, family, json.dumps(dims), "1" if bias else "0"],
-                              capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-c", _CHILD_REF if tree else _CHILD, kind, family, json.dumps(dims),
+                               "1" if bias else "0"],
+                              capture_output=True, text=True, timeout=timeout, env=env, cwd=tree or ROOT,
                               preexec_fn=limit)
     except subprocess.TimeoutExpired:
         return {"failed": "> %d s" % timeout}
@@ -108,10 +145,12 @@ def measure(kind, family, dims, bias, timeout, memory_gb):
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     err = proc.stderr.strip().splitlines()
-    oom = "MemoryError" in proc.stderr or "Malloc" in proc.stderr     # Python's, or Singular's message
-    return {"failed": "%s after %.0f s" % ("out of memory (%g GB)" % memory_gb if oom
-                                            else (err[-1][:60] if err else "exit %s" % proc.returncode),
-                                            time.time() - t0)}
+    oom = ("MemoryError" in proc.stderr or "Malloc" in proc.stderr or "no more memory" in proc.stderr
+           or proc.returncode in (-9, 137))            # Python's, Singular's messages, or killed
+    refused = "too large to expand" in proc.stderr or "above the limit" in proc.stderr
+    why = ("out of memory (%g GB)" % memory_gb if oom else
+           "refused (phi too large to expand)" if refused else (err[-1][:60] if err else "exit %s" % proc.returncode))
+    return {"failed": "%s after %.0f s" % (why, time.time() - t0)}
 
 
 def _D(family, dims, bias):
@@ -143,6 +182,8 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write the measurements here")
     parser.add_argument("--rst", default=None, help="also write the table here (reStructuredText, for doc/)")
     parser.add_argument("--from-json", default=None, help="only print the tables of a saved run")
+    parser.add_argument("--before-ref", default=None,
+                        help="a git commit: 'before' is the package at that commit (default: the generic engine now)")
     args = parser.parse_args(argv)
     if args.from_json:
         with open(args.from_json) as f:
@@ -150,11 +191,12 @@ def main(argv=None):
         _report(saved["rows"], saved["rigorous"], args)
         return 0
     cases = QUICK if args.quick else CASES
+    tree = checkout(args.before_ref) if args.before_ref else None
     rows = []
     for family, dims, bias in cases:
         D = _D(family, dims, bias)
         name = "%s %s%s" % ("LinearNetwork" if family == "linear" else "ReLUNetwork", dims, " bias" if bias else "")
-        before = (measure("before", family, dims, bias, args.timeout, args.memory) if D <= args.before_max_D
+        before = (measure("before", family, dims, bias, args.timeout, args.memory, tree) if D <= args.before_max_D
                   else {"failed": "not run (D > %d)" % args.before_max_D})
         after = measure("after", family, dims, bias, args.timeout, args.memory)
         model = measure("model", family, dims, bias, args.timeout, args.memory)
@@ -177,16 +219,16 @@ def main(argv=None):
 def _report(rows, rig, args):
     """Print the tables (and write the reStructuredText one), draw the plot."""
     print()
-    head = ("| network | D | before s | before MB | after s | after MB | ratio | model.lie_trace() s | MB "
+    head = ("| network | D | before s | before MB | after s | after MB | model.lie_trace() s | MB | ratio "
             "| laws (certified) | rank D x D s |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in rows:
         b, a, m = r["before"], r["after"], r.get("model", {"failed": "not measured"})
-        ratio = "%.0fx" % (b["seconds"] / a["seconds"]) if "failed" not in b and "failed" not in a else ""
+        ratio = "%.0fx" % (b["seconds"] / m["seconds"]) if "failed" not in b and "failed" not in m else ""
         laws = "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no")
         print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["name"], r["D"], _cell(b), _cell(b, "MB"), _cell(a), _cell(a, "MB"), ratio, _cell(m), _cell(m, "MB"),
+            r["name"], r["D"], _cell(b), _cell(b, "MB"), _cell(a), _cell(a, "MB"), _cell(m), _cell(m, "MB"), ratio,
             laws, _cell(r["rank"])))
     if rig:
         print()
@@ -225,14 +267,18 @@ def _plot(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label, marker in (("before", "generic engine (before)", "o"), ("after", "structured trace (after)", "s"),
-                               ("model", "model.lie_trace(), build included", "x"),
-                               ("rank", "one rank mod p of a D x D matrix", "^")):
-        pts = sorted((r["D"], r[key]) for r in rows if key in r and "failed" not in r[key])
-        if not pts:
-            continue
-        axes[0].loglog([d for d, _ in pts], [m["seconds"] for _, m in pts], marker=marker, label=label)
-        axes[1].loglog([d for d, _ in pts], [m["MB"] for _, m in pts], marker=marker, label=label)
+    series = (("before", "before", "o", "C0"), ("after", "structured trace", "s", "C1"),
+              ("model", "model.lie_trace()", "x", "C2"), ("rank", "one D x D rank mod p", "^", "C3"))
+    for key, label, marker, color in series:
+        # one line per family (linear solid, ReLU dashed): their costs grow differently
+        for family, style in (("Linear", "-"), ("ReLU", "--")):
+            pts = sorted((r["D"], r[key]) for r in rows
+                         if r["name"].startswith(family) and key in r and "failed" not in r[key])
+            if not pts:
+                continue
+            for ax, what in zip(axes, ("seconds", "MB")):
+                ax.loglog([d for d, _ in pts], [m[what] for _, m in pts], style, marker=marker, color=color,
+                          label="%s (%s)" % (label, family))
     axes[0].set_xlabel("D (parameters)")
     axes[0].set_ylabel("seconds")
     axes[1].set_xlabel("D (parameters)")

@@ -81,6 +81,8 @@ class ICNN(Architecture):
             sage: from sage_conslaw.architectures import ICNN
             sage: ICNN(1, 1, 2, bias=True).components()
             (U_0_0*V_0_0, U_0_0*V_0_1, U_0_0*b_0)
+            sage: net = ICNN(1, 1, 1); net._paths(net.parameters())
+            [U_0_0*V_0_0]
         """
         n1, n2, n3 = self.sizes
         U, V = M["U"], M["V"]

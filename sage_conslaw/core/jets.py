@@ -124,6 +124,8 @@ class Jet:
             sage: a = Jet(np.array([[[1., 2]], [[0, 1]]], dtype=float), 7)    # (1, 2) + eps (0, 1)
             sage: (a @ np.array([[1.], [1]], dtype=float)).coefs.ravel().tolist()
             [3.0, 1.0]
+            sage: a._binary(a, np.multiply).coefs.ravel().tolist()         # (1, 2)^2 + 2 eps (0, 2)
+            [1.0, 4.0, 0.0, 4.0]
         """
         p = self.p
         if not isinstance(other, Jet):

@@ -247,6 +247,8 @@ class LiftedModel(ConservationModel):
             sage: from sage_conslaw.architectures import uv
             sage: HeavyBall(uv()).parameters()
             {'u': [u], 'v': [v]}
+            sage: H = HeavyBall(uv()); H._named(lambda x: 2 * x, [7, 8])
+            {'u': [7], 'v': [8]}
         """
         params = getattr(self._model, "parameters", None)
         if callable(params):

@@ -193,3 +193,22 @@ def test_broken_certificates_are_refused():
     assert triangular_minor_rank(monomials, bad, x, P)[0] == 0
     # the linear family has no certificate: the trace eliminates
     assert NetworkFamily('linear', [2, 3, 2]).triangular_certificate() is None
+
+
+def test_a_point_that_the_prime_divides_is_certified_with_another_prime():
+    """Review: coordinates multiples of p reduced to a zero point; the count is the same up to scale."""
+    import random as _random
+    rng = _random.Random(0)
+    for dims, bias in (([3, 4, 4, 3], True), ([2, 3, 2], False), ([3, 4, 2, 3], False)):
+        net = ReLUNetwork(dims, bias=bias) if len(dims) != 4 or bias else LinearNetwork(dims)
+        y = [rng.randint(1, 9) for _ in range(net.D)]
+        plain = net.lie_trace(point=y)
+        scaled = net.lie_trace(point=[P * t for t in y])
+        assert plain.certified and scaled.certified, dims
+        assert scaled.number_of_laws == plain.number_of_laws and scaled.prime != P, dims
+
+
+def test_given_laws_unchecked_on_a_model():
+    net = LinearNetwork([2, 3, 2])
+    res = net.lie_trace(laws=net.known_conservation_laws(), check=False)
+    assert res.certified and res.number_of_laws == net.lie_trace().number_of_laws

@@ -437,9 +437,13 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             Lie algebra of polynomial vector fields on QQ^2 (coordinates a, b)
             sage: PolynomialVectorFields(QuadraticField(2)['x,y'])
             Lie algebra of polynomial vector fields on Number Field in a with defining polynomial x^2 - 2 with a = 1.414213562373095?^2 (coordinates x, y)
+            sage: PolynomialVectorFields(PolynomialRing(QQ, 'x', 100))
+            Lie algebra of polynomial vector fields on QQ^100 (coordinates x0, x1, x2, x3, x4, x5, x6, ..., x99)
         """
+        names = self._ring.variable_names()
+        shown = ", ".join(names) if len(names) <= 8 else "%s, ..., %s" % (", ".join(names[:7]), names[-1])
         return "Lie algebra of polynomial vector fields on %s^%s (coordinates %s)" % (
-            field_name(self.base_ring()), self.ambient_dimension(), ", ".join(self._ring.variable_names()))
+            field_name(self.base_ring()), self.ambient_dimension(), shown)
 
     def polynomial_ring(self):
         r"""

@@ -865,11 +865,24 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         0
         sage: r['reason']
         'the rank 13 meets the bound D - N = 13 given by 13 conservation laws independent at theta'
+
+    TESTS::
+
+        sage: network_trace(NetworkFamily('linear', [3, 4, 2, 3]), max_steps=0)['reason']
+        'the rank 8 modulo p (random nested brackets) is only a lower bound: it had not stagnated when max_steps = 0 ran out, below the bound D - N = 13'
+        sage: network_trace(NetworkFamily('linear', [2, 3]), point=[1/2] * 6)
+        Traceback (most recent call last):
+        ...
+        ValueError: network_trace takes a point of D = 6 integers; for other points use the model's lie_trace(point=...)
     """
+    from sage.rings.integer_ring import ZZ
     from sage_conslaw.core.points import random_point
     if point is None:
         point = random_point(family.D, seed=seed)
-    x = np.array([int(t) % p for t in point], dtype=float)
+    if len(point) != family.D or not all(t in ZZ for t in point):
+        raise ValueError("network_trace takes a point of D = %s integers; for other points use the model's "
+                         "lie_trace(point=...)" % family.D)
+    x = np.array([int(ZZ(t) % p) for t in point], dtype=float)
     rng = np.random.default_rng(int(seed))
     nlaws = family.number_of_known_laws
     N = 0
@@ -884,6 +897,9 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         reason = ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"
                   % (rank, target, N, "" if N == 1 else "s") if N else
                   "the rank %s equals D: there is no conservation law" % rank)
+    elif stopped >= max_steps and (len(dims) == 1 or dims[-1] > dims[-2]):
+        reason = ("the rank %s modulo p (random nested brackets) is only a lower bound: it had not stagnated "
+                  "when max_steps = %s ran out, below the bound D - N = %s" % (rank, max_steps, target))
     else:
         reason = ("the rank %s modulo p (random nested brackets) is only a lower bound: it stagnated below "
                   "the bound D - N = %s" % (rank, target))

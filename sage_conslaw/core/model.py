@@ -337,6 +337,11 @@ class ConservationModel(SageObject):
             Traceback (most recent call last):
             ...
             TypeError: certify_with_degree must be an integer, got '2' (str)
+
+        Given laws taken as they are (``check=False``: the caller vouches for them)::
+
+            sage: Reparametrization([u*v]).lie_trace(laws=[u^2 - v^2], check=False).certified
+            True
         """
         if certify_with_degree is not None:
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
@@ -344,7 +349,7 @@ class ConservationModel(SageObject):
         if method == 'rigorous':
             W.require_symbolic("method='rigorous'")
         R = W.polynomial_ring()
-        check = laws is not None
+        check = options.pop('check', laws is not None)
         # the known laws by their gradients at the point, when the model evaluates them so
         gradients = self._known_law_gradients() if laws is None else None
         if gradients is not None:

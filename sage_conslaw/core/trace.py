@@ -1003,14 +1003,41 @@ def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, law_gra
         sage: r = _fast_with_retries(GradientFamily(R, [u*v/101]), vector([1, 2]), [], 101, 8, 0, False)
         sage: r['prime'], r['dimensions']
         (97, [1, 1])
+
+    A coordinate that the prime divides is not set to zero: the next prime is used::
+
+        sage: r = _fast_with_retries(GradientFamily(R, [u*v]), vector([101, 2]), [u^2 - v^2], 101, 8, 0, False)
+        sage: r['prime'], r['dimensions'], r['certified']
+        (97, [1], True)
     """
     for _ in range(thresholds.PRIME_RETRIES):
+        if _collapses(point, prime):       # a nonzero coordinate would reduce to 0: another prime
+            prime = int(previous_prime(prime))
+            continue
         try:
             return _run_fast(W, point, laws, prime, max_steps, seed, progress, law_gradients)
         except ZeroDivisionError:
             prime = int(previous_prime(prime))
-    raise ValueError("%s consecutive primes below the given one divide a denominator of the input"
-                     % thresholds.PRIME_RETRIES)
+    raise ValueError("%s consecutive primes below the given one divide a denominator or a nonzero coordinate "
+                     "of the input" % thresholds.PRIME_RETRIES)
+
+
+def _collapses(point, p):
+    r"""
+    Whether reducing ``point`` modulo ``p`` sends a nonzero rational coordinate
+    to zero (`p` divides its numerator): the reduced point would be another,
+    often singular, point; any other prime gives the same guarantees.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _collapses
+        sage: _collapses(vector([0, 3, 1/7]), 7), _collapses(vector([0, 14, 1]), 7), _collapses(vector([0, 1, 2]), 7)
+        (False, True, False)
+        sage: K.<a> = QuadraticField(2); _collapses(vector([a, 7]), 7)
+        True
+    """
+    from sage.rings.rational_field import QQ
+    return any(c != 0 and c in QQ and QQ(c).numerator() % p == 0 for c in point)
 
 
 def _redraw_fast(W, laws, result, max_steps, seed, progress, law_gradients=None):
@@ -1057,6 +1084,15 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=Non
         sage: r = _run_fast(GradientFamily(R, [u*v]), vector([1, 2]), [u^2 - v^2], 101, 8, 0, False)
         sage: r['dimensions'], r['certified']
         ([1], True)
+
+    Out of steps while the rank still grows is said so (Example 3.6 in one step)::
+
+        sage: S.<a,b,c,d> = QQ[]
+        sage: r = _run_fast(GradientFamily(S, [a*c + b*d, a*d]), vector([1, 2, 3, 5]), [], 101, 1, 0, False)
+        sage: r['certified'], r['dimensions']
+        (False, [2, 3])
+        sage: r['reason']
+        'the rank 3 modulo p is only a lower bound: it was still growing (2, 3) when max_steps = 1 ran out, below the bound D - N = 4; a larger max_steps may certify it'
     """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
@@ -1066,6 +1102,10 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=Non
     dim = dims[-1]
     if reached:
         reason = _certificate_reason(dim, D, N)
+    elif stopped >= max_steps and (len(dims) == 1 or dims[-1] > dims[-2]):
+        reason = ("the rank %s modulo p is only a lower bound: it was still growing (%s) when max_steps = %s "
+                  "ran out, below the bound D - N = %s; a larger max_steps may certify it"
+                  % (dim, ", ".join(map(str, dims)), max_steps, target))
     else:
         reason = ("the rank %s modulo p is only a lower bound: the iteration pruned at the point "
                   "stagnated below the bound D - N = %s; use method='rigorous'" % (dim, target))

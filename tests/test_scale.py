@@ -212,3 +212,21 @@ def test_given_laws_unchecked_on_a_model():
     net = LinearNetwork([2, 3, 2])
     res = net.lie_trace(laws=net.known_conservation_laws(), check=False)
     assert res.certified and res.number_of_laws == net.lie_trace().number_of_laws
+
+
+def test_out_of_memory_in_elimination_is_a_clear_error(monkeypatch):
+    """Review: a dead hidden neuron defeats the certificate; at scale the elimination may not fit."""
+    import sage_conslaw.core.jets as jets
+    W = NetworkFamily('relu', [2, 3, 2], bias=True)
+    x = list(range(2, 2 + W.D))
+    for a in range(2):
+        x[W._column(0, a, 1)] = 0          # hidden neuron 1: no incoming weight ...
+    x[W._column(2, 1)] = 0                 # ... and no bias
+    assert triangular_minor_rank(*W.triangular_certificate(), x, P)[0] == 0
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate")
+    monkeypatch.setattr(jets, "_eliminate", no_memory)
+    with pytest.raises(MemoryError, match="ran out of memory; the triangular certificate, which needs none, "
+                                          "does not apply at this point: the diagonal entry"):
+        jets.jet_trace(W, x, W.D - 3)

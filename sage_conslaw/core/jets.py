@@ -804,16 +804,41 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         ([23], 0, True)
     """
     rng = np.random.default_rng(int(seed))
+    why = None
     if family.triangular_certificate() is not None:
         # W_0 alone may reach the bound: a triangular minor, no elimination at all;
         # where a coordinate of x vanishes on its diagonal, other reference nodes
         for attempt in range(thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS):
             reference = None if attempt == 0 else [int(rng.integers(n)) for n in family.dims]
-            rank, _ = triangular_minor_rank(*family.triangular_certificate(reference), x, p)
+            rank, why = triangular_minor_rank(*family.triangular_certificate(reference), x, p)
             if rank >= target:
                 return [rank], 0, True
             if rank or not any(int(t) % p == 0 for t in x):
                 break             # other reference nodes would not do better
+        if why is None:
+            why = "its %s rows stay below the bound D - N = %s" % (rank, target)
+    try:
+        return _eliminate(family, x, target, p, max_steps, rng, batch)
+    except MemoryError:
+        raise MemoryError("the trace of this D = %s network by elimination (dense echelon forms modulo p) ran "
+                          "out of memory%s" % (family.D, "" if why is None else
+                                               "; the triangular certificate, which needs none, does not apply "
+                                               "at this point: %s" % why)) from None
+
+
+def _eliminate(family, x, target, p, max_steps, rng, batch):
+    r"""
+    The elimination part of :func:`jet_trace`: random nested brackets, level by
+    level, kept when independent (LinBox echelon forms modulo ``p``).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.jets import NetworkFamily, _eliminate
+        sage: _eliminate(NetworkFamily('linear', [2, 2, 2]), [1, 2, 3, 4, 5, 6, 7, 9], 5, 1048573, 8,
+        ....:            np.random.default_rng(int(0)), None)
+        ([4, 5], 1, True)
+    """
     D = family.D
     E = EchelonModP(D, p)
     dims = []

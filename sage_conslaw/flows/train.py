@@ -192,10 +192,20 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
         Traceback (most recent call last):
         ...
         ValueError: solver must be one of 'RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA' (the integrators of scipy's solve_ivp) or a subclass of scipy.integrate.OdeSolver, got 'foo'
+
+    A model whose laws are those of its mirror flow (NMF, ICNN), trained by
+    another method, records them with a warning (they drift)::
+
+        sage: from sage_conslaw.architectures import NMF
+        sage: traj = train(NMF(1, 1, 1), horizon=0.01)
+        doctest:warning...
+        UserWarning: the known laws of NMF [1, 1, 1] (phi = UV, mirror flow on U and V): D = 2 parameters are laws of its mirror flow; method='flow' is another flow, under which they drift: use method='mirror' to follow them
+        sage: traj = train(NMF(1, 1, 1), method='mirror', horizon=0.01)
     """
     if method not in METHODS:
         raise ValueError("unknown method %r; use one of %s" % (method, ", ".join(map(repr, METHODS))))
     m = numeric_model(model)
+    _warn_if_mirror_laws(model, method, laws)
     run = METHODS[method]
     own = method_options(run, method_keywords)
     if len(own) != len(method_keywords):
@@ -222,6 +232,33 @@ def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=No
                    record_thetas=record_thetas, stop_on_switch=checks.boolean(stop_on_switch, "stop_on_switch"),
                    max_nfev=max_nfev)
     return run(problem, **method_options(run, options), **own)
+
+
+def _warn_if_mirror_laws(model, method, laws):
+    r"""
+    Warn when the recorded laws (the model's known laws, ``laws=None``) are
+    those of a mirror flow built into the model (it has a ``metric``: NMF,
+    ICNN) and ``method`` is another flow.
+
+    TESTS::
+
+        sage: import warnings
+        sage: from sage_conslaw.flows.train import _warn_if_mirror_laws
+        sage: from sage_conslaw.architectures import ICNN, LinearNetwork
+        sage: with warnings.catch_warnings(record=True) as w:
+        ....:     warnings.simplefilter("always")
+        ....:     _warn_if_mirror_laws(ICNN(1, 1, 1), 'gd', None)
+        ....:     _warn_if_mirror_laws(ICNN(1, 1, 1), 'mirror', None)
+        ....:     _warn_if_mirror_laws(ICNN(1, 1, 1), 'gd', [])
+        ....:     _warn_if_mirror_laws(LinearNetwork([1, 1]), 'gd', None)
+        sage: len(w), "method='gd'" in str(w[0].message)
+        (1, True)
+    """
+    from sage_conslaw.architectures.base import Architecture
+    if (laws is None and method != "mirror" and isinstance(model, Architecture)
+            and callable(getattr(model, "metric", None))):
+        warnings.warn("the known laws of %s are laws of its mirror flow; method=%r is another flow, under which "
+                      "they drift: use method='mirror' to follow them" % (model, method), UserWarning, stacklevel=3)
 
 
 # The pieces of training, importable from here as before.

@@ -115,11 +115,11 @@ print("RESULT " + json.dumps(out), flush=True)
 
 def checkout(ref):
     """The tree of the commit ``ref`` in a temporary directory (``git archive``): its path."""
+    import io
     import tarfile
     import tempfile
     where = tempfile.mkdtemp(prefix="bench_scale_%s_" % ref)
     tar = subprocess.run(["git", "archive", ref, "sage_conslaw"], cwd=ROOT, capture_output=True, check=True).stdout
-    import io
     with tarfile.open(fileobj=io.BytesIO(tar)) as t:
         t.extractall(where)
     return where

@@ -805,15 +805,18 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
     """
     rng = np.random.default_rng(int(seed))
     why = None
-    if family.triangular_certificate() is not None:
+    certificate = family.triangular_certificate()
+    if certificate is not None:
         # W_0 alone may reach the bound: a triangular minor, no elimination at all;
         # where a coordinate of x vanishes on its diagonal, other reference nodes
+        vanishing = any(int(t) % p == 0 for t in x)
         for attempt in range(thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS):
-            reference = None if attempt == 0 else [int(rng.integers(n)) for n in family.dims]
-            rank, why = triangular_minor_rank(*family.triangular_certificate(reference), x, p)
+            if attempt:
+                certificate = family.triangular_certificate([int(rng.integers(n)) for n in family.dims])
+            rank, why = triangular_minor_rank(*certificate, x, p)
             if rank >= target:
                 return [rank], 0, True
-            if rank or not any(int(t) % p == 0 for t in x):
+            if rank or not vanishing:
                 break             # other reference nodes would not do better
         if why is None:
             why = "its %s rows stay below the bound D - N = %s" % (rank, target)

@@ -61,7 +61,11 @@ EXAMPLES::
     sage: mha.number_of_conservation_laws(), 2 * att.number_of_conservation_laws()
     (4, 4)
 """
+import numpy as np
 from sage.matrix.constructor import matrix
+from sage.rings.rational_field import QQ
+from sage.rings.real_arb import RealBallField
+from scipy.linalg import qr
 
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import (balancedness, known_independent_laws_formula,
@@ -373,7 +377,6 @@ class MultiHeadAttention(Block):
             array([[6.],
                    [6.]])
         """
-        import numpy as np
         M = {name: np.array([float(x) for x in A.list()]).reshape(A.dimensions())
              for name, A in self.unflatten(list(theta)).items()}
         X = np.asarray(X, dtype=float)
@@ -388,37 +391,6 @@ class MultiHeadAttention(Block):
         if self.bias:
             out += M["bo"].T
         return out
-
-    def numeric_model(self, length=None, scale=1):
-        r"""
-        Return the numeric twin for training
-        (:class:`~sage_conslaw.flows.twins.AttentionModel`): the softmax layer
-        itself, vectorized numpy forward and backward passes, on this layout.
-
-        A sample (a row of ``X`` in :func:`~sage_conslaw.flows.train.train`) is a
-        sequence of ``length`` tokens of dimension `d_{in}`, flattened token by
-        token; its output is ``length`` tokens of dimension `d_{out}`.
-
-        INPUT:
-
-        - ``length`` -- the number of tokens of a sample (default
-          :data:`~sage_conslaw.flows.twins.DEFAULT_LENGTH`)
-        - ``scale`` -- the factor of the scores (default 1, the model of this
-          class; ``'1/sqrt(d_k)'`` for PyTorch's, which changes no law)
-
-        EXAMPLES::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Attention
-            sage: att = Attention(2, 1, 1, 2)
-            sage: m = att.numeric_model(length=3); m.input_dim, m.output_dim
-            (6, 6)
-            sage: theta = np.arange(1., 9.) / 8; X = np.arange(6.)[None] / 6
-            sage: bool(np.allclose(m.forward(theta, X), att.output(theta, X.reshape(3, 2)).ravel()))
-            True
-        """
-        from sage_conslaw.flows.twins import AttentionModel
-        return AttentionModel(self, length, scale)
 
     def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=128):
         r"""
@@ -459,9 +431,6 @@ class MultiHeadAttention(Block):
             sage: MultiHeadAttention(2, 2, 1, 1, 1, bias=True).functional_rank()
             (13, 13)
         """
-        import numpy as np
-        from sage.rings.real_arb import RealBallField
-        from sage.rings.rational_field import QQ
         rng = np.random.default_rng(seed)
         # small nonzero rationals k/4, |k| <= 9 (small scores keep the softmax away from
         # saturation); redrawn while the point is special for phi (rank below the generic one)
@@ -559,8 +528,6 @@ def _certified_rank(G, RB, only_first=False):
         sage: _certified_rank(matrix(RB, [[RB(1, 1)]]), RB, only_first=True) is None     # the ball [0, 2]
         True
     """
-    import numpy as np
-    from scipy.linalg import qr
     if G.nrows() == 0 or G.ncols() == 0:
         return 0
     F = np.array([[float(x.mid()) for x in row] for row in G.rows()])

@@ -41,11 +41,12 @@ parameter matrices over the polynomial ring (a dict by name).  It is called on
 first need of the components, not at construction; give ``d=`` (and
 ``terms=``, ``structured=``, see :class:`Architecture`) when the number of
 components is known without forming them.  Implement
-``_repr_`` and :meth:`known_conservation_laws`.  For training, override
-:meth:`Architecture.numeric_model` to return a numeric twin (a
+``_repr_`` and :meth:`known_conservation_laws`.  For training, the numeric
+floor registers a twin for the class (a
 :class:`~sage_conslaw.flows.models.NumericModel` whose flat order is
-``self.layout()``); by default the twin needs a model ``f(z, X)`` and is
-built from the compiled polynomials of `\phi`.
+``self.layout()``, see :mod:`~sage_conslaw.core.registry`), which
+:meth:`Architecture.numeric_model` returns; without one, the twin needs a
+model ``f(z, X)`` and is built from the compiled polynomials of `\phi`.
 
 EXAMPLES::
 
@@ -62,11 +63,14 @@ EXAMPLES::
     [1]
     [2]
 """
+from numpy.random import default_rng
 from sage.matrix.constructor import matrix
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.core import checks
+from sage_conslaw.core.registry import numeric_twin
+from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS, MAX_VARIABLES
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.reparametrization import Reparametrization
 
@@ -872,14 +876,21 @@ class Architecture(Reparametrization):
             values.update(zip(weights, mats))
         return as_exact_point(self.flatten(values), self.D, self.polynomial_ring().base_ring())
 
-    def numeric_model(self, f=None, grad_f=None, input_dim=None, output_dim=None):
+    def numeric_model(self, *args, **options):
         r"""
         Return the numeric (float64) twin of this architecture, for training.
 
-        By default, the model `g(\theta, X) = f(\phi(\theta), X)` of
+        The twin is built by the numeric floor (:mod:`~sage_conslaw.flows`),
+        which registers a builder for each architecture class in
+        :mod:`~sage_conslaw.core.registry`; ``args`` and ``options`` go to that
+        builder.  By default (an architecture without a twin of its own), the model
+        `g(\theta, X) = f(\phi(\theta), X)` of
         :class:`~sage_conslaw.flows.models.ReparametrizedModel`, with `\phi`
-        compiled from its polynomials: give ``f`` and ``grad_f``.  Layered
-        networks override this with their backpropagation twin.
+        compiled from its polynomials: give ``f`` and ``grad_f`` (and
+        ``input_dim``, ``output_dim``).  Layered networks get their
+        backpropagation twin (:class:`~sage_conslaw.flows.models.LayeredModel`);
+        the sequence blocks (attention, convolution, residual blocks, sequences)
+        theirs (:mod:`~sage_conslaw.flows.twins`), which take ``length`` and ``scale``.
 
         EXAMPLES::
 
@@ -894,9 +905,15 @@ class Architecture(Reparametrization):
             Traceback (most recent call last):
             ...
             TypeError: a general Reparametrization needs a model f: pass model=(phi, f, grad_f) with f(z, X) and its Jacobian grad_f(z, X) of shape (N, output dim, d)
+            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork, MatrixFactorization
+            sage: LinearNetwork([2, 3]).numeric_model()
+            numeric linear network [2, 3] (D = 6)
+            sage: ReLUNetwork([2, 3, 2], bias=True).numeric_model()
+            numeric ReLU network [2, 3, 2] with biases (D = 17)
+            sage: MatrixFactorization(3, 2, 2).numeric_model()
+            numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
         """
-        from sage_conslaw.flows.models import ReparametrizedModel
-        return ReparametrizedModel(self, f, grad_f, input_dim, output_dim)
+        return numeric_twin(self, *args, **options)
 
 
 def check_size(n, what):
@@ -915,7 +932,6 @@ def check_size(n, what):
         ...
         ValueError: the number D of parameters is 100000000000000000000, above the limit 32767 of ring variables (libSingular's polynomial rings hold at most 2^15 - 1 variables)
     """
-    from sage_conslaw.core.thresholds import MAX_VARIABLES
     if n > MAX_VARIABLES:
         raise ValueError("%s is %s, above the limit %s of ring variables (libSingular's polynomial rings "
                          "hold at most 2^15 - 1 variables)" % (what, n, MAX_VARIABLES))
@@ -1089,8 +1105,6 @@ class LayeredNetwork(Architecture):
         count = 0 if structured is None else self._known_law_count()
         if not count:
             return None
-        from numpy.random import default_rng
-        from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS
         count = min(count + COMPRESSION_SURPLUS, self.D)
         return lambda x, p, seed: structured.law_gradients(x, count, default_rng(int(seed)), p)
 
@@ -1133,23 +1147,6 @@ class LayeredNetwork(Architecture):
             [(2, 3), (3, 4)]
         """
         return [self._mats[P.name] for P in self.layout().weights()]
-
-    def numeric_model(self):
-        r"""
-        Return the numeric twin: a :class:`~sage_conslaw.flows.models.LayeredModel`
-        (backpropagation) on the same layout.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-            sage: LinearNetwork([2, 3]).numeric_model()
-            numeric linear network [2, 3] (D = 6)
-            sage: ReLUNetwork([2, 3, 2], bias=True).numeric_model()
-            numeric ReLU network [2, 3, 2] with biases (D = 17)
-        """
-        from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(layout=self.layout(), relu=self.relu, reparametrization=self)
-
 
 def _rows_of(M):
     """

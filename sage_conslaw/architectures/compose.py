@@ -53,10 +53,15 @@ EXAMPLES::
     6
 """
 
-from sage_conslaw.architectures.base import Architecture, Parameter
+from sage.misc.misc_c import prod
+
+from sage_conslaw.architectures.base import Architecture, Parameter, LayeredNetwork
+from sage_conslaw.architectures.linear import MatrixFactorization, LinearNetwork, balancedness
+from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import boolean
 from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.reparametrization import Reparametrization
+from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
 
 
 class Block(Architecture):
@@ -156,7 +161,6 @@ class Block(Architecture):
             sage: whole.reason
             '... these are the laws of phi: the model factors through phi, so each is a law of the model, which may have more'
         """
-        from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
         common = dict(method=method, prime=prime, max_steps=max_steps, progress=progress, **options)
         if laws is None:
             parts = independent_parts(self)
@@ -183,7 +187,6 @@ class Block(Architecture):
             sage: att._regular_point([0, 0, 0, 0], None)[1].rank()
             0
         """
-        from sage_conslaw.core import thresholds
         if point is not None:
             theta = list(self._point(point))
             return theta, self.jacobian(theta)
@@ -233,8 +236,6 @@ def io_dimensions(block):
         sage: io_dimensions(Reparametrization([u*v])) is None
         True
     """
-    from sage_conslaw.architectures.base import LayeredNetwork
-    from sage_conslaw.architectures.linear import MatrixFactorization
     if isinstance(block, Block):
         return block.input_dimension, block.output_dimension
     if isinstance(block, LayeredNetwork):
@@ -358,31 +359,6 @@ class Residual(Block):
         """
         return "Residual block x + g(x) around %s" % self._block
 
-    def numeric_model(self, length=None, scale=1):
-        r"""
-        Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.ResidualModel`):
-        `x + g(x)` with the twin of the block `g`, which must have one and keep
-        the shape of its inputs.
-
-        INPUT:
-
-        - ``length`` -- the number of positions of a sample (tokens, signal
-          samples; default :func:`~sage_conslaw.flows.twins.default_length`: 1 for
-          token-wise blocks, whose samples are then plain vectors)
-        - ``scale`` -- the factor of the scores of attention blocks (default 1;
-          ``'1/sqrt(d_k)'`` for PyTorch's)
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import Residual, Attention, ReLUNetwork
-            sage: Residual(ReLUNetwork([2, 3, 2])).numeric_model().input_dim
-            2
-            sage: Residual(Attention(2, 1, 1, 2)).numeric_model(length=5).input_dim
-            10
-        """
-        from sage_conslaw.flows.twins import ResidualModel
-        return ResidualModel(self, length, scale)
-
     def lie_trace(self, *args, **options):
         r"""
         Return the block's trace: the residual block has the block's ring and
@@ -424,7 +400,6 @@ def _is_linear(block):
         sage: _is_linear(LinearNetwork([2, 2])), _is_linear(ReLUNetwork([2, 2]))
         (True, False)
     """
-    from sage_conslaw.architectures.linear import LinearNetwork
     return type(block) is LinearNetwork
 
 
@@ -596,7 +571,6 @@ class Sequential(Block):
             sage: Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).components()
             (L1_U1_0_0*L2_U1_0_0,)
         """
-        from sage.misc.misc_c import prod
         phis = []
         for kind, idx in self._groups:
             if kind == 'linear product':
@@ -662,36 +636,6 @@ class Sequential(Block):
         """
         return [(kind, list(idx)) for kind, idx in self._groups]
 
-    def numeric_model(self, length=None, scale=1):
-        r"""
-        Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.SequentialModel`):
-        the blocks' twins one after the other; every block must have one
-        (a clear ``TypeError`` names the first that has none).
-
-        Attention and convolution mix the positions of a sequence; linear,
-        ReLU (and the other layered) blocks act on every position separately.
-        A sample is read like the first block reads it and written like the
-        last one writes it (see :mod:`~sage_conslaw.flows.twins`).
-
-        INPUT:
-
-        - ``length`` -- the number of positions of a sample (default
-          :func:`~sage_conslaw.flows.twins.default_length`)
-        - ``scale`` -- the factor of the scores of attention blocks (default 1;
-          ``'1/sqrt(d_k)'`` for PyTorch's)
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork, LinearNetwork
-            sage: net = Sequential([Attention(2, 1, 1, 3), ReLUNetwork([2, 4, 3])])
-            sage: m = net.numeric_model(length=5); m.input_dim, m.output_dim
-            (10, 10)
-            sage: Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])]).numeric_model().input_dim   # reads 3
-            3
-        """
-        from sage_conslaw.flows.twins import SequentialModel
-        return SequentialModel(self, length, scale)
-
     def known_conservation_laws(self):
         r"""
         Return the union of the blocks' known laws (renamed), and for each run
@@ -704,7 +648,6 @@ class Sequential(Block):
             sage: net.known_conservation_laws()
             [-L1_U1_0_0^2 + L2_U1_0_0^2, L3_Q_0_0^2 - L3_K_0_0^2, L3_V_0_0^2 - L3_O_0_0^2]
         """
-        from sage_conslaw.architectures.linear import balancedness
         mats = self.parameters()
         laws = []
         for kind, idx in self._groups:

@@ -67,6 +67,10 @@ EXAMPLES::
     sage: res = net.lie_trace(); res.number_of_laws, res.certified
     (2, True)
 """
+import numpy as np
+from sage.matrix.constructor import matrix
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.core.checks import boolean, positive_integer
 
@@ -252,33 +256,6 @@ class ConvNetwork(Block):
         """
         return self.hidden_channels
 
-    def numeric_model(self, length=None):
-        r"""
-        Return the numeric twin for training (:class:`~sage_conslaw.flows.twins.ConvModel`):
-        the two convolutions and the ReLU, vectorized numpy forward and backward
-        passes, on this layout.
-
-        A sample (a row of ``X`` in :func:`~sage_conslaw.flows.train.train`) is a
-        signal `x \in \RR^{C_{in} \times T}` flattened channel by channel
-        (``x.reshape(N, -1)`` of a PyTorch ``Conv1d`` input ``(N, C_in, T)``);
-        its output is `C_{out} \times (T - K_1 - K_2 + 2)` the same way.
-
-        INPUT:
-
-        - ``length`` -- the length `T` of the signals (default
-          :data:`~sage_conslaw.flows.twins.DEFAULT_LENGTH` `+ K_1 + K_2 - 2`)
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import ConvNetwork
-            sage: m = ConvNetwork(2, 3, 1, 2, 2).numeric_model(); m.input_dim, m.output_dim
-            (12, 4)
-            sage: ConvNetwork(2, 3, 1, 2, 2).numeric_model(length=10).output_dim
-            8
-        """
-        from sage_conslaw.flows.twins import ConvModel
-        return ConvModel(self, length)
-
     def functional_rank(self, point=None, length=None, samples=None, seed=0):
         r"""
         Return the exact rank of the network's gradients `\nabla_\theta y[o, t](\theta, x)`
@@ -334,9 +311,6 @@ class ConvNetwork(Block):
             sage: res = lie_trace(FieldFamily([X]), laws=laws); res.number_of_laws, res.certified
             (3, True)
         """
-        import numpy as np
-        from sage.matrix.constructor import matrix
-        from sage.rings.rational_field import QQ
         rng = np.random.default_rng(seed)
         K1, K2 = self.kernel1, self.kernel2
         T = K1 + K2 + 3 if length is None else int(length)
@@ -373,7 +347,6 @@ class ConvNetwork(Block):
             sage: net._pre_activations(net.unflatten([1, 2, 3, 4, 0]), matrix(QQ, [[1, 0, 1]]))
             [5 6]
         """
-        from sage.matrix.constructor import matrix
         K1 = self.kernel1
         S = x.ncols() - K1 + 1
         W1 = M["W1"]

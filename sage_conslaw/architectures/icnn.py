@@ -32,6 +32,7 @@ from sage_conslaw.architectures.base import Architecture
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.dynamics.metric import metric_fields
+from sage.matrix.special import diagonal_matrix
 
 
 class ICNN(Architecture):
@@ -126,7 +127,6 @@ class ICNN(Architecture):
             [U_0_0     0]
             [    0     1]
         """
-        from sage.matrix.special import diagonal_matrix
         R = self._ring   # not polynomial_ring(): it comes from generators()
         mirror = set(self.mirror_coordinates())
         return diagonal_matrix(R, [x if i in mirror else R.one() for i, x in enumerate(R.gens())])
@@ -145,27 +145,6 @@ class ICNN(Architecture):
         """
         return FieldFamily(metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields()),
                            positive=self.mirror_coordinates())
-
-    def numeric_model(self):
-        r"""
-        Return the numeric twin for training, `x \mapsto U\sigma(Vx + b)` (backpropagation
-        on the same layout: a ReLU network with a hidden bias and no output bias).
-
-        EXAMPLES::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import ICNN
-            sage: ICNN(1, 2, 3).numeric_model()
-            numeric ICNN [1, 2, 3] (D = 8)
-            sage: net = ICNN(1, 2, 1, bias=True); m = net.numeric_model(); m
-            numeric ICNN [1, 2, 1] with bias (D = 6)
-            sage: theta = net.point(U=[[1, 2]], V=[[1], [-1]], b=[[1], [1]])
-            sage: m.forward(np.array(theta, dtype=float), np.array([[2.], [0.]])).ravel().tolist()   # 3 + 0, 1 + 2*1
-            [3.0, 3.0]
-        """
-        from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(layout=self.layout(), relu=True, reparametrization=self,
-                            name="ICNN %s%s" % (list(self.sizes), " with bias" if self.bias else ""))
 
     def known_conservation_laws(self):
         r"""

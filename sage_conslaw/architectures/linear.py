@@ -24,11 +24,16 @@ Proposition 4.1 for a depth-3 network, and Corollary 4.4 for `q = 2`::
     sage: res = mf.lie_trace(); (res.dimension, res.number_of_laws, res.certified)
     (7, 3, True)
 """
+import random
+
 from sage.matrix.constructor import matrix
 from sage.misc.misc_c import prod
+from sage.rings.integer_ring import ZZ
 
 from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parameter, check_widths, positive_integers
+from sage_conslaw.architectures.relu import number_of_paths
 from sage_conslaw.core import checks
+from sage_conslaw.core.jets import NetworkFamily
 
 
 def balancedness(A, B):
@@ -115,8 +120,6 @@ class LinearNetwork(LayeredNetwork):
             sage: net.generators().structured
             Structured family of the linear network [50, 50, 50, 50] (D = 7500, d = 2500), evaluated by matrix products
         """
-        from sage_conslaw.architectures.relu import number_of_paths
-        from sage_conslaw.core.jets import NetworkFamily
         dims = check_widths(dims, "a linear network")
         structured = NetworkFamily('linear', dims)     # the fast trace at scale, never expanding phi
         # phi = U1 ... Uq expanded has one term per path of the network
@@ -160,6 +163,19 @@ class LinearNetwork(LayeredNetwork):
             True
         """
         return number_of_balancedness_laws(self.dims)
+
+    def linear_factors(self):
+        r"""
+        Return the factors of `\phi = U_1 \cdots U_q` (see
+        :meth:`~sage_conslaw.core.model.ConservationModel.linear_factors`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: LinearNetwork([2, 3, 4]).linear_factors()
+            [('U1', False), ('U2', False)]
+        """
+        return [("U%s" % i, False) for i in range(1, self.depth + 1)]
 
     def balancedness_matrices(self):
         r"""
@@ -238,21 +254,18 @@ class MatrixFactorization(Architecture):
         return "Matrix factorization U*V^T with U: %s x %s, V: %s x %s (D = %s)" % (
             self.n, self.r, self.m, self.r, self.D)
 
-    def numeric_model(self):
+    def linear_factors(self):
         r"""
-        Return the numeric twin: the linear network `[n, r, m]` with `V = U_2^\top`
-        stored transposed (:class:`~sage_conslaw.flows.models.LayeredModel`).
+        Return the factors of `\phi = U V^\top` (see
+        :meth:`~sage_conslaw.core.model.ConservationModel.linear_factors`).
 
         EXAMPLES::
 
             sage: from sage_conslaw.architectures import MatrixFactorization
-            sage: MatrixFactorization(3, 2, 2).numeric_model()
-            numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
+            sage: MatrixFactorization(2, 3, 1).linear_factors()
+            [('U', False), ('V', True)]
         """
-        from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(layout=self.layout(), reparametrization=self,
-                            name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
-                            % (self.n, self.r, self.m, self.r))
+        return [("U", False), ("V", True)]
 
     def known_conservation_laws(self):
         r"""
@@ -288,8 +301,6 @@ class MatrixFactorization(Architecture):
             ...
             ValueError: the rank rk of (U; V) must be >= 0 (and is at most min(n + m, r) = 3): it must be an integer in [0, min(n + m, r)] = [0, 3], got -1
         """
-        import random
-        from sage.rings.integer_ring import ZZ
         n, m, r = self.n, self.m, self.r
         rk = rank_argument(rk, n, m, r)
         rng = random.Random(checks.integer(seed, "the seed"))
@@ -442,5 +453,4 @@ def number_of_balancedness_laws(dims):
         sage: number_of_balancedness_laws([2, 3, 2, 2])
         9
     """
-    from sage_conslaw.core.jets import NetworkFamily
     return NetworkFamily('linear', dims).number_of_known_laws

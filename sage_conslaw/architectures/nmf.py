@@ -33,6 +33,7 @@ from sage_conslaw.architectures.base import Architecture
 from sage_conslaw.core.checks import positive_integer
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.dynamics.metric import metric_fields
+from sage.matrix.special import diagonal_matrix
 
 
 class NMF(Architecture):
@@ -88,7 +89,6 @@ class NMF(Architecture):
             [U_0_0     0]
             [    0 V_0_0]
         """
-        from sage.matrix.special import diagonal_matrix
         R = self._ring   # not polynomial_ring(): it comes from generators()
         return diagonal_matrix(R, list(R.gens()))
 
@@ -106,21 +106,6 @@ class NMF(Architecture):
         R = self._ring   # not polynomial_ring(): it comes from generators()
         fields = metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields())
         return FieldFamily(fields, positive=range(R.ngens()))
-
-    def numeric_model(self):
-        r"""
-        Return the numeric twin for training: the linear network `x \mapsto UVx`
-        on the same layout (see :func:`~sage_conslaw.flows.second_order.mirror_flow`).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import NMF
-            sage: NMF(2, 1, 3).numeric_model()
-            numeric NMF [2, 1, 3] (D = 5)
-        """
-        from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(layout=self.layout(), relu=False, reparametrization=self,
-                            name="NMF %s" % list(self.sizes))
 
     def known_conservation_laws(self):
         r"""

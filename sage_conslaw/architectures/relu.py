@@ -40,6 +40,7 @@ from sage.misc.misc_c import prod
 
 from sage_conslaw.architectures.base import LayeredNetwork, check_widths
 from sage_conslaw.core import checks
+from sage_conslaw.core.jets import NetworkFamily
 
 
 def number_of_paths(dims, bias=False):
@@ -61,7 +62,6 @@ def number_of_paths(dims, bias=False):
         sage: number_of_paths([100, 100, 100, 100])
         100000000
     """
-    from sage_conslaw.core.jets import NetworkFamily
     return int(NetworkFamily('relu', dims, bias).d)
 
 
@@ -115,7 +115,6 @@ class ReLUNetwork(LayeredNetwork):
             ...
             ValueError: phi (the path products) of the ReLU network [30, 100, 100, 30] with biases has 9303030 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
         """
-        from sage_conslaw.core.jets import NetworkFamily
         dims, bias = check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias")
         structured = NetworkFamily('relu', dims, bias)     # the fast trace at scale, never expanding phi
         d = number_of_paths(dims, bias)

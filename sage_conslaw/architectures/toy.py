@@ -16,18 +16,20 @@ The product `x_1 \cdots x_D` has `D - 1` independent laws::
     sage: product(5).number_of_conservation_laws()
     4
 """
+from itertools import combinations_with_replacement
 import random
 
 from sage.arith.misc import binomial
+from sage.matrix.special import identity_matrix
 from sage.rings.integer import Integer
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.base import Architecture, Parameter, check_size, positive_integers
 from sage_conslaw.core import checks
-from sage_conslaw.core.thresholds import MAX_RANDOM_COEFFICIENTS
 from sage_conslaw.core.fields import PolynomialVectorFields
 from sage_conslaw.core.reparametrization import Reparametrization
+from sage_conslaw.core.thresholds import MAX_RANDOM_COEFFICIENTS
 
 
 class _ToyReparametrization(Reparametrization):
@@ -183,21 +185,6 @@ class ScalarTimesVector(Architecture):
         """
         return "Example 3.8, phi(u, v) = u*v with v in QQ^%s: D = %s" % (self.dim_v, self.D)
 
-    def numeric_model(self):
-        r"""
-        Return the numeric twin: the model `x \mapsto u \langle v, x\rangle`, i.e. the
-        linear network `[1, 1, d]` (:class:`~sage_conslaw.flows.models.LayeredModel`).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import ScalarTimesVector
-            sage: ScalarTimesVector(3).numeric_model()
-            numeric Example 3.8 model x -> u <v, x>, v in R^3 (D = 4)
-        """
-        from sage_conslaw.flows.models import LayeredModel
-        return LayeredModel(layout=self.layout(), reparametrization=self,
-                            name="Example 3.8 model x -> u <v, x>, v in R^%s" % self.dim_v)
-
     def known_conservation_laws(self):
         r"""
         Return `[u^2 - \|v\|^2]`.
@@ -229,7 +216,6 @@ class ScalarTimesVector(Architecture):
             sage: all(ScalarTimesVector(d).check_metric() for d in (1, 2, 3))
             True
         """
-        from sage.matrix.special import identity_matrix
         u, v = self.u[0, 0], self.v
         J = self.jacobian()
         z = u * v
@@ -340,5 +326,4 @@ def _monomials(R, k):
         sage: _monomials(R, 2), _monomials(R, 0)
         ([x^2, x*y, y^2], [1])
     """
-    from itertools import combinations_with_replacement
     return [R.prod(c) if c else R.one() for c in combinations_with_replacement(R.gens(), k)]

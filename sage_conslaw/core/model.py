@@ -380,6 +380,24 @@ class ConservationModel(SageObject):
         """
         return None
 
+    def linear_factors(self):
+        r"""
+        Return ``None`` (the default), or, for a model whose `\phi` is the product
+        `F_1 \cdots F_q` of its parameter matrices (a linear network, a matrix
+        factorization), the factors as pairs ``(name, transposed)``: `F_i` is
+        the parameter ``name``, transposed when ``transposed`` is true.  The
+        lifted flows read it for their closed-form laws
+        (:mod:`~sage_conslaw.dynamics.momentum`).
+
+        TESTS::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<u,v> = QQ[]
+            sage: Reparametrization([u*v]).linear_factors() is None
+            True
+        """
+        return None
+
     def _cheap_law_search(self, degree):
         r"""
         Whether looking for polynomial laws up to ``degree`` is cheap enough to do unasked

@@ -47,6 +47,7 @@ from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.laws import candidate_exponents, laws_supported_on
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.points import to_exact_polynomial
+from sage_conslaw.core.checks import nonnegative_integer
 
 
 def rational_parameter(x, what, positive=False):
@@ -384,7 +385,6 @@ class LiftedModel(ConservationModel):
             [-s*U1_0_1*U1_0_0_dot + s*U1_0_0*U1_0_1_dot - s*U2_1_0*U2_0_0_dot + s*U2_0_0*U2_1_0_dot,
              -s*U2_1_0*U1_0_0_dot + s*U2_0_0*U1_0_1_dot - s*U1_0_1*U2_0_0_dot + s*U1_0_0*U2_1_0_dot]
         """
-        from sage_conslaw.core.checks import nonnegative_integer
         degree = nonnegative_integer(degree, "the degree")
         K = self._default_time_degree(degree) if time_degree is None else \
             nonnegative_integer(time_degree, "time_degree")

@@ -83,6 +83,7 @@ EXAMPLES::
 """
 from sage.arith.misc import binomial
 from sage.misc.cachefunc import cached_method
+from sage.modules.free_module_element import vector
 
 from sage_conslaw.dynamics.lifting import LiftedModel, rational_parameter
 
@@ -223,7 +224,6 @@ class _Momentum(LiftedModel):
         v = list(self._vel)
         if M is None:
             return v
-        from sage.modules.free_module_element import vector
         return list(M * vector(self._ring, v))
 
     def _forcing(self):
@@ -385,16 +385,12 @@ def _linear_laws(lifted, factor):
         sage: laws = _linear_laws(hb, hb.time_factor()); len(laws), all(hb.is_conservation_law(h) for h in laws)
         (1, True)
     """
-    from sage_conslaw.architectures.linear import LinearNetwork, MatrixFactorization
-    model = lifted.model()
-    P, V = (lifted.parameters(), lifted.velocities()) if type(model) in (LinearNetwork, MatrixFactorization) \
-        else (None, None)
-    if type(model) is LinearNetwork:
-        names = ["U%s" % i for i in range(1, model.depth + 1)]
-        return _hidden_layer_laws([P[n] for n in names], [V[n] for n in names], factor)
-    if type(model) is MatrixFactorization:
-        return _hidden_layer_laws([P["U"], P["V"].T], [V["U"], V["V"].T], factor)
-    return []
+    factors = lifted.model().linear_factors()
+    if factors is None:
+        return []
+    P, V = lifted.parameters(), lifted.velocities()
+    return _hidden_layer_laws([P[n].T if t else P[n] for n, t in factors],
+                              [V[n].T if t else V[n] for n, t in factors], factor)
 
 
 class Nesterov(_Momentum):

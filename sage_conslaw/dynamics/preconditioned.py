@@ -28,6 +28,7 @@ from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.dynamics.lifting import LiftedModel
 from sage_conslaw.dynamics.metric import as_metric, metric_fields
+from sage.matrix.constructor import matrix
 
 
 class Preconditioned(ConservationModel):
@@ -163,7 +164,6 @@ class Preconditioned(ConservationModel):
             sage: sorted(Preconditioned(MatrixFactorization(1, 1, 1), 'mirror').parameters())
             ['U', 'V']
         """
-        from sage.matrix.constructor import matrix
         params = getattr(self._model, "parameters", None)
         if callable(params):
             return params()

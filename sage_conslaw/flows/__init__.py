@@ -28,7 +28,8 @@ EXAMPLES::
 from sage_conslaw.flows.models import (CompiledPolynomials, NumericModel, LayeredModel,  # noqa: F401
                                        ReparametrizedModel, numeric_model)
 from sage_conslaw.flows.train import (Trajectory, train, make_dataset, initial_point,  # noqa: F401
-                                      gd_drift_vs_eta, sgd_drift_vs_batch_size, relu_region_start)
+                                      relu_region_start)
+from sage_conslaw.flows.experiments import gd_drift_vs_eta, sgd_drift_vs_batch_size  # noqa: F401
 from sage_conslaw.flows.intrinsic import (example_3_8, metric, metric_closed_form,  # noqa: F401
                                           metric_along_flow, metric_depends_on_laws)
 from sage_conslaw.flows.descents import METHODS, register_method  # noqa: F401

@@ -33,6 +33,7 @@ EXAMPLES::
 import inspect
 
 import numpy as np
+from scipy.integrate import OdeSolver, solve_ivp
 
 from sage_conslaw.core import checks
 from sage_conslaw.flows.data import random_generator
@@ -292,7 +293,6 @@ def ode_solver(solver):
         ...
         TypeError: solver must be one of 'RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA' (the integrators of scipy's solve_ivp) or a subclass of scipy.integrate.OdeSolver, got 3
     """
-    from scipy.integrate import OdeSolver
     if isinstance(solver, str) and solver in ODE_SOLVERS:
         return solver
     if isinstance(solver, type) and issubclass(solver, OdeSolver):
@@ -394,7 +394,6 @@ def gradient_flow(problem, horizon=None, records=100, rtol=1e-10, atol=1e-12, so
         ...
         RuntimeError: the flow needed more than max_nfev = 3 gradient evaluations before t = ...
     """
-    from scipy.integrate import solve_ivp
     horizon = positive_real(1.0 if horizon is None else horizon, "horizon")
     records = checks.positive_integer(records, "records")
     rtol, atol = real(rtol, "rtol"), real(atol, "atol")

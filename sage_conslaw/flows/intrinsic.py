@@ -37,9 +37,13 @@ EXAMPLES::
     True
 """
 import numpy as np
+from scipy.integrate import solve_ivp
 
+from sage_conslaw.architectures import MatrixFactorization, ReLUNetwork, ScalarTimesVector
+from sage_conslaw.architectures.toy import example_3_8_metric
 from sage_conslaw.flows.data import as_theta, make_dataset, random_generator, relu_region_start
 from sage_conslaw.flows.models import numeric_model
+from sage_conslaw.flows.train import train
 
 
 def norm_delta(z, delta):
@@ -68,7 +72,6 @@ def metric_example_3_8(z, delta):
         sage: metric_example_3_8(np.array([3., 4.]), 0.0).tolist()
         [[6.8, 2.4], [2.4, 8.2]]
     """
-    from sage_conslaw.architectures.toy import example_3_8_metric
     z = np.asarray(z, dtype=float)
     return example_3_8_metric(z[:, None], norm_delta(z, delta), np.eye(len(z)))
 
@@ -105,9 +108,6 @@ def example_3_8(d=2, N=20, seed=0, horizon=2.0, theta0=None, rtol=1e-11, atol=1e
         sage: float(res['delta']), res['max_deviation'] < 1e-7
         (-0.375, True)
     """
-    from scipy.integrate import solve_ivp
-    from sage_conslaw.architectures import ScalarTimesVector
-    from sage_conslaw.flows.train import train
     d, N, horizon = int(d), int(N), float(horizon)
     phi = ScalarTimesVector(d)
     m = numeric_model(phi)
@@ -243,8 +243,6 @@ def metric_along_flow(model=None, X=None, Y=None, horizon=1.0, theta0=None, seed
         sage: res['max_error'] < 1e-8, res['max_metric_change'] > 1e-3, res['activation_changed']
         (True, True, False)
     """
-    from sage_conslaw.architectures import ReLUNetwork
-    from sage_conslaw.flows.train import train
     if model is None:
         model = ReLUNetwork([2, 3, 2])
     if not (getattr(model, "relu", False) and getattr(model, "depth", None) == 2 and model.bias is False):
@@ -293,8 +291,6 @@ def metric_depends_on_laws(n=3, m=2, r=2, seed=0, horizon=1.0, rtol=1e-10, atol=
         sage: res['other_laws_metric_diff'] > 1e-2, res['other_laws_z_diff'] > 1e-3
         (True, True)
     """
-    from sage_conslaw.architectures import MatrixFactorization
-    from sage_conslaw.flows.train import train
     n, m, r = int(n), int(m), int(r)
     mf = MatrixFactorization(n, m, r)
     nm = numeric_model(mf)

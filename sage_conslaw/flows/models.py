@@ -24,9 +24,14 @@ EXAMPLES::
 """
 import numpy as np
 
+import sage_conslaw.architectures as architectures
+from sage_conslaw.architectures import ICNN, NMF, MatrixFactorization, ScalarTimesVector
+from sage_conslaw.architectures.base import (Architecture, LayeredNetwork, Parameter, ParameterLayout, check_widths,
+                                             layered_parameters)
 from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.core.modular import PolynomialEvaluator
 from sage_conslaw.core.points import to_exact_polynomial
+from sage_conslaw.core.registry import TWINS, register_twin, twin_builder
 
 
 # ---------------------------------------------------------------------------
@@ -352,7 +357,6 @@ class LayeredModel(NumericModel):
             ...
             ValueError: a layered model has weights and biases only; the parameters s have no place in it (give the architecture its own numeric_model)
         """
-        from sage_conslaw.architectures.base import Parameter, ParameterLayout, check_widths, layered_parameters
         if layout is None and dims is not None:
             dims = check_widths(dims, "a layered model")
             transposed = set(transposed)
@@ -692,12 +696,116 @@ class ReparametrizedModel(NumericModel):
         return L, self.phi_jacobian(theta).T @ gz
 
 
+@register_twin(Architecture)
+def reparametrized_twin(model, f=None, grad_f=None, input_dim=None, output_dim=None):
+    r"""
+    The twin of an architecture without one of its own: `g(\theta, X) = f(\phi(\theta), X)`
+    (:class:`ReparametrizedModel`), with `\phi` compiled from its polynomials.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.base import Architecture
+        sage: from sage_conslaw.flows.models import reparametrized_twin
+        sage: A = Architecture([('a', (1, 1)), ('b', (1, 1))], lambda M: [M['a'][0, 0] * M['b'][0, 0]])
+        sage: reparametrized_twin(A, lambda z, X: X * z[0], lambda z, X: X[:, :, None])
+        numeric model f(phi(theta), x) with phi: QQ^2 -> QQ^1
+    """
+    return ReparametrizedModel(model, f, grad_f, input_dim, output_dim)
+
+
+@register_twin(LayeredNetwork)
+def layered_twin(model):
+    r"""
+    The twin of a layered network (linear, ReLU): a :class:`LayeredModel`
+    (backpropagation) on the same layout.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+        sage: from sage_conslaw.flows.models import layered_twin
+        sage: layered_twin(LinearNetwork([2, 3])), layered_twin(ReLUNetwork([2, 3, 2], bias=True))
+        (numeric linear network [2, 3] (D = 6), numeric ReLU network [2, 3, 2] with biases (D = 17))
+    """
+    return LayeredModel(layout=model.layout(), relu=model.relu, reparametrization=model)
+
+
+@register_twin(MatrixFactorization)
+def matrix_factorization_twin(model):
+    r"""
+    The twin of a matrix factorization: the linear network `[n, r, m]` with
+    `V = U_2^\top` stored transposed.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import MatrixFactorization
+        sage: MatrixFactorization(3, 2, 2).numeric_model()
+        numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
+    """
+    return LayeredModel(layout=model.layout(), reparametrization=model,
+                        name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
+                        % (model.n, model.r, model.m, model.r))
+
+
+@register_twin(NMF)
+def nmf_twin(model):
+    r"""
+    The twin of an NMF: the linear network `x \mapsto UVx` on the same layout
+    (see :func:`~sage_conslaw.flows.second_order.mirror_flow`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import NMF
+        sage: NMF(2, 1, 3).numeric_model()
+        numeric NMF [2, 1, 3] (D = 5)
+    """
+    return LayeredModel(layout=model.layout(), relu=False, reparametrization=model, name="NMF %s" % list(model.sizes))
+
+
+@register_twin(ICNN)
+def icnn_twin(model):
+    r"""
+    The twin of an ICNN, `x \mapsto U\sigma(Vx + b)` (a ReLU network with a
+    hidden bias and no output bias, on the same layout).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import ICNN
+        sage: ICNN(1, 2, 3).numeric_model()
+        numeric ICNN [1, 2, 3] (D = 8)
+        sage: net = ICNN(1, 2, 1, bias=True); m = net.numeric_model(); m
+        numeric ICNN [1, 2, 1] with bias (D = 6)
+        sage: theta = net.point(U=[[1, 2]], V=[[1], [-1]], b=[[1], [1]])
+        sage: m.forward(np.array(theta, dtype=float), np.array([[2.], [0.]])).ravel().tolist()   # 3 + 0, 1 + 2*1
+        [3.0, 3.0]
+    """
+    return LayeredModel(layout=model.layout(), relu=True, reparametrization=model,
+                        name="ICNN %s%s" % (list(model.sizes), " with bias" if model.bias else ""))
+
+
+@register_twin(ScalarTimesVector)
+def scalar_times_vector_twin(model):
+    r"""
+    The twin of Example 3.8: the model `x \mapsto u \langle v, x\rangle`, i.e. the
+    linear network `[1, 1, d]`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ScalarTimesVector
+        sage: ScalarTimesVector(3).numeric_model()
+        numeric Example 3.8 model x -> u <v, x>, v in R^3 (D = 4)
+    """
+    return LayeredModel(layout=model.layout(), reparametrization=model,
+                        name="Example 3.8 model x -> u <v, x>, v in R^%s" % model.dim_v)
+
+
 def trainable_architectures():
     r"""
     Return the names of the architectures of :mod:`sage_conslaw.architectures`
-    that have their own numeric twin (they override
-    :meth:`~sage_conslaw.architectures.base.Architecture.numeric_model`, whose
-    default needs a model ``f``), in the order of that module: what
+    that have a numeric twin of their own (a builder registered in
+    :mod:`~sage_conslaw.core.registry`, other than the default of
+    :class:`~sage_conslaw.architectures.base.Architecture`, which needs a model
+    ``f``), in the order of that module: what
     :func:`~sage_conslaw.flows.train.train` trains without more input.
 
     EXAMPLES::
@@ -706,10 +814,10 @@ def trainable_architectures():
         sage: trainable_architectures()
         ['LinearNetwork', 'MatrixFactorization', 'ReLUNetwork', 'ScalarTimesVector', 'Attention', 'MultiHeadAttention', 'ConvNetwork', 'Residual', 'Sequential', 'NMF', 'ICNN']
     """
-    import sage_conslaw.architectures as A
-    return [name for name, obj in vars(A).items()
-            if isinstance(obj, type) and issubclass(obj, A.Architecture) and obj is not A.Architecture
-            and obj.numeric_model is not A.Architecture.numeric_model]
+    default = TWINS[Architecture]
+    return [name for name, obj in vars(architectures).items()
+            if isinstance(obj, type) and issubclass(obj, Architecture) and obj is not Architecture
+            and twin_builder(obj) not in (None, default)]
 
 
 def numeric_model(model):

@@ -32,10 +32,19 @@ EXAMPLES::
     sage: bool(rel[mom].max() < 1e-8), bool(rel[gf].max() > 1e-3)
     (True, True)
 """
+from fractions import Fraction
+
 import numpy as np
+from scipy.integrate import solve_ivp
+from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, one_of, positive_integer
-from sage_conslaw.flows.descents import register_method
+from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.dynamics import HeavyBall, Nesterov, WeightDecay
+from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_dataset
+from sage_conslaw.flows.descents import ode_solver, positive_coordinates, register_method
+from sage_conslaw.flows.models import CompiledPolynomials, numeric_model
+from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
 
 #: The methods of this module, by name.
 SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')
@@ -138,7 +147,6 @@ def _trajectory(m, evaluated, method, times, losses, thetas, extra, extra_polys,
         sage: t.laws.tolist(), t.info['gradient_flow_laws'], t.info['momentum_laws']
         ([[-3.0]], [0], [])
     """
-    from sage_conslaw.flows.trajectory import Trajectory
     polys, H = evaluated
     thetas = np.asarray(thetas)
     base = np.asarray(H(thetas)).reshape(len(times), -1)
@@ -195,10 +203,6 @@ class _Run:
             sage: bool(run.theta[1] > 0)
             True
         """
-        from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_dataset
-        from sage_conslaw.flows.descents import positive_coordinates
-        from sage_conslaw.flows.models import numeric_model
-        from sage_conslaw.flows.trajectory import law_evaluator
         m = numeric_model(model)
         if (X is None) != (Y is None):
             raise ValueError("give both X and Y, or neither (synthetic data)")
@@ -285,8 +289,6 @@ def _lifted_laws(model, method, friction):
         sage: _lifted_laws(uv(), 'heavy_ball', 1)[1]
         []
     """
-    from sage_conslaw.core.model import ConservationModel
-    from sage_conslaw.dynamics import HeavyBall, Nesterov
     if not isinstance(model, ConservationModel):
         return None, []
     lifted = Nesterov(model) if method == 'nesterov' else HeavyBall(model, _exact_friction(friction))
@@ -303,9 +305,7 @@ def _exact_friction(friction):
         sage: _exact_friction(0.5), _exact_friction(2)
         (1/2, 2)
     """
-    from sage.rings.rational_field import QQ
     if isinstance(friction, float):
-        from fractions import Fraction
         f = Fraction(friction).limit_denominator(10 ** 6)
         return QQ((f.numerator, f.denominator))
     return QQ(friction)
@@ -328,8 +328,6 @@ def _solve(rhs, t0, horizon, y0, records, rtol, atol, solver):
         ...
         ValueError: solver must be one of 'RK45', ... or a subclass of scipy.integrate.OdeSolver, got 'foo'
     """
-    from scipy.integrate import solve_ivp
-    from sage_conslaw.flows.descents import ode_solver
     sol = solve_ivp(rhs, (t0, t0 + horizon), y0, method=ode_solver(solver), t_eval=np.linspace(t0, t0 + horizon, records + 1),
                     rtol=float(rtol), atol=float(atol))
     if not sol.success:
@@ -369,7 +367,6 @@ def _momentum(run, friction=0, nesterov=False, velocity0=None, horizon=None, sta
     method = 'nesterov' if nesterov else 'heavy_ball'
     lifted, mom = _lifted_laws(run.sage_model(), method, tau)
     if mom:
-        from sage_conslaw.flows.models import CompiledPolynomials
         T = sol.t if (nesterov or tau == 0) else np.exp(tau * sol.t)
         extra = CompiledPolynomials(mom, lifted.polynomial_ring())(np.column_stack([T, thetas, vels]))
     else:
@@ -572,7 +569,6 @@ def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, 
         sage: _weight_decay(run, 1, records=2).info['rate']
         1.0
     """
-    from sage_conslaw.dynamics import WeightDecay
     lam = _positive_float(rate, "rate")
     horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
     records = positive_integer(records, "records")
@@ -589,7 +585,6 @@ def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, 
         lifted = WeightDecay(sage_model, _exact_friction(lam))
         wd = list(lifted.known_conservation_laws())
     if wd:
-        from sage_conslaw.flows.models import CompiledPolynomials
         extra = CompiledPolynomials(wd, lifted.polynomial_ring())(np.column_stack([np.exp(lam * sol.t), thetas]))
     else:
         extra = np.zeros((len(sol.t), 0))

@@ -9,8 +9,8 @@ by name.  The pieces live in their own modules:
 :mod:`~sage_conslaw.flows.descents` (the methods, one function each; adding
 one is one registered function), :mod:`~sage_conslaw.flows.trajectory`
 (:class:`Trajectory`) and :mod:`~sage_conslaw.flows.experiments` (drift
-studies).  Their public names stay importable from here and from
-:mod:`sage_conslaw.flows`.
+studies, which call :func:`train`).  Their public names are importable from
+:mod:`sage_conslaw.flows`; the data and trajectory names also from here.
 
 The gradient flow `\dot\theta = -\nabla L(\theta)` is integrated by
 ``scipy.integrate.solve_ivp`` (adaptive, ``DOP853`` by default, with the
@@ -48,7 +48,9 @@ EXAMPLES::
 """
 import warnings
 
+from sage_conslaw.architectures.base import Architecture
 from sage_conslaw.core import checks
+from sage_conslaw.flows import second_order  # noqa: F401  (registers heavy_ball, nesterov, mirror, weight_decay)
 from sage_conslaw.flows.data import (as_theta, check_data, initial_point, make_dataset,  # noqa: F401
                                      relu_region_start)
 from sage_conslaw.flows.descents import METHODS, Problem, method_options, positive_coordinates
@@ -254,13 +256,8 @@ def _warn_if_mirror_laws(model, method, laws):
         sage: len(w), "method='gd'" in str(w[0].message)
         (1, True)
     """
-    from sage_conslaw.architectures.base import Architecture
     if (laws is None and method != "mirror" and isinstance(model, Architecture)
             and callable(getattr(model, "metric", None))):
         warnings.warn("the known laws of %s are laws of its mirror flow; method=%r is another flow, under which "
                       "they drift: use method='mirror' to follow them" % (model, method), UserWarning, stacklevel=3)
 
-
-# The pieces of training, importable from here as before.
-from sage_conslaw.flows.experiments import gd_drift_vs_eta, sgd_drift_vs_batch_size  # noqa: E402,F401
-from sage_conslaw.flows import second_order  # noqa: E402,F401  (registers heavy_ball, nesterov, mirror, weight_decay)

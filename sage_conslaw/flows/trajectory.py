@@ -12,6 +12,7 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.flows.models import CompiledPolynomials
+from sage_conslaw.flows.plots import plot_trajectory
 
 
 class Trajectory:
@@ -140,7 +141,6 @@ class Trajectory:
             sage: len(fig.axes)
             2
         """
-        from sage_conslaw.flows.plots import plot_trajectory
         return plot_trajectory(self, **kwds)
 
 

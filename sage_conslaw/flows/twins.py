@@ -51,8 +51,10 @@ EXAMPLES::
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
 from sage_conslaw.core import checks
-from sage_conslaw.flows.models import LayeredModel, NumericModel, loss_and_residual
+from sage_conslaw.core.registry import register_twin
+from sage_conslaw.flows.models import LayeredModel, NumericModel, loss_and_residual, trainable_architectures
 
 #: The default number of positions (tokens, signal samples) at the output of a
 #: block that mixes positions (attention, convolution): enough for the softmax
@@ -807,8 +809,6 @@ def sequence_twin(block, length=None, scale=1):
         ...
         TypeError: Reparametrization ... has no numeric twin (a general architecture needs a model f); the blocks that train are those of trainable_architectures(): LinearNetwork, ...
     """
-    from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
-    from sage_conslaw.flows.models import trainable_architectures
     if isinstance(block, ConvNetwork):
         return block.numeric_model(length=length)
     if isinstance(block, (MultiHeadAttention, Residual, Sequential)):
@@ -854,7 +854,6 @@ def _positions(block):
         sage: _positions(LinearNetwork([1, 1]))
         (False, 0)
     """
-    from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
     if isinstance(block, ConvNetwork):
         return True, block.kernel1 + block.kernel2 - 2
     if isinstance(block, MultiHeadAttention):
@@ -1144,3 +1143,114 @@ class SequentialModel(SequenceModel):
         pres = [t._pre(c) for t, (c, _) in zip(self.twins, cache)]
         pres = [p for p in pres if p is not None]
         return np.concatenate(pres, axis=1) if pres else None
+
+
+@register_twin(MultiHeadAttention)
+def attention_twin(model, length=None, scale=1):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.MultiHeadAttention` and
+    :class:`~sage_conslaw.architectures.Attention` (:class:`AttentionModel`):
+    the softmax layer itself, on this layout; ``model.numeric_model(length, scale)``.
+
+    A sample (a row of ``X`` in :func:`~sage_conslaw.flows.train.train`) is a
+    sequence of ``length`` tokens of dimension `d_{in}`, flattened token by
+    token; its output is ``length`` tokens of dimension `d_{out}`.
+
+    INPUT:
+
+    - ``length`` -- the number of tokens of a sample (default :data:`DEFAULT_LENGTH`)
+    - ``scale`` -- the factor of the scores (default 1, the model of the
+      architecture; ``'1/sqrt(d_k)'`` for PyTorch's, which changes no law)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.architectures import Attention
+        sage: att = Attention(2, 1, 1, 2)
+        sage: m = att.numeric_model(length=3); m.input_dim, m.output_dim
+        (6, 6)
+        sage: theta = np.arange(1., 9.) / 8; X = np.arange(6.)[None] / 6
+        sage: bool(np.allclose(m.forward(theta, X), att.output(theta, X.reshape(3, 2)).ravel()))
+        True
+    """
+    return AttentionModel(model, length, scale)
+
+
+@register_twin(ConvNetwork)
+def conv_twin(model, length=None):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.ConvNetwork` (:class:`ConvModel`):
+    the two convolutions and the ReLU, on this layout; ``model.numeric_model(length)``.
+
+    A sample is a signal `x \in \RR^{C_{in} \times T}` flattened channel by
+    channel (``x.reshape(N, -1)`` of a PyTorch ``Conv1d`` input ``(N, C_in,
+    T)``); its output is `C_{out} \times (T - K_1 - K_2 + 2)` the same way.
+
+    INPUT:
+
+    - ``length`` -- the length `T` of the signals (default :data:`DEFAULT_LENGTH` `+ K_1 + K_2 - 2`)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ConvNetwork
+        sage: m = ConvNetwork(2, 3, 1, 2, 2).numeric_model(); m.input_dim, m.output_dim
+        (12, 4)
+        sage: ConvNetwork(2, 3, 1, 2, 2).numeric_model(length=10).output_dim
+        8
+    """
+    return ConvModel(model, length)
+
+
+@register_twin(Residual)
+def residual_twin(model, length=None, scale=1):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.Residual` (:class:`ResidualModel`):
+    `x + g(x)` with the twin of the block `g`, which must have one and keep the
+    shape of its inputs; ``model.numeric_model(length, scale)``.
+
+    INPUT:
+
+    - ``length`` -- the number of positions of a sample (tokens, signal
+      samples; default :func:`default_length`: 1 for token-wise blocks, whose
+      samples are then plain vectors)
+    - ``scale`` -- the factor of the scores of attention blocks (default 1;
+      ``'1/sqrt(d_k)'`` for PyTorch's)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import Residual, Attention, ReLUNetwork
+        sage: Residual(ReLUNetwork([2, 3, 2])).numeric_model().input_dim
+        2
+        sage: Residual(Attention(2, 1, 1, 2)).numeric_model(length=5).input_dim
+        10
+    """
+    return ResidualModel(model, length, scale)
+
+
+@register_twin(Sequential)
+def sequential_twin(model, length=None, scale=1):
+    r"""
+    The twin of :class:`~sage_conslaw.architectures.Sequential` (:class:`SequentialModel`):
+    the blocks' twins one after the other; every block must have one (a clear
+    ``TypeError`` names the first that has none); ``model.numeric_model(length, scale)``.
+
+    Attention and convolution mix the positions of a sequence; linear, ReLU
+    (and the other layered) blocks act on every position separately.  A sample
+    is read like the first block reads it and written like the last one writes it.
+
+    INPUT:
+
+    - ``length`` -- the number of positions of a sample (default :func:`default_length`)
+    - ``scale`` -- the factor of the scores of attention blocks (default 1;
+      ``'1/sqrt(d_k)'`` for PyTorch's)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork, LinearNetwork
+        sage: net = Sequential([Attention(2, 1, 1, 3), ReLUNetwork([2, 4, 3])])
+        sage: m = net.numeric_model(length=5); m.input_dim, m.output_dim
+        (10, 10)
+        sage: Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])]).numeric_model().input_dim   # reads 3
+        3
+    """
+    return SequentialModel(model, length, scale)

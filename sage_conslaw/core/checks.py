@@ -232,3 +232,62 @@ def positive_number(x, what):
     if not math.isfinite(f) or f <= 0:
         raise ValueError("%s must be a positive number, got %s" % (what, x))
     return x
+
+
+def rational(x, what, positive=False):
+    r"""
+    Return ``x`` as a nonnegative (or, with ``positive``, positive) rational
+    number of ``QQ``, or raise a clear error: the one home of the exact
+    parameters that enter fields as coefficients (frictions, weight-decay
+    rates).  Floats, booleans, strings and values of positive characteristic
+    (``GF(7)(3)`` would convert to the rational 3) are refused.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import rational
+        sage: rational(3/2, "the friction"), rational(int(2), "the friction")
+        (3/2, 2)
+        sage: from fractions import Fraction
+        sage: rational(Fraction(int(1), int(3)), "the rate", positive=True)
+        1/3
+        sage: rational(0, "the rate", positive=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rate must be a positive rational number, got 0
+        sage: rational(-1, "the friction")
+        Traceback (most recent call last):
+        ...
+        ValueError: the friction must be a nonnegative rational number, got -1
+        sage: rational(0.5, "the friction")
+        Traceback (most recent call last):
+        ...
+        TypeError: the friction must be an exact rational number (e.g. 1/2, not 0.5), got 0.500000000000000
+        sage: rational(GF(7)(3), "the friction")
+        Traceback (most recent call last):
+        ...
+        TypeError: the friction must be a rational number, got 3 in Finite Field of size 7 (characteristic 7): the flows are real; give it over QQ
+        sage: rational("1", "the friction")
+        Traceback (most recent call last):
+        ...
+        TypeError: the friction must be an exact rational number (e.g. 1/2, not 0.5), got 1
+    """
+    from fractions import Fraction
+    from sage.rings.rational_field import QQ
+    kind = "positive" if positive else "nonnegative"
+    if isinstance(x, (bool, float, str, bytes)) or x is None:
+        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x))
+    if isinstance(x, Fraction):
+        x = QQ((x.numerator, x.denominator))
+    P = x.parent() if hasattr(x, "parent") and callable(x.parent) else None
+    if P is not None and hasattr(P, "is_exact") and not P.is_exact():
+        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x))
+    if P is not None and callable(getattr(P, "characteristic", None)) and P.characteristic() != 0:
+        raise TypeError("%s must be a rational number, got %s in %s (characteristic %s): the flows are real; "
+                        "give it over QQ" % (what, x, P, P.characteristic()))
+    try:
+        q = QQ(x)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x)) from None
+    if q < 0 or (positive and q == 0):
+        raise ValueError("%s must be a %s rational number, got %s" % (what, kind, q))
+    return q

@@ -18,12 +18,16 @@ EXAMPLES::
     True
 """
 import random
+import re
 from fractions import Fraction
 from numbers import Integral
 
+from sage.arith.misc import binomial
 from sage.rings.integer import Integer
+from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import nonnegative_integer, positive_integer
 
 #: Default half-width of the box from which random integer points are drawn.
@@ -159,9 +163,39 @@ def to_exact_polynomial(f, ring, what="polynomial"):
         Traceback (most recent call last):
         ...
         TypeError: h is None, not a polynomial
+
+    A string is parsed (:func:`parse_polynomial`), never evaluated::
+
+        sage: to_exact_polynomial("x^2 - 1/2*y", R, "h")
+        x^2 - 1/2*y
+        sage: to_exact_polynomial("__import__('os').system('id')", R, "h")
+        Traceback (most recent call last):
+        ...
+        ValueError: h "__import__('os').system('id')" is not a polynomial in x, y: unexpected character "'" at position 11 (...)
+
+    Values of positive characteristic are refused, not converted::
+
+        sage: F.<x,y> = GF(7)[]
+        sage: to_exact_polynomial(x^2 - y^2, R, "h")
+        Traceback (most recent call last):
+        ...
+        TypeError: h x^2 - y^2 has coefficients in Finite Field of size 7, of characteristic 7: conservation laws are about real flows; give it over QQ
+        sage: to_exact_polynomial(GF(7)(3), R, "h")
+        Traceback (most recent call last):
+        ...
+        TypeError: h 3 has coefficients in Finite Field of size 7, of characteristic 7: ...
+        sage: to_exact_polynomial(b"x", R, "h")
+        Traceback (most recent call last):
+        ...
+        TypeError: h b'x' is bytes; give a polynomial or a string
     """
     if f is None:
         raise TypeError("%s is None, not a polynomial" % what)
+    if isinstance(f, str):
+        # never ring(f): Sage converts a string by evaluating it as Python code
+        return parse_polynomial(f, ring, what)
+    if isinstance(f, (bytes, bytearray)):
+        raise TypeError("%s %r is bytes; give a polynomial or a string" % (what, f))
     if isinstance(f, float):
         raise TypeError("%s %r is a float; use an exact number such as QQ(%r)" % (what, f, f))
     parent = getattr(f, "parent", None)
@@ -171,6 +205,11 @@ def to_exact_polynomial(f, ring, what="polynomial"):
         if base is not None and hasattr(P.base_ring(), "is_exact") and not P.base_ring().is_exact():
             raise TypeError("%s %s has inexact coefficients (%s); convert it first, e.g. with "
                             "f.change_ring(QQ) or by writing 1/2 instead of 0.5" % (what, f, P.base_ring()))
+        if base is not None and callable(getattr(P.base_ring(), "characteristic", None)) \
+                and P.base_ring().characteristic() != 0:
+            # GF(7)(3) converts to 3 in QQ: the copy of a law modulo 7 is another polynomial
+            raise TypeError("%s %s has coefficients in %s, of characteristic %s: conservation laws are about "
+                            "real flows; give it over QQ" % (what, f, P.base_ring(), P.base_ring().characteristic()))
         # Sage would convert between rings with other variable names by position:
         # a polynomial in other variables is a mistake, not a conversion.
         names = getattr(P, "variable_names", None)
@@ -182,6 +221,234 @@ def to_exact_polynomial(f, ring, what="polynomial"):
         return ring(f)
     except (TypeError, ValueError, ArithmeticError, NotImplementedError):
         raise TypeError("%s %s is not a polynomial with exact coefficients in %s" % (what, f, ring)) from None
+
+
+#: The tokens of a polynomial written as a string: integers, names, operators
+#: and parentheses (anything else is refused by :func:`parse_polynomial`).
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/^()]))")
+
+#: What a string may contain, for the messages.
+_ALLOWED = "a string may use the variables, integers, + - * / ^ ** and parentheses"
+
+
+def parse_polynomial(text, ring, what="polynomial"):
+    r"""
+    Parse ``text`` as a polynomial of ``ring``, without evaluating anything.
+
+    Sage converts a string into a polynomial by evaluating it as Python code
+    (``ring("__import__('os').system('id')")`` runs ``id``), so the package never
+    passes a user's string to ``ring``: this small recursive-descent parser
+    accepts only the ring's variable names, integers, ``+ - * / ^ **`` and
+    parentheses; division only by a nonzero constant; exponents integers up to
+    :data:`~sage_conslaw.core.thresholds.MAX_PARSED_EXPONENT` (negative ones for
+    constants only).  The sizes of products and powers are checked before they
+    are formed (at most :data:`~sage_conslaw.core.thresholds.MAX_COMPONENTS`
+    terms).
+
+    INPUT:
+
+    - ``text`` -- a string
+    - ``ring`` -- a polynomial ring
+    - ``what`` -- what ``text`` is, for the messages
+
+    OUTPUT: an element of ``ring``; a ``ValueError`` naming the problem otherwise
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.points import parse_polynomial
+        sage: R.<x,y> = QQ[]
+        sage: parse_polynomial("x^2 - 3/4*y**2 + (x + y)*2", R)
+        x^2 - 3/4*y^2 + 2*x + 2*y
+        sage: parse_polynomial("-(x - y)^2 / 2 + 2^-1", R)
+        -1/2*x^2 + x*y - 1/2*y^2 + 1/2
+        sage: parse_polynomial("7", R).parent() is R
+        True
+
+    Everything else is refused, before anything is run or allocated::
+
+        sage: parse_polynomial("__import__('os').system('id')", R, "the law")
+        Traceback (most recent call last):
+        ...
+        ValueError: the law "__import__('os').system('id')" is not a polynomial in x, y: unexpected character "'" at position 11 (a string may use the variables, integers, + - * / ^ ** and parentheses)
+        sage: parse_polynomial("__import__(x)", R, "the law")
+        Traceback (most recent call last):
+        ...
+        ValueError: the law '__import__(x)' is not a polynomial in x, y: '__import__' is not a variable of the ring (a string may use the variables, integers, + - * / ^ ** and parentheses)
+        sage: parse_polynomial("x.__class__", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial 'x.__class__' is not a polynomial in x, y: unexpected character '.' at position 1 (a string may use ...)
+        sage: parse_polynomial("1.5*x", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '1.5*x' is not a polynomial in x, y: unexpected character '.' at position 1 (...)
+        sage: parse_polynomial("x/y", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial 'x/y' is not a polynomial in x, y: division by y, which is not a nonzero constant
+        sage: parse_polynomial("10^10^10", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '10^10^10' is not a polynomial in x, y: the exponent 10000000000 is above 1000 (MAX_PARSED_EXPONENT)
+        sage: parse_polynomial("(x^2 + y)^600", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '(x^2 + y)^600' is not a polynomial in x, y: the power would have up to 601 terms of degree 1200 > 1000 ...
+        sage: parse_polynomial("x^-1", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial 'x^-1' is not a polynomial in x, y: the negative exponent -1 of x, which is not a nonzero constant
+        sage: parse_polynomial("(x + y", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '(x + y' is not a polynomial in x, y: ')' expected at the end
+        sage: parse_polynomial("x y", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial 'x y' is not a polynomial in x, y: unexpected 'y' after a complete expression
+        sage: parse_polynomial("", R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '' is not a polynomial in x, y: it is empty
+        sage: parse_polynomial("(" * 10^5 + "x" + ")" * 10^5, R)
+        Traceback (most recent call last):
+        ...
+        ValueError: polynomial '((((...'... (200001 characters) is not a polynomial in x, y: it is nested too deeply
+    """
+    if len(text) > thresholds.MAX_PARSED_LENGTH:
+        raise ValueError("%s is a string of %s characters, above %s (MAX_PARSED_LENGTH)"
+                         % (what, len(text), thresholds.MAX_PARSED_LENGTH))
+    names = ring.variable_names()
+
+    shown = repr(text) if len(text) <= 80 else repr(text[:60]) + "... (%s characters)" % len(text)
+    variables = ", ".join(names) if len(names) <= 8 else "%s, ... (%s variables)" % (", ".join(names[:8]), len(names))
+
+    def fail(why):
+        raise ValueError("%s %s is not a polynomial in %s: %s" % (what, shown, variables, why))
+
+    tokens = _tokenize(text, fail)
+    if not tokens:
+        fail("it is empty")
+    gens = dict(zip(names, ring.gens()))
+    pos = [0]
+
+    def peek():
+        return tokens[pos[0]] if pos[0] < len(tokens) else None
+
+    def take():
+        pos[0] += 1
+        return tokens[pos[0] - 1]
+
+    def expression():
+        value = term()
+        while peek() in ('+', '-'):
+            value = value + term() if take() == '+' else value - term()
+        return value
+
+    def term():
+        value = unary()
+        while peek() in ('*', '/'):
+            if take() == '*':
+                right = unary()
+                if len(value.monomials()) * len(right.monomials()) > thresholds.MAX_COMPONENTS:
+                    fail("a product would have more than %s terms (MAX_COMPONENTS)" % thresholds.MAX_COMPONENTS)
+                value = value * right
+            else:
+                right = unary()
+                if not right.is_constant() or right == 0:
+                    fail("division by %s, which is not a nonzero constant" % right)
+                value = value * ~ring.base_ring()(right.constant_coefficient())
+        return value
+
+    def unary():
+        if peek() in ('+', '-'):
+            return unary() if take() == '+' else -unary()
+        return power()
+
+    def power():
+        base = atom()
+        if peek() in ('^', '**'):
+            take()
+            exponent = unary()          # right-associative: 2^3^2 = 2^9
+            if not exponent.is_constant() or exponent.constant_coefficient() not in ZZ:
+                fail("the exponent %s is not an integer" % exponent)
+            e = ZZ(exponent.constant_coefficient())
+            if abs(e) > thresholds.MAX_PARSED_EXPONENT:
+                fail("the exponent %s is above %s (MAX_PARSED_EXPONENT)" % (e, thresholds.MAX_PARSED_EXPONENT))
+            if base.is_constant():
+                c = base.constant_coefficient()
+                if e < 0 and c == 0:
+                    fail("0 to the negative power %s" % e)
+                return ring(c ** e)
+            if e < 0:
+                fail("the negative exponent %s of %s, which is not a nonzero constant" % (e, base))
+            t, d = len(base.monomials()), base.total_degree() * e
+            terms = binomial(t + e - 1, e)
+            if terms > thresholds.MAX_COMPONENTS or d > thresholds.MAX_PARSED_EXPONENT:
+                fail("the power would have up to %s terms of degree %s > %s (MAX_COMPONENTS terms and "
+                     "MAX_PARSED_EXPONENT degree at most)" % (terms, d, thresholds.MAX_PARSED_EXPONENT))
+            return base ** e
+        return base
+
+    def atom():
+        tok = peek()
+        if tok is None:
+            fail("it ends too early")
+        take()
+        if tok == '(':
+            value = expression()
+            if peek() != ')':
+                fail("')' expected %s" % ("at the end" if peek() is None else "before %r" % peek()))
+            take()
+            return value
+        if tok[0].isdigit():
+            return ring(ZZ(tok))
+        if tok in gens:
+            return gens[tok]
+        if tok[0].isalpha() or tok[0] == '_':
+            fail("%r is not a variable of the ring (%s)" % (tok, _ALLOWED))
+        fail("unexpected %r" % tok)
+
+    try:
+        value = expression()
+    except RecursionError:
+        value = None
+    if value is None:
+        fail("it is nested too deeply")
+    if peek() is not None:
+        fail("unexpected %r after a complete expression" % peek())
+    return value
+
+
+def _tokenize(text, fail):
+    r"""
+    The tokens of ``text`` (integers, names, operators, parentheses); ``fail``
+    is called with the reason at the first other character.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.points import _tokenize
+        sage: _tokenize(" x1**2 - 3*(y)", None)
+        ['x1', '**', '2', '-', '3', '*', '(', 'y', ')']
+        sage: def fail(why): raise ValueError(why)
+        sage: _tokenize("x; y", fail)
+        Traceback (most recent call last):
+        ...
+        ValueError: unexpected character ';' at position 1 (a string may use the variables, integers, + - * / ^ ** and parentheses)
+    """
+    tokens, i = [], 0
+    while i < len(text):
+        if text[i:].strip() == "":
+            break
+        m = _TOKEN.match(text, i)
+        if m is None or m.end() == i:
+            j = i
+            while text[j].isspace():
+                j += 1
+            fail("unexpected character %r at position %s (%s)" % (text[j], j, _ALLOWED))
+        tokens.append(m.group(m.lastindex))
+        i = m.end()
+    return tokens
 
 
 def _exact_number(x, K):

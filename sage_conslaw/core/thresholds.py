@@ -107,6 +107,15 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 #: about 10 s and 500 MB.
 MAX_MONOMIALS = 50000
 
+#: Largest exponent a polynomial given as a string may use (``"x^3"``): a string is
+#: parsed by :func:`~sage_conslaw.core.points.parse_polynomial`, never evaluated,
+#: and ``"10^10^10"`` or ``"x^(10^9)"`` is refused before anything is computed.
+MAX_PARSED_EXPONENT = 1000
+
+#: Longest string parsed as a polynomial (characters): a law or a component is
+#: a short formula; a megabyte of text is a mistake.
+MAX_PARSED_LENGTH = 10 ** 6
+
 
 # -- the trace at scale (sage_conslaw.core.jets) ------------------------------
 

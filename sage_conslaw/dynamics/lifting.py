@@ -36,13 +36,12 @@ EXAMPLES::
     sage: hb.generators()
     Family of 2 vector fields on QQ^5 (coordinates s, u, v, u_dot, v_dot), positive coordinates s
 """
-from fractions import Fraction
-
 from sage.matrix.constructor import matrix
 from sage.misc.cachefunc import cached_method
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core import checks
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.laws import candidate_exponents, laws_supported_on
 from sage_conslaw.core.model import ConservationModel
@@ -55,7 +54,8 @@ def rational_parameter(x, what, positive=False):
     Return ``x`` as a nonnegative (or positive) rational number, or raise a clear error.
 
     Frictions and rates enter the fields as coefficients, so they must be
-    exact: floats are refused.
+    exact: floats are refused (and values of positive characteristic); the check
+    itself is :func:`sage_conslaw.core.checks.rational`.
 
     INPUT:
 
@@ -85,21 +85,7 @@ def rational_parameter(x, what, positive=False):
         ...
         TypeError: the friction must be an exact rational number (e.g. 1/2, not 0.5), got True
     """
-    kind = "positive" if positive else "nonnegative"
-    if isinstance(x, (bool, float, str)) or x is None:
-        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x))
-    if isinstance(x, Fraction):
-        x = QQ((x.numerator, x.denominator))
-    P = x.parent() if hasattr(x, "parent") and callable(x.parent) else None
-    if P is not None and hasattr(P, "is_exact") and not P.is_exact():
-        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x))
-    try:
-        q = QQ(x)
-    except (TypeError, ValueError):
-        raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x)) from None
-    if q < 0 or (positive and q == 0):
-        raise ValueError("%s must be a %s rational number, got %s" % (what, kind, q))
-    return q
+    return checks.rational(x, what, positive)
 
 
 def first_order_model(model, what):

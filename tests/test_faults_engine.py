@@ -1,0 +1,137 @@
+"""The engine under hostile input, large sizes and budgets (the reproducers of the faults issue).
+
+Each reproducer is written as a new user would try it.  Where a failure would
+kill the process (Singular halting on "no more memory", numpy asking for tens
+of GB) or hang it, the case runs in a subprocess under ``timeout`` and a memory
+cap (``ulimit -v``), and the test checks that it answered or refused clearly
+within its budget.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import sage_conslaw  # noqa: F401
+from sage_conslaw import Reparametrization, lie_trace
+from sage_conslaw.architectures import LinearNetwork
+
+from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+from sage.rings.rational_field import QQ
+from sage.matrix.constructor import matrix
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+#: Memory cap (kB) of a subprocess: the machine is shared, and a refusal must come
+#: long before this.
+MEMORY_KB = 4_000_000
+
+
+def run_capped(code, seconds, memory_kb=MEMORY_KB):
+    """Run ``code`` in a fresh Python under ``timeout`` and ``ulimit -v``; return
+    (returncode, stdout, stderr, wall seconds)."""
+    script = "import sage_conslaw\n" + textwrap.dedent(code)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    cmd = "ulimit -v %d; exec timeout %d %s -" % (memory_kb, seconds, sys.executable)
+    t0 = time.time()
+    out = subprocess.run(["bash", "-c", cmd], input=script, capture_output=True, text=True, env=env)
+    return out.returncode, out.stdout, out.stderr, time.time() - t0
+
+
+# ---------------------------------------------------------------------------
+# Strings are parsed, never evaluated
+# ---------------------------------------------------------------------------
+
+def _payload(path):
+    return "__import__('pathlib').Path(%r).touch()" % str(path)
+
+
+def test_reparametrization_string_is_not_evaluated(tmp_path):
+    R = PolynomialRing(QQ, ['x', 'y'])
+    marker = tmp_path / "ran"
+    with pytest.raises(ValueError, match="is not a polynomial in x, y"):
+        Reparametrization(R, [_payload(marker)])
+    assert not marker.exists()
+    # a harmless formula is still accepted, and read exactly
+    phi = Reparametrization(R, ["x*y - 1/2*x^2"])
+    x, y = R.gens()
+    assert list(phi.components()) == [x * y - x ** 2 / 2]
+
+
+def test_laws_given_as_strings_are_not_evaluated(tmp_path):
+    net = LinearNetwork([2, 2, 2])
+    marker = tmp_path / "ran"
+    payload = _payload(marker)
+    with pytest.raises(ValueError, match="is not a polynomial"):
+        net.is_conservation_law(payload)
+    with pytest.raises(ValueError, match="is not a polynomial"):
+        net.lie_trace(laws=[payload])
+    with pytest.raises(ValueError, match="is not a polynomial"):
+        net.number_of_independent_laws([payload])
+    with pytest.raises(ValueError, match="is not a polynomial"):
+        lie_trace(net, laws=[payload])
+    assert not marker.exists()
+    # the string of a true law is that law
+    h = net.known_conservation_laws()[0]
+    assert net.is_conservation_law(str(h))
+    assert not net.is_conservation_law(str(h + net.polynomial_ring().gen(0)))
+
+
+def test_train_laws_given_as_strings_are_not_evaluated(tmp_path):
+    from sage_conslaw.flows.train import train
+    net = LinearNetwork([1, 1, 1])
+    marker = tmp_path / "ran"
+    with pytest.raises(ValueError, match="is not a polynomial"):
+        train(net, method='flow', horizon=0.1, laws=[_payload(marker)])
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("text", ["10^10^10", "x^(10^9)", "(x + y)^100000", "x" + "*x" * 5000,
+                                  "(" * 100000 + "x" + ")" * 100000])
+def test_string_sizes_are_checked_before_computing(text):
+    R = PolynomialRing(QQ, ['x', 'y'])
+    code = """
+        from sage.all__sagemath_singular import QQ, PolynomialRing
+        from sage_conslaw.core.points import parse_polynomial
+        R = PolynomialRing(QQ, ['x', 'y'])
+        try:
+            f = parse_polynomial(%r, R)
+            print("ANSWER", f.total_degree())
+        except (ValueError, RecursionError) as e:
+            print("REFUSED", type(e).__name__, str(e)[:200])
+    """ % text
+    rc, out, err, secs = run_capped(code, 60)
+    assert rc == 0, err[-2000:]
+    assert ("REFUSED" in out) or ("ANSWER" in out), out
+    assert secs < 60
+
+
+# ---------------------------------------------------------------------------
+# Values of positive characteristic are refused, never converted
+# ---------------------------------------------------------------------------
+
+def test_gf7_law_is_refused_not_false():
+    net = LinearNetwork([2, 2, 2])
+    h = net.known_conservation_laws()[0]
+    S = net.polynomial_ring().change_ring(GF(7))
+    with pytest.raises(TypeError, match="characteristic 7"):
+        net.is_conservation_law(S(h))
+    with pytest.raises(TypeError, match="characteristic 7"):
+        net.lie_trace(laws=[S(h)])
+
+
+def test_gf7_friction_rate_and_metric_are_refused():
+    from sage_conslaw import HeavyBall, Preconditioned
+    from sage_conslaw.dynamics.weight_decay import WeightDecay
+    net = LinearNetwork([1, 1, 1])
+    with pytest.raises(TypeError, match="characteristic 7"):
+        HeavyBall(net, GF(7)(3))
+    with pytest.raises(TypeError, match="characteristic 7"):
+        WeightDecay(net, GF(7)(3))
+    with pytest.raises(TypeError, match="characteristic 7"):
+        Preconditioned(net, [GF(7)(2), 1])
+    with pytest.raises(TypeError, match="characteristic 7"):
+        Preconditioned(net, matrix(GF(7), [[2, 0], [0, 1]]))

@@ -423,12 +423,31 @@ class PolynomialsModP(PolynomialEvaluator):
         PolynomialEvaluator.__init__(self, polys, nvars, p)
 
 
+def _residues(rows, p):
+    r"""
+    Return the residues in `[0, p)` of a 2-dimensional array of integers (any
+    representatives, stored as numbers), as a new float64 array.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import _residues
+        sage: _residues(np.array([[-1, 7, 15]]), 7).tolist()
+        [[6.0, 0.0, 1.0]]
+    """
+    return np.mod(np.asarray(rows, dtype=np.float64), p)
+
+
 def linbox_matrix(rows, p):
     r"""
     Return the Sage matrix modulo ``p`` (dense, LinBox) of a 2-dimensional
     array of integers (any representatives), filled from one buffer: no Python
     list of `n m` integers in between (at `7500 \times 7500` the list alone
     takes 2 GB and 10 s).
+
+    The residues go through one buffer of 4-byte words (the pickle format of
+    Sage's dense matrices modulo `p`): besides the matrix itself, the copies
+    take 12 bytes an entry (the float64 residues and the words).
 
     EXAMPLES::
 
@@ -444,27 +463,61 @@ def linbox_matrix(rows, p):
 
         sage: linbox_matrix(np.zeros((0, 3)), 7).dimensions()
         (0, 3)
+        sage: linbox_matrix(np.array([[2.**20 - 3]]), 1048573)
+        [0]
     """
     from sage.matrix.matrix_space import MatrixSpace
     from sage.rings.finite_rings.finite_field_constructor import GF
-    V = np.fmod(np.asarray(rows, dtype=np.float64), p)
-    V[V < 0] += p
+    V = _residues(rows, p)
     n, m = V.shape
     M = MatrixSpace(GF(p), n, m)()
-    # the pickle format of Matrix_modn_dense_double: 8-byte little-endian words, row by row
-    M._unpickle((8, True, np.ascontiguousarray(V.astype("<u8")).tobytes()), 10)
+    # the pickle format of Matrix_modn_dense_double: little-endian words (4 bytes suffice below 2^32), row by row
+    M._unpickle((4, True, V.astype("<u4").tobytes()), 10)
     return M
+
+
+def linbox_to_numpy(M):
+    r"""
+    Return the entries of a dense Sage matrix modulo `p` (LinBox) as a float64
+    array of residues, read from one buffer (the inverse of :func:`linbox_matrix`).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import linbox_matrix, linbox_to_numpy
+        sage: A = np.array([[1., 2, 3], [4, 5, 6]])
+        sage: linbox_to_numpy(linbox_matrix(A, 7)).tolist()
+        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+        sage: linbox_to_numpy(matrix(GF(7), 0, 2)).shape
+        (0, 2)
+    """
+    (size, little, data), _ = M._pickle()
+    words = np.frombuffer(data, dtype=("<u%s" if little else ">u%s") % size)
+    return words.astype(np.float64).reshape(M.nrows(), M.ncols())
 
 
 class EchelonModP:
     r"""
-    An incrementally grown set of independent rows of `\GF{p}^D`.
+    An incrementally grown set of independent rows of `\GF{p}^D`: the public
+    home of exact elimination modulo `p` (also used by the trace of a user's
+    network, through :func:`rank_mod_p` and :func:`linbox_matrix`).
 
     Rows are offered in batches; :meth:`add_rows` keeps those that enlarge
-    the span (greedily, in order) and returns their indices.  A batch costs
-    one exact echelon form (LinBox, through Sage's dense matrices modulo `p`:
-    ``passagemath-linbox``, part of every classic Sage) of the kept rows
-    stacked on the batch.
+    the span (greedily, in order) and returns their indices.
+
+    The span is kept as blocks in reduced echelon form: block `b` is a set of
+    rows that are zero on the pivot columns of the blocks before it and equal
+    to the identity on its own pivot columns.  A batch of `n` rows is first
+    reduced against the kept blocks, block after block, by one matrix product
+    modulo `p` each (float64 BLAS, exact: residues below `2^{20}` and sums of at
+    most :data:`~sage_conslaw.core.thresholds.MAX_EXACT_DOT` products, below
+    `2^{53}`), which costs `n r D` for a kept rank `r`; only what remains is
+    echelonized by LinBox (``passagemath-linbox``, part of every classic Sage):
+    `O(n^2 D)`.  Stacking the kept rows onto each batch and echelonizing
+    everything, as before, cost `O((r + n)^2 D)` a batch.
+
+    The kept blocks are stored as float32 (residues below `2^{20} < 2^{24}` are
+    exact there): `4 r D` bytes, estimated by :meth:`bytes_needed`.
 
     INPUT:
 
@@ -501,7 +554,7 @@ class EchelonModP:
         self.p = p
         self.ncols = ncols
         self._rank = 0
-        self._rows = None
+        self._blocks = []          # (pivot columns, rows in reduced echelon form on them, float32)
 
     @property
     def rank(self):
@@ -519,6 +572,48 @@ class EchelonModP:
             1
         """
         return self._rank
+
+    def bytes_needed(self, nrows, rank=None):
+        r"""
+        Estimate the bytes :meth:`add_rows` allocates for a batch of ``nrows``
+        rows once the kept rank is ``rank`` (default: the rank now): the kept
+        blocks (4 bytes an entry), the batch and its reduction (float64, two
+        copies), its LinBox matrix and buffers (20 bytes an entry, and as much again
+        for the echelon form of its transpose).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import EchelonModP
+            sage: EchelonModP(1000).bytes_needed(100, rank=500)
+            8000000
+        """
+        r = self._rank if rank is None else rank
+        return 4 * (r + nrows) * self.ncols + (16 + 40) * nrows * self.ncols
+
+    def reduce(self, rows):
+        r"""
+        Return the residues of ``rows`` minus their components on the kept
+        span: zero on every kept pivot column, and zero exactly when the row
+        lies in the span.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.modular import EchelonModP
+            sage: import numpy as np
+            sage: E = EchelonModP(3, p=7); E.add_rows(np.array([[1., 2, 3]]))
+            [0]
+            sage: E.reduce(np.array([[2., 4, 6], [0, 0, 1], [1, 0, 0]])).tolist()
+            [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 5.0, 4.0]]
+        """
+        p = self.p
+        R = _residues(rows, p)
+        for pivots, B in self._blocks:
+            for start in range(0, len(pivots), MAX_EXACT_DOT):
+                # B is the identity on its pivots, so this clears them; entries stay below 2^53
+                C = R[:, pivots[start:start + MAX_EXACT_DOT]]
+                R -= C @ B[start:start + MAX_EXACT_DOT].astype(np.float64)
+                np.mod(R, p, out=R)
+        return R
 
     def add_rows(self, rows, stop_at=None):
         r"""
@@ -538,23 +633,43 @@ class EchelonModP:
             sage: E = EchelonModP(3, p=11)
             sage: E.add_rows(np.eye(3), stop_at=2), E.rank
             ([0, 1], 2)
+
+        TESTS:
+
+        Against one echelon form of everything, over many batches::
+
+            sage: rng = np.random.default_rng(int(1)); E = EchelonModP(40, p=101); kept = []
+            sage: A = np.floor(rng.random((30, 5)) * 101) @ np.floor(rng.random((5, 40)) * 101)
+            sage: B = np.floor(rng.random((30, 40)) * 101) * (rng.random((30, 1)) < 0.3)
+            sage: for k in range(6):
+            ....:     kept += [6 * k + i for i in E.add_rows(np.vstack([A, B])[6 * k:6 * k + 6])]
+            sage: from sage_conslaw.core.modular import linbox_matrix
+            sage: M = linbox_matrix(np.vstack([A, B])[:36], 101)
+            sage: kept == list(M.pivot_rows()), E.rank == M.rank()
+            (True, True)
         """
         rows = np.asarray(rows, dtype=np.float64)
-        if rows.shape[0] == 0 or (stop_at is not None and self.rank >= stop_at):
-            return []
-        M = linbox_matrix(rows, self.p)
         r = self._rank
-        if self._rows is not None:
-            M = self._rows.stack(M)
-        # pivot_rows() is the lexicographically first maximal independent set of
-        # rows: the r rows already kept, then the new ones greedily.
-        piv = [i for i in M.pivot_rows() if i >= r]
+        if rows.shape[0] == 0 or (stop_at is not None and r >= stop_at):
+            return []
+        R = self.reduce(rows)
+        live = np.flatnonzero(R.any(axis=1))          # rows in the span reduce to zero
+        if not live.size:
+            return []
+        M = linbox_matrix(R[live], self.p)
+        # pivot_rows() is the lexicographically first maximal independent set of rows:
+        # greedily, the rows independent of the kept span and of the rows kept before them
+        piv = list(M.pivot_rows())
         if stop_at is not None:
             piv = piv[:max(0, stop_at - r)]
-        if piv:
-            self._rows = M.matrix_from_rows(list(range(r)) + piv)
-            self._rank = self._rows.nrows()
-        return [i - r for i in piv]
+        if not piv:
+            return []
+        kept = M.matrix_from_rows(piv) if len(piv) < M.nrows() else M
+        kept.echelonize()
+        pivots = np.array(kept.pivots(), dtype=np.int64)
+        self._blocks.append((pivots, linbox_to_numpy(kept)[:len(pivots)].astype(np.float32)))
+        self._rank = r + len(pivots)
+        return [int(live[i]) for i in piv]
 
 
 def random_combinations(rows, cols, vals, nrows, ncols, count, p=DEFAULT_PRIME, seed=0):

@@ -40,7 +40,7 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.core import thresholds
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, rank_mod_p
 
 
 # ---------------------------------------------------------------------------
@@ -277,32 +277,305 @@ class Jet:
 
 
 # ---------------------------------------------------------------------------
-# Structured families
+# Structured families: one protocol, one subclass per kind of network
 # ---------------------------------------------------------------------------
 
-class NetworkFamily:
+class StructuredFamily:
     r"""
-    The gradient family `W_\phi` of a linear or ReLU network, evaluated by
-    matrix products (never expanded): random elements of `W_0` at jets.
+    A family `W_\phi` evaluated by matrix products, never expanded: the protocol
+    through which the fast trace works at scale.
+
+    A subclass gives the values of random elements of `W_0` on jets
+    (:meth:`random_coefficients`, :meth:`field`); the rest follows:
+
+    - :meth:`bracket_values` -- values of random nested brackets (elements of `W_k`);
+    - :meth:`law_gradients` -- gradients of random combinations of the known laws;
+    - :meth:`known_law_rank` -- a proven lower bound of the number of known laws
+      independent at a point (default: the rank modulo `p` of :meth:`law_gradients`);
+    - :meth:`rank_certificate` -- a proven lower bound of `\dim
+      \mathrm{Lie}(W)(\theta)` found from the structure, without elimination
+      (default: none);
+    - :meth:`certificate_point` -- a point where that certificate applies (default: none);
+    - :meth:`structured_trace` -- the trace (:func:`jet_trace`): the certificate,
+      else random nested brackets and elimination.
+
+    A new architecture gets a trace at scale by subclassing (usually
+    :class:`NetworkFamily`, which lays the parameters out as matrices) and
+    passing an instance as ``structured=`` to its
+    :class:`~sage_conslaw.architectures.base.Architecture`; the trace asks the
+    family, never its type.
+
+    EXAMPLES:
+
+    The family of `\phi(u, v) = uv`, by hand::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.jets import StructuredFamily, Jet
+        sage: class Product(StructuredFamily):
+        ....:     D, d = 2, 1
+        ....:     def _what(self): return "product uv"
+        ....:     def random_coefficients(self, B, rng, p): return np.floor(rng.random((B, 1)) * p)
+        ....:     def field(self, c, theta):        # c * grad(uv) = c (v, u)
+        ....:         u, v = Jet(theta.coefs[..., :1], theta.p), Jet(theta.coefs[..., 1:], theta.p)
+        ....:         return Jet(np.concatenate([(v * c).coefs, (u * c).coefs], axis=-1), theta.p)
+        sage: W = Product(); W
+        Structured family of the product uv (D = 2, d = 1), evaluated by matrix products
+        sage: W.structured_trace([3, 5], 1, 101, 8, 0)
+        ([1], 0, True)
+        sage: W.rank_certificate([3, 5], 1), W.certificate_point(), W.known_law_rank([3, 5])
+        ((0, 'Product has no structured certificate'), None, (0, None))
+    """
+
+    #: the number of parameters
+    D = None
+
+    def _what(self):
+        r"""
+        What the family is the family of, for its repr.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily()._what()
+            'StructuredFamily'
+        """
+        return type(self).__name__
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([1, 1])
+            Structured family of the linear network [1, 1] (D = 1, d = 1), evaluated by matrix products
+        """
+        return "Structured family of the %s (D = %s, d = %s), evaluated by matrix products" % (
+            self._what(), self.D, self.d)
+
+    @property
+    def number_of_known_laws(self):
+        r"""
+        How many known laws the family has (listed, independent or not); none by default.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().number_of_known_laws
+            0
+        """
+        return 0
+
+    def random_coefficients(self, B, rng, p):
+        r"""
+        Return the coefficients of ``B`` random elements of `W_0` (the subclass says how).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().random_coefficients(1, None, 7)
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: StructuredFamily gives no random elements of W_0
+        """
+        raise NotImplementedError("%s gives no random elements of W_0" % type(self).__name__)
+
+    def field(self, coefficients, theta):
+        r"""
+        Return the values at the jet ``theta`` of the random elements of
+        ``coefficients``: a jet of shape ``(B, D)`` (the subclass says how).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().field(None, None)
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: StructuredFamily evaluates no field
+        """
+        raise NotImplementedError("%s evaluates no field" % type(self).__name__)
+
+    def bracket_bytes(self, depth, B):
+        r"""
+        Estimate the bytes that :meth:`bracket_values` allocates for ``B``
+        brackets of depth ``depth``: jets of `2^{depth}` coefficients of
+        ``(B, D)`` float64 arrays, :data:`~sage_conslaw.core.thresholds.JET_COPIES` of them alive at once.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([10, 10]).bracket_bytes(2, 100)
+            3200000
+        """
+        return 8 * B * self.D * 2 ** depth * thresholds.JET_COPIES
+
+    def bracket_values(self, x, depth, B, rng, p=DEFAULT_PRIME):
+        r"""
+        Return the values at ``x`` of ``B`` random left-normed brackets
+        `[X_0, [X_1, \dots, [X_{k-1}, X_k]]]` of random elements of `W_0`
+        (`k` = ``depth``): elements of `W_k`, as a ``(B, D)`` array modulo ``p``.
+
+        EXAMPLES:
+
+        Against the generic family (symbolic gradients, one bracket)::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: from sage_conslaw.core.modular import rank_mod_p
+            sage: W = NetworkFamily('linear', [2, 2, 2]); x = [1, 2, 3, 4, 5, 6, 7, 9]
+            sage: V0 = W.bracket_values(x, 0, 10, np.random.default_rng(int(0)))
+            sage: V1 = W.bracket_values(x, 1, 10, np.random.default_rng(int(1)))
+            sage: rank_mod_p(V0), rank_mod_p(np.vstack([V0, V1]))         # 4 + 1: Example 3.6
+            (4, 5)
+        """
+        coefs = [self.random_coefficients(B, rng, p) for _ in range(depth + 1)]
+        theta = Jet(np.broadcast_to(np.asarray(x, dtype=float) % p, (1, B, self.D)).copy(), p)
+
+        def nested(j, th):
+            if j == depth:
+                return self.field(coefs[j], th)
+            v = self.field(coefs[j], th)                 # X_j(th)
+            z = nested(j + 1, th.extend(v))              # Z_{j+1}(th + eps v)
+            w = z.lower()                                # Z_{j+1}(th)
+            dx = self.field(coefs[j], th.extend(w)).upper()    # DX_j . Z_{j+1}
+            return dx - z.upper()                        # [X, Z] = DX.Z - DZ.X, as the fields' brackets
+        return nested(0, theta).coefs[0]
+
+    def law_gradients(self, x, count, rng, p=DEFAULT_PRIME):
+        r"""
+        Return the gradients at ``x`` of ``count`` random combinations of the
+        known laws, as a ``(count, D)`` array modulo ``p`` (none by default).
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: class Two(StructuredFamily): D = 2
+            sage: Two().law_gradients([1, 2], 3, None).shape
+            (3, 2)
+        """
+        if self.number_of_known_laws:
+            raise NotImplementedError("%s gives no gradients of its known laws" % type(self).__name__)
+        return np.zeros((count, self.D))
+
+    def known_law_rank(self, x, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(N, why)``: a proven lower bound `N` of the number of known laws
+        independent at ``x``, and ``None`` or what it may have missed.
+
+        By default, the rank modulo ``p`` of the gradients of `N + 8` random
+        combinations of them (:meth:`law_gradients`); their memory is checked first.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily, StructuredFamily
+            sage: NetworkFamily('linear', [2, 3, 2, 2]).known_law_rank(list(range(2, 18)))
+            (8, None)
+            sage: StructuredFamily().known_law_rank([1])
+            (0, None)
+        """
+        n = self.number_of_known_laws
+        if not n:
+            return 0, None
+        count = min(n + thresholds.COMPRESSION_SURPLUS, self.D)
+        _check_memory(count * self.D * (8 * 3 + 20), "the gradients of %s random combinations of the %s known laws "
+                      "(a dense %s x %s array and its rank)" % (count, n, count, self.D))
+        G = self.law_gradients(x, count, np.random.default_rng(int(seed)), p)
+        return rank_mod_p(G, p), None
+
+    def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(rank, why)``: a proven lower bound of `\dim \mathrm{Lie}(W)(x)`
+        found from the structure without elimination (``rank`` reaching
+        ``target`` certifies), and why it does not reach ``target`` (or ``None``).
+
+        None by default: ``(0, reason)``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().rank_certificate([1], 1)
+            (0, 'StructuredFamily has no structured certificate')
+        """
+        return 0, "%s has no structured certificate" % type(self).__name__
+
+    def certificate_point(self):
+        r"""
+        Return a point (a list of `D` integers) where :meth:`rank_certificate`
+        reaches the bound by itself, or ``None`` (the default).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().certificate_point() is None
+            True
+        """
+        return None
+
+    def structured_trace(self, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
+        r"""
+        The trace of this family at ``x`` (see :func:`jet_trace`): ``(dimensions,
+        stopped_at, reached)``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: NetworkFamily('linear', [2, 3, 2]).structured_trace([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 6)
+            ([4, 6], 1, True)
+        """
+        return jet_trace(self, x, target, p, max_steps, seed, batch)
+
+
+def _check_memory(nbytes, what):
+    r"""
+    Refuse, before allocating them, ``nbytes`` that do not fit in the memory
+    available now (see :func:`~sage_conslaw.core.thresholds.memory_budget`).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.jets import _check_memory
+        sage: _check_memory(10, "ten bytes")
+        sage: _check_memory(10**18, "an exabyte")
+        Traceback (most recent call last):
+        ...
+        MemoryError: an exabyte would take 1000000000.0 GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating
+    """
+    budget = thresholds.memory_budget()
+    if nbytes > budget:
+        raise MemoryError("%s would take %.1f GB, more than the %.1f GB available (MEMORY_SHARE of the free memory); "
+                          "refused before allocating" % (what, nbytes / 1e9, budget / 1e9))
+
+
+class NetworkFamily(StructuredFamily):
+    r"""
+    The structured family of a layered network: parameters laid out as the
+    matrices `U_1, \dots, U_q` (`U_i` is `n_{i-1} \times n_i`, row by row),
+    then, with biases, `b_1, \dots, b_{q-1}` and `c`, as in the architectures.
+
+    The kinds are subclasses: :class:`LinearPathFamily` (`\phi = U_1 \cdots
+    U_q`) and :class:`ReLUPathFamily` (path products).  ``NetworkFamily(kind,
+    dims, bias)`` with ``kind`` ``'linear'`` or ``'relu'`` builds one of them.
 
     INPUT:
 
-    - ``family`` -- ``'linear'`` (`\phi = U_1 \cdots U_q`) or ``'relu'`` (path products)
     - ``dims`` -- the widths `[n_0, \dots, n_q]` (outputs first)
-    - ``bias`` -- ReLU networks with biases (hidden layers and outputs)
-
-    The coordinates are ordered as in the architectures: `U_1, \dots, U_q`
-    (row by row), then `b_1, \dots, b_{q-1}` and `c`.
+    - ``bias`` -- (keyword) with biases (hidden layers and outputs)
 
     EXAMPLES::
 
-        sage: from sage_conslaw.core.jets import NetworkFamily
-        sage: NetworkFamily('relu', [30, 100, 100, 30], bias=True)
+        sage: from sage_conslaw.core.jets import NetworkFamily, ReLUPathFamily
+        sage: W = NetworkFamily('relu', [30, 100, 100, 30], bias=True); W
         Structured family of the ReLU network [30, 100, 100, 30] with biases (D = 16230, d = 9303030), evaluated by matrix products
+        sage: type(W) is ReLUPathFamily, isinstance(W, NetworkFamily)
+        (True, True)
     """
 
-    def __init__(self, family, dims, bias=False):
+    #: the name of the kind, for the legacy constructor and for display
+    kind = None
+
+    def __new__(cls, *args, **kwds):
         r"""
+        ``NetworkFamily(kind, dims, bias=False)``: the subclass of that kind.
+
         TESTS::
 
             sage: from sage_conslaw.core.jets import NetworkFamily
@@ -310,18 +583,41 @@ class NetworkFamily:
             Traceback (most recent call last):
             ...
             ValueError: the family must be 'linear' or 'relu', got 'conv'
+            sage: NetworkFamily([2, 2])
+            Traceback (most recent call last):
+            ...
+            TypeError: NetworkFamily(kind, dims) needs the kind 'linear' or 'relu' first; or build LinearPathFamily(dims), ReLUPathFamily(dims, bias=...)
+        """
+        if cls is NetworkFamily:
+            if not args or not isinstance(args[0], str):
+                raise TypeError("NetworkFamily(kind, dims) needs the kind 'linear' or 'relu' first; or build "
+                                "LinearPathFamily(dims), ReLUPathFamily(dims, bias=...)")
+            kinds = {sub.kind: sub for sub in (LinearPathFamily, ReLUPathFamily)}
+            if args[0] not in kinds:
+                raise ValueError("the family must be 'linear' or 'relu', got %r" % (args[0],))
+            cls = kinds[args[0]]
+        return object.__new__(cls)
+
+    def __init__(self, *args, bias=False):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily, LinearPathFamily
             sage: NetworkFamily('linear', [2, 2], bias=True)
             Traceback (most recent call last):
             ...
             ValueError: linear networks have no biases
+            sage: LinearPathFamily([2, 3]).offsets, NetworkFamily('relu', [1, 2], True).shapes
+            ([0, 6], [(1, 2), (1, 1)])
         """
-        if family not in ('linear', 'relu'):
-            raise ValueError("the family must be 'linear' or 'relu', got %r" % (family,))
-        if bias and family == 'linear':
-            raise ValueError("linear networks have no biases")
-        self.family = family
+        if args and isinstance(args[0], str):          # the legacy form: the kind chose the class
+            args = args[1:]
+        if len(args) == 2:
+            args, bias = args[:1], args[1]
+        (dims,) = args
         self.dims = [int(n) for n in dims]
         self.bias = bool(bias)
+        self._check_bias()
         q = len(self.dims) - 1
         self.shapes = [(self.dims[i - 1], self.dims[i]) for i in range(1, q + 1)]
         if self.bias:
@@ -329,69 +625,28 @@ class NetworkFamily:
         self.offsets = np.cumsum([0] + [a * b for a, b in self.shapes]).tolist()
         self.D = self.offsets[-1]
 
-    @property
-    def d(self):
+    def _check_bias(self):
         r"""
-        The number of components of `\phi`.
+        Refuse biases where the kind has none (every kind takes them by default).
 
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: NetworkFamily('linear', [2, 3, 4]).d, NetworkFamily('relu', [2, 3, 4], bias=True).d
-            (8, 32)
-        """
-        from math import prod
-        if self.family == 'linear':
-            return self.dims[0] * self.dims[-1]
-        d = prod(self.dims)
-        if self.bias:
-            d += sum(prod(self.dims[:i + 1]) for i in range(1, len(self.dims) - 1)) + self.dims[0]
-        return d
-
-    @property
-    def number_of_known_laws(self):
-        r"""
-        How many known laws the network has (independent or not): the entries
-        on and above the diagonal of the balancedness `U_i^\top U_i - U_{i+1}
-        U_{i+1}^\top` of every hidden layer (linear), one per hidden neuron (ReLU).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: NetworkFamily('linear', [2, 3, 2, 2]).number_of_known_laws, NetworkFamily('relu', [2, 3, 2, 2]).number_of_known_laws
-            (9, 5)
-        """
-        return sum(n * (n + 1) // 2 if self.family == 'linear' else n for n in self.dims[1:-1])
-
-    def __repr__(self):
-        r"""
         TESTS::
 
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: NetworkFamily('relu', [1, 2, 1])
-            Structured family of the ReLU network [1, 2, 1] without biases (D = 4, d = 2), evaluated by matrix products
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: ReLUPathFamily([1, 2], bias=True)._check_bias()
         """
-        what = "linear network %s" % self.dims if self.family == 'linear' else "ReLU network %s %s biases" % (
-            self.dims, "with" if self.bias else "without")
-        return "Structured family of the %s (D = %s, d = %s), evaluated by matrix products" % (what, self.D, self.d)
 
-    def random_coefficients(self, B, rng, p):
+    @property
+    def family(self):
         r"""
-        Return the coefficients of ``B`` random elements of `W_0`: matrices `C`
-        (linear), or the vectors `c_0, \dots, c_q` and the bias weights `\alpha` (ReLU).
+        The name of the kind (kept for callers of the legacy constructor).
 
         EXAMPLES::
 
-            sage: import numpy as np
             sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: C = NetworkFamily('linear', [2, 3]).random_coefficients(5, np.random.default_rng(int(0)), 101)
-            sage: C.shape
-            (5, 2, 3)
+            sage: NetworkFamily('relu', [2, 2]).family
+            'relu'
         """
-        draw = lambda *shape: np.floor(rng.random(shape) * p)
-        if self.family == 'linear':
-            return draw(B, self.dims[0], self.dims[-1])
-        return [draw(B, n) for n in self.dims], draw(B, len(self.dims) - 1)
+        return self.kind
 
     def _unpack(self, theta):
         r"""
@@ -425,6 +680,523 @@ class NetworkFamily:
         c = blocks[0].coefs
         return Jet(np.concatenate([b.coefs.reshape(c.shape[:2] + (-1,)) for b in blocks], axis=-1), blocks[0].p)
 
+    def _blocks(self, x):
+        r"""
+        The parameter matrices of a point (residues or integers): views into one array.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: [B.tolist() for B in NetworkFamily('relu', [1, 2], True)._blocks([1, 2, 3])]
+            [[[1.0, 2.0]], [[3.0]]]
+        """
+        x = np.asarray(x, dtype=float)
+        return [x[a:b].reshape(shape) for (a, b), shape in zip(zip(self.offsets, self.offsets[1:]), self.shapes)]
+
+    def _column(self, layer, a, b=0):
+        r"""
+        The coordinate of the entry ``(a, b)`` of the parameter block ``layer``
+        (`0, \dots, q-1`: `U_1, \dots, U_q`; then the biases `b_1, \dots, b_{q-1}`, `c`).
+
+        ``a``, ``b`` may be integer arrays.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: W = NetworkFamily('relu', [2, 3, 2], bias=True)
+            sage: W._column(0, 1, 2), W._column(1, 0, 1), W._column(2, 2), W._column(3, 1)
+            (5, 7, 14, 16)
+        """
+        return self.offsets[layer] + a * self.shapes[layer][1] + b
+
+    def _law_matrices(self, count, n, rng, p):
+        r"""
+        ``count`` random matrices `S` (`n \times n`) combining the known laws
+        of a hidden layer of width `n`: the law matrix is
+        `\frac12\mathrm{tr}(S (U_i^\top U_i - U_{i+1} U_{i+1}^\top))` (the subclass says which `S`).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily, NetworkFamily
+            sage: NetworkFamily._law_matrices(None, 1, 2, None, 7)
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: this network family has no known laws
+        """
+        raise NotImplementedError("this network family has no known laws")
+
+    def law_gradients(self, x, count, rng, p=DEFAULT_PRIME):
+        r"""
+        Return the gradients at ``x`` of ``count`` random combinations of the known laws
+        (balancedness `U_i^\top U_i - U_{i+1} U_{i+1}^\top` for linear networks,
+        one law per hidden neuron for ReLU networks), as a ``(count, D)`` array.
+
+        Their rank modulo `p` is a lower bound `N'` of the number `N` of known laws
+        independent at `x`; a trace rank reaching `D - N'` still certifies the count.
+        A diagonal `S` (ReLU) scales columns and rows instead of a matrix product.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import NetworkFamily
+            sage: from sage_conslaw.core.modular import rank_mod_p
+            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+            sage: x = list(range(2, 18))
+            sage: G = NetworkFamily('linear', [2, 3, 2, 2]).law_gradients(x, 12, np.random.default_rng(int(0)))
+            sage: rank_mod_p(G), LinearNetwork([2, 3, 2, 2]).number_of_known_laws(x)
+            (8, 8)
+            sage: x = list(range(2, 29))
+            sage: G = NetworkFamily('relu', [3, 4, 2], bias=True).law_gradients(x, 6, np.random.default_rng(int(0)))
+            sage: rank_mod_p(G), ReLUNetwork([3, 4, 2], bias=True).number_of_known_laws(x)
+            (4, 4)
+        """
+        U = self._blocks(np.asarray(x, dtype=float) % p)
+        q = len(self.dims) - 1
+        out = np.zeros((count, self.D))
+        grads = [out[:, a:b].reshape((count,) + shape)
+                 for (a, b), shape in zip(zip(self.offsets, self.offsets[1:]), self.shapes)]
+        for i in range(1, q):
+            S = self._law_matrices(count, self.dims[i], rng, p)
+            if S.ndim == 2:         # diagonal: S[:, j] weighs the law of neuron j
+                grads[i - 1] += U[i - 1][None] * S[:, None, :]
+                grads[i] -= S[:, :, None] * U[i][None]
+                if self.bias:
+                    grads[q + i - 1] -= S[:, :, None] * U[q + i - 1][None]
+            else:
+                grads[i - 1] += _mod(U[i - 1][None] @ S, p)
+                grads[i] -= _mod(S @ U[i][None], p)
+            np.mod(out, p, out=out)
+        return out
+
+
+class LinearPathFamily(NetworkFamily):
+    r"""
+    The gradient family of the linear network `\phi = U_1 \cdots U_q`, by matrix products.
+
+    A random element of `W_0` is `\nabla \mathrm{tr}(C^\top U_1 \cdots U_q)`,
+    of gradient `(U_1 \cdots U_{i-1})^\top C (U_{i+1} \cdots U_q)^\top` on `U_i`.
+
+    The known laws are the entries on and above the diagonal of `U_i^\top U_i
+    - U_{i+1} U_{i+1}^\top` (`1 \le i < q`).
+
+    **A certificate at the identity** (square networks, all widths `n`): at
+    `\theta^* = (I_n, \dots, I_n)` the trace `\mathrm{Lie}(W)(\theta^*)` has
+    dimension `D - N`, `N = (q-1) n(n+1)/2`, proven by a computation on the
+    network of widths `[2]^{q+1}` alone (:meth:`rank_certificate`); so the count
+    near `\theta^*` is exactly `N` (the known laws are complete there) and
+    `\theta^*` is a regular point: the same count holds on a dense open set.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.jets import LinearPathFamily
+        sage: W = LinearPathFamily([2, 3, 2]); W
+        Structured family of the linear network [2, 3, 2] (D = 12, d = 4), evaluated by matrix products
+        sage: W.number_of_known_laws, W.certificate_point() is None
+        (6, True)
+        sage: V = LinearPathFamily([100] * 4); x = V.certificate_point()
+        sage: V.rank_certificate(x, V.D - V.number_of_known_laws), V.known_law_rank(x)
+        ((19900, None), (10100, None))
+    """
+
+    kind = 'linear'
+
+    def _check_bias(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 2], bias=True)
+            Traceback (most recent call last):
+            ...
+            ValueError: linear networks have no biases
+        """
+        if self.bias:
+            raise ValueError("linear networks have no biases")
+
+    def _what(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 3])._what()
+            'linear network [2, 3]'
+        """
+        return "linear network %s" % self.dims
+
+    @property
+    def d(self):
+        r"""
+        The number of components of `\phi`: `n_0 n_q`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 3, 4]).d
+            8
+        """
+        return self.dims[0] * self.dims[-1]
+
+    @property
+    def number_of_known_laws(self):
+        r"""
+        How many known laws (independent or not): `\sum_{0 < i < q} n_i (n_i + 1)/2`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 3, 2, 2]).number_of_known_laws
+            9
+        """
+        return sum(n * (n + 1) // 2 for n in self.dims[1:-1])
+
+    def random_coefficients(self, B, rng, p):
+        r"""
+        Return ``B`` random matrices `C` (`n_0 \times n_q`) modulo ``p``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 3]).random_coefficients(5, np.random.default_rng(int(0)), 101).shape
+            (5, 2, 3)
+        """
+        return np.floor(rng.random((B, self.dims[0], self.dims[-1])) * p)
+
+    def field(self, coefficients, theta):
+        r"""
+        Return the values at the jet ``theta`` of the random elements of `W_0`
+        of ``coefficients`` (one per batch entry): a jet of shape ``(B, D)``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import Jet, LinearPathFamily
+            sage: W = LinearPathFamily([1, 2, 1]); C = np.array([[[3.]]])
+            sage: W.field(C, Jet(np.array([[[1., 2, 3, 4]]]), 101)).coefs.tolist()     # 3 grad(u1 v1 + u2 v2)
+            [[[9.0, 12.0, 3.0, 6.0]]]
+        """
+        U = self._unpack(theta)
+        q = len(self.dims) - 1
+        C = coefficients
+        prefix = [None]          # prefix[i] = U_1 ... U_i
+        for i in range(q - 1):
+            prefix.append(U[0] if i == 0 else prefix[-1] @ U[i])
+        grads = [None] * q
+        right = None             # U_{i+1} ... U_q
+        for i in range(q - 1, -1, -1):
+            left = C if i == 0 else prefix[i].transpose() @ C          # (U_1..U_i)^T C
+            grads[i] = left if right is None else left @ right.transpose()
+            if not isinstance(grads[i], Jet):    # depth 1: the gradient is C itself
+                const = np.zeros(theta.coefs.shape[:1] + left.shape)
+                const[0] = left
+                grads[i] = Jet(const, theta.p)
+            right = U[i] if right is None else U[i] @ right
+        return self._pack(grads)
+
+    def _law_matrices(self, count, n, rng, p):
+        r"""
+        Random symmetric `S`: every entry of the balancedness of the layer.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: S = LinearPathFamily([1, 2, 1])._law_matrices(3, 2, np.random.default_rng(int(0)), 101)
+            sage: S.shape, bool((S == S.transpose(0, 2, 1)).all())
+            ((3, 2, 2), True)
+        """
+        S = np.floor(rng.random((count, n, n)) * p)
+        return _mod(S + np.swapaxes(S, 1, 2), p)
+
+    def is_square(self):
+        r"""
+        Whether all the widths are equal (where the certificate at the identity applies).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([3, 3, 3]).is_square(), LinearPathFamily([3, 2, 3]).is_square()
+            (True, False)
+        """
+        return len(set(self.dims)) == 1
+
+    def certificate_point(self):
+        r"""
+        The identity point `(I_n, \dots, I_n)` of a square network, else ``None``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 2, 2]).certificate_point()
+            [1, 0, 0, 1, 1, 0, 0, 1]
+            sage: LinearPathFamily([2, 3]).certificate_point() is None
+            True
+        """
+        if not self.is_square():
+            return None
+        n, q = self.dims[0], len(self.dims) - 1
+        return np.tile(np.eye(n, dtype=np.int64).ravel(), q).tolist()
+
+    def _at_identity(self, x, p):
+        r"""
+        Whether ``x`` is the identity point modulo ``p`` (and the network square).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([2, 2]); W._at_identity([1, 0, 0, 1], 7), W._at_identity([8, 0, 0, 1], 7)
+            (True, True)
+            sage: W._at_identity([1, 0, 1, 1], 7), LinearPathFamily([1, 2])._at_identity([1, 0], 7)
+            (False, False)
+        """
+        point = self.certificate_point()
+        return point is not None and bool((np.mod(np.asarray(x, dtype=float), p) == np.asarray(point)).all())
+
+    def pair_rank(self, p=DEFAULT_PRIME, seed=0):
+        r"""
+        The rank `\rho` at the identity of the brackets of the square network
+        `[2]^{q+1}` on the entries `(0, 1)` and `(1, 0)` of its `q` matrices
+        (random nested brackets of all depths up to `q`, `2q + 8` of each).
+
+        It is a proven lower bound of the dimension of the projection of
+        `\mathrm{Lie}(W)(I)` of any square network of depth `q` on the
+        entries `(a, b), (b, a)` of its matrices, for any `a \ne b` (see
+        :meth:`rank_certificate`); it is `q + 1` (checked for `q \le 5` by the tests).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([5] * 4).pair_rank()
+            4
+        """
+        q = len(self.dims) - 1
+        tiny = LinearPathFamily([2] * (q + 1))
+        x = tiny.certificate_point()
+        cols = [tiny._column(l, 0, 1) for l in range(q)] + [tiny._column(l, 1, 0) for l in range(q)]
+        rng = np.random.default_rng(int(seed))
+        rows = [tiny.bracket_values(x, depth, 2 * q + 8, rng, p)[:, cols] for depth in range(q + 1)]
+        return rank_mod_p(np.vstack(rows), p)
+
+    def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(rank, why)``: at the identity point of a square network, the
+        proven lower bound `\binom{n}{2} \rho + n` of `\dim \mathrm{Lie}(W)(I)`
+        (`\rho` = :meth:`pair_rank`), which is `D - N` when `\rho = q + 1`;
+        elsewhere ``(0, why)``.
+
+        PROOF. Let `L = \mathrm{Lie}(W)(I)`, `I = (I_n, \dots, I_n)`.
+
+        1. *Symmetries.* For an orthogonal `n \times n` matrix `Q`, the linear
+           map `g: U_i \mapsto Q^\top U_i Q` (all `i`) is orthogonal on `\RR^D`,
+           fixes `I`, and `\phi \circ g = Q^\top \phi Q`; hence `\langle C,
+           \phi\rangle \circ g = \langle Q C Q^\top, \phi \rangle` and, `g` being
+           orthogonal, `g^{-1}_* \nabla f = \nabla (f \circ g)`: `g` maps `W_0`
+           onto itself, so (push-forwards preserve brackets) `\mathrm{Lie}(W)`,
+           so `g(L) = L`.  This holds for the sign changes `Q = \mathrm{diag}(s)`,
+           `s \in \{\pm 1\}^n`, and the permutation matrices.
+        2. *Splitting.* The sign changes act on the entry `(a, b)` of every
+           `U_i` by `s_a s_b`.  Averaging `s \mapsto s_a s_b\, g_s(v)` over
+           `\{\pm1\}^n` (a combination of elements of `L`) keeps exactly the
+           entries `(a, b), (b, a)` of `v \in L` for `a \ne b`, and the diagonal
+           entries for the trivial character; so `L` is the direct sum of its
+           projections `L_{ab}` (`a < b`, on `2q` coordinates each) and `L_0`
+           (diagonal entries), and `\dim L = \sum_{a<b} \dim L_{ab} + \dim L_0`.
+           A permutation sends `L_{01}` onto `L_{ab}`: all have the same dimension.
+        3. *`L_0`.* `X_C(I) = (C, \dots, C)`: the `n` fields `X_{E_{tt}}` give
+           `n` independent diagonal vectors, `\dim L_0 \ge n`.
+        4. *`L_{01}`, from the network of width 2.* On the affine subspace
+           `M = \{U_i = \mathrm{diag}(V_i, I_{n-2})\}` and for `C =
+           \mathrm{diag}(C', 0)`, `X_C = \iota_* X'_{C'}` with `X'` the fields of
+           `[2]^{q+1}` (products of block-diagonal matrices): these fields are
+           tangent to `M` and their brackets restrict to the brackets of the
+           restrictions, so `\iota_*\mathrm{Lie}(W')(I_2) \subseteq L`, and its
+           projection on the entries `(0, 1), (1, 0)` lies in `L_{01}`: `\dim
+           L_{01} \ge \rho`, the rank modulo `p` (a lower bound of the rank over
+           `\QQ`) of brackets of `W'` at `I_2` on those entries.
+
+        So `\dim L \ge \binom{n}{2}\rho + n`.  With `\rho = q + 1` this is `D - N`
+        (`D = q n^2`, `N = (q-1)n(n+1)/2`); the known laws are independent at
+        `I` (:meth:`known_law_rank`), so `\dim L \le D - N` and the count near
+        `I` is exactly `N`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([3, 3, 3, 3]); x = W.certificate_point()
+            sage: W.rank_certificate(x, W.D - W.number_of_known_laws)
+            (15, None)
+            sage: W.rank_certificate([2] * 27, 15)
+            (0, 'the certificate of a linear network holds at the identity point of a square network only')
+            sage: LinearPathFamily([1, 1, 1]).rank_certificate([1, 1], 1)
+            (1, None)
+        """
+        if not self._at_identity(x, p):
+            return 0, "the certificate of a linear network holds at the identity point of a square network only"
+        n, q = self.dims[0], len(self.dims) - 1
+        rho = self.pair_rank(p, seed) if n > 1 else 0
+        rank = n * (n - 1) // 2 * rho + n
+        if rank >= target:
+            return rank, None
+        return rank, ("the brackets of the network [2]^%s reach only the rank %s on a pair of entries, "
+                      "below q + 1 = %s" % (q + 1, rho, q + 1))
+
+    def known_law_rank(self, x, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(N, why)``: a proven lower bound of the number of known laws
+        independent at ``x``, from block triangular minors of their gradients.
+
+        PROOF. Write `U = U_{i+1}` and `h^i_{ab} = (U_i^\top U_i - U U^\top)_{ab}`,
+        `a \le b < n_i`. Its gradient has, on `U[k, c]`, the entry `-(\delta_{ka}
+        U[b, c] + \delta_{kb} U[a, c])`, and on `U_i` only the columns `a, b`.
+        Take the pivots `U[b, c]`, `c = 0, \dots, b`, for the laws `h^i_{ab}`,
+        `a = 0, \dots, b` (this needs `n_{i+1} \ge n_i`), layers `i` in
+        increasing order and `b` increasing within a layer. A law touches the
+        pivots of earlier layers (rows of `U_i`) or of earlier `b` (row `a < b`
+        of `U`) and, among its own group, the block `-(U[a, c])_{a, c \le b}`
+        with its last row doubled: a block lower triangular matrix, whose
+        diagonal block `b` is nonsingular exactly when the leading principal
+        minor of order `b + 1` of `U_{i+1}` is nonzero.  So the laws of the
+        groups before the first vanishing minor (modulo `p`, hence over `\QQ`)
+        are independent.  With `n_{i-1} \ge n_i` instead, the same holds
+        for the network read backwards (`U_i^\top` in place of `U_{i+1}`).
+        At the identity point, every leading minor is `1`.
+
+        Other shapes: the rank of random combinations (the default).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([3, 3, 4]); x = [(7 * t^2) % 11 + 1 for t in range(W.D)]
+            sage: W.known_law_rank(x)                    # leading minors of U_2 = x[9:].reshape(3, 4): 11, ...
+            (6, None)
+            sage: W.known_law_rank(list(range(1, W.D + 1)))   # U_1, U_2 of rank 2: the minors of order 3 vanish
+            (3, None)
+            sage: LinearPathFamily([2, 3, 2]).known_law_rank(list(range(1, 13)))     # the default: the true rank there
+            (5, None)
+            sage: x = [0] * W.D; W.known_law_rank(x)     # U_2 = 0 (and U_1 = 0): no pivot
+            (0, None)
+        """
+        q = len(self.dims) - 1
+        hidden = range(1, q)
+        forward = all(self.dims[i + 1] >= self.dims[i] for i in hidden)
+        backward = all(self.dims[i - 1] >= self.dims[i] for i in hidden)
+        if not (forward or backward):
+            return NetworkFamily.known_law_rank(self, x, p, seed)
+        U = self._blocks(np.asarray(x, dtype=float) % p)
+        best = 0
+        for ok, pick in ((forward, lambda i: U[i]), (backward, lambda i: U[i - 1].T)):
+            if ok:
+                orders = [_leading_nonzero_minors(pick(i)[:self.dims[i], :self.dims[i]], p) for i in hidden]
+                best = max(best, sum(b * (b + 1) // 2 for b in orders))
+        return best, None
+
+
+def _leading_nonzero_minors(A, p):
+    r"""
+    How many leading principal minors of the square matrix ``A`` (residues
+    modulo ``p``) are nonzero modulo ``p`` before the first that vanishes:
+    Gaussian elimination without row exchanges, whose pivots are the ratios
+    of consecutive leading minors.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.jets import _leading_nonzero_minors
+        sage: _leading_nonzero_minors(np.array([[1., 2, 0], [3, 6, 1], [0, 1, 1]]), 7)     # 1, 0: stops
+        1
+        sage: _leading_nonzero_minors(np.eye(3), 7), _leading_nonzero_minors(np.zeros((0, 0)), 7)
+        (3, 0)
+    """
+    A = np.mod(np.array(A, dtype=np.float64), p)
+    n = A.shape[0]
+    for k in range(n):
+        pivot = int(A[k, k])
+        if pivot == 0:
+            return k
+        factors = _mod(A[k + 1:, k] * float(pow(pivot, -1, p)), p)
+        A[k + 1:, k:] = _mod(A[k + 1:, k:] - _mod(factors[:, None] * A[k, k:][None], p), p)
+    return n
+
+
+class ReLUPathFamily(NetworkFamily):
+    r"""
+    The gradient family of a ReLU network (its path lifting `\phi`: the
+    products of the weights along each path, and of the bias at its start), by matrix products.
+
+    A random element of `W_0` with rank-one coefficients is the gradient of
+    `f = c_0^\top U_1 D_1 U_2 \cdots D_{q-1} U_q c_q` plus the bias paths,
+    `D_i = \mathrm{diag}(c_i)`: a few matrix products.  The known laws are one
+    per hidden neuron.  Both certificates (the rank of `\mathrm{Lie}(W)` and
+    the independence of the known laws) are triangular minors, checked in
+    `O(D)` without elimination.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.jets import ReLUPathFamily
+        sage: W = ReLUPathFamily([500, 1000, 500], bias=True); W.D
+        1001500
+        sage: x = list(range(1, W.D + 1))
+        sage: W.known_law_rank(x), W.rank_certificate(x, W.D - 1000)
+        ((1000, None), (1000500, None))
+    """
+
+    kind = 'relu'
+
+    def _what(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: ReLUPathFamily([1, 2, 1])._what()
+            'ReLU network [1, 2, 1] without biases'
+        """
+        return "ReLU network %s %s biases" % (self.dims, "with" if self.bias else "without")
+
+    @property
+    def d(self):
+        r"""
+        The number of components of `\phi`: the paths (and the bias paths).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: ReLUPathFamily([2, 3, 4], bias=True).d
+            32
+        """
+        from math import prod
+        d = prod(self.dims)
+        if self.bias:
+            d += sum(prod(self.dims[:i + 1]) for i in range(1, len(self.dims) - 1)) + self.dims[0]
+        return d
+
+    @property
+    def number_of_known_laws(self):
+        r"""
+        How many known laws: one per hidden neuron.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: ReLUPathFamily([2, 3, 2, 2]).number_of_known_laws
+            5
+        """
+        return sum(self.dims[1:-1])
+
+    def random_coefficients(self, B, rng, p):
+        r"""
+        Return the vectors `c_0, \dots, c_q` and the bias weights `\alpha` of ``B`` random elements.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: c, alpha = ReLUPathFamily([2, 3]).random_coefficients(5, np.random.default_rng(int(0)), 101)
+            sage: [v.shape for v in c], alpha.shape
+            ([(5, 2), (5, 3)], (5, 1))
+        """
+        draw = lambda *shape: np.floor(rng.random(shape) * p)
+        return [draw(B, n) for n in self.dims], draw(B, len(self.dims) - 1)
+
     def field(self, coefficients, theta):
         r"""
         Return the values at the jet ``theta`` of the random elements of `W_0`
@@ -456,22 +1228,6 @@ class NetworkFamily:
         """
         U = self._unpack(theta)
         q = len(self.dims) - 1
-        if self.family == 'linear':
-            C = coefficients
-            prefix = [None]          # prefix[i] = U_1 ... U_i
-            for i in range(q - 1):
-                prefix.append(U[0] if i == 0 else prefix[-1] @ U[i])
-            grads = [None] * q
-            right = None             # U_{i+1} ... U_q
-            for i in range(q - 1, -1, -1):
-                left = C if i == 0 else prefix[i].transpose() @ C          # (U_1..U_i)^T C
-                grads[i] = left if right is None else left @ right.transpose()
-                if not isinstance(grads[i], Jet):    # depth 1: the gradient is C itself
-                    const = np.zeros(theta.coefs.shape[:1] + left.shape)
-                    const[0] = left
-                    grads[i] = Jet(const, theta.p)
-                right = U[i] if right is None else U[i] @ right
-            return self._pack(grads)
         c, alpha = coefficients
         col = lambda v: v[:, :, None]
         row = lambda v: v[:, None, :]
@@ -504,72 +1260,65 @@ class NetworkFamily:
             grads.append(Jet(_mod(out, theta.p), theta.p))
         return self._pack(grads)
 
-    def law_gradients(self, x, count, rng, p=DEFAULT_PRIME):
+    def _law_matrices(self, count, n, rng, p):
         r"""
-        Return the gradients at ``x`` of ``count`` random combinations of the known
-        laws (balancedness `U_i^\top U_i - U_{i+1} U_{i+1}^\top` for linear networks,
-        one law per hidden neuron for ReLU networks), as a ``(count, D)`` array.
-
-        Their rank modulo `p` is a lower bound `N'` of the number `N` of known laws
-        independent at `x`; a trace rank reaching `D - N'` still certifies the count.
-
-        EXAMPLES::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: from sage_conslaw.core.modular import rank_mod_p
-            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-            sage: x = list(range(2, 18))
-            sage: G = NetworkFamily('linear', [2, 3, 2, 2]).law_gradients(x, 12, np.random.default_rng(int(0)))
-            sage: rank_mod_p(G), LinearNetwork([2, 3, 2, 2]).number_of_known_laws(x)
-            (8, 8)
-            sage: x = list(range(2, 29))
-            sage: G = NetworkFamily('relu', [3, 4, 2], bias=True).law_gradients(x, 6, np.random.default_rng(int(0)))
-            sage: rank_mod_p(G), ReLUNetwork([3, 4, 2], bias=True).number_of_known_laws(x)
-            (4, 4)
-        """
-        theta = Jet(np.broadcast_to(np.asarray(x, dtype=float) % p, (1, count, self.D)).copy(), p)
-        U = self._unpack(theta)
-        q = len(self.dims) - 1
-        grads = [Jet(np.zeros_like(V.coefs), p) for V in U]
-        draw = lambda *shape: np.floor(rng.random(shape) * p)
-        for i in range(1, q):
-            n = self.dims[i]
-            if self.family == 'linear':
-                S = draw(count, n, n)
-                S = _mod(S + np.swapaxes(S, 1, 2), p)
-            else:                                   # one law per neuron: a diagonal S
-                S = draw(count, n)[:, :, None] * np.eye(n)[None]
-            grads[i - 1] = grads[i - 1] + U[i - 1] @ S
-            grads[i] = grads[i] - (S @ U[i])
-            if self.bias:
-                grads[q + i - 1] = grads[q + i - 1] - (S @ U[q + i - 1])
-        return self._pack(grads).coefs[0]
-
-    def _column(self, layer, a, b=0):
-        r"""
-        The coordinate of the entry ``(a, b)`` of the parameter block ``layer``
-        (`0, \dots, q-1`: `U_1, \dots, U_q`; then the biases `b_1, \dots, b_{q-1}`, `c`).
+        Random diagonal `S`, as its ``(count, n)`` diagonals: one law per neuron.
 
         TESTS::
 
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: W = NetworkFamily('relu', [2, 3, 2], bias=True)
-            sage: W._column(0, 1, 2), W._column(1, 0, 1), W._column(2, 2), W._column(3, 1)
-            (5, 7, 14, 16)
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: ReLUPathFamily([1, 2, 1])._law_matrices(3, 2, np.random.default_rng(int(0)), 101).shape
+            (3, 2)
         """
-        return self.offsets[layer] + a * self.shapes[layer][1] + b
+        return np.floor(rng.random((count, n)) * p)
+
+    def known_law_rank(self, x, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(N, None)``: the number of hidden neurons whose law has a nonzero
+        gradient at ``x`` modulo ``p`` -- proven independent, in `O(D)`.
+
+        PROOF. The law of neuron `j` of hidden layer `i`, `\|U_i[:, j]\|^2 -
+        \|U_{i+1}[j, :]\|^2 - b_i[j]^2`, has its gradient on column `j` of
+        `U_i`, row `j` of `U_{i+1}` and `b_i[j]`.  Give it as pivot `b_i[j]` if
+        nonzero, else a nonzero entry of row `j` of `U_{i+1}`, and order the
+        laws by layer: a law touches the pivots of the laws of its own layer
+        only at its own (other rows, other biases), and those of earlier
+        layers only; the later layers' pivots lie in `U_{i+2}` and `b_{i+1}`,
+        which it does not touch.  The minor on the pivots is lower triangular,
+        with the diagonal `-2\,x_{\mathrm{pivot}} \ne 0`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: W = ReLUPathFamily([3, 4, 2], bias=True); x = list(range(2, 29))
+            sage: W.known_law_rank(x), ReLUNetwork([3, 4, 2], bias=True).number_of_known_laws(x)
+            ((4, None), 4)
+            sage: W = ReLUPathFamily([1, 2, 1]); W.known_law_rank([1, 1, 0, 5])      # neuron 0: U_2[0, :] = 0
+            (1, None)
+        """
+        U = self._blocks(np.asarray(x, dtype=float) % p)
+        q = len(self.dims) - 1
+        N = 0
+        for i in range(1, q):
+            live = U[i].any(axis=1)
+            if self.bias:
+                live |= U[q + i - 1][:, 0] != 0
+            N += int(live.sum())
+        return N, None
 
     def triangular_certificate(self, reference=None):
         r"""
         Return ``(monomials, pivots)``: `D - H` components of the path lifting
         `\phi` (`H` hidden neurons) whose gradients, restricted to the columns
         ``pivots``, form a lower triangular matrix, wherever the diagonal does not
-        vanish (see :func:`triangular_minor_rank`); ``None`` for linear networks.
+        vanish (see :func:`triangular_minor_rank`).
 
         Every component of the path lifting is a square-free monomial; ``monomials``
         is an integer array, one row per component, listing its coordinates (padded
         with `-1`); ``pivots[i]`` is the coordinate of the diagonal entry of row `i`.
+        Built by whole layers (numpy), in `O(D q)`.
 
         INPUT:
 
@@ -604,8 +1353,6 @@ class NetworkFamily:
             True
             sage: monomials[0].tolist(), pivots[0]
             ([0, 6], 6)
-            sage: NetworkFamily('linear', [2, 2]).triangular_certificate() is None
-            True
 
         Other reference nodes, other rows::
 
@@ -619,76 +1366,83 @@ class NetworkFamily:
             Traceback (most recent call last):
             ...
             ValueError: the reference nodes must be a node of each of the 3 layers [2, 3, 2], got [0, 3, 0]
+            sage: W = NetworkFamily('relu', [3, 2, 4, 2], bias=True); g = ReLUNetwork([3, 2, 4, 2], bias=True)
+            sage: paths = set(g.components()); g = g.polynomial_ring().gens()
+            sage: m, piv = W.triangular_certificate([2, 1, 3, 1])
+            sage: all(prod(g[c] for c in row if c >= 0) in paths for row in m), len(m) == W.D - 6
+            (True, True)
         """
-        if self.family != 'relu':
-            return None
         dims, q = self.dims, len(self.dims) - 1
         r = [0] * (q + 1) if reference is None else [int(t) for t in reference]
         if len(r) != q + 1 or not all(0 <= t < n for t, n in zip(r, dims)):
             raise ValueError("the reference nodes must be a node of each of the %s layers %s, got %s"
                              % (q + 1, dims, list(reference)))
-        U = lambda l, a, b: self._column(l - 1, a, b)          # the entry (a, b) of U_l
+        U = lambda l, a, b: self._column(l - 1, a, b)          # the entry (a, b) of U_l (arrays allowed)
+        fixed = lambda ks: [U(k, r[k - 1], r[k]) for k in ks]   # edges along reference nodes
 
-        def up(l, j):                   # from output r_0 along reference nodes to node j of layer l >= 1
-            return [U(k, r[k - 1], r[k]) for k in range(1, l)] + [U(l, r[l - 1], j)] if l >= 1 else []
+        def block(columns, pivot):
+            # rows from columns (each an int or an array of the row count), padded with -1 to q
+            m = len(pivot)
+            out = np.full((m, q), -1, dtype=np.int64)
+            for k, c in enumerate(columns):
+                out[:, k] = c
+            return out, pivot
 
-        def down(l, j):                 # from node j of layer l < q along reference nodes to input r_q
-            return [U(l + 1, j, r[l + 1])] + [U(k, r[k - 1], r[k]) for k in range(l + 2, q + 1)] if l < q else []
-
-        rows, pivots = [], []
+        parts = []
         for l in range(q, 0, -1):
-            for a in range(dims[l - 1]):
-                if l < q and a == r[l - 1]:
-                    continue            # U_l[r_{l-1}, b]: left out, one per hidden neuron b
-                for b in range(dims[l]):
-                    start = up(l - 1, a) if l > 1 else []     # at l = 1 the path starts at output a
-                    rows.append(start + [U(l, a, b)] + down(l, b))
-                    pivots.append(U(l, a, b))
+            a = np.arange(dims[l - 1])
+            if l < q:
+                a = a[a != r[l - 1]]          # U_l[r_{l-1}, b]: left out, one per hidden neuron b
+            aa, bb = np.repeat(a, dims[l]), np.tile(np.arange(dims[l]), len(a))
+            start = (fixed(range(1, l - 1)) + [U(l - 1, r[l - 2], aa)]) if l > 1 else []
+            edge = U(l, aa, bb)
+            down = ([U(l + 1, bb, r[l + 1])] + fixed(range(l + 2, q + 1))) if l < q else []
+            parts.append(block(start + [edge] + down, edge))
             if self.bias and l < q:
-                for j in range(dims[l]):
-                    b = self._column(q + l - 1, j)
-                    rows.append(up(l, j) + [b])
-                    pivots.append(b)
+                j = np.arange(dims[l])
+                bias = self._column(q + l - 1, j)
+                parts.append(block(fixed(range(1, l)) + [U(l, r[l - 1], j), bias], bias))
         if self.bias:
-            for j in range(dims[0]):
-                rows.append([self._column(2 * q - 1, j)])
-                pivots.append(rows[-1][0])
-        monomials = np.full((len(rows), q), -1, dtype=np.int64)
-        for i, r in enumerate(rows):
-            monomials[i, :len(r)] = r
-        return monomials, np.array(pivots, dtype=np.int64)
+            c = self._column(2 * q - 1, np.arange(dims[0]))
+            parts.append(block([c], c))
+        monomials = np.concatenate([m for m, _ in parts])
+        pivots = np.concatenate([np.asarray(piv, dtype=np.int64) for _, piv in parts])
+        return monomials, pivots
 
-    def bracket_values(self, x, depth, B, rng, p=DEFAULT_PRIME):
+    def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
         r"""
-        Return the values at ``x`` of ``B`` random left-normed brackets
-        `[X_0, [X_1, \dots, [X_{k-1}, X_k]]]` of random elements of `W_0`
-        (`k` = ``depth``): elements of `W_k`, as a ``(B, D)`` array modulo ``p``.
+        Return ``(rank, why)``: the triangular minor of :meth:`triangular_certificate`
+        (`D - H` rows, no elimination); where a coordinate of ``x`` vanishes on its
+        diagonal, other reference nodes are tried
+        (:data:`~sage_conslaw.core.thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS`).
 
-        EXAMPLES:
+        EXAMPLES::
 
-        Against the generic family (symbolic gradients, one bracket)::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.core.jets import NetworkFamily
-            sage: from sage_conslaw.core.modular import rank_mod_p
-            sage: W = NetworkFamily('linear', [2, 2, 2]); x = [1, 2, 3, 4, 5, 6, 7, 9]
-            sage: V0 = W.bracket_values(x, 0, 10, np.random.default_rng(int(0)))
-            sage: V1 = W.bracket_values(x, 1, 10, np.random.default_rng(int(1)))
-            sage: rank_mod_p(V0), rank_mod_p(np.vstack([V0, V1]))         # 4 + 1: Example 3.6
-            (4, 5)
+            sage: from sage_conslaw.core.jets import ReLUPathFamily
+            sage: W = ReLUPathFamily([2, 3, 2], bias=True); x = list(range(2, 2 + W.D))
+            sage: W.rank_certificate(x, W.D - 3)
+            (14, None)
+            sage: x[0] = 0; W.rank_certificate(x, W.D - 3)            # U_1[0, 0] = 0: other reference nodes
+            (14, None)
+            sage: W.rank_certificate(x, W.D)
+            (14, 'its 14 rows stay below the bound D - N = 17')
+            sage: x = [0] * W.D; W.rank_certificate(x, W.D - 3)[1]
+            'the diagonal entry of row 0 vanishes modulo 1048573'
         """
-        coefs = [self.random_coefficients(B, rng, p) for _ in range(depth + 1)]
-        theta = Jet(np.broadcast_to(np.asarray(x, dtype=float) % p, (1, B, self.D)).copy(), p)
-
-        def nested(j, th):
-            if j == depth:
-                return self.field(coefs[j], th)
-            v = self.field(coefs[j], th)                 # X_j(th)
-            z = nested(j + 1, th.extend(v))              # Z_{j+1}(th + eps v)
-            w = z.lower()                                # Z_{j+1}(th)
-            dx = self.field(coefs[j], th.extend(w)).upper()    # DX_j . Z_{j+1}
-            return dx - z.upper()                        # [X, Z] = DX.Z - DZ.X, as the fields' brackets
-        return nested(0, theta).coefs[0]
+        rng = np.random.default_rng(int(seed))
+        vanishing = bool((np.mod(np.asarray(x, dtype=float), p) == 0).any())
+        certificate = self.triangular_certificate()
+        for attempt in range(thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS):
+            if attempt:
+                certificate = self.triangular_certificate([int(rng.integers(n)) for n in self.dims])
+            rank, why = triangular_minor_rank(*certificate, x, p)
+            if rank >= target:
+                return rank, None
+            if rank or not vanishing:
+                break             # other reference nodes would not do better
+        if why is None:
+            why = "its %s rows stay below the bound D - N = %s" % (rank, target)
+        return rank, why
 
 
 # ---------------------------------------------------------------------------
@@ -779,17 +1533,21 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
 
     INPUT:
 
-    - ``family`` -- a :class:`NetworkFamily`
+    - ``family`` -- a :class:`StructuredFamily`
     - ``x`` -- the point, `D` integers (residues modulo ``p`` are taken)
     - ``target`` -- the rank that certifies the count
     - ``max_steps`` -- the deepest bracket level
     - ``batch`` -- the most random brackets per batch (default
       :data:`~sage_conslaw.core.thresholds.JET_MAX_BATCH`)
 
-    Each batch holds as many random brackets as the rank still missing to the
-    target, and a few more; a level is left when a batch adds fewer rows than
-    its size (the span of the level is then reached with high probability); the
-    iteration stops at the target or when a whole level adds nothing.
+    The family's own certificate comes first
+    (:meth:`~StructuredFamily.rank_certificate`: no elimination at all).
+    Otherwise each batch holds as many random brackets as the rank still
+    missing to the target, and a few more; a level is left when a batch adds
+    fewer rows than its size (the span of the level is then reached with high
+    probability); the iteration stops at the target or when a whole level adds
+    nothing.  The memory of the kept rows and of each batch is checked before
+    it is allocated (a clear ``MemoryError`` otherwise).
 
     EXAMPLES::
 
@@ -802,27 +1560,27 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         sage: net = ReLUNetwork([3, 4, 2], bias=True); res = net.lie_trace()
         sage: jet_trace(NetworkFamily('relu', [3, 4, 2], bias=True), list(res.point), net.D - 4)
         ([23], 0, True)
+
+    TESTS::
+
+        sage: W = NetworkFamily('linear', [300, 300, 300, 300])
+        sage: jet_trace(W, list(range(W.D)), W.D - W.number_of_known_laws)
+        Traceback (most recent call last):
+        ...
+        MemoryError: the elimination of this D = 270000 network (its kept rows: 179700 x 270000 in float32) would take 194.1 GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating; the structured certificate does not apply at this point: the certificate of a linear network holds at the identity point of a square network only
     """
+    rank, why = family.rank_certificate(x, target, p, seed)
+    if rank >= target:
+        return [rank], 0, True
     rng = np.random.default_rng(int(seed))
-    why = None
-    certificate = family.triangular_certificate()
-    if certificate is not None:
-        # W_0 alone may reach the bound: a triangular minor, no elimination at all;
-        # where a coordinate of x vanishes on its diagonal, other reference nodes
-        vanishing = any(int(t) % p == 0 for t in x)
-        for attempt in range(thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS):
-            if attempt:
-                certificate = family.triangular_certificate([int(rng.integers(n)) for n in family.dims])
-            rank, why = triangular_minor_rank(*certificate, x, p)
-            if rank >= target:
-                return [rank], 0, True
-            if rank or not vanishing:
-                break             # other reference nodes would not do better
-        if why is None:
-            why = "its %s rows stay below the bound D - N = %s" % (rank, target)
+    where = "" if why is None else "; the structured certificate does not apply at this point: %s" % why
     try:
+        _check_memory(4 * target * family.D, "the elimination of this D = %s network (its kept rows: %s x %s in "
+                      "float32)" % (family.D, target, family.D))
         return _eliminate(family, x, target, p, max_steps, rng, batch)
-    except MemoryError:
+    except MemoryError as e:
+        if "refused before allocating" in str(e):
+            raise MemoryError(str(e) + where) from None
         raise MemoryError("the trace of this D = %s network by elimination (dense echelon forms modulo p) ran "
                           "out of memory%s" % (family.D, "" if why is None else
                                                "; the triangular certificate, which needs none, does not apply "
@@ -832,7 +1590,7 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
 def _eliminate(family, x, target, p, max_steps, rng, batch):
     r"""
     The elimination part of :func:`jet_trace`: random nested brackets, level by
-    level, kept when independent (LinBox echelon forms modulo ``p``).
+    level, kept when independent (:class:`~sage_conslaw.core.modular.EchelonModP`).
 
     TESTS::
 
@@ -853,6 +1611,9 @@ def _eliminate(family, x, target, p, max_steps, rng, batch):
             size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
             if level == 0:      # dim W_0(theta) <= d: no more random elements than that
                 size = min(size, family.d - E.rank + thresholds.COMPRESSION_SURPLUS)
+            _check_memory(family.bracket_bytes(level, size) + E.bytes_needed(size),
+                          "a batch of %s random brackets of depth %s (D = %s, kept rank %s)"
+                          % (size, level, D, E.rank))
             if len(E.add_rows(family.bracket_values(x, level, size, rng, p))) < size:
                 break
         dims.append(E.rank)
@@ -865,20 +1626,24 @@ def _eliminate(family, x, target, p, max_steps, rng, batch):
 
 def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     r"""
-    The number of conservation laws of a linear or ReLU network near a random
-    point, at scale: structured evaluation (:class:`NetworkFamily`), random
-    nested brackets (:func:`jet_trace`), and the known laws as certificate.
+    The number of conservation laws of a network at scale: structured
+    evaluation (a :class:`StructuredFamily`), the family's certificates, else
+    random nested brackets (:func:`jet_trace`), and the known laws as certificate.
 
     INPUT:
 
-    - ``family`` -- a :class:`NetworkFamily`
+    - ``family`` -- a :class:`StructuredFamily` (e.g. :class:`NetworkFamily`)
     - ``seed`` -- the seed of the random point (the engine's default point,
       :func:`~sage_conslaw.core.points.random_point`) and of the random brackets
-    - ``point`` -- `D` integers instead of the random point
+    - ``point`` -- `D` integers; or ``'certificate'``: the family's
+      :meth:`~StructuredFamily.certificate_point` (the identity of a square
+      linear network), where its certificate applies without elimination; by
+      default (``None``), that point when the family has one and `D` is above
+      :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D`, else the random point
 
     OUTPUT: a dict with ``D``, ``dimensions`` (proven lower bounds), ``stopped_at``,
     ``number_of_laws`` (`D` minus the rank found), ``known_laws`` (`N'`),
-    ``certified`` and ``reason``
+    ``certified``, ``reason``, ``prime`` and ``point`` (which point was used)
 
     EXAMPLES::
 
@@ -894,6 +1659,15 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         sage: r['reason']
         'the rank 13 meets the bound D - N = 13 given by 13 conservation laws independent at theta'
 
+    At the identity of a square linear network, the certificate needs no elimination::
+
+        sage: r = network_trace(NetworkFamily('linear', [300, 300, 300])); r['D'], r['number_of_laws'], r['certified']
+        (180000, 45150, True)
+        sage: r['point']
+        'the identity point (all U_i = I), a regular point: the count holds on a dense open set'
+        sage: network_trace(NetworkFamily('linear', [3, 3, 3]), point='certificate')['number_of_laws']
+        6
+
     TESTS::
 
         sage: network_trace(NetworkFamily('linear', [3, 4, 2, 3]), max_steps=0)['reason']
@@ -902,24 +1676,31 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         Traceback (most recent call last):
         ...
         ValueError: network_trace takes a point of D = 6 integers; for other points use the model's lie_trace(point=...)
+        sage: network_trace(NetworkFamily('linear', [2, 3]), point='certificate')
+        Traceback (most recent call last):
+        ...
+        ValueError: the linear network [2, 3] has no certificate point
     """
     from sage.rings.integer_ring import ZZ
     from sage_conslaw.core.points import random_point
-    if point is None:
+    where = "given"
+    if point is None and family.D > thresholds.RANDOM_POINT_MAX_D and family.certificate_point() is not None:
+        point = 'certificate'
+    if isinstance(point, str) and point == 'certificate':
+        point = family.certificate_point()
+        if point is None:
+            raise ValueError("the %s has no certificate point" % family._what())
+        where = CERTIFICATE_POINT
+    elif point is None:
         point = random_point(family.D, seed=seed)
+        where = "the random point of seed %s" % seed
     if len(point) != family.D or not all(t in ZZ for t in point):
         raise ValueError("network_trace takes a point of D = %s integers; for other points use the model's "
                          "lie_trace(point=...)" % family.D)
-    x = np.array([int(ZZ(t) % p) for t in point], dtype=float)
-    rng = np.random.default_rng(int(seed))
-    nlaws = family.number_of_known_laws
-    N = 0
-    if nlaws:
-        E = EchelonModP(family.D, p)
-        E.add_rows(family.law_gradients(x, min(nlaws + 8, family.D), rng, p))
-        N = E.rank
+    x = np.array([int(t) % p for t in point], dtype=float)
+    N, _ = family.known_law_rank(x, p, seed)
     target = family.D - N
-    dims, stopped, reached = jet_trace(family, x, target, p, max_steps, seed)
+    dims, stopped, reached = family.structured_trace(x, target, p, max_steps, seed)
     rank = dims[-1]
     if reached:
         reason = ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"
@@ -932,4 +1713,8 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         reason = ("the rank %s modulo p (random nested brackets) is only a lower bound: it stagnated below "
                   "the bound D - N = %s" % (rank, target))
     return dict(D=family.D, dimensions=dims, stopped_at=stopped, number_of_laws=family.D - rank,
-                known_laws=N, certified=reached, reason=reason, prime=p)
+                known_laws=N, certified=reached, reason=reason, prime=p, point=where)
+
+
+#: How :func:`network_trace` names the point of a family's certificate.
+CERTIFICATE_POINT = "the identity point (all U_i = I), a regular point: the count holds on a dense open set"

@@ -261,3 +261,59 @@ DENSE_FILL_ROWS = 256
 #: memory (a few hundred bytes a network), and each network takes seconds; a
 #: million is already weeks of computing on two cores.
 MAX_CENSUS_NETWORKS = 10 ** 6
+
+# -- memory (the trace at scale, sage_conslaw.core.jets) -------------------------------
+
+#: The share of the memory available when a computation starts that it may plan
+#: to allocate: the rest is left to Python objects, temporaries of numpy and
+#: LinBox that the estimates leave out, and to other processes on the machine.
+MEMORY_SHARE = 0.7
+
+#: How many float64 arrays of the size of a batch of jets (``(2^k, B, D)`` at
+#: depth `k`) are alive at once while random nested brackets are evaluated
+#: (the point, the field, its extension, the products of the matrices and their
+#: reductions modulo p): measured peaks stay below 8 copies; 10 leaves a margin.
+JET_COPIES = 10
+
+#: Above this many parameters, :func:`~sage_conslaw.core.jets.network_trace`
+#: computes at the family's certificate point when it has one (the identity of a
+#: square linear network), where the count is proven without elimination, rather
+#: than at a random point: the elimination at a random point costs a dense echelon
+#: form of about `D/2 \times D` (LinearNetwork [50]*4, D = 7500: 44 s and 2.4 GB),
+#: while below it takes well under a second.
+RANDOM_POINT_MAX_D = 2000
+
+
+def memory_budget():
+    r"""
+    Return the bytes a computation may plan to allocate now:
+    :data:`MEMORY_SHARE` of the memory available (``MemAvailable`` of
+    ``/proc/meminfo``, and below the address-space limit of the process if one is set).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.thresholds import memory_budget
+        sage: memory_budget() > 10^6
+        True
+    """
+    import resource
+    available = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    if available is None:           # no /proc (macOS): the physical memory
+        import os
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        try:
+            with open("/proc/self/statm") as f:
+                used = int(f.read().split()[0]) * resource.getpagesize()
+        except OSError:
+            used = 0
+        available = min(available, max(soft - used, 0))
+    return int(MEMORY_SHARE * available)

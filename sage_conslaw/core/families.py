@@ -79,7 +79,14 @@ class GeneratorFamily(SageObject):
         Traceback (most recent call last):
         ...
         NotImplementedError: a generator family must implement field(j)
+        sage: W.structured is None
+        True
     """
+
+    #: an evaluator of the family by matrix products (a
+    #: :class:`~sage_conslaw.core.jets.StructuredFamily`) that the fast trace asks
+    #: for its certificates and brackets, or ``None``
+    structured = None
 
     def __init__(self, V, size, positive=()):
         r"""

@@ -415,8 +415,8 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         sage: _fast_trace(GradientFamily(R, [a*c + b*d, a*d]), [1, 2, 3, 5], 3, 101, 8, 0, False)
         ([2, 3], 1, True)
 
-    A family with a ``structured`` evaluator (networks) goes to
-    :func:`~sage_conslaw.core.jets.jet_trace`::
+    A family with a ``structured`` evaluator (networks) asks it
+    (:meth:`~sage_conslaw.core.jets.StructuredFamily.structured_trace`)::
 
         sage: from sage_conslaw.architectures import LinearNetwork
         sage: W = LinearNetwork([2, 3, 2]).generators(); W.structured
@@ -424,12 +424,10 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         sage: _fast_trace(W, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 6, 1048573, 8, 0, False)
         ([4, 6], 1, True)
     """
-    structured = getattr(gens, "structured", None)
-    if structured is not None:
-        # Networks: random nested brackets evaluated by matrix products on jets
-        # (sage_conslaw.core.jets), never expanding phi nor forming Hessians.
-        from sage_conslaw.core.jets import jet_trace
-        return jet_trace(structured, x, target, p, max_steps, seed)
+    if gens.structured is not None:
+        # Networks: the family's own certificate, else random nested brackets evaluated
+        # by matrix products on jets (sage_conslaw.core.jets), never expanding phi.
+        return gens.structured.structured_trace(x, target, p, max_steps, seed)
     D = gens.D
     size = len(gens)
     if size > thresholds.COMPRESS_FACTOR * D:
@@ -1093,10 +1091,22 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=Non
         (False, [2, 3])
         sage: r['reason']
         'the rank 3 modulo p is only a lower bound: it was still growing (2, 3) when max_steps = 1 ran out, below the bound D - N = 4; a larger max_steps may certify it'
+
+    The known laws of a structured family are certified by the family itself
+    (:meth:`~sage_conslaw.core.jets.StructuredFamily.known_law_rank`)::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: net = ReLUNetwork([2, 3, 2], bias=True)
+        sage: r = _run_fast(net.generators(), net.random_point(0), [], 1048573, 8, 0, False, net._known_law_gradients())
+        sage: r['known_laws'], r['certified']
+        (3, True)
     """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
-    N = _number_of_known_laws(laws, law_gradients, point, p, seed)
+    if law_gradients is not None and not laws and gens.structured is not None:
+        N = gens.structured.known_law_rank(x, p, seed)[0]      # the family's certificate of its known laws
+    else:
+        N = _number_of_known_laws(laws, law_gradients, point, p, seed)
     target = D - N
     dims, stopped, reached = _fast_trace(gens, x, target, p, max_steps, seed, progress)
     dim = dims[-1]

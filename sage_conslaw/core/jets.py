@@ -37,6 +37,8 @@ EXAMPLES::
     sage: jet_trace(W, x, target=6)
     ([4, 6], 1, True)
 """
+from math import prod
+
 import numpy as np
 
 from sage_conslaw.core import thresholds
@@ -1163,7 +1165,6 @@ class ReLUPathFamily(NetworkFamily):
             sage: ReLUPathFamily([2, 3, 4], bias=True).d
             32
         """
-        from math import prod
         d = prod(self.dims)
         if self.bias:
             d += sum(prod(self.dims[:i + 1]) for i in range(1, len(self.dims) - 1)) + self.dims[0]

@@ -16,6 +16,8 @@ EXAMPLES::
     sage: T.compression_count(100)
     108
 """
+import os
+import resource
 
 # -- modular arithmetic -------------------------------------------------------
 
@@ -296,7 +298,6 @@ def memory_budget():
         sage: memory_budget() > 10^6
         True
     """
-    import resource
     available = None
     try:
         with open("/proc/meminfo") as f:
@@ -306,7 +307,6 @@ def memory_budget():
     except OSError:
         pass
     if available is None:           # no /proc (macOS): the physical memory
-        import os
         available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:

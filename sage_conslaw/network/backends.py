@@ -1,0 +1,654 @@
+r"""
+Backends: one forward pass of a :class:`~sage_conslaw.network.graph.Network`,
+written once by its ops, evaluated in four arithmetics.
+
+- :class:`ObjectBackend` ``('exact')`` -- exact rationals (numpy object
+  arrays of Sage rationals): the values at integer or rational `\theta` and
+  inputs, and the **regions**: every ReLU records its 0/1 mask, and a sample
+  whose pre-activation is exactly `0` (a kink) is marked;
+- :class:`ObjectBackend` ``('symbolic')`` -- Sage polynomials in `\theta`,
+  the inputs and one formal 0/1 symbol per ReLU unit and per Dropout entry:
+  the network is then a polynomial whose coefficients (in the inputs and the
+  symbols) are the components of `\phi`;
+- :class:`TorchBackend` -- PyTorch float64 tensors with autograd: plain
+  numerics, or (``p`` given) residues modulo `p`, every op output and every
+  backward gradient reduced by a small ``autograd.Function`` (no hand-written
+  backward), ReLU replaced by the exact mask of its region.
+
+Every value carries a leading batch axis.  :func:`evaluate` runs the graph.
+
+EXAMPLES::
+
+    sage: import numpy as np
+    sage: from sage_conslaw.network import Network
+    sage: from sage_conslaw.network.backends import ObjectBackend, evaluate
+    sage: net = Network.sequential(2, [('linear', 2), 'relu', ('linear', 1, False)])
+    sage: B = ObjectBackend('exact')
+    sage: vals = evaluate(net, B, [1, -1, 2, 3, 0, 1, 1, 1], [[1, 1]])
+    sage: vals[net.outputs[0]].tolist(), B.masks[net.ops()[1].index].tolist()
+    ([[6]], [[False, True]])
+"""
+import numpy as np
+
+from sage.rings.rational_field import QQ
+
+
+def _mod_tensor(x, p):
+    r"""
+    Exact residues in `[0, p)` of a float64 tensor of integers below `2^{53}`.
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.network.backends import _mod_tensor
+        sage: _mod_tensor(torch.tensor([-1r, 7r, 2r**52r + 2r], dtype=torch.float64), 7r).tolist()
+        [6.0, 0.0, 4.0]
+    """
+    import torch
+    p = int(p)
+    r = x - torch.floor(x * (1.0 / p)) * p
+    r = torch.where(r < 0, r + p, r)
+    return torch.where(r >= p, r - p, r)
+
+
+def _modp_function():
+    r"""
+    The ``torch.autograd.Function`` reducing values and gradients modulo `p`
+    (built on first use: PyTorch is optional).
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.network.backends import _modp_function
+        sage: F = _modp_function(); x = torch.tensor([9r], dtype=torch.float64, requires_grad=True)
+        sage: y = F.apply(x * int(3r), 7r); y.backward(torch.tensor([10r], dtype=torch.float64)); y.item(), x.grad.item()
+        (6.0, 9.0)
+    """
+    global _ModP
+    if _ModP is None:
+        import torch
+
+        class ModP(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, p):
+                ctx.p = p
+                return _mod_tensor(x, p)
+
+            @staticmethod
+            def backward(ctx, g):
+                return ModP.apply(g, ctx.p), None
+        _ModP = ModP
+    return _ModP
+
+
+_ModP = None
+
+
+def _scalar(c):
+    r"""
+    A 0-dimensional object array holding ``c`` (numpy turns a bare Sage number
+    into a float when it multiplies an object array).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network.backends import _scalar
+        sage: _scalar(1/4) * np.array([2], dtype=object)
+        array([1/2], dtype=object)
+    """
+    a = np.empty((), dtype=object)
+    a[()] = c
+    return a
+
+
+def _qq(v):
+    r"""
+    An exact rational from a number (a float is read exactly).
+
+    TESTS::
+
+        sage: from sage_conslaw.network.backends import _qq
+        sage: _qq(0.5), _qq(3), _qq(1/3)
+        (1/2, 3, 1/3)
+    """
+    return QQ(v)
+
+
+class ObjectBackend:
+    r"""
+    Exact rationals (``mode='exact'``) or Sage polynomials (``mode='symbolic'``)
+    in numpy object arrays (see the module documentation).
+
+    INPUT:
+
+    - ``mode`` -- ``'exact'`` or ``'symbolic'``
+    - ``dropout_masks`` -- (exact mode) a dict: op node index -> 0/1 array of the
+      batch shape (default: every entry kept)
+    - ``symbols`` -- (symbolic mode) a function ``(node, kind, shape)`` returning
+      an object array of 0/1 symbols
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network.backends import ObjectBackend
+        sage: from sage_conslaw.network.graph import Node
+        sage: ObjectBackend('exact').relu(np.array([[1, -2]], dtype=object), Node(0, 'op', 'r')).tolist()
+        [[1, 0]]
+        sage: ObjectBackend('other')
+        Traceback (most recent call last):
+        ...
+        ValueError: mode must be 'exact' or 'symbolic', got 'other'
+    """
+
+    def __init__(self, mode, dropout_masks=None, symbols=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('symbolic').mode
+            'symbolic'
+        """
+        if mode not in ('exact', 'symbolic'):
+            raise ValueError("mode must be 'exact' or 'symbolic', got %r" % (mode,))
+        self.mode = mode
+        self.dropout_masks = dropout_masks or {}
+        self.symbols = symbols
+        self.masks = {}
+        self.kinks = None
+
+    def array(self, values):
+        r"""
+        An object array of exact values.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').array([0.5, 2]).tolist()
+            [1/2, 2]
+        """
+        a = np.asarray(values, dtype=object)
+        if self.mode == 'symbolic':
+            return a
+        return np.vectorize(_qq, otypes=[object])(a) if a.size else a
+
+    def constant(self, c):
+        r"""
+        A scalar constant (exact).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').constant(0.25)
+            array(1/4, dtype=object)
+        """
+        return _scalar(_qq(c))
+
+    def matmul(self, a, b):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: B = ObjectBackend('exact'); B.matmul(B.array([[1, 2]]), B.array([[3], [4]])).tolist()
+            [[11]]
+        """
+        return np.matmul(a, b)
+
+    def transpose(self, W):
+        r"""
+        The transpose of a matrix.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').transpose(np.array([[1, 2]], dtype=object)).shape
+            (2, 1)
+        """
+        return W.T
+
+    def add(self, a, b):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').add(np.array([1], dtype=object), 2).tolist()
+            [3]
+        """
+        return a + b
+
+    def mul(self, a, b):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').mul(np.array([3], dtype=object), 2).tolist()
+            [6]
+        """
+        return a * b
+
+    def cat(self, values, axis):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').cat([np.ones((1, 2), dtype=object)] * 2, 1).shape
+            (1, 4)
+        """
+        return np.concatenate(values, axis=axis)
+
+    def reshape(self, x, shape):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').reshape(np.zeros((2, 6), dtype=object), (2, 3, 2)).shape
+            (2, 3, 2)
+        """
+        return x.reshape(shape)
+
+    def permute(self, x, perm):
+        r"""
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: ObjectBackend('exact').permute(np.zeros((1, 2, 3), dtype=object), (0, 2, 1)).shape
+            (1, 3, 2)
+        """
+        return np.transpose(x, perm)
+
+    def conv1d(self, x, W, b, stride, padding, dilation):
+        r"""
+        A 1-D convolution (PyTorch's convention) by index arrays and one tensor contraction.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: B = ObjectBackend('exact'); x = B.array([[[1, 2, 3]]]); W = B.array([[[1, -1]]])
+            sage: B.conv1d(x, W, B.array([10]), 1, 1, 1).tolist()
+            [[[9, 9, 9, 13]]]
+        """
+        Bn, C, T = x.shape
+        O, _, K = W.shape
+        xp = np.zeros((Bn, C, T + 2 * padding), dtype=object)
+        xp[...] = 0
+        xp[:, :, padding:padding + T] = x
+        Tout = (T + 2 * padding - dilation * (K - 1) - 1) // stride + 1
+        idx = np.arange(Tout)[:, None] * stride + np.arange(K)[None, :] * dilation
+        U = xp[:, :, idx]                                  # (B, C, Tout, K)
+        y = np.tensordot(U, W, axes=([1, 3], [1, 2]))      # (B, Tout, O)
+        y = np.transpose(y, (0, 2, 1))
+        if b is not None:
+            y = y + b[None, :, None]
+        return y
+
+    def relu(self, z, node, slope=0):
+        r"""
+        The ReLU (or leaky ReLU of that ``slope``): exact mode records the mask
+        and the samples with a pre-activation exactly `0`; symbolic mode
+        multiplies by the node's symbols.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.graph import Node
+            sage: B = ObjectBackend('exact'); n = Node(4, 'op', 'r', op='relu')
+            sage: B.relu(B.array([[0, 3], [1, -1]]), n).tolist(), B.kinks.tolist()
+            ([[0, 3], [1, 0]], [True, False])
+        """
+        if self.mode == 'symbolic':
+            eps = self.symbols(node, 'relu', z.shape[1:])[None]
+            return z * eps if not slope else z * (_scalar(_qq(slope)) + _scalar(1 - _qq(slope)) * eps)
+        pos = np.vectorize(lambda t: t > 0, otypes=[bool])(z) if z.size else np.zeros(z.shape, bool)
+        zero = np.vectorize(lambda t: t == 0, otypes=[bool])(z) if z.size else np.zeros(z.shape, bool)
+        self.masks[node.index] = pos
+        k = zero.reshape(z.shape[0], -1).any(axis=1)
+        self.kinks = k if self.kinks is None else (self.kinks | k)
+        factor = np.empty(pos.shape, dtype=object)
+        factor.fill(_qq(slope))
+        factor[pos] = 1
+        return z * factor
+
+    def dropout(self, z, p, node):
+        r"""
+        Dropout in training mode: kept entries scaled by `1/(1-p)`; exact mode
+        reads the masks given (default: all kept), symbolic mode uses 0/1 symbols.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.graph import Node
+            sage: n = Node(2, 'op', 'd', op='dropout')
+            sage: B = ObjectBackend('exact', dropout_masks={2: np.array([[1, 0]])})
+            sage: B.dropout(B.array([[3, 5]]), 1/2, n).tolist()
+            [[6, 0]]
+        """
+        p = _qq(p)
+        if p == 0:
+            return z
+        if p == 1:
+            return z * 0
+        c = 1 / (1 - p)
+        if self.mode == 'symbolic':
+            return z * (_scalar(c) * self.symbols(node, 'dropout', z.shape[1:])[None])
+        m = self.dropout_masks.get(node.index)
+        f = np.empty(z.shape if m is None else np.shape(m), dtype=object)
+        f.fill(c)
+        if m is not None:
+            f[np.asarray(m) == 0] = 0
+        return z * f
+
+
+class TorchBackend:
+    r"""
+    PyTorch float64 tensors with autograd, optionally modulo a prime ``p``
+    (see the module documentation).
+
+    INPUT:
+
+    - ``p`` -- ``None`` (floats) or a prime: residues modulo ``p``
+    - ``relu_masks`` -- a dict: op node index -> 0/1 array of the batch shape
+      (required modulo `p`; floats: the ReLU itself when not given)
+    - ``dropout_masks`` -- a dict: op node index -> 0/1 array (default: Dropout
+      is the identity, as in evaluation mode)
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.network.backends import TorchBackend
+        sage: B = TorchBackend(p=7)
+        sage: B.reduce(B.mul(torch.tensor([5.0r], dtype=torch.float64), 3r)).tolist()
+        [1.0]
+    """
+
+    def __init__(self, p=None, relu_masks=None, dropout_masks=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().p is None
+            True
+        """
+        import torch
+        self.torch = torch
+        self.p = None if p is None else int(p)
+        self.relu_masks = relu_masks
+        self.dropout_masks = dropout_masks or {}
+        self._F = _modp_function() if p is not None else None
+
+    def reduce(self, t):
+        r"""
+        Residues modulo `p` (values and, through autograd, gradients); the identity without `p`.
+
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().reduce(torch.tensor([9.0r])).tolist()
+            [9.0]
+        """
+        return t if self.p is None else self._F.apply(t, self.p)
+
+    def tensor(self, values):
+        r"""
+        A float64 tensor of the given exact values (residues modulo `p` if ``p``).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend(p=7).tensor([1/2, -1]).tolist()
+            [4.0, 6.0]
+        """
+        a = np.asarray(values, dtype=object)
+        if self.p is None:
+            f = np.vectorize(float, otypes=[float])(a) if a.size else np.zeros(a.shape)
+        else:
+            from sage_conslaw.core.modular import reduce_rational
+            f = np.vectorize(lambda c: float(reduce_rational(_qq(c), self.p)), otypes=[float])(a) if a.size \
+                else np.zeros(a.shape)
+        return self.torch.tensor(f, dtype=self.torch.float64)
+
+    def constant(self, c):
+        r"""
+        A scalar constant (a residue modulo `p` if ``p``).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend(p=7).constant(1/2)
+            4.0
+        """
+        if self.p is None:
+            return float(c)
+        from sage_conslaw.core.modular import reduce_rational
+        return float(reduce_rational(_qq(c), self.p))
+
+    def matmul(self, a, b):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().matmul(torch.ones(1r, 2r, dtype=torch.float64), torch.ones(2r, 1r, dtype=torch.float64)).item()
+            2.0
+        """
+        return self.torch.matmul(a, b)
+
+    def transpose(self, W):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().transpose(torch.zeros(2r, 3r)).shape
+            torch.Size([3, 2])
+        """
+        return W.transpose(-1, -2)
+
+    def add(self, a, b):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().add(torch.ones(1r), 1r).item()
+            2.0
+        """
+        return a + b
+
+    def mul(self, a, b):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().mul(torch.ones(1r), 3r).item()
+            3.0
+        """
+        return a * b
+
+    def cat(self, values, axis):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().cat([torch.ones(1r, 2r)] * 2r, 1r).shape
+            torch.Size([1, 4])
+        """
+        return self.torch.cat(values, dim=axis)
+
+    def reshape(self, x, shape):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().reshape(torch.zeros(2r, 6r), (2r, 3r, 2r)).shape
+            torch.Size([2, 3, 2])
+        """
+        return x.reshape(shape)
+
+    def permute(self, x, perm):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().permute(torch.zeros(1r, 2r, 3r), (0r, 2r, 1r)).shape
+            torch.Size([1, 3, 2])
+        """
+        return x.permute(*perm)
+
+    def conv1d(self, x, W, b, stride, padding, dilation):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: B = TorchBackend(); x = B.tensor([[[1, 2, 3]]]); W = B.tensor([[[1, -1]]])
+            sage: B.conv1d(x, W, B.tensor([10]), 1, 1, 1).tolist()
+            [[[9.0, 9.0, 9.0, 13.0]]]
+        """
+        return self.torch.nn.functional.conv1d(x, W, b, stride=int(stride), padding=int(padding), dilation=int(dilation))
+
+    def relu(self, z, node, slope=0):
+        r"""
+        The ReLU: the exact mask of the node's region when given, else the ReLU itself.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: from sage_conslaw.network.graph import Node
+            sage: n = Node(3, 'op', 'r', op='relu')
+            sage: TorchBackend(p=7r, relu_masks={3r: np.array([[True, False]])}).relu(torch.tensor([[6.r, 6.r]], dtype=torch.float64), n).tolist()
+            [[6.0, 0.0]]
+            sage: TorchBackend().relu(torch.tensor([-1.r, 2.r]), n, slope=0.5r).tolist()
+            [-0.5, 2.0]
+        """
+        if self.relu_masks is not None:
+            m = self.relu_masks[node.index]
+            f = np.where(m, 1, _qq(slope)).astype(object) if slope else m
+            return z * self.tensor(f)
+        if self.p is not None:
+            raise ValueError("modulo p, %s needs the exact mask of its region" % node.where())
+        return self.torch.nn.functional.leaky_relu(z, float(slope)) if slope else self.torch.relu(z)
+
+    def dropout(self, z, p, node):
+        r"""
+        Dropout: with a mask given, training mode (kept entries scaled by
+        `1/(1-p)`); without, the identity (evaluation mode).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: import torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: from sage_conslaw.network.graph import Node
+            sage: n = Node(1, 'op', 'd', op='dropout')
+            sage: TorchBackend(dropout_masks={1r: np.array([[1r, 0r]])}).dropout(torch.tensor([[2.r, 2.r]], dtype=torch.float64), 0.5r, n).tolist()
+            [[4.0, 0.0]]
+        """
+        m = self.dropout_masks.get(node.index)
+        p = _qq(p)
+        if m is None or p == 0:
+            return z
+        if p == 1:
+            return z * 0
+        return z * self.tensor(np.asarray(m, dtype=object) * (1 / (1 - p)))
+
+
+def parameter_values(net, B, theta):
+    r"""
+    The values of the parameter and constant nodes, in backend ``B``, at
+    ``theta`` (a vector of `D` numbers in the network's layout, or, for the
+    torch backend, a float64 tensor of length `D` with autograd).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.backends import ObjectBackend, parameter_values
+        sage: net = Network.sequential(1, [('linear', 2)])
+        sage: parameter_values(net, ObjectBackend('exact'), [1, 2, 3, 4])[1].tolist()
+        [[1], [2]]
+    """
+    layout = net.layout()
+    pos = {}
+    for k, (_, pname, idx) in enumerate(layout):
+        pos[(pname, idx)] = k
+    values = {}
+    is_torch = isinstance(B, TorchBackend)
+    for n in net.nodes:
+        if n.role == 'parameter' and n.trainable:
+            import itertools
+            order = [pos[(n.name, idx)] for idx in itertools.product(*[range(s) for s in n.shape])]
+            if is_torch:
+                t = theta if B.torch.is_tensor(theta) else B.tensor(list(theta))
+                values[n.index] = t[B.torch.tensor(order, dtype=B.torch.long)].reshape(n.shape)
+            else:
+                values[n.index] = B.array([theta[k] for k in order]).reshape(n.shape)
+        elif n.role in ('parameter', 'constant'):
+            values[n.index] = B.tensor(n.value) if is_torch else B.array(n.value)
+    return values
+
+
+def evaluate(net, B, theta, inputs, params=None):
+    r"""
+    Run the graph: return the list of node values (batch axis first).
+
+    INPUT:
+
+    - ``net`` -- a :class:`~sage_conslaw.network.graph.Network`
+    - ``B`` -- a backend
+    - ``theta`` -- `D` values (or a tensor, torch backend)
+    - ``inputs`` -- one array per network input, batch axis first (a single
+      array for a single input)
+    - ``params`` -- precomputed :func:`parameter_values` (optional)
+
+    EXAMPLES::
+
+        sage: import torch
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.backends import TorchBackend, evaluate
+        sage: net = Network.sequential(2, [('linear', 1)])
+        sage: evaluate(net, TorchBackend(), [1r, 2r, 3r], torch.tensor([[1.r, 1.r]], dtype=torch.float64))[-1r].tolist()
+        [[6.0]]
+        sage: evaluate(net, TorchBackend(), [1, 2, 3], [])
+        Traceback (most recent call last):
+        ...
+        ValueError: the network has 1 input, got 0 arrays
+    """
+    from sage_conslaw.network.ops import get_op
+    ins = net.inputs()
+    if len(ins) == 1 and not isinstance(inputs, (list, tuple)) or (
+            len(ins) == 1 and isinstance(inputs, (list, tuple)) and len(inputs) and not hasattr(inputs[0], 'shape')
+            and isinstance(inputs[0], (list, tuple))):
+        inputs = [inputs]
+    if len(inputs) != len(ins):
+        raise ValueError("the network has %s input%s, got %s arrays" % (len(ins), "" if len(ins) == 1 else "s",
+                                                                         len(inputs)))
+    values = [None] * len(net.nodes)
+    params = parameter_values(net, B, theta) if params is None else params
+    for n, v in zip(ins, inputs):
+        if isinstance(B, TorchBackend):
+            v = v if B.torch.is_tensor(v) else B.tensor(v)
+            values[n.index] = B.reduce(v) if B.p is not None else v
+        else:
+            values[n.index] = v if isinstance(v, np.ndarray) and v.dtype == object else B.array(v)
+    for k, v in params.items():
+        values[k] = B.reduce(v) if isinstance(B, TorchBackend) and B.p is not None else v
+    for n in net.nodes:
+        if n.role != 'op':
+            continue
+        out = get_op(n.op, n.where()).forward(B, [values[a] for a in n.args], n.attrs, n)
+        if isinstance(B, TorchBackend) and B.p is not None:
+            out = B.reduce(out)
+        values[n.index] = out
+    return values

@@ -1,0 +1,207 @@
+r"""
+A network graph as a model of the package: :class:`NetworkModel`.
+
+Its ``lie_trace()`` counts the laws **of the network**
+(:func:`~sage_conslaw.network.certificate.network_trace`): the rescaling
+laws of the graph give the upper bound, completed -- for small networks,
+when they do not suffice -- by the quadratic laws of the network's `\phi`
+(:mod:`~sage_conslaw.network.phi`); the exact rank of the network's own
+gradient fields gives the lower bound.  ``generators()`` is the family of
+`\phi` (so ``polynomial_conservation_laws`` and ``is_conservation_law``
+work on it: a law of `\phi` is a law of the network).
+
+EXAMPLES::
+
+    sage: from sage_conslaw.network import Network, NetworkModel
+    sage: M = NetworkModel(Network.sequential(3, [('linear', 4, False), ('linear', 2, False), ('linear', 3, False)]))
+    sage: M
+    Network model: input x (3), 3 parameters (D = 26), 3 ops (linear, linear, linear), output 1 node
+    sage: res = M.lie_trace(); res.number_of_laws, res.certified
+    (13, True)
+    sage: len(M.known_conservation_laws())
+    6
+"""
+from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.core.model import ConservationModel
+
+#: Up to this many parameters, ``lie_trace`` completes the known laws by the
+#: quadratic laws of `\phi` when the rescaling laws do not certify the count
+#: (an exact kernel on the monomials of degree 2: about `D^2/2` unknowns).
+MAX_PHI_LAW_SEARCH = 120
+
+
+class NetworkModel(ConservationModel):
+    r"""
+    The model of a :class:`~sage_conslaw.network.graph.Network` (see the module documentation).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network, NetworkModel
+        sage: M = NetworkModel(Network.sequential(2, [('linear', 3), 'relu', ('linear', 1)]))
+        sage: M.D, M.number_of_conservation_laws()
+        (13, 3)
+        sage: NetworkModel(3)
+        Traceback (most recent call last):
+        ...
+        TypeError: NetworkModel needs a Network, got 3 (Integer)
+    """
+
+    def __init__(self, network):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)])).network.D
+            2
+        """
+        from sage_conslaw.network.graph import Network
+        if not isinstance(network, Network):
+            raise TypeError("NetworkModel needs a Network, got %r (%s)" % (network, type(network).__name__))
+        self.network = network
+        self._ring = None
+        self._family = None
+        self._laws = None
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)]))
+            Network model: input x (1), 2 parameters (D = 2), 1 op (linear), output 1 node
+        """
+        return "Network model: " + repr(self.network).split(": ", 1)[1]
+
+    @property
+    def D(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(2, [('linear', 2)])).D
+            6
+        """
+        return self.network.D
+
+    def polynomial_ring(self):
+        r"""
+        `\QQ[\theta]`, its variables named by the network's layout.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)])).polynomial_ring()
+            Multivariate Polynomial Ring in L0_weight_0_0, L0_bias_0 over Rational Field
+        """
+        if self._ring is None:
+            names = [v for v, _, _ in self.network.layout()]
+            self._ring = PolynomialRing(QQ, names, len(names))
+        return self._ring
+
+    def generators(self):
+        r"""
+        The family of `\phi` of the whole network (expanded on first use).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)])).generators()
+            Family of 2 gradient fields on QQ^2 ...
+        """
+        if self._family is None:
+            from sage_conslaw.core.reparametrization import Reparametrization
+            from sage_conslaw.network.phi import network_phi
+            self._family = Reparametrization(network_phi(self.network, self.polynomial_ring())).generators()
+        return self._family
+
+    def scaling_matrix(self):
+        r"""
+        The integer matrix of the rescaling laws (one row `s` per law `\sum_k s_k\theta_k^2`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 2), 'relu', ('linear', 1)])).scaling_matrix().shape
+            (2, 7)
+        """
+        if self._laws is None:
+            from sage_conslaw.network.symmetries import scaling_laws
+            self._laws = scaling_laws(self.network)
+        return self._laws
+
+    def known_conservation_laws(self):
+        r"""
+        The rescaling laws of the graph, as polynomials.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1), 'relu', ('linear', 1)])).known_conservation_laws()
+            [L0_weight_0_0^2 + L0_bias_0^2 - L2_weight_0_0^2]
+        """
+        R = self.polynomial_ring()
+        g = R.gens()
+        return [R.sum(int(c) * g[k] ** 2 for k, c in enumerate(s) if c) for s in self.scaling_matrix()]
+
+    def random_point(self, seed=0):
+        r"""
+        The random integer point of ``seed`` used by default.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: M = NetworkModel(Network.sequential(1, [('linear', 1)])); M.random_point(1) == M.random_point(1)
+            True
+        """
+        from sage_conslaw.core.points import random_point
+        from sage_conslaw.network.certificate import POINT_BOUND
+        return random_point(self.D, seed=seed, bound=POINT_BOUND)
+
+    def lie_trace(self, point=None, laws=None, seed=0, max_steps=4, prime=None, samples=None,
+                  certify_with_degree=2, **options):
+        r"""
+        Count and certify the laws of the network near ``point`` (default: the
+        random point of ``seed``); see
+        :func:`~sage_conslaw.network.certificate.network_trace`.
+
+        INPUT:
+
+        - ``laws`` -- further laws of the network (default: the quadratic laws
+          of `\phi` when the rescaling laws do not certify the count and `D`
+          is at most :data:`MAX_PHI_LAW_SEARCH`)
+        - ``certify_with_degree`` -- the degree of that search (``None``: no search)
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: M = NetworkModel(Network.sequential(2, [('linear', 2, False), ('linear', 2, False)]))
+            sage: res = M.lie_trace(); res.number_of_laws, res.certified
+            (3, True)
+            sage: M.lie_trace(certify_with_degree=None).certified
+            False
+            sage: M.lie_trace(method='rigorous')
+            Traceback (most recent call last):
+            ...
+            TypeError: lie_trace of a network takes no option method
+        """
+        from sage_conslaw.network.certificate import network_trace
+        if options:
+            raise TypeError("lie_trace of a network takes no option %s" % ", ".join(sorted(options)))
+        from sage_conslaw.core.model import as_law_list
+        given = as_law_list(laws, self.polynomial_ring()) if laws is not None else []
+        res = network_trace(self.network, point=point, seed=seed, laws=given, max_steps=max_steps, prime=prime,
+                            samples=samples)
+        if res.certified or laws is not None or certify_with_degree is None or self.D > MAX_PHI_LAW_SEARCH:
+            return res
+        from sage_conslaw.network.certificate import _uncertifiable_ops
+        if _uncertifiable_ops(self.network):
+            return res
+        phi_laws = self.generators().polynomial_laws(certify_with_degree, homogeneous=False) \
+            if hasattr(self.generators(), 'polynomial_laws') else self.polynomial_conservation_laws(
+                certify_with_degree, homogeneous=False)
+        if not phi_laws:
+            return res
+        return network_trace(self.network, point=point, seed=seed, laws=phi_laws, max_steps=max_steps, prime=prime,
+                             samples=samples)

@@ -1,0 +1,108 @@
+r"""
+The op ``conv1d``: a 1-D convolution (``torch.nn.Conv1d``, ``groups = 1``,
+zero padding); arguments ``x, W`` or ``x, W, b``; attributes ``stride``,
+``padding``, ``dilation``.  Values are ``(channels, length)`` per sample.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.network.ops import get_op
+    sage: get_op('conv1d').shape([(2, 7), (3, 2, 3)], {'stride': 2}, 'n')
+    (3, 3)
+"""
+import numpy as np
+
+from sage_conslaw.network.ops import Op, register_op
+
+
+def _geometry(attrs):
+    r"""
+    ``(stride, padding, dilation)`` of the attributes.
+
+    TESTS::
+
+        sage: from sage_conslaw.network.ops.conv import _geometry
+        sage: _geometry({'padding': 1})
+        (1, 1, 1)
+    """
+    return int(attrs.get('stride', 1)), int(attrs.get('padding', 0)), int(attrs.get('dilation', 1))
+
+
+@register_op
+class Conv1d(Op):
+    r"""
+    The 1-D convolution (see the module documentation).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network.ops import get_op
+        sage: get_op('conv1d').contraction([(2, 7), (3, 2, 3), (3,)], {})
+        7
+    """
+    name = 'conv1d'
+
+    def shape(self, shapes, attrs, where):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('conv1d').shape([(2, 1), (3, 2, 3)], {}, 'node c')
+            Traceback (most recent call last):
+            ...
+            ValueError: node c: the convolution with kernel (3, 2, 3) cannot read an input of shape (2, 1)
+        """
+        x, W = shapes[0], shapes[1]
+        s, p, d = _geometry(attrs)
+        if len(x) != 2 or len(W) != 3 or x[0] != W[1] or x[1] + 2 * p - d * (W[2] - 1) - 1 < 0:
+            raise ValueError("%s: the convolution with kernel %s cannot read an input of shape %s" % (where, W, x))
+        return (W[0], (x[1] + 2 * p - d * (W[2] - 1) - 1) // s + 1)
+
+    def forward(self, B, args, attrs, node):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: Bk = ObjectBackend('exact')
+            sage: get_op('conv1d').forward(Bk, [Bk.array([[[1, 2, 3]]]), Bk.array([[[1, 1]]])], {}, None).tolist()
+            [[[3, 5]]]
+        """
+        return B.conv1d(args[0], args[1], args[2] if len(args) > 2 else None, *_geometry(attrs))
+
+    def scaling(self, S, args, attrs, node):
+        r"""
+        Each term `W[o, c, k]\, x[c, t s + k d - pad]` (and `b[o]`) has the weight of `y[o, t]`.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.symmetries import ScalingSystem
+            sage: from sage_conslaw.network.ops import get_op
+            sage: S = ScalingSystem(); x = S.zero((1, 3)); W = S.fresh((2, 1, 2))
+            sage: get_op('conv1d').scaling(S, [x, W], {'padding': 1}, None).shape
+            (2, 4)
+        """
+        from sage_conslaw.network.symmetries import SKIP
+        x, W = args[0], args[1]
+        s, p, d = _geometry(attrs)
+        C, T = x.shape
+        O, _, K = W.shape
+        xp = np.full((C, T + 2 * p), SKIP, dtype=np.int64)
+        xp[:, p:p + T] = x
+        Tout = (T + 2 * p - d * (K - 1) - 1) // s + 1
+        idx = np.arange(Tout)[:, None] * s + np.arange(K)[None, :] * d
+        U = xp[:, idx]                                         # (C, Tout, K)
+        out = S.fresh((O, Tout))
+        S.term(out[:, None, :, None], W[:, :, None, :], U[None])
+        if len(args) > 2:
+            S.term(out, args[2][:, None])
+        return out
+
+    def contraction(self, shapes, attrs):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('conv1d').contraction([(2, 7), (3, 2, 3)], {})
+            6
+        """
+        W = shapes[1]
+        return W[1] * W[2] + (1 if len(shapes) > 2 else 0)

@@ -1,0 +1,82 @@
+r"""
+The op ``linear``: `y = x W^\top + b` on the last axis (``torch.nn.Linear``,
+``F.linear``); arguments ``x, W`` or ``x, W, b``.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.network.ops import get_op
+    sage: get_op('linear').shape([(5, 3), (2, 3), (2,)], {}, 'n')
+    (5, 2)
+"""
+from sage_conslaw.network.ops import Op, register_op
+
+
+@register_op
+class Linear(Op):
+    r"""
+    A linear map with optional bias (see the module documentation).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network.ops import get_op
+        sage: get_op('linear').kind
+        'polynomial'
+    """
+    name = 'linear'
+
+    def shape(self, shapes, attrs, where):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('linear').shape([(3,), (2, 4)], {}, 'node L')
+            Traceback (most recent call last):
+            ...
+            ValueError: node L: the linear map expects 4 input features, got shape (3,)
+        """
+        x, W = shapes[0], shapes[1]
+        if len(W) != 2 or not x or x[-1] != W[1]:
+            raise ValueError("%s: the linear map expects %s input features, got shape %s" % (where, W[-1], x))
+        return tuple(x[:-1]) + (W[0],)
+
+    def forward(self, B, args, attrs, node):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: Bk = ObjectBackend('exact')
+            sage: get_op('linear').forward(Bk, [Bk.array([[1, 2]]), Bk.array([[1, 1]]), Bk.array([5])], {}, None).tolist()
+            [[8]]
+        """
+        y = B.matmul(args[0], B.transpose(args[1]))
+        return B.add(y, args[2]) if len(args) > 2 else y
+
+    def scaling(self, S, args, attrs, node):
+        r"""
+        Each term `W_{ij} x_j` (and `b_i`) has the weight of `y_i`.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.symmetries import ScalingSystem
+            sage: from sage_conslaw.network.ops import get_op
+            sage: S = ScalingSystem(); x = S.zero((2,)); W = S.fresh((3, 2))
+            sage: get_op('linear').scaling(S, [x, W], {}, None).shape, len(S.equations)
+            ((3,), 6)
+        """
+        x, W = args[0], args[1]
+        out = S.fresh(tuple(x.shape[:-1]) + (W.shape[0],))
+        S.term(out[..., :, None], W, x[..., None, :])
+        if len(args) > 2:
+            S.term(out, args[2])
+        return out
+
+    def contraction(self, shapes, attrs):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('linear').contraction([(4,), (2, 4)], {})
+            4
+        """
+        return shapes[1][1] + (1 if len(shapes) > 2 else 0)

@@ -1,0 +1,86 @@
+r"""
+The positively homogeneous activations ``relu`` and ``leaky_relu``
+(attribute ``slope``): `\sigma(\lambda z) = \lambda\sigma(z)` for `\lambda >
+0`, so a unit's weight passes through unchanged; on each region of its input
+the op is the multiplication by a 0/1 (or slope/1) mask, which the exact
+backend reads and the certificate uses.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.network.ops import get_op
+    sage: get_op('leaky_relu').kind, get_op('relu').shape([(3,)], {}, 'n')
+    ('homogeneous', (3,))
+"""
+from sage_conslaw.network.ops import Op, register_op
+
+
+@register_op
+class ReLU(Op):
+    r"""
+    `\max(z, 0)` entrywise.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network.backends import TorchBackend
+        sage: from sage_conslaw.network.ops import get_op
+        sage: import torch
+        sage: get_op('relu').forward(TorchBackend(), [torch.tensor([-1.r, 2.r])], {}, None).tolist()
+        [0.0, 2.0]
+    """
+    name = 'relu'
+    kind = 'homogeneous'
+
+    def forward(self, B, args, attrs, node):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: import torch
+            sage: get_op('relu').forward(TorchBackend(), [torch.tensor([3.r])], {}, None).tolist()
+            [3.0]
+        """
+        return B.relu(args[0], node)
+
+    def scaling(self, S, args, attrs, node):
+        r"""
+        The weight passes through (positive homogeneity).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.symmetries import ScalingSystem
+            sage: from sage_conslaw.network.ops import get_op
+            sage: S = ScalingSystem(); x = S.fresh((2,))
+            sage: (get_op('relu').scaling(S, [x], {}, None) == x).all().item()
+            True
+        """
+        return args[0]
+
+
+@register_op
+class LeakyReLU(ReLU):
+    r"""
+    `z` for `z > 0`, ``slope`` `\cdot z` otherwise (``slope`` a rational).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network.backends import TorchBackend
+        sage: from sage_conslaw.network.ops import get_op
+        sage: import torch
+        sage: get_op('leaky_relu').forward(TorchBackend(), [torch.tensor([-2.r, 2.r])], {'slope': 0.25r}, None).tolist()
+        [-0.5, 2.0]
+    """
+    name = 'leaky_relu'
+
+    def forward(self, B, args, attrs, node):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.graph import Node
+            sage: from sage_conslaw.network.ops import get_op
+            sage: Bk = ObjectBackend('exact')
+            sage: get_op('leaky_relu').forward(Bk, [Bk.array([[-4]])], {'slope': 0.5}, Node(0, 'op', 'l')).tolist()
+            [[-2]]
+        """
+        return B.relu(args[0], node, slope=attrs.get('slope', 0.01))

@@ -1,0 +1,21 @@
+r"""
+The laws of the user's data and step size.
+
+- :mod:`~sage_conslaw.datalaws.network` -- the laws of gradient flows on a fixed
+  data set (:func:`~sage_conslaw.datalaws.network.data_lie_trace`,
+  :class:`~sage_conslaw.datalaws.network.DataModel`): exact activation
+  patterns, data fields on jets modulo `p`, explicit data laws (frozen
+  directions, dead neurons, balancedness and cross laws of neurons sharing an
+  activation pattern), certified counts.
+
+This floor sits above the architectures (it reads their layouts) and below
+the PyTorch bridge.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.datalaws import data_lie_trace
+    sage: from sage_conslaw.architectures import LinearNetwork
+    sage: data_lie_trace(LinearNetwork([2, 3, 4]), [[1, 0, 0, 0]], point=LinearNetwork([2, 3, 4]).random_point(0)).number_of_laws
+    15
+"""
+from sage_conslaw.datalaws.network import DataModel, DataLieTraceResult, data_lie_trace  # noqa: F401

@@ -1,0 +1,272 @@
+"""
+The laws of a fixed data set (sage_conslaw.datalaws) against an independent
+numeric oracle: the Lie trace of the data fields grad_theta g_k(theta, x_i) of
+the PyTorch module itself, built from autograd alone (random elements of W_X,
+nested brackets by Jacobian-vector products, ranks by SVD with a reported gap).
+Nothing of the package is used by the oracle.
+"""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torch.func import functional_call, grad, jvp, vmap  # noqa: E402
+
+from sage.all__sagemath_singular import QQ, matrix  # noqa: E402
+
+from sage_conslaw.architectures import LinearNetwork, ReLUNetwork  # noqa: E402
+from sage_conslaw.datalaws import DataModel, data_lie_trace  # noqa: E402
+from sage_conslaw.torch import from_torch  # noqa: E402
+
+
+# ---------------------------------------------------------------------------
+# The oracle: numbers only, from the module
+# ---------------------------------------------------------------------------
+
+def oracle_data_laws(module, X, depth=4, surplus=6, seed=0):
+    """D - dim Lie(W_X)(theta) of the module at its current weights, numerically.
+
+    Returns (number of laws, gap): the gap is the ratio of the last kept
+    singular value to the first dropped one (inf when none is dropped).
+    """
+    module = module.double()
+    names = [n for n, _ in module.named_parameters()]
+    shapes = [p.shape for _, p in module.named_parameters()]
+    sizes = [p.numel() for _, p in module.named_parameters()]
+    theta0 = torch.cat([p.detach().reshape(-1) for _, p in module.named_parameters()]).double()
+    D = theta0.numel()
+    Xt = torch.as_tensor(np.asarray(X, dtype=float))
+    gen = torch.Generator().manual_seed(seed)
+
+    def outputs(theta):
+        params, k = {}, 0
+        for n, s, m in zip(names, shapes, sizes):
+            params[n] = theta[k:k + m].reshape(s)
+            k += m
+        return functional_call(module, params, (Xt,))
+
+    n_out = outputs(theta0).shape[1]
+    N = Xt.shape[0]
+
+    def field(C, t):                        # the element sum_ik C_ik grad g_k(t, x_i) of W_X
+        return grad(lambda u: (C * outputs(u)).sum())(t)
+
+    def nested(Cs, t):                      # [F_0, [F_1, ..., [F_{k-1}, F_k]]](t), [F, G] = DG.F - DF.G
+        if Cs.shape[0] == 1:
+            return field(Cs[0], t)
+        F = lambda u: field(Cs[0], u)
+        G = lambda u: nested(Cs[1:], u)
+        return jvp(G, (t,), (F(t),))[1] - jvp(F, (t,), (G(t),))[1]
+
+    rows = []
+    for level in range(depth + 1):
+        Cs = torch.randn(D + surplus, level + 1, N, n_out, generator=gen, dtype=torch.float64)
+        rows.append(vmap(nested, in_dims=(0, None))(Cs, theta0).detach().numpy())
+    A = np.vstack(rows)
+    A /= max(1.0, np.abs(A).max())
+    s = np.linalg.svd(A, compute_uv=False)
+    tol = s[0] * 1e-9 if s.size and s[0] > 0 else 1.0
+    r = int((s > tol).sum())
+    gap = np.inf if r >= len(s) or s[r] == 0 else (s[r - 1] / s[r] if r else 0.0)
+    return D - r, gap
+
+
+def modular_count(module, X):
+    """The package's certified count at the module's exact weights."""
+    res = data_lie_trace(from_torch(module), np.asarray(X, dtype=float))
+    return res
+
+
+def _mlp(widths, relu, bias, seed):
+    torch.manual_seed(seed)
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1], bias=bias))
+        if relu and i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers).double()
+
+
+def _margin(module, X):
+    """The smallest |pre-activation| of a hidden ReLU on the data (inf without)."""
+    h = torch.as_tensor(np.asarray(X, dtype=float))
+    m = np.inf
+    with torch.no_grad():
+        for layer in module:
+            if isinstance(layer, nn.ReLU):
+                m = min(m, float(h.abs().min()))
+            h = layer(h)
+    return m
+
+
+# ---------------------------------------------------------------------------
+# The cases of the issue, in Sage and in PyTorch
+# ---------------------------------------------------------------------------
+
+def _data(N, n, seed, rank=None):
+    rng = np.random.default_rng(seed)
+    if rank is None:
+        return rng.integers(-9, 10, size=(N, n)) + rng.random((N, n)).round(2)
+    return (rng.integers(-4, 5, size=(N, rank)) @ rng.integers(-4, 5, size=(rank, n))).astype(float)
+
+
+def test_linear_4_3_2_sage():
+    net = LinearNetwork([2, 3, 4])
+    theta = net.random_point(5)
+    generic = data_lie_trace(net, _data(10, 4, 1), point=theta)
+    plane = data_lie_trace(net, _data(10, 4, 2, rank=2), point=theta)
+    single = data_lie_trace(net, _data(1, 4, 3), point=theta)
+    assert (generic.number_of_laws, plane.number_of_laws, single.number_of_laws) == (6, 12, 15)
+    assert generic.certified and plane.certified and single.certified
+
+
+def test_linear_mirror_augmentation_counts_through_the_span():
+    net = LinearNetwork([2, 3, 4])
+    theta = net.random_point(7)
+    X = _data(3, 4, 4, rank=1)
+    mirrored = np.vstack([X, X[:, ::-1]])
+    basis = matrix(QQ, mirrored.tolist()).row_space().basis_matrix()
+    a = data_lie_trace(net, mirrored, point=theta)
+    b = data_lie_trace(net, basis, point=theta)
+    c = data_lie_trace(net, np.vstack([X, -X]), point=theta)       # the same span as X
+    assert a.number_of_laws == b.number_of_laws and a.certified and b.certified
+    assert c.number_of_laws == data_lie_trace(net, X, point=theta).number_of_laws == 15
+
+
+def test_linear_4_3_2_torch():
+    net = _mlp([4, 3, 2], relu=False, bias=False, seed=0)
+    counts = [modular_count(net, X) for X in (_data(10, 4, 1), _data(10, 4, 2, rank=2), _data(1, 4, 3))]
+    assert [r.number_of_laws for r in counts] == [6, 12, 15] and all(r.certified for r in counts)
+    assert [oracle_data_laws(net, X, depth=3)[0] for X in (_data(10, 4, 1), _data(10, 4, 2, rank=2))] == [6, 12]
+
+
+def _relu_452(seed=0):
+    net = _mlp([4, 5, 2], relu=True, bias=True, seed=seed)
+    X = _data(30, 4, 11)
+    while _margin(net, X) < 1e-3:
+        seed += 1
+        net = _mlp([4, 5, 2], relu=True, bias=True, seed=seed)
+    return net, X
+
+
+def test_relu_4_5_2_thirty_points():
+    net, X = _relu_452()
+    res = modular_count(net, X)
+    assert res.certified and res.number_of_laws == 5
+    X0 = X.copy()
+    X0[:, 2] = 0
+    res0 = modular_count(net, X0)
+    assert res0.certified and res0.number_of_laws == 10
+    assert oracle_data_laws(net, X, depth=2)[0] == 5
+    assert oracle_data_laws(net, X0, depth=2)[0] == 10
+
+
+def test_relu_4_5_2_tied_neurons_have_a_cross_law():
+    net, X = _relu_452()
+    with torch.no_grad():                 # neuron 3 := 2 * neuron 0 (incoming weights and bias): one pattern
+        net[0].weight[3] = 2 * net[0].weight[0]
+        net[0].bias[3] = 2 * net[0].bias[0]
+    res = modular_count(net, X)
+    assert res.certified and res.number_of_laws == 6
+    assert res.data_model.pattern.tied_groups() == [[(1, 0), (1, 3)]]
+    assert len(res.data_model.laws_by_kind()['cross']) == 1
+    assert oracle_data_laws(net, X, depth=2)[0] == 6
+
+
+def test_relu_4_5_2_sage_twin():
+    """The same network built in Sage (widths from the outputs) gives the same counts."""
+    net = ReLUNetwork([2, 5, 4], bias=True)
+    theta = net.random_point(3)
+    X = _data(30, 4, 11)
+    assert data_lie_trace(net, X, point=theta).number_of_laws == 5
+    X[:, 0] = 0
+    assert data_lie_trace(net, X, point=theta).number_of_laws == 10
+
+
+def test_digits_relu_64_8_10():
+    """ReLU 64-8-10 on 200 images of load_digits: the count is certified, and it is the
+    rule of the frozen directions: sum over neurons of (65 - rank of their active inputs with a 1)
+    plus one balancedness law per live neuron (no neuron dead or tied here)."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    X = datasets.load_digits().data[:200]
+    net = _mlp([64, 8, 10], relu=True, bias=True, seed=0)
+    res = modular_count(net, X)
+    assert res.certified
+    P = res.data_model.pattern
+    Xe = matrix(QQ, [[QQ(float(t)) for t in row] + [1] for row in X.tolist()])
+    rule = sum(65 - Xe.matrix_from_rows(P.active_points(1, j)).rank() for j in range(8)
+               if P.active_points(1, j)) + 8
+    assert not P.dead() and not P.tied_groups()
+    assert res.number_of_laws == rule
+
+
+# ---------------------------------------------------------------------------
+# The explicit laws are laws (exact annihilation), and 20+ random pairs agree with the oracle
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+def test_explicit_laws_are_annihilated_exactly(seed):
+    rng = np.random.default_rng(seed)
+    net = ReLUNetwork([2, 3, 3], bias=True)
+    theta = net.random_point(seed)
+    X = rng.integers(-5, 6, size=(6, 3)).astype(float)
+    X[:, 1] = 0
+    M = DataModel(net, X, theta)
+    laws = M.known_conservation_laws()
+    assert laws and all(M.generators().is_conservation_law(h) for h in laws)
+
+
+def _random_case(seed):
+    """A random (module, data) pair: linear or ReLU, low-rank data, zero features,
+    dead or tied neurons, with every pre-activation away from 0."""
+    rng = np.random.default_rng(1000 + seed)
+    for attempt in range(50):
+        relu = bool(rng.integers(2))
+        depth = int(rng.integers(2, 4))
+        widths = [int(rng.integers(1, 4)) for _ in range(depth + 1)]
+        bias = relu and bool(rng.integers(2))
+        net = _mlp(widths, relu, bias, seed=int(rng.integers(10 ** 6)))
+        N = int(rng.integers(1, 8))
+        kind = ["generic", "low rank", "zero feature"][int(rng.integers(3))]
+        X = _data(N, widths[0], int(rng.integers(10 ** 6)),
+                  rank=int(rng.integers(1, widths[0] + 1)) if kind == "low rank" else None)
+        if kind == "zero feature":
+            X[:, int(rng.integers(widths[0]))] = 0
+        if relu and rng.integers(3) == 0:       # a dead or a tied neuron in the first layer
+            with torch.no_grad():
+                W = net[0].weight
+                if rng.integers(2) and W.shape[0] > 1:
+                    W[1] = 1.5 * W[0]
+                    if bias:
+                        net[0].bias[1] = 1.5 * net[0].bias[0]
+                elif bias:
+                    net[0].bias[0] = -100.0
+        if _margin(net, X) > 1e-3 and np.abs(X).max() > 0:
+            return net, X
+    raise RuntimeError("no random case")          # pragma: no cover
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_pairs_agree_with_the_oracle(seed):
+    net, X = _random_case(seed)
+    res = modular_count(net, X)
+    expected, gap = oracle_data_laws(net, X, depth=3)
+    assert gap > 1e4, "the oracle's rank is not clear (gap %s)" % gap
+    assert res.number_of_laws == expected, (net, X, res)
+    assert res.certified, res.reason
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------
+
+def test_bad_input_is_refused_clearly():
+    net = ReLUNetwork([1, 2, 1], bias=True)
+    with pytest.raises(ValueError, match="vanishes on data point 0"):
+        data_lie_trace(net, [[0]], point=[1, 1, 1, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="coordinates, but the network has 1 inputs"):
+        data_lie_trace(net, [[0, 1]], point=net.random_point(0))
+    with pytest.raises(TypeError, match="linear and ReLU networks"):
+        data_lie_trace(LinearNetwork([2, 2]).generators(), [[1, 1]])
+    with pytest.raises(ValueError, match="lives near the point it was built at"):
+        DataModel(net, [[1]], net.random_point(0)).lie_trace(point=net.random_point(1))

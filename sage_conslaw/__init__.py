@@ -86,6 +86,9 @@ CATALOG = {
     "initial_point": "sage_conslaw.flows.data",
     "register_method": "sage_conslaw.flows.descents",
     "example_3_8": "sage_conslaw.flows.intrinsic",
+    # the laws of the user's data set
+    "data_lie_trace": "sage_conslaw.datalaws.network",
+    "DataModel": "sage_conslaw.datalaws.network",
     # PyTorch models (needs the torch extra; loaded only when used)
     "from_torch": "sage_conslaw.torch.mapping",
     "TorchMap": "sage_conslaw.torch.mapping",

@@ -50,6 +50,7 @@ from sage_conslaw.core.checks import nonnegative_integer
 from sage_conslaw.core.laws import number_of_independent_functions, polynomial_laws
 from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
+from sage_conslaw.core.registry import handler
 from sage_conslaw.core.trace import lie_trace
 
 
@@ -299,7 +300,7 @@ class ConservationModel(SageObject):
         return self.number_of_independent_laws(self.known_conservation_laws(), point, seed)
 
     def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
-                  max_steps=8, progress=False, certify_with_degree=2, **options):
+                  max_steps=8, progress=False, certify_with_degree=2, data=None, **options):
         r"""
         Compute `\dim \mathrm{Lie}(W)(\theta)` and the number of independent
         conservation laws near `\theta`.
@@ -315,6 +316,11 @@ class ConservationModel(SageObject):
         - ``certify_with_degree`` -- when no law is given or known, first look
           for polynomial laws of degree at most this (default ``2``; ``None``:
           don't) and use them as the certificate
+        - ``data`` -- (optional) a finite data set `X`: the laws of the gradient
+          flows of every loss *on that data set* near ``point``, `D - \dim
+          \mathrm{Lie}(W_X)(\theta)`, certified by the explicit data laws
+          (linear and ReLU networks; computed by
+          :func:`~sage_conslaw.datalaws.network.data_lie_trace`)
 
         OUTPUT: a :class:`~sage_conslaw.core.trace.LieTraceResult`
 
@@ -342,7 +348,21 @@ class ConservationModel(SageObject):
 
             sage: Reparametrization([u*v]).lie_trace(laws=[u^2 - v^2], check=False).certified
             True
+
+        The laws of one data set (a single point: `9` frozen weights and `6`
+        balancedness laws, instead of the `6` laws of every data set)::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: net = LinearNetwork([2, 3, 4])
+            sage: res = net.lie_trace(point=net.random_point(1), data=[[1, 2, 3, 4]]); res.number_of_laws, res.certified
+            (15, True)
+            sage: net.number_of_conservation_laws(data=[[1, 2, 3, 4], [0, 1, 0, 0]])
+            12
         """
+        if data is not None:
+            return handler("data")(self, data, point=point, laws=laws, method=method, prime=prime, seed=seed,
+                                   max_steps=max_steps, progress=progress,
+                                   certify_with_degree=certify_with_degree, **options)
         if certify_with_degree is not None:
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
         W = self.generators()

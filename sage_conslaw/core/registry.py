@@ -136,3 +136,57 @@ def numeric_twin(model, *args, **options):
         raise TypeError("%r has no numeric twin: no twin is registered for %s or its base classes (register one "
                         "with sage_conslaw.core.registry.register_twin)" % (model, type(model).__name__))
     return builder(model, *args, **options)
+
+
+# ---------------------------------------------------------------------------
+# Handlers: options of the core's methods computed by an upper floor
+# ---------------------------------------------------------------------------
+
+#: The handlers, by name: ``'data'`` is ``handler(model, X, point=..., **options)``,
+#: the laws of gradient flows on a fixed data set (``model.lie_trace(data=X)``).
+HANDLERS = {}
+
+#: The module that registers each handler, loaded (once) when it is asked for
+#: before that module is imported: as :data:`PROVIDERS`, the upper floor named as data.
+HANDLER_PROVIDERS = {"data": "sage_conslaw.datalaws.network"}
+
+
+def register_handler(name):
+    r"""
+    Return a decorator that registers a function as the handler ``name``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.registry import register_handler, handler, HANDLERS
+        sage: register_handler('toy')(lambda x: 2 * x) is not None
+        True
+        sage: handler('toy')(3)
+        6
+        sage: del HANDLERS['toy']
+    """
+    def register(function):
+        HANDLERS[name] = function
+        return function
+    return register
+
+
+def handler(name):
+    r"""
+    Return the handler ``name``, loading its provider module first if needed.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.registry import handler
+        sage: handler('data').__name__
+        'data_lie_trace'
+        sage: handler('nothing')
+        Traceback (most recent call last):
+        ...
+        ValueError: no handler 'nothing' is registered (the handlers are: data)
+    """
+    if name not in HANDLERS and name in HANDLER_PROVIDERS:
+        importlib.import_module(HANDLER_PROVIDERS[name])
+    if name not in HANDLERS:
+        raise ValueError("no handler %r is registered (the handlers are: %s)"
+                         % (name, ", ".join(sorted(set(HANDLERS) | set(HANDLER_PROVIDERS)))))
+    return HANDLERS[name]

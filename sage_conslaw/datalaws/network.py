@@ -75,6 +75,7 @@ plane `12`, a single point `15`::
 """
 import numpy as np
 
+from sage.arith.misc import previous_prime
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
@@ -82,8 +83,9 @@ from sage_conslaw.architectures.base import LayeredNetwork
 from sage_conslaw.core.families import GradientFamily
 from sage_conslaw.core.jets import Jet, NetworkFamily
 from sage_conslaw.core.model import ConservationModel
-from sage_conslaw.core.modular import reduce_rational
+from sage_conslaw.core.modular import DEFAULT_PRIME, reduce_rational
 from sage_conslaw.core.points import as_exact_point
+from sage_conslaw.core.registry import register_handler
 from sage_conslaw.core.trace import LieTraceResult
 
 #: The most entries ``N * n`` of a data set read exactly (each is a Sage rational).
@@ -669,8 +671,6 @@ def data_prime(N):
         sage: data_prime(200), data_prime(10^5)
         (1048573, 150053)
     """
-    from sage.arith.misc import previous_prime
-    from sage_conslaw.core.modular import DEFAULT_PRIME
     bound = int((FLOAT_EXACT / (4 * max(1, int(N)))) ** 0.5)
     return DEFAULT_PRIME if bound > DEFAULT_PRIME else int(previous_prime(bound))
 
@@ -954,7 +954,8 @@ class DataModel(ConservationModel):
         if point is not None and as_exact_point(point, self.D, QQ) != self.point:
             raise ValueError("the data model lives near the point it was built at (its activation pattern is read "
                              "there); build another DataModel for another point")
-        options.setdefault('prime', data_prime(self.N))
+        # sums over the data points stay exact in float64 below data_prime(N)
+        options['prime'] = min(int(options.get('prime', DEFAULT_PRIME)), data_prime(self.N))
         result = ConservationModel.lie_trace(self, point=self.point, **options)
         return DataLieTraceResult(result, self)
 
@@ -1027,6 +1028,7 @@ class DataLieTraceResult(LieTraceResult):
                           % what, "  %s" % M.pattern])
 
 
+@register_handler("data")
 def data_lie_trace(model, X, point=None, seed=0, **options):
     r"""
     Return the number of conservation laws of the gradient flows on the data
@@ -1070,4 +1072,6 @@ def data_lie_trace(model, X, point=None, seed=0, **options):
     _check_network(model)
     if point is None:
         point = model.random_point(seed)
+    if options.get('laws') is None:
+        options.pop('laws', None)
     return DataModel(model, X, point).lie_trace(seed=seed, **options)

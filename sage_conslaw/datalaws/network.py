@@ -81,7 +81,7 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.base import LayeredNetwork
 from sage_conslaw.core.families import GradientFamily
-from sage_conslaw.core.jets import Jet, NetworkFamily
+from sage_conslaw.core.jets import Jet, StructuredFamily
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.modular import DEFAULT_PRIME, reduce_rational
 from sage_conslaw.core.points import as_exact_point
@@ -443,13 +443,13 @@ def symbolic_layer_matrices(model):
 # The data family, evaluated on jets modulo p
 # ---------------------------------------------------------------------------
 
-class DataNetworkFamily(NetworkFamily):
+class DataNetworkFamily(StructuredFamily):
     r"""
     The data fields `\nabla_\theta g_k(\theta, x_i)` of a linear or ReLU
     network with a fixed activation pattern, evaluated by masked forward and
     backward passes on jets modulo `p` (nothing expanded): a random element of
     `W_X` is the gradient of `\sum_{i,k} C_{ik}\, g_k(\theta, x_i)` for random
-    `C`, and :meth:`~sage_conslaw.core.jets.NetworkFamily.bracket_values` gives
+    `C`, and :meth:`~sage_conslaw.core.jets.StructuredFamily.bracket_values` gives
     the values of random nested brackets, elements of `\mathrm{Lie}(W_X)`.
 
     INPUT:
@@ -469,7 +469,7 @@ class DataNetworkFamily(NetworkFamily):
         sage: net = ReLUNetwork([2, 3, 2], bias=True); theta = net.random_point(3)
         sage: X = matrix(QQ, [[1, -2], [3, 1], [-1, 1/2]])
         sage: M = DataModel(net, X, theta); F = M.generators().structured; F
-        Structured family of the data fields of ReLU network [2, 3, 2] ... on 3 data points (D = 17), evaluated by masked passes on jets
+        Structured family of the data fields of ReLU network [2, 3, 2] ... on 3 data points (D = 17, d = 6), evaluated by matrix products
         sage: p = 1009; C = np.floor(np.random.default_rng(int(0)).random((1, 3, 2)) * p)
         sage: x = [ZZ(t) % p for t in theta]
         sage: got = F.field(C, Jet(np.array([[x]], dtype=float), p)).coefs[0, 0]
@@ -486,15 +486,13 @@ class DataNetworkFamily(NetworkFamily):
             sage: from sage_conslaw.architectures import LinearNetwork
             sage: from sage_conslaw.datalaws.network import DataModel
             sage: F = DataModel(LinearNetwork([1, 2, 1]), [[1]], [1, 2, 3, 4]).generators().structured
-            sage: F.D, F.d, F.triangular_certificate() is None
-            (4, 1, True)
+            sage: F.D, F.d, F.rank_certificate([1, 2, 3, 4], 4)[0]
+            (4, 1, 0)
         """
         self.model = model
         self.layout = model.layout()
         self.dims = list(model.dims)
         self.D = model.D
-        self.family = 'relu' if model.relu else 'linear'
-        self.bias = bool(model.bias)
         self.X = X
         self.N = X.nrows()
         self.pattern = pattern
@@ -514,30 +512,18 @@ class DataNetworkFamily(NetworkFamily):
         """
         return self.N * self.dims[0]
 
-    def __repr__(self):
+    def _what(self):
         r"""
+        What the family is, for its repr.
+
         TESTS::
 
             sage: from sage_conslaw.architectures import LinearNetwork
             sage: from sage_conslaw.datalaws.network import DataModel
-            sage: DataModel(LinearNetwork([1, 1]), [[1]], [1]).generators().structured
-            Structured family of the data fields of Linear network [1, 1]: ... on 1 data point (D = 1), evaluated by masked passes on jets
+            sage: DataModel(LinearNetwork([1, 1]), [[1]], [1]).generators().structured._what()
+            'data fields of Linear network [1, 1]: D = 1 parameters, phi = U1 in QQ^(1 x 1) on 1 data point'
         """
-        return "Structured family of the data fields of %s on %s data point%s (D = %s), evaluated by masked " \
-               "passes on jets" % (self.model, self.N, "" if self.N == 1 else "s", self.D)
-
-    def triangular_certificate(self, reference=None):
-        r"""
-        Return ``None``: the triangular minor of the path lifting does not apply to data fields.
-
-        TESTS::
-
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: from sage_conslaw.datalaws.network import DataModel
-            sage: DataModel(ReLUNetwork([1, 1]), [[1]], [1]).generators().structured.triangular_certificate() is None
-            True
-        """
-        return None
+        return "data fields of %s on %s data point%s" % (self.model, self.N, "" if self.N == 1 else "s")
 
     def _reduced(self, p):
         r"""

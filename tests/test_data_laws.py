@@ -270,3 +270,93 @@ def test_bad_input_is_refused_clearly():
         data_lie_trace(LinearNetwork([2, 2]).generators(), [[1, 1]])
     with pytest.raises(ValueError, match="lives near the point it was built at"):
         DataModel(net, [[1]], net.random_point(0)).lie_trace(point=net.random_point(1))
+
+
+# ---------------------------------------------------------------------------
+# The one-step drift, exact polynomial in eta, against train (float64)
+# ---------------------------------------------------------------------------
+
+from sage_conslaw.datalaws import leading_term, one_step_drift, quadratic_drift  # noqa: E402
+from sage_conslaw.flows import train  # noqa: E402
+
+
+def _drift_setup(seed=0):
+    net = ReLUNetwork([2, 3, 4], bias=True)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20, 4))
+    Y = rng.normal(size=(20, 2))
+    theta0 = rng.normal(size=net.D)
+    laws = net.known_conservation_laws()
+    return net, X, Y, theta0, laws
+
+
+def _value(h, theta):
+    return float(h(*[QQ(float(t)) for t in theta]))
+
+
+@pytest.mark.parametrize("method", ["gd", "sgd"])
+def test_gd_and_sgd_drift_is_the_exact_polynomial_and_starts_at_eta_squared(method):
+    net, X, Y, theta0, laws = _drift_setup()
+    for eta in (1e-2, 5e-3):
+        traj = train(net, X, Y, method=method, eta=eta, steps=1, theta0=theta0, record_every=1, batch_size=5)
+        t0, t1 = traj.thetas[0], traj.thetas[1]
+        g = (t0 - t1) / eta                    # the step's gradient (the mini-batch one for SGD)
+        for h in laws:
+            P = one_step_drift(h, t0, g)
+            # quadratic law: (1/2) eta^2 g^T H g, and a first-order term that is only the rounding of g
+            assert P.degree() == 2 and P[0] == 0 and P[2] == quadratic_drift(h, t0, g)
+            assert abs(float(P[1])) * eta < 1e-9 * abs(float(P[2])) * eta ** 2
+            measured = _value(h, t1) - _value(h, t0)
+            assert abs(float(P(QQ(eta))) - measured) <= 1e-9 * max(1.0, abs(measured)) + 1e-12
+            assert abs(measured) > 0
+
+
+def test_heavy_ball_drift_against_train():
+    net, X, Y, theta0, laws = _drift_setup(1)
+    eta, beta = 1e-2, 0.9
+    traj = train(net, X, Y, method="momentum", eta=eta, momentum=beta, steps=2, theta0=theta0, record_every=1)
+    t0, t1, t2 = traj.thetas[0], traj.thetas[1], traj.thetas[2]
+    buffer = (t0 - t1) / eta                  # train's velocity v = -eta * buffer
+    pb_g = (t1 - t2) / eta - beta * buffer    # the gradient of the second step
+    for h in laws:
+        P = one_step_drift(h, t1, pb_g, method="heavy_ball", buffer=buffer, momentum=beta)
+        measured = _value(h, t2) - _value(h, t1)
+        assert abs(float(P(QQ(eta))) - measured) <= 1e-9 * max(1.0, abs(measured)) + 1e-12
+        assert abs(float(P[1])) > 1e-6 * abs(float(P[2]))   # the past gradients are not orthogonal to grad h(theta_1)
+
+
+def test_data_laws_drift_under_gd_frozen_ones_do_not_move():
+    """On a fixed data set, the data laws move at eta^2 (balancedness) or not at all (frozen)."""
+    net, X, Y, theta0, _ = _drift_setup(2)
+    X[:, 1] = 0
+    M = DataModel(net, X, [QQ(float(t)) for t in theta0])
+    traj = train(net, X, Y, method="gd", eta=1e-3, steps=1, theta0=theta0, record_every=1)
+    t0, t1 = traj.thetas[0], traj.thetas[1]
+    g = (t0 - t1) / 1e-3
+    L = M.laws_by_kind()
+    assert L["frozen"]
+    for h in L["frozen"]:
+        assert one_step_drift(h, M.point, g).degree() <= 1
+        assert abs(_value(h, t1) - _value(h, t0)) < 1e-12
+    for h in L["balancedness"]:
+        assert one_step_drift(h, t0, g).degree() == 2
+
+
+def test_exact_gradient_the_drift_has_no_first_order_term():
+    """With the exact gradient of the square loss on the data (the masked network, over QQ),
+    every data law drifts by a polynomial in eta with no term below eta^2, the quadratic ones by
+    exactly (1/2) eta^2 g^T H g."""
+    net = ReLUNetwork([2, 3, 3], bias=True)
+    theta = net.random_point(4)
+    X = [[1, 0, -2], [3, 0, 1], [-1, 0, 2], [2, 0, 2]]
+    Y = [[1, -1], [0, 2], [1, 1], [3, 0]]
+    M = DataModel(net, X, theta)
+    outs = M.generators().components()
+    loss = sum((o - y) ** 2 for o, y in zip(outs, [t for row in Y for t in row])) / 2
+    g = [loss.derivative(v)(*theta) for v in net.polynomial_ring().gens()]
+    for h in M.known_conservation_laws():
+        P = one_step_drift(h, theta, g)
+        k, c = leading_term(P)
+        assert k is None or k >= 2
+        if h.degree() == 2:
+            assert P == c * P.parent().gen() ** 2 and c == quadratic_drift(h, theta, g)

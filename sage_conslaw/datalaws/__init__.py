@@ -7,6 +7,8 @@ The laws of the user's data and step size.
   patterns, data fields on jets modulo `p`, explicit data laws (frozen
   directions, dead neurons, balancedness and cross laws of neurons sharing an
   activation pattern), certified counts.
+- :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one
+  step of GD, SGD or the heavy ball, a polynomial in the step size.
 
 This floor sits above the architectures (it reads their layouts) and below
 the PyTorch bridge.
@@ -19,3 +21,4 @@ EXAMPLES::
     15
 """
 from sage_conslaw.datalaws.network import DataModel, DataLieTraceResult, data_lie_trace  # noqa: F401
+from sage_conslaw.datalaws.drift import one_step_drift, leading_term, quadratic_drift  # noqa: F401

@@ -56,6 +56,8 @@ from sage_conslaw.core.trace import LieTraceResult
 
 #: The half-width of the box of the random integer inputs of the samples.
 INPUT_BOUND = 20
+#: The scales of the sample inputs (each sample: integers of the box times one of them).
+INPUT_SCALES = np.array([1, 1, 10, 100, 1000], dtype=np.int64)
 #: The half-width of the box of the default random integer point.
 POINT_BOUND = 20
 
@@ -208,7 +210,10 @@ def sample_regions(net, theta, count, rng, kept=None):
     """
     from sage_conslaw.network.backends import ObjectBackend, evaluate
     ins = net.inputs()
-    X = [rng.integers(-INPUT_BOUND, INPUT_BOUND + 1, size=(count,) + n.shape) for n in ins]
+    # several scales: the unbounded regions of the input space are reached too
+    scale = INPUT_SCALES[rng.integers(0, len(INPUT_SCALES), size=count)]
+    X = [rng.integers(-INPUT_BOUND, INPUT_BOUND + 1, size=(count,) + n.shape)
+         * scale.reshape((count,) + (1,) * len(n.shape)) for n in ins]
     drop = {}
     for n in net.ops():
         if n.op == 'dropout':

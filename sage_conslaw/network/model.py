@@ -48,14 +48,21 @@ class NetworkModel(ConservationModel):
         TypeError: NetworkModel needs a Network, got 3 (Integer)
     """
 
-    def __init__(self, network):
+    def __init__(self, network, family=None):
         r"""
+        INPUT:
+
+        - ``network`` -- a :class:`~sage_conslaw.network.graph.Network`
+        - ``family`` -- (optional) a model of the package with the same `\theta`
+          (same layout), used for :meth:`numeric_model`
+
         TESTS::
 
             sage: from sage_conslaw.network import Network, NetworkModel
             sage: NetworkModel(Network.sequential(1, [('linear', 1)])).network.D
             2
         """
+        self.family = family
         from sage_conslaw.network.graph import Network
         if not isinstance(network, Network):
             raise TypeError("NetworkModel needs a Network, got %r (%s)" % (network, type(network).__name__))
@@ -63,6 +70,48 @@ class NetworkModel(ConservationModel):
         self._ring = None
         self._family = None
         self._laws = None
+
+    def __getattr__(self, name):
+        r"""
+        Attributes of the package's family with the same `\theta` (``dims``,
+        ``parameters``, ``unflatten``, ...), when there is one.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: NetworkModel(Network.sequential(1, [('linear', 1, False)]), family=LinearNetwork([1, 1])).dims
+            [1, 1]
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)])).dims
+            Traceback (most recent call last):
+            ...
+            AttributeError: 'NetworkModel' object has no attribute 'dims'
+        """
+        if name.startswith('_') or name in ('family', 'network'):
+            raise AttributeError(name)
+        family = self.__dict__.get('family')
+        if family is not None and hasattr(family, name):
+            return getattr(family, name)
+        raise AttributeError("'NetworkModel' object has no attribute %r" % name)
+
+    def numeric_model(self, *args, **kwds):
+        r"""
+        The numeric twin of the package's family with the same `\theta`, when
+        there is one (a PyTorch module is trained by PyTorch itself; watch its
+        laws with :class:`~sage_conslaw.torch.monitor.LawMonitor`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network, NetworkModel
+            sage: NetworkModel(Network.sequential(1, [('linear', 1)])).numeric_model()
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: this network has no numeric twin in the package: train the PyTorch module itself and watch its laws with LawMonitor
+        """
+        if self.family is None:
+            raise NotImplementedError("this network has no numeric twin in the package: train the PyTorch module "
+                                      "itself and watch its laws with LawMonitor")
+        return self.family.numeric_model(*args, **kwds)
 
     def _repr_(self):
         r"""

@@ -1,7 +1,17 @@
 r"""
 From a PyTorch module to the package's model: :func:`from_torch`.
 
-An ``nn.Sequential`` is read layer by layer and cut into blocks:
+Any module is read as a network graph through ``torch.fx``
+(:mod:`sage_conslaw.network.fx`): the model is a
+:class:`~sage_conslaw.network.model.NetworkModel` whose counts are the laws
+of the network itself, across block boundaries (Dropout, Identity, nested
+containers, subclasses, functional calls, tied and frozen parameters), proven
+or said not to be.  The block reader below is kept for what the graph does
+not read yet (attention) -- its counts are then those of the blocks' `\phi`,
+as its reason says -- and for the order, names and numeric twin of `\theta`
+when it reads the module too.
+
+The block reader cuts an ``nn.Sequential`` into blocks:
 
 - ``Linear, ReLU, Linear, ..., Linear`` (all with biases, or none) -- a
   :class:`~sage_conslaw.architectures.relu.ReLUNetwork` (path products); a
@@ -41,6 +51,8 @@ EXAMPLES::
     sage: from sage_conslaw.torch import from_torch
     sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     sage: tm = from_torch(net); tm.model
+    Network model: input x (3), 4 parameters (D = 26), 3 ops (linear, relu, linear), output 1 node
+    sage: tm.model.family
     ReLU network [2, 4, 3] (inputs 3 -> hidden 4 -> outputs 2) with biases: D = 26 parameters, d = 34 paths
     sage: tm.entries()[0]
     (0, 'U1_0_0', '2.weight', (0, 0))
@@ -150,7 +162,7 @@ class TorchMap:
         sage: from sage_conslaw.torch import from_torch
         sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))
         sage: tm = from_torch(lin); tm
-        map of the PyTorch parameters 0.weight (1 x 2) to theta of Linear network [1, 2]: D = 2 parameters, phi = U1 in QQ^(1 x 2)
+        map of the PyTorch parameters 0.weight (1 x 2) to theta of Network model: input x (2), 1 parameter (D = 2), 1 op (linear), output 1 node
         sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))
         sage: tm.theta(), tm.exact_theta()
         (array([ 0.5, -2. ]), (1/2, -2))
@@ -190,7 +202,7 @@ class TorchMap:
             sage: import torch
             sage: from sage_conslaw.torch import from_torch
             sage: from_torch(torch.nn.Linear(1, 1))
-            map of the PyTorch parameters weight (1 x 1), bias (1) to theta of ReLU network [1, 1] ...
+            map of the PyTorch parameters weight (1 x 1), bias (1) to theta of Network model: input x (1), 2 parameters (D = 2), 1 op (linear), output 1 node
         """
         params = dict(self.module.named_parameters())
         used = [name for name, _, _ in self._gather]
@@ -588,37 +600,79 @@ def _describe(module):
     return "the module %s" % type(module).__name__
 
 
-def from_torch(module):
+def from_torch(module, example=None, input_shape=None):
     r"""
-    Return the :class:`TorchMap` of a PyTorch module: the package's model and
-    the map between the module's parameters and `\theta` (see the module
-    documentation for the rules and the orientation).
+    Return the :class:`TorchMap` of a PyTorch module: its model and the map
+    between the module's parameters and `\theta`.
+
+    Any module is read as a network graph through ``torch.fx``
+    (:func:`~sage_conslaw.network.fx.network_from_module`): the model is a
+    :class:`~sage_conslaw.network.model.NetworkModel`, whose ``lie_trace()``
+    counts the laws **of the network** -- certified by the exact rank of the
+    network's own gradient fields, or said not certified.  `\theta` holds the
+    trainable parameters (a module used twice: once; frozen parameters,
+    ``requires_grad=False``, are constants).  When the module is also one of
+    the compositions read block by block (see the module documentation), `\theta`
+    keeps that order and those names, and ``numeric_model()`` is the family's
+    twin.  A module the graph cannot read (attention) is read block by block:
+    its counts are then the laws of the blocks' `\phi`, which the reason says.
 
     INPUT:
 
-    - ``module`` -- an ``nn.Sequential`` (or a single ``Linear``,
-      ``MultiheadAttention``, :class:`SelfAttention`, :class:`Residual`)
+    - ``module`` -- a ``torch.nn.Module``
+    - ``example``, ``input_shape`` -- an input batch, or the shape of one
+      input (default: guessed from the first ``Linear``/``Conv1d``)
 
     EXAMPLES::
 
+        sage: # optional - torch
         sage: import torch
         sage: from torch import nn
         sage: from sage_conslaw.torch import from_torch, SelfAttention, Residual
-        sage: net = nn.Sequential(Residual(SelfAttention(4, 2)), nn.Linear(4, 4, bias=False), nn.Linear(4, 2, bias=False))
+        sage: tm = from_torch(nn.Sequential(nn.Linear(4r, 6r), nn.ReLU(), nn.Dropout(0.5r), nn.Linear(6r, 2r)))
+        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified
+        (6, True)
+        sage: net = nn.Sequential(Residual(SelfAttention(4r, 2r)), nn.Linear(4r, 4r, bias=False), nn.Linear(4r, 2r, bias=False))
         sage: tm = from_torch(net); tm.model
         Sequential network of 2 blocks (D = 88): L0 = Residual block x + g(x) around Multi-head attention: 2 heads, ..., L1 = Linear network [2, 4, 4]: ...
         sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified    # 2 * (3 + 3) + 10
         (22, True)
-        sage: from_torch(nn.Sequential(nn.Linear(2, 2), nn.Tanh()))
+        sage: from_torch(nn.Sequential(nn.Linear(2r, 2r), nn.Tanh()))
         Traceback (most recent call last):
         ...
-        ValueError: cannot map layer 1 (Tanh): supported layers are Linear, ReLU, Conv1d (in Conv1d-ReLU-Conv1d blocks), MultiheadAttention, SelfAttention, Residual, Identity, Dropout, Flatten
+        ValueError: cannot read the fx node _1 (call_module Tanh): no op kind of the network registry reads it ...
         sage: from_torch("net")
         Traceback (most recent call last):
         ...
         TypeError: from_torch needs a torch.nn.Module, got 'net' (str)
     """
+    from sage_conslaw.network.fx import network_from_module
+    from sage_conslaw.network.model import NetworkModel
     if not isinstance(module, nn.Module):
         raise TypeError("from_torch needs a torch.nn.Module, got %r (%s)" % (module, type(module).__name__))
-    model, entries = _read(module, "")
-    return TorchMap(model, module, entries)
+    try:
+        net = network_from_module(module, example=example, input_shape=input_shape)
+        graph_error = None
+    except ValueError as e:
+        net, graph_error = None, e
+    try:
+        blocks = _read(module, "")
+    except ValueError as e:
+        blocks, block_error = None, e
+    if net is None:
+        if blocks is None:
+            # attention is read block by block only: its message is the one that helps
+            if any(isinstance(m, (nn.MultiheadAttention, SelfAttention)) for m in module.modules()):
+                raise block_error
+            raise graph_error
+        return TorchMap(blocks[0], module, blocks[1])
+    family = None
+    if blocks is not None:
+        bmodel, bentries = blocks
+        layout = net.layout()
+        if sorted((n, tuple(i)) for _, n, i in bentries) == sorted((p, tuple(i)) for _, p, i in layout):
+            names = bmodel.polynomial_ring().variable_names()
+            net.set_layout([(names[k], n, tuple(i)) for k, n, i in sorted(bentries)])
+            family = bmodel
+    entries = [(k, pname, idx) for k, (_, pname, idx) in enumerate(net.layout())]
+    return TorchMap(NetworkModel(net, family=family), module, entries)

@@ -18,7 +18,7 @@ EXAMPLES::
     <torch._C.Generator object at ...>
     sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))
     sage: monitor = LawMonitor(net); monitor
-    LawMonitor of 3 laws on ReLU network [1, 3, 2] ...: 0 records
+    LawMonitor of 3 laws on Network model: input x (2), 4 parameters (D = 13), 3 ops (linear, relu, linear), output 1 node: 0 records
     sage: handle = monitor.attach(opt)          # records now, then after every opt.step()
     sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)
     sage: for _ in range(20):
@@ -74,6 +74,46 @@ def _evaluate(compiled, theta, n):
     ext = np.append(theta, 1.0)
     terms = coeffs * np.prod(ext[F], axis=1)
     return np.bincount(owner, weights=terms, minlength=n)
+
+
+def _frozen_note(model):
+    r"""
+    A sentence when frozen parameters break rescaling laws the network would
+    have with them trained (``None`` otherwise).
+
+    TESTS::
+
+        sage: import torch
+        sage: from torch import nn
+        sage: from sage_conslaw.torch import from_torch
+        sage: from sage_conslaw.torch.monitor import _frozen_note
+        sage: net = nn.Sequential(nn.Linear(2r, 3r), nn.ReLU(), nn.Linear(3r, 1r))
+        sage: _frozen_note(from_torch(net).model) is None
+        True
+        sage: with torch.no_grad(): _ = net[0].bias.fill_(0.5r)
+        sage: net[0].bias.requires_grad_(False); _frozen_note(from_torch(net).model)
+        Parameter containing:
+        tensor([0.5000, 0.5000, 0.5000])
+        'the frozen parameter 0.bias (a constant) breaks 3 of the 3 rescaling laws the network has with it trained; the laws monitored are those of the network as it is trained'
+    """
+    net = getattr(model, 'network', None)
+    if net is None or not net.parameters(trainable=False):
+        return None
+    import copy
+    from sage_conslaw.network.symmetries import scaling_laws
+    free = copy.deepcopy(net)
+    for n in free.nodes:
+        if n.role == 'parameter':
+            n.trainable = True
+    free._layout = None
+    lost = len(scaling_laws(free)) - len(model.scaling_matrix())
+    if lost <= 0:
+        return None
+    names = [n.name for n in net.parameters(trainable=False)]
+    return ("the frozen parameter%s %s (%s) break%s %s of the %s rescaling laws the network has with %s trained; "
+            "the laws monitored are those of the network as it is trained" % (
+                "s" if len(names) > 1 else "", ", ".join(names), "constants" if len(names) > 1 else "a constant",
+                "" if len(names) > 1 else "s", lost, len(scaling_laws(free)), "them" if len(names) > 1 else "it"))
 
 
 class LawMonitor:
@@ -136,6 +176,10 @@ class LawMonitor:
                 raise ValueError("no law to monitor: the model has no known conservation law; pass laws=[...]")
         R = model.polynomial_ring()
         self.laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+        self.frozen_note = _frozen_note(model)
+        if self.frozen_note:
+            import warnings
+            warnings.warn(self.frozen_note, stacklevel=2)
         self._compiled = _compile(self.laws, model.D)
         self.steps = []
         self._values = []
@@ -149,7 +193,7 @@ class LawMonitor:
             sage: from sage_conslaw.torch import LawMonitor
             sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))
             sage: m(); m
-            LawMonitor of 1 law on Linear network [1, 1, 1]: D = 2 parameters, phi = U1*U2 in QQ^(1 x 1): 1 record
+            LawMonitor of 1 law on Network model: input x (1), 2 parameters (D = 2), 2 ops (linear, linear), output 1 node: 1 record
         """
         return "LawMonitor of %s law%s on %s: %s record%s" % (
             len(self.laws), "s" if len(self.laws) != 1 else "", self.map.model, len(self.steps),
@@ -164,8 +208,8 @@ class LawMonitor:
             sage: import torch
             sage: from sage_conslaw.torch import LawMonitor
             sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
-            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U1^2 - U2^2 with U1 the last layer
-            array([5.])
+            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U2^2 - U1^2 with U1 the last layer
+            array([-5.])
         """
         theta = self.map.theta() if theta is None else np.asarray(theta, dtype=float)
         return _evaluate(self._compiled, theta, len(self.laws))

@@ -272,6 +272,21 @@ class GeneratorFamily(SageObject):
             out += ", positive coordinates %s" % ", ".join(names[i] for i in self._positive)
         return out
 
+    def law_scope(self):
+        r"""
+        Whose laws a count of this family counts (see
+        :mod:`~sage_conslaw.core.certificate`): ``'fields'`` for a family of
+        vector fields; a family of gradients of `\phi` says ``'phi'``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import FieldFamily, GradientFamily
+            sage: R.<x,y> = QQ[]
+            sage: FieldFamily([[y, 0]]).law_scope(), GradientFamily(R, [x*y]).law_scope()
+            ('fields', 'phi')
+        """
+        return 'fields'
+
     def _kind(self):
         r"""
         The kind of generators, for the repr.
@@ -753,6 +768,19 @@ class GradientFamily(GeneratorFamily):
             'gradient field'
         """
         return "gradient field"
+
+    def law_scope(self):
+        r"""
+        ``'phi'``: the laws counted are those of `\phi`, conserved by the flow of
+        every loss of `\phi(\theta)` (a network on given data may have more).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: GradientFamily(QQ['x,y'], [1]).law_scope()
+            'phi'
+        """
+        return 'phi'
 
     def components(self):
         r"""

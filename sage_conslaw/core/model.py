@@ -42,16 +42,17 @@ A minimal model, the rotation field of the plane, whose law is the radius::
     sage: M.is_conservation_law(x^2 - y^2) if False else M.is_conservation_law(M.polynomial_ring()('x^2 + y^2'))
     True
 """
+import time
+
 from sage.arith.misc import binomial
 from sage.structure.sage_object import SageObject
 
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import nonnegative_integer
 from sage_conslaw.core.laws import number_of_independent_functions, polynomial_laws
-from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
 from sage_conslaw.core.registry import handler
-from sage_conslaw.core.trace import lie_trace
+from sage_conslaw.core.trace import TraceOptions, lie_trace
 
 
 def as_law_list(laws, ring, what="laws"):
@@ -299,8 +300,7 @@ class ConservationModel(SageObject):
         """
         return self.number_of_independent_laws(self.known_conservation_laws(), point, seed)
 
-    def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
-                  max_steps=8, progress=False, certify_with_degree=2, data=None, **options):
+    def lie_trace(self, point=None, laws=None, *, certify_with_degree=2, data=None, **options):
         r"""
         Compute `\dim \mathrm{Lie}(W)(\theta)` and the number of independent
         conservation laws near `\theta`.
@@ -311,8 +311,6 @@ class ConservationModel(SageObject):
           point is honoured exactly, special or not
         - ``laws`` -- a list of conservation laws giving the certificate (default:
           the known laws, :meth:`known_conservation_laws`)
-        - ``method``, ``prime``, ``max_steps``, ``progress`` and further options --
-          see :func:`~sage_conslaw.core.trace.lie_trace`
         - ``certify_with_degree`` -- when no law is given or known, first look
           for polynomial laws of degree at most this (default ``2``; ``None``:
           don't) and use them as the certificate
@@ -321,6 +319,11 @@ class ConservationModel(SageObject):
           \mathrm{Lie}(W_X)(\theta)`, certified by the explicit data laws
           (linear and ReLU networks; computed by
           :func:`~sage_conslaw.datalaws.network.data_lie_trace`)
+        - the keyword-only options of :func:`~sage_conslaw.core.trace.lie_trace`
+          (``method``, ``prime``, ``seed``, ``max_steps``, ``check``,
+          ``progress``, ``max_seconds``), documented and checked there once
+          (:class:`~sage_conslaw.core.trace.TraceOptions`); the time budget
+          ``max_seconds`` covers the search for laws too
 
         OUTPUT: a :class:`~sage_conslaw.core.trace.LieTraceResult`
 
@@ -358,18 +361,30 @@ class ConservationModel(SageObject):
             (15, True)
             sage: net.number_of_conservation_laws(data=[[1, 2, 3, 4], [0, 1, 0, 0]])
             12
+
+        The options are keyword-only and checked at once::
+
+            sage: Reparametrization([u*v]).lie_trace(None, None, 'fast')
+            Traceback (most recent call last):
+            ...
+            TypeError: ...lie_trace() takes from 1 to 3 positional arguments but 4 were given
+            sage: Reparametrization([u*v]).lie_trace(max_step=3)
+            Traceback (most recent call last):
+            ...
+            TypeError: TraceOptions.__init__() got an unexpected keyword argument 'max_step'
         """
+        t0 = time.time()
         if data is not None:
-            return handler("data")(self, data, point=point, laws=laws, method=method, prime=prime, seed=seed,
-                                   max_steps=max_steps, progress=progress,
-                                   certify_with_degree=certify_with_degree, **options)
+            return handler("data")(self, data, point=point, laws=laws, certify_with_degree=certify_with_degree,
+                                   **options)
         if certify_with_degree is not None:
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
+        opts = TraceOptions(**options)         # checked before any work
         W = self.generators()
-        if method == 'rigorous':
+        if opts.method == 'rigorous':
             W.require_symbolic("method='rigorous'")
         R = W.polynomial_ring()
-        check = options.pop('check', laws is not None)
+        options.setdefault('check', laws is not None)
         # the known laws by their gradients at the point, when the model evaluates them so
         gradients = self._known_law_gradients() if laws is None else None
         if gradients is not None:
@@ -378,9 +393,11 @@ class ConservationModel(SageObject):
             laws = as_law_list(self.known_conservation_laws() if laws is None else laws, R)
         if not laws and gradients is None and certify_with_degree and self._cheap_law_search(certify_with_degree):
             laws = self.polynomial_conservation_laws(certify_with_degree, homogeneous=False)
-            check = False   # the exact kernel only holds laws
-        return lie_trace(W, point=point, laws=laws, method=method, prime=prime, seed=seed,
-                         max_steps=max_steps, check=check, progress=progress, law_gradients=gradients, **options)
+            options['check'] = False   # the exact kernel only holds laws
+            if opts.max_seconds is not None:   # the budget covers the search too
+                options['max_seconds'] = max(opts.max_seconds - (time.time() - t0), thresholds.MIN_TRACE_SECONDS)
+        options['law_gradients'] = gradients
+        return lie_trace(W, point=point, laws=laws, **options)
 
     def _known_law_gradients(self):
         r"""

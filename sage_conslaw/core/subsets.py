@@ -49,12 +49,17 @@ the block in isolation::
     sage: Attention(2, 2, 1, 2).number_of_conservation_laws()
     4
 """
+import time
+
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 
 from sage_conslaw.core import thresholds
+from sage_conslaw.core.certificate import Certificate, direct_sum
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.fields import PolynomialVectorFields
 from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.core.reparametrization import Reparametrization
+from sage_conslaw.core.trace import LieTraceResult
 
 
 def _subset_variables(model, parameters):
@@ -447,9 +452,6 @@ def direct_sum_trace(model, parts=None, point=None, seed=0, **options):
         sage: whole.number_of_laws, whole.point == res.point
         (4, True)
     """
-    import time
-    from sage_conslaw.core.reparametrization import Reparametrization
-    from sage_conslaw.core.trace import LieTraceResult
     t0 = time.time()
     R = model.polynomial_ring()
     pt = model._point(point, seed)
@@ -479,18 +481,36 @@ def direct_sum_trace(model, parts=None, point=None, seed=0, **options):
         results.append(res)
     steps = max([len(r.dimensions) for r in results] + [1])
     dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in results) for k in range(steps)]
-    uncertified = [i for i, r in enumerate(results) if not r.certified]
-    n = len(results) + (1 if free else 0)
-    reason = "direct sum of %s parts with disjoint coordinates (brackets across parts vanish), %s" % (
-        n, "every part certified" if not uncertified else
-        "not certified: " + "; ".join(results[i].reason for i in uncertified))
+    certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope())
     known_n = [r.known_laws for r in results]
     generic = [r.generic_dimension for r in results]
     return LieTraceResult(model.generators(), pt, point is None, dims,
-                          max([r.stopped_at for r in results] + [0]), not uncertified, reason,
+                          max([r.stopped_at for r in results] + [0]), certificate.certified, certificate.reason,
                           "/".join(sorted({r.method for r in results})) or "fast",
                           prime=next((r.prime for r in results if r.prime is not None), None),
                           known_laws=None if None in known_n else sum(known_n) + free,
                           lie_algebra_closed=all(r.lie_algebra_closed for r in results),
                           generic_dimension=None if None in generic else sum(generic),
-                          seconds=round(time.time() - t0, 3))
+                          seconds=round(time.time() - t0, 3), certificate=certificate)
+
+
+def _part_certificate(res):
+    r"""
+    The certificate of one part's result: its own, or, for a result without
+    one, the record of its rank, verdict and reason.
+
+    TESTS::
+
+        sage: from sage_conslaw import Reparametrization
+        sage: from sage_conslaw.core.subsets import _part_certificate
+        sage: R.<u,v> = QQ[]
+        sage: res = Reparametrization([u*v]).lie_trace()
+        sage: _part_certificate(res) is res.certificate
+        True
+        sage: res.certificate = None; c = _part_certificate(res); c.certified, c.lower, c.upper
+        (True, 1, 1)
+    """
+    if res.certificate is not None:
+        return res.certificate
+    upper = res.dimension if res.certified else res.D
+    return Certificate(res.D, res.dimension, res.method, upper, "the part's result", res.reason)

@@ -234,6 +234,11 @@ RIGOROUS_SECONDS = 30
 #: networks never do, and their brackets grow in degree).
 CLOSURE_AFTER_RANK_SECONDS = 2
 
+#: When a model's search for laws (``certify_with_degree``) used up the time
+#: budget of ``lie_trace``, the trace itself still gets this many seconds: the
+#: fast trace of a model small enough for the search takes a fraction of it.
+MIN_TRACE_SECONDS = 1
+
 #: When the default random point turns out singular (its exact rank is below the
 #: proven generic dimension), this many further random points are tried: a point
 #: is singular only on a proper algebraic subset, so two unlucky draws in a row

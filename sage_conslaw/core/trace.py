@@ -55,14 +55,17 @@ import time
 import numpy as np
 
 from sage.arith.misc import previous_prime
+from sage.matrix.constructor import matrix
+from sage.rings.finite_rings.finite_field_constructor import GF
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
 from sage_conslaw.core import checks, thresholds
+from sage_conslaw.core.certificate import Certificate, decide, generic_certificate
 from sage_conslaw.core.checks import integer, nonnegative_integer, one_of
 from sage_conslaw.core.families import _field_jacobians, as_family
 from sage_conslaw.core.laws import number_of_independent_functions
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, reduce_rational
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, PolynomialsModP, rank_mod_p, reduce_rational
 from sage_conslaw.core.fields import field_name
 from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
 
@@ -96,6 +99,9 @@ class LieTraceResult(SageObject):
       a random point), or ``None``; `\theta` is *singular* when the dimension
       there is below it
     - ``seconds`` -- wall time
+    - ``certificate`` -- the :class:`~sage_conslaw.core.certificate.Certificate`
+      (proven bounds of the dimension, their sources, whose laws are counted),
+      or ``None`` for a result assembled from parts (direct sums)
 
     Derived: ``D``, ``number_of_fields``, ``base_ring``, ``dimension`` (the last of
     ``dimensions``), ``number_of_laws`` (`D -` ``dimension`` at a point that is not
@@ -118,7 +124,7 @@ class LieTraceResult(SageObject):
 
     def __init__(self, family, point, random_point, dimensions, stopped_at, certified, reason, method,
                  prime=None, known_laws=None, lie_algebra_closed=False, generic_dimension=None,
-                 generic_lower_bound=None, seconds=0.0):
+                 generic_lower_bound=None, seconds=0.0, certificate=None):
         r"""
         TESTS::
 
@@ -145,6 +151,7 @@ class LieTraceResult(SageObject):
             generic_lower_bound = generic_dimension
         self.generic_lower_bound = generic_lower_bound
         self.seconds = seconds
+        self.certificate = certificate
 
     @property
     def D(self):
@@ -363,6 +370,95 @@ def _short_point(point, shown=8):
 
 
 # ---------------------------------------------------------------------------
+# The time budget
+# ---------------------------------------------------------------------------
+
+class TraceBudgetExceeded(Exception):
+    r"""
+    Raised inside the engine when the time budget of :func:`lie_trace` is spent
+    in the middle of a step (an exact rank, a bracket); the engine catches it
+    and answers with what was proven, never lets it out.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import TraceBudgetExceeded
+        sage: issubclass(TraceBudgetExceeded, Exception)
+        True
+    """
+
+
+class _Budget:
+    r"""
+    The time budget of one :func:`lie_trace` call, started when the call starts
+    and checked between the steps of every method (batches and brackets of the
+    fast trace, brackets and rows of the rigorous one, redrawn points):
+    ``expired()`` says whether it is spent, ``check()`` raises
+    :class:`TraceBudgetExceeded` when it is.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _Budget
+        sage: _Budget(None).expired(), _Budget(0).expired(), _Budget(100).expired()
+        (False, True, False)
+        sage: _Budget(0).check()
+        Traceback (most recent call last):
+        ...
+        TraceBudgetExceeded: the time budget of 0 s ran out
+    """
+
+    def __init__(self, seconds):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(3).seconds
+            3
+        """
+        self.seconds = seconds
+        self._deadline = None if seconds is None else time.time() + seconds
+
+    def expired(self):
+        r"""
+        Whether the budget is spent.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(-1).expired()
+            True
+        """
+        return self._deadline is not None and time.time() >= self._deadline
+
+    def check(self):
+        r"""
+        Raise :class:`TraceBudgetExceeded` if the budget is spent.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(None).check()
+        """
+        if self.expired():
+            raise TraceBudgetExceeded(self.why())
+
+    def why(self):
+        r"""
+        The sentence saying the budget ran out (put in the reasons).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Budget
+            sage: _Budget(30).why()
+            'the time budget of 30 s ran out'
+        """
+        return "the time budget of %s s ran out" % self.seconds
+
+
+#: No budget (for the helpers called alone).
+_NO_BUDGET = _Budget(None)
+
+
+# ---------------------------------------------------------------------------
 # The fast method: pruned iteration modulo p at the point
 # ---------------------------------------------------------------------------
 
@@ -400,12 +496,14 @@ def _bracket_values(jac_left, val_left, jac_right, val_right, p, skew_offset=Non
 # The two methods
 # ---------------------------------------------------------------------------
 
-def _fast_trace(gens, x, target, p, max_steps, seed, progress):
+def _fast_trace(gens, x, target, p, max_steps, seed, progress, budget=_NO_BUDGET):
     r"""
     The pruned iteration modulo ``p`` at the reduced point ``x``.
 
     Returns ``(dimensions, stopped_at, reached)``: the ranks of the pruned
     `W_k(\theta)` (lower bounds), the last step, and whether ``target`` was met.
+    The iteration stops early (not reached) when ``budget`` runs out: it is
+    checked between batches, between steps and between symbolic brackets.
 
     TESTS::
 
@@ -423,6 +521,12 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         Structured family of the linear network [2, 3, 2] (D = 12, d = 4), evaluated by matrix products
         sage: _fast_trace(W, [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 6, 1048573, 8, 0, False)
         ([4, 6], 1, True)
+
+    Out of time, the ranks proven so far::
+
+        sage: from sage_conslaw.core.trace import _Budget
+        sage: _fast_trace(GradientFamily(R, [a*c + b*d, a*d]), [1, 2, 3, 5], 4, 101, 8, 0, False, _Budget(0))
+        ([2], 0, False)
     """
     if gens.structured is not None:
         # Networks: the family's own certificate, else random nested brackets evaluated
@@ -447,10 +551,10 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
         kept = E.add_rows(vals, stop_at=target)
         chosen += [idx[i] for i in kept]
         chosen_vals += [vals[i] for i in kept]
-        if E.rank >= target:
+        if E.rank >= target or budget.expired():
             break
     dims = [E.rank]
-    if E.rank >= target or not chosen:
+    if E.rank >= target or not chosen or budget.expired():
         return dims, 0, E.rank >= target
     base_vals = np.array(chosen_vals)
     base_jac = gens.jacobians(chosen, x, p)
@@ -479,12 +583,17 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress):
             return dims, step, True
         if not new_pairs:
             return dims, step, False
-        if step == max_steps:
+        if step == max_steps or budget.expired():
             break
         # Only the brackets that enlarged the trace are formed symbolically.
         if base_fields is None:   # step 1: the right factors were the generators
             base_fields = prev_fields = [gens.field(j) for j in chosen]
-        prev_fields = [base_fields[a]._bracket_(prev_fields[b]) for a, b in new_pairs]
+        brackets = []
+        for a, b in new_pairs:
+            if budget.expired():
+                return dims, step, False
+            brackets.append(base_fields[a]._bracket_(prev_fields[b]))
+        prev_fields = brackets
         prev_vals = np.array(new_vals)
         prev_jac = _field_jacobians(prev_fields, D, x, p)
     return dims, step, False
@@ -563,23 +672,51 @@ class _FunctionSpace:
         return True
 
 
-def _exact_rank_at(fields, point):
+def _exact_rank_at(fields, point, budget=_NO_BUDGET):
     r"""
     Exact rank of the values of ``fields`` at ``point``.
+
+    Only the nonzero components are evaluated (the gradient of an entry of a
+    network's output involves a few coordinates of thousands), field by field,
+    checking ``budget`` in between; a full rank modulo a prime proves the exact
+    rank at once (a rank modulo `p` never exceeds the rank over `\QQ`).
 
     TESTS::
 
         sage: from sage_conslaw import PolynomialVectorFields
-        sage: from sage_conslaw.core.trace import _exact_rank_at
+        sage: from sage_conslaw.core.trace import _exact_rank_at, _Budget
         sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
         sage: _exact_rank_at([V([x, y]), V([y, x])], vector([1, 1])), _exact_rank_at([], vector([1, 1]))
         (1, 0)
+        sage: _exact_rank_at([V([x, y]), V([y, x])], vector([1, 2]))
+        2
+        sage: _exact_rank_at([V([x, y])], vector([1, 1]), _Budget(0))
+        Traceback (most recent call last):
+        ...
+        TraceBudgetExceeded: the time budget of 0 s ran out
     """
-    from sage.matrix.constructor import matrix
     if not fields:
         return 0
     K = point.base_ring()
-    return matrix(K, [[c(*point) for c in X.components()] for X in fields]).rank()
+    pt = list(point)
+    rows = []
+    for X in fields:
+        budget.check()
+        comps = X.components()
+        row = [K.zero()] * len(pt)
+        for i in X.support():
+            row[i] = K(comps[i](*pt))
+        rows.append(row)
+    M = matrix(K, rows)
+    if K is QQ:
+        full = min(M.nrows(), M.ncols())
+        try:
+            if M.change_ring(GF(DEFAULT_PRIME)).rank() == full:
+                return full
+        except ZeroDivisionError:    # the prime divides a denominator: the exact rank decides
+            pass
+    budget.check()
+    return M.rank()
 
 
 def generic_rank(fields):
@@ -598,84 +735,86 @@ def generic_rank(fields):
         sage: generic_rank([])
         0
     """
-    from sage.matrix.constructor import matrix
     if not fields:
         return 0
     R = fields[0].parent().polynomial_ring()
     return matrix(R, [list(X.components()) for X in fields]).rank()
 
 
-class _Budget:
+class _Closure:
     r"""
-    The time budget of the rigorous method: ``expired()`` says whether it is spent.
+    What the rigorous iteration built (see :func:`_rigorous_closure`).
+
+    Attributes: ``dims`` (the exact ranks at the point), ``stopped`` (the last
+    step), ``reached`` (whether the target was met), ``closed`` (``True`` when
+    `W_{k+1} = W_k` was proven, ``'involutive'`` when `W_{k+1}` and `W_k` have the
+    same rank at the point and over `\QQ(\theta)`, else ``False``), ``fields``
+    and ``sizes`` (``fields[:sizes[k]]`` is a basis of `W_k`), ``why`` (why it
+    stopped when it neither closed nor reached the target).
 
     TESTS::
 
-        sage: from sage_conslaw.core.trace import _Budget
-        sage: _Budget(None).expired(), _Budget(0).expired(), _Budget(100).expired()
-        (False, True, False)
+        sage: from sage_conslaw.core.trace import _Closure
+        sage: c = _Closure([1, 1], 1, False, True, [], [1, 1]); c.closed, c.why
+        (True, None)
     """
 
-    def __init__(self, seconds):
+    __slots__ = ('dims', 'stopped', 'reached', 'closed', 'fields', 'sizes', 'why')
+
+    def __init__(self, dims, stopped, reached, closed, fields, sizes, why=None):
         r"""
         TESTS::
 
-            sage: from sage_conslaw.core.trace import _Budget
-            sage: _Budget(3).seconds
-            3
-        """
-        self.seconds = seconds
-        self._deadline = None if seconds is None else time.time() + seconds
-
-    def expired(self):
-        r"""
-        Whether the budget is spent.
-
-        TESTS::
-
-            sage: from sage_conslaw.core.trace import _Budget
-            sage: _Budget(-1).expired()
+            sage: from sage_conslaw.core.trace import _Closure
+            sage: _Closure([0], 0, True, False, [], [0]).reached
             True
         """
-        return self._deadline is not None and time.time() >= self._deadline
+        self.dims, self.stopped, self.reached, self.closed = dims, stopped, reached, closed
+        self.fields, self.sizes, self.why = fields, sizes, why
 
 
 def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     r"""
-    Exact iteration on function spaces: a basis of `W_0 \subseteq W_1 \subseteq \dots`
-
-    Returns ``(dims, stopped_at, reached, closed, fields, sizes, why)``: the exact
-    ranks at ``point``, the last step, whether ``target`` was met, whether
-    `W_{k+1} = W_k` was proven (``True``) or `W_{k+1}` and `W_k` have the same rank at
-    the point and over `\QQ(\theta)` (``'involutive'``), the basis built
-    (``fields[:sizes[k]]`` is a basis of `W_k`), and why the iteration stopped when
-    it neither closed nor reached the target.
+    Exact iteration on function spaces: a basis of `W_0 \subseteq W_1 \subseteq \dots`;
+    returns a :class:`_Closure`.  The budget is checked between brackets and
+    between the rows of the exact ranks: when it runs out, the ranks proven so
+    far are kept (the first one, if even it is not done, is the trivial `0`).
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
         sage: from sage_conslaw.core.trace import _rigorous_closure, _Budget
         sage: R.<a,b,c> = QQ[]
-        sage: dims, k, reached, closed, fields, sizes, why = _rigorous_closure(GradientFamily(R, [a*b*c]), vector([1, 2, 3]), 3, 8, False, _Budget(None))
-        sage: dims, k, reached, closed, len(fields), sizes
+        sage: cl = _rigorous_closure(GradientFamily(R, [a*b*c]), vector([1, 2, 3]), 3, 8, False, _Budget(None))
+        sage: cl.dims, cl.stopped, cl.reached, cl.closed, len(cl.fields), cl.sizes
         ([1, 1], 1, False, True, 1, [1, 1])
+        sage: cl = _rigorous_closure(GradientFamily(R, [a*b*c]), vector([1, 2, 3]), 3, 8, False, _Budget(0))
+        sage: cl.dims, cl.closed, cl.why
+        ([0], False, 'the time budget of 0 s ran out')
 
     The gradients of `\phi = (xyz, x^2yz)`: `[\nabla\phi_1, \nabla\phi_2]` is not a
     constant combination of them, and `W_k` does not close as a space over `\QQ`
     within two steps, but `W_1` has the rank of `W_0` over `\QQ(\theta)`::
 
         sage: R.<x,y,z> = QQ[]
-        sage: dims, k, reached, closed, fields, sizes, why = _rigorous_closure(GradientFamily(R, [x*y*z, x^2*y*z]), vector([1, 2, 3]), 3, 2, False, _Budget(None))
-        sage: dims, k, closed, len(fields)
+        sage: c = _rigorous_closure(GradientFamily(R, [x*y*z, x^2*y*z]), vector([1, 2, 3]), 3, 2, False, _Budget(None))
+        sage: c.dims, c.stopped, c.closed, len(c.fields)
         ([2, 2], 1, 'involutive', 3)
     """
     space = _FunctionSpace()
-    W0 = [X for X in gens.fields() if space.add(X)]
+    W0 = []
+    try:
+        for X in gens.fields():
+            budget.check()
+            if space.add(X):
+                W0.append(X)
+        dims = [_exact_rank_at(W0, point, budget)]
+    except TraceBudgetExceeded as e:
+        return _Closure([0], 0, False, False, W0, [len(W0)], str(e))
     all_fields = list(W0)
     sizes = [len(all_fields)]
-    dims = [_exact_rank_at(all_fields, point)]
     if dims[-1] >= target:
-        return dims, 0, True, False, all_fields, sizes, None
+        return _Closure(dims, 0, True, False, all_fields, sizes)
     new = W0
     steps = range(1, max_steps + 1)
     if progress:
@@ -691,7 +830,7 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
         new, why = [], None
         for Z in cands:
             if budget.expired():
-                why = "the time budget of %s s ran out" % budget.seconds
+                why = budget.why()
                 break
             if involutive_since is not None and time.time() > involutive_since + thresholds.CLOSURE_AFTER_RANK_SECONDS:
                 why = "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
@@ -704,50 +843,207 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
         if why is None and not new:
             dims.append(dims[-1])
             sizes.append(len(all_fields))
-            return dims, step, False, True, all_fields, sizes, None
+            return _Closure(dims, step, False, True, all_fields, sizes)
+        try:
+            rank = _exact_rank_at(all_fields + new, point, budget)
+        except TraceBudgetExceeded as e:   # the rank of the new step is not known: the steps before stand
+            return _involutive_or(_Closure(dims, step - 1, False, False, all_fields, sizes, str(e)),
+                                  complete=len(sizes))
         all_fields += new
         sizes.append(len(all_fields))
-        dims.append(_exact_rank_at(all_fields, point))
+        dims.append(rank)
         if dims[-1] >= target:
-            return dims, step, True, False, all_fields, sizes, None
+            return _Closure(dims, step, True, False, all_fields, sizes)
         if why is not None:
-            return _involutive_or(dims, step, all_fields, sizes, why, complete=len(sizes) - 1)
+            return _involutive_or(_Closure(dims, step, False, False, all_fields, sizes, why), complete=len(sizes) - 1)
         if involutive_since is None and dims[-1] == dims[-2] and generic_rank(all_fields) == dims[-1]:
             involutive_since = time.time()   # certified already; closing over QQ gets a little more time
-    return _involutive_or(dims, max_steps, all_fields, sizes,
-                          "W_k did not close within max_steps = %s steps" % max_steps, complete=len(sizes))
+    return _involutive_or(_Closure(dims, max_steps, False, False, all_fields, sizes,
+                                   "W_k did not close within max_steps = %s steps" % max_steps), complete=len(sizes))
 
 
-def _involutive_or(dims, step, fields, sizes, why, complete):
+def _involutive_or(closure, complete):
     r"""
     When `W_k` does not close as a space over `\QQ`: the first complete step
     `k + 1` where `W_{k+1}` has the rank of `W_k` at the point and over
     `\QQ(\theta)` (near the point they span one distribution invariant under
-    `W`, which then contains `\mathrm{Lie}(W)`, see :func:`_run_rigorous`), as the
-    data of :func:`_rigorous_closure` with ``closed = 'involutive'``; else the
-    data of the failure, with ``why``.  ``complete`` is the number of steps fully built.
+    `W`, which then contains `\mathrm{Lie}(W)`, see :func:`_run_rigorous`), as a
+    :class:`_Closure` with ``closed = 'involutive'``; else ``closure`` itself (the
+    failure, with its ``why``).  ``complete`` is the number of steps fully built.
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
-        sage: from sage_conslaw.core.trace import _involutive_or
+        sage: from sage_conslaw.core.trace import _involutive_or, _Closure
         sage: R.<x,y,z> = QQ[]
         sage: W = GradientFamily(R, [x*y*z, x^2*y*z]); F = W.fields()
         sage: B = F[0]._bracket_(F[1])
-        sage: _involutive_or([2, 2], 1, F + [B], [2, 3], "a budget ran out", complete=2)[:4]
+        sage: c = _involutive_or(_Closure([2, 2], 1, False, False, F + [B], [2, 3], "a budget ran out"), complete=2)
+        sage: c.dims, c.stopped, c.reached, c.closed
         ([2, 2], 1, False, 'involutive')
-        sage: r = _involutive_or([2, 2], 1, F + [B], [2, 3], "a budget ran out", complete=1); r[3], r[6]
+        sage: c = _involutive_or(_Closure([2, 2], 1, False, False, F + [B], [2, 3], "a budget ran out"), complete=1)
+        sage: c.closed, c.why
         (False, 'a budget ran out')
     """
+    dims, fields, sizes = closure.dims, closure.fields, closure.sizes
     for k in range(complete - 1):
         if dims[k + 1] == dims[k] and generic_rank(fields[:sizes[k + 1]]) == dims[k]:
-            return dims[:k + 2], k + 1, False, 'involutive', fields[:sizes[k + 1]], sizes[:k + 2], None
-    return dims, step, False, False, fields, sizes, why
+            return _Closure(dims[:k + 2], k + 1, False, 'involutive', fields[:sizes[k + 1]], sizes[:k + 2])
+    return closure
 
 
 # ---------------------------------------------------------------------------
 # Public entry point
 # ---------------------------------------------------------------------------
+
+class TraceOptions:
+    r"""
+    The options of :func:`lie_trace`, checked once: the one home of its
+    signature.  The models' ``lie_trace`` methods forward ``**options`` here,
+    so every option is documented, checked and defaulted in one place.
+
+    INPUT (keyword-only; all are attributes):
+
+    - ``method`` -- ``'auto'``, ``'fast'`` or ``'rigorous'``
+    - ``prime`` -- the prime of the fast method, below `2^{20}`
+    - ``seed`` -- the seed of the random point
+    - ``max_steps`` -- the largest `k` for which `W_k` is computed
+    - ``check`` -- whether to verify exactly that the given laws are laws
+    - ``progress`` -- show progress bars
+    - ``max_seconds`` -- the time budget of the whole call (``None``: none)
+    - ``law_gradients`` -- known laws by their gradients (see :func:`lie_trace`)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.trace import TraceOptions
+        sage: o = TraceOptions(method='fast', seed=3); o.method, o.prime, o.seed, o.max_seconds
+        ('fast', 1048573, 3, 30)
+        sage: TraceOptions(max_steps=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: max_steps must be an integer >= 0, got -1
+        sage: TraceOptions(max_seconds=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: max_seconds must be a positive number, got 0
+        sage: TraceOptions(law_gradients=3)
+        Traceback (most recent call last):
+        ...
+        TypeError: law_gradients must be None or a function (x, p, seed), got 3
+    """
+
+    __slots__ = ('method', 'prime', 'seed', 'max_steps', 'check', 'progress', 'max_seconds', 'law_gradients')
+
+    def __init__(self, *, method='auto', prime=DEFAULT_PRIME, seed=0, max_steps=8, check=True, progress=False,
+                 max_seconds=thresholds.RIGOROUS_SECONDS, law_gradients=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import TraceOptions
+            sage: TraceOptions(method='quick')
+            Traceback (most recent call last):
+            ...
+            ValueError: method must be one of 'auto', 'fast', 'rigorous', got 'quick'
+        """
+        self.method = one_of(method, METHODS, "method")
+        self.prime = checks.prime(prime, "the prime", thresholds.MAX_PRIME)
+        self.max_steps = nonnegative_integer(max_steps, "max_steps")
+        self.seed = integer(seed, "the seed")
+        self.check = checks.boolean(check, "check")
+        self.progress = checks.boolean(progress, "progress")
+        self.max_seconds = None if max_seconds is None else checks.positive_number(max_seconds, "max_seconds")
+        if law_gradients is not None and not callable(law_gradients):
+            raise TypeError("law_gradients must be None or a function (x, p, seed), got %r" % (law_gradients,))
+        self.law_gradients = law_gradients
+
+
+class _Outcome:
+    r"""
+    What one engine found at a point: the data of a :class:`LieTraceResult`
+    but the family, whether the point was random and the time.  The
+    certificate (bounds, verdict, reason) is a
+    :class:`~sage_conslaw.core.certificate.Certificate`; ``note`` adds to its
+    reason what the engine did around it (a redrawn point, a method that is
+    not available).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _Outcome
+        sage: from sage_conslaw.core.certificate import decide
+        sage: o = _Outcome(vector([1, 2]), [1], 0, decide(2, 1, 1), 'fast', prime=101)
+        sage: o.certified, o.reason
+        (True, 'the rank 1 meets the bound D - N = 1 given by 1 conservation law independent at theta')
+        sage: o.note = "the point of seed 1 was used: {}"; o.reason
+        'the point of seed 1 was used: the rank 1 meets the bound D - N = 1 given by 1 conservation law independent at theta'
+    """
+
+    __slots__ = ('point', 'dimensions', 'stopped_at', 'certificate', 'method', 'prime', 'known_laws',
+                 'lie_algebra_closed', 'generic_dimension', 'generic_lower_bound', 'note')
+
+    def __init__(self, point, dimensions, stopped_at, certificate, method, prime=None, known_laws=None,
+                 lie_algebra_closed=False, generic_dimension=None, generic_lower_bound=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Outcome
+            sage: from sage_conslaw.core.certificate import decide
+            sage: _Outcome(vector([1]), [0], 0, decide(1, 0, 0), 'rigorous').note
+            '{}'
+        """
+        self.point, self.dimensions, self.stopped_at = point, list(dimensions), stopped_at
+        self.certificate, self.method, self.prime, self.known_laws = certificate, method, prime, known_laws
+        self.lie_algebra_closed, self.generic_dimension = lie_algebra_closed, generic_dimension
+        self.generic_lower_bound = generic_lower_bound
+        self.note = "{}"
+
+    @property
+    def certified(self):
+        r"""
+        Whether the certificate proves the count.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Outcome
+            sage: from sage_conslaw.core.certificate import decide
+            sage: _Outcome(vector([1, 1]), [1], 0, decide(2, 1, 0), 'fast').certified
+            False
+        """
+        return self.certificate.certified
+
+    @property
+    def reason(self):
+        r"""
+        The reason of the certificate, within the engine's ``note``.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Outcome
+            sage: from sage_conslaw.core.certificate import decide
+            sage: _Outcome(vector([1, 1]), [2], 0, decide(2, 2, 0, scope='fields'), 'fast').reason
+            'the rank 2 equals D: the family W has no conservation law'
+        """
+        return self.note.format(self.certificate.reason)
+
+    def result(self, family, random_point, seconds):
+        r"""
+        The :class:`LieTraceResult` of this outcome.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.trace import _Outcome
+            sage: from sage_conslaw.core.certificate import decide
+            sage: from sage_conslaw.core.families import FieldFamily
+            sage: R.<x,y> = QQ[]
+            sage: res = _Outcome(vector([1, 1]), [1], 0, decide(2, 1, 1), 'fast', 101, 1).result(FieldFamily([[y, 0]]), False, 0.5)
+            sage: res.certified, res.certificate.upper, res.known_laws
+            (True, 1, 1)
+        """
+        return LieTraceResult(family, self.point, random_point, self.dimensions, self.stopped_at, self.certified,
+                              self.reason, self.method, prime=self.prime, known_laws=self.known_laws,
+                              lie_algebra_closed=self.lie_algebra_closed, generic_dimension=self.generic_dimension,
+                              generic_lower_bound=self.generic_lower_bound, seconds=seconds,
+                              certificate=self.certificate)
+
 
 def check_laws(laws, gens):
     r"""
@@ -771,9 +1067,7 @@ def check_laws(laws, gens):
     as_family(gens, "check_laws").check_laws(laws)
 
 
-def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0,
-              max_steps=8, check=True, progress=False, max_seconds=thresholds.RIGOROUS_SECONDS,
-              law_gradients=None):
+def lie_trace(generators, point=None, laws=None, **options):
     r"""
     Compute `\dim \mathrm{Lie}(W)(\theta)` and the number of independent
     conservation laws `D - \dim \mathrm{Lie}(W)(\theta)` of a family of
@@ -801,8 +1095,11 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     - ``max_steps`` -- the largest `k` for which `W_k` is computed
     - ``check`` -- whether to verify exactly that ``laws`` are conservation laws
     - ``progress`` -- show a progress bar over the steps
-    - ``max_seconds`` -- time budget of the rigorous method (``None``: no limit);
-      when it runs out the result says what was proven
+    - ``max_seconds`` -- time budget of the whole call (default 30, ``None``: no
+      limit), checked between the steps of every method (batches and brackets of
+      the fast trace, brackets and rows of the exact ranks of the rigorous one,
+      redrawn points); when it runs out the result says what was proven, not
+      certified within the budget
     - ``law_gradients`` -- (optional) known laws given by their gradients
       instead of (or beside) ``laws``: a function ``(x, p, seed)`` returning,
       modulo ``p``, the gradients at the reduced point ``x`` of conservation
@@ -814,7 +1111,14 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
       `\theta`, and the certificate `D - N'` holds as with ``laws``.  They are
       trusted (not checked): give only laws that are known
 
-    OUTPUT: a :class:`LieTraceResult`
+    The options after ``laws`` are keyword-only, checked once by
+    :class:`TraceOptions` (the one home of this signature: the models'
+    ``lie_trace`` methods forward their options here).
+
+    OUTPUT: a :class:`LieTraceResult`; its ``certificate`` (a
+    :class:`~sage_conslaw.core.certificate.Certificate`) holds the two proven
+    bounds, their sources, the verdict and its reason, decided in
+    :mod:`~sage_conslaw.core.certificate`
 
     **What is certified.**  (1) The fast lower bound meeting `D - N` (or `D`)
     proves the count near `\theta`.  (2) Otherwise the rigorous method proves
@@ -912,19 +1216,13 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
         TypeError: the seed must be an integer, got 1.50000000000000 (RealLiteral)
     """
     t0 = time.time()
-    one_of(method, METHODS, "method")
-    prime = checks.prime(prime, "the prime", thresholds.MAX_PRIME)
-    max_steps = nonnegative_integer(max_steps, "max_steps")
-    seed = integer(seed, "the seed")
-    check = checks.boolean(check, "check")
-    progress = checks.boolean(progress, "progress")
-    if max_seconds is not None:
-        max_seconds = checks.positive_number(max_seconds, "max_seconds")
+    opts = TraceOptions(**options)
+    budget = _Budget(opts.max_seconds)
     W = as_family(generators)
     D = W.D
     K = W.base_ring()
     is_random = point is None
-    point = W.random_point(seed) if is_random else as_exact_point(point, D, K, ring=W.polynomial_ring())
+    point = W.random_point(opts.seed) if is_random else as_exact_point(point, D, K, ring=W.polynomial_ring())
     _check_domain(W, point)
     R = W.polynomial_ring()
     if laws is None:
@@ -932,34 +1230,39 @@ def lie_trace(generators, point=None, laws=None, method='auto', prime=DEFAULT_PR
     elif not isinstance(laws, (list, tuple)):
         raise TypeError("laws must be a list of polynomials, got %s; write laws=[...]" % (laws,))
     laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+    method = opts.method
     if method == 'rigorous':
         W.require_symbolic("method='rigorous'")
-    if laws and check:
+    if laws and opts.check:
         W.require_symbolic("checking the given laws (check=True)")
         W.check_laws(laws)
-    grads = law_gradients
     if method == 'fast' and K is not QQ:
         raise ValueError("the fast method works over QQ; use method='rigorous' over %s" % K)
 
+    def done(outcome, random_point=is_random):
+        return outcome.result(W, random_point, time.time() - t0)
+
     result = None
     if method in ('fast', 'auto') and K is QQ:
-        result = _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, grads)
-        if is_random and method == 'auto' and not result['certified']:
-            result = _redraw_fast(W, laws, result, max_steps, seed, progress, grads)
+        result = _fast_with_retries(W, point, laws, opts, opts.prime, budget)
+        if is_random and method == 'auto' and not result.certified:
+            result = _redraw_fast(W, laws, result, opts, budget)
         obstacle = W.symbolic_obstacle()
-        if method == 'auto' and not result['certified'] and obstacle is not None:
+        if method == 'auto' and not result.certified and obstacle is not None:
             # too large to expand: the fast lower bound is the answer, uncertified, and says why
-            result['reason'] += "; the rigorous method is not available: %s" % obstacle
-            return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
-    if result is not None and method == 'auto' and not result['certified'] and not is_random:
+            result.note = result.note.format("{}; the rigorous method is not available: %s" % obstacle)
+            return done(result)
+    if result is not None and method == 'auto' and not result.certified and not is_random:
         # a point where W vanishes is answered at once, without the rigorous closure
-        vanishing = _vanishing_result(W, point, laws, result['prime'], max_steps, seed, progress, grads)
+        vanishing = _vanishing_result(W, point, laws, opts, result.prime, budget)
         if vanishing is not None:
-            return LieTraceResult(W, random_point=False, seconds=time.time() - t0, **vanishing)
-    if result is None or (method == 'auto' and not result['certified']):
-        result = _run_rigorous(W, result['point'] if result else point, laws, max_steps, progress, is_random, seed,
-                               _Budget(max_seconds), grads)
-    return LieTraceResult(W, random_point=is_random, seconds=time.time() - t0, **result)
+            return done(vanishing, False)
+    if result is None or (method == 'auto' and not result.certified):
+        if budget.expired() and result is not None:
+            result.note = result.note.format("{}; %s before the rigorous method could start" % budget.why())
+            return done(result)
+        result = _run_rigorous(W, result.point if result else point, laws, opts, is_random, budget)
+    return done(result)
 
 
 def _check_domain(W, point):
@@ -987,25 +1290,25 @@ def _check_domain(W, point):
                              "there, got %s" % (names[i], point[i]))
 
 
-def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, law_gradients=None):
+def _fast_with_retries(W, point, laws, opts, prime, budget=_NO_BUDGET):
     r"""
     The fast method, with the next smaller primes when the prime divides a
     denominator (of `\phi`, of the point or of a law): any other prime gives
-    the same guarantees.
+    the same guarantees.  Returns an :class:`_Outcome`.
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
-        sage: from sage_conslaw.core.trace import _fast_with_retries
+        sage: from sage_conslaw.core.trace import _fast_with_retries, TraceOptions
         sage: R.<u,v> = QQ[]
-        sage: r = _fast_with_retries(GradientFamily(R, [u*v/101]), vector([1, 2]), [], 101, 8, 0, False)
-        sage: r['prime'], r['dimensions']
+        sage: r = _fast_with_retries(GradientFamily(R, [u*v/101]), vector([1, 2]), [], TraceOptions(), 101)
+        sage: r.prime, r.dimensions
         (97, [1, 1])
 
     A coordinate that the prime divides is not set to zero: the next prime is used::
 
-        sage: r = _fast_with_retries(GradientFamily(R, [u*v]), vector([101, 2]), [u^2 - v^2], 101, 8, 0, False)
-        sage: r['prime'], r['dimensions'], r['certified']
+        sage: r = _fast_with_retries(GradientFamily(R, [u*v]), vector([101, 2]), [u^2 - v^2], TraceOptions(), 101)
+        sage: r.prime, r.dimensions, r.certified
         (97, [1], True)
     """
     for _ in range(thresholds.PRIME_RETRIES):
@@ -1013,7 +1316,7 @@ def _fast_with_retries(W, point, laws, prime, max_steps, seed, progress, law_gra
             prime = int(previous_prime(prime))
             continue
         try:
-            return _run_fast(W, point, laws, prime, max_steps, seed, progress, law_gradients)
+            return _run_fast(W, point, laws, opts, prime, budget)
         except ZeroDivisionError:
             prime = int(previous_prime(prime))
     raise ValueError("%s consecutive primes below the given one divide a denominator or a nonzero coordinate "
@@ -1034,62 +1337,61 @@ def _collapses(point, p):
         sage: K.<a> = QuadraticField(2); _collapses(vector([a, 7]), 7)
         True
     """
-    from sage.rings.rational_field import QQ
     return any(c != 0 and c in QQ and QQ(c).numerator() % p == 0 for c in point)
 
 
-def _redraw_fast(W, laws, result, max_steps, seed, progress, law_gradients=None):
+def _redraw_fast(W, laws, result, opts, budget=_NO_BUDGET):
     r"""
-    When the fast method does not certify at the random point of ``seed``, try
+    When the fast method does not certify at the random point of the seed, try
     the random points of the next seeds (the fast method costs little): one
-    unlucky point never decides.  Returns the best result (certified, or of the
-    largest rank), with the reason saying which point was used.
+    unlucky point never decides.  Returns the best :class:`_Outcome` (certified,
+    or of the largest rank), whose reason says which point was used.
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
-        sage: from sage_conslaw.core.trace import _run_fast, _redraw_fast
+        sage: from sage_conslaw.core.trace import _run_fast, _redraw_fast, TraceOptions
         sage: R.<x,y> = QQ[]
         sage: W = GradientFamily(R, [x^2*y, x^3*y])
-        sage: first = _run_fast(W, vector([0, 5]), [], 1048573, 8, 0, False)   # singular: rank 0
-        sage: best = _redraw_fast(W, [], first, 8, 0, False)
-        sage: best['certified'], best['dimensions'][-1], 'seed 1' in best['reason']
+        sage: first = _run_fast(W, vector([0, 5]), [], TraceOptions(), 1048573)   # singular: rank 0
+        sage: best = _redraw_fast(W, [], first, TraceOptions())
+        sage: best.certified, best.dimensions[-1], 'seed 1' in best.reason
         (True, 2, True)
     """
-    best = result
+    best, seed = result, opts.seed
     for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
-        other = _fast_with_retries(W, W.random_point(seed + k), laws, result['prime'], max_steps, seed + k,
-                                   progress, law_gradients)
-        if other['certified'] or other['dimensions'][-1] > best['dimensions'][-1]:
-            other['reason'] = ("the random point of seed %s gave only the rank %s modulo p, so the random point "
-                               "of seed %s was used: %s" % (seed, result['dimensions'][-1], seed + k,
-                                                           other['reason']))
+        if budget.expired():
+            break
+        other = _fast_with_retries(W, W.random_point(seed + k), laws, opts, result.prime, budget)
+        if other.certified or other.dimensions[-1] > best.dimensions[-1]:
+            other.note = ("the random point of seed %s gave only the rank %s modulo p, so the random point of seed "
+                          "%s was used: {}" % (seed, result.dimensions[-1], seed + k))
             best = other
-            if other['certified']:
+            if other.certified:
                 break
     return best
 
 
-def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=None):
+def _run_fast(gens, point, laws, opts, p, budget=_NO_BUDGET):
     r"""
-    The fast method at ``point``; returns the data of a :class:`LieTraceResult`.
+    The fast method at ``point``; returns an :class:`_Outcome`.
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
-        sage: from sage_conslaw.core.trace import _run_fast
+        sage: from sage_conslaw.core.trace import _run_fast, TraceOptions, _Budget
         sage: R.<u,v> = QQ[]
-        sage: r = _run_fast(GradientFamily(R, [u*v]), vector([1, 2]), [u^2 - v^2], 101, 8, 0, False)
-        sage: r['dimensions'], r['certified']
+        sage: r = _run_fast(GradientFamily(R, [u*v]), vector([1, 2]), [u^2 - v^2], TraceOptions(), 101)
+        sage: r.dimensions, r.certified
         ([1], True)
 
     Out of steps while the rank still grows is said so (Example 3.6 in one step)::
 
         sage: S.<a,b,c,d> = QQ[]
-        sage: r = _run_fast(GradientFamily(S, [a*c + b*d, a*d]), vector([1, 2, 3, 5]), [], 101, 1, 0, False)
-        sage: r['certified'], r['dimensions']
+        sage: r = _run_fast(GradientFamily(S, [a*c + b*d, a*d]), vector([1, 2, 3, 5]), [], TraceOptions(max_steps=1), 101)
+        sage: r.certified, r.dimensions
         (False, [2, 3])
-        sage: r['reason']
+        sage: r.reason
         'the rank 3 modulo p is only a lower bound: it was still growing (2, 3) when max_steps = 1 ran out, below the bound D - N = 4; a larger max_steps may certify it'
 
     The known laws of a structured family are certified by the family itself
@@ -1097,30 +1399,39 @@ def _run_fast(gens, point, laws, p, max_steps, seed, progress, law_gradients=Non
 
         sage: from sage_conslaw.architectures import ReLUNetwork
         sage: net = ReLUNetwork([2, 3, 2], bias=True)
-        sage: r = _run_fast(net.generators(), net.random_point(0), [], 1048573, 8, 0, False, net._known_law_gradients())
-        sage: r['known_laws'], r['certified']
+        sage: r = _run_fast(net.generators(), net.random_point(0), [], TraceOptions(law_gradients=net._known_law_gradients()), 1048573)
+        sage: r.known_laws, r.certified
         (3, True)
+
+    Out of time::
+
+        sage: r = _run_fast(GradientFamily(S, [a*c + b*d, a*d]), vector([1, 2, 3, 5]), [], TraceOptions(), 101, _Budget(0))
+        sage: r.certified, r.reason
+        (False, 'the rank 2 modulo p is only a lower bound: the time budget of 0 s ran out, below the bound D - N = 4')
     """
     D = gens.D
     x = [reduce_rational(c, p) for c in point]
-    if law_gradients is not None and not laws and gens.structured is not None:
-        N = gens.structured.known_law_rank(x, p, seed)[0]      # the family's certificate of its known laws
+    if opts.law_gradients is not None and not laws and gens.structured is not None:
+        N = gens.structured.known_law_rank(x, p, opts.seed)[0]      # the family's certificate of its known laws
     else:
-        N = _number_of_known_laws(laws, law_gradients, point, p, seed)
+        N = _number_of_known_laws(laws, opts.law_gradients, point, p, opts.seed)
     target = D - N
-    dims, stopped, reached = _fast_trace(gens, x, target, p, max_steps, seed, progress)
-    dim = dims[-1]
+    dims, stopped, reached = _fast_trace(gens, x, target, p, opts.max_steps, opts.seed, opts.progress, budget)
+    out_of_time = not reached and budget.expired()
     if reached:
-        reason = _certificate_reason(dim, D, N)
-    elif stopped >= max_steps and (len(dims) == 1 or dims[-1] > dims[-2]):
-        reason = ("the rank %s modulo p is only a lower bound: it was still growing (%s) when max_steps = %s "
-                  "ran out, below the bound D - N = %s; a larger max_steps may certify it"
-                  % (dim, ", ".join(map(str, dims)), max_steps, target))
+        why = None
+    elif out_of_time:
+        why = budget.why()
+    elif stopped >= opts.max_steps and (len(dims) == 1 or dims[-1] > dims[-2]):
+        why = "it was still growing (%s) when max_steps = %s ran out" % (", ".join(map(str, dims)), opts.max_steps)
     else:
-        reason = ("the rank %s modulo p is only a lower bound: the iteration pruned at the point "
-                  "stagnated below the bound D - N = %s; use method='rigorous'" % (dim, target))
-    return dict(point=point, dimensions=dims, stopped_at=stopped, certified=reached, reason=reason,
-                method='fast', prime=p, known_laws=N if laws or law_gradients else None)
+        why = "the iteration pruned at the point stagnated"
+    cert = decide(D, dims[-1], N, rank_source="modulo p", scope=gens.law_scope(), why_not=why)
+    outcome = _Outcome(point, dims, stopped, cert, 'fast', prime=p,
+                       known_laws=N if laws or opts.law_gradients else None)
+    if why is not None and not out_of_time:
+        outcome.note = "{}; " + ("a larger max_steps may certify it" if "max_steps" in why else "use method='rigorous'")
+    return outcome
 
 
 def _number_of_known_laws(laws, law_gradients, point, p, seed):
@@ -1152,7 +1463,6 @@ def _number_of_known_laws(laws, law_gradients, point, p, seed):
     """
     if law_gradients is None:
         return number_of_independent_functions(laws, point, p) if laws else 0
-    from sage_conslaw.core.modular import PolynomialsModP, rank_mod_p
     q = DEFAULT_PRIME if p is None else p
     x = [reduce_rational(c, q) for c in point]
     rows = np.asarray(law_gradients(x, q, seed), dtype=float)
@@ -1161,134 +1471,111 @@ def _number_of_known_laws(laws, law_gradients, point, p, seed):
     return rank_mod_p(rows, q)
 
 
-def _run_rigorous(gens, point, laws, max_steps, progress, is_random, seed, budget, law_gradients=None):
+def _run_rigorous(gens, point, laws, opts, is_random, budget):
     r"""
-    The rigorous method at ``point`` (a random one is redrawn if it is singular);
-    returns the data of a :class:`LieTraceResult`.
+    The rigorous method at ``point`` (a random one is redrawn if it is
+    singular); returns an :class:`_Outcome`.
 
     TESTS::
 
         sage: from sage_conslaw.core.families import FieldFamily
-        sage: from sage_conslaw.core.trace import _run_rigorous, _Budget
+        sage: from sage_conslaw.core.trace import _run_rigorous, _Budget, TraceOptions
         sage: R.<x,y> = QQ[]
-        sage: r = _run_rigorous(FieldFamily([[y, 0]]), vector([1, 0]), [], 8, False, True, 0, _Budget(None))
-        sage: r['point'] != vector([1, 0]), r['certified'], r['generic_dimension']
+        sage: r = _run_rigorous(FieldFamily([[y, 0]]), vector([1, 0]), [], TraceOptions(), True, _Budget(None))
+        sage: r.point != vector([1, 0]), r.certified, r.generic_dimension
         (True, True, 1)
+        sage: r = _run_rigorous(FieldFamily([[y, 0]]), vector([1, 1]), [], TraceOptions(), False, _Budget(0))
+        sage: r.certified, r.reason
+        (False, 'the rank 0 (exact, at theta) is only a lower bound: the time budget of 0 s ran out, below the bound D - N = 2')
     """
-    D = gens.D
+    D, seed, scope = gens.D, opts.seed, gens.law_scope()
     try:
-        N = _number_of_known_laws(laws, law_gradients, point, None, seed)
+        N = _number_of_known_laws(laws, opts.law_gradients, point, None, seed)
     except ZeroDivisionError:   # the prime of law_gradients divides a denominator of the point
         N = 0
-    target = D - N
-    dims, stopped, reached, closed, fields, sizes, why = _rigorous_closure(gens, point, target, max_steps,
-                                                                           progress, budget)
-    common = dict(stopped_at=stopped, method='rigorous', prime=None,
-                  known_laws=N if laws or law_gradients else None, lie_algebra_closed=closed is True)
-    if reached:
-        return dict(point=point, dimensions=dims, certified=True, reason=_certificate_reason(dims[-1], D, N),
-                    **common)
-    if not closed:
-        reason = ("%s; %s is a lower bound of dim Lie(W)(theta), so at most %s laws near theta (not proven "
-                  "to be exact)" % (why, dims[-1], D - dims[-1]))
-        return dict(point=point, dimensions=dims, certified=False, reason=reason, **common)
-    r = generic_rank(fields)
-    common["generic_dimension"] = r
-    if closed is True:
-        closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (stopped - 1)
+    known = N if laws or opts.law_gradients else None
+    c = _rigorous_closure(gens, point, D - N, opts.max_steps, opts.progress, budget)
+    dims = c.dims
+
+    def outcome(at, dimensions, certificate, generic=None):
+        return _Outcome(at, dimensions, c.stopped, certificate, 'rigorous', known_laws=known,
+                        lie_algebra_closed=c.closed is True, generic_dimension=generic)
+
+    if c.reached or not c.closed:
+        return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
+                                           why_not=c.why))
+    try:
+        r = generic_rank(c.fields)
+    except MemoryError:
+        r = None
+    if r is None:
+        return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
+                                           why_not="the generic rank of the closed W_k ran out of memory"))
+    if c.closed is True:
+        closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (c.stopped - 1)
     else:
         # W_k and W_{k+1} have the same rank r at theta and over QQ(theta): near theta both
         # span one distribution of rank r, invariant under the brackets with W_0
         # ([X, f Y] = X(f) Y + f [X, Y]), so it contains Lie(W) and equals it there.
         closure = ("the rank over QQ(theta) of W_%s, equal to that of W_%s, so that near theta they span one "
-                   "distribution invariant under W, which contains Lie(W)" % (stopped - 1, stopped))
+                   "distribution invariant under W, which contains Lie(W)" % (c.stopped - 1, c.stopped))
     if dims[-1] < r and is_random:
         # An unlucky random point: the next random points decide, never this one.
-        for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
-            other = gens.random_point(seed + k)
-            if _exact_rank_at(fields, other) == r:
-                reason = ("the random point of seed %s is singular (rank %s there), so the point of seed %s was "
-                          "used: the rank %s at theta equals the generic dimension (%s), so the trace is "
-                          "locally constant and there %s near theta (Theorem 3.3)"
-                          % (seed, dims[-1], seed + k, r, closure, _exactly_laws(D - r)))
-                other_dims = [_exact_rank_at(fields[:n], other) for n in sizes]
-                return dict(point=other, dimensions=other_dims, certified=True, reason=reason, **common)
-    if dims[-1] == r:
-        reason = ("the rank %s at theta equals the generic dimension (%s), so the trace is locally constant "
-                  "and there %s near theta (Theorem 3.3)" % (r, closure, _exactly_laws(D - r)))
-        return dict(point=point, dimensions=dims, certified=True, reason=reason, **common)
-    reason = ("theta is a singular point: dim Lie(W)(theta) = %s is below the generic dimension %s (%s), so "
-              "the trace is not locally constant at theta and Theorem 3.3 does not count the laws there; near "
-              "every regular point there %s" % (dims[-1], r, closure, _exactly_laws(D - r)))
-    return dict(point=point, dimensions=dims, certified=False, reason=reason, **common)
+        try:
+            for k in range(1, thresholds.RANDOM_POINT_REDRAWS + 1):
+                other = gens.random_point(seed + k)
+                if _exact_rank_at(c.fields, other, budget) == r:
+                    other_dims = [_exact_rank_at(c.fields[:n], other, budget) for n in c.sizes]
+                    res = outcome(other, other_dims, generic_certificate(D, r, r, closure, scope), r)
+                    res.note = ("the random point of seed %s is singular (rank %s there), so the point of seed %s "
+                                "was used: {}" % (seed, dims[-1], seed + k))
+                    return res
+        except TraceBudgetExceeded:
+            pass
+    return outcome(point, dims, generic_certificate(D, dims[-1], r, closure, scope), r)
 
 
-def _exactly_laws(n):
-    r"""
-    "are exactly n independent laws", in good English.
-
-    TESTS::
-
-        sage: from sage_conslaw.core.trace import _exactly_laws
-        sage: _exactly_laws(1), _exactly_laws(0)
-        ('is exactly 1 independent law', 'are exactly 0 independent laws')
-    """
-    return "is exactly 1 independent law" if n == 1 else "are exactly %s independent laws" % n
-
-
-def _vanishing_result(gens, point, laws, prime, max_steps, seed, progress, law_gradients=None):
+def _vanishing_result(gens, point, laws, opts, prime, budget=_NO_BUDGET):
     r"""
     The answer at a point where every generator vanishes: then every field of
     `\mathrm{Lie}(W)` vanishes there (a bracket of fields vanishing at `\theta`
     vanishes at `\theta`), so `\dim \mathrm{Lie}(W)(\theta) = 0` exactly, at once;
-    the generic count comes from the fast method at a random point.  Returns the
-    data of a :class:`LieTraceResult`, or ``None`` if some generator does not vanish.
+    the generic count comes from the fast method at a random point.  Returns an
+    :class:`_Outcome`, or ``None`` if some generator does not vanish (or the
+    budget ran out deciding it).
 
     TESTS::
 
         sage: from sage_conslaw.core.families import GradientFamily
-        sage: from sage_conslaw.core.trace import _vanishing_result
+        sage: from sage_conslaw.core.trace import _vanishing_result, TraceOptions
         sage: R.<x,y> = QQ[]
-        sage: r = _vanishing_result(GradientFamily(R, [x^2*y]), vector([0, 0]), [], 1048573, 8, 0, False)
-        sage: r['dimensions'], r['certified']
+        sage: r = _vanishing_result(GradientFamily(R, [x^2*y]), vector([0, 0]), [], TraceOptions(), 1048573)
+        sage: r.dimensions, r.certified
         ([0], False)
-        sage: _vanishing_result(GradientFamily(R, [x*y]), vector([1, 0]), [], 1048573, 8, 0, False) is None
+        sage: _vanishing_result(GradientFamily(R, [x*y]), vector([1, 0]), [], TraceOptions(), 1048573) is None
         True
     """
-    if _exact_rank_at(gens.fields(), point):
+    try:
+        if _exact_rank_at(gens.fields(), point, budget):
+            return None
+    except TraceBudgetExceeded:
         return None
     D = gens.D
-    generic = _run_fast(gens, gens.random_point(seed), laws, prime, max_steps, seed, progress, law_gradients)
-    g = generic['dimensions'][-1]
+    generic = _run_fast(gens, gens.random_point(opts.seed), laws, opts, prime, budget)
+    g = generic.dimensions[-1]
     if g == 0:
-        reason = "every generator vanishes at theta and at a random point: W = 0 near theta, every function is a law"
-        certified = not any(gens.field(j) for j in range(len(gens)))
-        if not certified:
-            reason = "every generator vanishes at theta (so does Lie(W)); at a random point the rank modulo p is 0 too (a lower bound)"
-        return dict(point=point, dimensions=[0], stopped_at=0, certified=certified, reason=reason,
-                    method='fast', prime=generic['prime'], known_laws=None)
-    reason = ("every generator vanishes at theta, so every field of Lie(W) does: dim Lie(W)(theta) = 0 exactly; "
-              "theta is a singular point (the trace has dimension >= %s at a random point), so Theorem 3.3 does "
-              "not count the laws near theta, of which there are at most %s; at a random point: %s laws, %s"
-              % (g, D - g, D - g, ("certified: " if generic['certified'] else "not certified: ") + generic['reason']))
-    return dict(point=point, dimensions=[0], stopped_at=0, certified=False, reason=reason, method='fast',
-                prime=generic['prime'], known_laws=None, generic_lower_bound=g,
-                generic_dimension=g if generic['certified'] else None)
-
-
-def _certificate_reason(dim, D, N):
-    r"""
-    The reason of a certificate: the rank meets `D - N` (or `D`).
-
-    TESTS::
-
-        sage: from sage_conslaw.core.trace import _certificate_reason
-        sage: _certificate_reason(2, 2, 0)
-        'the rank 2 equals D: there is no conservation law'
-        sage: _certificate_reason(1, 2, 1)
-        'the rank 1 meets the bound D - N = 1 given by 1 conservation law independent at theta'
-    """
-    if N == 0:
-        return "the rank %s equals D: there is no conservation law" % dim
-    return ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"
-            % (dim, D - N, N, "" if N == 1 else "s"))
+        if not any(gens.field(j) for j in range(len(gens))):
+            cert = Certificate(D, 0, "exact", 0, "W = 0", "every generator vanishes at theta and at a random point: "
+                               "W = 0 near theta, every function is a law", gens.law_scope())
+        else:
+            cert = Certificate(D, 0, "exact", D, "D", "every generator vanishes at theta (so does Lie(W)); at a "
+                               "random point the rank modulo p is 0 too (a lower bound)", gens.law_scope())
+        return _Outcome(point, [0], 0, cert, 'fast', prime=generic.prime)
+    note = ("every generator vanishes at theta, so every field of Lie(W) does: dim Lie(W)(theta) = 0 exactly; "
+            "theta is a singular point (the trace has dimension >= %s at a random point), so Theorem 3.3 does "
+            "not count the laws near theta, of which there are at most %s; at a random point: %s laws, %s"
+            % (g, D - g, D - g, ("certified: " if generic.certified else "not certified: ") + generic.reason))
+    cert = Certificate(D, 0, "exact (every generator vanishes at theta)", g,
+                       "the trace at a random point (theta is singular)", note, gens.law_scope())
+    return _Outcome(point, [0], 0, cert, 'fast', prime=generic.prime, generic_lower_bound=g,
+                    generic_dimension=g if generic.certified else None)

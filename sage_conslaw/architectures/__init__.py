@@ -11,6 +11,10 @@ Architectures: one module per family of reparametrizations.
 - :mod:`~sage_conslaw.architectures.compose` -- residual blocks and sequences of blocks (ICML 2025)
 - :mod:`~sage_conslaw.architectures.nmf` -- nonnegative matrix factorization, mirror flow (ICML 2024)
 - :mod:`~sage_conslaw.architectures.icnn` -- two-layer input-convex networks, mirror flow on the output layer (ICML 2024)
+- :mod:`~sage_conslaw.architectures.functional` -- the laws of the network itself: its gradients in ball arithmetic
+- :mod:`~sage_conslaw.architectures.activations` -- MLPs with GELU, SiLU, tanh, sigmoid, softplus or ReLU
+- :mod:`~sage_conslaw.architectures.swiglu` -- gated units: SwiGLU, GEGLU, ReGLU, GLU
+- :mod:`~sage_conslaw.architectures.normalization` -- LayerNorm and RMSNorm between linear maps
 
 EXAMPLES::
 
@@ -30,3 +34,6 @@ from sage_conslaw.architectures.conv import ConvNetwork  # noqa: F401
 from sage_conslaw.architectures.compose import Residual, Sequential  # noqa: F401
 from sage_conslaw.architectures.nmf import NMF  # noqa: F401
 from sage_conslaw.architectures.icnn import ICNN  # noqa: F401
+from sage_conslaw.architectures.activations import MLP  # noqa: F401
+from sage_conslaw.architectures.swiglu import GatedMLP  # noqa: F401
+from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: F401

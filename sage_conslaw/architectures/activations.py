@@ -32,6 +32,8 @@ EXAMPLES::
     sage: MLP(2, [3, 2], 1, ['relu', 'silu']).network_trace().number_of_laws   # the ReLU neurons only
     3
 """
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.functional import ACTIVATIONS, HOMOGENEOUS, NetworkLaws, matvec
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
@@ -214,80 +216,4 @@ class MLP(NetworkLaws, Block):
             sage: len(MLP(3, [1], 1)._random_input(np.random.default_rng(int(0))))
             3
         """
-        from sage.rings.rational_field import QQ
         return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]
-
-    def torch_module(self, theta=None):
-        r"""
-        Return the PyTorch module (``nn.Sequential`` of ``nn.Linear`` and the
-        activation modules) with the parameters ``theta`` (default: PyTorch's initialization).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures.activations import MLP
-            sage: MLP(2, [3], 1, 'gelu').torch_module()       # optional - torch
-            Sequential(
-              (0): Linear(in_features=2, out_features=3, bias=True)
-              (1): GELU(approximate='none')
-              (2): Linear(in_features=3, out_features=1, bias=True)
-            )
-        """
-        import torch
-        from torch import nn
-        widths = [self.d_in] + self.hidden + [self.d_out]
-        mods = []
-        for i in range(1, len(widths)):
-            mods.append(nn.Linear(widths[i - 1], widths[i], bias=self.bias))
-            if i < len(widths) - 1:
-                mods.append(TORCH_ACTIVATIONS[self.activations[i - 1]]())
-        net = nn.Sequential(*mods).double()
-        if theta is not None:
-            layers = self._layers([float(t) for t in theta])
-            with torch.no_grad():
-                for (W, b), lin in zip(layers, [m for m in mods if isinstance(m, nn.Linear)]):
-                    lin.weight.copy_(torch.tensor(W, dtype=torch.float64))
-                    if b is not None:
-                        lin.bias.copy_(torch.tensor(b, dtype=torch.float64))
-        return net
-
-
-def _torch_activations():
-    r"""
-    The PyTorch module class of each activation name.
-
-    TESTS::
-
-        sage: from sage_conslaw.architectures.activations import _torch_activations
-        sage: sorted(_torch_activations())           # optional - torch
-        ['gelu', 'linear', 'relu', 'sigmoid', 'silu', 'softplus', 'tanh']
-    """
-    from torch import nn
-    return {"gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus,
-            "relu": nn.ReLU, "linear": nn.Identity}
-
-
-class _TorchActivations(dict):
-    r"""
-    :func:`_torch_activations`, formed on first use (PyTorch is an optional extra).
-
-    TESTS::
-
-        sage: from sage_conslaw.architectures.activations import TORCH_ACTIVATIONS
-        sage: TORCH_ACTIVATIONS['silu']          # optional - torch
-        <class 'torch.nn.modules.activation.SiLU'>
-    """
-
-    def __missing__(self, key):
-        r"""
-        TESTS::
-
-            sage: from sage_conslaw.architectures.activations import _TorchActivations
-            sage: _TorchActivations()['tanh'].__name__      # optional - torch
-            'Tanh'
-        """
-        self.update(_torch_activations())
-        return dict.__getitem__(self, key)
-
-
-#: The PyTorch module of each activation (loaded on first use).
-TORCH_ACTIVATIONS = _TorchActivations()

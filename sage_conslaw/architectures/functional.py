@@ -36,8 +36,10 @@ EXAMPLES::
 """
 import time
 
+import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
+from sage.rings.real_arb import RealBallField
 
 from sage_conslaw.architectures.attention import _certified_rank
 from sage_conslaw.core.checks import positive_integer
@@ -746,11 +748,13 @@ class NetworkCount:
         3
     """
 
-    def __init__(self, D, number_of_laws, gradient_rank, point, seconds, what=""):
+    def __init__(self, D, number_of_laws, gradient_rank, point, seconds, what="", reason=None):
         r"""
         TESTS::
 
             sage: from sage_conslaw.architectures.functional import NetworkCount
+            sage: NetworkCount(4, 1, 3, [1] * 4, 0.1, reason="phi's").reason
+            "phi's"
             sage: print(NetworkCount(4, 1, 2, [1] * 4, 0.1).reason)
             not proven: 1 declared laws independent at theta, and the rank of the network's gradients is proven >= 2 only: between 1 and 2 laws
         """
@@ -766,6 +770,8 @@ class NetworkCount:
             self.reason = ("not proven: %s declared laws independent at theta, and the rank of the network's "
                            "gradients is proven >= %s only: between %s and %s laws"
                            % (number_of_laws, gradient_rank, number_of_laws, self.upper_bound))
+        if reason is not None:
+            self.reason = reason
 
     def __repr__(self):
         r"""
@@ -877,8 +883,6 @@ def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, s
         sage: certified_gradient_rank(lambda p, x: [p[0] * p[1] * x], [1, 2], [QQ(1), QQ(2)])   # through a product
         1
     """
-    import numpy as np
-    from sage.rings.real_arb import RealBallField
     precisions = [precision * 2 ** i for i in range(4)]
     lower = 0
     for prec in precisions:
@@ -994,8 +998,16 @@ class NetworkLaws:
             Network count: 3 conservation laws (D = 17, rank of the network's gradients >= 14), certified
             sage: MLP(2, [3], 2, 'tanh').network_trace().number_of_laws
             0
+
+        When the network's gradients span `W_\phi(\theta)` (their rank is that of
+        the Jacobian of `\phi`), the network has the laws of `\phi`, counted by the engine::
+
+            sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+            sage: res = NormalizedMLP(3, 3, 2, 'layer', eps=1e-5).network_trace(); res.number_of_laws, res.certified
+            (7, True)
+            sage: res.reason
+            "the rank of the network's own gradients (proven in ball arithmetic) is 19 = rank of the Jacobian of phi at theta: ..."
         """
-        import numpy as np
         start = time.time()
         rng = np.random.default_rng(seed)
         laws = self.network_laws()
@@ -1020,6 +1032,17 @@ class NetworkLaws:
         inputs = [self._random_input(rng) for _ in range(samples)]
         rank = certified_gradient_rank(self._network_output, theta, inputs, precision)
         what = ""
+        if rank < self.D - N and not self.symmetry_laws() and rank == self.jacobian(theta).rank():
+            # the network's gradients span W_phi(theta): near theta the two distributions are equal
+            # (W(theta') in W_phi(theta'), both of the same locally constant rank), so are their Lie
+            # algebras, and the network has exactly the laws of phi, counted by the engine
+            res = self.lie_trace(point=theta)
+            if res.certified:
+                reason = ("the rank of the network's own gradients (proven in ball arithmetic) is %s = "
+                          "rank of the Jacobian of phi at theta: the network's fields span W_phi near theta, "
+                          "so its laws are those of phi: %s (%s)" % (rank, res.number_of_laws, res.reason))
+                return NetworkCount(self.D, res.number_of_laws, self.D - res.number_of_laws, theta,
+                                    time.time() - start, reason=reason)
         if rank < self.D - N:
             # the gradients alone do not reach D - N: add brackets (elements of Lie(W) beyond W)
             rank = certified_gradient_rank(self._network_output, theta, inputs, precision,

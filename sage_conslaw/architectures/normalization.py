@@ -327,37 +327,3 @@ class NormalizedMLP(NetworkLaws, Block):
             3
         """
         return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]
-
-    def torch_module(self, theta=None):
-        r"""
-        Return ``nn.Sequential(nn.Linear, nn.LayerNorm or nn.RMSNorm, nn.Linear)`` (float64)
-        with the parameters ``theta`` (default: PyTorch's initialization).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures.normalization import NormalizedMLP
-            sage: NormalizedMLP(2, 3, 1, 'rms', eps=0).torch_module()[1]    # optional - torch
-            RMSNorm((3,), eps=0.0, elementwise_affine=True)
-        """
-        import torch
-        from torch import nn
-        n = self.hidden
-        if self.norm == "layer":
-            normalization = nn.LayerNorm(n, eps=float(self.eps), elementwise_affine=self.affine, bias=self.affine)
-        else:
-            normalization = nn.RMSNorm(n, eps=float(self.eps), elementwise_affine=self.affine)
-        net = nn.Sequential(nn.Linear(self.d_in, n, bias=self.bias), normalization,
-                            nn.Linear(n, self.d_out, bias=self.bias)).double()
-        if theta is not None:
-            M = self._unpack([float(t) for t in theta])
-            with torch.no_grad():
-                net[0].weight.copy_(torch.tensor(M["W1"], dtype=torch.float64))
-                net[2].weight.copy_(torch.tensor(M["W2"], dtype=torch.float64))
-                if self.bias:
-                    net[0].bias.copy_(torch.tensor(M["b1"], dtype=torch.float64))
-                    net[2].bias.copy_(torch.tensor(M["b2"], dtype=torch.float64))
-                if self.affine:
-                    net[1].weight.copy_(torch.tensor(M["gamma"], dtype=torch.float64))
-                    if self.norm == "layer":
-                        net[1].bias.copy_(torch.tensor(M["beta"], dtype=torch.float64))
-        return net

@@ -36,6 +36,8 @@ EXAMPLES::
     sage: GatedMLP(3, 2, 2, gate='relu').network_trace().number_of_laws    # ReGLU: two per unit
     4
 """
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.functional import ACTIVATIONS, HOMOGENEOUS, NetworkLaws, matvec
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
@@ -212,25 +214,4 @@ class GatedMLP(NetworkLaws, Block):
             sage: len(GatedMLP(3, 1, 1)._random_input(np.random.default_rng(int(0))))
             3
         """
-        from sage.rings.rational_field import QQ
         return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]
-
-    def torch_module(self, theta=None):
-        r"""
-        Return the PyTorch module (:class:`~sage_conslaw.architectures.torch_blocks.GatedMLPModule`)
-        with the parameters ``theta`` (default: PyTorch's initialization).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures.swiglu import GatedMLP
-            sage: net = GatedMLP(2, 3, 1)
-            sage: m = net.torch_module(list(range(15))); m.w3.weight.tolist()     # optional - torch
-            [[12.0, 13.0, 14.0]]
-        """
-        from sage_conslaw.architectures.torch_blocks import GatedMLPModule, load_parameters
-        module = GatedMLPModule(self.d_in, self.hidden, self.d_out, self.gate, self.bias)
-        if theta is not None:
-            M = self._unpack([float(t) for t in theta])
-            load_parameters(module, {"w1.weight": M["W1"], "w2.weight": M["W2"], "w3.weight": M["W3"],
-                                     "w1.bias": M.get("b1"), "w2.bias": M.get("b2"), "w3.bias": M.get("b3")})
-        return module

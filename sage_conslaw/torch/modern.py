@@ -1,0 +1,400 @@
+r"""
+PyTorch modules of the modern blocks (needs the ``torch`` extra; imported only when asked).
+
+Plain ``nn.Module`` subclasses, as a user would write them: a gated MLP
+(SwiGLU), rotary multi-head attention, a mixture of experts; and
+:func:`to_torch`, the PyTorch module of a family of
+:mod:`sage_conslaw.architectures` (MLP, GatedMLP, NormalizedMLP, ...) with the
+parameters of a point `\theta` (float64), in the order of the family's layout.
+
+EXAMPLES::
+
+    sage: # optional - torch
+    sage: from sage_conslaw.torch.modern import GatedMLPModule
+    sage: m = GatedMLPModule(4, 3, 2, 'silu', False); sum(p.numel() for p in m.parameters())
+    30
+"""
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.normalization import NormalizedMLP
+from sage_conslaw.architectures.swiglu import GatedMLP
+
+#: The PyTorch module of each activation name of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
+ACTIVATION_MODULES = {"gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
+                      "softplus": nn.Softplus, "relu": nn.ReLU, "linear": nn.Identity}
+
+#: The gate functions, by the names of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
+GATES = {"gelu": F.gelu, "silu": F.silu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "softplus": F.softplus,
+         "relu": F.relu, "linear": lambda z: z}
+
+
+def load_parameters(module, values):
+    r"""
+    Copy ``values`` (``{parameter name: nested lists or None}``) into the parameters of ``module``.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import load_parameters
+        sage: from torch import nn
+        sage: lin = nn.Linear(2, 1).double()
+        sage: load_parameters(lin, {'weight': [[1, 2]], 'bias': [3], 'other': None}); lin.bias.tolist()
+        [3.0]
+        sage: load_parameters(lin, {'weight': [[1, 2, 3]]})
+        Traceback (most recent call last):
+        ...
+        ValueError: parameter weight has shape (1, 2), got (1, 3)
+    """
+    params = dict(module.named_parameters())
+    with torch.no_grad():
+        for name, value in values.items():
+            if value is None:
+                continue
+            t = torch.tensor(value, dtype=params[name].dtype)
+            if tuple(t.shape) != tuple(params[name].shape):
+                raise ValueError("parameter %s has shape %s, got %s" % (name, tuple(params[name].shape),
+                                                                        tuple(t.shape)))
+            params[name].copy_(t)
+
+
+class GatedMLPModule(nn.Module):
+    r"""
+    `W_3 (\sigma(W_1 x + b_1) \odot (W_2 x + b_2)) + b_3` (SwiGLU with ``gate='silu'``), float64.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import GatedMLPModule
+        sage: GatedMLPModule(2, 3, 1, 'gelu', True)(torch.zeros(5, 2, dtype=torch.float64)).shape
+        torch.Size([5, 1])
+    """
+
+    def __init__(self, d_in, hidden, d_out, gate="silu", bias=False):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: from sage_conslaw.torch.modern import GatedMLPModule
+            sage: GatedMLPModule(2, 3, 1).w1
+            Linear(in_features=2, out_features=3, bias=False)
+        """
+        super().__init__()
+        self.gate = gate
+        d_in, hidden, d_out = int(d_in), int(hidden), int(d_out)
+        self.w1 = nn.Linear(d_in, hidden, bias=bias).double()
+        self.w2 = nn.Linear(d_in, hidden, bias=bias).double()
+        self.w3 = nn.Linear(hidden, d_out, bias=bias).double()
+
+    def forward(self, x):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch.modern import GatedMLPModule
+            sage: m = GatedMLPModule(1, 1, 1, 'relu')
+            sage: with torch.no_grad():
+            ....:     _ = m.w1.weight.fill_(float(2)); _ = m.w2.weight.fill_(float(3)); _ = m.w3.weight.fill_(float(5))
+            sage: m(torch.ones(1, 1, dtype=torch.float64)).item()
+            30.0
+        """
+        return self.w3(GATES[self.gate](self.w1(x)) * self.w2(x))
+
+
+def rotary_angles(length, d_k, base=10000.0):
+    r"""
+    The angles `m \omega_i` of RoPE, `\omega_i = \mathrm{base}^{-2i/d_k}`, as a ``(length, d_k // 2)`` tensor.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import rotary_angles
+        sage: rotary_angles(3, 2).flatten().tolist()
+        [0.0, 1.0, 2.0]
+    """
+    i = torch.arange(int(d_k) // 2, dtype=torch.float64)
+    omega = float(base) ** (-2 * i / int(d_k))
+    return torch.arange(int(length), dtype=torch.float64)[:, None] * omega[None, :]
+
+
+def apply_rotary(q, angles):
+    r"""
+    Rotate the planes `(2i, 2i+1)` of the last axis of ``q`` (shape ``(..., L, d_k)``) by the
+    angles of each position (an odd last coordinate is left as it is).
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch, math
+        sage: from sage_conslaw.torch.modern import apply_rotary
+        sage: q = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
+        sage: apply_rotary(q, torch.tensor([[0.0], [math.pi / 2.]], dtype=torch.float64)).round(decimals=int(6)).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    half = angles.shape[-1]
+    x1, x2 = q[..., 0:2 * half:2], q[..., 1:2 * half:2]
+    c, s = torch.cos(angles), torch.sin(angles)
+    r1, r2 = x1 * c - x2 * s, x1 * s + x2 * c
+    out = torch.stack([r1, r2], dim=-1).flatten(-2)
+    return torch.cat([out, q[..., 2 * half:]], dim=-1)
+
+
+def sinusoidal_encoding(length, d, base=10000.0):
+    r"""
+    The sinusoidal positional encodings (``length x d``): `\sin(m / \mathrm{base}^{2i/d})` at `2i`,
+    `\cos` at `2i + 1`.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import sinusoidal_encoding
+        sage: sinusoidal_encoding(2, 2).tolist()
+        [[0.0, 1.0], [0.8414709848078965, 0.5403023058681398]]
+    """
+    pos = torch.arange(int(length), dtype=torch.float64)[:, None]
+    i = torch.arange(int(d), dtype=torch.float64)[None, :]
+    angle = pos / float(base) ** (2 * torch.div(i, 2, rounding_mode="floor") / int(d))
+    return torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle))
+
+
+class RotaryAttentionModule(nn.Module):
+    r"""
+    Multi-head attention `\sum_h \mathrm{softmax}(s\, (R_m Q_h x_m)^\top (R_n K_h x_n)) V_h x_n` then
+    `O_h` (the layout of :class:`~sage_conslaw.architectures.rotary.RotaryAttention`: ``O_h`` is
+    ``d_v x d_out``), with ``positional`` ``'rotary'``, ``'sinusoidal'`` (added to the inputs) or
+    ``None``; inputs ``(batch, L, d_in)``.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import RotaryAttentionModule
+        sage: m = RotaryAttentionModule(3, 2, 2, 1, 3)
+        sage: m(torch.zeros(4, 5, 3, dtype=torch.float64)).shape
+        torch.Size([4, 5, 3])
+    """
+
+    def __init__(self, d_in, heads, d_k, d_v, d_out, positional="rotary", base=10000.0, scale=1.0):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: from sage_conslaw.torch.modern import RotaryAttentionModule
+            sage: RotaryAttentionModule(3, 2, 2, 1, 3).Q.shape
+            torch.Size([2, 2, 3])
+        """
+        super().__init__()
+        self.positional, self.base, self.scale = positional, float(base), float(scale)
+        d_in, heads, d_k, d_v, d_out = int(d_in), int(heads), int(d_k), int(d_v), int(d_out)
+        self.d_k = d_k
+        g = lambda *s: nn.Parameter(torch.randn(*s, dtype=torch.float64) / math.sqrt(s[-1]))
+        self.Q, self.K = g(heads, d_k, d_in), g(heads, d_k, d_in)
+        self.V, self.O = g(heads, d_v, d_in), g(heads, d_v, d_out)
+
+    def forward(self, x):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch.modern import RotaryAttentionModule
+            sage: m = RotaryAttentionModule(2, 1, 2, 1, 2, positional=None)
+            sage: x = torch.randn(1, 3, 2, dtype=torch.float64)
+            sage: p = [int(2), int(0), int(1)]; q = [int(1), int(2), int(0)]; bool(torch.allclose(m(x), m(x[:, p])[:, q]))   # no position: permutation equivariant
+            True
+        """
+        L = x.shape[-2]
+        if self.positional == "sinusoidal":
+            x = x + sinusoidal_encoding(L, x.shape[-1], self.base)
+        q = torch.einsum("hki,bli->bhlk", self.Q, x)
+        k = torch.einsum("hki,bli->bhlk", self.K, x)
+        if self.positional == "rotary":
+            angles = rotary_angles(L, self.d_k, self.base)
+            q, k = apply_rotary(q, angles), apply_rotary(k, angles)
+        v = torch.einsum("hvi,bli->bhlv", self.V, x)
+        s = torch.softmax(self.scale * q @ k.transpose(-1, -2), dim=-1)
+        return torch.einsum("bhlm,bhmv,hvo->blo", s, v, self.O)
+
+
+def _mlp(model):
+    r"""
+    ``nn.Sequential`` of ``nn.Linear`` and activation modules for an :class:`~sage_conslaw.architectures.activations.MLP`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.activations import MLP
+        sage: from sage_conslaw.torch.modern import _mlp
+        sage: _mlp(MLP(2, [3], 1, 'gelu'))
+        Sequential(
+          (0): Linear(in_features=2, out_features=3, bias=True)
+          (1): GELU(approximate='none')
+          (2): Linear(in_features=3, out_features=1, bias=True)
+        )
+    """
+    widths = [model.d_in] + model.hidden + [model.d_out]
+    mods = []
+    for i in range(1, len(widths)):
+        mods.append(nn.Linear(widths[i - 1], widths[i], bias=model.bias))
+        if i < len(widths) - 1:
+            mods.append(ACTIVATION_MODULES[model.activations[i - 1]]())
+    return nn.Sequential(*mods).double()
+
+
+def _normalized(model):
+    r"""
+    ``nn.Sequential(nn.Linear, nn.LayerNorm or nn.RMSNorm, nn.Linear)`` for a
+    :class:`~sage_conslaw.architectures.normalization.NormalizedMLP`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+        sage: from sage_conslaw.torch.modern import _normalized
+        sage: _normalized(NormalizedMLP(2, 3, 1, 'rms', eps=0))[1]
+        RMSNorm((3,), eps=0.0, elementwise_affine=True)
+    """
+    n = model.hidden
+    if model.norm == "layer":
+        norm = nn.LayerNorm(n, eps=float(model.eps), elementwise_affine=model.affine, bias=model.affine)
+    else:
+        norm = nn.RMSNorm(n, eps=float(model.eps), elementwise_affine=model.affine)
+    return nn.Sequential(nn.Linear(model.d_in, n, bias=model.bias), norm,
+                         nn.Linear(n, model.d_out, bias=model.bias)).double()
+
+
+def _gated(model):
+    r"""
+    A :class:`GatedMLPModule` for a :class:`~sage_conslaw.architectures.swiglu.GatedMLP`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.swiglu import GatedMLP
+        sage: from sage_conslaw.torch.modern import _gated
+        sage: _gated(GatedMLP(2, 3, 1)).w3
+        Linear(in_features=3, out_features=1, bias=False)
+    """
+    return GatedMLPModule(model.d_in, model.hidden, model.d_out, model.gate, model.bias)
+
+
+def _mlp_names(model):
+    r"""
+    The module's parameter name of each parameter of an MLP.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.activations import MLP
+        sage: from sage_conslaw.torch.modern import _mlp_names
+        sage: _mlp_names(MLP(1, [2], 1, 'relu'))
+        {'W1': '0.weight', 'W2': '2.weight', 'b1': '0.bias', 'b2': '2.bias'}
+    """
+    names = {}
+    for i in range(1, len(model.hidden) + 2):
+        names["W%s" % i] = "%s.weight" % (2 * (i - 1))
+        if model.bias:
+            names["b%s" % i] = "%s.bias" % (2 * (i - 1))
+    return names
+
+
+#: The PyTorch builder of each family, and the module's name of each of its parameters.
+BUILDERS = {
+    MLP: (_mlp, _mlp_names),
+    NormalizedMLP: (_normalized, lambda m: {"W1": "0.weight", "b1": "0.bias", "gamma": "1.weight",
+                                            "beta": "1.bias", "W2": "2.weight", "b2": "2.bias"}),
+    GatedMLP: (_gated, lambda m: {"W1": "w1.weight", "W2": "w2.weight", "W3": "w3.weight",
+                                  "b1": "w1.bias", "b2": "w2.bias", "b3": "w3.bias"}),
+}
+
+
+def torch_names(model):
+    r"""
+    Return ``{layout name: the PyTorch module's parameter name}`` for the module of :func:`to_torch`.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+        sage: from sage_conslaw.torch.modern import torch_names
+        sage: torch_names(NormalizedMLP(1, 2, 1, 'rms', bias=False))
+        {'W1': '0.weight', 'W2': '2.weight', 'gamma': '1.weight'}
+    """
+    _, names = _builder(model)
+    present = set(model.layout().names())
+    return {k: v for k, v in names(model).items() if k in present}
+
+
+def _builder(model):
+    r"""
+    The builder and the names of the family of ``model``.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import _builder
+        sage: _builder(1)
+        Traceback (most recent call last):
+        ...
+        TypeError: no PyTorch module for Integer; families: MLP, NormalizedMLP, GatedMLP
+    """
+    for cls, pair in BUILDERS.items():
+        if isinstance(model, cls):
+            return pair
+    raise TypeError("no PyTorch module for %s; families: %s"
+                    % (type(model).__name__, ", ".join(c.__name__ for c in BUILDERS)))
+
+
+def _values(model, theta):
+    r"""
+    The parameters of ``theta`` by name, as nested lists of floats (vectors as lists).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.swiglu import GatedMLP
+        sage: from sage_conslaw.torch.modern import _values
+        sage: _values(GatedMLP(1, 1, 1, bias=True), [1, 2, 3, 4, 5, 6])
+        {'W1': [[1.0]], 'W2': [[2.0]], 'W3': [[3.0]], 'b1': [4.0], 'b2': [5.0], 'b3': [6.0]}
+    """
+    out = {}
+    theta = [float(t) for t in theta]
+    for P in model.layout():
+        r, c = P.shape
+        flat = theta[P.offset:P.offset + r * c]
+        is_vector = P.role == "bias" or (P.role == "parameter" and c == 1)
+        out[P.name] = flat if is_vector else [flat[i * c:(i + 1) * c] for i in range(r)]
+    return out
+
+
+def to_torch(model, theta=None):
+    r"""
+    Return the PyTorch module (float64) of a family of this package, with the
+    parameters of ``theta`` (default: PyTorch's initialization).
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.architectures.swiglu import GatedMLP
+        sage: from sage_conslaw.torch.modern import to_torch
+        sage: net = GatedMLP(1, 1, 1, gate='relu')
+        sage: to_torch(net, [2, 3, 5])(torch.ones(1, 1, dtype=torch.float64)).item()
+        30.0
+        sage: to_torch(object())
+        Traceback (most recent call last):
+        ...
+        TypeError: no PyTorch module for object; families: MLP, NormalizedMLP, GatedMLP
+    """
+    build, _ = _builder(model)
+    module = build(model)
+    if theta is not None:
+        names = torch_names(model)
+        load_parameters(module, {names[k]: v for k, v in _values(model, theta).items()})
+    return module

@@ -1,0 +1,153 @@
+"""
+Modern architectures (GELU/SiLU MLPs, gated units, LayerNorm/RMSNorm, rotary attention, mixtures of experts):
+
+- the families' exact networks agree with their PyTorch modules;
+- every declared law (of phi and of a symmetry) is annihilated by the network's own gradients
+  (PyTorch autograd, float64), on many inputs;
+- the certified counts of ``network_trace`` agree with an independent numeric Lie trace from
+  PyTorch autograd (fields = parameter gradients over many inputs, brackets by Hessian-vector
+  products of autograd, rank by SVD with its gap reported).
+"""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sage.all__sagemath_singular import QQ  # noqa: E402
+
+from sage_conslaw.architectures.activations import MLP  # noqa: E402
+from sage_conslaw.architectures.functional import Jet  # noqa: E402
+from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: E402
+from sage_conslaw.architectures.swiglu import GatedMLP  # noqa: E402
+from sage_conslaw.torch.modern import to_torch, torch_names  # noqa: E402
+
+
+def network_function(model, theta):
+    """``f(vector of D parameters, X) -> outputs`` (torch.func.functional_call on the family's module), and theta."""
+    module = to_torch(model, theta)
+    names = torch_names(model)
+    layout = list(model.layout())
+    flat = torch.tensor([float(t) for t in theta], dtype=torch.float64)
+    shapes = {n: p.shape for n, p in module.named_parameters()}
+
+    def f(vec, X):
+        values = {names[P.name]: vec[P.offset:P.offset + P.size].reshape(shapes[names[P.name]]) for P in layout}
+        return torch.func.functional_call(module, values, (X,))
+    return f, flat
+
+
+def numeric_lie_rank(model, theta, samples=60, brackets=60, seed=0):
+    """Numeric dim of W + [W, W] at theta from PyTorch autograd: (rank, singular values).
+
+    The fields are the rows of the Jacobian of the outputs over ``samples`` inputs; the brackets
+    of random combinations X_a = grad(a . g), X_b = grad(b . g) are D X_b . X_a - D X_a . X_b,
+    Hessian-vector products by forward-over-reverse autograd."""
+    f, vec = network_function(model, theta)
+    gen = torch.Generator().manual_seed(seed)
+    X = (torch.randint(1, 5, (samples, model.d_in), generator=gen)
+         * (2 * torch.randint(0, 2, (samples, model.d_in), generator=gen) - 1) / 4.0).double()
+    flat = lambda w: f(w, X).reshape(-1)
+    J = torch.func.jacrev(flat)(vec)
+    rows = [J]
+    rng = np.random.default_rng(seed)
+    for _ in range(brackets):
+        a = torch.tensor(rng.standard_normal(J.shape[0]))
+        b = torch.tensor(rng.standard_normal(J.shape[0]))
+        Xa, Xb = a @ J, b @ J
+        ga = torch.func.grad(lambda w: a @ flat(w))
+        gb = torch.func.grad(lambda w: b @ flat(w))
+        _, DXb_Xa = torch.func.jvp(gb, (vec,), (Xa,))
+        _, DXa_Xb = torch.func.jvp(ga, (vec,), (Xb,))
+        rows.append((DXb_Xa - DXa_Xb)[None, :])
+    M = torch.cat(rows).detach().numpy()
+    M = M / np.maximum(np.abs(M).max(axis=1, keepdims=True), 1e-300)
+    s = np.linalg.svd(M, compute_uv=False)
+    small = np.flatnonzero(s < s[0] * 1e-8)
+    rank = int(small[0]) if small.size else len(s)
+    return rank, s
+
+
+SIZES = [
+    MLP(2, [3], 2, 'gelu'), MLP(3, [4], 2, 'silu'), MLP(2, [3], 1, 'tanh'), MLP(2, [3], 2, 'sigmoid'),
+    MLP(2, [3], 2, 'softplus'), MLP(2, [3], 2, 'relu'), MLP(2, [3, 2], 1, ['relu', 'gelu']),
+    GatedMLP(3, 2, 2), GatedMLP(2, 3, 2, 'silu', True), GatedMLP(4, 3, 3, 'gelu'), GatedMLP(3, 2, 2, 'sigmoid'),
+    NormalizedMLP(3, 3, 2, 'layer', 0, True, False), NormalizedMLP(3, 3, 2, 'layer', 1e-5, True, False),
+    NormalizedMLP(3, 3, 2, 'layer', 0, False, True), NormalizedMLP(3, 3, 2, 'layer', 1e-5, False, True),
+    NormalizedMLP(3, 3, 2, 'rms', 0, True, True), NormalizedMLP(3, 3, 2, 'rms', 1e-5, True, True),
+    NormalizedMLP(4, 3, 2, 'rms', 0, False, True), NormalizedMLP(4, 3, 2, 'rms', 1e-5, False, True),
+]
+
+
+@pytest.mark.parametrize("model", SIZES, ids=repr)
+def test_exact_network_agrees_with_torch(model):
+    rng = np.random.default_rng(1)
+    theta = [QQ((int(k), 4)) for k in rng.integers(1, 9, size=model.D)]
+    module = to_torch(model, theta)
+    from sage.rings.real_arb import RealBallField
+    RB = RealBallField(64)
+    for _ in range(5):
+        x = [QQ((int(k), 7)) for k in rng.integers(-4, 5, size=model.d_in)]
+        try:
+            outs = model._network_output([Jet(RB(t)) for t in theta], x)
+        except ArithmeticError:      # a ReLU at 0: another input
+            continue
+        exact = [float((o.value if isinstance(o, Jet) else RB(o)).mid()) for o in outs]
+        got = module(torch.tensor([[float(v) for v in x]], dtype=torch.float64))[0].tolist()
+        assert np.allclose(exact, got, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", SIZES, ids=repr)
+def test_declared_laws_annihilated_by_network_gradients(model):
+    rng = np.random.default_rng(2)
+    theta = [QQ((int(k) * int(s), 4)) for k, s in zip(rng.integers(1, 9, size=model.D),
+                                                       rng.choice([-1, 1], size=model.D))]
+    f, vec = network_function(model, theta)
+    X = torch.tensor(rng.choice([-4, -3, -2, -1, 1, 2, 3, 4], size=(40, model.d_in)) / 4.0)   # no zero input (LayerNorm with eps = 0)
+    J = torch.autograd.functional.jacobian(lambda w: f(w, X).reshape(-1), vec).numpy()
+    R = model.polynomial_ring()
+    laws = model.network_laws()
+    assert len(laws) == len(model.known_conservation_laws()) + len(model.symmetry_laws())
+    for h in laws:
+        grad = np.array([float(h.derivative(v)(*theta)) for v in R.gens()])
+        assert np.abs(J @ grad).max() <= 1e-10 * max(1.0, np.abs(J).max() * np.abs(grad).max())
+
+
+@pytest.mark.parametrize("model", SIZES, ids=repr)
+def test_certified_count_agrees_with_numeric_lie_trace(model):
+    res = model.network_trace()
+    assert res.certified, res
+    rank, s = numeric_lie_rank(model, res.point)
+    assert model.D - rank == res.number_of_laws, (rank, s)
+    # a clear gap around the numeric rank (with eps = 1e-5 the broken scale direction has a
+    # singular value of about eps: small, yet 1e10 above the numerical zeros)
+    if rank < len(s):
+        assert s[rank] < 1e-9 * s[0] and s[rank - 1] > 1e6 * s[rank], s
+
+
+def test_layernorm_eps_removes_exactly_the_scale_law():
+    for sizes in [(3, 3, 2), (4, 3, 2), (4, 4, 3)]:
+        zero = NormalizedMLP(*sizes, norm='layer', eps=0, affine=True, bias=False).network_trace()
+        pos = NormalizedMLP(*sizes, norm='layer', eps=1e-5, affine=True, bias=False).network_trace()
+        assert zero.certified and pos.certified
+        assert zero.number_of_laws == pos.number_of_laws + 1
+
+
+def test_gated_units_one_law_per_unit():
+    for d_in, h, d_out in [(3, 2, 2), (4, 3, 3), (5, 4, 2)]:
+        for gate in ('silu', 'gelu'):
+            net = GatedMLP(d_in, h, d_out, gate)
+            phi = net.lie_trace()
+            res = net.network_trace()
+            assert phi.certified and phi.number_of_laws == h
+            assert res.certified and res.number_of_laws == h
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="activation"):
+        MLP(2, [3], 1, 'swish')
+    with pytest.raises(ValueError, match="eps"):
+        NormalizedMLP(2, 3, 1, eps=-1)
+    with pytest.raises(TypeError, match="eps"):
+        NormalizedMLP(2, 3, 1, eps='1e-5')
+    with pytest.raises(ValueError, match="gate"):
+        GatedMLP(2, 3, 1, gate='swish')

@@ -207,6 +207,52 @@ def _exact_entry(x):
         raise TypeError("the data X must hold numbers, got %r (%s)" % (x, type(x).__name__)) from None
 
 
+def layered_family(model):
+    r"""
+    Return the linear or ReLU network whose data laws are computed for
+    ``model``: the model itself, or, for the model of a network graph (a
+    ``NetworkModel``, e.g. from ``from_torch``) that is a chain of linear
+    layers and ReLUs, its family with the same `\theta` (same order, same
+    variable names); anything else is a clear ``TypeError``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.network import Network, NetworkModel
+        sage: from sage_conslaw.datalaws.network import layered_family
+        sage: net = ReLUNetwork([1, 2, 1]); layered_family(net) is net
+        True
+        sage: layered_family(NetworkModel(Network.sequential(1, [('linear', 1)])))
+        Traceback (most recent call last):
+        ...
+        TypeError: the laws of a data set are computed for linear and ReLU networks (LinearNetwork, ReLUNetwork, and their PyTorch twins), got Network model: ...; this network graph is not a chain of linear layers and ReLUs the package reads as one
+    """
+    if hasattr(model, "network") and "family" in getattr(model, "__dict__", {}):     # a network graph
+        family = model.__dict__["family"]
+        if (family is None or not _is_layered(family) or family.D != model.D
+                or family.polynomial_ring().variable_names() != model.polynomial_ring().variable_names()):
+            raise TypeError("the laws of a data set are computed for linear and ReLU networks (LinearNetwork, "
+                            "ReLUNetwork, and their PyTorch twins), got %s; this network graph is not a chain of "
+                            "linear layers and ReLUs the package reads as one" % (model,))
+        return family
+    _check_network(model)
+    return model
+
+
+def _is_layered(model):
+    r"""
+    Whether ``model`` is a layered network of weights and biases.
+
+    TESTS::
+
+        sage: from sage_conslaw.datalaws.network import _is_layered
+        sage: from sage_conslaw.architectures import LinearNetwork, MatrixFactorization
+        sage: _is_layered(LinearNetwork([1, 2])), _is_layered(MatrixFactorization(1, 1, 1))
+        (True, False)
+    """
+    return isinstance(model, LayeredNetwork) and all(P.role in ("weight", "bias") for P in model.layout())
+
+
 def _check_network(model):
     r"""
     Raise a clear error unless ``model`` is a layered network of weights and
@@ -222,8 +268,7 @@ def _check_network(model):
         ...
         TypeError: the laws of a data set are computed for linear and ReLU networks (LinearNetwork, ReLUNetwork, and their PyTorch twins), got Attention ...
     """
-    ok = isinstance(model, LayeredNetwork) and all(P.role in ("weight", "bias") for P in model.layout())
-    if not ok:
+    if not _is_layered(model):
         raise TypeError("the laws of a data set are computed for linear and ReLU networks (LinearNetwork, "
                         "ReLUNetwork, and their PyTorch twins), got %s" % (model,))
 
@@ -1055,7 +1100,7 @@ def data_lie_trace(model, X, point=None, seed=0, **options):
         if point is None:
             point = model.exact_theta()
         model = model.model
-    _check_network(model)
+    model = layered_family(model)
     if point is None:
         point = model.random_point(seed)
     if options.get('laws') is None:

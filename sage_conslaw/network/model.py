@@ -25,6 +25,7 @@ from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.core.registry import handler
 
 #: Up to this many parameters, ``lie_trace`` completes the known laws by the
 #: quadratic laws of `\phi` when the rescaling laws do not certify the count
@@ -209,7 +210,7 @@ class NetworkModel(ConservationModel):
         return random_point(self.D, seed=seed, bound=POINT_BOUND)
 
     def lie_trace(self, point=None, laws=None, seed=0, max_steps=4, prime=None, samples=None,
-                  certify_with_degree=2, **options):
+                  certify_with_degree=2, data=None, **options):
         r"""
         Count and certify the laws of the network near ``point`` (default: the
         random point of ``seed``); see
@@ -221,6 +222,9 @@ class NetworkModel(ConservationModel):
           of `\phi` when the rescaling laws do not certify the count and `D`
           is at most :data:`MAX_PHI_LAW_SEARCH`)
         - ``certify_with_degree`` -- the degree of that search (``None``: no search)
+        - ``data`` -- (optional) a finite data set: the laws of the gradient flows
+          on it near ``point``, certified by the explicit data laws (chains of
+          linear layers and ReLUs; see :func:`~sage_conslaw.datalaws.network.data_lie_trace`)
 
         EXAMPLES::
 
@@ -234,7 +238,19 @@ class NetworkModel(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: lie_trace of a network takes no option method
+
+        The laws of one data set (the weights on the always-zero input are frozen)::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch import from_torch
+            sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2r, 2r, bias=False), torch.nn.Linear(2r, 1r, bias=False)))
+            sage: tm.model.lie_trace(point=tm.exact_theta(), data=[[1, 0], [2, 0]]).number_of_laws
+            5
         """
+        if data is not None:
+            return handler("data")(self, data, point=point, laws=laws, seed=seed, max_steps=max_steps,
+                                   **({} if prime is None else {'prime': prime}))
         from sage_conslaw.network.certificate import network_trace
         if options:
             raise TypeError("lie_trace of a network takes no option %s" % ", ".join(sorted(options)))

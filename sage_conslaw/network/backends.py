@@ -301,7 +301,7 @@ class ObjectBackend:
             ([[0, 3], [1, 0]], [True, False])
         """
         if self.mode == 'symbolic':
-            eps = self.symbols(node, 'relu', z.shape[1:])[None]
+            eps = self.symbols(node, 'relu', z.shape[1:], z=z[0])[None]
             return z * eps if not slope else z * (_scalar(_qq(slope)) + _scalar(1 - _qq(slope)) * eps)
         pos = np.vectorize(lambda t: t > 0, otypes=[bool])(z) if z.size else np.zeros(z.shape, bool)
         zero = np.vectorize(lambda t: t == 0, otypes=[bool])(z) if z.size else np.zeros(z.shape, bool)

@@ -263,9 +263,13 @@ class NetworkModel(ConservationModel):
         from sage_conslaw.network.certificate import _uncertifiable_ops
         if _uncertifiable_ops(self.network):
             return res
-        phi_laws = self.generators().polynomial_laws(certify_with_degree, homogeneous=False) \
-            if hasattr(self.generators(), 'polynomial_laws') else self.polynomial_conservation_laws(
-                certify_with_degree, homogeneous=False)
+        from sage_conslaw.core.laws import polynomial_laws
+        from sage_conslaw.core.reparametrization import Reparametrization
+        from sage_conslaw.network.phi import network_phi
+        # phi near the point (units whose regions coincide there share their symbols)
+        phi = network_phi(self.network, self.polynomial_ring(), point=res.point)
+        phi_laws = polynomial_laws(Reparametrization(phi).generators(), certify_with_degree, homogeneous=False) \
+            if phi else []
         if not phi_laws:
             return res
         return network_trace(self.network, point=point, seed=seed, laws=phi_laws, max_steps=max_steps, prime=prime,

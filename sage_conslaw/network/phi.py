@@ -31,7 +31,65 @@ from sage.rings.rational_field import QQ
 MAX_PHI_TERMS = 200000
 
 
-def network_phi(net, ring=None):
+def _shared_symbols(R, D, nx, point):
+    r"""
+    The symbols function of the symbolic backend with **shared regions**: a
+    unit whose pre-activation factors as `f(\theta)\, e(x, \varepsilon)`, with
+    `f(\theta_0) \neq 0` at ``point``, is active exactly where `\mathrm{sign}
+    f(\theta_0)\, e > 0` near `\theta_0`: units with the same `\pm e` share one
+    symbol (`\varepsilon` or `1 - \varepsilon`).  Without ``point``, one symbol per unit.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.phi import network_phi
+        sage: net = Network.sequential(1, [('linear', 2, False), 'relu', ('linear', 1, False)])
+        sage: network_phi(net, point=[1, 2, 3, 4])     # both units active exactly where x > 0
+        [L0_weight_0_0*L2_weight_0_0 + L0_weight_1_0*L2_weight_0_1]
+    """
+    g = R.gens()
+    state = {'next': {}, 'keys': {}}
+
+    def symbols(node, kind, shape, slots, z=None):
+        start, size = slots[node.index]
+        own = np.array(g[D + nx + start:D + nx + start + size], dtype=object).reshape(shape)
+        if point is None or z is None or kind != 'relu':
+            return own
+        out = np.empty(shape, dtype=object)
+        flat_out, flat_own = out.reshape(-1), own.reshape(-1)
+        for u, zu in enumerate(np.asarray(z).reshape(-1)):
+            zu = R(zu)
+            groups = {}
+            for exps, c in zu.dict().items():
+                rest = exps[D:]
+                mono = R({tuple([0] * D) + tuple(rest): 1})
+                groups.setdefault(rest, [0, mono])
+                groups[rest][0] += c * R({tuple(exps[:D]) + tuple([0] * (len(exps) - D)): 1})
+            coeffs = [v[0] for v in groups.values()]
+            f = coeffs[0] if coeffs else R(0)
+            ratios = [c / f for c in coeffs] if f != 0 else []
+            if not ratios or not all(r in R.base_ring() for r in (R.fraction_field()(r) for r in ratios)):
+                flat_out[u] = flat_own[u]
+                continue
+            sign = f(*(list(point) + [0] * (len(g) - D)))
+            if sign == 0:
+                flat_out[u] = flat_own[u]
+                continue
+            e = sum(R.base_ring()(R.fraction_field()(c / f)) * v[1] for c, v in zip(coeffs, groups.values()))
+            e = e if sign > 0 else -e
+            key, neg = e / abs(e.lc()), -e / abs(e.lc())
+            if key in state['keys']:
+                flat_out[u] = state['keys'][key]
+            elif neg in state['keys']:
+                flat_out[u] = 1 - state['keys'][neg]
+            else:
+                state['keys'][key] = flat_own[u]
+                flat_out[u] = flat_own[u]
+        return out
+    return symbols
+
+
+def network_phi(net, ring=None, point=None):
     r"""
     The components of `\phi` of the network (see the module documentation), as
     polynomials of ``ring`` (default: `\QQ[\theta]` with the layout's names).
@@ -69,9 +127,10 @@ def network_phi(net, ring=None):
     g = R.gens()
     D, nx = len(names), len(xnames)
 
-    def symbols(node, kind, shape):
-        start, size = slots[node.index]
-        return np.array(g[D + nx + start:D + nx + start + size], dtype=object).reshape(shape)
+    shared = _shared_symbols(R, D, nx, None if point is None else [QQ(t) for t in point])
+
+    def symbols(node, kind, shape, z=None):
+        return shared(node, kind, shape, slots, z)
     B = ObjectBackend('symbolic', symbols=symbols)
     inputs, k = [], D
     for n in net.inputs():

@@ -1,0 +1,165 @@
+r"""
+The package's families as network graphs: :func:`network_of`.
+
+A :class:`~sage_conslaw.architectures.linear.LinearNetwork`,
+:class:`~sage_conslaw.architectures.relu.ReLUNetwork`,
+:class:`~sage_conslaw.architectures.conv.ConvNetwork`, a
+:class:`~sage_conslaw.architectures.compose.Residual` of those and a
+:class:`~sage_conslaw.architectures.compose.Sequential` of those become one
+:class:`~sage_conslaw.network.graph.Network` with the same `\theta` (same
+order, same variable names): composed blocks then get the `\phi` and the laws
+of the whole network, across their boundaries, not the direct product of the
+blocks' `\phi`.
+
+EXAMPLES:
+
+A linear layer after a ReLU block: the composition by blocks misses the laws
+coupling the layer with the block's outer layer; the network has them::
+
+    sage: from sage_conslaw.architectures import Sequential, ReLUNetwork, LinearNetwork
+    sage: from sage_conslaw.network import NetworkModel
+    sage: from sage_conslaw.network.families import network_of
+    sage: seq = Sequential([ReLUNetwork([2, 2, 2]), LinearNetwork([2, 2])])
+    sage: seq.number_of_conservation_laws()
+    2
+    sage: res = NetworkModel(network_of(seq)).lie_trace(); res.number_of_laws, res.certified
+    (5, True)
+
+``ConvNetwork(1, 2, 1, 1, 1)``: its `\phi` (the kernel products) has 2 laws;
+the network, where both first-layer weights have the same sign, has 3::
+
+    sage: from sage_conslaw.architectures import ConvNetwork
+    sage: M = NetworkModel(network_of(ConvNetwork(1, 2, 1, 1, 1)))
+    sage: a, b = M.lie_trace(point=[1, 2, 3, 4]), M.lie_trace(point=[1, -2, 3, 4])
+    sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)
+    ((3, True), (2, True))
+"""
+from sage_conslaw.network.graph import Network
+
+
+def _vector_or_matrix_index(P, a, b):
+    r"""
+    The index in the network's parameter of entry ``(a, b)`` of the family's
+    parameter ``P`` (a column vector is a vector).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.base import Parameter
+        sage: from sage_conslaw.network.families import _vector_or_matrix_index
+        sage: _vector_or_matrix_index(Parameter('b', (3, 1)), 2, 0), _vector_or_matrix_index(Parameter('U', (2, 2)), 1, 0)
+        ((2,), (1, 0))
+    """
+    return (a,) if P.shape[1] == 1 and P.name[0] in 'bc' else (a, b)
+
+
+def _build(net, x, family, prefix, layout, entries):
+    r"""
+    Add the ops of ``family`` reading node ``x``; return the output node.
+    ``entries`` collects, for every coordinate of the family's `\theta` (offset in
+    ``layout``), the network's ``(parameter name, index)``.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import Attention
+        sage: from sage_conslaw.network.families import network_of
+        sage: network_of(Attention(2, 1, 1, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not Attention
+    """
+    from sage_conslaw.architectures import ConvNetwork, LinearNetwork, ReLUNetwork, Residual, Sequential
+    if isinstance(family, (LinearNetwork, ReLUNetwork)) and type(family).__name__ in ('LinearNetwork', 'ReLUNetwork'):
+        dims = family.dims
+        q = len(dims) - 1
+        bias = getattr(family, 'bias', False)
+        params = {}
+        for P in family.layout():
+            full = layout[prefix + P.name]
+            shape = (P.shape[0],) if _vector_or_matrix_index(P, 0, 0) == (0,) else P.shape
+            params[P.name] = net.parameter(prefix + P.name, shape)
+            for a in range(P.shape[0]):
+                for b in range(P.shape[1]):
+                    entries[full.offset + a * P.shape[1] + b] = (prefix + P.name, _vector_or_matrix_index(P, a, b))
+        relu = isinstance(family, ReLUNetwork)
+        for i in range(q, 0, -1):                 # U_q reads the input, U_1 gives the output
+            args = [x, params["U%s" % i]]
+            if bias:
+                args.append(params["c" if i == 1 else "b%s" % (i - 1)])
+            x = net.op('linear', args, name="%sU%s" % (prefix, i))
+            if relu and i > 1:
+                x = net.op('relu', [x], name="%srelu%s" % (prefix, i - 1))
+        return x
+    if isinstance(family, ConvNetwork):
+        C_in, C_h, C_out, K1, K2 = (family.in_channels, family.hidden_channels, family.out_channels,
+                                    family.kernel1, family.kernel2)
+        shapes = {"W1": (C_h, C_in, K1), "W2": (C_out, C_h, K2), "b1": (C_h,), "b2": (C_out,)}
+        params = {}
+        for P in family.layout():
+            full = layout[prefix + P.name]
+            params[P.name] = net.parameter(prefix + P.name, shapes[P.name])
+            K = K1 if P.name == "W1" else K2
+            for a in range(P.shape[0]):
+                for b in range(P.shape[1]):
+                    idx = (a, b // K, b % K) if P.name[0] == "W" else (a,)
+                    entries[full.offset + a * P.shape[1] + b] = (prefix + P.name, idx)
+        h = net.op('conv1d', [x, params["W1"]] + ([params["b1"]] if family.bias else []), name=prefix + "conv1")
+        h = net.op('relu', [h], name=prefix + "relu")
+        return net.op('conv1d', [h, params["W2"]] + ([params["b2"]] if family.bias else []), name=prefix + "conv2")
+    if isinstance(family, Residual):
+        y = _build(net, x, family.block(), prefix, layout, entries)
+        return net.op('add', [x, y], name=prefix + "residual")
+    if isinstance(family, Sequential):
+        for name, block in family.blocks().items():
+            x = _build(net, x, block, prefix + name + "_", layout, entries)
+        return x
+    raise ValueError("network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential "
+                     "compositions, not %s" % type(family).__name__)
+
+
+def _input_shape(family):
+    r"""
+    The input shape of the network of a family (a convolution reads `K_1 + K_2` positions).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ConvNetwork, ReLUNetwork, Sequential
+        sage: from sage_conslaw.network.families import _input_shape
+        sage: _input_shape(ConvNetwork(2, 1, 1, 2, 3)), _input_shape(Sequential([ReLUNetwork([1, 2, 3])]))
+        ((2, 5), (3,))
+    """
+    from sage_conslaw.architectures import ConvNetwork, Residual, Sequential
+    if isinstance(family, ConvNetwork):
+        return (family.in_channels, family.kernel1 + family.kernel2)
+    if isinstance(family, Residual):
+        return _input_shape(family.block())
+    if isinstance(family, Sequential):
+        return _input_shape(list(family.blocks().values())[0])
+    if not hasattr(family, 'dims'):
+        raise ValueError("network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential "
+                         "compositions, not %s" % type(family).__name__)
+    return (family.dims[-1],)
+
+
+def network_of(family):
+    r"""
+    The network graph of a family of the package, with the same `\theta`
+    (see the module documentation).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.network.families import network_of
+        sage: net = network_of(ReLUNetwork([1, 2, 3], bias=True)); net
+        Network: input x (3), 4 parameters (D = 11), 3 ops (linear, relu, linear), output 1 node
+        sage: [v for v, _, _ in net.layout()] == list(ReLUNetwork([1, 2, 3], bias=True).polynomial_ring().variable_names())
+        True
+    """
+    net = Network()
+    x = net.input('x', _input_shape(family))
+    layout = {P.name: P for P in family.layout()}
+    entries = {}
+    y = _build(net, x, family, "", layout, entries)
+    net.output(y)
+    names = family.polynomial_ring().variable_names()
+    net.set_layout([(names[k], entries[k][0], entries[k][1]) for k in range(len(names))])
+    return net

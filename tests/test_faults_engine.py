@@ -135,3 +135,40 @@ def test_gf7_friction_rate_and_metric_are_refused():
         Preconditioned(net, [GF(7)(2), 1])
     with pytest.raises(TypeError, match="characteristic 7"):
         Preconditioned(net, matrix(GF(7), [[2, 0], [0, 1]]))
+
+
+# ---------------------------------------------------------------------------
+# Sizes: refused with a clear error before Singular or numpy run out of memory
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, error", [
+    ("MatrixFactorization(100, 100, 160).lie_trace()", "MemoryError"),
+    ("ICNN(100, 100, 100, bias=True).lie_trace()", "MemoryError"),
+    ("Attention(60, 60, 60, 60).lie_trace()", "MemoryError"),
+    ("ConvNetwork(1, 1, 1, 16000, 16000).lie_trace()", "MemoryError"),
+    ("NMF(100, 100, 100).lie_trace()", "MemoryError"),
+    ("uv().polynomial_conservation_laws(10**4)", "ValueError"),
+])
+def test_too_large_is_refused_not_killed(call, error):
+    code = """
+        from sage_conslaw.architectures import *
+        try:
+            %s
+            print("ANSWER")
+        except (MemoryError, ValueError) as e:
+            print("REFUSED", type(e).__name__, str(e)[:300])
+    """ % call
+    rc, out, err, secs = run_capped(code, 120)
+    assert rc == 0, (rc, out, err[-2000:])          # 14 was Singular's "no more memory" halt
+    assert "REFUSED " + error in out, out
+    assert "memory" in out or "limit" in out, out
+    assert secs < 60, secs
+
+
+def test_declared_terms_are_the_expanded_terms():
+    """The sizes refused above are counted before expanding: the counts agree with the expansion."""
+    from sage_conslaw.architectures import ICNN, NMF, MultiHeadAttention, Attention, ConvNetwork
+    for m in [ICNN(2, 3, 4), ICNN(2, 3, 4, bias=True), NMF(2, 3, 4), MultiHeadAttention(2, 3, 2, 3, 4),
+              MultiHeadAttention(3, 2, 2, 1, 2, bias=True), Attention(2, 3, 4, 5, bias=True),
+              ConvNetwork(2, 3, 2, 2, 3, bias=True), ConvNetwork(1, 2, 3, 4, 5)]:
+        assert m._family._terms == sum(len(f.monomials()) for f in m.components()), m

@@ -206,7 +206,10 @@ class MultiHeadAttention(Block):
             shapes += _head_shapes(s, d_in, d_k, d_v, d_out, bias)
         if bias:
             shapes.append(("bo", (d_out, 1), "bias"))
-        Block.__init__(self, shapes, self._components_from, d_in, d_out)
+        # terms of phi: per head (d_in + b) d_in products of d_k terms and d_in d_out of d_v; the bias row
+        b = 1 if bias else 0
+        terms = self.heads * ((d_in + b) * d_in * d_k + d_in * d_out * d_v) + b * d_out * (self.heads * d_v + 1)
+        Block.__init__(self, shapes, self._components_from, d_in, d_out, terms=terms)
 
     def _suffixes(self):
         """The suffixes of the heads' parameter names.

@@ -89,8 +89,12 @@ class Block(Architecture):
     PHI_NOTE = ("these are the laws of phi: the model factors through phi, so each is a law of the model, "
                 "which may have more")
 
-    def __init__(self, shapes, phis_from, input_dimension, output_dimension):
+    def __init__(self, shapes, phis_from, input_dimension, output_dimension, terms=None):
         r"""
+        ``terms`` is the number of terms of the expanded `\phi` when it is known
+        without expanding (see :class:`Architecture`): a block too large to
+        expand is then refused before Singular runs out of memory.
+
         TESTS::
 
             sage: from sage_conslaw.architectures.compose import Block
@@ -100,7 +104,7 @@ class Block(Architecture):
         """
         self.input_dimension = int(input_dimension)
         self.output_dimension = int(output_dimension)
-        Architecture.__init__(self, shapes, phis_from)
+        Architecture.__init__(self, shapes, phis_from, terms=terms)
 
     def parameter_names(self):
         r"""

@@ -134,7 +134,9 @@ class ConvNetwork(Block):
         shapes = [("W1", (C_h, C_in * K1), "weight"), ("W2", (C_out, C_h * K2), "weight")]
         if self.bias:
             shapes += [("b1", (C_h, 1), "bias"), ("b2", (C_out, 1), "bias")]
-        Block.__init__(self, shapes, self._products, C_in, C_out)
+        products = C_out * C_h * K2      # each component is one product (one term)
+        Block.__init__(self, shapes, self._products, C_in, C_out,
+                       terms=products * C_in * K1 + ((products + C_out) if self.bias else 0))
 
     def _products(self, mats):
         r"""The components of `\phi`: the kernel products, then the bias products and `b_2`.

@@ -71,7 +71,7 @@ class ICNN(Architecture):
         n1, n2, n3 = self.sizes
         shapes = [("U", (n1, n2), "weight", 1), ("V", (n2, n3), "weight", 2)] + \
             ([("b", (n2, 1), "bias", 1)] if self.bias else [])
-        Architecture.__init__(self, shapes, self._paths)
+        Architecture.__init__(self, shapes, self._paths, terms=n1 * n2 * n3 + (n1 * n2 if self.bias else 0))
 
     def _paths(self, M):
         r"""

@@ -66,7 +66,8 @@ class NMF(Architecture):
         """
         self.sizes = tuple(positive_integer(n, name) for n, name in ((n1, "n1"), (n2, "n2"), (n3, "n3")))
         n1, n2, n3 = self.sizes
-        Architecture.__init__(self, [("U", (n1, n2), "weight", 1), ("V", (n2, n3), "weight", 2)], lambda M: (M["U"] * M["V"]).list())
+        Architecture.__init__(self, [("U", (n1, n2), "weight", 1), ("V", (n2, n3), "weight", 2)],
+                              lambda M: (M["U"] * M["V"]).list(), terms=n1 * n2 * n3)
 
     def _repr_(self):
         r"""

@@ -254,6 +254,32 @@ class GeneratorFamily(SageObject):
         if obstacle is not None:
             raise ValueError("%s needs the symbolic fields: %s" % (what, obstacle))
 
+    def require_traceable(self, what="lie_trace"):
+        r"""
+        Raise a clear ``MemoryError`` before anything is allocated when
+        ``what`` cannot be computed within memory: the generators cannot be
+        formed symbolically (see :meth:`symbolic_obstacle`) and there is no
+        structured evaluator (:attr:`structured`) to trace them without forming
+        them.  Without this check the expansion halts the whole process in
+        Singular ("no more memory").
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.families import GradientFamily
+            sage: R.<x,y> = QQ[]
+            sage: GradientFamily(R, [x*y]).require_traceable()
+            sage: GradientFamily(R, lambda: [x*y], size=1, terms=10^7).require_traceable()
+            Traceback (most recent call last):
+            ...
+            MemoryError: lie_trace cannot run within memory: phi has 10000000 terms once expanded, above the limit 1000000 of expanded terms (...), and this model has no structured trace (by matrix products, without expanding phi): trace a smaller model (linear and ReLU networks are traced at any size)
+        """
+        obstacle = self.symbolic_obstacle()
+        if obstacle is not None and self.structured is None:
+            raise MemoryError("%s cannot run within memory: %s, and this model has no structured trace (by matrix "
+                              "products, without expanding phi): trace a smaller model (linear and ReLU networks "
+                              "are traced at any size)"
+                              % (what, obstacle.split(": its symbolic")[0]))
+
     def _repr_(self):
         r"""
         TESTS::

@@ -118,6 +118,13 @@ def check_size(D, degree, homogeneous=True):
         Traceback (most recent call last):
         ...
         ValueError: degree 1 in D = 10000 variables gives 10000 candidate monomials of 10000 exponents each, more than the limit MAX_CANDIDATE_ENTRIES = 33554432 (sage_conslaw.core.thresholds)
+
+    Few variables but a huge degree (``uv().polynomial_conservation_laws(10^4)``)::
+
+        sage: check_size(2, 10^4)
+        Traceback (most recent call last):
+        ...
+        ValueError: degree 10000 in D = 2 variables gives 10001 candidate monomials of 10000 variable indices each in the law system, more than the limit MAX_CANDIDATE_ENTRIES = 33554432 (sage_conslaw.core.thresholds); choose a lower degree
     """
     n = number_of_candidates(D, degree, homogeneous)
     if n > MAX_MONOMIALS:
@@ -128,6 +135,12 @@ def check_size(D, degree, homogeneous=True):
         raise ValueError("degree %s in D = %s variables gives %s candidate monomials of %s exponents each, "
                          "more than the limit MAX_CANDIDATE_ENTRIES = %s (sage_conslaw.core.thresholds)"
                          % (degree, D, n, D, MAX_CANDIDATE_ENTRIES))
+    if n * degree > MAX_CANDIDATE_ENTRIES:
+        # the law system writes each monomial as its degree variable indices (law_system, _multisets)
+        raise ValueError("degree %s in D = %s variables gives %s candidate monomials of %s variable indices each "
+                         "in the law system, more than the limit MAX_CANDIDATE_ENTRIES = %s "
+                         "(sage_conslaw.core.thresholds); choose a lower degree" % (degree, D, n, degree,
+                                                                                   MAX_CANDIDATE_ENTRIES))
     return n
 
 

@@ -381,6 +381,7 @@ class ConservationModel(SageObject):
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
         opts = TraceOptions(**options)         # checked before any work
         W = self.generators()
+        W.require_traceable()                  # before the known laws are formed too
         if opts.method == 'rigorous':
             W.require_symbolic("method='rigorous'")
         R = W.polynomial_ring()

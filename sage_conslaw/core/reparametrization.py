@@ -340,7 +340,17 @@ class Reparametrization(ConservationModel):
             sage: R.<u,v> = QQ[]
             sage: Reparametrization([u*v, u^2]).gradient_fields()
             [(v, u), (2*u, 0)]
+
+        Refused before anything is expanded when `\phi` does not fit in memory
+        and has no structured trace::
+
+            sage: from sage_conslaw.architectures import NMF
+            sage: NMF(100, 100, 100).gradient_fields()
+            Traceback (most recent call last):
+            ...
+            MemoryError: the gradient fields of phi (for lie_trace and the laws) cannot run within memory: phi of NMF has 1000000 terms once expanded, of about 2D = 40000 bytes each in Singular: 40.0 GB, above the limit 4.3 GB of an expansion, and this model has no structured trace ...
         """
+        self._family.require_traceable("the gradient fields of phi (for lie_trace and the laws)")
         return self._family.fields()
 
     def jacobian(self, point=None):

@@ -368,9 +368,10 @@ def independent_parts(model, bundle=None):
         sage: [len(ks) for ks, _ in independent_parts(mha, bundle=1)], [len(ks) for ks, _ in independent_parts(mha)]
         ([24, 24, 24, 24], [48, 48])
     """
+    model.generators().require_traceable()     # never expand a phi that does not fit in memory
     R = model.polynomial_ring()
     D = R.ngens()
-    index = {g: k for k, g in enumerate(R.gens())}
+    index = {name: k for k, name in enumerate(R.variable_names())}     # names: hashing a polynomial of a ring of D variables costs O(D)
     parent = list(range(D))
 
     def find(k):
@@ -379,7 +380,7 @@ def independent_parts(model, bundle=None):
             k = parent[k]
         return k
     used = [False] * D
-    comps = [(f, [index[v] for v in f.variables()]) for f in model.components()]
+    comps = [(f, [index[str(v)] for v in f.variables()]) for f in model.components()]
     for f, ks in comps:
         for k in ks:
             used[k] = True

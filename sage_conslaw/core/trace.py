@@ -1219,6 +1219,7 @@ def lie_trace(generators, point=None, laws=None, **options):
     opts = TraceOptions(**options)
     budget = _Budget(opts.max_seconds)
     W = as_family(generators)
+    W.require_traceable()
     D = W.D
     K = W.base_ring()
     is_random = point is None

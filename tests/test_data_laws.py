@@ -290,8 +290,13 @@ def _drift_setup(seed=0):
     return net, X, Y, theta0, laws
 
 
+def _exact(t):
+    n, d = float(t).as_integer_ratio()
+    return QQ(n) / QQ(d)
+
+
 def _value(h, theta):
-    return float(h(*[QQ(float(t)) for t in theta]))
+    return float(h(*[_exact(t) for t in theta]))
 
 
 @pytest.mark.parametrize("method", ["gd", "sgd"])
@@ -329,7 +334,7 @@ def test_data_laws_drift_under_gd_frozen_ones_do_not_move():
     """On a fixed data set, the data laws move at eta^2 (balancedness) or not at all (frozen)."""
     net, X, Y, theta0, _ = _drift_setup(2)
     X[:, 1] = 0
-    M = DataModel(net, X, [QQ(float(t)) for t in theta0])
+    M = DataModel(net, X, [_exact(t) for t in theta0])
     traj = train(net, X, Y, method="gd", eta=1e-3, steps=1, theta0=theta0, record_every=1)
     t0, t1 = traj.thetas[0], traj.thetas[1]
     g = (t0 - t1) / 1e-3
@@ -360,3 +365,47 @@ def test_exact_gradient_the_drift_has_no_first_order_term():
         assert k is None or k >= 2
         if h.degree() == 2:
             assert P == c * P.parent().gen() ** 2 and c == quadratic_drift(h, theta, g)
+
+
+# ---------------------------------------------------------------------------
+# LawMonitor(data=X): the data laws along a PyTorch training run
+# ---------------------------------------------------------------------------
+
+from sage_conslaw.torch import LawMonitor  # noqa: E402
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_law_monitor_with_data_measures_the_exact_drift(momentum):
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    X = torch.randn(40, 3, dtype=torch.float64)
+    X[:, 1] = 0
+    Y = torch.randn(40, 2, dtype=torch.float64)
+    m = LawMonitor(net, data=X)
+    assert m.data_result.certified and "frozen" in m.kinds
+    eta = 1e-2
+    opt = torch.optim.SGD(net.parameters(), lr=eta, momentum=momentum)
+    m.attach(opt)
+    thetas = [m.map.theta()]
+    for _ in range(2):
+        opt.zero_grad()
+        ((net(X) - Y) ** 2).mean().backward()
+        opt.step()
+        thetas.append(m.map.theta())
+    V = m.values()
+    q = lambda v: [QQ(float(t).as_integer_ratio()[0]) / QQ(float(t).as_integer_ratio()[1]) for t in v]
+    t0, t1, t2 = (q(t) for t in thetas)
+    e = QQ(eta.as_integer_ratio()[0]) / QQ(eta.as_integer_ratio()[1])      # the float, exactly
+    step1 = [(a - b) / e for a, b in zip(t0, t1)]            # buffer after step 1 (= the first gradient)
+    for k, h in enumerate(m.laws):
+        P1 = one_step_drift(h, t0, step1)                    # step 1: plain gradient step
+        assert abs(float(P1(e)) - (V[1, k] - V[0, k])) < 1e-12 + 1e-9 * abs(V[1, k] - V[0, k])
+        if m.kinds[k] == "frozen":
+            assert abs(V[1, k] - V[0, k]) < 1e-12 and abs(V[2, k] - V[0, k]) < 1e-12     # rounding only
+        else:
+            assert abs(float(P1[1])) * eta < 1e-6 * abs(float(P1[2])) * eta ** 2   # eta^2 leads
+        beta = QQ(momentum.as_integer_ratio()[0]) / QQ(momentum.as_integer_ratio()[1])
+        g2 = [(a - b) / e - beta * s for a, b, s in zip(t1, t2, step1)]
+        P2 = one_step_drift(h, t1, g2, method="heavy_ball", buffer=step1, momentum=beta)
+        assert abs(float(P2(e)) - (V[2, k] - V[1, k])) < 1e-12 + 1e-9 * abs(V[2, k] - V[1, k])
+    assert m.held(1e-12) >= len(m.data_result.laws_by_kind()["frozen"])

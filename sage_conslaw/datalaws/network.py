@@ -1040,6 +1040,19 @@ class DataLieTraceResult(LieTraceResult):
         """
         return self.data_model.known_conservation_laws()
 
+    def laws_by_kind(self):
+        r"""
+        Return the explicit data laws by kind (see :meth:`DataModel.laws_by_kind`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws import data_lie_trace
+            sage: data_lie_trace(LinearNetwork([1, 1, 2]), [[1, 0]], point=[1, 2, 3]).laws_by_kind()['frozen']
+            [U2_0_1]
+        """
+        return self.data_model.laws_by_kind()
+
     def _repr_(self):
         r"""
         TESTS::

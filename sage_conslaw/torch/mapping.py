@@ -277,10 +277,19 @@ class TorchMap:
             sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))
             sage: tm.exact_theta()[0]       # float32's 0.1
             13421773/134217728
+
+        Exactly the double (``QQ(float)`` would give the simplest rational
+        that rounds to it, ``1/10`` for the double ``0.1``)::
+
+            sage: tm = from_torch(torch.nn.Linear(1, 1).double())
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))
+            sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10
+            (True, False)
         """
         from sage.rings.rational_field import QQ
         from sage_conslaw.core.points import as_exact_point
-        return as_exact_point([QQ(float(x)) for x in self.theta(module)], self.model.D)
+        exact = [float(x).as_integer_ratio() for x in self.theta(module)]      # a double is a dyadic rational
+        return as_exact_point([QQ(n) / QQ(d) for n, d in exact], self.model.D)
 
     def load(self, theta, module=None):
         r"""

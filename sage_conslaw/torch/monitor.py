@@ -29,6 +29,7 @@ EXAMPLES::
 import numpy as np
 
 from sage_conslaw.core.points import to_exact_polynomial
+from sage_conslaw.datalaws.network import data_lie_trace
 
 
 def _compile(laws, D):
@@ -126,6 +127,13 @@ class LawMonitor:
       :func:`~sage_conslaw.torch.mapping.from_torch`) or a
       :class:`~sage_conslaw.torch.mapping.TorchMap`
     - ``laws`` -- polynomials of the model's ring (default: its known laws)
+    - ``data`` -- (optional) the training set `X`: watch the laws of the
+      gradient flows on that data set at the module's current weights (the
+      explicit data laws of :func:`~sage_conslaw.datalaws.network.data_lie_trace`:
+      frozen directions, dead neurons, balancedness and cross laws), after
+      ``laws`` if given; :attr:`kinds` says the kind of each law,
+      :attr:`data_result` holds the certified count, and :meth:`law_drifts`
+      and :meth:`held` give the drift of each law
 
     Use :meth:`attach` (a hook on the optimizer's ``step``) or call the monitor
     (``monitor()``) once per step.  :attr:`steps` and :meth:`values` hold the
@@ -148,9 +156,27 @@ class LawMonitor:
         Traceback (most recent call last):
         ...
         TypeError: LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got 3 (Integer)
+
+    The laws of the training set: an input feature that is always `0` freezes
+    the weights that read it::
+
+        sage: torch.manual_seed(1); net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+        <torch._C.Generator object at ...>
+        sage: X = torch.randn(32, 3); X[:, 2r] = 0r; Y = torch.randn(32, 1)
+        sage: m = LawMonitor(net, data=X); m.data_result.number_of_laws, m.data_result.certified
+        (8, True)
+        sage: sorted(set(m.kinds))
+        ['balancedness', 'frozen']
+        sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-2)); _ = m.attach(opt)
+        sage: for _ in range(10):
+        ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
+        sage: d = m.law_drifts(); bool(max(d[k] for k in range(len(d)) if m.kinds[k] == 'frozen') == 0)
+        True
+        sage: m.held(1e-8) >= 4
+        True
     """
 
-    def __init__(self, model_or_module, laws=None):
+    def __init__(self, model_or_module, laws=None, data=None):
         r"""
         TESTS::
 
@@ -170,12 +196,28 @@ class LawMonitor:
             raise TypeError("LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got %r (%s)"
                             % (model_or_module, type(model_or_module).__name__))
         model = self.map.model
+        self.data_result, kinds = None, []
+        if data is not None:
+            self.data_result = data_lie_trace(self.map, data)
+            found = self.data_result.laws_by_kind()
+            given = [] if laws is None else list(laws)
+            kinds = ['given'] * len(given)
+            laws = given
+            for kind in ('frozen', 'dead', 'balancedness', 'cross'):
+                laws += found[kind]
+                kinds += [kind] * len(found[kind])
+            if not laws:
+                raise ValueError("no law to monitor: the gradient flows on this data set have no explicit law "
+                                 "(%s laws, certified: %s)" % (self.data_result.number_of_laws,
+                                                              self.data_result.certified))
         if laws is None:
             laws = model.known_conservation_laws()
             if not laws:
                 raise ValueError("no law to monitor: the model has no known conservation law; pass laws=[...]")
         R = model.polynomial_ring()
         self.laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+        #: the kind of each law with ``data`` (``'given'`` for the laws passed), else ``None``
+        self.kinds = kinds or None
         self.frozen_note = _frozen_note(model)
         if self.frozen_note:
             import warnings
@@ -270,6 +312,39 @@ class LawMonitor:
             (0, 2)
         """
         return np.array(self._values).reshape(len(self._values), len(self.laws))
+
+    def law_drifts(self):
+        r"""
+        Return, for every law, `\max_t |h(\theta_t) - h(\theta_0)|` over the
+        records (absolute).
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()
+            sage: m.map.load([2.0, 1.0]); m(); m.law_drifts()
+            array([3.])
+        """
+        V = self.values()
+        if not len(V):
+            return np.zeros(len(self.laws))
+        return np.abs(V - V[0]).max(axis=0)
+
+    def held(self, tol=1e-8):
+        r"""
+        Return how many laws moved by at most ``tol`` (absolute) over the records.
+
+        EXAMPLES::
+
+            sage: import torch
+            sage: from sage_conslaw.torch import LawMonitor
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
+            sage: m = LawMonitor(net); m(); m(); m.held()
+            1
+        """
+        return int((self.law_drifts() <= tol).sum())
 
     def drift(self, relative=True):
         r"""

@@ -2,9 +2,13 @@ r"""
 The command line of a census: ``python -m sage_conslaw census ...`` (also
 ``python -m sage_conslaw.census ...``).
 
-Arguments are checked before anything is computed: a bad value exits with
+Arguments are checked before anything is computed or written: a bad value,
+an output directory that cannot be written or a missing Dask exits with
 status 2 and a message naming it.  Ctrl-C stops the census cleanly (status
-130); running the same command again resumes it.
+130); running the same command again resumes it.  A census that cannot go on
+(a scheduler that cannot be reached or went away, a disk full, another census
+writing into the same directory) is one line on standard error and status 1,
+the finished rows kept.
 
 EXAMPLES::
 
@@ -18,7 +22,7 @@ EXAMPLES::
     exit status 2
     sage: import tempfile
     sage: main(["--family", "relu", "--max-width", "1", "--max-depth", "2", "--bias", "--workers", "1",
-    ....:       "--no-progress", "--out", tempfile.mkdtemp()])  # long time
+    ....:       "--no-progress", "--out", tempfile.mkdtemp()])  # long time, optional - dask
     Census of 1 ReLU networks with biases (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     computed 1 rows in ... s on 1 core (local cluster); files: .../census.csv, .../rows.csv, .../summary.json
     0
@@ -50,7 +54,7 @@ def add_arguments(parser):
     parser.add_argument("--scheduler", default=None,
                         help="address of a running Dask scheduler (default: a local cluster on this machine's cores)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes of the local cluster (default: the number of cores)")
+                        help="worker processes of the local cluster (default and at most: the number of cores)")
     parser.add_argument("--out", required=True, help="output directory (rows.csv, census.csv, summary.json)")
     parser.add_argument("--budget", type=int, default=None,
                         help="seconds allowed to the trace of one network (default %s)" % CENSUS_SECONDS)
@@ -58,6 +62,8 @@ def add_arguments(parser):
                         help="compute again the rows of --out that are not certified")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--delay", type=float, default=0.0, help=argparse.SUPPRESS)   # tests: slow tasks down
+    # tests: the task of this network (FAMILY:WxWxW[:bias]) kills its process every time
+    parser.add_argument("--crash", default=None, help=argparse.SUPPRESS)
 
 
 def check_arguments(parser, args):
@@ -76,13 +82,23 @@ def check_arguments(parser, args):
         usage: ...
         census: error: --max-depth must be at least 2 (a depth-1 network is a single matrix, without conservation law), got 1
         exit status 2
-        sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "2", "--out", "d"]))
+        sage: import tempfile
+        sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "2",
+        ....:                                  "--out", tempfile.mkdtemp()]))  # optional - dask
+        sage: try:
+        ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "1", "--max-depth", "2",
+        ....:                                      "--out", "/proc/x"]))  # optional - dask
+        ....: except SystemExit as e:
+        ....:     print("exit status", e.code)
+        usage: ...
+        census: error: --out /proc/x: cannot create the directory: ...
+        exit status 2
         sage: try:
         ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "100000", "--max-depth", "100", "--out", "d"]))
         ....: except SystemExit as e:
         ....:     print("exit status", e.code)
         usage: ...
-        census: error: widths 1..100000 and depths 2..100 give ... networks, more than the limit MAX_CENSUS_NETWORKS = 1000000 (sage_conslaw.core.thresholds)
+        census: error: widths 1..100000 and depths 2..100 give more than 1000000 networks, the limit MAX_CENSUS_NETWORKS (sage_conslaw.core.thresholds)
         exit status 2
     """
     if args.max_width < 1:
@@ -103,8 +119,23 @@ def check_arguments(parser, args):
         parser.error("--workers must be at least 1, got %s" % args.workers)
     if args.workers is not None and args.scheduler is not None:
         parser.error("--workers sizes the local cluster; with --scheduler the cluster's workers are used")
+    if args.scheduler is not None:
+        from sage_conslaw.census.run import check_scheduler_address
+        try:
+            check_scheduler_address(args.scheduler)
+        except ValueError as e:
+            parser.error(str(e))
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error("--out %s exists and is not a directory" % args.out)
+    from sage_conslaw.census.run import CensusError, check_dask
+    try:
+        check_dask()
+    except CensusError as e:
+        parser.error(str(e))
+    from sage_conslaw.files import writable_directory
+    problem = writable_directory(args.out)
+    if problem:
+        parser.error("--out %s: %s" % (args.out, problem))
 
 
 def run(args):
@@ -118,21 +149,36 @@ def run(args):
         sage: a = argparse.Namespace(family="linear", max_width=1, max_depth=2, bias=False, scheduler=None,
         ....:                        workers=1, out=tempfile.mkdtemp(), no_progress=True, delay=0.0, budget=None,
         ....:                        redo_uncertified=False)
-        sage: run(a)  # long time
+        sage: run(a)  # long time, optional - dask
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
         computed 1 rows in ... s on 1 core (local cluster); files: ...
         0
     """
-    from sage_conslaw.census.run import census
+    from sage_conslaw.census.run import CensusError, census
+    from sage_conslaw.files import DirectoryBusy
+    crash = getattr(args, "crash", None)
+    if crash:
+        family, dims, bias = crash.split(":")
+        crash = (family, tuple(int(n) for n in dims.split("x")), bias == "bias")
     try:
         res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
                      scheduler=args.scheduler, workers=args.workers,
                      progress=False if args.no_progress else None, budget=args.budget,
-                     redo_uncertified=getattr(args, "redo_uncertified", False), _delay=getattr(args, "delay", 0.0))
+                     redo_uncertified=getattr(args, "redo_uncertified", False), _delay=getattr(args, "delay", 0.0),
+                     _crash=crash)
     except KeyboardInterrupt:
         print("interrupted: the finished rows are kept in %s; run the same command again to resume"
               % os.path.join(args.out, "rows.csv"), file=sys.stderr)
         return 130
+    except (CensusError, DirectoryBusy, ValueError) as e:
+        print("sage-conslaw census: error: %s" % e, file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("sage-conslaw census: error: cannot write into %s: %s (the rows already in %s are kept)"
+              % (args.out, e.strerror or e, os.path.join(args.out, "rows.csv")), file=sys.stderr)
+        return 1
+    for note in res.notes:
+        print("note: " + note, file=sys.stderr)
     print(res)
     where = "local cluster" if args.scheduler is None else args.scheduler
     print("computed %s rows in %.1f s on %s core%s (%s); files: %s"

@@ -19,19 +19,46 @@ EXAMPLES::
 
     sage: import tempfile
     sage: from sage_conslaw.census import census
-    sage: res = census('linear', 2, 2, out=tempfile.mkdtemp(), workers=1, progress=False)  # long time
-    sage: res  # long time
+    sage: res = census('linear', 2, 2, out=tempfile.mkdtemp(), workers=1, progress=False)  # long time, optional - dask
+    sage: res  # long time, optional - dask
     Census of 8 linear networks (widths <= 2, depth 2..2): 8 rows, 8 certified (100.0 %), 8 matching the known laws
-    sage: res.rows[0]['dims'], res.rows[0]['laws']  # long time
+    sage: res.rows[0]['dims'], res.rows[0]['laws']  # long time, optional - dask
     ('[1, 1, 1]', '1')
 """
+import importlib.util
 import json
 import os
+import re
+import socket
+import struct
 import sys
 import time
 
-from sage_conslaw.census.journal import Journal, write_table
-from sage_conslaw.census.tasks import architectures, census_task
+from sage_conslaw.census.journal import Journal, number_of_parameters, write_table
+from sage_conslaw.census.tasks import architectures, census_task, failed_row
+from sage_conslaw.files import DirectoryLock, atomic_write
+
+#: How long a scheduler address is given to answer (connection and Dask's handshake), in seconds.
+CONNECT_SECONDS = 10
+
+#: The largest first message a Dask scheduler sends (its handshake, a few hundred bytes): a
+#: server announcing more is not a Dask scheduler (an SSH server's banner read as a length
+#: asks for 3 EiB).
+MAX_HANDSHAKE_BYTES = 2 ** 20
+
+
+class CensusError(RuntimeError):
+    r"""
+    A census that cannot go on (no Dask, a scheduler that cannot be reached or went
+    away, an output that cannot be written); the message says what to do, and
+    the rows finished so far are kept in the journal.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.run import CensusError
+        sage: isinstance(CensusError('x'), RuntimeError)
+        True
+    """
 
 
 class CensusResult:
@@ -43,7 +70,8 @@ class CensusResult:
     ``max_width``, ``max_depth``, ``bias``, ``out`` (the directory),
     ``computed`` (rows computed by this run), ``seconds`` (this run's wall
     time), ``cores`` (worker threads of the cluster, or ``None`` if nothing
-    was left to compute), ``scheduler``.
+    was left to compute), ``scheduler``, ``notes`` (sentences for the user:
+    rows of the journal not trusted, workers capped, networks that failed).
 
     EXAMPLES::
 
@@ -65,6 +93,7 @@ class CensusResult:
             ....:              computed=0, seconds=0.0, cores=None, scheduler='local').certified_share
             0.0
         """
+        self.notes = []
         self.__dict__.update(data)
 
     @property
@@ -108,8 +137,7 @@ def _cost(key):
         (36, 46)
     """
     family, dims, bias = key
-    D = sum(a * b for a, b in zip(dims, dims[1:])) + (sum(dims[:-1]) if bias else 0)
-    return D * (len(dims) - 1)
+    return number_of_parameters(family, dims, bias) * (len(dims) - 1)
 
 
 def _task_key(key):
@@ -126,32 +154,163 @@ def _task_key(key):
     return "census-%s-%s%s" % (family, "x".join(map(str, dims)), "-bias" if bias else "")
 
 
+def check_scheduler_address(address):
+    r"""
+    Return ``(host, port)`` of a TCP scheduler address (``tcp://host:port`` or
+    ``host:port``), ``None`` for another protocol of Dask (``tls://``, ``ucx://``,
+    ``inproc://``, ``ws://``, ``wss://``); ``ValueError`` for anything else.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.run import check_scheduler_address
+        sage: check_scheduler_address('tcp://127.0.0.1:8786'), check_scheduler_address('localhost:8786')
+        (('127.0.0.1', 8786), ('localhost', 8786))
+        sage: check_scheduler_address('tcp://[::1]:8786'), check_scheduler_address('tls://h:1')
+        (('::1', 8786), None)
+        sage: check_scheduler_address('http://x:80')
+        Traceback (most recent call last):
+        ...
+        ValueError: --scheduler 'http://x:80' is not a Dask scheduler address such as tcp://HOST:8786
+        sage: check_scheduler_address('tcp://h:99999')
+        Traceback (most recent call last):
+        ...
+        ValueError: --scheduler 'tcp://h:99999' is not a Dask scheduler address such as tcp://HOST:8786
+    """
+    if not isinstance(address, str):
+        raise TypeError("the scheduler must be an address such as 'tcp://127.0.0.1:8786', got %r" % (address,))
+    if re.match(r'(tls|ucx|inproc|ws|wss)://.', address):
+        return None
+    m = re.fullmatch(r'(?:tcp://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})', address)
+    if m is None or not 1 <= int(m.group(2)) <= 65535:
+        raise ValueError("--scheduler %r is not a Dask scheduler address such as tcp://HOST:8786" % address)
+    return m.group(1).strip('[]'), int(m.group(2))
+
+
+def probe_scheduler(address, seconds=CONNECT_SECONDS):
+    r"""
+    Check that a Dask scheduler answers at a TCP address before Dask connects
+    to it; raise :class:`CensusError` saying why not.
+
+    A Dask server sends its handshake first, prefixed by its length in 8
+    bytes: a server that says nothing, or announces more than
+    :data:`MAX_HANDSHAKE_BYTES`, is something else (Dask itself would try to
+    allocate what the first 8 bytes of, e.g., an SSH banner say).
+
+    EXAMPLES::
+
+        sage: import socket, threading
+        sage: from sage_conslaw.census.run import probe_scheduler
+        sage: server = socket.create_server(('127.0.0.1', 0)); port = server.getsockname()[1]
+        sage: def banner():
+        ....:     conn, _ = server.accept(); conn.sendall(b'SSH-2.0-OpenSSH_9.6\r\n'); conn.close()
+        sage: t = threading.Thread(target=banner); t.start()
+        sage: probe_scheduler('tcp://127.0.0.1:%s' % port)
+        Traceback (most recent call last):
+        ...
+        CensusError: tcp://127.0.0.1:... is not a Dask scheduler (its first message announces ... bytes)
+        sage: t.join(); server.close()
+        sage: probe_scheduler('tcp://127.0.0.1:%s' % port, seconds=2)
+        Traceback (most recent call last):
+        ...
+        CensusError: cannot reach the Dask scheduler at tcp://127.0.0.1:...: Connection refused
+    """
+    where = check_scheduler_address(address)
+    if where is None:
+        return
+    try:
+        with socket.create_connection(where, timeout=seconds) as sock:
+            sock.settimeout(seconds)
+            head = b''
+            while len(head) < 8:
+                chunk = sock.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except socket.timeout:
+        raise CensusError("%s does not answer like a Dask scheduler (nothing within %s s)" % (address, seconds)) from None
+    except OSError as e:
+        raise CensusError("cannot reach the Dask scheduler at %s: %s" % (address, e.strerror or e)) from None
+    if len(head) < 8:
+        raise CensusError("%s is not a Dask scheduler (it closed the connection)" % address)
+    size = struct.unpack('<Q', head)[0]
+    if size > MAX_HANDSHAKE_BYTES:
+        raise CensusError("%s is not a Dask scheduler (its first message announces %s bytes)" % (address, size))
+
+
 def connect(scheduler=None, workers=None):
     r"""
     Return ``(client, cluster)``: a client of the cluster at ``scheduler``
     (``cluster`` is then ``None``), or of a new local cluster of ``workers``
     single-threaded worker processes (default: the number of cores).
 
+    The local cluster and its dashboard listen on ``127.0.0.1`` only.  A
+    scheduler that cannot be reached, or is not a Dask scheduler, is a
+    :class:`CensusError` within :data:`CONNECT_SECONDS`.
+
     EXAMPLES::
 
         sage: from sage_conslaw.census.run import connect
-        sage: client, cluster = connect(workers=1)  # long time
-        sage: sum(client.nthreads().values())  # long time
-        1
-        sage: client.close(); cluster.close()  # long time
+        sage: client, cluster = connect(workers=1)  # long time, optional - dask
+        sage: sum(client.nthreads().values()), cluster.dashboard_link.startswith('http://127.0.0.1:')  # long time, optional - dask
+        (1, True)
+        sage: client.close(); cluster.close()  # long time, optional - dask
     """
     import logging
     from distributed import Client, LocalCluster
     if scheduler is not None:
-        return Client(scheduler), None
+        probe_scheduler(scheduler)
+        try:
+            return Client(scheduler, timeout=CONNECT_SECONDS), None
+        except (OSError, TimeoutError) as e:
+            raise CensusError("cannot connect to the Dask scheduler at %s: %s" % (scheduler, e)) from None
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
+def check_dask():
+    r"""
+    Raise :class:`CensusError` naming the extra to install if Dask's
+    ``distributed`` is missing (checked before anything is written).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.run import check_dask
+        sage: check_dask()  # optional - dask
+    """
+    if importlib.util.find_spec('distributed') is None:
+        raise CensusError("the census runs on Dask, which is not installed: pip install 'sage_conslaw[census]' "
+                          "(from a clone: pip install '.[census]')")
+
+
+def worker_count(requested, tasks):
+    r"""
+    Return ``(workers, note)``: the local cluster's size, at most the cores of
+    this machine (``os.cpu_count()``) and the number of tasks, and the sentence
+    saying it was capped (``None`` if not).
+
+    EXAMPLES::
+
+        sage: import os
+        sage: from sage_conslaw.census.run import worker_count
+        sage: worker_count(1, 5)
+        (1, None)
+        sage: n, note = worker_count(100000, 10**6); n == os.cpu_count(), note
+        (True, '100000 workers asked; ... used (the cores of this machine)')
+        sage: worker_count(None, 1)
+        (1, None)
+    """
+    cores = os.cpu_count() or 1
+    n = min(requested or cores, cores, max(tasks, 1))
+    if requested is None or n == requested:
+        return n, None
+    why = "the cores of this machine" if n == cores else "the networks left to compute"
+    return n, "%s workers asked; %s used (%s)" % (requested, n, why)
+
+
 def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, workers=None, progress=None,
-           budget=None, redo_uncertified=False, _delay=0.0, _on_row=None):
+           budget=None, redo_uncertified=False, _delay=0.0, _on_row=None, _crash=None):
     r"""
     Run (or resume) the census of every architecture of a range on a Dask cluster.
 
@@ -167,7 +326,8 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
     - ``scheduler`` -- the address of a running Dask scheduler
       (``'tcp://host:8786'``); default: a local cluster
     - ``workers`` -- the number of worker processes of the local cluster
-      (default: the number of cores); not allowed with ``scheduler``
+      (default: the number of cores; never more than the cores, nor than the
+      networks to compute: the result's ``notes`` say so); not allowed with ``scheduler``
     - ``progress`` -- a tqdm progress bar (default: when standard error is a terminal)
     - ``budget`` -- seconds allowed to the trace of one network (default
       :data:`~sage_conslaw.core.thresholds.CENSUS_SECONDS`); a network beyond it
@@ -178,20 +338,25 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
 
     OUTPUT: a :class:`CensusResult`
 
-    Rows already in ``out/rows.csv`` are not computed again.
+    Rows already in ``out/rows.csv`` are not computed again, if they pass the
+    checks of :meth:`~sage_conslaw.census.journal.Journal.load` (else they are).
+    The output directory is locked (:class:`~sage_conslaw.files.DirectoryLock`):
+    a second census on it is refused.  A network whose worker dies every time
+    gets a row that says so, and the census goes on.  No Dask, a scheduler that
+    cannot be reached or goes away: :class:`CensusError` (the finished rows are kept).
 
     EXAMPLES::
 
         sage: import os, tempfile
         sage: from sage_conslaw.census import census
         sage: out = tempfile.mkdtemp()
-        sage: res = census('relu', 1, 3, bias=True, out=out, workers=1, progress=False)  # long time
-        sage: [r['dims'] for r in res.rows], res.computed  # long time
+        sage: res = census('relu', 1, 3, bias=True, out=out, workers=1, progress=False)  # long time, optional - dask
+        sage: [r['dims'] for r in res.rows], res.computed  # long time, optional - dask
         (['[1, 1, 1]', '[1, 1, 1, 1]'], 2)
-        sage: census('relu', 1, 3, bias=True, out=out, progress=False).computed  # long time
+        sage: census('relu', 1, 3, bias=True, out=out, progress=False).computed  # long time, optional - dask
         0
-        sage: sorted(os.listdir(out))  # long time
-        ['census.csv', 'rows.csv', 'summary.json']
+        sage: sorted(os.listdir(out))  # long time, optional - dask
+        ['.lock', 'census.csv', 'rows.csv', 'summary.json']
 
     Bad input::
 
@@ -207,6 +372,10 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
         Traceback (most recent call last):
         ...
         ValueError: workers is the size of the local cluster; with a scheduler, the cluster's workers are used
+        sage: census('linear', 2, 3, out='x', scheduler='http://example.org')
+        Traceback (most recent call last):
+        ...
+        ValueError: --scheduler 'http://example.org' is not a Dask scheduler address such as tcp://HOST:8786
     """
     from sage_conslaw.core.checks import positive_integer
     keys = architectures(family, max_width, max_depth, bias)
@@ -218,41 +387,83 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
         if scheduler is not None:
             raise ValueError("workers is the size of the local cluster; with a scheduler, the cluster's "
                              "workers are used")
-    if scheduler is not None and not isinstance(scheduler, str):
-        raise TypeError("the scheduler must be an address such as 'tcp://127.0.0.1:8786', got %r" % (scheduler,))
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     if budget is not None:
         budget = positive_integer(budget, "the budget in seconds")
     if progress is None:
         progress = sys.stderr.isatty()
+    check_dask()
     os.makedirs(out, exist_ok=True)
+    with DirectoryLock(out):
+        return _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, workers, progress,
+                              budget, redo_uncertified, _delay, _on_row, _crash)
+
+
+def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, workers, progress, budget,
+                   redo_uncertified, delay, on_row, crash):
+    r"""
+    The census of :func:`census`, in its locked output directory.
+
+    TESTS::
+
+        sage: import tempfile
+        sage: from sage_conslaw.census.run import _census_locked
+        sage: keys = [('linear', (1, 1, 1), False)]
+        sage: _census_locked(keys, 'linear', 1, 2, False, tempfile.mkdtemp(), None, 1, False, None, False,
+        ....:                0.0, None, None)  # long time, optional - dask
+        Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
+    """
     journal = Journal(os.path.join(out, 'rows.csv'))
     done = journal.load()
+    notes = []
+    if journal.dropped:
+        notes.append("%s line%s of %s not trusted (damaged, edited or conflicting): computed again"
+                     % (journal.dropped, "s" if journal.dropped > 1 else "", journal.path))
     if redo_uncertified:
         journal.drop([k for k, r in done.items() if r['certified'] != 'yes'])
         done = dict(journal.rows)
     todo = sorted((k for k in keys if k not in done), key=_cost, reverse=True)
+    if scheduler is None and todo:
+        workers, note = worker_count(workers, len(todo))
+        if note:
+            notes.append(note)
     t0 = time.time()
-    cores = None
+    cores, failed, problem = None, [], None
     try:
         if todo:
-            cores = _compute(todo, journal, len(keys), scheduler, workers, progress, budget, _delay, _on_row)
+            cores = _compute(todo, journal, len(keys), scheduler, workers, progress, budget, delay, on_row,
+                             failed, crash)
+    except CensusError as e:
+        problem = e
     finally:
         journal.close()
     seconds = time.time() - t0
+    if failed:
+        notes.append("%s network%s failed (their worker died each time; see the reason column): %s"
+                     % (len(failed), "s" if len(failed) > 1 else "", ", ".join("x".join(map(str, k[1]))
+                                                                              for k in failed)))
     write_table(journal.rows, keys, os.path.join(out, 'census.csv'))
     from sage_conslaw.census.journal import read_table
     rows = read_table(os.path.join(out, 'census.csv'))
     result = CensusResult(rows=rows, family=family, max_width=max_width, max_depth=max_depth, bias=bias,
-                          out=out, computed=len(todo), seconds=seconds, cores=cores,
-                          scheduler=scheduler or 'local')
+                          out=out, computed=len(todo) if problem is None else sum(k in journal.rows for k in todo),
+                          seconds=seconds, cores=cores, scheduler=scheduler or 'local', notes=notes)
     _write_summary(result, os.path.join(out, 'summary.json'))
+    if problem is not None:
+        raise CensusError("%s; the %s finished rows are kept in %s: run the same command again to resume"
+                          % (problem, len(journal.rows), out))
     return result
 
 
-def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, on_row):
+def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, on_row, failed=None, crash=None):
     r"""
     Submit the tasks of ``todo`` and append their rows to the journal as they
     complete; return the number of worker threads.
+
+    A task that fails every time (its worker process dies) gets a row that
+    says so (:func:`~sage_conslaw.census.tasks.failed_row`) and its key is
+    added to ``failed``; a scheduler that goes away is a :class:`CensusError`.
 
     TESTS::
 
@@ -260,21 +471,35 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
         sage: from sage_conslaw.census.journal import Journal
         sage: from sage_conslaw.census.run import _compute
         sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); _ = J.load()
-        sage: _compute([('linear', (1, 1, 1), False)], J, 1, None, 1, False, None, 0.0, None)  # long time
+        sage: _compute([('linear', (1, 1, 1), False)], J, 1, None, 1, False, None, 0.0, None)  # long time, optional - dask
         1
-        sage: list(J.rows)  # long time
+        sage: list(J.rows)  # long time, optional - dask
         [('linear', (1, 1, 1), False)]
     """
     from distributed import as_completed
     client, cluster = connect(scheduler, workers)
     bar = None
+    failed = [] if failed is None else failed
     try:
         cores = sum(client.nthreads().values())
-        futures = [client.submit(census_task, *k, delay=delay, budget=budget, key=_task_key(k), pure=False, retries=2) for k in todo]
+        futures = {}
+        for k in todo:
+            future = client.submit(census_task, *k, delay=delay, budget=budget, crash=k == crash,
+                                   key=_task_key(k), pure=False, retries=2)
+            futures[future] = k
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=total, initial=total - len(todo), desc="census", unit="net")
-        for n, (future, row) in enumerate(as_completed(futures, with_results=True), 1):
+        for n, future in enumerate(as_completed(list(futures)), 1):
+            if future.status == 'finished':
+                row = future.result()
+            elif future.status == 'error':
+                exc = future.exception()
+                row = failed_row(*futures[future], why="%s: %s" % (type(exc).__name__, exc))
+                failed.append(futures[future])
+            else:
+                raise CensusError("the Dask scheduler %s went away (task %s)"
+                                  % (scheduler or "of the local cluster", future.status))
             journal.append(row)
             future.release()
             if bar is not None:
@@ -282,10 +507,21 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
             if on_row is not None:
                 on_row(n, client)
         return cores
+    except (OSError, TimeoutError) as e:
+        raise CensusError("the Dask scheduler %s went away (%s: %s)"
+                          % (scheduler or "of the local cluster", type(e).__name__, e)) from None
+    except Exception as e:
+        if type(e).__name__ in ('CancelledError', 'FutureCancelledError', 'CommClosedError'):
+            raise CensusError("the Dask scheduler %s went away (%s)" % (scheduler or "of the local cluster",
+                                                                        type(e).__name__)) from None
+        raise
     finally:
         if bar is not None:
             bar.close()
-        client.close()
+        try:
+            client.close(timeout=CONNECT_SECONDS)
+        except Exception:   # a client of a scheduler that is gone cannot close cleanly
+            pass
         if cluster is not None:
             cluster.close()
 
@@ -320,7 +556,4 @@ def _write_summary(result, path):
                'bias': bool(result.bias), 'networks': len(result.rows),
                'certified': sum(r['certified'] == 'yes' for r in result.rows),
                'match': sum(r['match'] == 'yes' for r in result.rows), 'runs': runs}
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(summary, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(summary, indent=1))

@@ -20,6 +20,9 @@ EXAMPLES::
     (10, 9, False)
 """
 import itertools
+import math
+import os
+import signal
 import threading
 import time
 
@@ -30,26 +33,69 @@ from sage_conslaw.core import thresholds as T
 FAMILIES = ('linear', 'relu')
 
 
+def count_architectures(max_width, max_depth, limit=None):
+    r"""
+    Count the networks of widths ``1..max_width`` and depths ``2..max_depth``,
+    `\sum_{q=2}^{Q} W^{q+1}`, and their widths `\sum_q (q+1) W^{q+1}`, stopping
+    as soon as either passes its limit; return ``(networks, widths, complete)``.
+
+    INPUT:
+
+    - ``limit`` -- ``(networks, widths)`` to stop past (default
+      :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_NETWORKS` and
+      :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_WIDTHS`); ``complete``
+      is ``False`` when the counting stopped there
+
+    Nothing is built, and the counting takes microseconds whatever the range.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.tasks import count_architectures
+        sage: count_architectures(5, 4)
+        (3875, 18500, True)
+        sage: count_architectures(1, 10^6)[2], count_architectures(1000, 1000)[2], count_architectures(10^9, 10^9)[2]
+        (False, False, False)
+    """
+    if limit is None:
+        limit = (T.MAX_CENSUS_NETWORKS, T.MAX_CENSUS_WIDTHS)
+    W, Q = int(max_width), int(max_depth)
+    networks = widths = 0
+    for q in range(2, Q + 1):
+        if W > 1 and (q + 1) * math.log2(W) > 64 + math.log2(max(limit)):
+            return networks, widths, False
+        n = W ** (q + 1)
+        networks += n
+        widths += n * (q + 1)
+        if networks > limit[0] or widths > limit[1]:
+            return networks, widths, False
+    return networks, widths, True
+
+
 def number_of_architectures(max_width, max_depth):
     r"""
     Return how many networks a census of widths ``1..max_width`` and depths
-    ``2..max_depth`` has: `\sum_{q=2}^{Q} W^{q+1}`, counted before any is built.
+    ``2..max_depth`` has, `\sum_{q=2}^{Q} W^{q+1}`, or ``None`` when it is
+    more than :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_NETWORKS`
+    (counted before any is built; see :func:`count_architectures`).
 
     EXAMPLES::
 
         sage: from sage_conslaw.census.tasks import number_of_architectures
         sage: number_of_architectures(5, 4)
         3875
-        sage: number_of_architectures(100000, 100) > 10^500
+        sage: number_of_architectures(100000, 100) is None
         True
     """
-    return sum(max_width ** (q + 1) for q in range(2, max_depth + 1))
+    networks, _, complete = count_architectures(max_width, max_depth, (T.MAX_CENSUS_NETWORKS, float('inf')))
+    return networks if complete else None
 
 
 def check_census_size(max_width, max_depth):
     r"""
     Raise ``ValueError`` if the census would have more than
-    :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_NETWORKS` networks; return their number.
+    :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_NETWORKS` networks, or more
+    than :data:`~sage_conslaw.core.thresholds.MAX_CENSUS_WIDTHS` widths in all;
+    return the number of networks.  Counted, never built: instantaneous.
 
     EXAMPLES::
 
@@ -59,14 +105,26 @@ def check_census_size(max_width, max_depth):
         sage: check_census_size(100, 5)
         Traceback (most recent call last):
         ...
-        ValueError: widths 1..100 and depths 2..5 give 1010101000000 networks, more than the limit MAX_CENSUS_NETWORKS = 1000000 (sage_conslaw.core.thresholds)
+        ValueError: widths 1..100 and depths 2..5 give more than 1000000 networks, the limit MAX_CENSUS_NETWORKS (sage_conslaw.core.thresholds)
+        sage: check_census_size(1000, 1000)
+        Traceback (most recent call last):
+        ...
+        ValueError: widths 1..1000 and depths 2..1000 give more than 1000000 networks, the limit MAX_CENSUS_NETWORKS (sage_conslaw.core.thresholds)
+        sage: check_census_size(1, 10^6)
+        Traceback (most recent call last):
+        ...
+        ValueError: widths 1..1 and depths 2..1000000 give more than 10000000 widths in all (networks of depth up to 1000000), the limit MAX_CENSUS_WIDTHS (sage_conslaw.core.thresholds)
     """
-    n = number_of_architectures(max_width, max_depth)
-    if n > T.MAX_CENSUS_NETWORKS:
-        raise ValueError("widths 1..%s and depths 2..%s give %s networks, more than the limit "
-                         "MAX_CENSUS_NETWORKS = %s (sage_conslaw.core.thresholds)"
-                         % (max_width, max_depth, n, T.MAX_CENSUS_NETWORKS))
-    return n
+    networks, widths, complete = count_architectures(max_width, max_depth)
+    if not complete:
+        if networks > T.MAX_CENSUS_NETWORKS or widths <= T.MAX_CENSUS_WIDTHS:
+            raise ValueError("widths 1..%s and depths 2..%s give more than %s networks, the limit "
+                             "MAX_CENSUS_NETWORKS (sage_conslaw.core.thresholds)"
+                             % (max_width, max_depth, T.MAX_CENSUS_NETWORKS))
+        raise ValueError("widths 1..%s and depths 2..%s give more than %s widths in all (networks of depth up "
+                         "to %s), the limit MAX_CENSUS_WIDTHS (sage_conslaw.core.thresholds)"
+                         % (max_width, max_depth, T.MAX_CENSUS_WIDTHS, max_depth))
+    return networks
 
 
 def architectures(family, max_width, max_depth, bias=False):
@@ -180,7 +238,29 @@ def _extra_laws(model, known, point, independent_known):
     return len(extra), (str(extra[0]) if extra else None)
 
 
-def census_row(family, dims, bias, delay=0.0, budget=None):
+def failed_row(family, dims, bias, why):
+    r"""
+    The row of a network whose computation failed every time (its worker process
+    died): no count, not certified, and the reason.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.tasks import failed_row
+        sage: from sage_conslaw.census.journal import check_row, encode
+        sage: row = failed_row('relu', (2, 2, 2), True, 'RuntimeError: the helper process died (exit code -11)')
+        sage: row['certified'], row['laws'], row['reason']
+        (False, None, 'error: its worker died on every try (RuntimeError: the helper process died (exit code -11)); run the census again with --redo-uncertified to retry')
+        sage: check_row(encode(row))
+        ('relu', (2, 2, 2), True)
+    """
+    return dict(family=family, bias=bool(bias), depth=len(dims) - 1, dims=list(dims), D=None, d=None,
+                laws=None, known=None, match=False, certified=False, method=None, dimensions=None,
+                deg2=None, deg2_extra=None, extra_poly=None, extra_example=None,
+                reason="error: its worker died on every try (%s); run the census again with --redo-uncertified "
+                       "to retry" % why, seconds=0.0, worker='')
+
+
+def census_row(family, dims, bias, delay=0.0, budget=None, crash=False):
     r"""
     Compute the row of one architecture (run by a census worker).
 
@@ -189,6 +269,8 @@ def census_row(family, dims, bias, delay=0.0, budget=None):
     - ``family``, ``dims``, ``bias`` -- a key of :func:`architectures`
     - ``delay`` -- seconds to sleep first (used by the tests to keep workers
       busy while they are killed)
+    - ``crash`` -- kill this process with a segmentation fault first (used by
+      the tests: a network that crashes its worker every time)
     - ``budget`` -- seconds allowed to the trace, and again to each law search
       (default :data:`~sage_conslaw.core.thresholds.CENSUS_SECONDS`); beyond, the
       row says so.  It must run in the main thread of its process (a signal).
@@ -225,6 +307,8 @@ def census_row(family, dims, bias, delay=0.0, budget=None):
         budget = T.CENSUS_SECONDS
     if delay:
         time.sleep(delay)
+    if crash:
+        os.kill(os.getpid(), signal.SIGSEGV)
     row = dict(family=family, bias=bool(bias), depth=len(dims) - 1, dims=list(dims), D=None, d=None,
                laws=None, known=None, match=False, certified=False, method=None, dimensions=None,
                deg2=None, deg2_extra=None, extra_poly=None, extra_example=None, reason=None)
@@ -323,7 +407,7 @@ def in_main_thread(func, *args, **kwds):
 _HELPER_LOCK = threading.Lock()
 
 
-def census_task(family, dims, bias, delay=0.0, budget=None):
+def census_task(family, dims, bias, delay=0.0, budget=None, crash=False):
     r"""
     The Dask task of one architecture: :func:`census_row` computed in a main
     thread (see :func:`in_main_thread`), with the name of the worker.
@@ -334,7 +418,7 @@ def census_task(family, dims, bias, delay=0.0, budget=None):
         sage: row = census_task('linear', (1, 1, 1), False); row['laws'], row['worker']
         (1, 'local')
     """
-    row = in_main_thread(census_row, family, dims, bias, delay, budget)
+    row = in_main_thread(census_row, family, dims, bias, delay, budget, crash)
     row['worker'] = _worker_name()
     return row
 

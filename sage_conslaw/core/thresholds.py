@@ -322,3 +322,9 @@ def memory_budget():
             used = 0
         available = min(available, max(soft - used, 0))
     return int(MEMORY_SHARE * available)
+
+#: Most widths (all the networks' ``dims`` together) a census may enumerate: the
+#: task list holds them as tuples (8 bytes a width), so 10^7 is 80 MB.  It bounds
+#: deep ranges of few networks: widths 1..1 and depths 2..10^6 are "only" 10^6
+#: networks but 5 * 10^11 widths.
+MAX_CENSUS_WIDTHS = 10 ** 7

@@ -35,7 +35,8 @@ EXAMPLES::
 import argparse
 import os
 import sys
-import tempfile
+
+from sage_conslaw.files import writable_directory
 
 #: The name of the program in usage lines and messages, however it is started.
 PROG = "sage-conslaw"
@@ -73,36 +74,6 @@ def _checked(check, what):
             raise argparse.ArgumentTypeError(str(error))
     parse.__name__ = what   # argparse names the type in some messages
     return parse
-
-
-def writable_directory(path):
-    r"""
-    Create the directory ``path`` if needed and check that a file can be written in it;
-    return ``None`` if so, else the reason.
-
-    EXAMPLES::
-
-        sage: from sage_conslaw.cli import writable_directory
-        sage: import os, tempfile
-        sage: d = os.path.join(tempfile.mkdtemp(), "new", "results")
-        sage: writable_directory(d), os.path.isdir(d)
-        (None, True)
-        sage: writable_directory("/proc/no_such_dir")
-        'cannot create the directory: ...'
-        sage: f = os.path.join(tempfile.mkdtemp(), "a_file"); _ = open(f, "w").write("x")
-        sage: writable_directory(f)
-        'cannot create the directory: ...'
-    """
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as error:
-        return "cannot create the directory: %s" % (error.strerror or error)
-    try:
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as error:   # pragma: no cover  (a read-only directory; root writes anyway)
-        return "the directory is not writable: %s" % (error.strerror or error)
-    return None
 
 
 def demo():
@@ -202,25 +173,26 @@ def _add_reproduce(sub):
         sage: args.paper, args.quick, args.linear, args.workers, args.seed, args.run.__name__
         ('abide', True, None, 2, 0, '_run_reproduce')
     """
-    from sage_conslaw.core.checks import nonnegative_integer, positive_integer
+    from sage_conslaw.core.checks import positive_integer
     from sage_conslaw.reproduction import PAPERS
-    from sage_conslaw.reproduction.sampling import check_seed
+    from sage_conslaw.reproduction.sampling import check_seed, sample_count
     p = sub.add_parser("reproduce", help="recompute a paper's tables exactly",
                        description="Recompute a paper's tables exactly; exit status 1 on a mismatch.")
     p.add_argument("--paper", choices=list(PAPERS), default=next(iter(PAPERS)),
                    help="which paper (default %(default)s): " +
                    "; ".join("%s = %s" % (k, v.title) for k, v in PAPERS.items()))
     for count, uses in _count_options().items():
-        p.add_argument("--" + count, type=_checked(nonnegative_integer, "the number of architectures"), default=None, metavar="N",
+        p.add_argument("--" + count, type=_checked(sample_count, "the number of architectures"), default=None, metavar="N",
                        help="; ".join("%s (paper %s, default %s)" % (text, name, default)
                                       for name, default, text in uses))
     p.add_argument("--quick", action="store_true", help="the small sample of each count, seconds")
     p.add_argument("--seed", type=_checked(check_seed, "the seed"), default=0,
                    help="numpy seed of the sampling (default 0, the paper's)")
     p.add_argument("--workers", type=_checked(positive_integer, "the number of processes"), default=2,
-                   help="processes (default 2); the rows do not depend on it")
+                   help="processes (default 2, at most the cores and the tasks); the rows do not depend on it")
     p.add_argument("--out", default=None, metavar="DIR",
-                   help="directory for tables.csv, tables.json, tables.txt (created first, or refused)")
+                   help="directory for tables.csv, tables.json, tables.txt (created first, or refused; locked "
+                        "while running; on Ctrl-C the finished rows are saved)")
     p.add_argument("--list", action="store_true", help="only print the sampled architectures")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is one only when stderr is a terminal)")
@@ -265,14 +237,15 @@ def _run_reproduce(args):
         sage: out = os.path.join(tempfile.mkdtemp(), "results")
         sage: args = build_parser().parse_args(["reproduce", "--linear", "1", "--relu", "0", "--poly", "0", "--out", out])
         sage: _run_reproduce(args)
+        note: 2 workers asked; 1 used (the number of tasks)
         family check dims      bias D  d  known found step certified match seconds
         linear lie   [5, 3, 2] no   21 10 6     6     1    yes       yes   ...
         written: .../tables.csv, .../tables.json, .../tables.txt
-        total ... s with 2 workers
+        total ... s with 1 worker
         1/1 architectures: no conservation law beyond the known ones (all certified)
         0
-        sage: sorted(os.listdir(out))
-        ['tables.csv', 'tables.json', 'tables.txt']
+        sage: sorted(os.listdir(out))       # .lock: the lock of the directory while a run writes there
+        ['.lock', 'tables.csv', 'tables.json', 'tables.txt']
         sage: _run_reproduce(build_parser().parse_args(["reproduce", "--quick", "--list"]))
         # paper 'abide', seed 0: 14 architectures (widths from the outputs to the inputs)
         ...
@@ -304,11 +277,44 @@ def _run_reproduce(args):
               % (paper.name, args.seed, len(tasks), " (%s)" % paper.note if paper.note else ""))
         print(_format_tasks(tasks))
         return 0
-    progress = not args.no_progress and sys.stderr.isatty()
-    report = module.reproduce_tables(seed=args.seed, workers=args.workers, progress=progress, **counts)
-    print(report.table())
-    if args.out is not None:
-        print("written: " + ", ".join(report.save(args.out)))
+    from sage_conslaw.files import DirectoryBusy, DirectoryLock
+    from sage_conslaw.reproduction.tables import Interrupted, WorkerDied, worker_count
+    lock = DirectoryLock(args.out) if args.out is not None else None
+    try:
+        if lock is not None:
+            lock.acquire()
+        ntasks = len(module.planned_tasks(seed=args.seed, **counts))
+        used = worker_count(args.workers, ntasks)
+        if used < args.workers:
+            print("note: %s workers asked; %s used (%s)" % (
+                args.workers, used, "the cores of this machine" if used == (os.cpu_count() or 1) and used < ntasks
+                else "the number of tasks"), file=sys.stderr)
+        progress = not args.no_progress and sys.stderr.isatty()
+        try:
+            report = module.reproduce_tables(seed=args.seed, workers=args.workers, progress=progress, **counts)
+        except (Interrupted, WorkerDied) as e:
+            report = e.report
+            if report is not None and args.out is not None:
+                print("%s: %s; the %s finished rows are saved in %s"
+                      % (PROG + " reproduce", "interrupted" if isinstance(e, Interrupted) else e, len(report.rows),
+                         ", ".join(report.save(args.out))), file=sys.stderr)
+            else:
+                print("%s: %s" % (PROG + " reproduce", "interrupted" if isinstance(e, Interrupted) else e),
+                      file=sys.stderr)
+            return 130 if isinstance(e, Interrupted) else 1
+        print(report.table())
+        if args.out is not None:
+            print("written: " + ", ".join(report.save(args.out)))
+    except DirectoryBusy as e:
+        print("%s reproduce: error: %s" % (PROG, e), file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("%s reproduce: error: cannot write into %s: %s (the files there are unchanged)"
+              % (PROG, args.out, e.strerror or e), file=sys.stderr)
+        return 1
+    finally:
+        if lock is not None:
+            lock.release()
     print("total %.1f s with %s worker%s" % (report.seconds, report.workers, "" if report.workers == 1 else "s"))
     print(report.summary())
     return 0 if report.all_match else 1
@@ -369,19 +375,46 @@ def _run_jupyter_install(args):
         sage: print(err.getvalue())
         usage: sage-conslaw jupyter install [-h] [--user | --prefix DIR] [--name NAME]
         sage-conslaw jupyter install: error: cannot write the kernel under /proc/x (cannot create the directory: ...); use --user or --prefix DIR
+
+    An empty prefix (``/share/jupyter/kernels``, the system's), a name that is a path::
+
+        sage: for argv in (["--prefix", ""], ["--prefix", tempfile.mkdtemp(), "--name", "../../evil"]):
+        ....:     err = io.StringIO()
+        ....:     with contextlib.redirect_stderr(err):
+        ....:         try:
+        ....:             _run_jupyter_install(build_parser().parse_args(["jupyter", "install"] + argv))
+        ....:         except SystemExit as e:
+        ....:             print("exit status", e.code)
+        ....:     print(err.getvalue().splitlines()[-1])
+        exit status 2
+        sage-conslaw jupyter install: error: --prefix is empty (it would install into the system's kernels); give a directory
+        exit status 2
+        sage-conslaw jupyter install: error: --name: the kernel name '../../evil' is not a name: use letters, digits, '.', '_' and '-' (not starting with '.')
+        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tempfile.mkdtemp(),
+        ....:                                                 "--name", "MyKernel"]))
+        Installed the Jupyter kernel 'mykernel' (SageMath (passagemath)) in .../kernels/mykernel (Jupyter's kernel names are lower case: 'MyKernel' is 'mykernel')
+        It runs ...
+        0
     """
     from sage_conslaw import jupyter
     if jupyter.full_sage():
         print("This is a full SageMath install: its own 'sagemath' kernel works; nothing changed.")
         return 0
+    if args.prefix is not None and not args.prefix.strip():
+        args.subparser.error("--prefix is empty (it would install into the system's kernels); give a directory")
+    try:
+        name = jupyter.check_kernel_name(args.name)
+    except ValueError as e:
+        args.subparser.error("--name: %s" % e)
     if not args.user:     # the environment or --prefix: checked first (the user's directory is Jupyter's)
         prefix = sys.prefix if args.prefix is None else args.prefix
         problem = writable_directory(os.path.join(prefix, "share", "jupyter", "kernels"))
         if problem:
             args.subparser.error("cannot write the kernel under %s (%s); use --user or --prefix DIR"
                                  % (prefix, problem))
-    path = jupyter.install(prefix=args.prefix, user=args.user, name=args.name)
-    print("Installed the Jupyter kernel %r (%s) in %s" % (args.name, jupyter.DISPLAY_NAME, path))
+    path = jupyter.install(prefix=args.prefix, user=args.user, name=name)
+    print("Installed the Jupyter kernel %r (%s) in %s%s" % (name, jupyter.DISPLAY_NAME, path,
+          "" if name == args.name else " (Jupyter's kernel names are lower case: %r is %r)" % (args.name, name)))
     print("It runs %s -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  "
           "(pip install 'sage_conslaw[jupyter]')" % sys.executable)
     return 0

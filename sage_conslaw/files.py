@@ -28,11 +28,6 @@ EXAMPLES::
     sage: d = tempfile.mkdtemp()
     sage: with DirectoryLock(d):
     ....:     atomic_write(os.path.join(d, 'a.txt'), 'hello\n')
-    ....:     try:
-    ....:         DirectoryLock(d).acquire()
-    ....:     except DirectoryBusy as e:
-    ....:         print(e)
-    another run (process ...) is writing into ...; wait for it to finish or choose another output directory
     sage: open(os.path.join(d, 'a.txt')).read()
     'hello\n'
 """
@@ -224,12 +219,19 @@ def open_for_append(path):
         raise
 
 
+#: The locks this process holds: real path of the lock file -> (descriptor, count).
+_HELD = {}
+
+
 class DirectoryLock:
     r"""
     The exclusive lock of an output directory (``fcntl.flock`` on its ``.lock`` file).
 
     Use it as a context manager, or call :meth:`acquire` and :meth:`release`.
-    The lock is held by the open file: a killed process releases it.
+    The lock is held by the open file: a killed process releases it.  Within
+    one process it is reentrant: a second lock of the same directory (the
+    command line locks ``--out`` for the whole run, the report's ``save``
+    locks it again) shares the first.
 
     INPUT:
 
@@ -287,6 +289,12 @@ class DirectoryLock:
         """
         if self._fd is not None:
             return
+        key = os.path.realpath(self.path)
+        if key in _HELD:
+            fd, count = _HELD[key]
+            _HELD[key] = (fd, count + 1)
+            self._fd = fd
+            return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -303,6 +311,7 @@ class DirectoryLock:
             raise
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode('ascii'), 0)
+        _HELD[key] = (fd, 1)
         self._fd = fd
 
     def release(self):
@@ -313,12 +322,21 @@ class DirectoryLock:
 
             sage: import tempfile
             sage: from sage_conslaw.files import DirectoryLock
-            sage: L = DirectoryLock(tempfile.mkdtemp()); L.acquire(); L.release(); L.release(); L
+            sage: d = tempfile.mkdtemp(); L = DirectoryLock(d); L.acquire(); L.release(); L.release(); L
             Lock of ... (free)
+            sage: with DirectoryLock(d):
+            ....:     with DirectoryLock(d) as inner:   # the same process: shared
+            ....:         print(inner)
+            Lock of ... (held)
         """
         if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
+            self._fd = None
+            key = os.path.realpath(self.path)
+            fd, count = _HELD.pop(key)
+            if count > 1:
+                _HELD[key] = (fd, count - 1)
+            else:
+                os.close(fd)
 
     def __enter__(self):
         r"""

@@ -29,6 +29,7 @@ EXAMPLES::
 import importlib.util
 import json
 import os
+import re
 import sys
 import tempfile
 import types
@@ -99,6 +100,29 @@ def kernel_spec(python=None):
             "display_name": DISPLAY_NAME, "language": "sage", "metadata": {"debugger": True}}
 
 
+def check_kernel_name(name):
+    r"""
+    Return the name Jupyter gives a kernel of name ``name`` (lower case, as
+    Jupyter stores kernel names), or raise ``ValueError`` for a name that is
+    not a kernel name (letters, digits, ``.``, ``_`` and ``-``, not starting
+    with a dot: never a path).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.jupyter import check_kernel_name
+        sage: check_kernel_name('sagemath'), check_kernel_name('MyKernel')
+        ('sagemath', 'mykernel')
+        sage: check_kernel_name('../../evil')
+        Traceback (most recent call last):
+        ...
+        ValueError: the kernel name '../../evil' is not a name: use letters, digits, '.', '_' and '-' (not starting with '.')
+    """
+    if not isinstance(name, str) or not re.fullmatch(r'[A-Za-z0-9_-][A-Za-z0-9._-]*', name):
+        raise ValueError("the kernel name %r is not a name: use letters, digits, '.', '_' and '-' (not starting "
+                         "with '.')" % (name,))
+    return name.lower()
+
+
 def install(prefix=None, user=False, name=KERNEL_NAME):
     r"""
     Register the kernel with Jupyter; return the directory of the spec, or ``None`` on a full Sage.
@@ -108,9 +132,12 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
     - ``prefix`` -- install into ``PREFIX/share/jupyter/kernels`` (default: ``sys.prefix``,
       the running environment, unless ``user``)
     - ``user`` -- install into the user's Jupyter data directory (``jupyter --data-dir``)
-    - ``name`` -- the kernel name (default ``'sagemath'``)
+    - ``name`` -- the kernel name (default ``'sagemath'``; Jupyter stores it in
+      lower case, see :func:`check_kernel_name`)
 
-    On a full Sage install nothing is written (Sage's own kernel works) and ``None`` is returned.
+    The kernel's directory is readable by everyone (mode 0755, the spec 0644),
+    like the other kernels of a shared environment.  On a full Sage install
+    nothing is written (Sage's own kernel works) and ``None`` is returned.
 
     EXAMPLES::
 
@@ -122,6 +149,12 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
         True
         sage: json.load(open(os.path.join(path, 'kernel.json')))['argv'][1:3]
         ['-m', 'sage_conslaw.jupyter']
+        sage: oct(os.stat(path).st_mode & 0o777), oct(os.stat(os.path.join(path, 'kernel.json')).st_mode & 0o777)
+        ('0o755', '0o644')
+        sage: install(prefix='')
+        Traceback (most recent call last):
+        ...
+        ValueError: the prefix is empty: give a directory (the kernel goes into PREFIX/share/jupyter/kernels)
         sage: install(prefix=prefix, user=True)
         Traceback (most recent call last):
         ...
@@ -139,12 +172,17 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
     user = boolean(user, "user")
     if prefix is not None and user:
         raise ValueError("give either a prefix or user=True, not both")
+    if prefix is not None and not str(prefix).strip():
+        raise ValueError("the prefix is empty: give a directory (the kernel goes into PREFIX/share/jupyter/kernels)")
+    name = check_kernel_name(name)
     if full_sage():
         return None
     from jupyter_client.kernelspec import KernelSpecManager
     with tempfile.TemporaryDirectory() as source:
         with open(os.path.join(source, "kernel.json"), "w") as f:
             json.dump(kernel_spec(), f, indent=1)
+        os.chmod(source, 0o755)                     # copied with the spec: not a private 0700 directory
+        os.chmod(os.path.join(source, "kernel.json"), 0o644)
         if not user and prefix is None:
             prefix = sys.prefix
         return KernelSpecManager().install_kernel_spec(source, name, user=user, prefix=prefix)

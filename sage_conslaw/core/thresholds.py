@@ -328,3 +328,8 @@ def memory_budget():
 #: deep ranges of few networks: widths 1..1 and depths 2..10^6 are "only" 10^6
 #: networks but 5 * 10^11 widths.
 MAX_CENSUS_WIDTHS = 10 ** 7
+
+#: Most architectures a count of ``sage-conslaw reproduce`` may sample (``--linear N``, ...):
+#: the papers use 50 at most and each architecture takes up to seconds, so 10^5 is
+#: already days; the sample is drawn (and listed) before anything is computed.
+MAX_SAMPLE = 10 ** 5

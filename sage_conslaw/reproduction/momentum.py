@@ -49,8 +49,9 @@ import time
 
 import numpy as np
 
-from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport, aligned, run_tasks
+from sage_conslaw.core.checks import boolean, positive_integer
+from sage_conslaw.reproduction.sampling import sample_count
+from sage_conslaw.reproduction.tables import ReproductionReport, aligned, run_report
 
 COLUMNS = ['sample', 'check', 'model', 'flow', 'D', 'state', 'laws', 'expected', 'how', 'certified', 'match',
            'seconds']
@@ -92,7 +93,7 @@ def sample_check(check, count, seed=0, friction_draws=1):
     """
     if check not in RELEASED_CHECKS:
         raise ValueError("unknown check %r; choose among %s" % (check, ", ".join(repr(c) for c in RELEASED_CHECKS)))
-    count = nonnegative_integer(count, "count")
+    count = sample_count(count, "count")
     family = check.split('-')[0]
     state = np.random.get_state()
     np.random.seed(int(seed))
@@ -341,8 +342,8 @@ def planned_tasks(released=20, ours=20, seed=0):
         sage: len(tasks), tasks[0][0], tasks[-1][0], tasks[-1][1]['check']
         (16, 'released', 'ours', 'icnn-momentum')
     """
-    released = nonnegative_integer(released, "the number of architectures per released check")
-    ours = nonnegative_integer(ours, "the number of architectures per check of our sample")
+    released = sample_count(released, "the number of architectures per released check")
+    ours = sample_count(ours, "the number of architectures per check of our sample")
     tasks = [('released', a) for c in RELEASED_CHECKS for a in sample_check(c, released, seed)]
     tasks += [('ours', a) for c in OUR_CHECKS for a in sample_check(c, ours, seed, friction_draws=4)]
     return tasks
@@ -375,7 +376,5 @@ def reproduce_tables(released=20, ours=20, seed=0, workers=1, progress=True):
     """
     workers = positive_integer(workers, "workers")
     progress = boolean(progress, "progress")
-    t0 = time.time()
     tasks = planned_tasks(released, ours, seed)
-    rows = run_tasks(run_check, tasks, workers, progress, desc="architectures", unit="arch")
-    return MomentumReport(rows, round(time.time() - t0, 3), workers)
+    return run_report(MomentumReport, run_check, tasks, workers, progress, desc="architectures", unit="arch")

@@ -38,6 +38,7 @@ The linear networks of that check are the same widths (same seed, same draws)::
 import numpy as np
 
 from sage_conslaw.core.checks import integer, nonnegative_integer
+from sage_conslaw.core import thresholds as T
 
 #: numpy's legacy seeding (``numpy.random.seed``) takes the integers below this bound.
 SEED_BOUND = 2**32
@@ -76,6 +77,30 @@ def check_seed(seed, what="the seed"):
     return seed
 
 
+def sample_count(count, what="the number of architectures"):
+    r"""
+    Return ``count`` as a Python ``int`` if it is a number of architectures a
+    reproduction may sample (`0 \le` ``count`` `\le`
+    :data:`~sage_conslaw.core.thresholds.MAX_SAMPLE`), else raise a clear
+    error, before anything is drawn.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.sampling import sample_count
+        sage: sample_count(50)
+        50
+        sage: sample_count(10^8, "the number of deep linear networks")
+        Traceback (most recent call last):
+        ...
+        ValueError: the number of deep linear networks must be at most MAX_SAMPLE = 100000 (sage_conslaw.core.thresholds; the papers use 50), got 100000000
+    """
+    count = nonnegative_integer(count, what)
+    if count > T.MAX_SAMPLE:
+        raise ValueError("%s must be at most MAX_SAMPLE = %s (sage_conslaw.core.thresholds; the papers use 50), "
+                         "got %s" % (what, T.MAX_SAMPLE, count))
+    return count
+
+
 def sample_architectures(sample, count, seed=0):
     r"""
     Return ``count`` architectures of the given sample, drawn reproducibly.
@@ -109,7 +134,7 @@ def sample_architectures(sample, count, seed=0):
     """
     if sample not in PROTOCOLS:
         raise ValueError("unknown sample %r; choose among %s" % (sample, ", ".join(repr(k) for k in PROTOCOLS)))
-    count = nonnegative_integer(count, "the number of architectures")
+    count = sample_count(count, "the number of architectures")
     seed = check_seed(seed)
     family, (qmin, qmax), (wmin, wmax), draws_bias = PROTOCOLS[sample]
     state = np.random.get_state()

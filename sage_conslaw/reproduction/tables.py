@@ -22,12 +22,15 @@ EXAMPLES::
     ('linear', 'lie', True)
 """
 import csv
+import io
 import json
 import os
+import signal
 import time
 
-from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.sampling import sample_architectures
+from sage_conslaw.core.checks import boolean, positive_integer
+from sage_conslaw.files import DirectoryLock, atomic_write, atomic_write_many
+from sage_conslaw.reproduction.sampling import sample_architectures, sample_count
 
 COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step', 'certified',
            'match', 'seconds']
@@ -171,18 +174,55 @@ class ReproductionReport:
     #: The CSV columns; a paper's report sets its own.
     columns = COLUMNS
 
-    def __init__(self, rows, seconds, workers):
+    def __init__(self, rows, seconds, workers, planned=None):
         r"""
+        INPUT:
+
+        - ``rows``, ``seconds``, ``workers`` -- the rows, the wall time and the processes used
+        - ``planned`` -- the number of tasks of the run (default: the rows);
+          more than the rows for a run interrupted by Ctrl-C
+
         TESTS::
 
             sage: from sage_conslaw.reproduction.tables import ReproductionReport
             sage: report = ReproductionReport([], float(0.5), 2)
-            sage: report.rows, report.seconds, report.workers, report.all_match
-            ([], 0.5, 2, True)
+            sage: report.rows, report.seconds, report.workers, report.all_match, report.complete
+            ([], 0.5, 2, True, True)
         """
         self.rows = rows
         self.seconds = seconds
         self.workers = workers
+        self.planned = len(rows) if planned is None else int(planned)
+
+    @property
+    def complete(self):
+        r"""
+        Whether every planned task has its row (``False`` after Ctrl-C).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: ReproductionReport([], 0.0, 1, planned=3).complete
+            False
+        """
+        return len(self.rows) >= self.planned
+
+    def status(self):
+        r"""
+        The line that says whether the run is complete (empty if it is).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: ReproductionReport([], 0.0, 1, planned=3).status()
+            'INCOMPLETE: interrupted after 0 of 3 tasks; the rows are those finished'
+            sage: ReproductionReport([], 0.0, 1).status()
+            ''
+        """
+        if self.complete:
+            return ""
+        return "INCOMPLETE: interrupted after %s of %s tasks; the rows are those finished" % (
+            len(self.rows), self.planned)
 
     @property
     def all_match(self):
@@ -264,9 +304,56 @@ class ReproductionReport:
         return "%s/%s architectures match; MISMATCH on %s: %s" % (
             n - len(bad), n, len(bad), "; ".join("%s %s %s" % (r['family'], r['check'], r['dims']) for r in bad))
 
+    def csv_text(self):
+        r"""
+        The rows as CSV text (the columns of the report).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: ReproductionReport([], 0.0, 1).csv_text()
+            'family,check,dims,bias,D,d,known,found,step,certified,match,seconds\r\n'
+        """
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=self.columns, extrasaction='ignore')
+        w.writeheader()
+        for r in self.rows:
+            w.writerow(r)
+        return buf.getvalue()
+
+    def json_text(self):
+        r"""
+        ``{"rows": [...], "seconds": ..., "workers": ..., "planned": ..., "complete": ..., "summary": ...}`` as JSON text.
+
+        EXAMPLES::
+
+            sage: import json
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: sorted(json.loads(ReproductionReport([], float(0), 1, planned=2).json_text()).items())
+            [('complete', False), ('planned', 2), ('rows', []), ('seconds', 0.0), ('summary', ...), ('workers', 1)]
+        """
+        return json.dumps({"rows": self.rows, "seconds": float(self.seconds), "workers": int(self.workers),
+                           "planned": int(self.planned), "complete": self.complete, "summary": self.summary()},
+                          indent=1)
+
+    def text(self):
+        r"""
+        The table, the summary and (if interrupted) the status, as in ``tables.txt``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: print(ReproductionReport([], 0.0, 1, planned=1).text())
+            family check dims bias D d known found step certified match seconds
+            0/0 architectures: no conservation law beyond the known ones (all certified)
+            INCOMPLETE: interrupted after 0 of 1 tasks; the rows are those finished
+            <BLANKLINE>
+        """
+        return self.table() + "\n" + self.summary() + "\n" + (self.status() + "\n" if self.status() else "")
+
     def to_csv(self, path):
         r"""
-        Write the rows as CSV.
+        Write the rows as CSV (atomically).
 
         EXAMPLES::
 
@@ -277,15 +364,11 @@ class ReproductionReport:
             sage: open(path).readline().strip()
             'family,check,dims,bias,D,d,known,found,step,certified,match,seconds'
         """
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=self.columns, extrasaction='ignore')
-            w.writeheader()
-            for r in self.rows:
-                w.writerow(r)
+        atomic_write(path, self.csv_text())
 
     def to_json(self, path):
         r"""
-        Write ``{"rows": [...], "seconds": ..., "workers": ..., "summary": ...}`` as JSON.
+        Write :meth:`json_text` (atomically).
 
         EXAMPLES::
 
@@ -297,37 +380,155 @@ class ReproductionReport:
             sage: row["family"], row["check"], row["match"], row["certified"]
             ('linear', 'lie', True, True)
         """
-        with open(path, "w") as f:
-            json.dump({"rows": self.rows, "seconds": self.seconds, "workers": self.workers,
-                       "summary": self.summary()}, f, indent=1)
+        atomic_write(path, self.json_text())
 
     def save(self, directory):
         r"""
         Write ``tables.csv``, ``tables.json`` and ``tables.txt`` into ``directory``; return their paths.
 
+        The directory is locked while writing (:class:`~sage_conslaw.files.DirectoryLock`:
+        another run writing there is :class:`~sage_conslaw.files.DirectoryBusy`),
+        and the three files are replaced together
+        (:func:`~sage_conslaw.files.atomic_write_many`): a kill never leaves a
+        mix of two runs, and a symbolic link planted there is replaced, not followed.
+
         EXAMPLES::
 
             sage: from sage_conslaw.reproduction import reproduce_tables
             sage: import os, tempfile
-            sage: paths = reproduce_tables(linear=1, relu=0, poly=0, progress=False).save(tempfile.mkdtemp())
-            sage: [os.path.basename(p) for p in paths]
-            ['tables.csv', 'tables.json', 'tables.txt']
+            sage: d = tempfile.mkdtemp()
+            sage: paths = reproduce_tables(linear=1, relu=0, poly=0, progress=False).save(d)
+            sage: [os.path.basename(p) for p in paths], sorted(os.listdir(d))
+            (['tables.csv', 'tables.json', 'tables.txt'], ['.lock', 'tables.csv', 'tables.json', 'tables.txt'])
         """
         os.makedirs(directory, exist_ok=True)
         paths = [os.path.join(directory, name) for name in ("tables.csv", "tables.json", "tables.txt")]
-        self.to_csv(paths[0])
-        self.to_json(paths[1])
-        with open(paths[2], "w") as f:
-            f.write(self.table() + "\n" + self.summary() + "\n")
+        with DirectoryLock(directory):
+            atomic_write_many(dict(zip(paths, (self.csv_text(), self.json_text(), self.text()))))
         return paths
+
+
+class Interrupted(KeyboardInterrupt):
+    r"""
+    Ctrl-C during :func:`run_tasks`: ``rows`` holds the rows finished so far (in
+    the order of the tasks, the unfinished left out), ``planned`` the number of
+    tasks, and ``report`` (set by :func:`run_report`) their report, which
+    ``sage-conslaw reproduce --out`` still saves.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import Interrupted
+        sage: e = Interrupted([1], 3); e.rows, e.planned, e.report, isinstance(e, KeyboardInterrupt)
+        ([1], 3, None, True)
+    """
+
+    def __init__(self, rows, planned):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.reproduction.tables import Interrupted
+            sage: Interrupted([], 0).args
+            ('interrupted after 0 of 0 tasks',)
+        """
+        super().__init__("interrupted after %s of %s tasks" % (len(rows), planned))
+        self.rows = rows
+        self.planned = planned
+        self.report = None
+
+
+class WorkerDied(RuntimeError):
+    r"""
+    A task whose worker process died every time it ran (a crash, or killed:
+    out of memory); ``rows`` and ``planned`` as for :class:`Interrupted`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import WorkerDied
+        sage: WorkerDied("x", [], 2).planned
+        2
+    """
+
+    def __init__(self, message, rows, planned):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.reproduction.tables import WorkerDied
+            sage: str(WorkerDied("the worker died", [], 1))
+            'the worker died'
+        """
+        super().__init__(message)
+        self.rows = rows
+        self.planned = planned
+        self.report = None
+
+
+def worker_count(requested, tasks):
+    r"""
+    Return the number of processes to use: ``requested``, but at most the cores
+    of this machine (``os.cpu_count()``) and the number of tasks (at least 1).
+
+    EXAMPLES::
+
+        sage: import os
+        sage: from sage_conslaw.reproduction.tables import worker_count
+        sage: worker_count(100000, 10**6) == os.cpu_count(), worker_count(8, 1), worker_count(1, 0)
+        (True, 1, 1)
+    """
+    return max(1, min(int(requested), os.cpu_count() or 1, int(tasks)))
+
+
+def _ignore_interrupts():
+    r"""
+    The initializer of a worker process: Ctrl-C (sent to the whole process
+    group by a terminal) is for the parent, which stops the workers itself.
+
+    TESTS::
+
+        sage: import signal, subprocess, sys
+        sage: code = ("import signal; from sage_conslaw.reproduction.tables import _ignore_interrupts; "
+        ....:         "_ignore_interrupts(); print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+        sage: subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout
+        'True\n'
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(executor):
+    r"""
+    Stop a process pool at once: cancel what has not started, kill the workers.
+
+    TESTS::
+
+        sage: from concurrent.futures import ProcessPoolExecutor
+        sage: from sage_conslaw.reproduction.tables import _stop
+        sage: import multiprocessing, time
+        sage: ex = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        sage: f = ex.submit(time.sleep, 60); _stop(ex); f.cancelled() or f.exception() is not None
+        True
+    """
+    processes = list(getattr(executor, '_processes', {}).values())   # the workers (Python's own attribute)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+    for p in processes:
+        p.join(5)
 
 
 def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", unit="arch"):
     r"""
     Return ``[function(task) for task in tasks]``, computed by ``workers``
-    processes (forked, so they share the parent's Sage session: no second
-    start-up), in the order of ``tasks`` whatever the number of workers, with a
+    processes, in the order of ``tasks`` whatever the number of workers, with a
     progress bar if ``progress``.  The one runner of every paper's table.
+
+    The workers are forked from this process in its main thread, all at once
+    (they share its Sage session: no second start-up), never more than the
+    cores of the machine and the tasks (:func:`worker_count`).  Ctrl-C (to this
+    process or its whole group) kills them and raises :class:`Interrupted`
+    with the rows finished.  A worker that dies (a crash in a library, the
+    memory killer) breaks the pool: the unfinished tasks are run again in a
+    new pool, and after a second break one at a time; a task whose process
+    dies alone is :class:`WorkerDied`, naming it.
 
     EXAMPLES::
 
@@ -336,31 +537,118 @@ def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", 
         [1, 2, 3]
         sage: run_tasks(abs, [], workers=2)
         []
+
+    A task that kills its process::
+
+        sage: import os
+        sage: run_tasks(os._exit, [0, 0], workers=2)
+        Traceback (most recent call last):
+        ...
+        WorkerDied: the worker process running task 1 of 2 (0) died every time (a crash or the memory killer)
     """
+    tasks = list(tasks)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(tasks), desc=desc, unit=unit)
-    rows = []
-    if workers == 1 or len(tasks) <= 1:
-        results = map(function, tasks)
-        pool = None
-    else:
-        import multiprocessing
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        results = pool.imap(function, tasks, chunksize=1)
+    results = {}
+
+    def finished():
+        return [results[i] for i in sorted(results)]
     try:
-        for row in results:
-            rows.append(row)
-            if bar is not None:
-                bar.update()
+        if worker_count(workers, len(tasks)) == 1:
+            for i, task in enumerate(tasks):
+                results[i] = function(task)
+                if bar is not None:
+                    bar.update()
+        else:
+            _run_in_pools(function, tasks, worker_count(workers, len(tasks)), results, bar)
+    except KeyboardInterrupt:
+        raise Interrupted(finished(), len(tasks)) from None
+    except WorkerDied as e:
+        e.rows, e.planned = finished(), len(tasks)
+        raise
     finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
         if bar is not None:
             bar.close()
-    return rows
+    return finished()
+
+
+def _run_in_pools(function, tasks, workers, results, bar):
+    r"""
+    The pool part of :func:`run_tasks`: fill ``results`` (index -> row).
+
+    TESTS::
+
+        sage: from sage_conslaw.reproduction.tables import _run_in_pools
+        sage: results = {}; _run_in_pools(abs, [-1, -2, -3], 2, results, None); results
+        {0: 1, 1: 2, 2: 3}
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+    context = multiprocessing.get_context("fork")
+    breaks = 0
+    while len(results) < len(tasks):
+        pending = [i for i in range(len(tasks)) if i not in results]
+        solo = breaks >= 2
+        for batch in ([[i] for i in pending] if solo else [pending]):
+            executor = ProcessPoolExecutor(1 if solo else min(workers, len(batch)), mp_context=context,
+                                           initializer=_ignore_interrupts)
+            try:
+                futures = {executor.submit(function, tasks[i]): i for i in batch}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    if bar is not None:
+                        bar.update()
+            except BrokenProcessPool:
+                if solo:
+                    i = batch[0]
+                    raise WorkerDied("the worker process running task %s of %s (%s) died every time (a crash or "
+                                     "the memory killer)" % (i + 1, len(tasks), _describe(tasks[i])), [], 0) from None
+                breaks += 1
+                break
+            finally:
+                _stop(executor)
+
+
+def _describe(task):
+    r"""
+    A short description of a task for messages.
+
+    TESTS::
+
+        sage: from sage_conslaw.reproduction.tables import _describe
+        sage: _describe(('lie', {'family': 'relu', 'dims': [2, 3], 'bias': True}))
+        "lie {'family': 'relu', 'dims': [2, 3], 'bias': True}"
+        sage: _describe(0)
+        '0'
+    """
+    if isinstance(task, tuple):
+        return " ".join(map(str, task))
+    return str(task)
+
+
+def run_report(report_class, function, tasks, workers, progress, desc="architectures", unit="arch"):
+    r"""
+    Run ``tasks`` (:func:`run_tasks`) and return ``report_class(rows, seconds, workers)``;
+    on Ctrl-C or a worker that died, the exception carries the report of the
+    rows finished (``planned`` says how many there were to do).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import run_report, ReproductionReport
+        sage: run_report(ReproductionReport, abs, [], 1, False).rows
+        []
+    """
+    t0 = time.time()
+    try:
+        rows = run_tasks(function, tasks, workers, progress, desc=desc, unit=unit)
+    except (Interrupted, WorkerDied) as e:
+        e.report = report_class(e.rows, round(time.time() - t0, 3), worker_count(workers, len(tasks)),
+                                planned=len(tasks))
+        raise
+    return report_class(rows, round(time.time() - t0, 3), worker_count(workers, len(tasks)))
 
 
 def planned_tasks(linear=50, relu=50, poly=10, seed=0):
@@ -413,12 +701,10 @@ def reproduce_tables(linear=50, relu=50, poly=10, seed=0, workers=1, progress=Tr
         ...
         ValueError: workers must be an integer >= 1, got 0
     """
-    linear = nonnegative_integer(linear, "the number of deep linear networks")
-    relu = nonnegative_integer(relu, "the number of deep ReLU networks")
-    poly = nonnegative_integer(poly, "the number of networks of each family for the degree-2 check")
+    linear = sample_count(linear, "the number of deep linear networks")
+    relu = sample_count(relu, "the number of deep ReLU networks")
+    poly = sample_count(poly, "the number of networks of each family for the degree-2 check")
     workers = positive_integer(workers, "workers")
     progress = boolean(progress, "progress")
-    t0 = time.time()
     tasks = planned_tasks(linear, relu, poly, seed)
-    rows = run_tasks(_run_one, tasks, workers, progress, desc="architectures", unit="arch")
-    return ReproductionReport(rows, round(time.time() - t0, 3), workers)
+    return run_report(ReproductionReport, _run_one, tasks, workers, progress, desc="architectures", unit="arch")

@@ -69,8 +69,9 @@ import time
 
 import numpy as np
 
-from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport, run_tasks
+from sage_conslaw.core.checks import boolean, positive_integer
+from sage_conslaw.reproduction.sampling import sample_count
+from sage_conslaw.reproduction.tables import ReproductionReport, run_report
 
 #: The checks, in the order of the sampling.
 CHECKS = ('attention', 'multihead', 'functional', 'conv', 'residual', 'sequential', 'linear_product', 'subset',
@@ -421,10 +422,8 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
     unknown = set(counts) - set(CHECKS)
     if unknown:
         raise TypeError("unknown count %s (the counts are %s)" % (", ".join(sorted(unknown)), ", ".join(CHECKS)))
-    counts = {k: nonnegative_integer(v, "the number of %s checks" % k) for k, v in counts.items()}
+    counts = {k: sample_count(v, "the number of %s checks" % k) for k, v in counts.items()}
     workers = positive_integer(workers, "workers")
     progress = boolean(progress, "progress")
-    t0 = time.time()
     tasks = planned_tasks(seed=seed, **counts)
-    rows = run_tasks(run_check, tasks, workers, progress, desc="checks", unit="check")
-    return TransformersReport(rows, round(time.time() - t0, 3), workers)
+    return run_report(TransformersReport, run_check, tasks, workers, progress, desc="checks", unit="check")

@@ -156,10 +156,14 @@ def run(args):
     """
     from sage_conslaw.census.run import CensusError, census
     from sage_conslaw.files import DirectoryBusy
+    import logging
+    import distributed  # noqa: F401  (configures its loggers on import; checked by check_arguments)
+    # the client's own reports of a lost scheduler (tracebacks): this command says it in one line
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     crash = getattr(args, "crash", None)
     if crash:
-        family, dims, bias = crash.split(":")
-        crash = (family, tuple(int(n) for n in dims.split("x")), bias == "bias")
+        family, dims, *bias = crash.split(":")
+        crash = (family, tuple(int(n) for n in dims.split("x")), bias == ["bias"])
     try:
         res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
                      scheduler=args.scheduler, workers=args.workers,

@@ -482,7 +482,9 @@ class Journal:
         encoded['digest'] = digest(encoded)
         if self._fd is None:
             self._fd = open_for_append(self.path)
-        os.write(self._fd, _line(encoded, JOURNAL_COLUMNS).encode('utf-8'))
+        data = memoryview(_line(encoded, JOURNAL_COLUMNS).encode('utf-8'))
+        while data:           # a short write (a disk filling up) continues, or fails with OSError
+            data = data[os.write(self._fd, data):]
         self.rows[key] = encoded
 
     def drop(self, keys):

@@ -500,13 +500,18 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
             else:
                 raise CensusError("the Dask scheduler %s went away (task %s)"
                                   % (scheduler or "of the local cluster", future.status))
-            journal.append(row)
+            try:
+                journal.append(row)
+            except OSError as e:     # the output, not the scheduler (a disk full)
+                raise _WriteFailed(e) from None
             future.release()
             if bar is not None:
                 bar.update(1)
             if on_row is not None:
                 on_row(n, client)
         return cores
+    except _WriteFailed as e:
+        raise e.error
     except (OSError, TimeoutError) as e:
         raise CensusError("the Dask scheduler %s went away (%s: %s)"
                           % (scheduler or "of the local cluster", type(e).__name__, e)) from None
@@ -524,6 +529,30 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
             pass
         if cluster is not None:
             cluster.close()
+
+
+class _WriteFailed(Exception):
+    r"""
+    An error writing the journal during :func:`_compute` (kept apart from the
+    network errors of Dask, which are ``OSError`` too).
+
+    TESTS::
+
+        sage: from sage_conslaw.census.run import _WriteFailed
+        sage: _WriteFailed(OSError(28, 'No space left on device')).error.errno
+        28
+    """
+
+    def __init__(self, error):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.census.run import _WriteFailed
+            sage: _WriteFailed(OSError()).args
+            ()
+        """
+        super().__init__()
+        self.error = error
 
 
 def _write_summary(result, path):

@@ -1,0 +1,542 @@
+"""Faults, concurrency and hostile input at the doors: each reproducer of the
+fault report, run as a user would (subprocesses with timeouts), must answer
+or refuse clearly, never hang, never lose data, never follow a planted link.
+
+The census tests start real ``dask.distributed`` clusters; the pool tests kill
+real worker processes.
+"""
+import csv
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from sage_conslaw.census.journal import (JOURNAL_COLUMNS, ROW_COLUMNS, Journal, _line, digest, encode,
+                                         number_of_parameters, write_table)
+from sage_conslaw.census.tasks import architectures, build_model, census_row
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+CLI = [sys.executable, "-m", "sage_conslaw"]
+
+needs_dask = pytest.mark.skipif(__import__("importlib").util.find_spec("distributed") is None,
+                                reason="the census needs dask (pip install '.[census]')")
+
+
+def run(args, timeout=120, **kw):
+    """Run the command line; return the CompletedProcess (text)."""
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout, env=ENV, **kw)
+
+
+def no_traceback(proc):
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# The journal: rows read back are not trusted
+# ---------------------------------------------------------------------------------------------
+
+RANGE = ('linear', 2, 2)     # 8 networks, computed in a second without Dask (census_row is deterministic)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    """The clean rows of RANGE (encoded, with their check sums) and the canonical table."""
+    keys = architectures(*RANGE)
+    rows = {}
+    for k in keys:
+        e = encode(census_row(*k))
+        e['digest'] = digest(e)
+        rows[k] = e
+    return keys, rows
+
+
+def _journal_bytes(rows):
+    header = _line({c: c for c in JOURNAL_COLUMNS}, JOURNAL_COLUMNS)
+    return (header + "".join(_line(r, JOURNAL_COLUMNS) for r in rows)).encode("utf-8")
+
+
+def _table(path_dir, keys, rows):
+    path = os.path.join(path_dir, "census.csv")
+    write_table(rows, keys, path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _resume_table(tmp_path, keys, clean_rows, data):
+    """Load a damaged journal, 'recompute' what it does not trust (the clean rows: census_row
+    is deterministic), and return the canonical table and what was kept."""
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    J = Journal(str(path))
+    kept = J.load()
+    for k, r in kept.items():      # nothing damaged is ever trusted
+        assert {c: r[c] for c in ROW_COLUMNS} == {c: clean_rows[k][c] for c in ROW_COLUMNS}, (k, r)
+    merged = dict(kept)
+    for k in keys:
+        merged.setdefault(k, clean_rows[k])
+    return _table(str(tmp_path), keys, merged), kept, J
+
+
+def test_parameter_count_of_the_journal_agrees_with_the_models():
+    for family, W, Q, bias in (('linear', 3, 3, False), ('relu', 2, 3, False), ('relu', 2, 3, True)):
+        for k in architectures(family, W, Q, bias):
+            assert number_of_parameters(*k) == build_model(*k).D
+
+
+@pytest.mark.parametrize("damage", ["laws 9 -> 14 still certified", "NUL byte", "invalid UTF-8", "CRLF",
+                                    "damaged header", "conflicting duplicates", "identical duplicates"])
+def test_resumed_rows_are_not_trusted(tmp_path, clean, damage):
+    keys, rows = clean
+    reference = _table(str(tmp_path), keys, rows)
+    lines = [_line(rows[k], JOURNAL_COLUMNS).encode() for k in keys]
+    header = _line({c: c for c in JOURNAL_COLUMNS}, JOURNAL_COLUMNS).encode()
+    victim = 5           # linear [1, 2, 2, ...]: a row with laws > 0
+    if damage == "laws 9 -> 14 still certified":
+        row = dict(rows[keys[victim]])
+        row['laws'] = str(int(row['laws']) + 1)
+        row['dimensions'] = '[%s]' % (int(row['D']) - int(row['laws']))
+        row['match'] = 'yes' if row['laws'] == row['known'] else 'no'
+        lines[victim] = _line(row, JOURNAL_COLUMNS).encode()     # consistent, but the check sum is not
+    elif damage == "NUL byte":
+        lines[victim] = lines[victim].replace(b"meets", b"me\x00ets")
+    elif damage == "invalid UTF-8":
+        lines[victim] = lines[victim].replace(b"meets", b"me\xff\xfeets")
+    elif damage == "CRLF":
+        lines = [line[:-1] + b"\r\n" for line in lines]
+        header = header[:-1] + b"\r\n"
+    elif damage == "damaged header":
+        header = b"fam\x00ily,bi" + header[10:]
+    elif damage == "conflicting duplicates":
+        row = dict(rows[keys[victim]])
+        row['reason'] = 'another reason'
+        row['digest'] = digest(row)     # well-formed, and its own check sum: two versions of one network
+        lines.append(_line(row, JOURNAL_COLUMNS).encode())
+    elif damage == "identical duplicates":
+        lines.append(lines[victim])
+    table, kept, J = _resume_table(tmp_path, keys, rows, header + b"".join(lines))
+    assert table == reference
+    if damage in ("CRLF", "identical duplicates", "damaged header"):
+        assert len(kept) == len(keys)            # nothing lost
+    else:
+        assert keys[victim] not in kept and J.dropped >= 1    # recomputed, not copied
+
+
+def _damage(rng, data):
+    """One random damage of a journal (bytes)."""
+    lines = data.splitlines(keepends=True)
+    kind = rng.randrange(12)
+    i = rng.randrange(len(lines))
+    line = bytearray(lines[i])
+    if kind == 0 and len(line) > 1:                            # flip a byte
+        j = rng.randrange(len(line) - 1)
+        line[j] = rng.randrange(256)
+        lines[i] = bytes(line)
+    elif kind == 1:                                             # a NUL byte
+        j = rng.randrange(len(line))
+        lines[i] = bytes(line[:j]) + b"\x00" + bytes(line[j:])
+    elif kind == 2:                                             # invalid UTF-8
+        j = rng.randrange(len(line))
+        lines[i] = bytes(line[:j]) + bytes([0xc3, 0x28]) + bytes(line[j:])
+    elif kind == 3:                                             # CRLF
+        lines[i] = lines[i].replace(b"\n", b"\r\n")
+    elif kind == 4:                                             # a line cut
+        lines[i] = bytes(line[:rng.randrange(len(line))])
+    elif kind == 5:                                             # a line duplicated
+        lines.insert(rng.randrange(len(lines) + 1), lines[i])
+    elif kind == 6:                                             # a line deleted
+        del lines[i]
+    elif kind == 7:                                             # a digit changed in a field
+        digits = [j for j, b in enumerate(line) if 48 <= b <= 57]
+        if digits:
+            j = rng.choice(digits)
+            line[j] = 48 + (line[j] - 48 + rng.randrange(1, 10)) % 10
+            lines[i] = bytes(line)
+    elif kind == 8:                                             # yes <-> no
+        lines[i] = lines[i].replace(b",yes,", b",no,", 1) if rng.random() < 0.5 else lines[i].replace(b",no,", b",yes,", 1)
+    elif kind == 9:                                             # two lines swapped
+        j = rng.randrange(len(lines))
+        lines[i], lines[j] = lines[j], lines[i]
+    elif kind == 10:                                            # a field deleted
+        fields = lines[i].split(b",")
+        if len(fields) > 1:
+            del fields[rng.randrange(len(fields))]
+        lines[i] = b",".join(fields)
+    else:                                                       # random garbage line
+        lines.insert(i, bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80))) + b"\n")
+    return b"".join(lines)
+
+
+def test_property_random_damaged_journals_give_the_canonical_table(tmp_path, clean):
+    """600 journals with 1 to 4 random damages each: the table after resuming is the
+    table of an undamaged census, and no damaged row is trusted (checked in _resume_table)."""
+    keys, rows = clean
+    reference = _table(str(tmp_path), keys, rows)
+    data = _journal_bytes([rows[k] for k in keys])
+    for seed in range(600):
+        rng = random.Random(seed)
+        damaged = data
+        for _ in range(rng.randint(1, 4)):
+            damaged = _damage(rng, damaged)
+        d = tmp_path / str(seed)
+        d.mkdir()
+        try:
+            table, kept, J = _resume_table(d, keys, rows, damaged)
+        except ValueError as e:      # only a file that is no journal at all is refused
+            assert "is not a census journal" in str(e), (seed, e)
+            assert not damaged.startswith(b"family,"), seed
+            continue
+        assert table == reference, seed
+        # the file was rewritten clean: loading it again keeps the same rows and drops nothing
+        again = Journal(str(d / "rows.csv"))
+        assert again.load() == kept and again.dropped == 0, seed
+
+
+# ---------------------------------------------------------------------------------------------
+# The census at the command line
+# ---------------------------------------------------------------------------------------------
+
+CENSUS = ["census", "--family", "linear", "--max-width", "2", "--max-depth", "2", "--no-progress"]
+
+
+@needs_dask
+def test_two_censuses_on_one_out_the_second_is_refused(tmp_path):
+    out = str(tmp_path / "out")
+    first = subprocess.Popen(CLI + CENSUS + ["--out", out, "--workers", "1", "--delay", "1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        deadline = time.time() + 120
+        while not os.path.exists(os.path.join(out, "rows.csv")) and time.time() < deadline:
+            time.sleep(0.2)
+        second = run(CENSUS + ["--out", out, "--workers", "1"], timeout=120)
+        assert second.returncode == 1
+        assert "another run (process %s) is writing into" % first.pid in second.stderr
+        no_traceback(second)
+        assert first.wait(timeout=300) == 0, first.stderr.read()
+    finally:
+        first.kill()
+        first.wait()
+    with open(os.path.join(out, "census.csv")) as f:
+        assert len(list(csv.DictReader(f))) == 8
+    assert json.load(open(os.path.join(out, "summary.json")))["networks"] == 8
+
+
+@needs_dask
+def test_census_resumes_a_damaged_journal_end_to_end(tmp_path, clean):
+    keys, rows = clean
+    reference = _table(str(tmp_path), keys, rows)
+    out = tmp_path / "out"
+    out.mkdir()
+    data = _journal_bytes([rows[k] for k in keys])
+    lines = data.splitlines(keepends=True)
+    lines[3] = lines[3].replace(b"meets", b"me\x00ets")
+    lines[4] = lines[4].replace(b"meets", b"m\xffeets")
+    lines[5] = lines[5].replace(b"\n", b"\r\n")
+    (out / "rows.csv").write_bytes(b"".join(lines))
+    proc = run(CENSUS + ["--out", str(out), "--workers", "1"], timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    no_traceback(proc)
+    assert "2 lines of" in proc.stderr and "computed again" in proc.stderr
+    assert (out / "census.csv").read_bytes() == reference
+
+
+@needs_dask
+def test_a_network_that_kills_its_worker_is_a_failed_row_and_the_census_goes_on(tmp_path):
+    out = tmp_path / "out"
+    proc = run(CENSUS + ["--out", str(out), "--workers", "1", "--crash", "linear:1x2x1"], timeout=600)
+    # (the crashed helper's own crash report, from cysignals, is on stderr: a real segmentation fault)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 network failed" in proc.stderr
+    with open(out / "census.csv") as f:
+        table = {r['dims']: r for r in csv.DictReader(f)}
+    assert len(table) == 8
+    bad = table['[1, 2, 1]']
+    assert bad['certified'] == 'no' and bad['laws'] == '' and "worker died on every try" in bad['reason']
+    assert all(r['certified'] == 'yes' for d, r in table.items() if d != '[1, 2, 1]')
+
+
+def test_hangs_before_refusal_are_refused_at_once(tmp_path):
+    for args in (["census", "--family", "linear", "--max-width", "1", "--max-depth", "1000000"],
+                 ["census", "--family", "linear", "--max-width", "1000", "--max-depth", "1000"],
+                 ["census", "--family", "relu", "--max-width", "1000000000", "--max-depth", "1000000000"]):
+        t0 = time.time()
+        proc = run(args + ["--out", str(tmp_path / "never")], timeout=60)
+        assert proc.returncode == 2 and time.time() - t0 < 30
+        assert "MAX_CENSUS" in proc.stderr
+        assert not re.search(r"[0-9]{12}", proc.stderr), proc.stderr    # "more than 1000000", no 3,004 digits
+        no_traceback(proc)
+    assert not os.path.exists(tmp_path / "never")
+    t0 = time.time()
+    proc = run(["reproduce", "--list", "--linear", "100000000"], timeout=60)
+    assert proc.returncode == 2 and time.time() - t0 < 30
+    assert "MAX_SAMPLE" in proc.stderr
+    no_traceback(proc)
+
+
+@needs_dask
+def test_census_errors_are_one_clear_line(tmp_path):
+    # an output that cannot be created
+    proc = run(CENSUS + ["--out", "/proc/x"])
+    assert proc.returncode == 2 and "--out /proc/x: cannot create the directory" in proc.stderr
+    no_traceback(proc)
+    # not a scheduler address
+    proc = run(CENSUS + ["--out", str(tmp_path / "a"), "--scheduler", "http://example.org"])
+    assert proc.returncode == 2 and "is not a Dask scheduler address" in proc.stderr
+    # nobody there
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.time()
+    proc = run(CENSUS + ["--out", str(tmp_path / "b"), "--scheduler", "tcp://127.0.0.1:%s" % port])
+    assert proc.returncode == 1 and "cannot reach the Dask scheduler" in proc.stderr and time.time() - t0 < 60
+    no_traceback(proc)
+    # a server that is not Dask (an SSH banner read as a length asks Dask for exabytes)
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve():
+        for _ in range(3):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n")
+            time.sleep(0.5)
+            conn.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    proc = run(CENSUS + ["--out", str(tmp_path / "c"), "--scheduler", "tcp://127.0.0.1:%s" % port])
+    server.close()
+    assert proc.returncode == 1 and "is not a Dask scheduler" in proc.stderr, proc.stderr
+    no_traceback(proc)
+
+
+@needs_dask
+def test_census_disk_full_leaves_no_temporary_file(tmp_path):
+    """A file size limit (what a full disk does to a write) hit while writing the journal."""
+    out = tmp_path / "out"
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500)); "
+            "from sage_conslaw.cli import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.run([sys.executable, "-c", code] + CENSUS + ["--out", str(out), "--workers", "1"],
+                          capture_output=True, text=True, timeout=300, env=ENV)
+    no_traceback(proc)
+    assert proc.returncode == 1 and "cannot write into" in proc.stderr, proc.stderr
+    assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
+    kept = Journal(str(out / "rows.csv")).load()           # the rows written are kept, and resume
+    proc = run(CENSUS + ["--out", str(out), "--workers", "1"], timeout=300)
+    assert proc.returncode == 0 and "computed %s rows" % (8 - len(kept)) in proc.stdout
+
+
+@needs_dask
+def test_scheduler_dying_mid_run_is_one_line_and_keeps_the_rows(tmp_path):
+    bindir = os.path.dirname(sys.executable)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = "tcp://127.0.0.1:%s" % port
+    sched = subprocess.Popen([os.path.join(bindir, "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                              "--dashboard-address", "127.0.0.1:0"], env=ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([os.path.join(bindir, "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                               "--no-dashboard"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = tmp_path / "out"
+    try:
+        census = subprocess.Popen(CLI + CENSUS + ["--out", str(out), "--scheduler", address, "--delay", "1.5"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            try:       # read only: loading a Journal would rewrite the file under the census
+                if (out / "rows.csv").read_bytes().count(b"\n") >= 3 or census.poll() is not None:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        sched.kill()
+        stdout, stderr = census.communicate(timeout=120)
+    finally:
+        for p in (sched, worker):
+            p.kill()
+            p.wait()
+    assert census.returncode == 1, stderr
+    assert "went away" in stderr and "run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
+    with open(out / "census.csv") as f:
+        assert len(list(csv.DictReader(f))) >= 2
+
+
+@needs_dask
+def test_local_dashboard_listens_on_localhost_only():
+    from sage_conslaw.census.run import connect
+    client, cluster = connect(workers=1)
+    try:
+        assert cluster.dashboard_link.startswith("http://127.0.0.1:")
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    finally:
+        client.close()
+        cluster.close()
+
+
+def test_census_without_dask_names_the_extra_and_writes_nothing(tmp_path):
+    code = ("import sys; sys.modules['distributed'] = None; "        # as if dask were not installed
+            "from sage_conslaw.cli import main; sys.exit(main(sys.argv[1:]))")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", code] + CENSUS + ["--out", str(out)],
+                          capture_output=True, text=True, timeout=120, env=ENV)
+    assert proc.returncode == 2 and "pip install '.[census]'" in proc.stderr
+    no_traceback(proc)
+    assert not os.path.exists(out)
+
+
+@needs_dask
+def test_census_workers_are_capped_and_said_so(tmp_path):
+    proc = run(["census", "--family", "linear", "--max-width", "1", "--max-depth", "3", "--no-progress",
+                "--workers", "100000", "--out", str(tmp_path / "o")], timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "100000 workers asked; 2 used (the networks left to compute)" in proc.stderr or \
+        "100000 workers asked; %s used" % os.cpu_count() in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# reproduce
+# ---------------------------------------------------------------------------------------------
+
+def _children(pid):
+    try:
+        with open("/proc/%s/task/%s/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def test_reproduce_does_not_follow_planted_links_and_writes_a_consistent_set(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "precious"
+    target.write_text("precious")
+    for name in ("tables.csv", "tables.json", "tables.txt"):
+        os.symlink(target, out / name)
+    proc = run(["reproduce", "--linear", "2", "--relu", "1", "--poly", "0", "--workers", "1", "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text() == "precious"
+    assert not any(os.path.islink(out / n) for n in ("tables.csv", "tables.json", "tables.txt"))
+    rows = json.load(open(out / "tables.json"))["rows"]
+    with open(out / "tables.csv") as f:
+        assert [r['dims'] for r in csv.DictReader(f)] == [str(r['dims']) for r in rows]
+
+
+def test_reproduce_killed_never_leaves_a_mixed_set(tmp_path):
+    """Kill reproduce at random moments: the three files are always those of one run."""
+    out = tmp_path / "out"
+    rng = random.Random(1)
+    base = ["reproduce", "--linear", "3", "--relu", "2", "--poly", "0", "--workers", "1", "--out", str(out)]
+    assert run(base + ["--seed", "0"]).returncode == 0
+    for seed in (1, 2, 3, 4):
+        p = subprocess.Popen(CLI + base + ["--seed", str(seed)], env=ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 6.0))
+        p.kill()
+        p.wait()
+        data = json.load(open(out / "tables.json"))
+        with open(out / "tables.csv") as f:
+            csv_dims = [r['dims'] for r in csv.DictReader(f)]
+        txt = (out / "tables.txt").read_text()
+        assert csv_dims == [str(r['dims']) for r in data["rows"]]
+        assert data["summary"] in txt
+        assert all(str(r['dims']) in txt for r in data["rows"])
+
+
+def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):
+    out = tmp_path / "out"
+    p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--workers", "2", "--out", str(out)], env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while len(_children(p.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)                                # the pool is at work: some rows are finished
+        os.killpg(p.pid, signal.SIGINT)              # a terminal's Ctrl-C: the whole group
+        stdout, stderr = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert p.returncode == 130, stderr
+    assert "interrupted" in stderr and "finished rows are saved" in stderr
+    no_traceback(subprocess.CompletedProcess([], 130, stdout, stderr))
+    data = json.load(open(out / "tables.json"))
+    assert data["complete"] is False and 0 < len(data["rows"]) < data["planned"]
+    assert "INCOMPLETE" in (out / "tables.txt").read_text()
+
+
+def test_reproduce_survives_a_killed_pool_worker(tmp_path):
+    out = tmp_path / "out"
+    p = subprocess.Popen(CLI + ["reproduce", "--linear", "12", "--relu", "12", "--poly", "2", "--workers", "2",
+                                "--out", str(out)], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        deadline = time.time() + 60
+        killed = False
+        while time.time() < deadline and p.poll() is None and not killed:
+            kids = _children(p.pid)
+            if len(kids) >= 2:
+                time.sleep(1)
+                os.kill(kids[0], signal.SIGKILL)       # the memory killer, or a crash in a library
+                killed = True
+            time.sleep(0.2)
+        stdout, stderr = p.communicate(timeout=600)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert killed
+    assert p.returncode == 0, stderr
+    assert "28/28 architectures" in stdout
+
+
+def test_reproduce_workers_are_capped_and_said_so():
+    proc = run(["reproduce", "--linear", "2", "--relu", "1", "--poly", "0", "--workers", "100000"])
+    assert proc.returncode == 0, proc.stderr
+    n = min(os.cpu_count(), 3)
+    assert "100000 workers asked; %s used" % n in proc.stderr
+    assert "with %s worker" % n in proc.stdout
+
+
+def test_reproduce_pool_names_a_task_that_kills_its_worker():
+    from sage_conslaw.reproduction.tables import WorkerDied, run_tasks
+    with pytest.raises(WorkerDied, match=r"task 2 of 3 \(0\) died every time") as info:
+        run_tasks(_exit_on_zero, [-1, 0, -1], workers=2)
+    assert info.value.rows == [1, 1]        # the others are finished
+
+
+def _exit_on_zero(x):
+    if x == 0:
+        os._exit(3)
+    return abs(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# jupyter install
+# ---------------------------------------------------------------------------------------------
+
+def test_jupyter_install_refuses_empty_prefix_and_path_names(tmp_path):
+    proc = run(["jupyter", "install", "--prefix", ""])
+    assert proc.returncode == 2 and "--prefix is empty" in proc.stderr
+    proc = run(["jupyter", "install", "--prefix", str(tmp_path), "--name", "../../evil"])
+    assert proc.returncode == 2 and "is not a name" in proc.stderr
+    no_traceback(proc)
+    assert not os.path.exists(tmp_path / "share" / "evil") and not os.path.exists(tmp_path.parent / "evil")
+    proc = run(["jupyter", "install", "--prefix", str(tmp_path), "--name", "MyKernel"])
+    assert proc.returncode == 0 and "lower case: 'MyKernel' is 'mykernel'" in proc.stdout
+    path = tmp_path / "share" / "jupyter" / "kernels" / "mykernel"
+    assert os.stat(path).st_mode & 0o777 == 0o755
+    assert os.stat(path / "kernel.json").st_mode & 0o777 == 0o644

@@ -323,6 +323,7 @@ def memory_budget():
         available = min(available, max(soft - used, 0))
     return int(MEMORY_SHARE * available)
 
+
 #: Most widths (all the networks' ``dims`` together) a census may enumerate: the
 #: task list holds them as tuples (8 bytes a width), so 10^7 is 80 MB.  It bounds
 #: deep ranges of few networks: widths 1..1 and depths 2..10^6 are "only" 10^6

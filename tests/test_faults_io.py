@@ -457,13 +457,14 @@ def test_reproduce_killed_never_leaves_a_mixed_set(tmp_path):
 
 def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):
     out = tmp_path / "out"
-    p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--workers", "2", "--out", str(out)], env=ENV,
+    p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--released", "60", "--ours", "60", "--workers", "2",
+                                "--out", str(out)], env=ENV,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.time() + 60
         while len(_children(p.pid)) < 2 and time.time() < deadline:
             time.sleep(0.1)
-        time.sleep(3)                                # the pool is at work: some rows are finished
+        time.sleep(5)                                # the pool is at work: some rows are finished
         os.killpg(p.pid, signal.SIGINT)              # a terminal's Ctrl-C: the whole group
         stdout, stderr = p.communicate(timeout=60)
     finally:

@@ -31,8 +31,7 @@ from sage.misc.cachefunc import cached_method
 from sage_conslaw.architectures.base import Architecture
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.families import FieldFamily
-from sage_conslaw.dynamics.metric import metric_fields
-from sage.matrix.special import diagonal_matrix
+from sage_conslaw.core.metric import Metric
 
 
 class ICNN(Architecture):
@@ -127,9 +126,7 @@ class ICNN(Architecture):
             [U_0_0     0]
             [    0     1]
         """
-        R = self._ring   # not polynomial_ring(): it comes from generators()
-        mirror = set(self.mirror_coordinates())
-        return diagonal_matrix(R, [x if i in mirror else R.one() for i, x in enumerate(R.gens())])
+        return Metric.mirror(self._ring, self.mirror_coordinates())   # not polynomial_ring(): from generators()
 
     @cached_method
     def generators(self):
@@ -143,8 +140,7 @@ class ICNN(Architecture):
             sage: ICNN(1, 1, 1).generators()
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0
         """
-        return FieldFamily(metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields()),
-                           positive=self.mirror_coordinates())
+        return FieldFamily(self.metric().fields(self.gradient_fields()), positive=self.mirror_coordinates())
 
     def known_conservation_laws(self):
         r"""

@@ -32,8 +32,7 @@ from sage.misc.cachefunc import cached_method
 from sage_conslaw.architectures.base import Architecture
 from sage_conslaw.core.checks import positive_integer
 from sage_conslaw.core.families import FieldFamily
-from sage_conslaw.dynamics.metric import metric_fields
-from sage.matrix.special import diagonal_matrix
+from sage_conslaw.core.metric import Metric
 
 
 class NMF(Architecture):
@@ -90,8 +89,7 @@ class NMF(Architecture):
             [U_0_0     0]
             [    0 V_0_0]
         """
-        R = self._ring   # not polynomial_ring(): it comes from generators()
-        return diagonal_matrix(R, list(R.gens()))
+        return Metric.mirror(self._ring)   # not polynomial_ring(): it comes from generators()
 
     @cached_method
     def generators(self):
@@ -105,7 +103,7 @@ class NMF(Architecture):
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
         """
         R = self._ring   # not polynomial_ring(): it comes from generators()
-        fields = metric_fields(('diagonal', self.metric().diagonal()), self.gradient_fields())
+        fields = self.metric().fields(self.gradient_fields())
         return FieldFamily(fields, positive=range(R.ngens()))
 
     def known_conservation_laws(self):

@@ -556,7 +556,12 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
         """
         from sage_conslaw.core.points import to_exact_polynomial
         f = to_exact_polynomial(f, self._ring, "function")
-        return self.element_class(self, [f.derivative(g) for g in self._ring.gens()])
+        # only the variables of f (a component of a network's phi has a few of thousands)
+        comps = [self._ring.zero()] * self.ambient_dimension()
+        index = {str(g): k for k, g in enumerate(self._ring.gens())} if f.nvariables() else {}
+        for g in f.variables():
+            comps[index[str(g)]] = f.derivative(g)
+        return self.element_class(self, comps)
 
     def linear_field(self, A):
         r"""

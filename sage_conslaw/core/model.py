@@ -379,11 +379,11 @@ class ConservationModel(SageObject):
                                    **options)
         if certify_with_degree is not None:
             certify_with_degree = nonnegative_integer(certify_with_degree, "certify_with_degree")
-        opts = TraceOptions(**options)         # checked before any work
         W = self.generators()
         W.require_traceable()                  # before the known laws are formed too
-        if opts.method == 'rigorous':
+        if options.get('method') == 'rigorous':
             W.require_symbolic("method='rigorous'")
+        opts = TraceOptions(**options)         # checked before any work
         R = W.polynomial_ring()
         options.setdefault('check', laws is not None)
         # the known laws by their gradients at the point, when the model evaluates them so
@@ -399,6 +399,25 @@ class ConservationModel(SageObject):
                 options['max_seconds'] = max(opts.max_seconds - (time.time() - t0), thresholds.MIN_TRACE_SECONDS)
         options['law_gradients'] = gradients
         return lie_trace(W, point=point, laws=laws, **options)
+
+    def metric(self):
+        r"""
+        Return the metric `M(\theta)` of the flow `\dot\theta = -M\nabla L` whose
+        laws the model counts: ``None`` for the Euclidean flow (the default),
+        else a :class:`~sage_conslaw.core.metric.Metric` (its entries, its fields
+        `M\nabla\phi_j`, its numeric form and its declared mirror coordinates).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.architectures import NMF
+            sage: R.<u,v> = QQ[]
+            sage: Reparametrization([u*v]).metric() is None
+            True
+            sage: NMF(1, 1, 1).metric().mirror_coordinates()
+            [0, 1]
+        """
+        return None
 
     def _known_law_gradients(self):
         r"""

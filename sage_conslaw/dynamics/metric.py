@@ -12,29 +12,37 @@ limit of multiplicative updates: with `\theta = e^w` coordinatewise,
 is the Euclidean flow `\dot w = -\nabla_w L` of `w`; it lives in the positive
 orthant, where the random points are drawn.
 
-This module is the one home of metrics: it normalizes the user's metric
-(:func:`as_metric`) and forms the fields `M\nabla\phi_j` (:func:`metric_fields`),
-for :class:`~sage_conslaw.dynamics.preconditioned.Preconditioned` and for
-the architectures with a metric built in (NMF, ICNN).
+A metric is a :class:`~sage_conslaw.core.metric.Metric` (entries, fields,
+numeric form, declared mirror coordinates).  This module reads the user's
+metric (:func:`as_metric`), checks that it is a metric somewhere
+(:func:`check_metric`) and forms the fields `M\nabla\phi_j`
+(:func:`metric_fields`), for
+:class:`~sage_conslaw.dynamics.preconditioned.Preconditioned` and for the
+architectures with a metric built in (NMF, ICNN).
 
 EXAMPLES::
 
     sage: from sage_conslaw.dynamics.metric import as_metric, metric_fields
     sage: R.<u,v> = QQ[]
     sage: M = as_metric('mirror', R); M
-    ('diagonal', (u, v))
+    [u 0]
+    [0 v]
+    sage: M.mirror_coordinates()
+    [0, 1]
     sage: metric_fields(M, [[v, u]])
     [(u*v, u*v)]
 """
-from sage.matrix.constructor import matrix
+import random
+
+from sage.rings.rational_field import QQ
 from sage.structure.element import Matrix
 
-from sage_conslaw.core.points import to_exact_polynomial
+from sage_conslaw.core.metric import Metric
 
 
 def as_metric(metric, ring):
     r"""
-    Return the metric as ``('diagonal', entries)`` or ``('matrix', M)`` over ``ring``.
+    Return the user's metric as a :class:`~sage_conslaw.core.metric.Metric` over ``ring``.
 
     INPUT:
 
@@ -58,11 +66,13 @@ def as_metric(metric, ring):
 
         sage: from sage_conslaw.dynamics.metric import as_metric
         sage: R.<u,v> = QQ[]
-        sage: as_metric([1, u^2], R)
-        ('diagonal', (1, u^2))
-        sage: as_metric(matrix(R, [[1, u], [u, 2]]), R)[1]
+        sage: as_metric([1, u^2], R).diagonal()
+        [1, u^2]
+        sage: as_metric(matrix(R, [[1, u], [u, 2]]), R)
         [1 u]
         [u 2]
+        sage: as_metric([2, 1], R).mirror_coordinates(), as_metric('mirror', R).mirror_coordinates()
+        ([], [0, 1])
 
     Bad input::
 
@@ -98,24 +108,14 @@ def as_metric(metric, ring):
         if metric != 'mirror':
             raise ValueError("metric must be 'mirror', a list of D polynomials or a D x D matrix, got %r"
                              % (metric,))
-        return ('diagonal', tuple(ring.gens()))
+        return Metric.mirror(ring)
     if isinstance(metric, Matrix) or hasattr(metric, "shape") and len(getattr(metric, "shape", ())) == 2:
         if not isinstance(metric, Matrix):
             raise TypeError("the metric must be a Sage matrix over the model's ring (numpy arrays are "
                             "inexact), e.g. matrix(R, rows)")
-        if metric.dimensions() != (D, D):
-            raise ValueError("the metric must be a %s x %s matrix (D = %s parameters), got %s x %s"
-                             % (D, D, D, metric.nrows(), metric.ncols()))
-        entries = [to_exact_polynomial(c, ring, "the metric entry") for c in metric.list()]
-        M = matrix(ring, D, D, entries)
-        if M != M.transpose():
-            raise ValueError("the metric must be symmetric (M = M^T); got %s" % (M,))
-        return check_metric(('matrix', M))
+        return check_metric(Metric(ring, matrix=metric))
     if isinstance(metric, (list, tuple)):
-        if len(metric) != D:
-            raise ValueError("a diagonal metric needs D = %s entries (one per parameter), got %s"
-                             % (D, len(metric)))
-        return check_metric(('diagonal', tuple(to_exact_polynomial(c, ring, "the metric entry") for c in metric)))
+        return check_metric(Metric(ring, diagonal=metric))
     raise TypeError("metric must be 'mirror', a list of D polynomials or a D x D matrix, got %r" % (metric,))
 
 
@@ -137,52 +137,53 @@ def check_metric(metric):
     EXAMPLES::
 
         sage: from sage_conslaw.dynamics.metric import check_metric
+        sage: from sage_conslaw.core.metric import Metric
         sage: R.<u,v> = QQ[]
-        sage: check_metric(('diagonal', (R(1), u)))
-        ('diagonal', (1, u))
-        sage: check_metric(('diagonal', (R(1), R(0))))
+        sage: check_metric(Metric(R, diagonal=[1, u])).diagonal()
+        [1, u]
+        sage: check_metric(Metric(R, diagonal=[1, 0]))
         Traceback (most recent call last):
         ...
         ValueError: the metric is singular everywhere (its diagonal entry 1 is 0): it is a metric nowhere
-        sage: check_metric(('diagonal', (R(-1), u)))
+        sage: check_metric(Metric(R, diagonal=[-1, u]))
         Traceback (most recent call last):
         ...
         ValueError: the metric has the constant entry -1 <= 0 on its diagonal (entry 0): it is positive definite nowhere
-        sage: check_metric(('matrix', matrix(R, [[u, u], [u, u]])))
+        sage: check_metric(Metric(R, matrix=matrix(R, [[u, u], [u, u]])))
         Traceback (most recent call last):
         ...
         ValueError: the metric is singular everywhere (det M = 0 identically): it is a metric nowhere
-        sage: check_metric(('matrix', matrix(R, [[1, 2], [2, 1]])))
+        sage: check_metric(Metric(R, matrix=matrix(R, [[1, 2], [2, 1]])))
         Traceback (most recent call last):
         ...
         ValueError: the constant metric is not positive definite: [1 2]
         [2 1]
-        sage: check_metric(('matrix', matrix(R, [[1, u], [u, 1]])))[0]
-        'matrix'
-        sage: check_metric(('matrix', matrix(R, [[0, u], [u, 1]])))
+        sage: check_metric(Metric(R, matrix=matrix(R, [[1, u], [u, 1]]))).is_diagonal()
+        False
+        sage: check_metric(Metric(R, matrix=matrix(R, [[0, u], [u, 1]])))
         Traceback (most recent call last):
         ...
         ValueError: the metric has the constant entry 0 <= 0 on its diagonal (entry 0): it is positive definite nowhere
     """
-    kind, M = metric
-    diagonal = list(M) if kind == 'diagonal' else M.diagonal()
-    constant = kind == 'matrix' and all(c.is_constant() for c in M.list())
+    diagonal = metric.diagonal()
+    M = None if metric.is_diagonal() else metric.matrix()
+    constant = M is not None and all(c.is_constant() for c in M.list())
     if constant:
         K = M.base_ring().base_ring()
         C = M.apply_map(lambda c: c.constant_coefficient(), K)
         if C.det().is_zero():
             raise ValueError("the metric is singular everywhere (det M = 0 identically): it is a metric nowhere")
     for i, c in enumerate(diagonal):
-        if c.is_zero() and kind == 'diagonal':
+        if c.is_zero() and M is None:
             raise ValueError("the metric is singular everywhere (its diagonal entry %s is 0): it is a metric "
                              "nowhere" % i)
         if c.is_constant() and _is_nonpositive(c.constant_coefficient()):
             raise ValueError("the metric has the constant entry %s <= 0 on its diagonal (entry %s): it is "
                              "positive definite nowhere" % (c, i))
-    if kind == 'diagonal':
+    if M is None:
         return metric
     if constant:
-        if K.characteristic() == 0 and not C.is_positive_definite():
+        if not C.is_positive_definite():
             raise ValueError("the constant metric is not positive definite: %s" % (C,))
         return metric
     if _identically_singular(M):
@@ -192,7 +193,9 @@ def check_metric(metric):
 
 def _is_nonpositive(c):
     r"""
-    Whether the constant ``c`` is a number `\le 0` (``False`` over a field without order, e.g. `\GF{p}`).
+    Whether the constant ``c`` is a number `\le 0` (``False`` over a field
+    without order; fields of positive characteristic are refused earlier, by
+    :func:`~sage_conslaw.core.points.to_exact_polynomial`).
 
     TESTS::
 
@@ -200,7 +203,6 @@ def _is_nonpositive(c):
         sage: _is_nonpositive(QQ(-1)), _is_nonpositive(QQ(2)), _is_nonpositive(GF(7)(3))
         (True, False, False)
     """
-    from sage.rings.rational_field import QQ
     if c.parent() is not QQ and not QQ.has_coerce_map_from(c.parent()):
         return False
     return QQ(c) <= 0
@@ -219,7 +221,6 @@ def _identically_singular(M, tries=3):
         sage: _identically_singular(matrix(R, [[u, v], [v, u]])), _identically_singular(matrix(R, [[u, v], [u, v]]))
         (False, True)
     """
-    import random
     R = M.base_ring()
     K = R.base_ring()
     rng = random.Random(0)
@@ -232,11 +233,11 @@ def _identically_singular(M, tries=3):
 
 def metric_fields(metric, gradients):
     r"""
-    Return the fields `M \nabla\phi_j` for a normalized metric (see :func:`as_metric`).
+    Return the fields `M \nabla\phi_j` (see :meth:`~sage_conslaw.core.metric.Metric.fields`).
 
     INPUT:
 
-    - ``metric`` -- ``('diagonal', entries)`` or ``('matrix', M)``
+    - ``metric`` -- a :class:`~sage_conslaw.core.metric.Metric`
     - ``gradients`` -- the fields `\nabla\phi_j` (vector fields or lists of polynomials)
 
     OUTPUT: a list of tuples of polynomials (zero fields are kept: the family
@@ -245,20 +246,17 @@ def metric_fields(metric, gradients):
     EXAMPLES::
 
         sage: from sage_conslaw.dynamics.metric import metric_fields
+        sage: from sage_conslaw.core.metric import Metric
         sage: R.<u,v> = QQ[]
-        sage: metric_fields(('diagonal', (u, 1)), [[v, u]])
+        sage: metric_fields(Metric(R, diagonal=[u, 1]), [[v, u]])
         [(u*v, u)]
-        sage: metric_fields(('matrix', matrix(R, [[0, 1], [1, 0]])), [[v, u]])
+        sage: metric_fields(Metric(R, matrix=matrix(R, [[0, 1], [1, 0]])), [[v, u]])
         [(u, v)]
+        sage: metric_fields(('diagonal', (u, 1)), [[v, u]])
+        Traceback (most recent call last):
+        ...
+        TypeError: a metric is a Metric (sage_conslaw.core.metric), got ('diagonal', (u, 1))
     """
-    kind, M = metric
-    out = []
-    for X in gradients:
-        comps = list(X.components()) if hasattr(X, "components") else list(X)
-        if kind == 'diagonal':
-            out.append(tuple(m * c for m, c in zip(M, comps)))
-        else:
-            R = M.base_ring()
-            out.append(tuple(sum((M[i, k] * comps[k] for k in range(len(comps)) if comps[k] and M[i, k]),
-                                 R.zero()) for i in range(M.nrows())))
-    return out
+    if not isinstance(metric, Metric):
+        raise TypeError("a metric is a Metric (sage_conslaw.core.metric), got %r" % (metric,))
+    return metric.fields(gradients)

@@ -202,10 +202,10 @@ class _Momentum(LiftedModel):
             [U_0_0     0]
             [    0 V_0_0]
         """
-        metric = getattr(self._model, "metric", None)
-        if not callable(metric):
+        metric = self._model.metric()
+        if metric is None:
             return None
-        return metric().apply_map(self._embed_theta, self._ring)
+        return metric.apply_map(self._embed_theta, self._ring)
 
     def _metric_times_velocity(self):
         r"""

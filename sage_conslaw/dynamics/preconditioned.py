@@ -21,7 +21,6 @@ conserved (`\dot u = -u v f'`, `\dot v = -v u f'`), and `u^2 - v^2` no longer is
     sage: md.polynomial_conservation_laws(1), md.number_of_conservation_laws()
     ([u - v], 1)
 """
-from sage.matrix.special import diagonal_matrix
 from sage.misc.cachefunc import cached_method
 
 from sage_conslaw.core.families import FieldFamily
@@ -111,13 +110,13 @@ class Preconditioned(ConservationModel):
             sage: Preconditioned(uv(), [1, 1])
             Flow theta' = -M(theta) grad L with the diagonal metric M = diag(1, 1) of Example 2.8: ...
         """
-        kind, M = self._metric
+        M = self._metric
         if self._mirror:
             what = "the mirror metric M = diag(theta)"
-        elif kind == 'diagonal':
-            what = "the diagonal metric M = diag(%s)" % ", ".join(map(str, M))
+        elif M.is_diagonal():
+            what = "the diagonal metric M = diag(%s)" % ", ".join(map(str, M.diagonal()))
         else:
-            what = "a %s x %s metric M(theta)" % (M.nrows(), M.ncols())
+            what = "a %s x %s metric M(theta)" % (M.D, M.D)
         return "Flow theta' = -M(theta) grad L with %s of %r" % (what, self._model)
 
     def model(self):
@@ -135,7 +134,8 @@ class Preconditioned(ConservationModel):
 
     def metric(self):
         r"""
-        Return `M(\theta)` as a `D \times D` matrix over the polynomial ring.
+        Return the metric `M(\theta)`, a :class:`~sage_conslaw.core.metric.Metric`
+        (it prints as its `D \times D` matrix over the polynomial ring).
 
         EXAMPLES::
 
@@ -145,10 +145,7 @@ class Preconditioned(ConservationModel):
             [u 0]
             [0 v]
         """
-        kind, M = self._metric
-        if kind == 'diagonal':
-            return diagonal_matrix(self._model.polynomial_ring(), list(M))
-        return M
+        return self._metric
 
     def parameters(self):
         r"""

@@ -429,8 +429,9 @@ def momentum_flow(model, X=None, Y=None, friction=0, nesterov=False, theta0=None
 def _mirror_mask(model, D, mirror, default):
     r"""
     Return the sorted mirror coordinates and their boolean mask: ``mirror`` if
-    given, else those of the model's diagonal ``metric()`` (the entries that are
-    not `1`), else ``default``.
+    given, else the mirror coordinates its ``metric()`` declares
+    (:meth:`~sage_conslaw.core.metric.Metric.mirror_coordinates`, never guessed
+    from the entries), else ``default``.
 
     TESTS::
 
@@ -448,11 +449,8 @@ def _mirror_mask(model, D, mirror, default):
         TypeError: mirror must be a list of coordinate indices, got 1
     """
     if mirror is None:
-        metric = getattr(model, "metric", None)
-        if callable(metric):
-            mirror = [i for i, c in enumerate(metric().diagonal()) if c != 1]
-        else:
-            mirror = default
+        metric = model.metric() if callable(getattr(model, "metric", None)) else None
+        mirror = default if metric is None else metric.mirror_coordinates()
     if isinstance(mirror, (str, bytes)) or not hasattr(mirror, "__iter__"):
         raise TypeError("mirror must be a list of coordinate indices, got %r" % (mirror,))
     mirror = sorted({nonnegative_integer(i, "a mirror coordinate") for i in mirror})

@@ -257,7 +257,7 @@ def _warn_if_mirror_laws(model, method, laws):
         (1, True)
     """
     if (laws is None and method != "mirror" and isinstance(model, Architecture)
-            and callable(getattr(model, "metric", None))):
+            and model.metric() is not None):
         warnings.warn("the known laws of %s are laws of its mirror flow; method=%r is another flow, under which "
                       "they drift: use method='mirror' to follow them" % (model, method), UserWarning, stacklevel=3)
 

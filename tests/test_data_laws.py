@@ -409,3 +409,40 @@ def test_law_monitor_with_data_measures_the_exact_drift(momentum):
         P2 = one_step_drift(h, t1, g2, method="heavy_ball", buffer=step1, momentum=beta)
         assert abs(float(P2(e)) - (V[2, k] - V[1, k])) < 1e-12 + 1e-9 * abs(V[2, k] - V[1, k])
     assert m.held(1e-12) >= len(m.data_result.laws_by_kind()["frozen"])
+
+
+# ---------------------------------------------------------------------------
+# Any module that is a chain of Linear and ReLU (read through torch.fx)
+# ---------------------------------------------------------------------------
+
+class _Subclass(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Sequential(nn.Linear(3, 4), nn.Identity())
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.inner(x)))
+
+
+def test_modules_read_through_the_graph_agree_with_the_oracle():
+    torch.manual_seed(5)
+    X = _data(12, 3, 21)
+    X[:, 0] = 0
+    for net in (_Subclass().double(),
+                nn.Sequential(nn.Sequential(nn.Linear(3, 4), nn.ReLU()), nn.Identity(), nn.Linear(4, 2)).double()):
+        tm = from_torch(net)
+        res = tm.model.lie_trace(point=tm.exact_theta(), data=X)
+        assert res.certified and res.number_of_laws == oracle_data_laws(net, X, depth=2)[0]
+        R = tm.model.polynomial_ring()
+        assert all(h.parent() is R for h in res.laws())
+        m = LawMonitor(tm, data=X)
+        assert len(m.laws) == len(res.laws())
+
+
+def test_dropout_and_output_relu_are_refused_clearly():
+    X = _data(5, 3, 2)
+    with pytest.raises(TypeError, match="dropout"):
+        data_lie_trace(from_torch(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 2))), X)
+    with pytest.raises(TypeError, match="output goes through a ReLU"):
+        data_lie_trace(from_torch(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.ReLU())), X)

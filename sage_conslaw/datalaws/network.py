@@ -80,6 +80,8 @@ from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.base import LayeredNetwork
+from sage_conslaw.architectures.linear import LinearNetwork
+from sage_conslaw.architectures.relu import ReLUNetwork
 from sage_conslaw.core.families import GradientFamily
 from sage_conslaw.core.jets import Jet, StructuredFamily
 from sage_conslaw.core.model import ConservationModel
@@ -209,34 +211,119 @@ def _exact_entry(x):
 
 def layered_family(model):
     r"""
-    Return the linear or ReLU network whose data laws are computed for
-    ``model``: the model itself, or, for the model of a network graph (a
-    ``NetworkModel``, e.g. from ``from_torch``) that is a chain of linear
-    layers and ReLUs, its family with the same `\theta` (same order, same
-    variable names); anything else is a clear ``TypeError``.
+    Return ``(network, perm)``: the linear or ReLU network whose data laws are
+    computed for ``model``, and the map of coordinates (``perm[i]`` is the
+    coordinate of ``model`` of the coordinate ``i`` of ``network``; ``None``
+    when they are the same).
+
+    A linear or ReLU network is itself. The model of a network graph (a
+    ``NetworkModel``, e.g. from ``from_torch``) is read from its graph when it
+    is a chain of linear layers and ReLUs (identity ops skipped); anything
+    else is a clear ``TypeError`` naming what it cannot read.
 
     EXAMPLES::
 
         sage: from sage_conslaw.architectures import ReLUNetwork
         sage: from sage_conslaw.network import Network, NetworkModel
         sage: from sage_conslaw.datalaws.network import layered_family
-        sage: net = ReLUNetwork([1, 2, 1]); layered_family(net) is net
+        sage: net = ReLUNetwork([1, 2, 1]); layered_family(net) == (net, None)
         True
-        sage: layered_family(NetworkModel(Network.sequential(1, [('linear', 1)])))
+        sage: L, perm = layered_family(NetworkModel(Network.sequential(2, [('linear', 3), 'relu', ('linear', 1)])))
+        sage: L, perm[:4]
+        (ReLU network [1, 3, 2] (inputs 2 -> hidden 3 -> outputs 1) with biases: D = 13 parameters, d = 10 paths, [9, 10, 11, 0])
+        sage: layered_family(NetworkModel(Network.sequential(2, [('linear', 3), 'relu', ('dropout', 1/2), ('linear', 1)])))
         Traceback (most recent call last):
         ...
-        TypeError: the laws of a data set are computed for linear and ReLU networks (LinearNetwork, ReLUNetwork, and their PyTorch twins), got Network model: ...; this network graph is not a chain of linear layers and ReLUs the package reads as one
+        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the op L2 = dropout(4) is not read: its masks change the data fields (the cross laws of tied neurons, e.g., do not hold for every mask)
     """
-    if hasattr(model, "network") and "family" in getattr(model, "__dict__", {}):     # a network graph
-        family = model.__dict__["family"]
-        if (family is None or not _is_layered(family) or family.D != model.D
-                or family.polynomial_ring().variable_names() != model.polynomial_ring().variable_names()):
-            raise TypeError("the laws of a data set are computed for linear and ReLU networks (LinearNetwork, "
-                            "ReLUNetwork, and their PyTorch twins), got %s; this network graph is not a chain of "
-                            "linear layers and ReLUs the package reads as one" % (model,))
-        return family
+    if hasattr(model, "network") and hasattr(model.network, "ops"):        # a network graph
+        return _graph_chain(model)
     _check_network(model)
-    return model
+    return model, None
+
+
+def _graph_chain(model):
+    r"""
+    The ReLU or linear network of a network graph that is a chain of linear
+    layers and ReLUs, and its map of coordinates (see :func:`layered_family`).
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network, NetworkModel
+        sage: from sage_conslaw.datalaws.network import _graph_chain
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2, False), ('linear', 1, False)])))
+        (Linear network [1, 2, 2]: D = 6 parameters, phi = U1*U2 in QQ^(1 x 2), [4, 5, 0, 1, 2, 3])
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), ('linear', 1)])))
+        Traceback (most recent call last):
+        ...
+        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; this chain has affine layers without a ReLU between them (a linear network has no biases)
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), 'relu'])))
+        Traceback (most recent call last):
+        ...
+        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the output goes through a ReLU (op L1 = relu(3))
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), 'relu', 'relu', ('linear', 1)])))
+        Traceback (most recent call last):
+        ...
+        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the ops linear, relu, relu, linear do not alternate linear and ReLU
+    """
+    net = model.network
+    what = "the laws of a data set are computed for chains of linear layers and ReLUs; "
+    if len(net.inputs()) != 1 or len(net.outputs) != 1:
+        raise TypeError(what + "this network has %s inputs and %s outputs" % (len(net.inputs()), len(net.outputs)))
+    frozen = net.parameters(trainable=False)
+    if frozen:
+        raise TypeError(what + "the frozen parameters %s are not read" % ", ".join(n.name for n in frozen))
+    nodes = {n.index: n for n in net.nodes}
+    current, chain = net.inputs()[0].index, []
+    for n in net.ops():
+        if n.op == 'identity' or (n.op in ('flatten', 'reshape') and len(net.shape_of(n.index)) == 1
+                                  and net.shape_of(n.index) == net.shape_of(n.args[0])):
+            pass
+        elif n.op in ('linear', 'relu'):
+            chain.append(n)
+        elif n.op == 'dropout':
+            raise TypeError(what + "the %r is not read: its masks change the data fields (the cross laws of tied "
+                            "neurons, e.g., do not hold for every mask)" % (n,))
+        else:
+            raise TypeError(what + "the %r is not read" % (n,))
+        if n.args[0] != current:
+            raise TypeError(what + "the %r does not read the previous op" % (n,))
+        current = n.index
+    if current != net.outputs[0]:
+        raise TypeError(what + "the output is not the last op of the chain")
+    kinds = [n.op for n in chain]
+    if kinds and kinds[-1] == 'relu':
+        raise TypeError(what + "the output goes through a ReLU (%r)" % (chain[-1],))
+    linears = [n for n in chain if n.op == 'linear']
+    relus = len(chain) - len(linears)
+    if not linears or (relus and kinds != ['linear', 'relu'] * relus + ['linear']):
+        raise TypeError(what + "the ops %s do not alternate linear and ReLU" % ", ".join(kinds))
+    params = [nodes[a] for n in linears for a in n.args[1:]]
+    if len({p.index for p in params}) != len(params):
+        raise TypeError(what + "a parameter is used twice (tied)")
+    biased = [len(n.args) > 2 for n in linears]
+    q = len(linears)
+    dims = [nodes[linears[-1].args[1]].shape[0]] + [nodes[n.args[1]].shape[1] for n in reversed(linears)]
+    if relus == 0:
+        if any(biased):
+            raise TypeError(what + "this chain has affine layers without a ReLU between them (a linear network "
+                            "has no biases)")
+        L = LinearNetwork(dims)
+    else:
+        if relus != q - 1:
+            raise TypeError(what + "a ReLU network has a ReLU after every hidden linear layer")
+        if any(biased) and not all(biased):
+            raise TypeError(what + "a ReLU network has biases in every linear layer or in none")
+        L = ReLUNetwork(dims, bias=all(biased))
+    where = {(pname, tuple(idx)): k for k, (_, pname, idx) in enumerate(net.layout())}
+    perm = []
+    for P in L.layout():
+        lin = linears[q - P.layer] if P.role == "weight" else linears[q - 1 - P.layer]
+        name = nodes[lin.args[1] if P.role == "weight" else lin.args[2]].name
+        for r in range(P.shape[0]):
+            for c in range(P.shape[1]):
+                perm.append(where[(name, (r, c) if P.role == "weight" else (r,))])
+    return L, perm
 
 
 def _is_layered(model):
@@ -1025,6 +1112,8 @@ class DataLieTraceResult(LieTraceResult):
         """
         self.__dict__.update(result.__dict__)
         self.data_model = data_model
+        #: the map of the laws into the ring of the user's model (a network graph), or ``None``
+        self.ring_map = None
 
     def laws(self):
         r"""
@@ -1038,7 +1127,8 @@ class DataLieTraceResult(LieTraceResult):
             sage: data_lie_trace(LinearNetwork([1, 1, 1]), [[1]], point=[1, 2]).laws()
             [U1_0_0^2 - U2_0_0^2]
         """
-        return self.data_model.known_conservation_laws()
+        laws = self.data_model.known_conservation_laws()
+        return laws if self.ring_map is None else [self.ring_map(h) for h in laws]
 
     def laws_by_kind(self):
         r"""
@@ -1051,7 +1141,10 @@ class DataLieTraceResult(LieTraceResult):
             sage: data_lie_trace(LinearNetwork([1, 1, 2]), [[1, 0]], point=[1, 2, 3]).laws_by_kind()['frozen']
             [U2_0_1]
         """
-        return self.data_model.laws_by_kind()
+        found = self.data_model.laws_by_kind()
+        if self.ring_map is None:
+            return found
+        return {k: [self.ring_map(h) for h in v] for k, v in found.items()}
 
     def _repr_(self):
         r"""
@@ -1113,9 +1206,20 @@ def data_lie_trace(model, X, point=None, seed=0, **options):
         if point is None:
             point = model.exact_theta()
         model = model.model
-    model = layered_family(model)
+    outer = model
+    model, perm = layered_family(model)
     if point is None:
-        point = model.random_point(seed)
+        point = outer.random_point(seed)
+    if perm is not None:
+        point = as_exact_point(point, outer.D, QQ)
+        point = [point[k] for k in perm]
     if options.get('laws') is None:
         options.pop('laws', None)
-    return DataModel(model, X, point).lie_trace(seed=seed, **options)
+    elif perm is not None:
+        raise ValueError("laws are given with the model of a network graph: give them to the layered network "
+                         "%s instead, or leave them out (the explicit data laws certify the count)" % (model,))
+    result = DataModel(model, X, point).lie_trace(seed=seed, **options)
+    if perm is not None:
+        R = outer.polynomial_ring()
+        result.ring_map = model.polynomial_ring().hom([R.gen(k) for k in perm], R)
+    return result

@@ -71,6 +71,8 @@ CATALOG = {
     "MLP": "sage_conslaw.architectures.activations",
     "GatedMLP": "sage_conslaw.architectures.swiglu",
     "NormalizedMLP": "sage_conslaw.architectures.normalization",
+    "RotaryAttention": "sage_conslaw.architectures.rotary",
+    "MixtureOfExperts": "sage_conslaw.architectures.moe",
     "Attention": "sage_conslaw.architectures.attention",
     "MultiHeadAttention": "sage_conslaw.architectures.attention",
     "ConvNetwork": "sage_conslaw.architectures.conv",

@@ -15,6 +15,8 @@ Architectures: one module per family of reparametrizations.
 - :mod:`~sage_conslaw.architectures.activations` -- MLPs with GELU, SiLU, tanh, sigmoid, softplus or ReLU
 - :mod:`~sage_conslaw.architectures.swiglu` -- gated units: SwiGLU, GEGLU, ReGLU, GLU
 - :mod:`~sage_conslaw.architectures.normalization` -- LayerNorm and RMSNorm between linear maps
+- :mod:`~sage_conslaw.architectures.rotary` -- attention with rotary (RoPE) or sinusoidal position encodings
+- :mod:`~sage_conslaw.architectures.moe` -- mixtures of experts, softmax or top-k router
 
 EXAMPLES::
 
@@ -37,3 +39,5 @@ from sage_conslaw.architectures.icnn import ICNN  # noqa: F401
 from sage_conslaw.architectures.activations import MLP  # noqa: F401
 from sage_conslaw.architectures.swiglu import GatedMLP  # noqa: F401
 from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: F401
+from sage_conslaw.architectures.rotary import RotaryAttention  # noqa: F401
+from sage_conslaw.architectures.moe import MixtureOfExperts  # noqa: F401

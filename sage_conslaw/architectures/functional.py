@@ -410,13 +410,15 @@ def softmax(z):
         sage: RB = RealBallField(53)
         sage: s = softmax([Jet.variable(RB(0), 0), Jet(RB(0))]); s[0].value, s[0].gradient
         (0.5000000000000000, {0: 0.2500000000000000})
+        sage: softmax([RB(0), RB(0)])
+        [0.5000000000000000, 0.5000000000000000]
     """
-    m = _midpoint(z[0].value)
+    m = _midpoint(z[0].value if isinstance(z[0], Jet) else z[0])
     e = [(zi - m).exp() for zi in z]
     total = e[0]
     for ei in e[1:]:
         total = total + ei
-    inv = total.reciprocal()
+    inv = 1 / total
     return [ei * inv for ei in e]
 
 
@@ -431,7 +433,7 @@ def _midpoint(x):
         sage: _midpoint(RB(1) / 2), _midpoint(QQ(3)), _midpoint(Dual(RB(2), RB(1)))
         (1/2, 3, 2)
     """
-    if isinstance(x, Dual):
+    while isinstance(x, Dual):
         x = x.a
     if hasattr(x, "mid"):
         return x.mid().exact_rational()
@@ -506,6 +508,9 @@ class Dual:
         (2.000000000000000, [2.718281828459045 +/- ...e-16], -1.000000000000000)
         sage: (x - 1 + x / 2).a, (-x).b, x > 0, x < 0
         (0.5000000000000000, -1.000000000000000, True, False)
+        sage: from sage_conslaw.architectures.functional import Jet
+        sage: (x * Jet(x, {0: x})).gradient      # a jet on the right takes over
+        {0: Dual(1.000000000000000, 2.000000000000000)}
     """
     __slots__ = ("a", "b")
 
@@ -561,6 +566,8 @@ class Dual:
             sage: Dual(QQ(1), QQ(2)) + 1
             Dual(2, 2)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         o = self._lift(other)
         return Dual(self.a + o.a, self.b + o.b)
 
@@ -584,6 +591,8 @@ class Dual:
             sage: Dual(QQ(1), QQ(2)) - Dual(QQ(1), QQ(1))
             Dual(0, 1)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         return self + (-self._lift(other))
 
     def __rsub__(self, other):
@@ -594,6 +603,8 @@ class Dual:
             sage: 3 - Dual(QQ(1), QQ(2))
             Dual(2, -2)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         return self._lift(other) - self
 
     def __mul__(self, other):
@@ -604,6 +615,8 @@ class Dual:
             sage: Dual(QQ(1), QQ(2)) * Dual(QQ(3), QQ(1))
             Dual(3, 7)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         o = self._lift(other)
         return Dual(self.a * o.a, self.a * o.b + self.b * o.a)
 
@@ -617,6 +630,8 @@ class Dual:
             sage: Dual(QQ(1), QQ(2)) / 2
             Dual(1/2, 1)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         o = self._lift(other)
         inv = 1 / o.a
         return Dual(self.a * inv, (self.b * o.a - self.a * o.b) * inv * inv)
@@ -629,6 +644,8 @@ class Dual:
             sage: 1 / Dual(QQ(2), QQ(1))
             Dual(1/2, -1/4)
         """
+        if isinstance(other, Jet):
+            return NotImplemented
         return self._lift(other) / self
 
     def __gt__(self, other):
@@ -867,12 +884,91 @@ def bracket_rows(forward, theta, inputs, rows, used, pairs, RB):
     return out
 
 
-def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, seed=0):
+def jet_gradients(forward, values, x, zero):
+    r"""
+    The gradients of the outputs of ``forward`` at parameter values ``values`` (numbers of any
+    kind: balls, dual numbers, dual numbers of dual numbers) and input ``x``, as dense lists;
+    ``None`` when an activation region is not certain at ``x``.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.functional import jet_gradients, Dual
+        sage: RB = RealBallField(53)
+        sage: f = lambda p, x: [p[0] * p[0] * p[1] * x]
+        sage: jet_gradients(f, [RB(1), RB(2)], 3, RB(0))
+        [[12.00000000000000, 3.000000000000000]]
+        sage: g = jet_gradients(f, [Dual(RB(1), RB(1)), Dual(RB(2), RB(0))], 3, Dual(RB(0), RB(0)))
+        sage: g[0][1]     # d/dp1 = 3 p0^2, and its derivative along (1, 0): 6 p0
+        Dual(3.000000000000000, 6.000000000000000)
+    """
+    one = zero + 1
+    params = [Jet(v, {i: one}) for i, v in enumerate(values)]
+    try:
+        outs = forward(params, x)
+    except ArithmeticError:
+        return None
+    rows = []
+    for out in outs:
+        row = [zero] * len(values)
+        if isinstance(out, Jet):
+            for i, g in out.gradient.items():
+                row[i] = row[i] + g
+        rows.append(row)
+    return rows
+
+
+def second_bracket_rows(forward, theta, inputs, rows, used, triples, RB):
+    r"""
+    Return the brackets `[X_r, [X_p, X_q]]` of the gradient fields of the rows ``r, p, q`` of each
+    triple (ball arithmetic, dual numbers of dual numbers for the third derivatives): elements of
+    `\mathrm{Lie}(W)(\theta)` of the second level.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.functional import network_gradient_rows, second_bracket_rows
+        sage: RB = RealBallField(53)
+        sage: f = lambda p, x: [p[0] * p[1] * x]
+        sage: rows, used = network_gradient_rows(f, [1, 2], [1, 3], RB)
+        sage: second_bracket_rows(f, [1, 2], [1, 3], rows, used, [(0, 0, 1)], RB)
+        [[0, 0]]
+    """
+    D = len(theta)
+    zero = RB(0)
+    dzero = Dual(zero, zero)
+
+    def grad_row(k, values, z):
+        g = jet_gradients(forward, values, inputs[used[k][0]], z)
+        if g is None:
+            raise ArithmeticError("the input of a row was skipped")   # pragma: no cover
+        return g[used[k][1]]
+
+    out = []
+    for r, p, q in triples:
+        w = rows[r]
+        base = [Dual(RB(t), wi) for t, wi in zip(theta, w)]             # theta + eps2 w
+
+        def d_hess(a, b):
+            # (H_b X_a)(theta + eps2 w), as dual numbers: .a = H_b X_a, .b = D(H_b X_a) w
+            Xa = grad_row(a, base, dzero)                                # X_a(theta + eps2 w)
+            vals = [Dual(bv, xa) for bv, xa in zip(base, Xa)]            # + eps1 X_a
+            g = grad_row(b, vals, Dual(dzero, dzero))
+            return [gi.b for gi in g]
+        hpq, hqp = d_hess(p, q), d_hess(q, p)
+        bracket = [u.a - v.a for u, v in zip(hpq, hqp)]                  # B = [X_p, X_q] at theta
+        DB_w = [u.b - v.b for u, v in zip(hpq, hqp)]
+        vals = [Dual(RB(t), bi) for t, bi in zip(theta, bracket)]
+        DXr_B = [gi.b for gi in grad_row(r, vals, dzero)]
+        out.append([a - b for a, b in zip(DB_w, DXr_B)])
+    return out
+
+
+def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, seed=0, second=0):
     r"""
     Return a proven lower bound of the rank of the network's gradients at
     ``theta`` over ``inputs`` (ball arithmetic; the precision doubled up to 3
     times while the minor of the floating-point rank is not proven nonzero),
-    with ``brackets`` random brackets of pairs of them (elements of the Lie algebra) added.
+    with ``brackets`` random brackets of pairs of them and ``second`` random brackets
+    `[X_r, [X_p, X_q]]` (elements of the Lie algebra) added.
 
     EXAMPLES::
 
@@ -894,7 +990,14 @@ def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, s
             rng = np.random.default_rng(seed)
             pairs = [tuple(int(i) for i in rng.choice(len(rows), size=2, replace=False))
                      for _ in range(brackets)] if len(rows) > 1 else []
-            rows = rows + bracket_rows(forward, theta, inputs, rows, used, pairs, RB)
+            first = bracket_rows(forward, theta, inputs, rows, used, pairs, RB)
+        else:
+            first = []
+        if second and len(rows) > 2:
+            rng2 = np.random.default_rng(seed + 1)
+            triples = [tuple(int(i) for i in rng2.choice(len(rows), size=3, replace=False)) for _ in range(second)]
+            first += second_bracket_rows(forward, theta, inputs, rows, used, triples, RB)
+        rows = rows + first
         G = matrix(RB, rows)
         lower = _certified_rank(G, RB, only_first=(prec != precisions[-1]))
         if lower is not None:
@@ -966,6 +1069,18 @@ class NetworkLaws:
         """
         return list(self.known_conservation_laws()) + list(self.symmetry_laws())
 
+    def _draw_point(self, rng):
+        r"""A random point for :meth:`network_trace` (default: :func:`small_rational_point`).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures.activations import MLP
+            sage: len(MLP(1, [1], 1)._draw_point(np.random.default_rng(int(0))))
+            4
+        """
+        return small_rational_point(self.D, rng)
+
     def _number_of_output_rows(self, x):
         r"""The number of outputs of the network at one input (default: its output dimension).
 
@@ -999,14 +1114,16 @@ class NetworkLaws:
             sage: MLP(2, [3], 2, 'tanh').network_trace().number_of_laws
             0
 
-        When the network's gradients span `W_\phi(\theta)` (their rank is that of
-        the Jacobian of `\phi`), the network has the laws of `\phi`, counted by the engine::
+        When the gradients alone fall short of `D - N`, brackets of them are added (first
+        ``[X_p, X_q]`` by Hessian-vector products, then ``[X_r, [X_p, X_q]]`` by third
+        derivatives in dual numbers of dual numbers); LayerNorm with its affine parameters
+        and biases needs the second level, as its `\phi` does::
 
             sage: from sage_conslaw.architectures.normalization import NormalizedMLP
             sage: res = NormalizedMLP(3, 3, 2, 'layer', eps=1e-5).network_trace(); res.number_of_laws, res.certified
             (7, True)
             sage: res.reason
-            "the rank of the network's own gradients (proven in ball arithmetic) is 19 = rank of the Jacobian of phi at theta: ..."
+            "the rank of the network's own gradients (with brackets of the gradient fields, two levels) ..."
         """
         start = time.time()
         rng = np.random.default_rng(seed)
@@ -1018,7 +1135,7 @@ class NetworkLaws:
         else:
             best = None
             for _ in range(6):
-                theta = small_rational_point(self.D, rng)
+                theta = self._draw_point(rng)
                 N = _law_rank(laws, R, theta)
                 if best is None or N > best[1]:
                     best = (theta, N)
@@ -1045,9 +1162,16 @@ class NetworkLaws:
                                     time.time() - start, reason=reason)
         if rank < self.D - N:
             # the gradients alone do not reach D - N: add brackets (elements of Lie(W) beyond W)
-            rank = certified_gradient_rank(self._network_output, theta, inputs, precision,
-                                           brackets=self.D - rank + self.BRACKET_MARGIN, seed=seed)
+            first = certified_gradient_rank(self._network_output, theta, inputs, precision,
+                                            brackets=self.D - rank + self.BRACKET_MARGIN, seed=seed)
             what = " (with brackets of the gradient fields)"
+            if first < self.D - N:
+                # second-level brackets [X_r, [X_p, X_q]] (third derivatives, dual numbers of dual numbers)
+                first = max(first, certified_gradient_rank(
+                    self._network_output, theta, inputs, precision, brackets=self.D - rank + self.BRACKET_MARGIN,
+                    seed=seed, second=2 * (self.D - N - first) + self.BRACKET_MARGIN))
+                what = " (with brackets of the gradient fields, two levels)"
+            rank = max(rank, first)
         return NetworkCount(self.D, N, rank, theta, time.time() - start, what)
 
 

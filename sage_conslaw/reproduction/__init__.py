@@ -148,4 +148,16 @@ PAPERS = {
                                        "(4 checks, Nesterov included)")],
                       note="first column: the released checks or our sample; linear and ReLU widths from the "
                            "outputs to the inputs, NMF and ICNN sizes (n1, n2, n3); tau '-' is a gradient flow"),
+    'modern': Paper('modern', "Conservation Laws for Modern Neural Architectures (Tran et al., ICML 2026): GELU/SiLU, "
+                    "SwiGLU, LayerNorm/RMSNorm, rotary attention, mixtures of experts, certified on random sizes",
+                    'sage_conslaw.reproduction.modern',
+                    [('analytic', 5, 1, "MLPs through GELU/SiLU/tanh/sigmoid/softplus: no law"),
+                     ('mixed', 2, 1, "a ReLU layer then an analytic one: one law per ReLU neuron"),
+                     ('gated', 6, 1, "SwiGLU/GEGLU: one law per unit"),
+                     ('norm', 8, 2, "Linear-LayerNorm/RMSNorm-Linear, eps = 0 or 1e-5, affine or not"),
+                     ('rotary', 6, 1, "rotary attention: one law per rotation plane (+ V^T O)"),
+                     ('sinusoidal', 2, 1, "sinusoidal encodings: plain attention's count"),
+                     ('moe', 6, 1, "mixtures of experts: router column sums + the experts' laws")],
+                    note="expected = the paper's statement, found = the network's certified count; widths "
+                         "in PyTorch's order (inputs first)"),
 }

@@ -21,6 +21,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.moe import MixtureOfExperts
+from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
 
@@ -165,10 +167,10 @@ def sinusoidal_encoding(length, d, base=10000.0):
 
 class RotaryAttentionModule(nn.Module):
     r"""
-    Multi-head attention `\sum_h \mathrm{softmax}(s\, (R_m Q_h x_m)^\top (R_n K_h x_n)) V_h x_n` then
-    `O_h` (the layout of :class:`~sage_conslaw.architectures.rotary.RotaryAttention`: ``O_h`` is
-    ``d_v x d_out``), with ``positional`` ``'rotary'``, ``'sinusoidal'`` (added to the inputs) or
-    ``None``; inputs ``(batch, L, d_in)``.
+    Multi-head attention `\sum_h \mathrm{softmax}((R_m Q_h x_m)^\top (R_n K_h x_n))_{mn}\, O_h^\top V_h x_n`
+    with ``positional`` ``'rotary'``, ``'sinusoidal'`` (added to the inputs) or ``None``, the parameters
+    named as the layout of :class:`~sage_conslaw.architectures.rotary.RotaryAttention` (``Q, K, V, O``, or
+    ``Q1, K1, ...`` for several heads; ``O`` is ``d_v x d_out``); inputs ``(batch, L, d_in)``.
 
     EXAMPLES::
 
@@ -186,16 +188,17 @@ class RotaryAttentionModule(nn.Module):
 
             sage: # optional - torch
             sage: from sage_conslaw.torch.modern import RotaryAttentionModule
-            sage: RotaryAttentionModule(3, 2, 2, 1, 3).Q.shape
-            torch.Size([2, 2, 3])
+            sage: [n for n, _ in RotaryAttentionModule(3, 2, 2, 1, 3).named_parameters()][:4]
+            ['Q1', 'K1', 'V1', 'O1']
         """
         super().__init__()
         self.positional, self.base, self.scale = positional, float(base), float(scale)
         d_in, heads, d_k, d_v, d_out = int(d_in), int(heads), int(d_k), int(d_v), int(d_out)
         self.d_k = d_k
-        g = lambda *s: nn.Parameter(torch.randn(*s, dtype=torch.float64) / math.sqrt(s[-1]))
-        self.Q, self.K = g(heads, d_k, d_in), g(heads, d_k, d_in)
-        self.V, self.O = g(heads, d_v, d_in), g(heads, d_v, d_out)
+        self.suffixes = [""] if heads == 1 else [str(h) for h in range(1, heads + 1)]
+        for s in self.suffixes:
+            for name, shape in (("Q", (d_k, d_in)), ("K", (d_k, d_in)), ("V", (d_v, d_in)), ("O", (d_v, d_out))):
+                setattr(self, name + s, nn.Parameter(torch.randn(*shape, dtype=torch.float64) / math.sqrt(shape[1])))
 
     def forward(self, x):
         r"""
@@ -206,20 +209,93 @@ class RotaryAttentionModule(nn.Module):
             sage: from sage_conslaw.torch.modern import RotaryAttentionModule
             sage: m = RotaryAttentionModule(2, 1, 2, 1, 2, positional=None)
             sage: x = torch.randn(1, 3, 2, dtype=torch.float64)
-            sage: p = [int(2), int(0), int(1)]; q = [int(1), int(2), int(0)]; bool(torch.allclose(m(x), m(x[:, p])[:, q]))   # no position: permutation equivariant
+            sage: p = [int(2), int(0), int(1)]; q = [int(1), int(2), int(0)]; bool(torch.allclose(m(x), m(x[:, p])[:, q]))
             True
         """
         L = x.shape[-2]
         if self.positional == "sinusoidal":
             x = x + sinusoidal_encoding(L, x.shape[-1], self.base)
-        q = torch.einsum("hki,bli->bhlk", self.Q, x)
-        k = torch.einsum("hki,bli->bhlk", self.K, x)
-        if self.positional == "rotary":
-            angles = rotary_angles(L, self.d_k, self.base)
-            q, k = apply_rotary(q, angles), apply_rotary(k, angles)
-        v = torch.einsum("hvi,bli->bhlv", self.V, x)
-        s = torch.softmax(self.scale * q @ k.transpose(-1, -2), dim=-1)
-        return torch.einsum("bhlm,bhmv,hvo->blo", s, v, self.O)
+        out = 0
+        for s in self.suffixes:
+            Q, K, V, O = (getattr(self, n + s) for n in "QKVO")
+            q, k = x @ Q.T, x @ K.T
+            if self.positional == "rotary":
+                angles = rotary_angles(L, self.d_k, self.base)
+                q, k = apply_rotary(q, angles), apply_rotary(k, angles)
+            S = torch.softmax(self.scale * q @ k.transpose(-1, -2), dim=-1)
+            out = out + S @ (x @ V.T) @ O
+        return out
+
+
+class MixtureOfExpertsModule(nn.Module):
+    r"""
+    `\sum_e \pi_e(x) (B_e \sigma(A_e x + a_e) + c_e)` with a softmax router `\pi = \mathrm{softmax}(Rx + r)`
+    (or of the top-`k` logits), the parameters named as the layout of
+    :class:`~sage_conslaw.architectures.moe.MixtureOfExperts`.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import MixtureOfExpertsModule
+        sage: m = MixtureOfExpertsModule(2, 3, 4, 1, 'relu', 'topk', 2, True)
+        sage: m(torch.zeros(5, 2, dtype=torch.float64)).shape
+        torch.Size([5, 1])
+    """
+
+    def __init__(self, d_in, experts, hidden, d_out, activation="relu", gating="softmax", k=1, bias=True):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: from sage_conslaw.torch.modern import MixtureOfExpertsModule
+            sage: [n for n, _ in MixtureOfExpertsModule(2, 2, 1, 1).named_parameters()]
+            ['R', 'r', 'A1', 'a1', 'B1', 'c1', 'A2', 'a2', 'B2', 'c2']
+        """
+        super().__init__()
+        d_in, E, h, d_out = int(d_in), int(experts), int(hidden), int(d_out)
+        self.experts, self.activation, self.gating, self.k, self.bias = E, activation, gating, int(k), bias
+        g = lambda *s: nn.Parameter(torch.randn(*s, dtype=torch.float64) / math.sqrt(s[-1]))
+        self.R = g(E, d_in)
+        if bias:
+            self.r = g(E)
+        for e in range(1, E + 1):
+            setattr(self, "A%s" % e, g(h, d_in))
+            if bias:
+                setattr(self, "a%s" % e, g(h))
+            setattr(self, "B%s" % e, g(d_out, h))
+            if bias:
+                setattr(self, "c%s" % e, g(d_out))
+
+    def forward(self, x):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch.modern import MixtureOfExpertsModule
+            sage: m = MixtureOfExpertsModule(1, 2, 1, 1, 'linear', 'topk', 1, False)
+            sage: with torch.no_grad():
+            ....:     _ = m.R.copy_(torch.tensor([[1.0], [-1.0]], dtype=torch.float64))
+            sage: x = torch.tensor([[1.0], [-1.0]], dtype=torch.float64)
+            sage: bool(torch.allclose(m(x)[0], m.B1 @ m.A1 @ x[0])), bool(torch.allclose(m(x)[1], m.B2 @ m.A2 @ x[1]))
+            (True, True)
+        """
+        logits = x @ self.R.T + (self.r if self.bias else 0)
+        if self.gating == "softmax":
+            gates = torch.softmax(logits, dim=-1)
+        else:
+            top = torch.topk(logits, self.k, dim=-1)
+            mask = torch.full_like(logits, float("-inf")).scatter(-1, top.indices, 0.0)
+            gates = torch.softmax(logits + mask, dim=-1)
+        act = GATES[self.activation]
+        out = 0
+        for e in range(1, self.experts + 1):
+            A, B = getattr(self, "A%s" % e), getattr(self, "B%s" % e)
+            z = x @ A.T + (getattr(self, "a%s" % e) if self.bias else 0)
+            y = act(z) @ B.T + (getattr(self, "c%s" % e) if self.bias else 0)
+            out = out + gates[:, e - 1:e] * y
+        return out
 
 
 def _mlp(model):
@@ -230,6 +306,8 @@ def _mlp(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.moe import MixtureOfExperts
+from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp
         sage: _mlp(MLP(2, [3], 1, 'gelu'))
         Sequential(
@@ -292,6 +370,8 @@ def _mlp_names(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.moe import MixtureOfExperts
+from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp_names
         sage: _mlp_names(MLP(1, [2], 1, 'relu'))
         {'W1': '0.weight', 'W2': '2.weight', 'b1': '0.bias', 'b2': '2.bias'}
@@ -304,8 +384,27 @@ def _mlp_names(model):
     return names
 
 
+def _identity_names(model):
+    r"""
+    The module's parameters are named as the layout.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.rotary import RotaryAttention
+        sage: from sage_conslaw.torch.modern import _identity_names
+        sage: _identity_names(RotaryAttention(1, 1, 1, 1))
+        {'K': 'K', 'O': 'O', 'Q': 'Q', 'V': 'V'}
+    """
+    return {n: n for n in model.layout().names()}
+
+
 #: The PyTorch builder of each family, and the module's name of each of its parameters.
 BUILDERS = {
+    RotaryAttention: (lambda m: RotaryAttentionModule(m.d_in, m.heads, m.d_k, m.d_v, m.d_out, m.positional, m.base),
+                      _identity_names),
+    MixtureOfExperts: (lambda m: MixtureOfExpertsModule(m.d_in, m.experts, m.hidden, m.d_out, m.activation,
+                                                        m.gating, m.k, m.bias), _identity_names),
     MLP: (_mlp, _mlp_names),
     NormalizedMLP: (_normalized, lambda m: {"W1": "0.weight", "b1": "0.bias", "gamma": "1.weight",
                                             "beta": "1.bias", "W2": "2.weight", "b2": "2.bias"}),
@@ -342,7 +441,7 @@ def _builder(model):
         sage: _builder(1)
         Traceback (most recent call last):
         ...
-        TypeError: no PyTorch module for Integer; families: MLP, NormalizedMLP, GatedMLP
+        TypeError: no PyTorch module for Integer; families: RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
     """
     for cls, pair in BUILDERS.items():
         if isinstance(model, cls):
@@ -368,7 +467,7 @@ def _values(model, theta):
     for P in model.layout():
         r, c = P.shape
         flat = theta[P.offset:P.offset + r * c]
-        is_vector = P.role == "bias" or (P.role == "parameter" and c == 1)
+        is_vector = c == 1 and (P.role == "bias" or P.role == "parameter")
         out[P.name] = flat if is_vector else [flat[i * c:(i + 1) * c] for i in range(r)]
     return out
 
@@ -390,7 +489,7 @@ def to_torch(model, theta=None):
         sage: to_torch(object())
         Traceback (most recent call last):
         ...
-        TypeError: no PyTorch module for object; families: MLP, NormalizedMLP, GatedMLP
+        TypeError: no PyTorch module for object; families: RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
     """
     build, _ = _builder(model)
     module = build(model)

@@ -294,9 +294,8 @@ class StructuredFamily:
     - :meth:`law_gradients` -- gradients of random combinations of the known laws;
     - :meth:`known_law_rank` -- a proven lower bound of the number of known laws
       independent at a point (default: the rank modulo `p` of :meth:`law_gradients`);
-    - :meth:`rank_certificate` -- a proven lower bound of `\dim
-      \mathrm{Lie}(W)(\theta)` found from the structure, without elimination
-      (default: none);
+    - :meth:`rank_certificate` -- proven lower bounds of `\dim W_k(\theta)`
+      found from the structure, without elimination (default: none);
     - :meth:`certificate_point` -- a point where that certificate applies (default: none);
     - :meth:`structured_trace` -- the trace (:func:`jet_trace`): the certificate,
       else random nested brackets and elimination.
@@ -325,7 +324,7 @@ class StructuredFamily:
         sage: W.structured_trace([3, 5], 1, 101, 8, 0)
         ([1], 0, True)
         sage: W.rank_certificate([3, 5], 1), W.certificate_point(), W.known_law_rank([3, 5])
-        ((0, 'Product has no structured certificate'), None, (0, None))
+        (([], 'Product has no structured certificate'), None, (0, None))
     """
 
     #: the number of parameters
@@ -486,19 +485,19 @@ class StructuredFamily:
 
     def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
         r"""
-        Return ``(rank, why)``: a proven lower bound of `\dim \mathrm{Lie}(W)(x)`
-        found from the structure without elimination (``rank`` reaching
-        ``target`` certifies), and why it does not reach ``target`` (or ``None``).
+        Return ``(dimensions, why)``: proven lower bounds of `\dim W_k(x)`, `k =
+        0, 1, \dots`, found from the structure without elimination (the last
+        reaching ``target`` certifies), and why they do not reach ``target`` (or ``None``).
 
-        None by default: ``(0, reason)``.
+        None by default: ``([], reason)``.
 
         EXAMPLES::
 
             sage: from sage_conslaw.core.jets import StructuredFamily
             sage: StructuredFamily().rank_certificate([1], 1)
-            (0, 'StructuredFamily has no structured certificate')
+            ([], 'StructuredFamily has no structured certificate')
         """
-        return 0, "%s has no structured certificate" % type(self).__name__
+        return [], "%s has no structured certificate" % type(self).__name__
 
     def certificate_point(self):
         r"""
@@ -797,7 +796,7 @@ class LinearPathFamily(NetworkFamily):
         (6, True)
         sage: V = LinearPathFamily([100] * 4); x = V.certificate_point()
         sage: V.rank_certificate(x, V.D - V.number_of_known_laws), V.known_law_rank(x)
-        ((19900, None), (10100, None))
+        (([10000, 14950, 19900], None), (10100, None))
     """
 
     kind = 'linear'
@@ -954,39 +953,47 @@ class LinearPathFamily(NetworkFamily):
         point = self.certificate_point()
         return point is not None and bool((np.mod(np.asarray(x, dtype=float), p) == np.asarray(point)).all())
 
-    def pair_rank(self, p=DEFAULT_PRIME, seed=0):
+    def pair_ranks(self, p=DEFAULT_PRIME, seed=0):
         r"""
-        The rank `\rho` at the identity of the brackets of the square network
-        `[2]^{q+1}` on the entries `(0, 1)` and `(1, 0)` of its `q` matrices
-        (random nested brackets of all depths up to `q`, `2q + 8` of each).
+        The ranks `\rho_k` at the identity of the brackets of depth at most `k`
+        of the square network `[2]^{q+1}` on the entries `(0, 1)` and `(1, 0)`
+        of its `q` matrices (random nested brackets, `2q + 8` of each depth),
+        for `k = 0, 1, \dots` until `q + 1` (the most possible) or depth `q`.
 
-        It is a proven lower bound of the dimension of the projection of
-        `\mathrm{Lie}(W)(I)` of any square network of depth `q` on the
-        entries `(a, b), (b, a)` of its matrices, for any `a \ne b` (see
-        :meth:`rank_certificate`); it is `q + 1` (checked for `q \le 5` by the tests).
+        `\rho_k` is a proven lower bound of the dimension of the projection of
+        `W_k(I)` of any square network of depth `q` on the entries `(a, b), (b,
+        a)` of its matrices, for any `a \ne b` (see :meth:`rank_certificate`);
+        the last is `q + 1`, at depth `q - 1` (checked for `q \le 5` by the tests).
 
         EXAMPLES::
 
             sage: from sage_conslaw.core.jets import LinearPathFamily
-            sage: LinearPathFamily([5] * 4).pair_rank()
-            4
+            sage: LinearPathFamily([5] * 4).pair_ranks()
+            [2, 3, 4]
         """
         q = len(self.dims) - 1
         tiny = LinearPathFamily([2] * (q + 1))
         x = tiny.certificate_point()
         cols = [tiny._column(l, 0, 1) for l in range(q)] + [tiny._column(l, 1, 0) for l in range(q)]
         rng = np.random.default_rng(int(seed))
-        rows = [tiny.bracket_values(x, depth, 2 * q + 8, rng, p)[:, cols] for depth in range(q + 1)]
-        return rank_mod_p(np.vstack(rows), p)
+        rows, ranks = [], []
+        for depth in range(q + 1):
+            rows.append(tiny.bracket_values(x, depth, 2 * q + 8, rng, p)[:, cols])
+            ranks.append(rank_mod_p(np.vstack(rows), p))
+            if ranks[-1] == q + 1:
+                break
+        return ranks
 
     def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
         r"""
-        Return ``(rank, why)``: at the identity point of a square network, the
-        proven lower bound `\binom{n}{2} \rho + n` of `\dim \mathrm{Lie}(W)(I)`
-        (`\rho` = :meth:`pair_rank`), which is `D - N` when `\rho = q + 1`;
-        elsewhere ``(0, why)``.
+        Return ``(dimensions, why)``: at the identity point of a square network,
+        the proven lower bounds `\binom{n}{2} \rho_k + n` of `\dim W_k(I)`
+        (`\rho_k` from :meth:`pair_ranks`), the last `D - N` when it reaches
+        `\rho = q + 1`; elsewhere ``([], why)``.
 
         PROOF. Let `L = \mathrm{Lie}(W)(I)`, `I = (I_n, \dots, I_n)`.
+
+        The same holds for every `W_k` in place of `L`, with `\rho_k`.
 
         1. *Symmetries.* For an orthogonal `n \times n` matrix `Q`, the linear
            map `g: U_i \mapsto Q^\top U_i Q` (all `i`) is orthogonal on `\RR^D`,
@@ -1026,21 +1033,20 @@ class LinearPathFamily(NetworkFamily):
             sage: from sage_conslaw.core.jets import LinearPathFamily
             sage: W = LinearPathFamily([3, 3, 3, 3]); x = W.certificate_point()
             sage: W.rank_certificate(x, W.D - W.number_of_known_laws)
-            (15, None)
+            ([9, 12, 15], None)
             sage: W.rank_certificate([2] * 27, 15)
-            (0, 'the certificate of a linear network holds at the identity point of a square network only')
+            ([], 'the certificate of a linear network holds at the identity point of a square network only')
             sage: LinearPathFamily([1, 1, 1]).rank_certificate([1, 1], 1)
-            (1, None)
+            ([1], None)
+            sage: W.rank_certificate(x, 16)
+            ([9, 12, 15], 'its rank 15 stays below the bound D - N = 16')
         """
         if not self._at_identity(x, p):
-            return 0, "the certificate of a linear network holds at the identity point of a square network only"
-        n, q = self.dims[0], len(self.dims) - 1
-        rho = self.pair_rank(p, seed) if n > 1 else 0
-        rank = n * (n - 1) // 2 * rho + n
-        if rank >= target:
-            return rank, None
-        return rank, ("the brackets of the network [2]^%s reach only the rank %s on a pair of entries, "
-                      "below q + 1 = %s" % (q + 1, rho, q + 1))
+            return [], "the certificate of a linear network holds at the identity point of a square network only"
+        n = self.dims[0]
+        dims = [n * (n - 1) // 2 * rho + n for rho in (self.pair_ranks(p, seed) if n > 1 else [0])]
+        return dims, None if dims[-1] >= target else "its rank %s stays below the bound D - N = %s" % (
+            dims[-1], target)
 
     def known_law_rank(self, x, p=DEFAULT_PRIME, seed=0):
         r"""
@@ -1139,7 +1145,7 @@ class ReLUPathFamily(NetworkFamily):
         1001500
         sage: x = list(range(1, W.D + 1))
         sage: W.known_law_rank(x), W.rank_certificate(x, W.D - 1000)
-        ((1000, None), (1000500, None))
+        ((1000, None), ([1000500], None))
     """
 
     kind = 'relu'
@@ -1412,8 +1418,8 @@ class ReLUPathFamily(NetworkFamily):
 
     def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
         r"""
-        Return ``(rank, why)``: the triangular minor of :meth:`triangular_certificate`
-        (`D - H` rows, no elimination); where a coordinate of ``x`` vanishes on its
+        Return ``([rank], why)``: the size of the triangular minor of
+        :meth:`triangular_certificate` (`D - H` rows of `W_0`, no elimination); where a coordinate of ``x`` vanishes on its
         diagonal, other reference nodes are tried
         (:data:`~sage_conslaw.core.thresholds.TRIANGULAR_CERTIFICATE_ATTEMPTS`).
 
@@ -1422,11 +1428,11 @@ class ReLUPathFamily(NetworkFamily):
             sage: from sage_conslaw.core.jets import ReLUPathFamily
             sage: W = ReLUPathFamily([2, 3, 2], bias=True); x = list(range(2, 2 + W.D))
             sage: W.rank_certificate(x, W.D - 3)
-            (14, None)
+            ([14], None)
             sage: x[0] = 0; W.rank_certificate(x, W.D - 3)            # U_1[0, 0] = 0: other reference nodes
-            (14, None)
+            ([14], None)
             sage: W.rank_certificate(x, W.D)
-            (14, 'its 14 rows stay below the bound D - N = 17')
+            ([14], 'its 14 rows stay below the bound D - N = 17')
             sage: x = [0] * W.D; W.rank_certificate(x, W.D - 3)[1]
             'the diagonal entry of row 0 vanishes modulo 1048573'
         """
@@ -1438,12 +1444,12 @@ class ReLUPathFamily(NetworkFamily):
                 certificate = self.triangular_certificate([int(rng.integers(n)) for n in self.dims])
             rank, why = triangular_minor_rank(*certificate, x, p)
             if rank >= target:
-                return rank, None
+                return [rank], None
             if rank or not vanishing:
                 break             # other reference nodes would not do better
         if why is None:
             why = "its %s rows stay below the bound D - N = %s" % (rank, target)
-        return rank, why
+        return [rank], why
 
 
 # ---------------------------------------------------------------------------
@@ -1570,9 +1576,9 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         ...
         MemoryError: the elimination of this D = 270000 network (its kept rows: 179700 x 270000 in float32) would take 194.1 GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating; the structured certificate does not apply at this point: the certificate of a linear network holds at the identity point of a square network only
     """
-    rank, why = family.rank_certificate(x, target, p, seed)
-    if rank >= target:
-        return [rank], 0, True
+    proven, why = family.rank_certificate(x, target, p, seed)
+    if proven and proven[-1] >= target:
+        return proven, len(proven) - 1, True
     rng = np.random.default_rng(int(seed))
     where = "" if why is None else "; the structured certificate does not apply at this point: %s" % why
     try:

@@ -1105,7 +1105,11 @@ def lie_trace(generators, point=None, laws=None, **options):
       lists/vectors of `D` polynomials of one ring)
     - ``point`` -- the point `\theta` (`D` exact numbers, or a dict keyed by
       coordinate index); default: a random integer point drawn from ``seed`` in
-      `[-2^{30}, 2^{30}]^D` (positive coordinates of the family drawn positive).
+      `[-2^{30}, 2^{30}]^D` (positive coordinates of the family drawn positive);
+      for a structured family of more than
+      :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters with a
+      certificate point (the identity of a square linear network), that point,
+      where the count is proven without elimination and holds on a dense open set.
       A given point is used as it is, special or not.
     - ``laws`` -- a list of known conservation laws (polynomials of the same ring);
       their number `N` of gradients independent at `\theta` gives the certificate
@@ -1246,7 +1250,13 @@ def lie_trace(generators, point=None, laws=None, **options):
     D = W.D
     K = W.base_ring()
     is_random = point is None
-    point = W.random_point(opts.seed) if is_random else as_exact_point(point, D, K, ring=W.polynomial_ring())
+    special = _certificate_point(W) if is_random else None
+    if special is not None:
+        point, is_random = special, False
+    elif is_random:
+        point = W.random_point(opts.seed)
+    else:
+        point = as_exact_point(point, D, K, ring=W.polynomial_ring())
     _check_domain(W, point)
     R = W.polynomial_ring()
     if laws is None:
@@ -1287,6 +1297,30 @@ def lie_trace(generators, point=None, laws=None, **options):
             return done(result)
         result = _run_rigorous(W, result.point if result else point, laws, opts, is_random, budget)
     return done(result)
+
+
+def _certificate_point(W):
+    r"""
+    The point where the structured family of ``W`` proves its count without
+    elimination (:meth:`~sage_conslaw.core.jets.StructuredFamily.certificate_point`),
+    used instead of a random point above
+    :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters; else ``None``.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.core.trace import _certificate_point
+        sage: _certificate_point(LinearNetwork([50, 50, 50]).generators())[:4]
+        (1, 0, 0, 0)
+        sage: _certificate_point(LinearNetwork([3, 3, 3]).generators()) is None
+        True
+        sage: res = LinearNetwork([50, 50, 50, 50]).lie_trace(); res.number_of_laws, res.certified, res.dimensions
+        (2550, True, [2500, 3725, 4950])
+    """
+    if W.structured is None or W.D <= thresholds.RANDOM_POINT_MAX_D:
+        return None
+    point = W.structured.certificate_point()
+    return None if point is None else as_exact_point(point, W.D, W.base_ring())
 
 
 def _check_domain(W, point):

@@ -1,34 +1,33 @@
-"""The engine at scale: D against seconds and peak memory, before and after.
+"""The engine at scale: D from 10^3 to 10^6 against seconds and peak memory.
 
 Each measurement runs in its own process (peak memory = its maximum resident
-set size), all in one run of this script so that the ratios are measured on
-the same loaded machine:
+set size; an address-space limit, ``--memory``), all in one run of this script
+so that the ratios are measured on the same loaded machine:
 
-- ``before`` -- the generic engine (today's before this change): build
-  ``LinearNetwork(dims)`` / ``ReLUNetwork(dims, bias)`` (phi as expanded
-  polynomials) and run its ``lie_trace()`` without the structured evaluator
-  (Hessians of phi, symbolic brackets); the time includes the build, shown
-  apart; skipped above ``--before-max-D`` or stopped at ``--timeout`` / ``--memory``;
-- ``after`` -- the structured trace, :func:`sage_conslaw.core.jets.network_trace`
-  (matrix products on jets, random nested brackets, LinBox ranks; for ReLU
-  networks a triangular minor of path gradients);
+- ``after`` -- the structured trace, :func:`sage_conslaw.core.jets.network_trace`:
+  for a square linear network its certificate at the identity point (no
+  elimination, the count proven on a dense open set), for a ReLU network the
+  triangular minors of the path lifting and of the known laws at a random point;
+- ``random`` -- the same at a random point, where a linear network needs
+  random nested brackets and exact elimination (:class:`~sage_conslaw.core.modular.EchelonModP`);
+  its count is the *dense* count the ``after`` count must agree with;
+- ``before`` -- ``network_trace`` of the package at the commit ``--before-ref``
+  (default: the commit before this benchmark's changes), at its default point;
 - ``model`` -- what a user types: ``LinearNetwork(dims).lie_trace()`` /
-  ``ReLUNetwork(dims, bias).lie_trace()``, construction included (shown apart);
-- ``rank`` -- the physical limit: one exact rank modulo p of a random D x D
-  matrix (LinBox), the last step of any trace at this size;
-- ``rigorous`` -- the rigorous method (exact function spaces over QQ) on
-  small networks, to show where it stops being feasible.
+  ``ReLUNetwork(dims, bias=True).lie_trace()``, construction included;
+- ``rank`` -- the yardstick: one exact rank modulo p of a random D x D matrix
+  (LinBox), where it fits (``--rank-max-D``).
 
-With ``--before-ref REF`` (a git commit), ``before`` is instead the package
-as it was at that commit (``git archive``, imported from a temporary
-directory), running ``model.lie_trace()`` as it did then: the baseline of the
-same run, on the same machine.
+Every count is checked against the known-law count (`\\sum n_i(n_i+1)/2` for a
+linear network, one per hidden neuron for ReLU) and against the ``random`` count
+where it was measured.  The log-log plot (``bench_scale.png``) shows the fitted
+exponents of time in D.
 
 Usage::
 
-    python benchmarks/bench_scale.py                 # the issue's table, plot in bench_scale.png
-    python benchmarks/bench_scale.py --quick         # small sizes only (a minute)
-    python benchmarks/bench_scale.py --before-ref 3bdb620   # before = the engine when issue 13 was filed
+    python benchmarks/bench_scale.py                          # the table and the plot
+    python benchmarks/bench_scale.py --quick                  # small sizes only (a minute)
+    python benchmarks/bench_scale.py --from-json benchmarks/bench_scale.json --rst doc/scale_table.inc
 """
 import argparse
 import json
@@ -39,76 +38,62 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+#: the commit before the scale work of this benchmark: EchelonModP re-echelonizing everything,
+#: dense known-law gradients, no certificate for linear networks
+BEFORE_REF = "bb53548"
+
 CASES = [  # (family, dims, bias)
-    ("linear", [10, 10, 10, 10], False),
-    ("linear", [16, 16, 16], False),
     ("linear", [20, 20, 20, 20], False),
-    ("relu", [10, 32, 32, 10], True),
-    ("relu", [20, 64, 20], True),
-    ("linear", [30, 30, 30, 30], False),
     ("linear", [50, 50, 50, 50], False),
+    ("linear", [70, 70, 70, 70], False),
+    ("linear", [100, 100, 100, 100], False),
+    ("linear", [300, 300, 300], False),
+    ("linear", [300, 300, 300, 300], False),
+    ("linear", [577, 577, 577, 577], False),
+    ("relu", [16, 32, 16], True),
+    ("relu", [50, 100, 50], True),
     ("relu", [30, 100, 100, 30], True),
+    ("relu", [160, 320, 160], True),
+    ("relu", [500, 1000, 500], True),
 ]
-QUICK = CASES[:3]
-RIGOROUS = [("linear", [2, 2, 2, 2], False), ("linear", [3, 3, 3, 3], False), ("linear", [4, 4, 4, 4], False),
-            ("linear", [5, 5, 5, 5], False), ("linear", [6, 6, 6, 6], False)]
+QUICK = [CASES[0], CASES[7], CASES[8]]
+
 
 _CHILD = r"""
 import json, resource, sys, time
-import sage_conslaw
 kind, family, dims, bias = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4] == "1"
-# warm up: Sage imports lazily; load what every path uses before the clock starts
-import numpy as np
-from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-from sage_conslaw.core.jets import NetworkFamily, network_trace
-from sage_conslaw.core.modular import linbox_matrix
-LinearNetwork([1, 2, 1]).lie_trace(); ReLUNetwork([1, 2, 1], bias=True).lie_trace()
-network_trace(NetworkFamily("relu", [1, 2, 1], True)); linbox_matrix(np.eye(3), 7).rank()
 t0 = time.time()
-if kind == "after":
-    from sage_conslaw.core.jets import NetworkFamily, network_trace
+import numpy as np
+import sage_conslaw
+from sage_conslaw.core.jets import NetworkFamily, network_trace
+from sage_conslaw.core.modular import linbox_matrix, DEFAULT_PRIME
+# warm up: Sage loads lazily what a first trace uses (LinBox, matrix spaces); not counted
+network_trace(NetworkFamily("relu", [1, 2, 1], True)); network_trace(NetworkFamily("linear", [2, 2, 2]))
+linbox_matrix(np.eye(3), 7).rank()
+imports = time.time() - t0
+t0 = time.time()
+if kind in ("after", "before"):
     r = network_trace(NetworkFamily(family, dims, bias))
+    out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"],
+               point=r.get("point", "random"))
+elif kind == "random":
+    from sage_conslaw.core.points import random_point
+    W = NetworkFamily(family, dims, bias)
+    r = network_trace(W, point=random_point(W.D, seed=0))
     out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"])
 elif kind == "model":
+    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
-    build = time.time() - t0
     res = net.lie_trace()
-    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
-               build=build)
-elif kind == "rank":
-    import numpy as np
-    from sage_conslaw.core.modular import linbox_matrix
-    from sage_conslaw.core.modular import DEFAULT_PRIME
+    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions)
+else:
     D = int(dims[0])
     A = np.floor(np.random.default_rng(0).random((D, D)) * DEFAULT_PRIME)
     t0 = time.time()
     out = dict(D=D, rank=int(linbox_matrix(A, DEFAULT_PRIME).rank()))
-else:
-    net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
-    build = time.time() - t0
-    net.generators().structured = None     # the generic engine: expanded phi, Hessians, symbolic brackets
-    res = net.lie_trace(method="rigorous" if kind == "rigorous" else "auto")
-    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
-               build=build)
 out["seconds"] = time.time() - t0
+out["imports"] = imports
 out["MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-print("RESULT " + json.dumps(out), flush=True)
-"""
-
-
-_CHILD_REF = r"""
-import json, resource, sys, time
-import sage_conslaw
-family, dims, bias = sys.argv[2], json.loads(sys.argv[3]), sys.argv[4] == "1"
-from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
-LinearNetwork([1, 2, 1]).lie_trace(); ReLUNetwork([1, 2, 1], bias=True).lie_trace()
-t0 = time.time()
-net = LinearNetwork(dims) if family == "linear" else ReLUNetwork(dims, bias=bias)
-build = time.time() - t0
-res = net.lie_trace()
-out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions,
-           build=build, seconds=time.time() - t0,
-           MB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 print("RESULT " + json.dumps(out), flush=True)
 """
 
@@ -135,8 +120,7 @@ def measure(kind, family, dims, bias, timeout, memory_gb, tree=None):
     env = dict(os.environ, PYTHONPATH=(tree or ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.time()
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD_REF if tree else _CHILD, kind, family, json.dumps(dims),
-                               "1" if bias else "0"],
+        proc = subprocess.run([sys.executable, "-c", _CHILD, kind, family, json.dumps(dims), "1" if bias else "0"],
                               capture_output=True, text=True, timeout=timeout, env=env, cwd=tree or ROOT,
                               preexec_fn=limit)
     except subprocess.TimeoutExpired:
@@ -145,12 +129,17 @@ def measure(kind, family, dims, bias, timeout, memory_gb, tree=None):
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     err = proc.stderr.strip().splitlines()
-    oom = ("MemoryError" in proc.stderr or "Malloc" in proc.stderr or "no more memory" in proc.stderr
-           or proc.returncode in (-9, 137))            # Python's, Singular's messages, or killed
-    refused = "too large to expand" in proc.stderr or "above the limit" in proc.stderr
-    why = ("out of memory (%g GB)" % memory_gb if oom else
-           "refused (phi too large to expand)" if refused else (err[-1][:60] if err else "exit %s" % proc.returncode))
+    refused = "refused before allocating" in proc.stderr
+    oom = "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode in (-9, 137)
+    ring = "above the limit 32767" in proc.stderr
+    why = ("refused before allocating" if refused else "out of memory (%g GB)" % memory_gb if oom else
+           "refused: D above the ring limit 32767" if ring else (err[-1][:70] if err else "exit %s" % proc.returncode))
     return {"failed": "%s after %.0f s" % (why, time.time() - t0)}
+
+
+def known_laws(family, dims):
+    """The known-law count: sum of n_i(n_i+1)/2 (linear), hidden neurons (ReLU)."""
+    return sum(n * (n + 1) // 2 if family == "linear" else n for n in dims[1:-1])
 
 
 def _D(family, dims, bias):
@@ -160,15 +149,12 @@ def _D(family, dims, bias):
 
 
 def _cell(r, key="seconds"):
-    """A table cell: seconds (with the build time if any), or MB, or why it failed."""
+    """A table cell: seconds, or MB, or why it failed."""
+    if r is None:
+        return "not run"
     if "failed" in r:
-        msg = r["failed"]
-        if "Malloc" in msg:                 # Singular's out-of-memory message, in older runs
-            msg = "out of memory (8 GB) after %s" % msg.split(" after ")[-1]
-        return msg if key == "seconds" else ""
-    if key == "seconds":
-        return "%.2f" % r[key] + (" (build %.1f)" % r["build"] if "build" in r else "")
-    return "%.0f" % r[key]
+        return r["failed"] if key == "seconds" else ""
+    return "%.2f" % r[key] if key == "seconds" else "%.0f" % r[key]
 
 
 def main(argv=None):
@@ -176,119 +162,139 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per measurement (default 300)")
     parser.add_argument("--memory", type=float, default=8, help="GB of address space per measurement (default 8)")
-    parser.add_argument("--before-max-D", type=int, default=3000,
-                        help="skip the generic engine above this D (default 3000: it expands phi)")
+    parser.add_argument("--random-max-D", type=int, default=15000,
+                        help="the random point (elimination) up to this D (default 15000)")
+    parser.add_argument("--before-max-D", type=int, default=16500, help="the package before up to this D")
+    parser.add_argument("--rank-max-D", type=int, default=11000, help="one dense rank up to this D")
+    parser.add_argument("--model-max-D", type=int, default=1100000, help="model.lie_trace() up to this D")
+    parser.add_argument("--before-ref", default=BEFORE_REF, help="a git commit: the package before")
     parser.add_argument("--plot", default=os.path.join(ROOT, "benchmarks", "bench_scale.png"))
-    parser.add_argument("--json", default=None, help="also write the measurements here")
+    parser.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "bench_scale.json"))
     parser.add_argument("--rst", default=None, help="also write the table here (reStructuredText, for doc/)")
     parser.add_argument("--from-json", default=None, help="only print the tables of a saved run")
-    parser.add_argument("--before-ref", default=None,
-                        help="a git commit: 'before' is the package at that commit (default: the generic engine now)")
     args = parser.parse_args(argv)
     if args.from_json:
         with open(args.from_json) as f:
-            saved = json.load(f)
-        _report(saved["rows"], saved["rigorous"], args)
+            rows = json.load(f)["rows"]
+        _report(rows, args)
         return 0
-    cases = QUICK if args.quick else CASES
     tree = checkout(args.before_ref) if args.before_ref else None
     rows = []
-    for family, dims, bias in cases:
+    for family, dims, bias in (QUICK if args.quick else CASES):
         D = _D(family, dims, bias)
         name = "%s %s%s" % ("LinearNetwork" if family == "linear" else "ReLUNetwork", dims, " bias" if bias else "")
-        before = (measure("before", family, dims, bias, args.timeout, args.memory, tree) if D <= args.before_max_D
-                  else {"failed": "not run (D > %d)" % args.before_max_D})
-        after = measure("after", family, dims, bias, args.timeout, args.memory)
-        model = measure("model", family, dims, bias, args.timeout, args.memory)
-        rank = measure("rank", "linear", [D], False, args.timeout, args.memory)
-        rows.append(dict(name=name, D=D, before=before, after=after, model=model, rank=rank))
-        print(json.dumps(rows[-1]), flush=True)
-    rig = []
-    if not args.quick:
-        for family, dims, bias in RIGOROUS:
-            r = measure("rigorous", family, dims, bias, 120, args.memory)
-            rig.append(dict(name="LinearNetwork %s" % dims, D=_D(family, dims, bias), rigorous=r))
-            print(json.dumps(rig[-1]), flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"rows": rows, "rigorous": rig}, f, indent=1)
-    _report(rows, rig, args)
+        run = lambda kind, cap, tree=None: (measure(kind, family, dims, bias, args.timeout, args.memory, tree)
+                                            if D <= cap else None)
+        row = dict(name=name, family=family, D=D, known=known_laws(family, dims),
+                   after=run("after", 10 ** 9), model=run("model", args.model_max_D),
+                   random=run("random", args.random_max_D if family == "linear" else 0),
+                   before=run("before", args.before_max_D, tree) if tree else None,
+                   rank=measure("rank", "linear", [D], False, args.timeout, args.memory)
+                   if D <= args.rank_max_D else None)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    tmp = args.json + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({"rows": rows}, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, args.json)
+    _report(rows, args)
     return 0
 
 
-def _report(rows, rig, args):
-    """Print the tables (and write the reStructuredText one), draw the plot."""
-    print()
-    head = ("| network | D | before s | before MB | after s | after MB | model.lie_trace() s | MB | ratio "
-            "| laws (certified) | rank D x D s |")
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
+def agreement(r):
+    """Whether the count agrees with the known-law count and with the random-point count (where measured)."""
+    a = r["after"]
+    if a is None or "failed" in a:
+        return "-"
+    ok = [a["laws"] == r["known"] and a["certified"]]
+    for key in ("random", "model"):
+        o = r.get(key)
+        if o and "failed" not in o:
+            ok.append(o["laws"] == a["laws"])
+    return "yes" if all(ok) else "NO"
+
+
+def exponents(rows, key):
+    """Least-squares slopes of log(seconds) against log(D), per family, over the measured rows."""
+    import numpy as np
+    out = {}
+    for family in ("linear", "relu"):
+        pts = [(r["D"], r[key]["seconds"]) for r in rows
+               if r["family"] == family and r.get(key) and "failed" not in r[key] and r[key]["seconds"] > 0.02]
+        if len(pts) >= 2:
+            x, y = np.log([d for d, _ in pts]), np.log([t for _, t in pts])
+            out[family] = float(np.polyfit(x, y, 1)[0])
+    return out
+
+
+def _report(rows, args):
+    """Print the table (and write the reStructuredText one), draw the plot."""
+    head = ["network", "D", "known laws", "after: s", "after: MB", "model.lie_trace(): s", "model: MB",
+            "random point: s", "random: MB", "before: s", "before: MB", "one D x D rank: s", "rank: MB",
+            "count (certified)", "agrees"]
+    table = []
     for r in rows:
-        b, a, m = r["before"], r["after"], r.get("model", {"failed": "not measured"})
-        ratio = "%.0fx" % (b["seconds"] / m["seconds"]) if "failed" not in b and "failed" not in m else ""
-        laws = "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no")
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["name"], r["D"], _cell(b), _cell(b, "MB"), _cell(a), _cell(a, "MB"), _cell(m), _cell(m, "MB"), ratio,
-            laws, _cell(r["rank"])))
-    if rig:
-        print()
-        print("| rigorous method | D | seconds | MB |")
-        print("|---|---|---|---|")
-        for r in rig:
-            print("| %s | %s | %s | %s |" % (r["name"], r["D"], _cell(r["rigorous"]), _cell(r["rigorous"], "MB")))
+        a = r["after"]
+        table.append([r["name"], r["D"], r["known"], _cell(a), _cell(a, "MB"), _cell(r.get("model")),
+                      _cell(r.get("model"), "MB"), _cell(r.get("random")), _cell(r.get("random"), "MB"),
+                      _cell(r.get("before")), _cell(r.get("before"), "MB"), _cell(r.get("rank")),
+                      _cell(r.get("rank"), "MB"),
+                      "" if a is None or "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no"),
+                      agreement(r)])
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for t in table:
+        print("| " + " | ".join(str(c) for c in t) + " |")
+    fits = {key: exponents(rows, key) for key in ("after", "random", "before", "rank")}
+    print("fitted exponents of seconds in D:", json.dumps(fits))
     if args.rst:
-        lines = [".. list-table:: one run of ``benchmarks/bench_scale.py`` (2 cores shared with other jobs)",
-                 "   :header-rows: 1", ""]
-        table = [["network", "D", "before: s (build)", "before: MB", "after: s", "after: MB",
-                  "model.lie_trace(): s (build)", "model: MB", "laws (certified)", "one D x D rank: s"]]
-        for r in rows:
-            a, m = r["after"], r.get("model", {"failed": "not measured"})
-            table.append([r["name"], r["D"], _cell(r["before"]), _cell(r["before"], "MB"), _cell(a), _cell(a, "MB"),
-                          _cell(m), _cell(m, "MB"),
-                          "" if "failed" in a else "%s (%s)" % (a["laws"], "yes" if a["certified"] else "no"),
-                          _cell(r["rank"])])
-        for t in table:
+        lines = [".. list-table:: one run of ``benchmarks/bench_scale.py`` (2 cores shared with other jobs; "
+                 "seconds after the imports, peak resident memory of the whole process)", "   :header-rows: 1", ""]
+        for t in [head] + table:
             lines.append("   * - %s" % t[0])
             lines += ["     - %s" % (c if str(c) else " ") for c in t[1:]]
-        if rig:
-            lines += ["", ".. list-table:: the rigorous method (exact function spaces over QQ)", "   :header-rows: 1", "",
-                      "   * - network", "     - D", "     - seconds", "     - MB"]
-            for r in rig:
-                lines += ["   * - %s" % r["name"], "     - %s" % r["D"], "     - %s" % _cell(r["rigorous"]),
-                          "     - %s" % _cell(r["rigorous"], "MB")]
-        with open(args.rst, "w") as f:
+        lines += ["", "Fitted exponents of the time in `D` (least squares on the log-log points, per family): "
+                  + "; ".join("%s %s" % (key, ", ".join("%s %.2f" % kv for kv in sorted(f.items())))
+                              for key, f in fits.items() if f) + "."]
+        tmp = args.rst + ".tmp"
+        with open(tmp, "w") as f:
             f.write("\n".join(lines) + "\n")
-    _plot(rows, args.plot)
+        os.replace(tmp, args.rst)
+    _plot(rows, fits, args.plot)
 
 
-def _plot(rows, path):
-    """Log-log plot of seconds and peak memory against D."""
+def _plot(rows, fits, path):
+    """Log-log plot of seconds and peak memory against D, with the fitted exponents."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    series = (("before", "before", "o", "C0"), ("after", "structured trace", "s", "C1"),
-              ("model", "model.lie_trace()", "x", "C2"), ("rank", "one D x D rank mod p", "^", "C3"))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    series = (("after", "structured trace", "s", "C1"), ("random", "random point (elimination)", "o", "C0"),
+              ("before", "before", "v", "C4"), ("rank", "one D x D rank mod p", "^", "C3"))
     for key, label, marker, color in series:
-        # one line per family (linear solid, ReLU dashed): their costs grow differently
-        for family, style in (("Linear", "-"), ("ReLU", "--")):
+        for family, style in (("linear", "-"), ("relu", "--")):
             pts = sorted((r["D"], r[key]) for r in rows
-                         if r["name"].startswith(family) and key in r and "failed" not in r[key])
-            if not pts:
+                         if r["family"] == family and r.get(key) and "failed" not in r[key])
+            if not pts or (key == "rank" and family == "relu"):
                 continue
+            slope = fits.get(key, {}).get(family)
+            name = "%s (%s)%s" % (label, family if key != "rank" else "any", "" if slope is None else
+                                  ", D^%.2f" % slope)
             for ax, what in zip(axes, ("seconds", "MB")):
-                ax.loglog([d for d, _ in pts], [m[what] for _, m in pts], style, marker=marker, color=color,
-                          label="%s (%s)" % (label, family))
-    axes[0].set_xlabel("D (parameters)")
-    axes[0].set_ylabel("seconds")
-    axes[1].set_xlabel("D (parameters)")
-    axes[1].set_ylabel("peak memory (MB)")
-    for ax in axes:
+                ax.loglog([d for d, _ in pts], [max(m[what], 1e-3) for _, m in pts], style, marker=marker,
+                          color=color, label=name)
+    for ax, what in zip(axes, ("seconds", "peak memory (MB)")):
+        ax.set_xlabel("D (parameters)")
+        ax.set_ylabel(what)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     fig.suptitle("Lie trace of linear and ReLU networks: growth with D (one run, same machine)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
     print("plot: %s" % path)
 
 

@@ -501,7 +501,7 @@ class StructuredFamily:
 
     def certificate_point(self):
         r"""
-        Return a point (a list of `D` integers) where :meth:`rank_certificate`
+        Return a point (an integer array of length `D`) where :meth:`rank_certificate`
         reaches the bound by itself, or ``None`` (the default).
 
         EXAMPLES::
@@ -928,7 +928,7 @@ class LinearPathFamily(NetworkFamily):
         EXAMPLES::
 
             sage: from sage_conslaw.core.jets import LinearPathFamily
-            sage: LinearPathFamily([2, 2, 2]).certificate_point()
+            sage: LinearPathFamily([2, 2, 2]).certificate_point().tolist()
             [1, 0, 0, 1, 1, 0, 0, 1]
             sage: LinearPathFamily([2, 3]).certificate_point() is None
             True
@@ -936,7 +936,7 @@ class LinearPathFamily(NetworkFamily):
         if not self.is_square():
             return None
         n, q = self.dims[0], len(self.dims) - 1
-        return np.tile(np.eye(n, dtype=np.int64).ravel(), q).tolist()
+        return np.tile(np.eye(n, dtype=np.int64).ravel(), q)
 
     def _at_identity(self, x, p):
         r"""
@@ -1093,7 +1093,7 @@ class LinearPathFamily(NetworkFamily):
         U = self._blocks(np.asarray(x, dtype=float) % p)
         best = 0
         for ok, pick in ((forward, lambda i: U[i]), (backward, lambda i: U[i - 1].T)):
-            if ok:
+            if ok and best < self.number_of_known_laws:         # all of them: the other way cannot do better
                 orders = [_leading_nonzero_minors(pick(i)[:self.dims[i], :self.dims[i]], p) for i in hidden]
                 best = max(best, sum(b * (b + 1) // 2 for b in orders))
         return best, None
@@ -1505,11 +1505,12 @@ def triangular_minor_rank(monomials, pivots, x, p=DEFAULT_PRIME):
     n = len(pivots)
     if n == 0:
         return 0, None
-    x = np.array([int(t) % p for t in x], dtype=np.int64)
+    x = _residues_int(x, p)
     order = np.full(len(x), -1, dtype=np.int64)               # the row of each pivot column, -1 outside the minor
     order[pivots] = np.arange(n)
-    if len(np.unique(pivots)) < n:
-        return 0, "the pivot %s is repeated" % np.flatnonzero(np.bincount(pivots) > 1)[0]
+    repeated = np.flatnonzero(np.bincount(pivots) > 1)
+    if repeated.size:
+        return 0, "the pivot %s is repeated" % repeated[0]
     present = monomials >= 0
     is_pivot = present & (monomials == pivots[:, None])
     missing = np.flatnonzero(~is_pivot.any(axis=1))
@@ -1528,6 +1529,23 @@ def triangular_minor_rank(monomials, pivots, x, p=DEFAULT_PRIME):
     if zero.size:
         return 0, "the diagonal entry of row %s vanishes modulo %s" % (zero[0], p)
     return n, None
+
+
+def _residues_int(x, p):
+    r"""
+    The residues modulo ``p`` of integers (a list, or a numpy array of integers
+    or of integral floats, taken at once), as an int64 array.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.jets import _residues_int
+        sage: _residues_int([-1, 2**70, ZZ(5)], 7).tolist(), _residues_int(np.array([-1., 9.]), 7).tolist()
+        ([6, 2, 5], [6, 2])
+    """
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":
+        return np.mod(x, p).astype(np.int64)
+    return np.array([int(t) % p for t in x], dtype=np.int64)
 
 
 def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
@@ -1640,8 +1658,11 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     INPUT:
 
     - ``family`` -- a :class:`StructuredFamily` (e.g. :class:`NetworkFamily`)
-    - ``seed`` -- the seed of the random point (the engine's default point,
-      :func:`~sage_conslaw.core.points.random_point`) and of the random brackets
+    - ``seed`` -- the seed of the random point and of the random brackets; the
+      random point is the engine's (:func:`~sage_conslaw.core.points.random_point`)
+      up to :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters;
+      above, integers of the same box `[-2^{30}, 2^{30}]` drawn by numpy (a
+      million Sage integers take 14 s)
     - ``point`` -- `D` integers; or ``'certificate'``: the family's
       :meth:`~StructuredFamily.certificate_point` (the identity of a square
       linear network), where its certificate applies without elimination; by
@@ -1689,7 +1710,7 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         ValueError: the linear network [2, 3] has no certificate point
     """
     from sage.rings.integer_ring import ZZ
-    from sage_conslaw.core.points import random_point
+    from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, random_point
     where = "given"
     if point is None and family.D > thresholds.RANDOM_POINT_MAX_D and family.certificate_point() is not None:
         point = 'certificate'
@@ -1699,12 +1720,17 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
             raise ValueError("the %s has no certificate point" % family._what())
         where = CERTIFICATE_POINT
     elif point is None:
-        point = random_point(family.D, seed=seed)
         where = "the random point of seed %s" % seed
-    if len(point) != family.D or not all(t in ZZ for t in point):
+        if family.D <= thresholds.RANDOM_POINT_MAX_D:
+            point = random_point(family.D, seed=seed)
+        else:
+            point = np.random.default_rng(int(seed)).integers(-DEFAULT_SAMPLING_BOUND, DEFAULT_SAMPLING_BOUND,
+                                                              family.D, endpoint=True)
+    integral = isinstance(point, np.ndarray) and point.dtype.kind in "iu"
+    if len(point) != family.D or not (integral or all(t in ZZ for t in point)):
         raise ValueError("network_trace takes a point of D = %s integers; for other points use the model's "
                          "lie_trace(point=...)" % family.D)
-    x = np.array([int(t) % p for t in point], dtype=float)
+    x = _residues_int(point, p).astype(float)
     N, _ = family.known_law_rank(x, p, seed)
     target = family.D - N
     dims, stopped, reached = family.structured_trace(x, target, p, max_steps, seed)

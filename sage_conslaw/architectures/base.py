@@ -70,7 +70,7 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.core import checks
 from sage_conslaw.core.registry import numeric_twin
-from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS, MAX_VARIABLES
+from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS, MAX_VARIABLES, MIN_BYTES_PER_PARAMETER, memory_budget
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.reparametrization import Reparametrization
 
@@ -537,6 +537,7 @@ class ParameterLayout:
             sage: ParameterLayout([('A', (1, 1))]).polynomial_ring()
             Multivariate Polynomial Ring in A_0_0 over Rational Field
         """
+        check_size(self.D, "the number D of parameters")
         return PolynomialRing(base, self.D, self.variable_names())
 
     def matrices(self, R):
@@ -724,10 +725,11 @@ class Architecture(Reparametrization):
             2
         """
         layout = shapes if isinstance(shapes, ParameterLayout) else ParameterLayout(shapes)
-        check_size(layout.D, "the number D of parameters")
+        check_parameters(layout.D)
         self._layout = layout
-        Reparametrization.__init__(self, layout.polynomial_ring(), lambda: phis_from(self._mats), d=d, terms=terms,
-                                   structured=structured, what=self._phi_name())
+        # the ring of D variables is built on first need (symbolic phi, laws): counting never needs it
+        Reparametrization.__init__(self, layout.polynomial_ring, lambda: phis_from(self._mats), d=d, terms=terms,
+                                   structured=structured, what=self._phi_name(), D=layout.D)
 
     @property
     def _mats(self):
@@ -874,7 +876,7 @@ class Architecture(Reparametrization):
                 raise ValueError("expected %s weight matrices %s, ..., %s, got %s"
                                  % (len(weights), weights[0], weights[-1], len(mats)))
             values.update(zip(weights, mats))
-        return as_exact_point(self.flatten(values), self.D, self.polynomial_ring().base_ring())
+        return as_exact_point(self.flatten(values), self.D, self.generators().base_ring())
 
     def numeric_model(self, *args, **options):
         r"""
@@ -916,12 +918,39 @@ class Architecture(Reparametrization):
         return numeric_twin(self, *args, **options)
 
 
+def check_parameters(D, what="the number D of parameters"):
+    r"""
+    Refuse at once a number of parameters that no count could hold in the
+    memory available now (about
+    :data:`~sage_conslaw.core.thresholds.MIN_BYTES_PER_PARAMETER` bytes a
+    parameter); counted before anything is built.  There is no other cap on `D`:
+    the ring of `D` variables is built only when the symbolic components or
+    laws are asked for (:func:`check_size`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.base import check_parameters
+        sage: check_parameters(10^6)
+        sage: check_parameters(10^20)
+        Traceback (most recent call last):
+        ...
+        ValueError: the number D of parameters is 100000000000000000000, above the limit ... of parameters that fit in the memory available (a count needs about 128 bytes a parameter: MIN_BYTES_PER_PARAMETER)
+    """
+    limit = memory_budget() // MIN_BYTES_PER_PARAMETER
+    if D > limit:
+        raise ValueError("%s is %s, above the limit %s of parameters that fit in the memory available (a count "
+                         "needs about %s bytes a parameter: MIN_BYTES_PER_PARAMETER)"
+                         % (what, D, limit, MIN_BYTES_PER_PARAMETER))
+
+
 def check_size(n, what):
     r"""
     Refuse at once a number of ring variables that no polynomial ring can hold.
 
     The size is counted before anything is built (see
-    :data:`~sage_conslaw.core.thresholds.MAX_VARIABLES`).
+    :data:`~sage_conslaw.core.thresholds.MAX_VARIABLES`); architectures build
+    their ring only when the symbolic components or laws are asked for, so
+    counting (``lie_trace()`` with a structured family) has no such limit.
 
     EXAMPLES::
 
@@ -1046,7 +1075,7 @@ class LayeredNetwork(Architecture):
         sage: LinearNetwork([2, 10^20])
         Traceback (most recent call last):
         ...
-        ValueError: the number D of parameters is 200000000000000000000, above the limit 32767 of ring variables (libSingular's polynomial rings hold at most 2^15 - 1 variables)
+        ValueError: the number D of parameters is 200000000000000000000, above the limit ... of parameters that fit in the memory available (a count needs about 128 bytes a parameter: MIN_BYTES_PER_PARAMETER)
     """
 
     #: Whether the hidden layers apply the ReLU (the numeric twin reads it).
@@ -1075,7 +1104,7 @@ class LayeredNetwork(Architecture):
         params = layered_parameters(self.dims, self.bias)
         if extra_shapes is not None:
             params += [as_parameter(spec) for spec in extra_shapes(self.dims)]
-        check_size(sum(P.size for P in params), "the number D of parameters")
+        check_parameters(sum(P.size for P in params))
         Architecture.__init__(self, params, phis_from, d=d, terms=terms, structured=structured)
 
     def _known_law_gradients(self):
@@ -1083,8 +1112,9 @@ class LayeredNetwork(Architecture):
         The known laws by their gradients, evaluated by the structured family
         (random combinations of the laws, matrix products, no polynomial formed):
         a function ``(x, p, seed)`` for the ``law_gradients`` of
-        :func:`~sage_conslaw.core.trace.lie_trace`, or ``None`` without a
-        structured family or without known laws.
+        :func:`~sage_conslaw.core.trace.lie_trace` (no rows without known laws:
+        the ring of `D` variables is then not built either), or ``None``
+        without a structured family.
 
         TESTS::
 
@@ -1095,17 +1125,17 @@ class LayeredNetwork(Architecture):
             (16, 16)
             sage: rank_mod_p(G, 101), net.number_of_known_laws(x)
             (8, 8)
-            sage: LinearNetwork([2, 3])._known_law_gradients() is None
-            True
+            sage: LinearNetwork([2, 3])._known_law_gradients()([1] * 6, 101, 0).shape
+            (0, 6)
             sage: from sage_conslaw.architectures.base import LayeredNetwork
             sage: LayeredNetwork([1, 2], "a test network", lambda M: M['U1'].list())._known_law_gradients() is None
             True
         """
         structured = self.generators().structured
-        count = 0 if structured is None else self._known_law_count()
-        if not count:
+        if structured is None:
             return None
-        count = min(count + COMPRESSION_SURPLUS, self.D)
+        count = self._known_law_count()
+        count = min(count + COMPRESSION_SURPLUS, self.D) if count else 0
         return lambda x, p, seed: structured.law_gradients(x, count, default_rng(int(seed)), p)
 
     def _known_law_count(self):

@@ -126,7 +126,7 @@ class ICNN(Architecture):
             [U_0_0     0]
             [    0     1]
         """
-        return Metric.mirror(self._ring, self.mirror_coordinates())   # not polynomial_ring(): from generators()
+        return Metric.mirror(self.polynomial_ring(), self.mirror_coordinates())   # built on first need
 
     @cached_method
     def generators(self):

@@ -89,7 +89,7 @@ class NMF(Architecture):
             [U_0_0     0]
             [    0 V_0_0]
         """
-        return Metric.mirror(self._ring)   # not polynomial_ring(): it comes from generators()
+        return Metric.mirror(self.polynomial_ring())   # the ring of the parameters, built on first need
 
     @cached_method
     def generators(self):
@@ -102,7 +102,7 @@ class NMF(Architecture):
             sage: NMF(1, 1, 1).generators()
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
         """
-        R = self._ring   # not polynomial_ring(): it comes from generators()
+        R = self.polynomial_ring()   # the ring of the parameters, built on first need
         fields = self.metric().fields(self.gradient_fields())
         return FieldFamily(fields, positive=range(R.ngens()))
 

@@ -49,7 +49,9 @@ import numpy as np
 from sage.misc.cachefunc import cached_method
 from sage.structure.sage_object import SageObject
 
-from sage_conslaw.core.fields import PolynomialVectorField, PolynomialVectorFields, as_vector_fields
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.core.fields import PolynomialVectorField, PolynomialVectorFields, as_vector_fields, field_name
 from sage_conslaw.core.modular import PolynomialsModP, random_combinations
 from sage_conslaw.core.points import random_point as _random_point, to_exact_polynomial
 
@@ -68,6 +70,9 @@ class GeneratorFamily(SageObject):
     - ``size`` -- the number `n` of generators
     - ``positive`` -- indices of the coordinates that must be positive where the
       flow lives (random points draw them in `[1, B]`); default: none
+    - ``D``, ``base_ring`` -- (optional) given, ``V`` is a function of no
+      argument returning the Lie algebra, called on first need only (a ring of
+      `D` variables is not built to count: see :meth:`vector_fields`)
 
     EXAMPLES::
 
@@ -88,7 +93,7 @@ class GeneratorFamily(SageObject):
     #: for its certificates and brackets, or ``None``
     structured = None
 
-    def __init__(self, V, size, positive=()):
+    def __init__(self, V, size, positive=(), D=None, base_ring=None):
         r"""
         TESTS::
 
@@ -101,10 +106,22 @@ class GeneratorFamily(SageObject):
             ...
             ValueError: positive coordinate index 2 outside 0..1
             sage: TestSuite(F).run(skip='_test_pickling')
+
+        The Lie algebra built on first need::
+
+            sage: from sage_conslaw.core.families import GeneratorFamily
+            sage: from sage_conslaw import PolynomialVectorFields
+            sage: W = GeneratorFamily(lambda: PolynomialVectorFields(QQ['x,y']), 0, D=2, base_ring=QQ)
+            sage: W.D, W._V is None, W.vector_fields(), W._V is None
+            (2, True, Lie algebra of polynomial vector fields on QQ^2 (coordinates x, y), False)
         """
-        self._V = V
+        if D is None:
+            self._V, self._make_V = V, None
+            D, self._K = V.ambient_dimension(), V.base_ring()
+        else:
+            self._V, self._make_V, self._K = None, V, base_ring
+        self._D = int(D)
         self._size = int(size)
-        D = V.ambient_dimension()
         pos = sorted({int(i) for i in positive})
         for i in pos:
             if not 0 <= i < D:
@@ -137,11 +154,13 @@ class GeneratorFamily(SageObject):
             sage: GradientFamily(QQ['x,y,z'], [1]).D
             3
         """
-        return self._V.ambient_dimension()
+        return self._D
 
     def vector_fields(self):
         r"""
-        Return the Lie algebra of polynomial vector fields the generators live in.
+        Return the Lie algebra of polynomial vector fields the generators live in
+        (built on first need when the family was given it lazily: its ring has
+        `D` variables, and libSingular holds at most `2^{15} - 1`).
 
         EXAMPLES::
 
@@ -149,6 +168,8 @@ class GeneratorFamily(SageObject):
             sage: GradientFamily(QQ['x,y'], [1]).vector_fields()
             Lie algebra of polynomial vector fields on QQ^2 (coordinates x, y)
         """
+        if self._V is None:
+            self._V = self._make_V()
         return self._V
 
     def polynomial_ring(self):
@@ -162,7 +183,7 @@ class GeneratorFamily(SageObject):
             sage: GradientFamily(R, [x]).polynomial_ring() is R
             True
         """
-        return self._V.polynomial_ring()
+        return self.vector_fields().polynomial_ring()
 
     def base_ring(self):
         r"""
@@ -174,7 +195,7 @@ class GeneratorFamily(SageObject):
             sage: GradientFamily(QQ['x,y'], [1]).base_ring()
             Rational Field
         """
-        return self._V.base_ring()
+        return self._K
 
     def positive_coordinates(self):
         r"""
@@ -290,8 +311,8 @@ class GeneratorFamily(SageObject):
             Family of 1 vector field on QQ^2 (coordinates x, y), positive coordinates x
         """
         n = len(self)
-        V = self._V
-        where = repr(V).split(" on ", 1)[1]
+        where = ("%s^%s (its ring of variables not built)" % (field_name(self._K), self._D) if self._V is None
+                 else repr(self._V).split(" on ", 1)[1])
         out = "Family of %s %s%s on %s" % (n, self._kind(), "" if n == 1 else "s", where)
         if self._positive:
             names = self.polynomial_ring().variable_names()
@@ -611,7 +632,9 @@ class GradientFamily(GeneratorFamily):
 
     INPUT:
 
-    - ``ring`` -- a multivariate polynomial ring over `\QQ`
+    - ``ring`` -- a multivariate polynomial ring over `\QQ`; or, with ``D``, a
+      function of no argument returning it, called on first need of the ring
+      (never to count with a ``structured`` family)
     - ``phis`` -- the polynomials `\phi_j` (converted exactly into ``ring``), or
       a function of no argument returning them (formed on first need)
     - ``positive`` -- indices of coordinates that are positive where the flow lives
@@ -620,6 +643,7 @@ class GradientFamily(GeneratorFamily):
     - ``terms`` -- (optional, with a function ``phis``) the number of terms of the
       expanded `\phi_j`; above :data:`~sage_conslaw.core.thresholds.MAX_COMPONENTS`
       the expansion is refused with a clear error (:meth:`symbolic_obstacle`)
+    - ``D`` -- the number of variables, when ``ring`` is given lazily
     - ``structured`` -- (optional) an evaluator of the family by matrix products
       (a :class:`~sage_conslaw.core.jets.NetworkFamily`), used by the fast trace
     - ``what`` -- what `\phi` is, for the messages
@@ -659,7 +683,7 @@ class GradientFamily(GeneratorFamily):
         ValueError: phi of a test has 1000000000 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available
     """
 
-    def __init__(self, ring, phis, positive=(), size=None, terms=None, structured=None, what="phi"):
+    def __init__(self, ring, phis, positive=(), size=None, terms=None, structured=None, what="phi", D=None):
         r"""
         TESTS::
 
@@ -682,19 +706,36 @@ class GradientFamily(GeneratorFamily):
             Traceback (most recent call last):
             ...
             ValueError: phi has 1 components, but 2 were announced
+
+        The ring given lazily (a function, with ``D``): built on first need::
+
+            sage: W = GradientFamily(lambda: R, lambda: [a * b], size=1, D=2); W
+            Family of 1 gradient field on QQ^2 (its ring of variables not built)
+            sage: W.components(), W
+            ((a*b,), Family of 1 gradient field on QQ^2 (coordinates a, b))
+            sage: GradientFamily(lambda: R, [a], D=2)
+            Traceback (most recent call last):
+            ...
+            TypeError: a ring given lazily (with D) needs phis given lazily (a function)
         """
-        V = self._V = PolynomialVectorFields(ring)
+        if D is None:
+            V = self._V = PolynomialVectorFields(ring)      # the components are converted into its ring
+        else:       # the ring, a function of no argument: built on first need
+            V, ring_of = (lambda: PolynomialVectorFields(ring_of())), ring
+        lazy = dict(D=D, base_ring=QQ) if D is not None else {}
         self._what = what
         self.structured = structured
         if _is_lazy(phis):
             self._make, self._phis = phis, None
             self._terms = None if terms is None else int(terms)
-            GeneratorFamily.__init__(self, V, 0 if size is None else size, positive)
+            GeneratorFamily.__init__(self, V, 0 if size is None else size, positive, **lazy)
             self._size = None if size is None else int(size)
         else:
             if size is not None or terms is not None:
                 raise TypeError("size and terms are given with phis given lazily (a function), not with a list")
             self._make, self._terms = None, None
+            if D is not None:
+                raise TypeError("a ring given lazily (with D) needs phis given lazily (a function)")
             self._phis = self._exact(phis)
             GeneratorFamily.__init__(self, V, len(self._phis), positive)
 
@@ -844,7 +885,7 @@ class GradientFamily(GeneratorFamily):
             sage: GradientFamily(R, [x*y, x^2]).field(1)
             (2*x, 0)
         """
-        return self._V.gradient(self.components()[j])
+        return self.vector_fields().gradient(self.components()[j])
 
     @cached_method
     def _compiled(self, p):

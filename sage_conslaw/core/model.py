@@ -384,14 +384,13 @@ class ConservationModel(SageObject):
         if options.get('method') == 'rigorous':
             W.require_symbolic("method='rigorous'")
         opts = TraceOptions(**options)         # checked before any work
-        R = W.polynomial_ring()
         options.setdefault('check', laws is not None)
         # the known laws by their gradients at the point, when the model evaluates them so
         gradients = self._known_law_gradients() if laws is None else None
         if gradients is not None:
-            laws = []
+            laws = []           # the ring of D variables is not needed to count (nor built)
         else:
-            laws = as_law_list(self.known_conservation_laws() if laws is None else laws, R)
+            laws = as_law_list(self.known_conservation_laws() if laws is None else laws, W.polynomial_ring())
         if not laws and gradients is None and certify_with_degree and self._cheap_law_search(certify_with_degree):
             laws = self.polynomial_conservation_laws(certify_with_degree, homogeneous=False)
             options['check'] = False   # the exact kernel only holds laws

@@ -145,7 +145,7 @@ class Reparametrization(ConservationModel):
         TypeError: phi_1 a lives in Multivariate Polynomial Ring in a, b, c, d over Rational Field, whose variables are not among those of the ring Multivariate Polynomial Ring in x, y over Rational Field
     """
 
-    def __init__(self, *args, d=None, terms=None, structured=None, what="phi"):
+    def __init__(self, *args, d=None, terms=None, structured=None, what="phi", D=None):
         r"""
         Normalize the input once: the ring (given or guessed) and the exact
         components -- or, given lazily as ``Reparametrization(ring, make, d=...)``
@@ -195,8 +195,30 @@ class Reparametrization(ConservationModel):
             Traceback (most recent call last):
             ...
             TypeError: expected a multivariate polynomial ring, got Univariate Polynomial Ring in t over Rational Field
+
+        The ring too, given lazily with ``D`` (built on first need; counting with a
+        structured family never needs it)::
+
+            sage: phi = Reparametrization(lambda: R, lambda: [u*v, u], d=2, D=2); phi._ring is None
+            True
+            sage: phi, phi.D, phi._ring is None
+            (Reparametrization phi: QQ^2 -> QQ^2 (components formed on first use), 2, True)
+            sage: phi.polynomial_ring() is R, phi.components()
+            (True, (u*v, u))
+            sage: Reparametrization(R, [u], D=2)
+            Traceback (most recent call last):
+            ...
+            TypeError: with D, give the ring and phi lazily: Reparametrization(make_ring, make_phi, D=...)
         """
         from sage_conslaw.core.families import _is_lazy
+        self._make_ring = None
+        if D is not None:
+            if len(args) != 2 or not callable(args[0]) or not _is_lazy(args[1]):
+                raise TypeError("with D, give the ring and phi lazily: Reparametrization(make_ring, make_phi, D=...)")
+            self._ring, self._make_ring = None, args[0]
+            self._family = GradientFamily(self.polynomial_ring, args[1], size=d, terms=terms, structured=structured,
+                                          what=what, D=D)
+            return
         if len(args) == 2 and _is_lazy(args[1]):
             ring = args[0]
             if not isinstance(ring, MPolynomialRing_base):
@@ -266,6 +288,8 @@ class Reparametrization(ConservationModel):
             sage: Reparametrization([u*v]).polynomial_ring() is R
             True
         """
+        if self._ring is None:
+            self._ring = self._make_ring()
         return self._ring
 
     @property
@@ -321,11 +345,11 @@ class Reparametrization(ConservationModel):
             Reparametrization phi: QQ^9 -> QQ^9, phi(theta) = (x0, x1, x2, x3, x4, x5, ...)
         """
         from sage_conslaw.core.fields import field_name
-        K = field_name(self._ring.base_ring())
+        K = field_name(self._family.base_ring())
         head = "Reparametrization phi: %s^%s -> %s^%s" % (K, self.D, K, self.d)
         if not self._family.is_expanded():     # the repr never forms phi
             return head + " (components formed on first use)"
-        names = ", ".join(self._ring.variable_names())
+        names = ", ".join(self.polynomial_ring().variable_names())
         phis = self.components()
         shown = ", ".join(str(f) for f in phis[:6]) + (", ..." if len(phis) > 6 else "")
         return "%s, phi(%s) = (%s)" % (head, names if self.D <= 8 else "theta", shown)
@@ -371,11 +395,12 @@ class Reparametrization(ConservationModel):
             [2 0]
         """
         from sage.matrix.constructor import matrix
-        J = matrix(self._ring, [[f.derivative(g) for g in self._ring.gens()] for f in self.components()])
+        R = self.polynomial_ring()
+        J = matrix(R, [[f.derivative(g) for g in R.gens()] for f in self.components()])
         if point is None:
             return J
         pt = self._point(point)
-        return matrix(self._ring.base_ring(), [[c(*pt) for c in row] for row in J.rows()])
+        return matrix(self.polynomial_ring().base_ring(), [[c(*pt) for c in row] for row in J.rows()])
 
     def jacobian_rank(self, point=None, seed=0):
         r"""
@@ -418,7 +443,7 @@ class Reparametrization(ConservationModel):
         """
         from sage.matrix.constructor import matrix
         pt = self._point(point, seed)
-        K = self._ring.base_ring()
+        K = self.polynomial_ring().base_ring()
         G = self.gradient_fields()
         vals = [X(pt) for X in G]
         jacs = [X.jacobian().apply_map(lambda c: c(*pt), K) for X in G]

@@ -74,11 +74,18 @@ MAX_AUTO_JACOBIAN = 20000
 
 # -- architectures ----------------------------------------------------------------
 
-#: Most ring variables (parameters `D`) an architecture may have: libSingular's
+#: Most ring variables an architecture's polynomial ring may have: libSingular's
 #: polynomial rings hold at most `2^{15} - 1` variables, and a ring with more
-#: halts the whole process ("no more memory").  Counted from the widths before
-#: anything is built, so ``LinearNetwork([2, 10**20])`` is refused at once.
+#: halts the whole process ("no more memory").  Architectures build their ring
+#: only when symbolic components or laws are asked for: counting has no such limit.
 MAX_VARIABLES = 2 ** 15 - 1
+
+#: Bytes a parameter that any count holds at least (the point in float64, its
+#: residues, a row of a triangular certificate): measured 140 bytes a parameter
+#: for ReLUNetwork [500, 1000, 500] with biases (D = 1,001,500, 140 MB above the
+#: imports).  An architecture whose `D` exceeds the memory available divided by
+#: this is refused at once, before anything is built (``LinearNetwork([2, 10**20])``).
+MIN_BYTES_PER_PARAMETER = 128
 
 #: Most terms of the expanded `\phi` an architecture forms (the path products of
 #: a ReLU network, or the terms of `U_1 \cdots U_q`, grow as the product of the

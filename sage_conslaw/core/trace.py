@@ -1256,14 +1256,13 @@ def lie_trace(generators, point=None, laws=None, **options):
     elif is_random:
         point = W.random_point(opts.seed)
     else:
-        point = as_exact_point(point, D, K, ring=W.polynomial_ring())
+        point = as_exact_point(point, D, K, ring=W.polynomial_ring() if isinstance(point, dict) else None)
     _check_domain(W, point)
-    R = W.polynomial_ring()
     if laws is None:
         laws = []
     elif not isinstance(laws, (list, tuple)):
         raise TypeError("laws must be a list of polynomials, got %s; write laws=[...]" % (laws,))
-    laws = [to_exact_polynomial(h, R, "the law") for h in laws]
+    laws = [to_exact_polynomial(h, W.polynomial_ring(), "the law") for h in laws]
     method = opts.method
     if method == 'rigorous':
         W.require_symbolic("method='rigorous'")
@@ -1341,11 +1340,10 @@ def _check_domain(W, point):
         ...
         ValueError: the point is outside the domain of the flow: the coordinate s must be positive there, got 0
     """
-    names = W.polynomial_ring().variable_names()
     for i in W.positive_coordinates():
         if point[i] <= 0:
             raise ValueError("the point is outside the domain of the flow: the coordinate %s must be positive "
-                             "there, got %s" % (names[i], point[i]))
+                             "there, got %s" % (W.polynomial_ring().variable_names()[i], point[i]))
 
 
 def _fast_with_retries(W, point, laws, opts, prime, budget=_NO_BUDGET):

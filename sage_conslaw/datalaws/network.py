@@ -619,7 +619,7 @@ class DataNetworkFamily(StructuredFamily):
             sage: from sage_conslaw.datalaws.network import DataModel
             sage: F = DataModel(LinearNetwork([1, 2, 1]), [[1]], [1, 2, 3, 4]).generators().structured
             sage: F.D, F.d, F.rank_certificate([1, 2, 3, 4], 4)[0]
-            (4, 1, 0)
+            (4, 1, [])
         """
         self.model = model
         self.layout = model.layout()

@@ -172,3 +172,59 @@ def test_declared_terms_are_the_expanded_terms():
               MultiHeadAttention(3, 2, 2, 1, 2, bias=True), Attention(2, 3, 4, 5, bias=True),
               ConvNetwork(2, 3, 2, 2, 3, bias=True), ConvNetwork(1, 2, 3, 4, 5)]:
         assert m._family._terms == sum(len(f.monomials()) for f in m.components()), m
+
+
+# ---------------------------------------------------------------------------
+# Budgets: the time budget covers all the work; a given special point is answered
+# ---------------------------------------------------------------------------
+
+BUDGET_CASES = [
+    # (call, what the issue measured before)
+    ("LinearNetwork([20, 20, 20]).lie_trace(method='rigorous')", "> 420 s in _exact_rank_at"),
+    ("HeavyBall(LinearNetwork([2, 3, 2]), 1).lie_trace(point=[1] + [0] * 24)", "> 180 s"),
+    ("Preconditioned(LinearNetwork([2, 3, 2]), [1 + x**2 for x in "
+     "LinearNetwork([2, 3, 2]).polynomial_ring().gens()]).lie_trace()", "> 120 s"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, before", BUDGET_CASES)
+def test_budget_covers_all_the_work(call, before):
+    code = """
+        from sage_conslaw.architectures import *
+        from sage_conslaw import HeavyBall, Preconditioned
+        r = %s
+        print("ANSWER", r.number_of_laws, r.certified)
+        print("REASON", r.reason)
+    """ % call
+    rc, out, err, secs = run_capped(code, 150)
+    assert rc == 0, (rc, out, err[-2000:])
+    assert "ANSWER" in out, out
+    # the default budget is 30 s; a few seconds of set-up (imports, the ring) come on top
+    assert secs < 110, (secs, before)          # wall time on a shared machine: the budget is wall time too
+    answer = out.split("ANSWER")[1].split()
+    if answer[1] == "False":
+        assert "budget" in out or "lower bound" in out or "singular" in out, out
+
+
+def test_budget_is_kept_by_a_small_budget():
+    """A budget of 2 s is kept by the rigorous method on a family whose closure takes long."""
+    net = LinearNetwork([3, 3, 3])
+    t0 = time.time()
+    res = net.lie_trace(method='rigorous', max_seconds=2)
+    assert time.time() - t0 < 20
+    assert res.certified or "time budget of 2 s ran out" in res.reason
+    # never a wrong certified count: the known count is 6 (balancedness of a hidden layer of 3)
+    if res.certified:
+        assert res.number_of_laws == 6
+    else:
+        assert res.number_of_laws >= 6
+
+
+def test_a_special_point_is_an_answer():
+    from sage_conslaw.architectures import MatrixFactorization
+    M = MatrixFactorization(2, 2, 2)
+    res = M.lie_trace(point=[0] * 8)
+    assert res.dimension == 0 and not res.certified and res.singular
+    res = M.lie_trace(point=[1] + [0] * 7)
+    assert res.number_of_laws >= 3

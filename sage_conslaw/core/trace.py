@@ -50,9 +50,12 @@ Non-gradient fields are allowed (Section 3 holds for any finite family)::
     sage: lie_trace([V([1, 0, y]), V([0, 1, 0])]).dimensions   # Heisenberg-like: [X, Y] = -d/dz
     [2, 3]
 """
+import signal
+import threading
 import time
 
 import numpy as np
+from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
 
 from sage.arith.misc import previous_prime
 from sage.matrix.constructor import matrix
@@ -448,14 +451,58 @@ class _Budget:
         TESTS::
 
             sage: from sage_conslaw.core.trace import _Budget
-            sage: _Budget(30).why()
-            'the time budget of 30 s ran out'
+            sage: _Budget(30).why(), _Budget(29.5811145).why()
+            ('the time budget of 30 s ran out', 'the time budget of 29.6 s ran out')
         """
-        return "the time budget of %s s ran out" % self.seconds
+        s = self.seconds
+        return "the time budget of %s s ran out" % (round(float(s), 1) if s != int(s) else s)
 
 
 #: No budget (for the helpers called alone).
 _NO_BUDGET = _Budget(None)
+
+
+def _bounded(budget, func, *args):
+    r"""
+    Return ``func(*args)``, interrupted when ``budget`` runs out: one exact
+    step (a rank over `\QQ(\theta)`, the rank of a large matrix over `\QQ`) can
+    take minutes by itself, so checking the budget between steps is not
+    enough.  An alarm signal (Sage's ``cysignals.alarm``, main thread only)
+    interrupts it, and :class:`TraceBudgetExceeded` is raised.  An alarm
+    already set by the caller (a census bounds each network) is kept: if it
+    comes first it is left to fire, else it is restored afterwards.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _bounded, _Budget
+        sage: _bounded(_Budget(None), sum, [1, 2])
+        3
+        sage: import time
+        sage: t0 = time.time()
+        sage: _bounded(_Budget(1), lambda: [1 for _ in range(10^10)])
+        Traceback (most recent call last):
+        ...
+        TraceBudgetExceeded: the time budget of 1 s ran out
+        sage: time.time() - t0 < 10
+        True
+    """
+    if budget._deadline is None or threading.current_thread() is not threading.main_thread():
+        return func(*args)
+    budget.check()
+    remaining = budget._deadline - time.time()
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer and outer <= remaining:
+        return func(*args)          # the caller's alarm comes first: it is the caller's to catch
+    t0 = time.time()
+    alarm(max(remaining, 0.001))
+    try:
+        return func(*args)
+    except AlarmInterrupt:
+        raise TraceBudgetExceeded(budget.why()) from None
+    finally:
+        cancel_alarm()
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.time() - t0), 0.001))
 
 
 # ---------------------------------------------------------------------------
@@ -715,8 +762,7 @@ def _exact_rank_at(fields, point, budget=_NO_BUDGET):
                 return full
         except ZeroDivisionError:    # the prime divides a denominator: the exact rank decides
             pass
-    budget.check()
-    return M.rank()
+    return _bounded(budget, M.rank)
 
 
 def _evaluate(f, pt, K):
@@ -740,6 +786,24 @@ def _evaluate(f, pt, K):
             t *= pt[k] ** a
         total += t
     return total
+
+
+def _generic_rank_or_none(fields, budget):
+    r"""
+    :func:`generic_rank` within the budget, or ``None`` when it runs out.
+
+    TESTS::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import _generic_rank_or_none, _Budget
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: _generic_rank_or_none([V([x, y])], _Budget(None)), _generic_rank_or_none([V([x, y])], _Budget(0))
+        (1, None)
+    """
+    try:
+        return _bounded(budget, generic_rank, fields)
+    except TraceBudgetExceeded:
+        return None
 
 
 def generic_rank(fields):
@@ -871,21 +935,23 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
             rank = _exact_rank_at(all_fields + new, point, budget)
         except TraceBudgetExceeded as e:   # the rank of the new step is not known: the steps before stand
             return _involutive_or(_Closure(dims, step - 1, False, False, all_fields, sizes, str(e)),
-                                  complete=len(sizes))
+                                  complete=len(sizes), budget=budget)
         all_fields += new
         sizes.append(len(all_fields))
         dims.append(rank)
         if dims[-1] >= target:
             return _Closure(dims, step, True, False, all_fields, sizes)
         if why is not None:
-            return _involutive_or(_Closure(dims, step, False, False, all_fields, sizes, why), complete=len(sizes) - 1)
-        if involutive_since is None and dims[-1] == dims[-2] and generic_rank(all_fields) == dims[-1]:
+            return _involutive_or(_Closure(dims, step, False, False, all_fields, sizes, why), complete=len(sizes) - 1,
+                                  budget=budget)
+        if involutive_since is None and dims[-1] == dims[-2] and _generic_rank_or_none(all_fields, budget) == dims[-1]:
             involutive_since = time.time()   # certified already; closing over QQ gets a little more time
     return _involutive_or(_Closure(dims, max_steps, False, False, all_fields, sizes,
-                                   "W_k did not close within max_steps = %s steps" % max_steps), complete=len(sizes))
+                                   "W_k did not close within max_steps = %s steps" % max_steps), complete=len(sizes),
+                          budget=budget)
 
 
-def _involutive_or(closure, complete):
+def _involutive_or(closure, complete, budget=_NO_BUDGET):
     r"""
     When `W_k` does not close as a space over `\QQ`: the first complete step
     `k + 1` where `W_{k+1}` has the rank of `W_k` at the point and over
@@ -910,7 +976,7 @@ def _involutive_or(closure, complete):
     """
     dims, fields, sizes = closure.dims, closure.fields, closure.sizes
     for k in range(complete - 1):
-        if dims[k + 1] == dims[k] and generic_rank(fields[:sizes[k + 1]]) == dims[k]:
+        if dims[k + 1] == dims[k] and _generic_rank_or_none(fields[:sizes[k + 1]], budget) == dims[k]:
             return _Closure(dims[:k + 2], k + 1, False, 'involutive', fields[:sizes[k + 1]], sizes[:k + 2])
     return closure
 
@@ -1561,12 +1627,15 @@ def _run_rigorous(gens, point, laws, opts, is_random, budget):
         return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
                                            why_not=c.why))
     try:
-        r = generic_rank(c.fields)
+        r = _bounded(budget, generic_rank, c.fields)
+        why = None
     except MemoryError:
-        r = None
+        r, why = None, "the generic rank of the closed W_k ran out of memory"
+    except TraceBudgetExceeded as e:
+        r, why = None, "%s computing the generic rank of the closed W_k" % e
     if r is None:
         return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
-                                           why_not="the generic rank of the closed W_k ran out of memory"))
+                                           why_not=why))
     if c.closed is True:
         closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (c.stopped - 1)
     else:

@@ -405,7 +405,7 @@ class StructuredFamily:
 
             sage: from sage_conslaw.core.jets import LinearPathFamily
             sage: LinearPathFamily([10, 10]).bracket_bytes(2, 100)
-            3200000
+            1920000
         """
         return 8 * B * self.D * 2 ** depth * thresholds.JET_COPIES
 
@@ -1636,9 +1636,7 @@ def _eliminate(family, x, target, p, max_steps, rng, batch):
             size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
             if level == 0:      # dim W_0(theta) <= d: no more random elements than that
                 size = min(size, family.d - E.rank + thresholds.COMPRESSION_SURPLUS)
-            _check_memory(family.bracket_bytes(level, size) + E.bytes_needed(size),
-                          "a batch of %s random brackets of depth %s (D = %s, kept rank %s)"
-                          % (size, level, D, E.rank))
+            size = _affordable_batch(family, E, level, size)
             if len(E.add_rows(family.bracket_values(x, level, size, rng, p))) < size:
                 break
         dims.append(E.rank)
@@ -1647,6 +1645,33 @@ def _eliminate(family, x, target, p, max_steps, rng, batch):
         if level > 0 and E.rank == before:
             return dims, level, False
     return dims, max_steps, False
+
+
+def _affordable_batch(family, E, level, size):
+    r"""
+    The largest batch of at most ``size`` random brackets of depth ``level``
+    whose arrays fit in the memory available (with the kept rows of ``E``),
+    halving it as needed; a clear ``MemoryError`` before allocating when not even
+    :data:`~sage_conslaw.core.thresholds.COMPRESSION_SURPLUS` brackets fit.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.jets import LinearPathFamily, _affordable_batch
+        sage: from sage_conslaw.core.modular import EchelonModP
+        sage: W = LinearPathFamily([3, 3, 3]); _affordable_batch(W, EchelonModP(W.D), 1, 20)
+        20
+        sage: W = LinearPathFamily([10^5, 10^5]); _affordable_batch(W, EchelonModP(W.D), 5, 20)
+        Traceback (most recent call last):
+        ...
+        MemoryError: a batch of 8 random brackets of depth 5 (D = 10000000000, kept rank 0) would take ... GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating
+    """
+    budget = thresholds.memory_budget()
+    need = lambda B: family.bracket_bytes(level, B) + E.bytes_needed(B)
+    while size > thresholds.COMPRESSION_SURPLUS and need(size) > budget:
+        size = max(size // 2, thresholds.COMPRESSION_SURPLUS)
+    _check_memory(need(size), "a batch of %s random brackets of depth %s (D = %s, kept rank %s)"
+                  % (size, level, family.D, E.rank))
+    return size
 
 
 def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):

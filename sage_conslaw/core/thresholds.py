@@ -286,8 +286,10 @@ MEMORY_SHARE = 0.7
 #: How many float64 arrays of the size of a batch of jets (``(2^k, B, D)`` at
 #: depth `k`) are alive at once while random nested brackets are evaluated
 #: (the point, the field, its extension, the products of the matrices and their
-#: reductions modulo p): measured peaks stay below 8 copies; 10 leaves a margin.
-JET_COPIES = 10
+#: reductions modulo p): LinearNetwork [50]*4 at a random point (D = 7500,
+#: batches of 4,096 at depth 1, 491 MB a copy) peaks at 2.3 GB, under 5 copies
+#: with the echelon form; 6 leaves a margin.  Batches are halved to fit.
+JET_COPIES = 6
 
 #: Above this many parameters, :func:`~sage_conslaw.core.jets.network_trace`
 #: computes at the family's certificate point when it has one (the identity of a

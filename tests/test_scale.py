@@ -230,3 +230,152 @@ def test_out_of_memory_in_elimination_is_a_clear_error(monkeypatch):
     with pytest.raises(MemoryError, match="ran out of memory; the triangular certificate, which needs none, "
                                           "does not apply at this point: the diagonal entry"):
         jets.jet_trace(W, x, W.D - 3)
+
+
+# ---------------------------------------------------------------------------
+# Issue 22: certificates that scale, elimination that reduces only new rows
+# ---------------------------------------------------------------------------
+
+from sage_conslaw.core.jets import LinearPathFamily, ReLUPathFamily, StructuredFamily  # noqa: E402
+from sage_conslaw.core.modular import EchelonModP  # noqa: E402
+from sage_conslaw.core.points import random_point  # noqa: E402
+
+
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5])
+def test_pair_ranks_reach_q_plus_one_at_depth_q_minus_one(q):
+    """The identity certificate needs rho = q + 1 on a pair of entries of [2]^(q+1)."""
+    ranks = LinearPathFamily([4] * (q + 1)).pair_ranks()
+    assert ranks[-1] == q + 1 and len(ranks) == max(q, 1), ranks
+    assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize("n,q", [(n, q) for n in (2, 3, 4, 5) for q in (1, 2, 3, 4)])
+def test_identity_certificate_agrees_with_elimination_at_random_points(n, q):
+    """The count at the identity (no elimination) = the known laws = the count by elimination at a random point."""
+    W = LinearPathFamily([n] * (q + 1))
+    at_identity = network_trace(W, point='certificate')
+    N = (q - 1) * n * (n + 1) // 2
+    assert at_identity['certified'] and at_identity['number_of_laws'] == N == at_identity['known_laws']
+    x = W.certificate_point()
+    assert at_identity['dimensions'] == W.rank_certificate(x, W.D - N)[0]
+    assert at_identity['dimensions'][0] == n * n            # W_0(I) = {(C, ..., C)}
+    r = network_trace(W, point=random_point(W.D, seed=n + q))
+    assert r['certified'] and r['number_of_laws'] == N, (n, q, r)
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_identity_dimensions_are_exact_against_dense_elimination_at_the_identity(n):
+    """Every level W_k(I): the certificate's lower bound equals the rank of many random brackets there."""
+    W = LinearPathFamily([n] * 4)
+    x = W.certificate_point()
+    proven, _ = W.rank_certificate(x, W.D - W.number_of_known_laws)
+    rng = np.random.default_rng(1)
+    rows = []
+    for depth, bound in enumerate(proven):
+        rows.append(W.bracket_values(x, depth, 3 * W.D, rng))
+        assert rank_mod_p(np.vstack(rows)) == bound, (n, depth)
+
+
+def test_square_networks_through_the_model_use_the_identity_above_the_threshold():
+    from sage_conslaw.core import thresholds
+    net = LinearNetwork([30, 30, 30, 30])          # D = 2700 > RANDOM_POINT_MAX_D
+    assert net.D > thresholds.RANDOM_POINT_MAX_D
+    res = net.lie_trace()
+    assert res.certified and res.number_of_laws == 2 * 30 * 31 // 2 and not res.random_point
+    assert res.dimensions == [900, 1335, 1770]
+    small = LinearNetwork([3, 3, 3]).lie_trace()
+    assert small.random_point and small.number_of_laws == 6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_echelon_reduces_only_new_rows_and_agrees_with_one_echelon_form(seed):
+    rng = np.random.default_rng(seed)
+    p = 1009
+    D = int(rng.integers(5, 40))
+    low = np.floor(rng.random((60, 4)) * p) @ np.floor(rng.random((4, D)) * p)      # rank 4
+    A = np.vstack([low, np.floor(rng.random((30, D)) * p) * (rng.random((30, 1)) < 0.5)])
+    A = A[rng.permutation(len(A))]
+    E, kept, start = EchelonModP(D, p), [], 0
+    while start < len(A):
+        size = int(rng.integers(1, 12))
+        kept += [start + i for i in E.add_rows(A[start:start + size])]
+        start += size
+    M = linbox_matrix(A, p)
+    assert E.rank == M.rank() and kept == list(M.pivot_rows())
+    # every row reduces to zero against the span
+    assert not E.reduce(A).any()
+
+
+def test_echelon_exact_beyond_one_exact_dot_block():
+    """More kept rows than MAX_EXACT_DOT: the reduction runs in chunks whose float64 sums stay exact."""
+    from sage_conslaw.core.thresholds import MAX_EXACT_DOT
+    r, extra = MAX_EXACT_DOT + 100, 5
+    rng = np.random.default_rng(0)
+    tail = np.floor(rng.random((r, extra)) * P)
+    B = np.hstack([np.eye(r), tail]).astype(np.float32)      # reduced echelon form on the first r columns
+    E = EchelonModP(r + extra, P)
+    E._blocks, E._rank = [(np.arange(r), B)], r
+    v = np.floor(rng.random((1, r + extra)) * P)
+    got = E.reduce(v)[0]
+    assert not got[:r].any()
+    exact = [(int(v[0, r + j]) - sum(int(v[0, i]) * int(tail[i, j]) for i in range(r))) % P for j in range(extra)]
+    assert got[r:].tolist() == exact
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_known_law_certificates_against_dense_ranks(seed):
+    rng = random.Random(seed)
+    for dims in _shapes(8, 50 + seed, max_width=4, max_depth=4):
+        for W in (LinearPathFamily(dims), ReLUPathFamily(dims, bias=bool(rng.getrandbits(1)))):
+            x = [rng.randint(-5, 5) for _ in range(W.D)]
+            n = W.number_of_known_laws
+            dense = rank_mod_p(W.law_gradients(x, n + 8, np.random.default_rng(seed))) if n else 0
+            got = W.known_law_rank(x)[0]
+            assert got <= dense, (dims, got, dense)           # a proven lower bound
+            if isinstance(W, ReLUPathFamily) or got < dense:
+                continue
+            assert got == dense
+
+
+def test_relu_certificates_at_scale_are_linear_in_D():
+    import time
+    times = []
+    for w in (100, 200, 400):
+        W = ReLUPathFamily([w, 2 * w, w], bias=True)
+        t0 = time.perf_counter()
+        r = network_trace(W)
+        times.append((W.D, time.perf_counter() - t0))
+        assert r['certified'] and r['number_of_laws'] == 2 * w
+    # 16x the parameters: well under 16^1.5 = 64x the time (linear, with start-up noise)
+    assert times[-1][1] < 40 * max(times[0][1], 0.02), times
+
+
+def test_relu_model_above_the_singular_limit_counts_without_its_ring():
+    net = ReLUNetwork([64, 256, 64], bias=True)           # D = 33,088 > 32,767
+    res = net.lie_trace()
+    assert net.D == 33088 and res.certified and res.number_of_laws == 256
+    assert net.generators()._V is None                      # no ring of D variables was built
+
+
+def test_a_structured_family_by_subclassing():
+    """A new architecture gets a trace at scale by subclassing StructuredFamily."""
+    class Product(StructuredFamily):
+        D, d = 2, 1
+
+        def random_coefficients(self, B, rng, p):
+            return np.floor(rng.random((B, 1)) * p)
+
+        def field(self, c, theta):
+            u, v = Jet(theta.coefs[..., :1], theta.p), Jet(theta.coefs[..., 1:], theta.p)
+            return Jet(np.concatenate([(v * c).coefs, (u * c).coefs], axis=-1), theta.p)
+    assert jet_trace(Product(), [3, 5], 1) == ([1], 0, True)
+    assert jet_trace(Product(), [3, 5], 2)[2] is False
+
+
+def test_memory_is_refused_before_allocating():
+    W = LinearPathFamily([1000, 1000, 1000, 1000])            # D = 3e6 at a random point: elimination
+    with pytest.raises(MemoryError, match="refused before allocating"):
+        jet_trace(W, np.arange(W.D) % 7 + 1, W.D - W.number_of_known_laws)
+    # at the identity, the same network is certified without elimination
+    r = network_trace(LinearPathFamily([300, 300, 300]))
+    assert r['certified'] and r['number_of_laws'] == 300 * 301 // 2

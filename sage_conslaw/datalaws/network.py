@@ -83,15 +83,21 @@ from sage_conslaw.architectures.base import LayeredNetwork
 from sage_conslaw.architectures.linear import LinearNetwork
 from sage_conslaw.architectures.relu import ReLUNetwork
 from sage_conslaw.core.families import GradientFamily
-from sage_conslaw.core.jets import Jet, StructuredFamily
+from sage_conslaw.core import thresholds
+from sage_conslaw.core.jets import Jet, StructuredFamily, _check_memory
 from sage_conslaw.core.model import ConservationModel
-from sage_conslaw.core.modular import DEFAULT_PRIME, reduce_rational
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, reduce_rational
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.registry import register_handler
 from sage_conslaw.core.trace import LieTraceResult
 
 #: The most entries ``N * n`` of a data set read exactly (each is a Sage rational).
 MAX_DATA_ENTRIES = 10 ** 7
+
+#: The working memory of one batch of the data family (jets of the masked
+#: passes, Jacobian rows): larger batches are cut into chunks of this size, so
+#: that the memory does not grow with the number of data points times brackets.
+MAX_BATCH_BYTES = 2 ** 28
 
 #: Sums over the data points modulo `p` are taken on float64: a sum of `N`
 #: products of residues below `p` stays exact while `N p^2 < 2^{53}`; the
@@ -674,6 +680,154 @@ class DataNetworkFamily(StructuredFamily):
             masks = {i: M.astype(float) for i, M in self.pattern.masks.items()}
             self._cache[p] = (Xp.reshape(self.N, -1), masks)
         return self._cache[p]
+
+    def jacobian_rows(self, x, p, start, stop):
+        r"""
+        Return the data fields `\nabla_\theta g_k(\theta, x_i)` at the point
+        ``x`` (residues modulo ``p``) for the data points ``start <= i < stop``,
+        as an array of ``(stop - start) n_0`` rows (``i`` major, ``k`` minor)
+        and `D` columns: per-sample backpropagation with the fixed masks.
+
+        EXAMPLES:
+
+        Against the symbolic gradients::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: from sage_conslaw.datalaws.network import DataModel
+            sage: net = ReLUNetwork([2, 3, 2], bias=True); theta = net.random_point(3)
+            sage: M = DataModel(net, [[1, -2], [3, 1], [-1, 1/2]], theta); F = M.generators().structured
+            sage: J = F.jacobian_rows([ZZ(t) % 101 for t in theta], 101, 0, 3)
+            sage: psi = M.generators().components()
+            sage: all([ZZ(psi[r].derivative(v)(*theta)) % 101 for v in net.polynomial_ring().gens()] == J[r].tolist()
+            ....:     for r in range(6))
+            True
+        """
+        Xp, masks = self._reduced(p)
+        x = np.asarray(x, dtype=float) % p
+        U, b, c = {}, {}, None
+        for P in self.layout:
+            block = x[P.slice].reshape(P.shape)
+            if P.role == "weight":
+                U[P.layer] = block.T if P.transposed else block
+            elif P.layer == 0:
+                c = block[:, 0]
+            else:
+                b[P.layer] = block[:, 0]
+        q = len(self.dims) - 1
+        n = stop - start
+        hs = {q: Xp[start:stop]}
+        for i in range(q, 1, -1):
+            a = np.mod(hs[i] @ U[i].T, p)
+            if (i - 1) in b:
+                a = np.mod(a + b[i - 1], p)
+            hs[i - 1] = a * masks[i - 1][start:stop]
+        n0 = self.dims[0]
+        G = np.broadcast_to(np.eye(n0)[:, None, :], (n0, n, n0))        # d g_k / d output, per sample
+        blocks = {}
+        for i in range(1, q + 1):          # G = d g_k / d(output of U_i), shape (n0, n, n_{i-1})
+            blocks[('U', i)] = np.mod(G[:, :, :, None] * hs[i][None, :, None, :], p)
+            if i < q:
+                G = np.mod(G @ U[i], p) * masks[i][start:stop]
+                if i in b:
+                    blocks[('b', i)] = G
+        if c is not None:
+            blocks[('c', 0)] = np.broadcast_to(np.eye(n0)[:, None, :], (n0, n, n0))
+        cols = []
+        for P in self.layout:
+            if P.role == "weight":
+                B = blocks[('U', P.layer)]
+                B = np.swapaxes(B, -1, -2) if P.transposed else B
+            else:
+                B = blocks[('c', 0) if P.layer == 0 else ('b', P.layer)]
+            cols.append(np.swapaxes(B, 0, 1).reshape(n * n0, -1))
+        return np.concatenate(cols, axis=1)
+
+    def bracket_values(self, x, depth, B, rng, p=DEFAULT_PRIME):
+        r"""
+        The values at ``x`` of ``B`` random nested brackets of depth ``depth``
+        (see :meth:`~sage_conslaw.core.jets.StructuredFamily.bracket_values`),
+        computed in chunks of at most :data:`MAX_BATCH_BYTES` of working memory.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws.network import DataModel
+            sage: F = DataModel(LinearNetwork([1, 2, 1]), [[1]], [1, 2, 3, 4]).generators().structured
+            sage: F.bracket_values([1, 2, 3, 4], 1, 3, np.random.default_rng(int(0)), 101).shape
+            (3, 4)
+        """
+        chunk = max(1, MAX_BATCH_BYTES // self._bytes_per_bracket(depth))
+        out = [StructuredFamily.bracket_values(self, x, depth, min(chunk, B - s), rng, p)
+               for s in range(0, B, chunk)]
+        return np.vstack(out)
+
+    def _bytes_per_bracket(self, depth):
+        r"""
+        The working memory of one random bracket of depth ``depth``: jets of
+        `2^{depth}` coefficients of the masked passes (`N` times the widths),
+        a few copies alive at once.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws.network import DataModel
+            sage: DataModel(LinearNetwork([1, 2, 1]), [[1]], [1, 2, 3, 4]).generators().structured._bytes_per_bracket(1)
+            512
+        """
+        return 8 * 2 ** depth * (self.N * sum(self.dims) + self.D) * 4
+
+    def bracket_bytes(self, depth, B):
+        r"""
+        The memory of a batch of ``B`` brackets: the chunks' working memory and the values.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws.network import DataModel
+            sage: DataModel(LinearNetwork([1, 2, 1]), [[1]], [1, 2, 3, 4]).generators().structured.bracket_bytes(0, 10)
+            2880
+        """
+        return min(B * self._bytes_per_bracket(depth), MAX_BATCH_BYTES) + 8 * B * self.D
+
+    def structured_trace(self, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
+        r"""
+        The trace at ``x``: `W_X(\theta)` from the data fields themselves (the
+        rows of :meth:`jacobian_rows`, by chunks), then random nested brackets
+        level by level; returns ``(dimensions, stopped_at, reached)`` (proven
+        lower bounds, as :func:`~sage_conslaw.core.jets.jet_trace`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws.network import DataModel
+            sage: F = DataModel(LinearNetwork([2, 2, 2]), [[1, 0], [0, 1]], [1] * 8).generators().structured
+            sage: F.structured_trace([1, 2, 3, 4, 5, 6, 7, 9], 5)
+            ([4, 5], 1, True)
+        """
+        rng = np.random.default_rng(int(seed))
+        E = EchelonModP(self.D, p)
+        step = max(1, MAX_BATCH_BYTES // (8 * 4 * self.dims[0] * self.D))
+        for s in range(0, self.N, step):
+            E.add_rows(self.jacobian_rows(x, p, s, min(self.N, s + step)), stop_at=target)
+            if E.rank >= target:
+                return [E.rank], 0, True
+        dims = [E.rank]
+        cap = batch or thresholds.JET_MAX_BATCH
+        for level in range(1, max_steps + 1):
+            before = E.rank
+            while E.rank < target:
+                size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
+                _check_memory(self.bracket_bytes(level, size) + E.bytes_needed(size),
+                              "a batch of %s random brackets of depth %s of the data fields" % (size, level))
+                if len(E.add_rows(self.bracket_values(x, level, size, rng, p))) < size:
+                    break
+            dims.append(E.rank)
+            if E.rank >= target:
+                return dims, level, True
+            if E.rank == before:
+                return dims, level, False
+        return dims, max_steps, False
 
     def random_coefficients(self, B, rng, p):
         r"""

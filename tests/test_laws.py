@@ -503,3 +503,41 @@ def test_modular_gradient_rank_agrees_with_exact(name, phi):
         exact = L.number_of_independent_functions(laws, pt)
         assert L.number_of_independent_functions(laws, pt, p=1048573) <= exact
         assert L.number_of_independent_functions(laws, pt, p=1048573) == exact   # generic prime
+
+
+# ---------------------------------------------------------------------------
+# Symmetries as objects: the declared symmetries give exactly the known laws
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).LinearNetwork([2, 3, 2]),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).LinearNetwork([3, 2, 4, 2]),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).LinearNetwork([1, 4, 1]),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).MatrixFactorization(2, 3, 2),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).MatrixFactorization(3, 1, 4),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).ReLUNetwork([2, 3, 2]),
+    lambda: __import__("sage_conslaw.architectures", fromlist=["x"]).ReLUNetwork([2, 3, 4, 2], bias=True),
+])
+def test_symmetries_give_the_known_laws(make):
+    model = make()
+    S = model.symmetries()
+    assert S and all(A.is_symmetric() for A in S)
+    # checked exactly: each generator leaves phi invariant, each law is annihilated by W
+    laws = model.symmetry_laws(check=True)
+    assert laws == model.known_conservation_laws()
+
+
+def test_a_non_symmetry_is_refused():
+    from sage_conslaw.core.symmetry import LinearSymmetry, Translation, check_symmetries
+    from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+    from sage.rings.rational_field import QQ
+    R = PolynomialRing(QQ, ['u', 'v', 'w'])
+    u, v, w = R.gens()
+    phis = [u * v, w]
+    check_symmetries([LinearSymmetry(3, {(0, 0): 1, (1, 1): -1})], phis)
+    with pytest.raises(ValueError, match="is not a symmetry of phi"):
+        check_symmetries([LinearSymmetry(3, {(0, 0): 1, (1, 1): 1})], phis)
+    with pytest.raises(ValueError, match="is not a symmetry of phi"):
+        check_symmetries([Translation(3, {2: 1})], phis)
+    # a translation of a difference: u - v invariant under (1, 1, 0)
+    check_symmetries([Translation(3, {0: 1, 1: 1})], [u - v])

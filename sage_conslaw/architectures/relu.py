@@ -41,6 +41,7 @@ from sage.misc.misc_c import prod
 from sage_conslaw.architectures.base import LayeredNetwork, check_widths
 from sage_conslaw.core import checks
 from sage_conslaw.core.jets import NetworkFamily
+from sage_conslaw.core.symmetry import rescaling_symmetry
 
 
 def number_of_paths(dims, bias=False):
@@ -268,3 +269,25 @@ class ReLUNetwork(LayeredNetwork):
                 h -= params["b%s" % i][j, 0] ** 2
             laws.append(h)
         return laws
+
+    def symmetries(self):
+        r"""
+        Return the rescaling symmetry of each hidden neuron (its weights toward
+        the output times `e^t`, its incoming weights and bias times `e^{-t}`,
+        see :func:`~sage_conslaw.core.symmetry.rescaling_symmetry`); their laws
+        are the known laws.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: net = ReLUNetwork([2, 3, 2], bias=True)
+            sage: len(net.symmetries()), net.symmetry_laws() == net.known_conservation_laws()
+            (3, True)
+        """
+        U = [None] + self.weights()
+        params, R = self.parameters(), self.polynomial_ring()
+        out = []
+        for i, j in self.hidden_neurons():
+            incoming = U[i + 1].row(j).list() + ([params["b%s" % i][j, 0]] if self.bias else [])
+            out.append(rescaling_symmetry(R, U[i].column(j).list(), incoming))
+        return out

@@ -52,6 +52,7 @@ from sage_conslaw.core.checks import nonnegative_integer
 from sage_conslaw.core.laws import number_of_independent_functions, polynomial_laws
 from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
 from sage_conslaw.core.registry import handler
+from sage_conslaw.core.symmetry import check_symmetries, symmetry_laws
 from sage_conslaw.core.trace import TraceOptions, lie_trace
 
 
@@ -398,6 +399,46 @@ class ConservationModel(SageObject):
                 options['max_seconds'] = max(opts.max_seconds - (time.time() - t0), thresholds.MIN_TRACE_SECONDS)
         options['law_gradients'] = gradients
         return lie_trace(W, point=point, laws=laws, **options)
+
+    def symmetries(self):
+        r"""
+        Return the linear symmetries the model declares (none by default): a
+        list of :class:`~sage_conslaw.core.symmetry.LinearSymmetry` (generators
+        `A` of `\theta \mapsto e^{tA}\theta` leaving `\phi` invariant) and
+        :class:`~sage_conslaw.core.symmetry.Translation`; each symmetric one
+        gives the law `\theta^\top A\theta` (see :mod:`~sage_conslaw.core.symmetry`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: R.<u,v> = QQ[]
+            sage: Reparametrization([u*v]).symmetries()
+            []
+            sage: len(MatrixFactorization(2, 2, 2).symmetries())
+            3
+        """
+        return []
+
+    def symmetry_laws(self, check=True):
+        r"""
+        Return the laws of the declared :meth:`symmetries`, each checked exactly
+        (``check``): the generator leaves `\phi` invariant and the law is
+        annihilated by every generator of the model's family.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MatrixFactorization
+            sage: M = MatrixFactorization(1, 1, 2)
+            sage: M.symmetry_laws() == M.known_conservation_laws()
+            True
+        """
+        S = self.symmetries()
+        if check:
+            W = self.generators()
+            components = getattr(self, "components", None)
+            check_symmetries(S, components() if callable(components) else [], W)
+        return symmetry_laws(S, self.polynomial_ring())
 
     def metric(self):
         r"""

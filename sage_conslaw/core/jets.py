@@ -42,6 +42,7 @@ from math import prod
 import numpy as np
 
 from sage_conslaw.core import thresholds
+from sage_conslaw.core.certificate import decide
 from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, rank_mod_p
 
 
@@ -1761,15 +1762,13 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     dims, stopped, reached = family.structured_trace(x, target, p, max_steps, seed)
     rank = dims[-1]
     if reached:
-        reason = ("the rank %s meets the bound D - N = %s given by %s conservation law%s independent at theta"
-                  % (rank, target, N, "" if N == 1 else "s") if N else
-                  "the rank %s equals D: there is no conservation law" % rank)
+        why = None
     elif stopped >= max_steps and (len(dims) == 1 or dims[-1] > dims[-2]):
-        reason = ("the rank %s modulo p (random nested brackets) is only a lower bound: it had not stagnated "
-                  "when max_steps = %s ran out, below the bound D - N = %s" % (rank, max_steps, target))
+        why = "it had not stagnated when max_steps = %s ran out" % max_steps
     else:
-        reason = ("the rank %s modulo p (random nested brackets) is only a lower bound: it stagnated below "
-                  "the bound D - N = %s" % (rank, target))
+        why = "it stagnated"
+    # the one voice of certificates (core/certificate.py) decides and words it
+    reason = decide(family.D, rank, N, rank_source="modulo p (random nested brackets)", why_not=why).reason
     return dict(D=family.D, dimensions=dims, stopped_at=stopped, number_of_laws=family.D - rank,
                 known_laws=N, certified=reached, reason=reason, prime=p, point=where)
 

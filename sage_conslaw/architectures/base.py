@@ -690,7 +690,7 @@ class Architecture(Reparametrization):
       above :data:`~sage_conslaw.core.thresholds.MAX_COMPONENTS` they are not
       formed (a clear error when they are needed)
     - ``structured`` -- (optional) an evaluator by matrix products (a
-      :class:`~sage_conslaw.core.jets.NetworkFamily`), through which the fast
+      :class:`~sage_conslaw.core.jets.StructuredFamily`), through which the fast
       trace never forms the components
 
     EXAMPLES::

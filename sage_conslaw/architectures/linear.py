@@ -34,7 +34,7 @@ from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parame
 from sage_conslaw.architectures.relu import number_of_paths
 from sage_conslaw.core.symmetry import gl_symmetries
 from sage_conslaw.core import checks
-from sage_conslaw.core.jets import NetworkFamily
+from sage_conslaw.core.jets import LinearPathFamily
 
 
 def balancedness(A, B):
@@ -122,7 +122,7 @@ class LinearNetwork(LayeredNetwork):
             Structured family of the linear network [50, 50, 50, 50] (D = 7500, d = 2500), evaluated by matrix products
         """
         dims = check_widths(dims, "a linear network")
-        structured = NetworkFamily('linear', dims)     # the fast trace at scale, never expanding phi
+        structured = LinearPathFamily(dims)     # the fast trace at scale, never expanding phi
         # phi = U1 ... Uq expanded has one term per path of the network
         LayeredNetwork.__init__(self, dims, "a linear network",
                                 lambda m: prod(m["U%s" % i] for i in range(1, self.depth + 1)).list(),
@@ -487,4 +487,4 @@ def number_of_balancedness_laws(dims):
         sage: number_of_balancedness_laws([2, 3, 2, 2])
         9
     """
-    return NetworkFamily('linear', dims).number_of_known_laws
+    return LinearPathFamily(dims).number_of_known_laws

@@ -40,7 +40,7 @@ from sage.misc.misc_c import prod
 
 from sage_conslaw.architectures.base import LayeredNetwork, check_widths
 from sage_conslaw.core import checks
-from sage_conslaw.core.jets import NetworkFamily
+from sage_conslaw.core.jets import ReLUPathFamily
 from sage_conslaw.core.symmetry import rescaling_symmetry
 
 
@@ -49,7 +49,7 @@ def number_of_paths(dims, bias=False):
     Return the number `d` of components of the path-product `\phi` of a ReLU
     network of widths ``dims``, counted without building them.
 
-    The formula has one home, :attr:`~sage_conslaw.core.jets.NetworkFamily.d`
+    The formula has one home, :attr:`~sage_conslaw.core.jets.ReLUPathFamily.d`
     (the structured family of the network).  It is also the number of terms
     of the expanded `\phi = U_1 \cdots U_q` of the linear network of the same
     widths (one term per path).
@@ -63,7 +63,7 @@ def number_of_paths(dims, bias=False):
         sage: number_of_paths([100, 100, 100, 100])
         100000000
     """
-    return int(NetworkFamily('relu', dims, bias).d)
+    return int(ReLUPathFamily(dims, bias=bias).d)
 
 
 class ReLUNetwork(LayeredNetwork):
@@ -117,7 +117,7 @@ class ReLUNetwork(LayeredNetwork):
             ValueError: phi (the path products) of the ReLU network [30, 100, 100, 30] with biases has 9303030 terms once expanded, above the limit 1000000 of expanded terms (each costs about 4 kB and 25 us in Singular): its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them
         """
         dims, bias = check_widths(dims, "a ReLU network"), checks.boolean(bias, "bias")
-        structured = NetworkFamily('relu', dims, bias)     # the fast trace at scale, never expanding phi
+        structured = ReLUPathFamily(dims, bias=bias)     # the fast trace at scale, never expanding phi
         d = number_of_paths(dims, bias)
         # one monomial per path: d components, d terms
         LayeredNetwork.__init__(self, dims, "a ReLU network", self._paths, bias=bias, d=d, terms=d,

@@ -627,7 +627,7 @@ class GradientFamily(GeneratorFamily):
     that forms them) and kept.  An architecture whose `\phi` is a product of
     symbolic matrices builds its family this way, with the number `d` of
     components and of expanded terms counted beforehand, and a ``structured``
-    evaluator (:class:`~sage_conslaw.core.jets.NetworkFamily`) through which the
+    evaluator (:class:`~sage_conslaw.core.jets.StructuredFamily`) through which the
     fast trace never expands `\phi`.
 
     INPUT:
@@ -645,7 +645,7 @@ class GradientFamily(GeneratorFamily):
       the expansion is refused with a clear error (:meth:`symbolic_obstacle`)
     - ``D`` -- the number of variables, when ``ring`` is given lazily
     - ``structured`` -- (optional) an evaluator of the family by matrix products
-      (a :class:`~sage_conslaw.core.jets.NetworkFamily`), used by the fast trace
+      (a :class:`~sage_conslaw.core.jets.StructuredFamily`), used by the fast trace
     - ``what`` -- what `\phi` is, for the messages
 
     EXAMPLES::

@@ -228,3 +228,34 @@ def test_a_special_point_is_an_answer():
     assert res.dimension == 0 and not res.certified and res.singular
     res = M.lie_trace(point=[1] + [0] * 7)
     assert res.number_of_laws >= 3
+
+
+# ---------------------------------------------------------------------------
+# Metrics: mirror coordinates are declared, never guessed
+# ---------------------------------------------------------------------------
+
+def test_mirror_coordinates_are_declared_not_guessed():
+    from sage_conslaw import Preconditioned
+    from sage_conslaw.architectures import uv, ICNN, NMF
+    from sage_conslaw.flows.second_order import _mirror_mask
+    rescaled = Preconditioned(uv(), [2, 1])          # diag(2, 1): a constant rescaling, not a mirror metric
+    assert rescaled.metric().mirror_coordinates() == []
+    assert _mirror_mask(rescaled, 2, None, [])[0] == []
+    assert Preconditioned(uv(), 'mirror').metric().mirror_coordinates() == [0, 1]
+    assert ICNN(1, 2, 1).metric().mirror_coordinates() == [0, 1]
+    assert NMF(1, 1, 1).metric().mirror_coordinates() == [0, 1]
+    assert uv().metric() is None
+    # the fields are M grad phi, as before
+    R = rescaled.polynomial_ring()
+    u, v = R.gens()
+    assert [tuple(X.components()) for X in rescaled.generators().fields()] == [(2 * v, u)]
+
+
+def test_lie_trace_options_have_one_signature():
+    from sage_conslaw.architectures import Attention, uv
+    from sage_conslaw import HeavyBall
+    for model in (uv(), Attention(2, 1, 1, 2), HeavyBall(uv())):
+        with pytest.raises(TypeError, match="max_step"):
+            model.lie_trace(max_step=3)
+        with pytest.raises(ValueError, match="method must be one of"):
+            model.lie_trace(method='quick')

@@ -59,7 +59,6 @@ from sage_conslaw.architectures.base import Architecture, Parameter, LayeredNetw
 from sage_conslaw.architectures.linear import MatrixFactorization, LinearNetwork, balancedness
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import boolean
-from sage_conslaw.core.modular import DEFAULT_PRIME
 from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
 
@@ -133,8 +132,7 @@ class Block(Architecture):
                             % ", ".join("%s=..." % p for p in self.parameter_names()))
         return Architecture.point(self, **named)
 
-    def lie_trace(self, point=None, laws=None, method='auto', prime=DEFAULT_PRIME, seed=0, max_steps=8,
-                  progress=False, certify_with_degree=2, **options):
+    def lie_trace(self, point=None, laws=None, *, seed=0, certify_with_degree=2, **options):
         r"""
         Compute `\dim \mathrm{Lie}(W_\phi)(\theta)` and the number of laws, part by part.
 
@@ -165,14 +163,14 @@ class Block(Architecture):
             sage: whole.reason
             '... these are the laws of phi: the model factors through phi, so each is a law of the model, which may have more'
         """
-        common = dict(method=method, prime=prime, max_steps=max_steps, progress=progress, **options)
+        # the options are those of lie_trace, checked in one place (core.trace.TraceOptions)
         if laws is None:
             parts = independent_parts(self)
             if len(parts) > 1:
                 return self._noted(direct_sum_trace(self, parts, point=point, seed=seed,
-                                                    certify_with_degree=certify_with_degree, **common))
+                                                    certify_with_degree=certify_with_degree, **options))
         return self._noted(Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
-                                                  certify_with_degree=certify_with_degree, **common))
+                                                  certify_with_degree=certify_with_degree, **options))
 
     def _regular_point(self, point, draw):
         r"""

@@ -381,7 +381,7 @@ class LiftedModel(ConservationModel):
             return []
         return laws_supported_on(self.generators().fields(), exponents)
 
-    def lie_trace(self, point=None, laws=None, method='auto', certify_with_degree=2, **options):
+    def lie_trace(self, point=None, laws=None, *, certify_with_degree=2, **options):
         r"""
         Compute `\dim \mathrm{Lie}(\chi_0, \chi_1, \dots)(x)` and the number of
         independent laws near `x`, with a certificate.
@@ -403,16 +403,14 @@ class LiftedModel(ConservationModel):
             (6, True)
         """
         if laws is not None or self.known_conservation_laws() or certify_with_degree is None:
-            return ConservationModel.lie_trace(self, point, laws=laws, method=method,
-                                               certify_with_degree=None, **options)
-        if method in ('auto', 'fast'):
-            first = ConservationModel.lie_trace(self, point, laws=[], method='fast', certify_with_degree=None,
-                                                **options)
+            return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
+        if options.get('method', 'auto') in ('auto', 'fast'):
+            first = ConservationModel.lie_trace(self, point, laws=[], certify_with_degree=None,
+                                                **dict(options, method='fast'))
             if first.certified:
                 return first
         laws = self.structured_laws(certify_with_degree)
-        return ConservationModel.lie_trace(self, point, laws=laws, method=method, certify_with_degree=None,
-                                           **options)
+        return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
 
     def _time_factored(self, factor, matrices):
         r"""

@@ -140,7 +140,8 @@ class ICNN(Architecture):
             sage: ICNN(1, 1, 1).generators()
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0
         """
-        return FieldFamily(self.metric().fields(self.gradient_fields()), positive=self.mirror_coordinates())
+        grads = self.gradient_fields()         # first: refused at once when phi is too large
+        return FieldFamily(self.metric().fields(grads), positive=self.mirror_coordinates())
 
     def known_conservation_laws(self):
         r"""

@@ -103,7 +103,8 @@ class NMF(Architecture):
             Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
         """
         R = self.polynomial_ring()   # the ring of the parameters, built on first need
-        fields = self.metric().fields(self.gradient_fields())
+        grads = self.gradient_fields()         # first: refused at once when phi is too large
+        fields = self.metric().fields(grads)
         return FieldFamily(fields, positive=range(R.ngens()))
 
     def known_conservation_laws(self):

@@ -108,9 +108,12 @@ def _qq(v):
     TESTS::
 
         sage: from sage_conslaw.network.backends import _qq
-        sage: _qq(0.5), _qq(3), _qq(1/3)
-        (1/2, 3, 1/3)
+        sage: _qq(0.5), _qq(3), _qq(1/3), _qq(float(0.1)) == 3602879701896397/36028797018963968
+        (1/2, 3, 1/3, True)
     """
+    if isinstance(v, float):
+        n, d = v.as_integer_ratio()          # the exact value of the double (QQ(float) rounds to a simple fraction)
+        return QQ(n) / QQ(d)
     return QQ(v)
 
 

@@ -44,12 +44,12 @@ def _value(t):
         sage: _value(torch.tensor([0.5r, 2r])).tolist()  # optional - torch
         [1/2, 2]
     """
-    from sage.rings.rational_field import QQ
+    from sage_conslaw.network.backends import _qq
     a = t.detach().cpu().double().numpy()
     out = np.empty(a.shape, dtype=object)
     flat = out.reshape(-1)
     for i, v in enumerate(a.reshape(-1)):
-        flat[i] = QQ(float(v))
+        flat[i] = _qq(float(v))
     return out
 
 
@@ -184,9 +184,9 @@ def network_from_module(module, example=None, input_shape=None):
         fail(n, "an argument %r is not a tensor" % (a,))
 
     def number(a):
-        from sage.rings.rational_field import QQ
+        from sage_conslaw.network.backends import _qq
         if isinstance(a, (int, float)) and not isinstance(a, bool):
-            return QQ(a)
+            return _qq(a)
         return None
 
     def binary(n, kind, a, b):

@@ -196,6 +196,10 @@ class LawMonitor:
             raise TypeError("LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got %r (%s)"
                             % (model_or_module, type(model_or_module).__name__))
         model = self.map.model
+        self.frozen_note = _frozen_note(model)
+        if self.frozen_note:
+            import warnings
+            warnings.warn(self.frozen_note, stacklevel=2)
         self.data_result, kinds = None, []
         if data is not None:
             self.data_result = data_lie_trace(self.map, data)
@@ -218,10 +222,6 @@ class LawMonitor:
         self.laws = [to_exact_polynomial(h, R, "the law") for h in laws]
         #: the kind of each law with ``data`` (``'given'`` for the laws passed), else ``None``
         self.kinds = kinds or None
-        self.frozen_note = _frozen_note(model)
-        if self.frozen_note:
-            import warnings
-            warnings.warn(self.frozen_note, stacklevel=2)
         self._compiled = _compile(self.laws, model.D)
         self.steps = []
         self._values = []

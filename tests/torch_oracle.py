@@ -1,0 +1,108 @@
+"""
+An oracle independent of the package: the numeric Lie trace of a PyTorch
+module, from PyTorch autograd only (reusable by any test: ``numeric_lie_trace``).
+
+- fields: ``grad_theta g_k(theta, x_i)`` of the module's own outputs over many
+  random inputs (several scales, so that the unbounded activation regions are
+  reached) and, in training mode, fresh Dropout masks (each field is computed
+  with one fixed mask: the random generator is reseeded before the forward);
+- brackets: left-normed brackets ``[X, [Y, ...]]`` of random combinations of
+  fields, by Jacobian-vector products (double backward, float64);
+- ranks: SVD of the rows scaled to unit norm, with a relative threshold, the gap between the last singular value
+  kept and the first dropped reported.
+
+theta is the module's trainable parameters (``requires_grad``), each tensor
+once (a module used twice is one parameter); frozen parameters are constants.
+"""
+import numpy as np
+import torch
+
+
+def _params(module):
+    return [p for p in module.parameters() if p.requires_grad]
+
+
+def _flat(grads, params):
+    return torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(grads, params)])
+
+
+def _output(module, x, seed):
+    torch.manual_seed(seed)
+    return module(x).reshape(-1)
+
+
+def numeric_lie_trace(module, input_shape, samples=None, depth=2, seed=0, train=True, tol=1e-9, scales=(1, 1, 10, 100, 1000)):
+    """
+    The numeric count of conservation laws of ``module`` at its current
+    parameters: returns a dict with ``D``, ``ranks`` (after each bracket level),
+    ``laws`` (D minus the last rank), ``gap`` (ratio of the last kept to the first
+    dropped singular value of the last level, ``inf`` when nothing is dropped).
+    """
+    module = module.double()
+    module.train(train)
+    params = _params(module)
+    D = sum(p.numel() for p in params)
+    rng = np.random.default_rng(seed)
+    nout = int(np.prod(module(torch.zeros((1,) + tuple(input_shape), dtype=torch.float64)).shape[1:]))
+    samples = samples or max(16, 8 * D // max(nout, 1) + 16)
+    scale = rng.choice(scales, size=(samples,) + (1,) * len(input_shape))
+    X = torch.tensor(rng.normal(size=(samples,) + tuple(input_shape)) * scale, dtype=torch.float64)
+    mask_seed = int(rng.integers(0, 2 ** 31))
+
+    def outputs():
+        """the outputs on the batch, each sample with its own Dropout mask (the same at every call)"""
+        torch.manual_seed(mask_seed)
+        return module(X).reshape(samples, -1)
+
+    def field(create_graph):
+        C = torch.tensor(rng.normal(size=(samples, nout)), dtype=torch.float64)
+        G = (outputs() * C).sum()
+        return _flat(torch.autograd.grad(G, params, create_graph=create_graph, allow_unused=True), params)
+
+    def jvp(F, v):
+        """D F . v for a field F(theta) built with a graph"""
+        u = torch.zeros_like(F, requires_grad=True)
+        w = _flat(torch.autograd.grad(F, params, grad_outputs=u, create_graph=True, allow_unused=True), params)
+        return torch.autograd.grad(w, u, grad_outputs=v, create_graph=True)[0]
+
+    def bracket(level):
+        Xs = [field(True) for _ in range(level + 1)]
+        Z = Xs[-1]
+        for Xf in reversed(Xs[:-1]):
+            Z = jvp(Xf, Z) - jvp(Z, Xf)
+        return Z.detach().numpy()
+
+    rows = []
+    # level 0: the fields themselves, sample by sample, output by output
+    out = outputs()
+    for i in range(samples):
+        for k in range(nout):
+            g = torch.autograd.grad(out[i, k], params, retain_graph=True, allow_unused=True)
+            rows.append(_flat(g, params).detach().numpy())
+    ranks, gaps = [], []
+
+    def rank_of(rows):
+        M = np.array(rows)
+        norms = np.linalg.norm(M, axis=1)
+        M = M[norms > 0] / norms[norms > 0, None]          # unit rows: brackets of large norm do not hide the others
+        sv = np.linalg.svd(M, compute_uv=False)
+        if sv.size == 0 or sv[0] == 0:
+            return 0, float('inf')
+        keep = sv > tol * sv[0]
+        r = int(keep.sum())
+        gap = float('inf') if r == len(sv) or sv[r] == 0 else float(sv[r - 1] / sv[r])
+        return r, gap
+    r, gap = rank_of(rows)
+    ranks.append(r)
+    gaps.append(gap)
+    for level in range(1, depth + 1):
+        if ranks[-1] == D:
+            break
+        for _ in range(D - ranks[-1] + 4):
+            rows.append(bracket(level))
+        r, gap = rank_of(rows)
+        ranks.append(r)
+        gaps.append(gap)
+        if ranks[-1] == ranks[-2]:
+            break
+    return dict(D=D, ranks=ranks, laws=D - ranks[-1], gap=gaps[-1])

@@ -383,6 +383,7 @@ class TorchBackend:
         self.relu_masks = relu_masks
         self.dropout_masks = dropout_masks or {}
         self._F = _modp_function() if p is not None else None
+        self._cache = {}
 
     def reduce(self, t):
         r"""
@@ -407,6 +408,10 @@ class TorchBackend:
             sage: TorchBackend(p=7).tensor([1/2, -1]).tolist()
             [4.0, 6.0]
         """
+        raw = np.asarray(values)
+        if raw.dtype.kind in 'iu':                      # integers: residues at once
+            r = np.mod(raw.astype(np.int64), self.p) if self.p is not None else raw
+            return self.torch.tensor(r.astype(float), dtype=self.torch.float64)
         a = np.asarray(values, dtype=object)
         if self.p is None:
             f = np.vectorize(float, otypes=[float])(a) if a.size else np.zeros(a.shape)
@@ -537,9 +542,17 @@ class TorchBackend:
             [-0.5, 2.0]
         """
         if self.relu_masks is not None:
-            m = self.relu_masks[node.index]
-            f = np.where(m, 1, _qq(slope)).astype(object) if slope else m
-            return z * self.tensor(f)
+            key = ('relu', node.index)
+            if key not in self._cache:
+                m = self.relu_masks[node.index]
+                if slope:
+                    f = np.empty(np.shape(m), dtype=object)
+                    f.fill(_qq(slope))
+                    f[np.asarray(m, dtype=bool)] = 1
+                    self._cache[key] = self.tensor(f)
+                else:
+                    self._cache[key] = self.torch.tensor(np.asarray(m, dtype=float), dtype=self.torch.float64)
+            return z * self._cache[key]
         if self.p is not None:
             raise ValueError("modulo p, %s needs the exact mask of its region" % node.where())
         return self.torch.nn.functional.leaky_relu(z, float(slope)) if slope else self.torch.relu(z)
@@ -565,7 +578,11 @@ class TorchBackend:
             return z
         if p == 1:
             return z * 0
-        return z * self.tensor(np.asarray(m, dtype=object) * (1 / (1 - p)))
+        key = ('dropout', node.index)
+        if key not in self._cache:
+            c = self.constant(1 / (1 - p))
+            self._cache[key] = self.torch.tensor(np.asarray(m, dtype=float) * c, dtype=self.torch.float64)
+        return z * self._cache[key]
 
 
 def parameter_values(net, B, theta):

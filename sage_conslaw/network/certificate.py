@@ -53,6 +53,7 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.modular import EchelonModP, reduce_rational
 from sage_conslaw.core.thresholds import MAX_PRIME
 from sage_conslaw.core.trace import LieTraceResult
+from sage_conslaw.network.backends import _qq
 
 #: The half-width of the box of the random integer inputs of the samples.
 INPUT_BOUND = 20
@@ -196,7 +197,7 @@ def sample_regions(net, theta, count, rng, kept=None):
     INPUT:
 
     - ``kept`` -- the probability of keeping an entry in the random Dropout
-      masks (default: `1/2`; the first sample keeps everything)
+      masks (default: `1 - p` of each Dropout; the first sample keeps everything)
 
     EXAMPLES::
 
@@ -218,7 +219,8 @@ def sample_regions(net, theta, count, rng, kept=None):
     for n in net.ops():
         if n.op == 'dropout':
             shape = (count,) + net.shape_of(n.args[0])
-            m = (rng.random(shape) < (0.5 if kept is None else kept)).astype(np.int64)
+            keep = (1 - float(n.attrs.get('p', 0.5))) if kept is None else kept
+            m = (rng.random(shape) < keep).astype(np.int64)
             m[0] = 1
             drop[n.index] = m
     B = ObjectBackend('exact', dropout_masks=drop)
@@ -308,6 +310,51 @@ def _law_gradients(S, theta, poly_laws, p):
     return np.array(rows, dtype=float).reshape(len(rows), len(theta))
 
 
+def _rank_levels(net, theta, draw, p, target, max_steps, rng, rounds=4):
+    r"""
+    The ranks modulo ``p`` of the network's fields on samples drawn by
+    ``draw()`` (new samples while the rank grows, at most ``rounds`` times), then
+    with brackets up to each level, until ``target`` is met, ``max_steps`` is
+    reached or a level adds nothing: ``(dimensions, number of fields, last level,
+    number of samples)``.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.certificate import _rank_levels, sample_regions
+        sage: net = Network.sequential(2, [('linear', 2, False), ('linear', 2, False)])
+        sage: th = [1, 2, 3, 4, 5, 6, 7, 9]; rng = np.random.default_rng(int(0))
+        sage: _rank_levels(net, th, lambda: sample_regions(net, th, 8, rng), 101, 5, 3, rng)[0]
+        [4, 5]
+    """
+    D = net.D
+    F = EchelonModP(D, p)
+    dims, fields, level, nsamples = [], 0, 0, 0
+    pools = []
+    for r in range(rounds):
+        regions = draw()
+        pools.append(regions)
+        nsamples += len(regions[0][0]) if regions[0] else 0
+        before = F.rank
+        batch = target - F.rank + 4
+        F.add_rows(_fields_mod_p(net, theta, regions, p, batch, 0, rng), stop_at=target)
+        fields += batch
+        if F.rank >= target or (r > 0 and F.rank == before):
+            break
+    dims.append(F.rank)
+    regions = pools[-1]
+    while F.rank < target and level < max_steps:
+        level += 1
+        batch = target - F.rank + 4
+        F.add_rows(_fields_mod_p(net, theta, regions, p, batch, level, rng), stop_at=target)
+        fields += batch
+        dims.append(F.rank)
+        if dims[-1] == dims[-2]:
+            break
+    return dims, fields, level, nsamples
+
+
 def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, samples=None):
     r"""
     Count and certify the conservation laws of the network near a point (see
@@ -350,7 +397,7 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         theta = list(random_point(D, seed=seed, bound=POINT_BOUND))
         is_random = True
     else:
-        theta = [QQ(t) for t in point]
+        theta = [_qq(t) for t in point]
         is_random = False
         if len(theta) != D:
             raise ValueError("the point has %s coordinates, but the network has D = %s parameters" % (len(theta), D))
@@ -382,21 +429,18 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         return NetworkTraceResult(net, dimensions=[D - N], certified=False, reason=reason + notes, known_laws=N,
                                   seconds=time.time() - start, **common)
     rng = np.random.default_rng(int(seed))
-    regions = sample_regions(net, theta, nsamples, rng)
-    F = EchelonModP(D, p)
-    dims, fields, level = [], 0, 0
-    while True:
-        batch = target - F.rank + 4 if level == 0 else max(4, (target - F.rank) + 4)
-        F.add_rows(_fields_mod_p(net, theta, regions, p, batch, level, rng), stop_at=target)
-        fields += batch
-        dims.append(F.rank)
-        if F.rank >= target or level >= max_steps or (level > 0 and dims[-1] == dims[-2]):
-            break
-        level += 1
-    L = F.rank
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)            # small dense products: threads only contend
+    try:
+        dims, fields, level, drawn = _rank_levels(net, theta, lambda: sample_regions(net, theta, nsamples, rng), p,
+                                                  target, max_steps, rng)
+    finally:
+        torch.set_num_threads(threads)
+    L = dims[-1]
     common['stopped_at'] = level
     what = ("the rank %s of the network's own gradient fields modulo p = %s (%s sample inputs in their activation "
-            "regions, %s)" % (L, p, len(regions[0][0]) if regions[0] else 0,
+            "regions, %s)" % (L, p, drawn,
                               "no bracket" if level == 0 else "brackets up to level %s" % level))
     if L >= target:
         if N:

@@ -108,7 +108,7 @@ def network_phi(net, ring=None, point=None):
         ...
         ValueError: phi of this network is too large to expand (360600 parameters); the certificate of network_trace does not need it
     """
-    from sage_conslaw.network.backends import ObjectBackend, evaluate
+    from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
     names = [v for v, _, _ in net.layout()]
     if len(names) > 20000:
         raise ValueError("phi of this network is too large to expand (%s parameters); the certificate of "
@@ -127,7 +127,7 @@ def network_phi(net, ring=None, point=None):
     g = R.gens()
     D, nx = len(names), len(xnames)
 
-    shared = _shared_symbols(R, D, nx, None if point is None else [QQ(t) for t in point])
+    shared = _shared_symbols(R, D, nx, None if point is None else [_qq(t) for t in point])
 
     def symbols(node, kind, shape, z=None):
         return shared(node, kind, shape, slots, z)

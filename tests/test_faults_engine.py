@@ -148,6 +148,8 @@ def test_gf7_friction_rate_and_metric_are_refused():
     ("ConvNetwork(1, 1, 1, 16000, 16000).lie_trace()", "MemoryError"),
     ("NMF(100, 100, 100).lie_trace()", "MemoryError"),
     ("uv().polynomial_conservation_laws(10**4)", "ValueError"),
+    ("__import__('sage_conslaw').HeavyBall(LinearNetwork([1, 8200, 1])).lie_trace()", "ValueError"),
+    ("__import__('sage_conslaw').Nesterov(LinearNetwork([1, 8200, 1])).lie_trace()", "ValueError"),
 ])
 def test_too_large_is_refused_not_killed(call, error):
     code = """

@@ -291,3 +291,24 @@ def rational(x, what, positive=False):
     if q < 0 or (positive and q == 0):
         raise ValueError("%s must be a %s rational number, got %s" % (what, kind, q))
     return q
+
+
+def ring_size(n, what):
+    r"""
+    Refuse at once a number of ring variables that no polynomial ring can hold
+    (:data:`~sage_conslaw.core.thresholds.MAX_VARIABLES`: a larger libSingular
+    ring halts the whole process with "no more memory").
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.checks import ring_size
+        sage: ring_size(10, "the state")
+        sage: ring_size(2 * 16384 + 1, "the state (t, theta, v) of HeavyBall")
+        Traceback (most recent call last):
+        ...
+        ValueError: the state (t, theta, v) of HeavyBall needs 32769 ring variables, above the limit 32767 (libSingular's polynomial rings hold at most 2^15 - 1 variables)
+    """
+    from sage_conslaw.core.thresholds import MAX_VARIABLES
+    if n > MAX_VARIABLES:
+        raise ValueError("%s needs %s ring variables, above the limit %s (libSingular's polynomial rings hold at "
+                         "most 2^15 - 1 variables)" % (what, n, MAX_VARIABLES))

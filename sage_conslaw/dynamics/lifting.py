@@ -161,8 +161,20 @@ class LiftedModel(ConservationModel):
             sage: from sage_conslaw.architectures import uv
             sage: WeightDecay(uv(), 1).polynomial_ring().variable_names()
             ('s', 'u', 'v')
+
+        A state too large for a polynomial ring is refused before it is built
+        (Singular would halt the process)::
+
+            sage: from sage_conslaw import HeavyBall
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: HeavyBall(LinearNetwork([1, 8200, 1]))
+            Traceback (most recent call last):
+            ...
+            ValueError: the state (t, theta, v) of HeavyBall needs 32801 ring variables, above the limit 32767 (...)
         """
         self._model = first_order_model(model, what)
+        checks.ring_size(1 + model.D * (2 if velocities else 1),
+                         "the state (t, theta%s) of %s" % (", v" if velocities else "", what))
         R = model.polynomial_ring()
         names = list(R.variable_names())
         self._D0 = len(names)

@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 Networks as graphs: the laws of the network the user trains, proven -- or not claimed.
 

@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 Backends: one forward pass of a :class:`~sage_conslaw.network.graph.Network`,
 written once by its ops, evaluated in four arithmetics.

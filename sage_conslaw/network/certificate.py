@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 The count of the laws **of the network**, proven -- or not claimed.
 

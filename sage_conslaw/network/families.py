@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 The package's families as network graphs: :func:`network_of`.
 

@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 Any ``torch.nn.Module`` as a :class:`~sage_conslaw.network.graph.Network`,
 read through ``torch.fx`` (optional extra ``torch``).

@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 A network graph as a model of the package: :class:`NetworkModel`.
 

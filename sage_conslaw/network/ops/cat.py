@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 The op ``cat``: the concatenation of values along ``axis`` (counted with the
 batch axis, ``torch.cat``).  Weights are concatenated likewise.

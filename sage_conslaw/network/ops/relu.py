@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 The positively homogeneous activations ``relu`` and ``leaky_relu``
 (attribute ``slope``): `\sigma(\lambda z) = \lambda\sigma(z)` for `\lambda >

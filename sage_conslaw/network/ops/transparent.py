@@ -1,3 +1,4 @@
+# sage.doctest: optional - torch
 r"""
 Ops that move entries without mixing parameters: ``identity``, ``dropout``
 (attribute ``p``: each entry kept with probability `1 - p` and scaled by

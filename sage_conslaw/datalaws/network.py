@@ -99,6 +99,10 @@ MAX_DATA_ENTRIES = 10 ** 7
 #: that the memory does not grow with the number of data points times brackets.
 MAX_BATCH_BYTES = 2 ** 28
 
+#: The number of data points combined in one random element of `W_X` by the
+#: random brackets (sparse combinations cost that many points instead of `N`).
+SAMPLES_PER_ELEMENT = 16
+
 #: Sums over the data points modulo `p` are taken on float64: a sum of `N`
 #: products of residues below `p` stays exact while `N p^2 < 2^{53}`; the
 #: data family uses the largest prime below `2^{20}` that keeps this (the
@@ -610,7 +614,7 @@ class DataNetworkFamily(StructuredFamily):
         Structured family of the data fields of ReLU network [2, 3, 2] ... on 3 data points (D = 17, d = 6), evaluated by matrix products
         sage: p = 1009; C = np.floor(np.random.default_rng(int(0)).random((1, 3, 2)) * p)
         sage: x = [ZZ(t) % p for t in theta]
-        sage: got = F.field(C, Jet(np.array([[x]], dtype=float), p)).coefs[0, 0]
+        sage: got = F.field((np.array([[0, 1, 2]]), C), Jet(np.array([[x]], dtype=float), p)).coefs[0, 0]
         sage: psi = M.generators().components()           # g_k(., x_i), point by point
         sage: f = sum(ZZ(int(C[0, i, k])) * psi[2 * i + k] for i in range(3) for k in range(2))
         sage: [ZZ(f.derivative(v)(*theta)) % p for v in net.polynomial_ring().gens()] == [int(t) for t in got]
@@ -820,8 +824,8 @@ class DataNetworkFamily(StructuredFamily):
                 size = min(cap, target - E.rank + thresholds.COMPRESSION_SURPLUS)
                 _check_memory(self.bracket_bytes(level, size) + E.bytes_needed(size),
                               "a batch of %s random brackets of depth %s of the data fields" % (size, level))
-                if len(E.add_rows(self.bracket_values(x, level, size, rng, p))) < size:
-                    break
+                if not E.add_rows(self.bracket_values(x, level, size, rng, p)):
+                    break       # a whole batch of sparse random brackets added nothing: the level is done
             dims.append(E.rank)
             if E.rank >= target:
                 return dims, level, True
@@ -831,7 +835,12 @@ class DataNetworkFamily(StructuredFamily):
 
     def random_coefficients(self, B, rng, p):
         r"""
-        Return ``B`` random coefficient arrays `C` (shape ``(B, N, n_0)``) modulo ``p``.
+        Return ``B`` random elements of `W_X` as ``(idx, C)``: for each, the
+        indices of :data:`SAMPLES_PER_ELEMENT` data points (all of them when
+        there are fewer) and their random coefficients modulo ``p`` (shape ``(B,
+        s, n_0)``). Sparse combinations are elements of `W_X` as well, and cost
+        `s` data points instead of `N` (the brackets of the data fields of pairs
+        of points span the brackets of `W_X`).
 
         EXAMPLES::
 
@@ -839,10 +848,13 @@ class DataNetworkFamily(StructuredFamily):
             sage: from sage_conslaw.architectures import LinearNetwork
             sage: from sage_conslaw.datalaws.network import DataModel
             sage: F = DataModel(LinearNetwork([2, 2, 1]), [[1], [2], [3]], [1] * 6).generators().structured
-            sage: F.random_coefficients(5, np.random.default_rng(int(0)), 101).shape
-            (5, 3, 2)
+            sage: idx, C = F.random_coefficients(5, np.random.default_rng(int(0)), 101)
+            sage: idx.shape, C.shape, sorted(idx[0].tolist())
+            ((5, 3), (5, 3, 2), [0, 1, 2])
         """
-        return np.floor(rng.random((B, self.N, self.dims[0])) * p)
+        s = min(self.N, SAMPLES_PER_ELEMENT)
+        idx = np.argsort(rng.random((B, self.N)), axis=1)[:, :s] if s < self.N else np.tile(np.arange(self.N), (B, 1))
+        return idx, np.floor(rng.random((B, s, self.dims[0])) * p)
 
     def _unpack(self, theta):
         r"""
@@ -887,11 +899,14 @@ class DataNetworkFamily(StructuredFamily):
             sage: from sage_conslaw.core.jets import Jet
             sage: from sage_conslaw.datalaws.network import DataModel
             sage: F = DataModel(LinearNetwork([1, 1, 1]), [[3]], [1, 2]).generators().structured
-            sage: F.field(np.array([[[1.]]]), Jet(np.array([[[2., 5]]]), 101)).coefs.tolist()      # U1 = 2, U2 = 5
+            sage: F.field((np.array([[0]]), np.array([[[1.]]])), Jet(np.array([[[2., 5]]]), 101)).coefs.tolist()      # U1 = 2, U2 = 5
             [[[15.0, 6.0]]]
         """
         p = theta.p
         Xp, masks = self._reduced(p)
+        idx, coefficients = coefficients
+        Xp = Xp[idx]                                            # (B, s, n_q): the points of each element
+        masks = {i: M[idx] for i, M in masks.items()}
         U, b, c = self._unpack(theta)
         q = len(self.dims) - 1
         nj = theta.coefs.shape[0]
@@ -918,7 +933,7 @@ class DataNetworkFamily(StructuredFamily):
             Gj = (G @ U[i]) if Gj is None else Gj @ U[i]
             Gj = Gj * masks[i]
             if i in b:
-                grads[('b', i)] = np.ones((1, self.N)) @ Gj
+                grads[('b', i)] = np.ones((1, idx.shape[1])) @ Gj
             Gjt = Gj.transpose()
             grads[('U', i + 1)] = (Gjt @ Xp) if hs[i + 1] is None else Gjt @ hs[i + 1]
         blocks = []

@@ -17,6 +17,14 @@ not available; this is a limited REPL" on the passagemath wheels), in plain
 Python (without the preparser: ``R = PolynomialRing(QQ, 'u, v')``) and in the
 Jupyter kernel of ``sage-conslaw jupyter install``.
 
+Sage's symbolic ring (``var``, ``SR``, ``pi``, ``solve``) and ``plot`` are
+not in the ``passagemath`` extra: they are other wheels
+(``passagemath-symbolics``, 44 MB, with GSL and SymPy; ``passagemath-plot``),
+which this package never needs (its laws are polynomials over `\QQ` or a prime
+field, and its figures are Matplotlib's).  ``pip install
+'sage_conslaw[passagemath,symbolics]'`` adds them, and this module then exports
+them too.  A full Sage install has them all.
+
 A package name never hides a Sage name: those listed in :data:`SHADOWED` (the
 toy example ``product``, as Sage's own ``product`` is the symbolic product) stay
 Sage's, and the package's are reached as ``sage_conslaw.product``.
@@ -48,13 +56,61 @@ try:
     from sage.all import *  # noqa: F401,F403  (a full Sage install)
 except ImportError:
     from sage.all__sagemath_singular import *  # noqa: F401,F403  (the passagemath wheels)
+    try:   # the symbolic ring, if its wheel is there (the `symbolics` extra)
+        from sage.all__sagemath_symbolics import *  # noqa: F401,F403
+    except ImportError:
+        pass
+    try:   # Sage's plot, if its wheel is there (the `symbolics` extra)
+        from sage.all__sagemath_plot import *  # noqa: F401,F403
+    except ImportError:
+        pass
 
-from sage.misc.lazy_import import lazy_import as _lazy_import
+from sage.misc.lazy_import import LazyImport as _LazyImport, lazy_import as _lazy_import
 
 from sage_conslaw import CATALOG as _CATALOG, module_available as _module_available
 
 #: The package names not exported here because Sage already uses them.
 SHADOWED = []
+
+#: The names that Sage's namespace keeps only as deprecated aliases ("Importing trace from
+#: here is deprecated"), imported here from their own modules instead: the same objects,
+#: without the warning (which the documentation build and every ``dir()`` would print).
+HOMES = {'trace': 'sage.misc.trace', 'verbose': 'sage.misc.verbose', 'Profiler': 'sage.misc.profiler',
+         'banner': 'sage.misc.banner', 'installed_packages': 'sage.misc.package',
+         'is_package_installed': 'sage.misc.package', 'package_versions': 'sage.misc.package',
+         'runsnake': 'sage.misc.dev_tools', 'set_edit_template': 'sage.misc.edit_module'}
+
+#: Deprecated aliases of Sage's namespace with no home on this install, left out
+#: (``benchmark`` points to ``sage.all``, which the passagemath wheels do not have).
+DROPPED = []
+
+
+def _undeprecate(namespace):
+    r"""
+    Replace the deprecated lazy aliases of ``namespace`` by lazy imports from
+    their homes (:data:`HOMES`); drop those without one; return the dropped names.
+
+    TESTS::
+
+        sage: import warnings
+        sage: from sage_conslaw import all as a
+        sage: with warnings.catch_warnings():
+        ....:     warnings.simplefilter('error')
+        ....:     a.trace.__name__, a.verbose.__name__
+        ('trace', 'verbose')
+        sage: [n for n in dir(a) if isinstance(getattr(a, n, None), a._LazyImport) and a._LazyImport._get_deprecation_issue(getattr(a, n))]
+        []
+    """
+    dropped = []
+    for name, value in list(namespace.items()):
+        if isinstance(value, _LazyImport) and _LazyImport._get_deprecation_issue(value):
+            if name in HOMES and _module_available(HOMES[name]):
+                del namespace[name]
+                _lazy_import(HOMES[name], name, namespace=namespace)
+            else:
+                del namespace[name]
+                dropped.append(name)
+    return dropped
 
 
 def _export(namespace):
@@ -84,4 +140,5 @@ def _export(namespace):
     return shadowed
 
 
+DROPPED.extend(_undeprecate(globals()))
 SHADOWED.extend(_export(globals()))

@@ -1,26 +1,63 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: creates a virtual environment,
-# installs the package with SageMath (passagemath wheels) and the test tools,
-# then runs the Sage doctests of the package (and of the doctested pages of
-# doc/) and the pytest suite.  Exits non-zero if either fails.
-# The `jupyter` extra (JupyterLab) is not installed: the worksheet tests only
-# need a kernel (ipykernel, nbclient: in `test`), registered by the tests
-# themselves with `sage-conslaw jupyter install --prefix TMP`.
+# The whole test suite, from a fresh machine, in two virtual environments:
+#
+# 1. core: the README's install, `.[passagemath,test]` -- no torch, no dask, no
+#    scikit-learn.  The Sage doctests of the package must pass there, the
+#    examples tagged `# optional - torch` / `dask` / `sklearn` skipped (Sage's
+#    doctester runs a tagged example only when its tag is in --optional).
+# 2. full: torch first, from PyTorch's CPU wheel index (as PyTorch documents
+#    it; installed after the extras, `torch>=2.1` may resolve to a CUDA build
+#    of several GB), then `.[passagemath,test,torch,census]`.  The Sage doctests
+#    with every optional tag enabled (also the doctested pages of doc/), then
+#    pytest over tests/ (which also runs the README's examples in the install's
+#    `sage` shell, the worksheets on the kernel of `sage-conslaw jupyter install`,
+#    and builds doc/ with -W).
+#
+# Exits non-zero if anything fails.  The environments are `.venv-core` and
+# `.venv` (or $SAGE_CONSLAW_CORE_VENV and $SAGE_CONSLAW_VENV); an existing one
+# is reused.  The `jupyter` extra (JupyterLab) is not needed: the worksheet
+# tests only need a kernel (ipykernel, nbclient: in `test`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-VENV="${SAGE_CONSLAW_VENV:-.venv}"
-PY="$VENV/bin/python"
-if [ ! -x "$PY" ]; then
-    python3 -m venv "$VENV" || exit 1
-fi
-"$PY" -m pip install -q --upgrade pip || exit 1
-# the torch extra (sage_conslaw.torch, tests/test_torch.py); 2.13.0 is the CPU build
-"$PY" -m pip install -q ".[passagemath,test,torch]" "torch==2.13.0" || exit 1
+CORE="${SAGE_CONSLAW_CORE_VENV:-.venv-core}"
+FULL="${SAGE_CONSLAW_VENV:-.venv}"
+# PyTorch's index of CPU wheels; its dependencies come from PyPI.  Where that
+# host cannot be reached but pip has the wheel locally (find-links), one try is enough.
+TORCH_INDEX="${SAGE_CONSLAW_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
+TORCH_RETRIES="${SAGE_CONSLAW_TORCH_RETRIES:-0}"
+OPTIONAL="sage,torch,dask,sklearn"
+
+venv() {    # venv DIR: create it if needed, with a recent pip
+    if [ ! -x "$1/bin/python" ]; then
+        python3 -m venv "$1" || return 1
+    fi
+    "$1/bin/python" -m pip install -q --upgrade pip
+}
+
+doctests() {   # doctests PYTHON [OPTIONS...] FILES...
+    local py="$1"; shift
+    "$py" -m sage.doctest --environment=sage.all__sagemath_singular --long --nthreads 2 --warn-long 30 "$@"
+}
 
 status=0
-echo "== Sage doctests =="
-"$PY" -m sage.doctest --environment=sage.all__sagemath_singular --long \
-    --nthreads 2 --warn-long 30 sage_conslaw doc/index.rst doc/tutorial.rst doc/reproduction.rst || status=1
-echo "== pytest =="
-"$PY" -m pytest -q tests || status=1
+t0=$SECONDS
+echo "== core install: .[passagemath,test] (no torch, dask, scikit-learn) =="
+venv "$CORE" && "$CORE/bin/python" -m pip install -q ".[passagemath,test]" || exit 1
+echo "   $((SECONDS - t0)) s"
+echo "== core: Sage doctests (optional examples skipped) =="
+doctests "$CORE/bin/python" sage_conslaw || status=1
+
+t1=$SECONDS
+echo "== full install: torch (CPU index), then .[passagemath,test,torch,census] =="
+venv "$FULL" || exit 1
+"$FULL/bin/python" -m pip install -q --retries "$TORCH_RETRIES" torch \
+    --index-url "$TORCH_INDEX" --extra-index-url https://pypi.org/simple || exit 1
+"$FULL/bin/python" -m pip install -q ".[passagemath,test,torch,census]" || exit 1
+echo "   $((SECONDS - t1)) s"
+echo "== full: Sage doctests, --optional=$OPTIONAL =="
+doctests "$FULL/bin/python" --optional="$OPTIONAL" \
+    sage_conslaw doc/index.rst doc/tutorial.rst doc/reproduction.rst || status=1
+echo "== full: pytest =="
+"$FULL/bin/python" -m pytest -q tests || status=1
+echo "== total $((SECONDS - t0)) s, status $status =="
 exit $status

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+pytest.importorskip("distributed")      # the census runs on Dask: pip install '.[census]'
+
 from sage_conslaw.census import architectures, census, census_row
 from sage_conslaw.census.journal import JOURNAL_COLUMNS, Journal, key_of
 from sage_conslaw.census.cli import main as census_main

@@ -16,9 +16,9 @@ EXAMPLES::
     sage: from sage_conslaw.census import census
     sage: from sage_conslaw.census.findings import findings_page
     sage: out = tempfile.mkdtemp()
-    sage: _ = census('linear', 2, 2, out=out, workers=1, progress=False)  # long time
-    sage: page = findings_page([out])  # long time
-    sage: print(page[:15]); '* 8 networks: 8 certified (100.0 %)' in page  # long time
+    sage: _ = census('linear', 2, 2, out=out, workers=1, progress=False)  # long time, optional - dask
+    sage: page = findings_page([out])  # long time, optional - dask
+    sage: print(page[:15]); '* 8 networks: 8 certified (100.0 %)' in page  # long time, optional - dask
     Census findings
     True
 """
@@ -170,8 +170,8 @@ def census_section(directory):
         sage: from sage_conslaw.census import census
         sage: from sage_conslaw.census.findings import census_section
         sage: out = tempfile.mkdtemp()
-        sage: _ = census('relu', 1, 2, out=out, workers=1, progress=False)  # long time
-        sage: print("\n".join(census_section(out)))  # long time
+        sage: _ = census('relu', 1, 2, out=out, workers=1, progress=False)  # long time, optional - dask
+        sage: print("\n".join(census_section(out)))  # long time, optional - dask
         ReLU networks without biases, widths 1..1, depth 2..2
         -----------------------------------------------------
         <BLANKLINE>

@@ -35,7 +35,7 @@ EXAMPLES::
 
     sage: from sage_conslaw.network import Network, NetworkModel
     sage: net = Network.sequential(4, [('linear', 6), 'relu', ('dropout', 0.5), ('linear', 2)])
-    sage: res = NetworkModel(net).lie_trace(); res.number_of_laws, res.certified
+    sage: res = NetworkModel(net).lie_trace(); res.number_of_laws, res.certified  # optional - torch
     (6, True)
 """
 from sage_conslaw.network.graph import Network, Node

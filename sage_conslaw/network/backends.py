@@ -40,9 +40,9 @@ def _mod_tensor(x, p):
 
     TESTS::
 
-        sage: import torch
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.network.backends import _mod_tensor
-        sage: _mod_tensor(torch.tensor([-1r, 7r, 2r**52r + 2r], dtype=torch.float64), 7r).tolist()
+        sage: _mod_tensor(torch.tensor([-1r, 7r, 2r**52r + 2r], dtype=torch.float64), 7r).tolist()  # optional - torch
         [6.0, 0.0, 4.0]
     """
     import torch
@@ -59,10 +59,10 @@ def _modp_function():
 
     TESTS::
 
-        sage: import torch
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.network.backends import _modp_function
-        sage: F = _modp_function(); x = torch.tensor([9r], dtype=torch.float64, requires_grad=True)
-        sage: y = F.apply(x * int(3r), 7r); y.backward(torch.tensor([10r], dtype=torch.float64)); y.item(), x.grad.item()
+        sage: F = _modp_function(); x = torch.tensor([9r], dtype=torch.float64, requires_grad=True)  # optional - torch
+        sage: y = F.apply(x * int(3r), 7r); y.backward(torch.tensor([10r], dtype=torch.float64)); y.item(), x.grad.item()  # optional - torch
         (6.0, 9.0)
     """
     global _ModP
@@ -363,10 +363,10 @@ class TorchBackend:
 
     EXAMPLES::
 
-        sage: import torch
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.network.backends import TorchBackend
-        sage: B = TorchBackend(p=7)
-        sage: B.reduce(B.mul(torch.tensor([5.0r], dtype=torch.float64), 3r)).tolist()
+        sage: B = TorchBackend(p=7)  # optional - torch
+        sage: B.reduce(B.mul(torch.tensor([5.0r], dtype=torch.float64), 3r)).tolist()  # optional - torch
         [1.0]
     """
 
@@ -375,7 +375,7 @@ class TorchBackend:
         TESTS::
 
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().p is None
+            sage: TorchBackend().p is None  # optional - torch
             True
         """
         import torch
@@ -392,9 +392,9 @@ class TorchBackend:
 
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().reduce(torch.tensor([9.0r])).tolist()
+            sage: TorchBackend().reduce(torch.tensor([9.0r])).tolist()  # optional - torch
             [9.0]
         """
         return t if self.p is None else self._F.apply(t, self.p)
@@ -406,7 +406,7 @@ class TorchBackend:
         TESTS::
 
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend(p=7).tensor([1/2, -1]).tolist()
+            sage: TorchBackend(p=7).tensor([1/2, -1]).tolist()  # optional - torch
             [4.0, 6.0]
         """
         raw = np.asarray(values)
@@ -429,7 +429,7 @@ class TorchBackend:
         TESTS::
 
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend(p=7).constant(1/2)
+            sage: TorchBackend(p=7).constant(1/2)  # optional - torch
             4.0
         """
         if self.p is None:
@@ -441,9 +441,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().matmul(torch.ones(1r, 2r, dtype=torch.float64), torch.ones(2r, 1r, dtype=torch.float64)).item()
+            sage: TorchBackend().matmul(torch.ones(1r, 2r, dtype=torch.float64), torch.ones(2r, 1r, dtype=torch.float64)).item()  # optional - torch
             2.0
         """
         return self.torch.matmul(a, b)
@@ -452,9 +452,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().transpose(torch.zeros(2r, 3r)).shape
+            sage: TorchBackend().transpose(torch.zeros(2r, 3r)).shape  # optional - torch
             torch.Size([3, 2])
         """
         return W.transpose(-1, -2)
@@ -463,9 +463,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().add(torch.ones(1r), 1r).item()
+            sage: TorchBackend().add(torch.ones(1r), 1r).item()  # optional - torch
             2.0
         """
         return a + b
@@ -474,9 +474,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().mul(torch.ones(1r), 3r).item()
+            sage: TorchBackend().mul(torch.ones(1r), 3r).item()  # optional - torch
             3.0
         """
         return a * b
@@ -485,9 +485,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().cat([torch.ones(1r, 2r)] * 2r, 1r).shape
+            sage: TorchBackend().cat([torch.ones(1r, 2r)] * 2r, 1r).shape  # optional - torch
             torch.Size([1, 4])
         """
         return self.torch.cat(values, dim=axis)
@@ -496,9 +496,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().reshape(torch.zeros(2r, 6r), (2r, 3r, 2r)).shape
+            sage: TorchBackend().reshape(torch.zeros(2r, 6r), (2r, 3r, 2r)).shape  # optional - torch
             torch.Size([2, 3, 2])
         """
         return x.reshape(shape)
@@ -507,9 +507,9 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().permute(torch.zeros(1r, 2r, 3r), (0r, 2r, 1r)).shape
+            sage: TorchBackend().permute(torch.zeros(1r, 2r, 3r), (0r, 2r, 1r)).shape  # optional - torch
             torch.Size([1, 3, 2])
         """
         return x.permute(*perm)
@@ -518,10 +518,10 @@ class TorchBackend:
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: B = TorchBackend(); x = B.tensor([[[1, 2, 3]]]); W = B.tensor([[[1, -1]]])
-            sage: B.conv1d(x, W, B.tensor([10]), 1, 1, 1).tolist()
+            sage: B = TorchBackend(); x = B.tensor([[[1, 2, 3]]]); W = B.tensor([[[1, -1]]])  # optional - torch
+            sage: B.conv1d(x, W, B.tensor([10]), 1, 1, 1).tolist()  # optional - torch
             [[[9.0, 9.0, 9.0, 13.0]]]
         """
         return self.torch.nn.functional.conv1d(x, W, b, stride=int(stride), padding=int(padding), dilation=int(dilation))
@@ -533,13 +533,13 @@ class TorchBackend:
         TESTS::
 
             sage: import numpy as np
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
             sage: from sage_conslaw.network.graph import Node
             sage: n = Node(3, 'op', 'r', op='relu')
-            sage: TorchBackend(p=7r, relu_masks={3r: np.array([[True, False]])}).relu(torch.tensor([[6.r, 6.r]], dtype=torch.float64), n).tolist()
+            sage: TorchBackend(p=7r, relu_masks={3r: np.array([[True, False]])}).relu(torch.tensor([[6.r, 6.r]], dtype=torch.float64), n).tolist()  # optional - torch
             [[6.0, 0.0]]
-            sage: TorchBackend().relu(torch.tensor([-1.r, 2.r]), n, slope=0.5r).tolist()
+            sage: TorchBackend().relu(torch.tensor([-1.r, 2.r]), n, slope=0.5r).tolist()  # optional - torch
             [-0.5, 2.0]
         """
         if self.relu_masks is not None:
@@ -566,11 +566,11 @@ class TorchBackend:
         TESTS::
 
             sage: import numpy as np
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
             sage: from sage_conslaw.network.graph import Node
             sage: n = Node(1, 'op', 'd', op='dropout')
-            sage: TorchBackend(dropout_masks={1r: np.array([[1r, 0r]])}).dropout(torch.tensor([[2.r, 2.r]], dtype=torch.float64), 0.5r, n).tolist()
+            sage: TorchBackend(dropout_masks={1r: np.array([[1r, 0r]])}).dropout(torch.tensor([[2.r, 2.r]], dtype=torch.float64), 0.5r, n).tolist()  # optional - torch
             [[4.0, 0.0]]
         """
         m = self.dropout_masks.get(node.index)
@@ -635,13 +635,13 @@ def evaluate(net, B, theta, inputs, params=None):
 
     EXAMPLES::
 
-        sage: import torch
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.network import Network
         sage: from sage_conslaw.network.backends import TorchBackend, evaluate
         sage: net = Network.sequential(2, [('linear', 1)])
-        sage: evaluate(net, TorchBackend(), [1r, 2r, 3r], torch.tensor([[1.r, 1.r]], dtype=torch.float64))[-1r].tolist()
+        sage: evaluate(net, TorchBackend(), [1r, 2r, 3r], torch.tensor([[1.r, 1.r]], dtype=torch.float64))[-1r].tolist()  # optional - torch
         [[6.0]]
-        sage: evaluate(net, TorchBackend(), [1, 2, 3], [])
+        sage: evaluate(net, TorchBackend(), [1, 2, 3], [])  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: the network has 1 input, got 0 arrays

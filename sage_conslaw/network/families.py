@@ -23,7 +23,7 @@ coupling the layer with the block's outer layer; the network has them::
     sage: seq = Sequential([ReLUNetwork([2, 2, 2]), LinearNetwork([2, 2])])
     sage: seq.number_of_conservation_laws()
     2
-    sage: res = NetworkModel(network_of(seq)).lie_trace(); res.number_of_laws, res.certified
+    sage: res = NetworkModel(network_of(seq)).lie_trace(); res.number_of_laws, res.certified  # optional - torch
     (5, True)
 
 ``ConvNetwork(1, 2, 1, 1, 1)``: its `\phi` (the kernel products) has 2 laws;
@@ -31,8 +31,8 @@ the network, where both first-layer weights have the same sign, has 3::
 
     sage: from sage_conslaw.architectures import ConvNetwork
     sage: M = NetworkModel(network_of(ConvNetwork(1, 2, 1, 1, 1)))
-    sage: a, b = M.lie_trace(point=[1, 2, 3, 4]), M.lie_trace(point=[1, -2, 3, 4])
-    sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)
+    sage: a, b = M.lie_trace(point=[1, 2, 3, 4]), M.lie_trace(point=[1, -2, 3, 4])  # optional - torch
+    sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)  # optional - torch
     ((3, True), (2, True))
 """
 from sage_conslaw.network.graph import Network

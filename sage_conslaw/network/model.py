@@ -17,7 +17,7 @@ EXAMPLES::
     sage: M = NetworkModel(Network.sequential(3, [('linear', 4, False), ('linear', 2, False), ('linear', 3, False)]))
     sage: M
     Network model: input x (3), 3 parameters (D = 26), 3 ops (linear, linear, linear), output 1 node
-    sage: res = M.lie_trace(); res.number_of_laws, res.certified
+    sage: res = M.lie_trace(); res.number_of_laws, res.certified  # optional - torch
     (13, True)
     sage: len(M.known_conservation_laws())
     6
@@ -42,7 +42,7 @@ class NetworkModel(ConservationModel):
 
         sage: from sage_conslaw.network import Network, NetworkModel
         sage: M = NetworkModel(Network.sequential(2, [('linear', 3), 'relu', ('linear', 1)]))
-        sage: M.D, M.number_of_conservation_laws()
+        sage: M.D, M.number_of_conservation_laws()  # optional - torch
         (13, 3)
         sage: NetworkModel(3)
         Traceback (most recent call last):
@@ -231,9 +231,9 @@ class NetworkModel(ConservationModel):
 
             sage: from sage_conslaw.network import Network, NetworkModel
             sage: M = NetworkModel(Network.sequential(2, [('linear', 2, False), ('linear', 2, False)]))
-            sage: res = M.lie_trace(); res.number_of_laws, res.certified
+            sage: res = M.lie_trace(); res.number_of_laws, res.certified  # optional - torch
             (3, True)
-            sage: M.lie_trace(certify_with_degree=None).certified
+            sage: M.lie_trace(certify_with_degree=None).certified  # optional - torch
             False
             sage: M.lie_trace(method='rigorous')
             Traceback (most recent call last):
@@ -243,10 +243,10 @@ class NetworkModel(ConservationModel):
         The laws of one data set (the weights on the always-zero input are frozen)::
 
             sage: # optional - torch
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2r, 2r, bias=False), torch.nn.Linear(2r, 1r, bias=False)))
-            sage: tm.model.lie_trace(point=tm.exact_theta(), data=[[1, 0], [2, 0]]).number_of_laws
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2r, 2r, bias=False), torch.nn.Linear(2r, 1r, bias=False)))  # optional - torch
+            sage: tm.model.lie_trace(point=tm.exact_theta(), data=[[1, 0], [2, 0]]).number_of_laws  # optional - torch
             5
         """
         if data is not None:

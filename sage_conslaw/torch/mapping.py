@@ -47,16 +47,16 @@ PyTorch parameter and index it comes from.
 
 EXAMPLES::
 
-    sage: import torch
-    sage: from sage_conslaw.torch import from_torch
-    sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
-    sage: tm = from_torch(net); tm.model
+    sage: import torch  # optional - torch dask dask dask dask dask dask
+    sage: from sage_conslaw.torch import from_torch  # optional - torch
+    sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))  # optional - torch dask
+    sage: tm = from_torch(net); tm.model  # optional - torch dask
     Network model: input x (3), 4 parameters (D = 26), 3 ops (linear, relu, linear), output 1 node
-    sage: tm.model.family
+    sage: tm.model.family  # optional - torch dask
     ReLU network [2, 4, 3] (inputs 3 -> hidden 4 -> outputs 2) with biases: D = 26 parameters, d = 34 paths
-    sage: tm.entries()[0]
+    sage: tm.entries()[0]  # optional - torch dask
     (0, 'U1_0_0', '2.weight', (0, 0))
-    sage: tm.model.number_of_conservation_laws()
+    sage: tm.model.number_of_conservation_laws()  # optional - torch dask
     4
 """
 import numpy as np
@@ -75,10 +75,10 @@ class SelfAttention(nn.Module):
 
     EXAMPLES::
 
-        sage: import torch
-        sage: from sage_conslaw.torch import SelfAttention
-        sage: att = SelfAttention(4, 2)
-        sage: att(torch.zeros(3, 5, 4)).shape
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from sage_conslaw.torch import SelfAttention  # optional - torch
+        sage: att = SelfAttention(4, 2)  # optional - torch
+        sage: att(torch.zeros(3, 5, 4)).shape  # optional - torch dask
         torch.Size([3, 5, 4])
     """
 
@@ -86,8 +86,8 @@ class SelfAttention(nn.Module):
         r"""
         TESTS::
 
-            sage: from sage_conslaw.torch import SelfAttention
-            sage: SelfAttention(4, 2, bias=True).attention.in_proj_bias.shape
+            sage: from sage_conslaw.torch import SelfAttention  # optional - torch
+            sage: SelfAttention(4, 2, bias=True).attention.in_proj_bias.shape  # optional - torch
             torch.Size([12])
         """
         nn.Module.__init__(self)
@@ -97,9 +97,9 @@ class SelfAttention(nn.Module):
         """
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import SelfAttention
-            sage: SelfAttention(2, 1).forward(torch.ones(1, 2, 2)).shape
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import SelfAttention  # optional - torch
+            sage: SelfAttention(2, 1).forward(torch.ones(1, 2, 2)).shape  # optional - torch
             torch.Size([1, 2, 2])
         """
         return self.attention(x, x, x, need_weights=False)[0]
@@ -111,10 +111,10 @@ class Residual(nn.Module):
 
     EXAMPLES::
 
-        sage: import torch
-        sage: from sage_conslaw.torch import Residual
-        sage: block = Residual(torch.nn.Linear(2, 2, bias=False))
-        sage: torch.nn.init.zeros_(block.inner.weight); block(torch.ones(1, 2))
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from sage_conslaw.torch import Residual  # optional - torch
+        sage: block = Residual(torch.nn.Linear(2, 2, bias=False))  # optional - torch dask
+        sage: torch.nn.init.zeros_(block.inner.weight); block(torch.ones(1, 2))  # optional - torch dask
         Parameter containing:
         tensor([[0., 0.],
                 [0., 0.]], requires_grad=True)
@@ -125,9 +125,9 @@ class Residual(nn.Module):
         r"""
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import Residual
-            sage: Residual(torch.nn.ReLU()).inner
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import Residual  # optional - torch
+            sage: Residual(torch.nn.ReLU()).inner  # optional - torch
             ReLU()
         """
         nn.Module.__init__(self)
@@ -137,9 +137,9 @@ class Residual(nn.Module):
         """
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import Residual
-            sage: Residual(torch.nn.Identity()).forward(torch.ones(1))
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import Residual  # optional - torch
+            sage: Residual(torch.nn.Identity()).forward(torch.ones(1))  # optional - torch
             tensor([2.])
         """
         return x + self.inner(x)
@@ -158,13 +158,13 @@ class TorchMap:
 
     EXAMPLES::
 
-        sage: import torch
-        sage: from sage_conslaw.torch import from_torch
-        sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))
-        sage: tm = from_torch(lin); tm
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from sage_conslaw.torch import from_torch  # optional - torch
+        sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))  # optional - torch dask
+        sage: tm = from_torch(lin); tm  # optional - torch dask
         map of the PyTorch parameters 0.weight (1 x 2) to theta of Network model: input x (2), 1 parameter (D = 2), 1 op (linear), output 1 node
-        sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))
-        sage: tm.theta(), tm.exact_theta()
+        sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))  # optional - torch dask
+        sage: tm.theta(), tm.exact_theta()  # optional - torch dask
         (array([ 0.5, -2. ]), (1/2, -2))
     """
 
@@ -172,11 +172,11 @@ class TorchMap:
         r"""
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch.mapping import TorchMap
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch.mapping import TorchMap  # optional - torch
             sage: from sage_conslaw.architectures import LinearNetwork
-            sage: lin = torch.nn.Linear(1, 1, bias=False)
-            sage: TorchMap(LinearNetwork([1, 1]), lin, [(0, 'weight', (0, 0))]).theta().shape
+            sage: lin = torch.nn.Linear(1, 1, bias=False)  # optional - torch
+            sage: TorchMap(LinearNetwork([1, 1]), lin, [(0, 'weight', (0, 0))]).theta().shape  # optional - torch
             (1,)
         """
         self.model = model
@@ -199,9 +199,9 @@ class TorchMap:
         r"""
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: from_torch(torch.nn.Linear(1, 1))
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: from_torch(torch.nn.Linear(1, 1))  # optional - torch
             map of the PyTorch parameters weight (1 x 1), bias (1) to theta of Network model: input x (1), 2 parameters (D = 2), 1 op (linear), output 1 node
         """
         params = dict(self.module.named_parameters())
@@ -216,11 +216,11 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: mha = torch.nn.MultiheadAttention(2, 1, bias=False)
-            sage: tm = from_torch(mha)
-            sage: [e for e in tm.entries() if e[1].startswith('O_')]     # O = W_o^T
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: mha = torch.nn.MultiheadAttention(2, 1, bias=False)  # optional - torch dask
+            sage: tm = from_torch(mha)  # optional - torch dask
+            sage: [e for e in tm.entries() if e[1].startswith('O_')]     # O = W_o^T  # optional - torch dask
             [(12, 'O_0_0', 'out_proj.weight', (0, 0)), (13, 'O_0_1', 'out_proj.weight', (1, 0)), (14, 'O_1_0', 'out_proj.weight', (0, 1)), (15, 'O_1_1', 'out_proj.weight', (1, 1))]
         """
         names = self.model.polynomial_ring().variable_names()
@@ -232,9 +232,9 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: from_torch(torch.nn.Linear(2, 2)).unused_parameters()
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: from_torch(torch.nn.Linear(2, 2)).unused_parameters()  # optional - torch
             []
         """
         used = {name for name, _, _ in self._gather}
@@ -250,10 +250,10 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: tm = from_torch(torch.nn.Linear(3, 2))
-            sage: tm.theta().shape
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: tm = from_torch(torch.nn.Linear(3, 2))  # optional - torch dask
+            sage: tm.theta().shape  # optional - torch dask
             (8,)
         """
         module = self.module if module is None else module
@@ -271,19 +271,19 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: tm = from_torch(torch.nn.Linear(1, 1))
-            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))
-            sage: tm.exact_theta()[0]       # float32's 0.1
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: tm = from_torch(torch.nn.Linear(1, 1))  # optional - torch dask
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch dask
+            sage: tm.exact_theta()[0]       # float32's 0.1  # optional - torch dask
             13421773/134217728
 
         Exactly the double (``QQ(float)`` would give the simplest rational
         that rounds to it, ``1/10`` for the double ``0.1``)::
 
-            sage: tm = from_torch(torch.nn.Linear(1, 1).double())
-            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))
-            sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10
+            sage: tm = from_torch(torch.nn.Linear(1, 1).double())  # optional - torch dask
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch dask
+            sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10  # optional - torch dask
             (True, False)
         """
         from sage.rings.rational_field import QQ
@@ -297,14 +297,14 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import from_torch
-            sage: tm = from_torch(torch.nn.Linear(2, 1))
-            sage: tm.load([1, 2, 3]); tm.module.weight, tm.module.bias
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import from_torch  # optional - torch
+            sage: tm = from_torch(torch.nn.Linear(2, 1))  # optional - torch dask
+            sage: tm.load([1, 2, 3]); tm.module.weight, tm.module.bias  # optional - torch dask
             (Parameter containing:
             tensor([[1., 2.]], requires_grad=True), Parameter containing:
             tensor([3.], requires_grad=True))
-            sage: tm.load([1, 2])
+            sage: tm.load([1, 2])  # optional - torch dask
             Traceback (most recent call last):
             ...
             ValueError: theta has 2 coordinates, the model has D = 3
@@ -328,9 +328,9 @@ def _layer_name(prefix, i, layer):
 
     TESTS::
 
-        sage: import torch
-        sage: from sage_conslaw.torch.mapping import _layer_name
-        sage: _layer_name('', 3, torch.nn.Tanh())
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _layer_name  # optional - torch
+        sage: _layer_name('', 3, torch.nn.Tanh())  # optional - torch
         'layer 3 (Tanh)'
     """
     return "layer %s%s (%s)" % (prefix, i, type(layer).__name__)
@@ -343,11 +343,11 @@ def _linear_run(children, i, prefix):
 
     TESTS::
 
-        sage: import torch
-        sage: from torch import nn
-        sage: from sage_conslaw.torch.mapping import _linear_run
-        sage: run = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False)]
-        sage: _linear_run(run, 0, '')
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from torch import nn  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _linear_run  # optional - torch
+        sage: run = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False)]  # optional - torch
+        sage: _linear_run(run, 0, '')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: layer 2 (Linear) has no bias but layer 0 (Linear) has one: a ReLU network maps Linear layers that all have biases or none
@@ -404,10 +404,10 @@ def _matrix_entries(block, spec):
     TESTS::
 
         sage: from sage_conslaw.architectures import LinearNetwork
-        sage: from sage_conslaw.torch.mapping import _matrix_entries
-        sage: _matrix_entries(LinearNetwork([1, 2]), [('U1', 'w', True, False)])
+        sage: from sage_conslaw.torch.mapping import _matrix_entries  # optional - torch
+        sage: _matrix_entries(LinearNetwork([1, 2]), [('U1', 'w', True, False)])  # optional - torch
         [(0, 'w', (0, 0)), (1, 'w', (1, 0))]
-        sage: _matrix_entries(LinearNetwork([2, 1]), [('U1', 'b', False, True)])
+        sage: _matrix_entries(LinearNetwork([2, 1]), [('U1', 'b', False, True)])  # optional - torch
         [(0, 'b', (0,)), (1, 'b', (1,))]
     """
     offsets = {P.name: P for P in block.layout()}
@@ -431,14 +431,14 @@ def _conv_block(children, i, prefix):
 
     TESTS::
 
-        sage: import torch
-        sage: from torch import nn
-        sage: from sage_conslaw.torch.mapping import _conv_block
-        sage: _conv_block([nn.Conv1d(1, 2, 3)], 0, '')
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from torch import nn  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _conv_block  # optional - torch
+        sage: _conv_block([nn.Conv1d(1, 2, 3)], 0, '')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: layer 0 (Conv1d) must be followed by ReLU and Conv1d (a two-layer convolutional block)
-        sage: _conv_block([nn.Conv1d(1, 2, 3, groups=1), nn.ReLU(), nn.Conv1d(2, 2, 1, groups=2)], 0, '')
+        sage: _conv_block([nn.Conv1d(1, 2, 3, groups=1), nn.ReLU(), nn.Conv1d(2, 2, 1, groups=2)], 0, '')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: layer 2 (Conv1d) has groups = 2; only groups = 1 is supported
@@ -482,13 +482,13 @@ def _attention_block(mha, name):
 
     TESTS::
 
-        sage: import torch
-        sage: from sage_conslaw.torch.mapping import _attention_block
-        sage: _attention_block(torch.nn.MultiheadAttention(4, 2, kdim=2, vdim=2), 'att')
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from sage_conslaw.torch.mapping import _attention_block  # optional - torch
+        sage: _attention_block(torch.nn.MultiheadAttention(4, 2, kdim=2, vdim=2), 'att')  # optional - torch dask
         Traceback (most recent call last):
         ...
         ValueError: att (MultiheadAttention) has kdim or vdim different from embed_dim: only self-attention with equal dimensions is supported
-        sage: _attention_block(torch.nn.MultiheadAttention(2, 1, add_bias_kv=True), 'att')
+        sage: _attention_block(torch.nn.MultiheadAttention(2, 1, add_bias_kv=True), 'att')  # optional - torch dask
         Traceback (most recent call last):
         ...
         ValueError: att (MultiheadAttention) has add_bias_kv or add_zero_attn: not supported
@@ -535,9 +535,9 @@ def _read(module, prefix):
 
     TESTS::
 
-        sage: import torch
-        sage: from sage_conslaw.torch.mapping import _read
-        sage: _read(torch.nn.Sequential(torch.nn.ReLU()), '')
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _read  # optional - torch
+        sage: _read(torch.nn.Sequential(torch.nn.ReLU()), '')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: the module has no layer with parameters that can be mapped
@@ -601,9 +601,9 @@ def _describe(module):
 
     TESTS::
 
-        sage: import torch
-        sage: from sage_conslaw.torch.mapping import _describe
-        sage: _describe(torch.nn.Tanh())
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _describe  # optional - torch
+        sage: _describe(torch.nn.Tanh())  # optional - torch
         'the module Tanh'
     """
     return "the module %s" % type(module).__name__
@@ -635,22 +635,22 @@ def from_torch(module, example=None, input_shape=None):
     EXAMPLES::
 
         sage: # optional - torch
-        sage: import torch
-        sage: from torch import nn
-        sage: from sage_conslaw.torch import from_torch, SelfAttention, Residual
-        sage: tm = from_torch(nn.Sequential(nn.Linear(4r, 6r), nn.ReLU(), nn.Dropout(0.5r), nn.Linear(6r, 2r)))
-        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified
+        sage: import torch  # optional - torch
+        sage: from torch import nn  # optional - torch
+        sage: from sage_conslaw.torch import from_torch, SelfAttention, Residual  # optional - torch
+        sage: tm = from_torch(nn.Sequential(nn.Linear(4r, 6r), nn.ReLU(), nn.Dropout(0.5r), nn.Linear(6r, 2r)))  # optional - torch
+        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified  # optional - torch
         (6, True)
-        sage: net = nn.Sequential(Residual(SelfAttention(4r, 2r)), nn.Linear(4r, 4r, bias=False), nn.Linear(4r, 2r, bias=False))
-        sage: tm = from_torch(net); tm.model
+        sage: net = nn.Sequential(Residual(SelfAttention(4r, 2r)), nn.Linear(4r, 4r, bias=False), nn.Linear(4r, 2r, bias=False))  # optional - torch
+        sage: tm = from_torch(net); tm.model  # optional - torch
         Sequential network of 2 blocks (D = 88): L0 = Residual block x + g(x) around Multi-head attention: 2 heads, ..., L1 = Linear network [2, 4, 4]: ...
-        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified    # 2 * (3 + 3) + 10
+        sage: res = tm.model.lie_trace(); res.number_of_laws, res.certified    # 2 * (3 + 3) + 10  # optional - torch
         (22, True)
-        sage: from_torch(nn.Sequential(nn.Linear(2r, 2r), nn.Tanh()))
+        sage: from_torch(nn.Sequential(nn.Linear(2r, 2r), nn.Tanh()))  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: cannot read the fx node _1 (call_module Tanh): no op kind of the network registry reads it ...
-        sage: from_torch("net")
+        sage: from_torch("net")  # optional - torch
         Traceback (most recent call last):
         ...
         TypeError: from_torch needs a torch.nn.Module, got 'net' (str)

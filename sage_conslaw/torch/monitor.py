@@ -12,18 +12,18 @@ the optimizer (a step hook), or call it once per step.
 
 EXAMPLES::
 
-    sage: import torch
-    sage: from sage_conslaw.torch import LawMonitor
-    sage: torch.manual_seed(0); net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    sage: import torch  # optional - torch dask dask dask dask dask dask
+    sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+    sage: torch.manual_seed(0); net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))  # optional - torch dask
     <torch._C.Generator object at ...>
-    sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))
-    sage: monitor = LawMonitor(net); monitor
+    sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))  # optional - torch dask
+    sage: monitor = LawMonitor(net); monitor  # optional - torch dask
     LawMonitor of 3 laws on Network model: input x (2), 4 parameters (D = 13), 3 ops (linear, relu, linear), output 1 node: 0 records
-    sage: handle = monitor.attach(opt)          # records now, then after every opt.step()
-    sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)
-    sage: for _ in range(20):
+    sage: handle = monitor.attach(opt)          # records now, then after every opt.step()  # optional - torch dask
+    sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)  # optional - torch dask
+    sage: for _ in range(20):  # optional - torch dask
     ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
-    sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)
+    sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)  # optional - torch dask
     (21, True)
 """
 import numpy as np
@@ -40,10 +40,10 @@ def _compile(laws, D):
     TESTS::
 
         sage: import numpy as np
-        sage: from sage_conslaw.torch.monitor import _compile, _evaluate
+        sage: from sage_conslaw.torch.monitor import _compile, _evaluate  # optional - torch
         sage: R.<a,b> = QQ[]
-        sage: C = _compile([a^2 - 3*b, a*b + 1], 2)
-        sage: _evaluate(C, np.array([2.0, 5.0]), 2)
+        sage: C = _compile([a^2 - 3*b, a*b + 1], 2)  # optional - torch
+        sage: _evaluate(C, np.array([2.0, 5.0]), 2)  # optional - torch
         array([-11.,  11.])
     """
     coeffs, owner, factors = [], [], []
@@ -66,9 +66,9 @@ def _evaluate(compiled, theta, n):
     TESTS::
 
         sage: import numpy as np
-        sage: from sage_conslaw.torch.monitor import _compile, _evaluate
+        sage: from sage_conslaw.torch.monitor import _compile, _evaluate  # optional - torch
         sage: R.<x> = PolynomialRing(QQ, 1)
-        sage: _evaluate(_compile([x^3], 1), np.array([2.0]), 1)
+        sage: _evaluate(_compile([x^3], 1), np.array([2.0]), 1)  # optional - torch
         array([8.])
     """
     coeffs, owner, F = compiled
@@ -84,15 +84,15 @@ def _frozen_note(model):
 
     TESTS::
 
-        sage: import torch
-        sage: from torch import nn
-        sage: from sage_conslaw.torch import from_torch
-        sage: from sage_conslaw.torch.monitor import _frozen_note
-        sage: net = nn.Sequential(nn.Linear(2r, 3r), nn.ReLU(), nn.Linear(3r, 1r))
-        sage: _frozen_note(from_torch(net).model) is None
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from torch import nn  # optional - torch
+        sage: from sage_conslaw.torch import from_torch  # optional - torch
+        sage: from sage_conslaw.torch.monitor import _frozen_note  # optional - torch
+        sage: net = nn.Sequential(nn.Linear(2r, 3r), nn.ReLU(), nn.Linear(3r, 1r))  # optional - torch
+        sage: _frozen_note(from_torch(net).model) is None  # optional - torch
         True
-        sage: with torch.no_grad(): _ = net[0].bias.fill_(0.5r)
-        sage: net[0].bias.requires_grad_(False); _frozen_note(from_torch(net).model)
+        sage: with torch.no_grad(): _ = net[0].bias.fill_(0.5r)  # optional - torch dask
+        sage: net[0].bias.requires_grad_(False); _frozen_note(from_torch(net).model)  # optional - torch
         Parameter containing:
         tensor([0.5000, 0.5000, 0.5000])
         'the frozen parameter 0.bias (a constant) breaks 3 of the 3 rescaling laws the network has with it trained; the laws monitored are those of the network as it is trained'
@@ -141,18 +141,18 @@ class LawMonitor:
 
     EXAMPLES::
 
-        sage: import torch
-        sage: from sage_conslaw.torch import LawMonitor, from_torch
-        sage: net = torch.nn.Linear(2, 2, bias=False)
-        sage: LawMonitor(net)
+        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: from sage_conslaw.torch import LawMonitor, from_torch  # optional - torch
+        sage: net = torch.nn.Linear(2, 2, bias=False)  # optional - torch dask
+        sage: LawMonitor(net)  # optional - torch dask
         Traceback (most recent call last):
         ...
         ValueError: no law to monitor: the model has no known conservation law; pass laws=[...]
-        sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False)))
-        sage: U1 = tm.model.parameters()['U1']
-        sage: m = LawMonitor(tm, laws=[U1[0, 0]^2]); m(); m.values().shape
+        sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False)))  # optional - torch dask
+        sage: U1 = tm.model.parameters()['U1']  # optional - torch dask
+        sage: m = LawMonitor(tm, laws=[U1[0, 0]^2]); m(); m.values().shape  # optional - torch dask
         (1, 1)
-        sage: LawMonitor(3)
+        sage: LawMonitor(3)  # optional - torch
         Traceback (most recent call last):
         ...
         TypeError: LawMonitor needs a torch.nn.Module or the TorchMap of from_torch, got 3 (Integer)
@@ -160,19 +160,19 @@ class LawMonitor:
     The laws of the training set: an input feature that is always `0` freezes
     the weights that read it::
 
-        sage: torch.manual_seed(1); net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+        sage: torch.manual_seed(1); net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))  # optional - torch dask dask dask dask dask dask
         <torch._C.Generator object at ...>
-        sage: X = torch.randn(32, 3); X[:, 2r] = 0r; Y = torch.randn(32, 1)
-        sage: m = LawMonitor(net, data=X); m.data_result.number_of_laws, m.data_result.certified
+        sage: X = torch.randn(32, 3); X[:, 2r] = 0r; Y = torch.randn(32, 1)  # optional - torch dask
+        sage: m = LawMonitor(net, data=X); m.data_result.number_of_laws, m.data_result.certified  # optional - torch dask
         (8, True)
-        sage: sorted(set(m.kinds))
+        sage: sorted(set(m.kinds))  # optional - torch dask
         ['balancedness', 'frozen']
-        sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-2)); _ = m.attach(opt)
-        sage: for _ in range(10):
+        sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-2)); _ = m.attach(opt)  # optional - torch dask
+        sage: for _ in range(10):  # optional - torch dask
         ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
-        sage: d = m.law_drifts(); bool(max(d[k] for k in range(len(d)) if m.kinds[k] == 'frozen') == 0)
+        sage: d = m.law_drifts(); bool(max(d[k] for k in range(len(d)) if m.kinds[k] == 'frozen') == 0)  # optional - torch dask
         True
-        sage: m.held(1e-8) >= 4
+        sage: m.held(1e-8) >= 4  # optional - torch dask
         True
     """
 
@@ -180,10 +180,10 @@ class LawMonitor:
         r"""
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
-            sage: len(m.laws), m.steps
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
+            sage: len(m.laws), m.steps  # optional - torch dask
             (2, [])
         """
         import torch
@@ -231,10 +231,10 @@ class LawMonitor:
         r"""
         TESTS::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))
-            sage: m(); m
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))  # optional - torch dask
+            sage: m(); m  # optional - torch dask
             LawMonitor of 1 law on Network model: input x (1), 2 parameters (D = 2), 2 ops (linear, linear), output 1 node: 1 record
         """
         return "LawMonitor of %s law%s on %s: %s record%s" % (
@@ -247,10 +247,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
-            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U2^2 - U1^2 with U1 the last layer
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
+            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U2^2 - U1^2 with U1 the last layer  # optional - torch dask
             array([-5.])
         """
         theta = self.map.theta() if theta is None else np.asarray(theta, dtype=float)
@@ -263,10 +263,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
-            sage: m.record(); m.record(10); m.steps
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
+            sage: m.record(); m.record(10); m.steps  # optional - torch dask
             [0, 10]
         """
         theta = self.map.theta()
@@ -284,12 +284,12 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
-            sage: opt = torch.optim.SGD(net.parameters(), lr=float(0.1))
-            sage: m = LawMonitor(net); h = m.attach(opt); opt.step(); h.remove(); opt.step()
-            sage: m.steps
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))  # optional - torch dask
+            sage: opt = torch.optim.SGD(net.parameters(), lr=float(0.1))  # optional - torch dask
+            sage: m = LawMonitor(net); h = m.attach(opt); opt.step(); h.remove(); opt.step()  # optional - torch dask
+            sage: m.steps  # optional - torch dask
             [0, 1]
         """
         import torch
@@ -305,10 +305,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
-            sage: m.values().shape
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
+            sage: m.values().shape  # optional - torch dask
             (0, 2)
         """
         return np.array(self._values).reshape(len(self._values), len(self.laws))
@@ -320,11 +320,11 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
-            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()
-            sage: m.map.load([2.0, 1.0]); m(); m.law_drifts()
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch dask
+            sage: m.map.load([2.0, 1.0]); m(); m.law_drifts()  # optional - torch dask
             array([3.])
         """
         V = self.values()
@@ -338,10 +338,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
-            sage: m = LawMonitor(net); m(); m(); m.held()
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
+            sage: m = LawMonitor(net); m(); m(); m.held()  # optional - torch dask
             1
         """
         return int((self.law_drifts() <= tol).sum())
@@ -353,11 +353,11 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))
-            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()
-            sage: m.map.load([2.0, 1.0]); m(); m.drift()
+            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch dask
+            sage: m.map.load([2.0, 1.0]); m(); m.drift()  # optional - torch dask
             array([0. , 1.5])
         """
         V = self.values()
@@ -372,11 +372,11 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch, matplotlib
-            sage: matplotlib.use('Agg')
-            sage: from sage_conslaw.torch import LawMonitor
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
-            sage: m(); m(); m.plot()
+            sage: import torch, matplotlib  # optional - torch dask dask dask dask dask dask
+            sage: matplotlib.use('Agg')  # optional - torch dask
+            sage: from sage_conslaw.torch import LawMonitor  # optional - torch
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
+            sage: m(); m(); m.plot()  # optional - torch dask
             <Axes: ...>
         """
         return plot_drift({label or "laws": self}, ax=ax, relative=relative)
@@ -394,14 +394,14 @@ def plot_drift(monitors, ax=None, relative=True, title=None):
 
     EXAMPLES::
 
-        sage: import torch, matplotlib
-        sage: matplotlib.use('Agg')
-        sage: from sage_conslaw.torch import LawMonitor, plot_drift
-        sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))
-        sage: m(); m()
-        sage: plot_drift({'SGD': m}).get_ylabel()
+        sage: import torch, matplotlib  # optional - torch dask dask dask dask dask dask
+        sage: matplotlib.use('Agg')  # optional - torch dask
+        sage: from sage_conslaw.torch import LawMonitor, plot_drift  # optional - torch
+        sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
+        sage: m(); m()  # optional - torch dask
+        sage: plot_drift({'SGD': m}).get_ylabel()  # optional - torch dask
         'max_k |h_k(t) - h_k(0)| / ||theta(0)||^2'
-        sage: plot_drift({})
+        sage: plot_drift({})  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: plot_drift needs at least one monitor

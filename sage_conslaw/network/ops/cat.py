@@ -71,10 +71,10 @@ class Cat(Op):
         r"""
         TESTS::
 
-            sage: import torch
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
             sage: from sage_conslaw.network.ops import get_op
-            sage: get_op('cat').forward(TorchBackend(), [torch.ones(2r, 1r), torch.ones(2r, 1r)], {'axis': -1r}, None).shape
+            sage: get_op('cat').forward(TorchBackend(), [torch.ones(2r, 1r), torch.ones(2r, 1r)], {'axis': -1r}, None).shape  # optional - torch
             torch.Size([2, 2])
         """
         return B.cat(list(args), _axis(attrs, len(args[0].shape)))

@@ -24,8 +24,8 @@ class ReLU(Op):
 
         sage: from sage_conslaw.network.backends import TorchBackend
         sage: from sage_conslaw.network.ops import get_op
-        sage: import torch
-        sage: get_op('relu').forward(TorchBackend(), [torch.tensor([-1.r, 2.r])], {}, None).tolist()
+        sage: import torch  # optional - torch
+        sage: get_op('relu').forward(TorchBackend(), [torch.tensor([-1.r, 2.r])], {}, None).tolist()  # optional - torch
         [0.0, 2.0]
     """
     name = 'relu'
@@ -37,8 +37,8 @@ class ReLU(Op):
 
             sage: from sage_conslaw.network.backends import TorchBackend
             sage: from sage_conslaw.network.ops import get_op
-            sage: import torch
-            sage: get_op('relu').forward(TorchBackend(), [torch.tensor([3.r])], {}, None).tolist()
+            sage: import torch  # optional - torch
+            sage: get_op('relu').forward(TorchBackend(), [torch.tensor([3.r])], {}, None).tolist()  # optional - torch
             [3.0]
         """
         return B.relu(args[0], node)
@@ -67,8 +67,8 @@ class LeakyReLU(ReLU):
 
         sage: from sage_conslaw.network.backends import TorchBackend
         sage: from sage_conslaw.network.ops import get_op
-        sage: import torch
-        sage: get_op('leaky_relu').forward(TorchBackend(), [torch.tensor([-2.r, 2.r])], {'slope': 0.25r}, None).tolist()
+        sage: import torch  # optional - torch
+        sage: get_op('leaky_relu').forward(TorchBackend(), [torch.tensor([-2.r, 2.r])], {'slope': 0.25r}, None).tolist()  # optional - torch
         [-0.5, 2.0]
     """
     name = 'leaky_relu'

@@ -287,8 +287,8 @@ class Scale(Identity):
 
             sage: from sage_conslaw.network.backends import TorchBackend
             sage: from sage_conslaw.network.ops import get_op
-            sage: import torch
-            sage: get_op('scale').forward(TorchBackend(p=7r), [torch.tensor([3.r], dtype=torch.float64)], {'c': -1r}, None).tolist()
+            sage: import torch  # optional - torch
+            sage: get_op('scale').forward(TorchBackend(p=7r), [torch.tensor([3.r], dtype=torch.float64)], {'c': -1r}, None).tolist()  # optional - torch
             [18.0]
         """
         return B.mul(args[0], B.constant(attrs['c']))

@@ -12,10 +12,10 @@ package imports PyTorch.
 
 EXAMPLES::
 
-    sage: import torch  # optional - torch dask dask dask dask dask dask
+    sage: import torch  # optional - torch
     sage: from sage_conslaw.torch import from_torch, LawMonitor  # optional - torch
-    sage: net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))  # optional - torch dask
-    sage: from_torch(net).model.number_of_conservation_laws()  # optional - torch dask
+    sage: net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))  # optional - torch
+    sage: from_torch(net).model.number_of_conservation_laws()  # optional - torch
     3
 """
 from sage_conslaw.torch.mapping import from_torch, TorchMap, SelfAttention, Residual  # noqa: F401

@@ -47,16 +47,16 @@ PyTorch parameter and index it comes from.
 
 EXAMPLES::
 
-    sage: import torch  # optional - torch dask dask dask dask dask dask
+    sage: import torch  # optional - torch
     sage: from sage_conslaw.torch import from_torch  # optional - torch
-    sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))  # optional - torch dask
-    sage: tm = from_torch(net); tm.model  # optional - torch dask
+    sage: net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))  # optional - torch
+    sage: tm = from_torch(net); tm.model  # optional - torch
     Network model: input x (3), 4 parameters (D = 26), 3 ops (linear, relu, linear), output 1 node
-    sage: tm.model.family  # optional - torch dask
+    sage: tm.model.family  # optional - torch
     ReLU network [2, 4, 3] (inputs 3 -> hidden 4 -> outputs 2) with biases: D = 26 parameters, d = 34 paths
-    sage: tm.entries()[0]  # optional - torch dask
+    sage: tm.entries()[0]  # optional - torch
     (0, 'U1_0_0', '2.weight', (0, 0))
-    sage: tm.model.number_of_conservation_laws()  # optional - torch dask
+    sage: tm.model.number_of_conservation_laws()  # optional - torch
     4
 """
 import numpy as np
@@ -75,10 +75,10 @@ class SelfAttention(nn.Module):
 
     EXAMPLES::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.torch import SelfAttention  # optional - torch
         sage: att = SelfAttention(4, 2)  # optional - torch
-        sage: att(torch.zeros(3, 5, 4)).shape  # optional - torch dask
+        sage: att(torch.zeros(3, 5, 4)).shape  # optional - torch
         torch.Size([3, 5, 4])
     """
 
@@ -111,10 +111,10 @@ class Residual(nn.Module):
 
     EXAMPLES::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.torch import Residual  # optional - torch
-        sage: block = Residual(torch.nn.Linear(2, 2, bias=False))  # optional - torch dask
-        sage: torch.nn.init.zeros_(block.inner.weight); block(torch.ones(1, 2))  # optional - torch dask
+        sage: block = Residual(torch.nn.Linear(2, 2, bias=False))  # optional - torch
+        sage: torch.nn.init.zeros_(block.inner.weight); block(torch.ones(1, 2))  # optional - torch
         Parameter containing:
         tensor([[0., 0.],
                 [0., 0.]], requires_grad=True)
@@ -158,13 +158,13 @@ class TorchMap:
 
     EXAMPLES::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.torch import from_torch  # optional - torch
-        sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))  # optional - torch dask
-        sage: tm = from_torch(lin); tm  # optional - torch dask
+        sage: lin = torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False))  # optional - torch
+        sage: tm = from_torch(lin); tm  # optional - torch
         map of the PyTorch parameters 0.weight (1 x 2) to theta of Network model: input x (2), 1 parameter (D = 2), 1 op (linear), output 1 node
-        sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))  # optional - torch dask
-        sage: tm.theta(), tm.exact_theta()  # optional - torch dask
+        sage: with torch.no_grad(): _ = lin[0].weight.copy_(torch.tensor([[float(0.5), float(-2)]]))  # optional - torch
+        sage: tm.theta(), tm.exact_theta()  # optional - torch
         (array([ 0.5, -2. ]), (1/2, -2))
     """
 
@@ -216,11 +216,11 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import from_torch  # optional - torch
-            sage: mha = torch.nn.MultiheadAttention(2, 1, bias=False)  # optional - torch dask
-            sage: tm = from_torch(mha)  # optional - torch dask
-            sage: [e for e in tm.entries() if e[1].startswith('O_')]     # O = W_o^T  # optional - torch dask
+            sage: mha = torch.nn.MultiheadAttention(2, 1, bias=False)  # optional - torch
+            sage: tm = from_torch(mha)  # optional - torch
+            sage: [e for e in tm.entries() if e[1].startswith('O_')]     # O = W_o^T  # optional - torch
             [(12, 'O_0_0', 'out_proj.weight', (0, 0)), (13, 'O_0_1', 'out_proj.weight', (1, 0)), (14, 'O_1_0', 'out_proj.weight', (0, 1)), (15, 'O_1_1', 'out_proj.weight', (1, 1))]
         """
         names = self.model.polynomial_ring().variable_names()
@@ -250,10 +250,10 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import from_torch  # optional - torch
-            sage: tm = from_torch(torch.nn.Linear(3, 2))  # optional - torch dask
-            sage: tm.theta().shape  # optional - torch dask
+            sage: tm = from_torch(torch.nn.Linear(3, 2))  # optional - torch
+            sage: tm.theta().shape  # optional - torch
             (8,)
         """
         module = self.module if module is None else module
@@ -271,19 +271,19 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import from_torch  # optional - torch
-            sage: tm = from_torch(torch.nn.Linear(1, 1))  # optional - torch dask
-            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch dask
-            sage: tm.exact_theta()[0]       # float32's 0.1  # optional - torch dask
+            sage: tm = from_torch(torch.nn.Linear(1, 1))  # optional - torch
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch
+            sage: tm.exact_theta()[0]       # float32's 0.1  # optional - torch
             13421773/134217728
 
         Exactly the double (``QQ(float)`` would give the simplest rational
         that rounds to it, ``1/10`` for the double ``0.1``)::
 
-            sage: tm = from_torch(torch.nn.Linear(1, 1).double())  # optional - torch dask
-            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch dask
-            sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10  # optional - torch dask
+            sage: tm = from_torch(torch.nn.Linear(1, 1).double())  # optional - torch
+            sage: with torch.no_grad(): _ = tm.module.weight.fill_(float(0.1))  # optional - torch
+            sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10  # optional - torch
             (True, False)
         """
         from sage.rings.rational_field import QQ
@@ -297,14 +297,14 @@ class TorchMap:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import from_torch  # optional - torch
-            sage: tm = from_torch(torch.nn.Linear(2, 1))  # optional - torch dask
-            sage: tm.load([1, 2, 3]); tm.module.weight, tm.module.bias  # optional - torch dask
+            sage: tm = from_torch(torch.nn.Linear(2, 1))  # optional - torch
+            sage: tm.load([1, 2, 3]); tm.module.weight, tm.module.bias  # optional - torch
             (Parameter containing:
             tensor([[1., 2.]], requires_grad=True), Parameter containing:
             tensor([3.], requires_grad=True))
-            sage: tm.load([1, 2])  # optional - torch dask
+            sage: tm.load([1, 2])  # optional - torch
             Traceback (most recent call last):
             ...
             ValueError: theta has 2 coordinates, the model has D = 3
@@ -343,7 +343,7 @@ def _linear_run(children, i, prefix):
 
     TESTS::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from torch import nn  # optional - torch
         sage: from sage_conslaw.torch.mapping import _linear_run  # optional - torch
         sage: run = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False)]  # optional - torch
@@ -431,7 +431,7 @@ def _conv_block(children, i, prefix):
 
     TESTS::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from torch import nn  # optional - torch
         sage: from sage_conslaw.torch.mapping import _conv_block  # optional - torch
         sage: _conv_block([nn.Conv1d(1, 2, 3)], 0, '')  # optional - torch
@@ -482,13 +482,13 @@ def _attention_block(mha, name):
 
     TESTS::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.torch.mapping import _attention_block  # optional - torch
-        sage: _attention_block(torch.nn.MultiheadAttention(4, 2, kdim=2, vdim=2), 'att')  # optional - torch dask
+        sage: _attention_block(torch.nn.MultiheadAttention(4, 2, kdim=2, vdim=2), 'att')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: att (MultiheadAttention) has kdim or vdim different from embed_dim: only self-attention with equal dimensions is supported
-        sage: _attention_block(torch.nn.MultiheadAttention(2, 1, add_bias_kv=True), 'att')  # optional - torch dask
+        sage: _attention_block(torch.nn.MultiheadAttention(2, 1, add_bias_kv=True), 'att')  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: att (MultiheadAttention) has add_bias_kv or add_zero_attn: not supported

@@ -12,24 +12,25 @@ the optimizer (a step hook), or call it once per step.
 
 EXAMPLES::
 
-    sage: import torch  # optional - torch dask dask dask dask dask dask
+    sage: import torch  # optional - torch
     sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-    sage: torch.manual_seed(0); net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))  # optional - torch dask
+    sage: torch.manual_seed(0); net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))  # optional - torch
     <torch._C.Generator object at ...>
-    sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))  # optional - torch dask
-    sage: monitor = LawMonitor(net); monitor  # optional - torch dask
+    sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-3))  # optional - torch
+    sage: monitor = LawMonitor(net); monitor  # optional - torch
     LawMonitor of 3 laws on Network model: input x (2), 4 parameters (D = 13), 3 ops (linear, relu, linear), output 1 node: 0 records
-    sage: handle = monitor.attach(opt)          # records now, then after every opt.step()  # optional - torch dask
-    sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)  # optional - torch dask
-    sage: for _ in range(20):  # optional - torch dask
+    sage: handle = monitor.attach(opt)          # records now, then after every opt.step()  # optional - torch
+    sage: X, Y = torch.randn(16, 2), torch.randn(16, 1)  # optional - torch
+    sage: for _ in range(20):  # optional - torch
     ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
-    sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)  # optional - torch dask
+    sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)  # optional - torch
     (21, True)
 """
 import numpy as np
 
 from sage_conslaw.core.points import to_exact_polynomial
 from sage_conslaw.datalaws.network import data_lie_trace
+from sage_conslaw.flows.plots import new_figure
 
 
 def _compile(laws, D):
@@ -84,14 +85,14 @@ def _frozen_note(model):
 
     TESTS::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from torch import nn  # optional - torch
         sage: from sage_conslaw.torch import from_torch  # optional - torch
         sage: from sage_conslaw.torch.monitor import _frozen_note  # optional - torch
         sage: net = nn.Sequential(nn.Linear(2r, 3r), nn.ReLU(), nn.Linear(3r, 1r))  # optional - torch
         sage: _frozen_note(from_torch(net).model) is None  # optional - torch
         True
-        sage: with torch.no_grad(): _ = net[0].bias.fill_(0.5r)  # optional - torch dask
+        sage: with torch.no_grad(): _ = net[0].bias.fill_(0.5r)  # optional - torch
         sage: net[0].bias.requires_grad_(False); _frozen_note(from_torch(net).model)  # optional - torch
         Parameter containing:
         tensor([0.5000, 0.5000, 0.5000])
@@ -141,16 +142,16 @@ class LawMonitor:
 
     EXAMPLES::
 
-        sage: import torch  # optional - torch dask dask dask dask dask dask
+        sage: import torch  # optional - torch
         sage: from sage_conslaw.torch import LawMonitor, from_torch  # optional - torch
-        sage: net = torch.nn.Linear(2, 2, bias=False)  # optional - torch dask
-        sage: LawMonitor(net)  # optional - torch dask
+        sage: net = torch.nn.Linear(2, 2, bias=False)  # optional - torch
+        sage: LawMonitor(net)  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: no law to monitor: the model has no known conservation law; pass laws=[...]
-        sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False)))  # optional - torch dask
-        sage: U1 = tm.model.parameters()['U1']  # optional - torch dask
-        sage: m = LawMonitor(tm, laws=[U1[0, 0]^2]); m(); m.values().shape  # optional - torch dask
+        sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2, bias=False), torch.nn.Linear(2, 1, bias=False)))  # optional - torch
+        sage: U1 = tm.model.parameters()['U1']  # optional - torch
+        sage: m = LawMonitor(tm, laws=[U1[0, 0]^2]); m(); m.values().shape  # optional - torch
         (1, 1)
         sage: LawMonitor(3)  # optional - torch
         Traceback (most recent call last):
@@ -160,19 +161,19 @@ class LawMonitor:
     The laws of the training set: an input feature that is always `0` freezes
     the weights that read it::
 
-        sage: torch.manual_seed(1); net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))  # optional - torch dask dask dask dask dask dask
+        sage: torch.manual_seed(1); net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))  # optional - torch
         <torch._C.Generator object at ...>
-        sage: X = torch.randn(32, 3); X[:, 2r] = 0r; Y = torch.randn(32, 1)  # optional - torch dask
-        sage: m = LawMonitor(net, data=X); m.data_result.number_of_laws, m.data_result.certified  # optional - torch dask
+        sage: X = torch.randn(32, 3); X[:, 2r] = 0r; Y = torch.randn(32, 1)  # optional - torch
+        sage: m = LawMonitor(net, data=X); m.data_result.number_of_laws, m.data_result.certified  # optional - torch
         (8, True)
-        sage: sorted(set(m.kinds))  # optional - torch dask
+        sage: sorted(set(m.kinds))  # optional - torch
         ['balancedness', 'frozen']
-        sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-2)); _ = m.attach(opt)  # optional - torch dask
-        sage: for _ in range(10):  # optional - torch dask
+        sage: opt = torch.optim.SGD(net.parameters(), lr=float(1e-2)); _ = m.attach(opt)  # optional - torch
+        sage: for _ in range(10):  # optional - torch
         ....:     opt.zero_grad(); ((net(X) - Y)**2).mean().backward(); opt.step()
-        sage: d = m.law_drifts(); bool(max(d[k] for k in range(len(d)) if m.kinds[k] == 'frozen') == 0)  # optional - torch dask
+        sage: d = m.law_drifts(); bool(max(d[k] for k in range(len(d)) if m.kinds[k] == 'frozen') == 0)  # optional - torch
         True
-        sage: m.held(1e-8) >= 4  # optional - torch dask
+        sage: m.held(1e-8) >= 4  # optional - torch
         True
     """
 
@@ -180,10 +181,10 @@ class LawMonitor:
         r"""
         TESTS::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
-            sage: len(m.laws), m.steps  # optional - torch dask
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch
+            sage: len(m.laws), m.steps  # optional - torch
             (2, [])
         """
         import torch
@@ -231,10 +232,10 @@ class LawMonitor:
         r"""
         TESTS::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))  # optional - torch dask
-            sage: m(); m  # optional - torch dask
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)))  # optional - torch
+            sage: m(); m  # optional - torch
             LawMonitor of 1 law on Network model: input x (1), 2 parameters (D = 2), 2 ops (linear, linear), output 1 node: 1 record
         """
         return "LawMonitor of %s law%s on %s: %s record%s" % (
@@ -247,10 +248,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
-            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U2^2 - U1^2 with U1 the last layer  # optional - torch dask
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch
+            sage: LawMonitor(net).evaluate([3.0, 2.0])       # U2^2 - U1^2 with U1 the last layer  # optional - torch
             array([-5.])
         """
         theta = self.map.theta() if theta is None else np.asarray(theta, dtype=float)
@@ -263,10 +264,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
-            sage: m.record(); m.record(10); m.steps  # optional - torch dask
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch
+            sage: m.record(); m.record(10); m.steps  # optional - torch
             [0, 10]
         """
         theta = self.map.theta()
@@ -284,12 +285,12 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))  # optional - torch dask
-            sage: opt = torch.optim.SGD(net.parameters(), lr=float(0.1))  # optional - torch dask
-            sage: m = LawMonitor(net); h = m.attach(opt); opt.step(); h.remove(); opt.step()  # optional - torch dask
-            sage: m.steps  # optional - torch dask
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))  # optional - torch
+            sage: opt = torch.optim.SGD(net.parameters(), lr=float(0.1))  # optional - torch
+            sage: m = LawMonitor(net); h = m.attach(opt); opt.step(); h.remove(); opt.step()  # optional - torch
+            sage: m.steps  # optional - torch
             [0, 1]
         """
         import torch
@@ -305,10 +306,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
-            sage: m.values().shape  # optional - torch dask
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch
+            sage: m.values().shape  # optional - torch
             (0, 2)
         """
         return np.array(self._values).reshape(len(self._values), len(self.laws))
@@ -320,11 +321,11 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
-            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch dask
-            sage: m.map.load([2.0, 1.0]); m(); m.law_drifts()  # optional - torch dask
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch
+            sage: m.map.load([2.0, 1.0]); m(); m.law_drifts()  # optional - torch
             array([3.])
         """
         V = self.values()
@@ -338,10 +339,10 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
-            sage: m = LawMonitor(net); m(); m(); m.held()  # optional - torch dask
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch
+            sage: m = LawMonitor(net); m(); m(); m.held()  # optional - torch
             1
         """
         return int((self.law_drifts() <= tol).sum())
@@ -353,11 +354,11 @@ class LawMonitor:
 
         EXAMPLES::
 
-            sage: import torch  # optional - torch dask dask dask dask dask dask
+            sage: import torch  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch dask
-            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch dask
-            sage: m.map.load([2.0, 1.0]); m(); m.drift()  # optional - torch dask
+            sage: net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False))  # optional - torch
+            sage: m = LawMonitor(net); m.map.load([1.0, 1.0]); m()  # optional - torch
+            sage: m.map.load([2.0, 1.0]); m(); m.drift()  # optional - torch
             array([0. , 1.5])
         """
         V = self.values()
@@ -368,18 +369,20 @@ class LawMonitor:
 
     def plot(self, ax=None, relative=True, label=None):
         r"""
-        Plot the drift against the steps (logarithmic scale); return the axes.
+        Plot the drift against the steps (logarithmic scale); return the figure
+        (shown inline in a notebook), or ``ax`` if given.
 
         EXAMPLES::
 
-            sage: import torch, matplotlib  # optional - torch dask dask dask dask dask dask
-            sage: matplotlib.use('Agg')  # optional - torch dask
+            sage: import torch, matplotlib  # optional - torch
+            sage: matplotlib.use('Agg')  # optional - torch
             sage: from sage_conslaw.torch import LawMonitor  # optional - torch
-            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
-            sage: m(); m(); m.plot()  # optional - torch dask
-            <Axes: ...>
+            sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch
+            sage: m(); m(); fig = m.plot(); fig._repr_png_()[:4]  # optional - torch
+            b'\x89PNG'
         """
-        return plot_drift({label or "laws": self}, ax=ax, relative=relative)
+        axes = plot_drift({label or "laws": self}, ax=ax, relative=relative)
+        return axes if ax is not None else axes.figure
 
 
 def plot_drift(monitors, ax=None, relative=True, title=None):
@@ -394,23 +397,22 @@ def plot_drift(monitors, ax=None, relative=True, title=None):
 
     EXAMPLES::
 
-        sage: import torch, matplotlib  # optional - torch dask dask dask dask dask dask
-        sage: matplotlib.use('Agg')  # optional - torch dask
+        sage: import torch, matplotlib  # optional - torch
+        sage: matplotlib.use('Agg')  # optional - torch
         sage: from sage_conslaw.torch import LawMonitor, plot_drift  # optional - torch
-        sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch dask
-        sage: m(); m()  # optional - torch dask
-        sage: plot_drift({'SGD': m}).get_ylabel()  # optional - torch dask
+        sage: m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)))  # optional - torch
+        sage: m(); m()  # optional - torch
+        sage: plot_drift({'SGD': m}).get_ylabel()  # optional - torch
         'max_k |h_k(t) - h_k(0)| / ||theta(0)||^2'
         sage: plot_drift({})  # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: plot_drift needs at least one monitor
     """
-    import matplotlib.pyplot as plt
     if not monitors:
         raise ValueError("plot_drift needs at least one monitor")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+    if ax is None:       # a figure shown inline in a notebook, its labels never clipped
+        ax = new_figure(figsize=(6, 3.5)).subplots()
     for label, m in monitors.items():
         d = m.drift(relative)
         # the first record has drift 0: plotted from the second one on a log scale

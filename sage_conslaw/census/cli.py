@@ -21,8 +21,8 @@ EXAMPLES::
     ...error: --max-width must be at least 1, got 0
     exit status 2
     sage: import tempfile
-    sage: main(["--family", "relu", "--max-width", "1", "--max-depth", "2", "--bias", "--workers", "1",
-    ....:       "--no-progress", "--out", tempfile.mkdtemp()])  # long time, optional - dask
+    sage: main(["--family", "relu", "--max-width", "1", "--max-depth", "2", "--bias",  # long time, optional - dask
+    ....:       "--workers", "1", "--no-progress", "--out", tempfile.mkdtemp()])
     Census of 1 ReLU networks with biases (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     computed 1 rows in ... s on 1 core (local cluster); files: .../census.csv, .../rows.csv, .../summary.json
     0
@@ -83,11 +83,11 @@ def check_arguments(parser, args):
         census: error: --max-depth must be at least 2 (a depth-1 network is a single matrix, without conservation law), got 1
         exit status 2
         sage: import tempfile
-        sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2", "--max-depth", "2",
-        ....:                                  "--out", tempfile.mkdtemp()]))  # optional - dask
-        sage: try:
+        sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2",  # optional - dask
+        ....:                                  "--max-depth", "2", "--out", tempfile.mkdtemp()]))
+        sage: try:  # optional - dask
         ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "1", "--max-depth", "2",
-        ....:                                      "--out", "/proc/x"]))  # optional - dask
+        ....:                                      "--out", "/proc/x"]))
         ....: except SystemExit as e:
         ....:     print("exit status", e.code)
         usage: ...

@@ -410,8 +410,8 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
         sage: import tempfile
         sage: from sage_conslaw.census.run import _census_locked
         sage: keys = [('linear', (1, 1, 1), False)]
-        sage: _census_locked(keys, 'linear', 1, 2, False, tempfile.mkdtemp(), None, 1, False, None, False,  # optional - dask
-        ....:                0.0, None, None)  # long time, optional - dask
+        sage: _census_locked(keys, 'linear', 1, 2, False, tempfile.mkdtemp(), None, 1,  # long time, optional - dask
+        ....:                False, None, False, 0.0, None, None)
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     """
     journal = Journal(os.path.join(out, 'rows.csv'))

@@ -65,6 +65,8 @@ except ImportError:
     except ImportError:
         pass
 
+from importlib.util import find_spec as _find_spec
+
 from sage.misc.lazy_import import LazyImport as _LazyImport, lazy_import as _lazy_import
 
 from sage_conslaw import CATALOG as _CATALOG, module_available as _module_available
@@ -100,11 +102,13 @@ def _undeprecate(namespace):
         ('trace', 'verbose')
         sage: [n for n in dir(a) if isinstance(getattr(a, n, None), a._LazyImport) and a._LazyImport._get_deprecation_issue(getattr(a, n))]
         []
+        sage: a.DROPPED
+        ['benchmark']
     """
     dropped = []
     for name, value in list(namespace.items()):
         if isinstance(value, _LazyImport) and _LazyImport._get_deprecation_issue(value):
-            if name in HOMES and _module_available(HOMES[name]):
+            if name in HOMES and _find_spec(HOMES[name]) is not None:
                 del namespace[name]
                 _lazy_import(HOMES[name], name, namespace=namespace)
             else:

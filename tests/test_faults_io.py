@@ -541,3 +541,63 @@ def test_jupyter_install_refuses_empty_prefix_and_path_names(tmp_path):
     path = tmp_path / "share" / "jupyter" / "kernels" / "mykernel"
     assert os.stat(path).st_mode & 0o777 == 0o755
     assert os.stat(path / "kernel.json").st_mode & 0o777 == 0o644
+
+
+# ---------------------------------------------------------------------------------------------
+# Plots, the Sage namespace, the documentation's Makefile
+# ---------------------------------------------------------------------------------------------
+
+def test_a_bare_plot_is_a_picture_with_unambiguous_legends():
+    import matplotlib
+    matplotlib.use("Agg")
+    from sage_conslaw.architectures import LinearNetwork
+    from sage_conslaw.flows import train
+    traj = train(LinearNetwork([2, 3, 2]), method='gd', eta=0.05, steps=20)
+    fig = traj.plot()
+    assert fig._repr_png_().startswith(b"\x89PNG")          # what a notebook shows for a bare `traj.plot()`
+    labels = fig.axes[1].get_legend_handles_labels()[1]
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        k, law = label.split(": ", 1)
+        full = str(traj.law_polynomials[int(k[2:])])
+        assert full.startswith(law.rstrip("\u2026")) and (law == full or law.endswith("\u2026"))
+    assert any(label.endswith("\u2026") for label in labels)    # these laws are longer than the legend
+
+
+def test_drift_plot_labels_are_inside_the_figure():
+    torch = pytest.importorskip("torch")
+    from sage_conslaw.torch import LawMonitor, plot_drift
+    m = LawMonitor(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)))
+    m()
+    m()
+    fig = m.plot()
+    assert fig._repr_png_().startswith(b"\x89PNG")          # a figure, shown inline, not Axes
+    ax = plot_drift({'SGD': m})
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    ax.figure.draw(renderer)
+    box = ax.figure.bbox
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        extent = label.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0 and extent.y1 <= box.y1
+
+
+def test_sage_namespace_has_no_deprecated_aliases():
+    import warnings
+    import sage_conslaw.all as namespace
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ("trace", "verbose", "Profiler", "banner", "installed_packages", "is_package_installed",
+                     "package_versions", "runsnake", "set_edit_template"):
+            assert callable(getattr(namespace, name)) or getattr(namespace, name) is not None
+    # the symbolic ring: there with its wheel, else the module says why
+    if __import__("importlib").util.find_spec("sage.all__sagemath_symbolics") is None:
+        assert "passagemath-symbolics" in namespace.__doc__
+    else:
+        assert all(hasattr(namespace, n) for n in ("var", "SR", "pi", "solve"))
+
+
+def test_doc_makefile_uses_a_given_python():
+    proc = subprocess.run(["make", "-n", "-C", os.path.join(ROOT, "doc"), "html", "PYTHON=/opt/x/bin/python"],
+                          capture_output=True, text=True, timeout=60)
+    assert "/opt/x/bin/python -m sphinx" in proc.stdout

@@ -214,3 +214,30 @@ def test_bad_input():
         NormalizedMLP(2, 3, 1, eps='1e-5')
     with pytest.raises(ValueError, match="gate"):
         GatedMLP(2, 3, 1, gate='swish')
+
+
+def test_tiny_gpt_phi_count_and_torch_twin():
+    from sage.rings.real_arb import RealBallField
+    from sage_conslaw.architectures.gpt import TinyGPT
+    RB = RealBallField(64)
+    for args in [(3, 4, 1, 2, 2, 2), (4, 4, 1, 2, 2, 4)]:
+        gpt = TinyGPT(*args, length=3)
+        res = gpt.lie_trace()
+        assert res.certified and res.number_of_laws == gpt.number_of_laws_formula()
+        assert len(gpt.known_conservation_laws()) == gpt.number_of_laws_formula()
+        theta = gpt._draw_point(np.random.default_rng(3))
+        module = to_torch(gpt, theta)
+        tokens = [0, 2, 1]
+        exact = [float(o.value.mid()) for o in gpt._network_output([Jet(RB(t)) for t in theta], tokens)]
+        got = module(torch.tensor([tokens])).reshape(-1).tolist()
+        assert np.allclose(exact, got, rtol=1e-10, atol=1e-10)
+        # every known law is annihilated by the block's own gradients (autograd)
+        f = lambda w: torch.func.functional_call(module, {P.name: w[P.offset:P.offset + P.size].reshape(
+            dict(module.named_parameters())[P.name].shape) for P in gpt.layout()}, (torch.randint(0, args[0], (20, 3)),))
+        vec = torch.tensor([float(t) for t in theta], dtype=torch.float64)
+        torch.manual_seed(0)
+        J = torch.func.jacrev(lambda w: f(w).reshape(-1))(vec).numpy()
+        R = gpt.polynomial_ring()
+        for h in gpt.known_conservation_laws():
+            grad = np.array([float(h.derivative(v)(*theta)) for v in R.gens()])
+            assert np.abs(J @ grad).max() <= 1e-9 * max(1.0, np.abs(J).max() * np.abs(grad).max())

@@ -21,10 +21,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.gpt import TinyGPT
 from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.torch.mapping import TorchMap
 
 #: The PyTorch module of each activation name of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
 ACTIVATION_MODULES = {"gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
@@ -298,6 +300,115 @@ class MixtureOfExpertsModule(nn.Module):
         return out
 
 
+class TinyGPTModule(nn.Module):
+    r"""
+    A GPT-style block in plain PyTorch: embedding, RMSNorm, rotary causal multi-head attention,
+    RMSNorm, SwiGLU, residuals, RMSNorm, readout; parameters named as the layout of
+    :class:`~sage_conslaw.architectures.gpt.TinyGPT`.  Input: token ids ``(batch, L)``; output:
+    logits ``(batch, L, vocab)``.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import TinyGPTModule
+        sage: m = TinyGPTModule(16, 32, 4, 8, 8, 64)
+        sage: sum(p.numel() for p in m.parameters())
+        11360
+        sage: m(torch.zeros(2, 5, dtype=torch.long)).shape
+        torch.Size([2, 5, 16])
+    """
+
+    def __init__(self, vocab, d, heads, d_k, d_v, hidden, eps=2.0 ** -52, base=10000.0):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: from sage_conslaw.torch.modern import TinyGPTModule
+            sage: [n for n, _ in TinyGPTModule(2, 2, 1, 2, 1, 1).named_parameters()]
+            ['E', 'g1', 'Q1', 'K1', 'V1', 'O1', 'g2', 'W1', 'W2', 'W3', 'g3', 'U']
+        """
+        super().__init__()
+        vocab, d, heads, d_k, d_v, hidden = (int(v) for v in (vocab, d, heads, d_k, d_v, hidden))
+        self.heads, self.d_k, self.eps, self.base = heads, d_k, float(eps), float(base)
+        g = lambda *s: nn.Parameter(torch.randn(*s, dtype=torch.float64) / math.sqrt(s[-1]))
+        one = lambda n: nn.Parameter(torch.ones(n, dtype=torch.float64))
+        self.E, self.g1 = g(vocab, d), one(d)
+        for h in range(1, heads + 1):
+            for name, shape in (("Q", (d_k, d)), ("K", (d_k, d)), ("V", (d_v, d)), ("O", (d_v, d))):
+                setattr(self, "%s%s" % (name, h), g(*shape))
+        self.g2, self.W1, self.W2, self.W3 = one(d), g(hidden, d), g(hidden, d), g(d, hidden)
+        self.g3, self.U = one(d), g(vocab, d)
+
+    def _rms(self, x, gain):
+        r"""
+        RMSNorm with gain.
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch.modern import TinyGPTModule
+            sage: m = TinyGPTModule(2, 2, 1, 2, 1, 1)
+            sage: m._rms(torch.tensor([3.0, 4.0], dtype=torch.float64), m.g1).tolist()
+            [0.848528137423857, 1.131370849898476]
+        """
+        return gain * x / torch.sqrt((x * x).mean(-1, keepdim=True) + self.eps)
+
+    def forward(self, tokens):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.torch.modern import TinyGPTModule
+            sage: m = TinyGPTModule(3, 4, 1, 2, 2, 2)
+            sage: t = torch.tensor([[0, 1, 2]]); a = m(t); b = m(torch.tensor([[0, 1, 0]]))
+            sage: bool(torch.allclose(a[0, :2], b[0, :2]))         # causal: the first positions ignore the last token
+            True
+        """
+        x = self.E[tokens]
+        L = x.shape[-2]
+        a = self._rms(x, self.g1)
+        angles = rotary_angles(L, self.d_k, self.base)
+        mask = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+        for h in range(1, self.heads + 1):
+            Q, K, V, O = (getattr(self, "%s%s" % (n, h)) for n in "QKVO")
+            q, k = apply_rotary(a @ Q.T, angles), apply_rotary(a @ K.T, angles)
+            scores = (q @ k.transpose(-1, -2)).masked_fill(mask, float("-inf"))
+            x = x + torch.softmax(scores, dim=-1) @ (a @ V.T) @ O
+        b = self._rms(x, self.g2)
+        x = x + (F.silu(b @ self.W1.T) * (b @ self.W2.T)) @ self.W3.T
+        return self._rms(x, self.g3) @ self.U.T
+
+
+def torch_map(model, module):
+    r"""
+    Return the :class:`~sage_conslaw.torch.mapping.TorchMap` of ``module`` (built by :func:`to_torch`
+    or a module of this file with the family's parameter names) to `\theta` of ``model``: what
+    :class:`~sage_conslaw.torch.monitor.LawMonitor` watches.
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.torch.mapping import TorchMap
+        sage: from sage_conslaw.torch.modern import to_torch, torch_map
+        sage: net = GatedMLP(1, 1, 1); tm = torch_map(net, to_torch(net, [2, 3, 5])); tm.theta()
+        array([2., 3., 5.])
+    """
+    names = torch_names(model)
+    entries = []
+    for P in model.layout():
+        r, c = P.shape
+        shape = tuple(dict(module.named_parameters())[names[P.name]].shape)
+        for k in range(r * c):
+            i, j = divmod(k, c)
+            index = (i,) if len(shape) == 1 else (i, j)
+            entries.append((P.offset + k, names[P.name], index))
+    return TorchMap(model, module, entries)
+
+
 def _mlp(model):
     r"""
     ``nn.Sequential`` of ``nn.Linear`` and activation modules for an :class:`~sage_conslaw.architectures.activations.MLP`.
@@ -306,6 +417,7 @@ def _mlp(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.gpt import TinyGPT
 from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp
@@ -355,6 +467,7 @@ def _gated(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import _gated
         sage: _gated(GatedMLP(2, 3, 1)).w3
         Linear(in_features=3, out_features=1, bias=False)
@@ -370,6 +483,7 @@ def _mlp_names(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.gpt import TinyGPT
 from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp_names
@@ -401,6 +515,8 @@ def _identity_names(model):
 
 #: The PyTorch builder of each family, and the module's name of each of its parameters.
 BUILDERS = {
+    TinyGPT: (lambda m: TinyGPTModule(m.vocab, m.width, m.heads, m.d_k, m.d_v, m.hidden, float(m.eps), m.base),
+              _identity_names),
     RotaryAttention: (lambda m: RotaryAttentionModule(m.d_in, m.heads, m.d_k, m.d_v, m.d_out, m.positional, m.base),
                       _identity_names),
     MixtureOfExperts: (lambda m: MixtureOfExpertsModule(m.d_in, m.experts, m.hidden, m.d_out, m.activation,
@@ -441,7 +557,7 @@ def _builder(model):
         sage: _builder(1)
         Traceback (most recent call last):
         ...
-        TypeError: no PyTorch module for Integer; families: RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
+        TypeError: no PyTorch module for Integer; families: TinyGPT, RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
     """
     for cls, pair in BUILDERS.items():
         if isinstance(model, cls):
@@ -458,6 +574,7 @@ def _values(model, theta):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import _values
         sage: _values(GatedMLP(1, 1, 1, bias=True), [1, 2, 3, 4, 5, 6])
         {'W1': [[1.0]], 'W2': [[2.0]], 'W3': [[3.0]], 'b1': [4.0], 'b2': [5.0], 'b3': [6.0]}
@@ -482,6 +599,7 @@ def to_torch(model, theta=None):
         sage: # optional - torch
         sage: import torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import to_torch
         sage: net = GatedMLP(1, 1, 1, gate='relu')
         sage: to_torch(net, [2, 3, 5])(torch.ones(1, 1, dtype=torch.float64)).item()
@@ -489,7 +607,7 @@ def to_torch(model, theta=None):
         sage: to_torch(object())
         Traceback (most recent call last):
         ...
-        TypeError: no PyTorch module for object; families: RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
+        TypeError: no PyTorch module for object; families: TinyGPT, RotaryAttention, MixtureOfExperts, MLP, NormalizedMLP, GatedMLP
     """
     build, _ = _builder(model)
     module = build(model)

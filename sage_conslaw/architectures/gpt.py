@@ -1,0 +1,293 @@
+r"""
+A tiny GPT-style block: RMSNorm, rotary multi-head causal attention, a SwiGLU MLP, residuals.
+
+Tokens `t_0, \dots, t_{L-1}` of a vocabulary of size `V` are embedded (`x_m =
+E[t_m]`), then
+
+.. MATH::
+
+    x' = x + \sum_h \mathrm{Attn}_h(\gamma_1 \odot \hat x), \quad
+    x'' = x' + W_3(\mathrm{SiLU}(W_1 (\gamma_2 \odot \hat x')) \odot W_2 (\gamma_2 \odot \hat x')), \quad
+    \mathrm{logits} = U (\gamma_3 \odot \hat x''),
+
+with `\hat z = z / \sqrt{\|z\|^2/d + \varepsilon}` (RMSNorm, PyTorch's default
+`\varepsilon` is the float epsilon: positive) and causal rotary attention
+(:mod:`~sage_conslaw.architectures.rotary`; `O_h \in \RR^{d_v \times d}`
+writes into the residual stream).
+
+**`\phi`.**  The normalizations themselves have no parameter; the block
+factors through the polynomial `\phi` made of `E`, the rotary plane forms of
+`Q_h \operatorname{diag}(\gamma_1)` and `K_h \operatorname{diag}(\gamma_1)`,
+`\operatorname{diag}(\gamma_1) V_h^\top O_h`, `W_1 \operatorname{diag}(\gamma_2)`,
+the units `W_3[:, k] \otimes W_2[k, :] \operatorname{diag}(\gamma_2)` and
+`U \operatorname{diag}(\gamma_3)`.  Its laws, from the declared symmetries:
+
+- one per rotation plane of each head, `\|Q_{h,i}\|^2 - \|K_{h,i}\|^2`;
+- `V_h V_h^\top - O_h O_h^\top` per head (`GL(d_v)`);
+- each gain against the columns it feeds: `\gamma_{1,j}^2 - \sum_h (\|Q_h[:, j]\|^2 + \|K_h[:, j]\|^2 +
+  \|V_h[:, j]\|^2)`, `\gamma_{2,j}^2 - \|W_1[:, j]\|^2 - \|W_2[:, j]\|^2`, `\gamma_{3,j}^2 - \|U[:, j]\|^2`;
+- one per SwiGLU unit, `\|W_3[:, k]\|^2 - \|W_2[k, :]\|^2`.
+
+The count of `\phi` is certified by the engine, part by part (the attention,
+the MLP and the readout have disjoint parameters); that the *network* has no
+other law is proven by :meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace`
+(ball arithmetic) at small sizes.
+
+EXAMPLES::
+
+    sage: from sage_conslaw.architectures.gpt import TinyGPT
+    sage: gpt = TinyGPT(3, 4, 1, 2, 2, 2, length=3); gpt
+    Tiny GPT block: vocabulary 3, width 4, 1 head (d_k = 2, d_v = 2), SwiGLU hidden 2, 3 positions: D = 72 parameters
+    sage: gpt.number_of_laws_formula()
+    17
+    sage: res = gpt.lie_trace(); res.number_of_laws, res.certified
+    (17, True)
+"""
+from sage.matrix.constructor import diagonal_matrix, matrix
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.architectures.compose import Block
+from sage_conslaw.architectures.functional import NetworkLaws, silu, softmax
+from sage_conslaw.architectures.linear import balancedness
+from sage_conslaw.architectures.normalization import check_eps
+from sage_conslaw.architectures.rotary import _ball_field, _dot, _matvec, _rotate, plane_rows
+from sage_conslaw.core.checks import positive_integer
+
+
+class TinyGPT(NetworkLaws, Block):
+    r"""
+    A GPT-style block on token sequences (see the module documentation).
+
+    INPUT:
+
+    - ``vocab``, ``d`` -- the vocabulary size and the width of the residual stream
+    - ``heads``, ``d_k``, ``d_v`` -- the heads and their key (even: rotation planes) and value dimensions
+    - ``hidden`` -- the SwiGLU units
+    - ``length`` -- positions of a sample (default 4)
+    - ``eps`` -- `\varepsilon` of the RMSNorms (default `2^{-52}`, PyTorch's float64 default)
+    - ``base`` -- the RoPE base (default 10000)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: TinyGPT(3, 4, 1, 3, 2, 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: d_k must be even (rotation planes), got 3
+    """
+
+    PHI_NOTE = ("these are the laws of phi (each a law of the block); that the block has no other is proven by "
+                "network_trace() (ball arithmetic) at small sizes")
+
+    def __init__(self, vocab, d, heads, d_k, d_v, hidden, length=4, eps=QQ((1, 2 ** 52)), base=10000):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(2, 2, 2, 2, 1, 1).parameter_names()
+            ['E', 'g1', 'Q1', 'K1', 'V1', 'O1', 'Q2', 'K2', 'V2', 'O2', 'g2', 'W1', 'W2', 'W3', 'g3', 'U']
+        """
+        self.vocab, self.width = positive_integer(vocab, "vocab"), positive_integer(d, "d")
+        self.heads, self.d_k = positive_integer(heads, "the number of heads"), positive_integer(d_k, "d_k")
+        if self.d_k % 2:
+            raise ValueError("d_k must be even (rotation planes), got %s" % self.d_k)
+        self.d_v, self.hidden = positive_integer(d_v, "d_v"), positive_integer(hidden, "hidden")
+        self.length, self.base = positive_integer(length, "length"), positive_integer(base, "base")
+        self.eps = check_eps(eps)
+        self.input_shape = (self.length,)
+        V, dd = self.vocab, self.width
+        shapes = [("E", (V, dd), "weight", 0), ("g1", (dd, 1), "parameter", 1)]
+        for s in self._suffixes():
+            shapes += [("Q" + s, (self.d_k, dd), "weight", 1), ("K" + s, (self.d_k, dd), "weight", 1),
+                       ("V" + s, (self.d_v, dd), "weight", 1), ("O" + s, (self.d_v, dd), "weight", 1)]
+        shapes += [("g2", (dd, 1), "parameter", 2), ("W1", (self.hidden, dd), "weight", 2),
+                   ("W2", (self.hidden, dd), "weight", 2), ("W3", (dd, self.hidden), "weight", 2),
+                   ("g3", (dd, 1), "parameter", 3), ("U", (V, dd), "weight", 3)]
+        Block.__init__(self, shapes, self._components_from, V, V)
+
+    def _suffixes(self):
+        r"""The suffixes of the heads.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(2, 2, 3, 2, 1, 1)._suffixes()
+            ['1', '2', '3']
+        """
+        return [str(h) for h in range(1, self.heads + 1)]
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(2, 2, 2, 2, 1, 1)
+            Tiny GPT block: vocabulary 2, width 2, 2 heads (d_k = 2, d_v = 1), SwiGLU hidden 1, 4 positions: D = 43 parameters
+        """
+        return ("Tiny GPT block: vocabulary %s, width %s, %s head%s (d_k = %s, d_v = %s), SwiGLU hidden %s, "
+                "%s positions: D = %s parameters" % (self.vocab, self.width, self.heads, "s" if self.heads > 1 else "",
+                                                     self.d_k, self.d_v, self.hidden, self.length, self.D))
+
+    def _components_from(self, M):
+        r"""
+        `\phi` (see the module documentation).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: len(TinyGPT(2, 2, 1, 2, 1, 1).components())     # E 4, planes 4+4, VO 4, W1 2, unit 4, U 4
+            26
+        """
+        G1, G2, G3 = (diagonal_matrix(M[g].list()) for g in ("g1", "g2", "g3"))
+        J = matrix(QQ, [[0, 1], [-1, 0]])
+        phis = M["E"].list()
+        for s in self._suffixes():
+            Q, K = M["Q" + s] * G1, M["K" + s] * G1
+            for rows in plane_rows(self.d_k):
+                Qi, Ki = Q.matrix_from_rows(rows), K.matrix_from_rows(rows)
+                phis += (Qi.transpose() * Ki).list() + (Qi.transpose() * J * Ki).list()
+            phis += (G1 * M["V" + s].transpose() * M["O" + s]).list()
+        W2 = M["W2"] * G2
+        phis += (M["W1"] * G2).list()
+        for k in range(self.hidden):
+            phis += [u * v for u in M["W3"].column(k) for v in W2.row(k)]
+        return phis + (M["U"] * G3).list()
+
+    def known_conservation_laws(self):
+        r"""
+        The laws of the module documentation.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: gpt = TinyGPT(2, 2, 1, 2, 1, 1)
+            sage: len(gpt.known_conservation_laws()) == gpt.number_of_laws_formula()
+            True
+        """
+        M = self.parameters()
+        sq = lambda v: sum(x ** 2 for x in v)
+        laws = []
+        for s in self._suffixes():
+            Q, K = M["Q" + s], M["K" + s]
+            for rows in plane_rows(self.d_k):
+                laws.append(sq(Q.matrix_from_rows(rows).list()) - sq(K.matrix_from_rows(rows).list()))
+            laws += balancedness(M["V" + s].transpose(), M["O" + s])
+        for j in range(self.width):
+            laws.append(M["g1"][j, 0] ** 2 - sum(sq(M[n + s].column(j)) for s in self._suffixes() for n in "QKV"))
+        for j in range(self.width):
+            laws.append(M["g2"][j, 0] ** 2 - sq(M["W1"].column(j)) - sq(M["W2"].column(j)))
+        for k in range(self.hidden):
+            laws.append(sq(M["W3"].column(k)) - sq(M["W2"].row(k)))
+        for j in range(self.width):
+            laws.append(M["g3"][j, 0] ** 2 - sq(M["U"].column(j)))
+        return laws
+
+    def number_of_laws_formula(self):
+        r"""
+        The number of the known laws, independent at a generic point (checked by the engine on the sizes
+        tried): `H (d_k/2 + r(2 d_v + 1 - r)/2) + 3d + h` with `r = \min(2d, d_v)` (Proposition 4.2 for `V^\top O`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(16, 32, 4, 8, 8, 64).number_of_laws_formula()     # 4 (4 + 36) + 3 * 32 + 64
+            320
+        """
+        r = min(2 * self.width, self.d_v)
+        return self.heads * (self.d_k // 2 + r * (2 * self.d_v + 1 - r) // 2) + 3 * self.width + self.hidden
+
+    def _number_of_output_rows(self, x):
+        r"""`L V` logits per sample.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(3, 2, 1, 2, 1, 1, length=5)._number_of_output_rows(None)
+            15
+        """
+        return self.length * self.vocab
+
+    def _unpack(self, params):
+        r"""
+        The parameters by name (lists of rows; gains as lists).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: M = TinyGPT(1, 1, 1, 2, 1, 1)._unpack(list(range(17))); M['g1'], M['Q1']
+            ([1], [[2], [3]])
+        """
+        out = {}
+        for P in self.layout():
+            r, c = P.shape
+            flat = params[P.offset:P.offset + r * c]
+            out[P.name] = flat if P.name[0] == "g" else [flat[i * c:(i + 1) * c] for i in range(r)]
+        return out
+
+    def _rms(self, x, g):
+        r"""
+        `g \odot x / \sqrt{\|x\|^2/d + \varepsilon}`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: RB = RealBallField(53)
+            sage: TinyGPT(1, 2, 1, 2, 1, 1, eps=0)._rms([RB(3), RB(4)], [1, 2])
+            [[0.848528137423857 +/- ...], [2.26274169979695 +/- ...]]
+        """
+        sq = [xi * xi for xi in x]
+        inv = 1 / (sum(sq[1:], sq[0]) / len(x) + self.eps).sqrt()
+        return [gi * (xi * inv) for gi, xi in zip(g, x)]
+
+    def _network_output(self, params, x):
+        r"""
+        The logits (`L \times V`, flattened) on parameter jets (or balls) and a sequence of token ids ``x``.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.architectures.functional import Jet
+            sage: RB = RealBallField(53)
+            sage: gpt = TinyGPT(2, 2, 1, 2, 1, 1, length=2)
+            sage: out = gpt._network_output([Jet(RB(k) / 7) for k in range(1, gpt.D + 1)], [0, 1]); len(out)
+            4
+        """
+        RB = _ball_field(params)
+        M = self._unpack(params)
+        L = self.length
+        X = [list(M["E"][int(t)]) for t in x]
+        omegas = [RB(self.base) ** (RB(-2 * i) / self.d_k) for i in range(self.d_k // 2)]
+        cos = [[(m * w).cos() for w in omegas] for m in range(L)]
+        sin = [[(m * w).sin() for w in omegas] for m in range(L)]
+        A = [self._rms(xm, M["g1"]) for xm in X]
+        X1 = [list(xm) for xm in X]
+        for s in self._suffixes():
+            q = [_rotate(_matvec(M["Q" + s], a), cos[m], sin[m]) for m, a in enumerate(A)]
+            k = [_rotate(_matvec(M["K" + s], a), cos[m], sin[m]) for m, a in enumerate(A)]
+            v = [_matvec(M["V" + s], a) for a in A]
+            O = M["O" + s]
+            y = [[_dot([O[c][j] for c in range(self.d_v)], vn) for j in range(self.width)] for vn in v]
+            for m in range(L):
+                S = softmax([_dot(q[m], k[n]) for n in range(m + 1)])       # causal
+                for j in range(self.width):
+                    X1[m][j] = X1[m][j] + _dot(S, [y[n][j] for n in range(m + 1)])
+        out = []
+        for m in range(L):
+            b = self._rms(X1[m], M["g2"])
+            u = [silu(z) * w for z, w in zip(_matvec(M["W1"], b), _matvec(M["W2"], b))]
+            x2 = [a + c for a, c in zip(X1[m], _matvec(M["W3"], u))]
+            out += _matvec(M["U"], self._rms(x2, M["g3"]))
+        return out
+
+    def _random_input(self, rng):
+        r"""
+        A random sequence of `L` token ids.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: len(TinyGPT(3, 2, 1, 2, 1, 1, length=5)._random_input(np.random.default_rng(int(0))))
+            5
+        """
+        return [int(t) for t in rng.integers(0, self.vocab, size=self.length)]

@@ -70,6 +70,7 @@ from scipy.linalg import qr
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import (balancedness, known_independent_laws_formula,
                                                lie_dimension_formula)
+from sage_conslaw.core.symmetry import Translation, gl_symmetries
 from sage_conslaw.core.checks import boolean, positive_integer
 
 
@@ -302,6 +303,32 @@ class MultiHeadAttention(Block):
         """
         mats = self.parameters()
         return [h for s in self._suffixes() for h in _head_laws(mats, s, self.bias)]
+
+    def symmetries(self):
+        r"""
+        Return the symmetries whose laws are the known laws: per head, the
+        symmetric parts of the `GL(d_k)` of `\tilde Q^\top K` and of the
+        `GL(d_v)` of `\tilde V^\top O`, and with biases the translations along
+        each `b_{k,h}` (`\phi` does not involve it: the softmax is invariant
+        under adding a constant to a row); see :mod:`~sage_conslaw.core.symmetry`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import MultiHeadAttention
+            sage: mha = MultiHeadAttention(2, 2, 1, 1, 2, bias=True)
+            sage: mha.symmetry_laws() == mha.known_conservation_laws()
+            True
+        """
+        mats, R = self.parameters(), self.polynomial_ring()
+        index = {name: k for k, name in enumerate(R.variable_names())}
+        out = []
+        for s in self._suffixes():
+            Qt = _augmented(mats["Q" + s], mats["bq" + s] if self.bias else None)
+            Vt = _augmented(mats["V" + s], mats["bv" + s] if self.bias else None)
+            out += gl_symmetries(R, Qt.transpose(), mats["K" + s]) + gl_symmetries(R, Vt.transpose(), mats["O" + s])
+            if self.bias:
+                out += [Translation(R.ngens(), {index[str(b)]: 1}) for b in mats["bk" + s].list()]
+        return out
 
     def factorizations(self):
         r"""

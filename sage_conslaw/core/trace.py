@@ -914,19 +914,12 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
             cands = (W0[a]._bracket_(W0[b]) for a in range(len(W0)) for b in range(a + 1, len(W0)))
         else:
             cands = (X._bracket_(Y) for X in W0 for Y in previous)
-        new, why = [], None
-        for Z in cands:
-            if budget.expired():
-                why = budget.why()
-                break
-            if involutive_since is not None and time.time() > involutive_since + thresholds.CLOSURE_AFTER_RANK_SECONDS:
-                why = "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
-                break
-            if Z and space.add(Z):
-                new.append(Z)
-                if len(all_fields) + len(new) > thresholds.MAX_RIGOROUS_FIELDS:
-                    why = "the basis exceeded %s fields" % thresholds.MAX_RIGOROUS_FIELDS
-                    break
+        new = []
+        try:
+            # one bracket or one reduction can take long by itself: the alarm of the budget interrupts it
+            why = _bounded(budget, _extend, cands, space, new, len(all_fields), budget, involutive_since)
+        except TraceBudgetExceeded as e:
+            why = str(e)          # the fields added so far are in the span: the ranks stay lower bounds
         if why is None and not new:
             dims.append(dims[-1])
             sizes.append(len(all_fields))
@@ -949,6 +942,36 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     return _involutive_or(_Closure(dims, max_steps, False, False, all_fields, sizes,
                                    "W_k did not close within max_steps = %s steps" % max_steps), complete=len(sizes),
                           budget=budget)
+
+
+def _extend(cands, space, new, size, budget, involutive_since):
+    r"""
+    Add to ``space`` (and to the list ``new``) the candidate brackets that are
+    not in its span, until they run out (then ``None``) or a reason to stop:
+    the budget, the basis too large, or the closure over `\QQ` not coming soon
+    after the rank over `\QQ(\theta)` stopped growing (then the reason).
+
+    TESTS::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import _extend, _FunctionSpace, _Budget
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: S = _FunctionSpace(); new = []
+        sage: _extend([V([x, 0]), V([2*x, 0]), V([0, y])], S, new, 0, _Budget(None), None), len(new)
+        (None, 2)
+        sage: _extend([V([y, 0])], S, [], 0, _Budget(0), None)
+        'the time budget of 0 s ran out'
+    """
+    for Z in cands:
+        if budget.expired():
+            return budget.why()
+        if involutive_since is not None and time.time() > involutive_since + thresholds.CLOSURE_AFTER_RANK_SECONDS:
+            return "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
+        if Z and space.add(Z):
+            new.append(Z)
+            if size + len(new) > thresholds.MAX_RIGOROUS_FIELDS:
+                return "the basis exceeded %s fields" % thresholds.MAX_RIGOROUS_FIELDS
+    return None
 
 
 def _involutive_or(closure, complete, budget=_NO_BUDGET):

@@ -36,12 +36,14 @@ EXAMPLES::
     sage: hb.generators()
     Family of 2 vector fields on QQ^5 (coordinates s, u, v, u_dot, v_dot), positive coordinates s
 """
+import time
+
 from sage.matrix.constructor import matrix
 from sage.misc.cachefunc import cached_method
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core import checks
+from sage_conslaw.core import checks, thresholds
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.laws import candidate_exponents, laws_supported_on
 from sage_conslaw.core.model import ConservationModel
@@ -416,12 +418,16 @@ class LiftedModel(ConservationModel):
         """
         if laws is not None or self.known_conservation_laws() or certify_with_degree is None:
             return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
+        t0 = time.time()
         if options.get('method', 'auto') in ('auto', 'fast'):
             first = ConservationModel.lie_trace(self, point, laws=[], certify_with_degree=None,
                                                 **dict(options, method='fast'))
             if first.certified:
                 return first
         laws = self.structured_laws(certify_with_degree)
+        budget = options.get('max_seconds', thresholds.RIGOROUS_SECONDS)
+        if budget is not None:     # one budget for the whole call: the fast trace and the law search count
+            options['max_seconds'] = max(budget - (time.time() - t0), thresholds.MIN_TRACE_SECONDS)
         return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
 
     def _time_factored(self, factor, matrices):

@@ -37,11 +37,11 @@ EXAMPLES::
 
     sage: from sage_conslaw.architectures.gpt import TinyGPT
     sage: gpt = TinyGPT(3, 4, 1, 2, 2, 2, length=3); gpt
-    Tiny GPT block: vocabulary 3, width 4, 1 head (d_k = 2, d_v = 2), SwiGLU hidden 2, 3 positions: D = 72 parameters
-    sage: gpt.number_of_laws_formula()
-    17
+    Tiny GPT block: vocabulary 3, width 4, 1 head (d_k = 2, d_v = 2), SwiGLU hidden 2, 3 positions: D = 92 parameters
+    sage: gpt.number_of_laws_formula()       # 1 plane + 3 (V, O) + 3 x 4 gains + 2 units
+    18
     sage: res = gpt.lie_trace(); res.number_of_laws, res.certified
-    (17, True)
+    (18, True)
 """
 from sage.matrix.constructor import diagonal_matrix, matrix
 from sage.rings.rational_field import QQ
@@ -122,7 +122,7 @@ class TinyGPT(NetworkLaws, Block):
 
             sage: from sage_conslaw.architectures.gpt import TinyGPT
             sage: TinyGPT(2, 2, 2, 2, 1, 1)
-            Tiny GPT block: vocabulary 2, width 2, 2 heads (d_k = 2, d_v = 1), SwiGLU hidden 1, 4 positions: D = 43 parameters
+            Tiny GPT block: vocabulary 2, width 2, 2 heads (d_k = 2, d_v = 1), SwiGLU hidden 1, 4 positions: D = 44 parameters
         """
         return ("Tiny GPT block: vocabulary %s, width %s, %s head%s (d_k = %s, d_v = %s), SwiGLU hidden %s, "
                 "%s positions: D = %s parameters" % (self.vocab, self.width, self.heads, "s" if self.heads > 1 else "",
@@ -137,6 +137,8 @@ class TinyGPT(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.gpt import TinyGPT
             sage: len(TinyGPT(2, 2, 1, 2, 1, 1).components())     # E 4, planes 4+4, VO 4, W1 2, unit 4, U 4
             26
+            sage: gpt = TinyGPT(2, 2, 1, 2, 1, 1); gpt._components_from(gpt.parameters()) == list(gpt.components())
+            True
         """
         G1, G2, G3 = (diagonal_matrix(M[g].list()) for g in ("g1", "g2", "g3"))
         J = matrix(QQ, [[0, 1], [-1, 0]])
@@ -233,7 +235,7 @@ class TinyGPT(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.gpt import TinyGPT
             sage: RB = RealBallField(53)
             sage: TinyGPT(1, 2, 1, 2, 1, 1, eps=0)._rms([RB(3), RB(4)], [1, 2])
-            [[0.848528137423857 +/- ...], [2.26274169979695 +/- ...]]
+            [[0.84852813742385... +/- ...], [2.2627416997969... +/- ...]]
         """
         sq = [xi * xi for xi in x]
         inv = 1 / (sum(sq[1:], sq[0]) / len(x) + self.eps).sqrt()

@@ -164,6 +164,8 @@ class MixtureOfExperts(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.moe import MixtureOfExperts
             sage: MixtureOfExperts(1, 2, 1, 1, bias=False).components()
             (1/2*R_0_0 - 1/2*R_1_0, -1/2*R_0_0 + 1/2*R_1_0, A1_0_0*B1_0_0, A2_0_0*B2_0_0)
+            sage: moe = MixtureOfExperts(1, 2, 1, 1); moe._components_from(moe.parameters()) == list(moe.components())
+            True
         """
         E = self.experts
         phis = []

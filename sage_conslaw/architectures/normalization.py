@@ -193,6 +193,8 @@ class NormalizedMLP(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.normalization import NormalizedMLP
             sage: NormalizedMLP(1, 1, 1, 'rms').components()
             (W1_0_0, b1_0, gamma_0*W2_0_0, b2_0)
+            sage: net = NormalizedMLP(1, 2, 1); net._components_from(net.parameters()) == list(net.components())
+            True
             sage: NormalizedMLP(1, 2, 1, 'layer', affine=False, bias=False).components()
             (1/2*W1_0_0 - 1/2*W1_1_0, -1/2*W1_0_0 + 1/2*W1_1_0, 1/2*W2_0_0 - 1/2*W2_0_1, -1/2*W2_0_0 + 1/2*W2_0_1)
         """

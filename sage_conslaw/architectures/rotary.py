@@ -154,6 +154,8 @@ class RotaryAttention(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.rotary import RotaryAttention
             sage: RotaryAttention(1, 2, 1, 1).components()
             (Q_0_0*K_0_0 + Q_1_0*K_1_0, -Q_1_0*K_0_0 + Q_0_0*K_1_0, V_0_0*O_0_0)
+            sage: att = RotaryAttention(2, 3, 1, 1); att._components_from(att.parameters()) == list(att.components())
+            True
         """
         phis = []
         J = matrix(QQ, [[0, 1], [-1, 0]])

@@ -43,10 +43,10 @@ EXAMPLES::
 
     sage: from sage_conslaw.reproduction.modern import reproduce_tables
     sage: rep = reproduce_tables(analytic=1, mixed=0, gated=1, norm=0, rotary=0, sinusoidal=0, moe=0, progress=False)
-    sage: print(rep.table())
-    check    block                                             D  expected phi found certified agrees seconds note
-    analytic MLP 3 -> [2] -> 2, activation silu, with biases   ...
-    gated    ...
+    sage: rep.table().splitlines()[0].split()
+    ['check', 'block', 'D', 'expected', 'phi', 'found', 'certified', 'agrees', 'seconds', 'note']
+    sage: [r['check'] for r in rep.rows], [r['agrees'] for r in rep.rows]
+    (['analytic', 'gated'], [True, True])
     sage: rep.all_certified
     True
 """
@@ -81,7 +81,6 @@ def _pick(rng, values):
     TESTS::
 
         sage: import numpy as np
-from sage.rings.rational_field import QQ
         sage: from sage_conslaw.reproduction.modern import _pick
         sage: _pick(np.random.default_rng(int(0)), [5]), _pick(np.random.default_rng(int(0)), [None])
         (5, None)
@@ -96,10 +95,11 @@ def planned_tasks(seed=0, analytic=5, mixed=2, gated=6, norm=8, rotary=6, sinuso
     EXAMPLES::
 
         sage: from sage_conslaw.reproduction.modern import planned_tasks
-        sage: planned_tasks(analytic=1, mixed=0, gated=0, norm=1, rotary=0, sinusoidal=0, moe=1)
-        [('analytic', {'activation': 'silu', 'd_in': 3, 'd_out': 2, 'family': 'mlp', 'hidden': [2]}),
-         ('norm', {'affine': False, 'bias': True, 'd_in': 4, 'd_out': 2, 'eps': 1/100000, 'family': 'norm', 'hidden': 3, 'norm': 'layer'}),
-         ('moe', {'activation': 'gelu', 'd_in': 2, 'd_out': 2, 'experts': 3, 'family': 'moe', 'gating': 'topk', 'hidden': 2, 'k': 1})]
+        sage: tasks = planned_tasks(analytic=1, mixed=0, gated=0, norm=1, rotary=0, sinusoidal=0, moe=1)
+        sage: [c for c, _ in tasks], tasks[0][1]['family'], tasks[1][1]['hidden']
+        (['analytic', 'norm', 'moe'], 'mlp', 3)
+        sage: tasks == planned_tasks(analytic=1, mixed=0, gated=0, norm=1, rotary=0, sinusoidal=0, moe=1)
+        True
     """
     rng = np.random.default_rng(int(seed))
     tasks = []

@@ -105,7 +105,7 @@ class GatedMLPModule(nn.Module):
             sage: m = GatedMLPModule(1, 1, 1, 'relu')
             sage: with torch.no_grad():
             ....:     _ = m.w1.weight.fill_(float(2)); _ = m.w2.weight.fill_(float(3)); _ = m.w3.weight.fill_(float(5))
-            sage: m(torch.ones(1, 1, dtype=torch.float64)).item()
+            sage: m.forward(torch.ones(1, 1, dtype=torch.float64)).item()
             30.0
         """
         return self.w3(GATES[self.gate](self.w1(x)) * self.w2(x))
@@ -211,7 +211,7 @@ class RotaryAttentionModule(nn.Module):
             sage: from sage_conslaw.torch.modern import RotaryAttentionModule
             sage: m = RotaryAttentionModule(2, 1, 2, 1, 2, positional=None)
             sage: x = torch.randn(1, 3, 2, dtype=torch.float64)
-            sage: p = [int(2), int(0), int(1)]; q = [int(1), int(2), int(0)]; bool(torch.allclose(m(x), m(x[:, p])[:, q]))
+            sage: p = [int(2), int(0), int(1)]; q = [int(1), int(2), int(0)]; bool(torch.allclose(m.forward(x), m(x[:, p])[:, q]))
             True
         """
         L = x.shape[-2]
@@ -280,7 +280,7 @@ class MixtureOfExpertsModule(nn.Module):
             sage: with torch.no_grad():
             ....:     _ = m.R.copy_(torch.tensor([[1.0], [-1.0]], dtype=torch.float64))
             sage: x = torch.tensor([[1.0], [-1.0]], dtype=torch.float64)
-            sage: bool(torch.allclose(m(x)[0], m.B1 @ m.A1 @ x[0])), bool(torch.allclose(m(x)[1], m.B2 @ m.A2 @ x[1]))
+            sage: bool(torch.allclose(m.forward(x)[0], m.B1 @ m.A1 @ x[0])), bool(torch.allclose(m(x)[1], m.B2 @ m.A2 @ x[1]))
             (True, True)
         """
         logits = x @ self.R.T + (self.r if self.bias else 0)
@@ -363,8 +363,8 @@ class TinyGPTModule(nn.Module):
             sage: import torch
             sage: from sage_conslaw.torch.modern import TinyGPTModule
             sage: m = TinyGPTModule(3, 4, 1, 2, 2, 2)
-            sage: t = torch.tensor([[0, 1, 2]]); a = m(t); b = m(torch.tensor([[0, 1, 0]]))
-            sage: bool(torch.allclose(a[0, :2], b[0, :2]))         # causal: the first positions ignore the last token
+            sage: t = torch.tensor([[0r, 1r, 2r]]); a = m.forward(t); b = m(torch.tensor([[0r, 1r, 0r]]))
+            sage: bool(torch.allclose(a[0r, :2r], b[0r, :2r]))         # causal: the first positions ignore the last token
             True
         """
         x = self.E[tokens]
@@ -392,7 +392,6 @@ def torch_map(model, module):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import to_torch, torch_map
         sage: net = GatedMLP(1, 1, 1); tm = torch_map(net, to_torch(net, [2, 3, 5])); tm.theta()
         array([2., 3., 5.])
@@ -417,9 +416,6 @@ def _mlp(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
-from sage_conslaw.architectures.gpt import TinyGPT
-from sage_conslaw.architectures.moe import MixtureOfExperts
-from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp
         sage: _mlp(MLP(2, [3], 1, 'gelu'))
         Sequential(
@@ -467,7 +463,6 @@ def _gated(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import _gated
         sage: _gated(GatedMLP(2, 3, 1)).w3
         Linear(in_features=3, out_features=1, bias=False)
@@ -483,9 +478,6 @@ def _mlp_names(model):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.activations import MLP
-from sage_conslaw.architectures.gpt import TinyGPT
-from sage_conslaw.architectures.moe import MixtureOfExperts
-from sage_conslaw.architectures.rotary import RotaryAttention
         sage: from sage_conslaw.torch.modern import _mlp_names
         sage: _mlp_names(MLP(1, [2], 1, 'relu'))
         {'W1': '0.weight', 'W2': '2.weight', 'b1': '0.bias', 'b2': '2.bias'}
@@ -574,7 +566,6 @@ def _values(model, theta):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import _values
         sage: _values(GatedMLP(1, 1, 1, bias=True), [1, 2, 3, 4, 5, 6])
         {'W1': [[1.0]], 'W2': [[2.0]], 'W3': [[3.0]], 'b1': [4.0], 'b2': [5.0], 'b3': [6.0]}
@@ -599,7 +590,6 @@ def to_torch(model, theta=None):
         sage: # optional - torch
         sage: import torch
         sage: from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.torch.mapping import TorchMap
         sage: from sage_conslaw.torch.modern import to_torch
         sage: net = GatedMLP(1, 1, 1, gate='relu')
         sage: to_torch(net, [2, 3, 5])(torch.ones(1, 1, dtype=torch.float64)).item()

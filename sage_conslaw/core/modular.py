@@ -70,6 +70,36 @@ def reduce_rational(c, p):
     return num * pow(den, -1, p) % p
 
 
+def integer_coordinates(point):
+    r"""
+    Return the coordinates of an exact point as an int64 array when they are all
+    integers of absolute value below `2^{53}` (two passes, for points of a million
+    coordinates), else ``None`` (the caller reduces them one by one, e.g. with
+    :func:`reduce_rational`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.modular import integer_coordinates
+        sage: integer_coordinates(vector([3, -4, 6/2])).tolist()
+        [3, -4, 3]
+        sage: integer_coordinates([1/2, 1]) is None, integer_coordinates([2^70]) is None
+        (True, True)
+        sage: integer_coordinates([2^60 + 1]) is None, integer_coordinates([-7/2]) is None     # beyond 2^53: one by one
+        (True, True)
+        sage: K.<a> = QuadraticField(2); integer_coordinates([a]) is None, integer_coordinates([K(3)]).tolist()
+        (True, [3])
+    """
+    try:
+        ints = np.array([int(c) for c in point], dtype=np.int64)      # Sage's int() truncates 1/2 to 0: ...
+        floats = np.array([float(c) for c in point], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    # ... so the coordinates are integers exactly when they equal their floats (exact below 2^53)
+    if not (np.abs(floats) < 2.0 ** 53).all() or not (ints == floats).all():
+        return None
+    return ints
+
+
 def monomial_table(polys, nvars, coefficient):
     r"""
     Return the terms of a list of polynomials as arrays, for vectorized evaluation.

@@ -60,6 +60,7 @@ from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
 from sage.arith.misc import previous_prime
 from sage.matrix.constructor import matrix
 from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.modules.free_module import FreeModule
 from sage.rings.rational_field import QQ
 from sage.structure.sage_object import SageObject
 
@@ -68,9 +69,10 @@ from sage_conslaw.core.certificate import Certificate, decide, generic_certifica
 from sage_conslaw.core.checks import integer, nonnegative_integer, one_of
 from sage_conslaw.core.families import _field_jacobians, as_family
 from sage_conslaw.core.laws import number_of_independent_functions
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, PolynomialsModP, rank_mod_p, reduce_rational
+from sage_conslaw.core.modular import (DEFAULT_PRIME, EchelonModP, PolynomialsModP, integer_coordinates, rank_mod_p,
+                                       reduce_rational)
 from sage_conslaw.core.fields import field_name
-from sage_conslaw.core.points import as_exact_point, to_exact_polynomial
+from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, as_exact_point, to_exact_polynomial
 
 METHODS = ('auto', 'fast', 'rigorous')
 
@@ -1198,7 +1200,8 @@ def lie_trace(generators, point=None, laws=None, **options):
       for a structured family of more than
       :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters with a
       certificate point (the identity of a square linear network), that point,
-      where the count is proven without elimination and holds on a dense open set.
+      where the count is proven without elimination and holds on a dense open set;
+      without one, integers of the same box drawn by numpy.
       A given point is used as it is, special or not.
     - ``laws`` -- a list of known conservation laws (polynomials of the same ring);
       their number `N` of gradients independent at `\theta` gives the certificate
@@ -1339,9 +1342,9 @@ def lie_trace(generators, point=None, laws=None, **options):
     D = W.D
     K = W.base_ring()
     is_random = point is None
-    special = _certificate_point(W) if is_random else None
+    special = _structured_point(W, opts.seed) if is_random else None
     if special is not None:
-        point, is_random = special, False
+        point, is_random = special
     elif is_random:
         point = W.random_point(opts.seed)
     else:
@@ -1387,28 +1390,38 @@ def lie_trace(generators, point=None, laws=None, **options):
     return done(result)
 
 
-def _certificate_point(W):
+def _structured_point(W, seed):
     r"""
-    The point where the structured family of ``W`` proves its count without
+    The default point of a structured family of more than
+    :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters, as
+    ``(point, is_random)``: where the family proves its count without
     elimination (:meth:`~sage_conslaw.core.jets.StructuredFamily.certificate_point`),
-    used instead of a random point above
-    :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters; else ``None``.
+    else a random integer point of the engine's box drawn by numpy from ``seed``
+    (a million Sage integers drawn one by one take a minute); ``None`` for
+    other families (the engine's random point).
 
     TESTS::
 
-        sage: from sage_conslaw.architectures import LinearNetwork
-        sage: from sage_conslaw.core.trace import _certificate_point
-        sage: _certificate_point(LinearNetwork([50, 50, 50]).generators())[:4]
-        (1, 0, 0, 0)
-        sage: _certificate_point(LinearNetwork([3, 3, 3]).generators()) is None
+        sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+        sage: from sage_conslaw.core.trace import _structured_point
+        sage: pt, rnd = _structured_point(LinearNetwork([50, 50, 50]).generators(), 0); pt[:4], rnd
+        ((1, 0, 0, 0), False)
+        sage: _structured_point(LinearNetwork([3, 3, 3]).generators(), 0) is None
         True
+        sage: pt, rnd = _structured_point(ReLUNetwork([30, 100, 30]).generators(), 0); len(pt), rnd, pt.is_immutable()
+        (6000, True, True)
         sage: res = LinearNetwork([50, 50, 50, 50]).lie_trace(); res.number_of_laws, res.certified, res.dimensions
         (2550, True, [2500, 3725, 4950])
     """
-    if W.structured is None or W.D <= thresholds.RANDOM_POINT_MAX_D:
+    if W.structured is None or W.D <= thresholds.RANDOM_POINT_MAX_D or W.positive_coordinates():
         return None
-    point = W.structured.certificate_point()
-    return None if point is None else as_exact_point(point, W.D, W.base_ring())
+    point, is_random = W.structured.certificate_point(), False
+    if point is None:
+        point, is_random = np.random.default_rng(int(seed)).integers(
+            -DEFAULT_SAMPLING_BOUND, DEFAULT_SAMPLING_BOUND, W.D, endpoint=True), True
+    v = FreeModule(W.base_ring(), W.D)(np.asarray(point).tolist())     # one pass: vector() takes ten times longer
+    v.set_immutable()
+    return v, is_random
 
 
 def _check_domain(W, point):
@@ -1482,6 +1495,9 @@ def _collapses(point, p):
         sage: K.<a> = QuadraticField(2); _collapses(vector([a, 7]), 7)
         True
     """
+    ints = integer_coordinates(point)          # a million integer coordinates in one pass
+    if ints is not None:
+        return bool(np.any((ints != 0) & (ints % p == 0)))
     return any(c != 0 and c in QQ and QQ(c).numerator() % p == 0 for c in point)
 
 
@@ -1555,7 +1571,8 @@ def _run_fast(gens, point, laws, opts, p, budget=_NO_BUDGET):
         (False, 'the rank 2 modulo p is only a lower bound: the time budget of 0 s ran out, below the bound D - N = 4')
     """
     D = gens.D
-    x = [reduce_rational(c, p) for c in point]
+    ints = integer_coordinates(point)
+    x = (ints % p).tolist() if ints is not None else [reduce_rational(c, p) for c in point]
     if opts.law_gradients is not None and not laws and gens.structured is not None:
         N = gens.structured.known_law_rank(x, p, opts.seed)[0]      # the family's certificate of its known laws
     else:

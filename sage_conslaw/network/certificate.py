@@ -189,7 +189,7 @@ def _uncertifiable_ops(net):
     return [n for n in net.ops() if get_op(n.op, n.where()).kind == 'analytic']
 
 
-def sample_regions(net, theta, count, rng, kept=None):
+def sample_regions(net, theta, count, rng, kept=None, inputs=None):
     r"""
     Draw ``count`` random integer inputs (and Dropout masks), evaluate the
     network exactly at the rational point ``theta``, and return ``(inputs,
@@ -199,6 +199,7 @@ def sample_regions(net, theta, count, rng, kept=None):
 
     - ``kept`` -- the probability of keeping an entry in the random Dropout
       masks (default: `1 - p` of each Dropout; the first sample keeps everything)
+    - ``inputs`` -- the integer inputs (one array per network input) instead of random ones
 
     EXAMPLES::
 
@@ -215,7 +216,7 @@ def sample_regions(net, theta, count, rng, kept=None):
     # several scales: the unbounded regions of the input space are reached too
     scale = INPUT_SCALES[rng.integers(0, len(INPUT_SCALES), size=count)]
     X = [rng.integers(-INPUT_BOUND, INPUT_BOUND + 1, size=(count,) + n.shape)
-         * scale.reshape((count,) + (1,) * len(n.shape)) for n in ins]
+         * scale.reshape((count,) + (1,) * len(n.shape)) for n in ins] if inputs is None else inputs
     drop = {}
     for n in net.ops():
         if n.op == 'dropout':

@@ -94,6 +94,10 @@ CATALOG = {
     # the laws of the user's data set
     "data_lie_trace": "sage_conslaw.datalaws.network",
     "DataModel": "sage_conslaw.datalaws.network",
+    # networks as graphs: the laws of the network itself (the certificate needs the torch extra)
+    "Network": "sage_conslaw.network.graph",
+    "NetworkModel": "sage_conslaw.network.model",
+    "network_of": "sage_conslaw.network.families",
     # PyTorch models (needs the torch extra; loaded only when used)
     "from_torch": "sage_conslaw.torch.mapping",
     "TorchMap": "sage_conslaw.torch.mapping",

@@ -135,8 +135,11 @@ def network_from_module(module, example=None, input_shape=None):
         raise ValueError("cannot guess the input shape of %s: pass input_shape=..." % type(module).__name__)
     import copy
     gm_d = copy.deepcopy(gm).double()
+    import contextlib
+    import io
     try:
-        ShapeProp(gm_d).propagate(example.double())
+        with contextlib.redirect_stderr(io.StringIO()):      # torch.fx prints the failing node; the error says it
+            ShapeProp(gm_d).propagate(example.double())
     except Exception as e:
         raise ValueError("the module does not run on an input of shape %s: %s" % (tuple(example.shape[1:]), e))
     shapes = {n.name: tuple(n.meta['tensor_meta'].shape) for n in gm_d.graph.nodes

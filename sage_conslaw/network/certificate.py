@@ -388,8 +388,8 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         sage: net.output(net.op('linear', [h, net.parameter('W2', (2, 2))]))
         sage: res = network_trace(net); res.number_of_laws, res.certified  # optional - torch
         (1, True)
-        sage: 'frozen' in res.reason  # optional - torch
-        True
+        sage: 'frozen' in res.reason, res.certificate.scope, res.certificate.certified  # optional - torch
+        (True, 'network', True)
     """
     from sage_conslaw.core.points import random_point
     from sage_conslaw.network.symmetries import scaling_laws
@@ -458,5 +458,9 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
                   "than the known ones)" % (what, N, "" if N == 1 else "s", "is" if N == 1 else "are", sources, N,
                                             D - L))
         certified = False
+    from sage_conslaw.core.certificate import Certificate
+    cert = Certificate(D, L, "rank modulo p of the network's own gradient fields", target,
+                       "D" if not N else "%s laws of the network independent at theta" % N, reason + notes,
+                       scope='network')
     return NetworkTraceResult(net, dimensions=dims, certified=certified, reason=reason + notes, known_laws=N,
-                              fields=fields, seconds=time.time() - start, **common)
+                              fields=fields, seconds=time.time() - start, certificate=cert, **common)

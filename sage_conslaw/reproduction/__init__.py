@@ -13,8 +13,14 @@ that computes it and its counts.  That module provides
   pairs, an architecture being a dict (``--list`` prints its items as a table);
 - ``reproduce_tables(seed=..., workers=..., progress=..., **counts)`` -- a
   report with ``table()``, ``summary()``, ``save(directory)`` (the written
-  paths), ``all_match``, ``seconds`` and ``workers``, like
-  :class:`~sage_conslaw.reproduction.tables.ReproductionReport`.
+  paths), ``all_match``, ``seconds`` and ``workers``: a subclass of
+  :class:`~sage_conslaw.reproduction.tables.ReproductionReport` (which writes
+  its three files atomically into a locked directory), returned by
+  :func:`~sage_conslaw.reproduction.tables.run_report` (the one process pool:
+  workers capped by the cores, Ctrl-C and dead workers handled, the finished
+  rows saved on Ctrl-C).  Check counts with
+  :func:`~sage_conslaw.reproduction.sampling.sample_count` (at most
+  ``MAX_SAMPLE``).
 
 Each count becomes an option ``--NAME`` of ``sage-conslaw reproduce``.
 

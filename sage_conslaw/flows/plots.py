@@ -41,6 +41,18 @@ class InlineFigure(Figure):
         b'\x89PNG\r\n\x1a\n'
     """
 
+    def __init__(self, *args, **kwds):
+        r"""
+        The arguments of Matplotlib's ``Figure`` (``figsize``, ``layout``, ...).
+
+        TESTS::
+
+            sage: from sage_conslaw.flows.plots import InlineFigure
+            sage: InlineFigure(figsize=(3, 2)).get_size_inches().tolist()
+            [3.0, 2.0]
+        """
+        super().__init__(*args, **kwds)
+
     def _repr_png_(self):
         r"""
         The figure as PNG bytes (what a notebook displays).
@@ -224,3 +236,8 @@ def plot_example_3_8(result, figsize=(5, 4)):
     ax.set_title("Example 3.8 (max deviation %.1e)" % result["max_deviation"])
     ax.legend(fontsize="small")
     return fig
+
+
+# Matplotlib writes a ``set`` method with its own cross-references into every
+# subclass of an artist; the documentation of this package only says what it is.
+InlineFigure.set.__doc__ = "Set several properties of the figure at once (Matplotlib's ``Artist.set``)."

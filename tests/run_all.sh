@@ -25,6 +25,9 @@ FULL="${SAGE_CONSLAW_VENV:-.venv}"
 # host cannot be reached but pip has the wheel locally (find-links), one try is enough.
 TORCH_INDEX="${SAGE_CONSLAW_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 TORCH_RETRIES="${SAGE_CONSLAW_TORCH_RETRIES:-0}"
+# the CPU build, pinned by its local label: never a CUDA build from PyPI, even if
+# the CPU index cannot be reached and PyPI has a newer torch
+TORCH="${SAGE_CONSLAW_TORCH:-torch==2.13.0+cpu}"
 OPTIONAL="sage,torch,dask,sklearn"
 
 venv() {    # venv DIR: create it if needed, with a recent pip
@@ -50,7 +53,7 @@ doctests "$CORE/bin/python" sage_conslaw || status=1
 t1=$SECONDS
 echo "== full install: torch (CPU index), then .[passagemath,test,torch,census] =="
 venv "$FULL" || exit 1
-"$FULL/bin/python" -m pip install -q --retries "$TORCH_RETRIES" torch \
+"$FULL/bin/python" -m pip install -q --retries "$TORCH_RETRIES" "$TORCH" \
     --index-url "$TORCH_INDEX" --extra-index-url https://pypi.org/simple || exit 1
 "$FULL/bin/python" -m pip install -q ".[passagemath,test,torch,census]" || exit 1
 echo "   $((SECONDS - t1)) s"

@@ -3,9 +3,18 @@ The numeric twins of attention, multi-head attention, convolution, residual
 blocks, sequences of blocks and the ICNN with bias (sage_conslaw/flows/twins.py):
 gradients against central finite differences, outputs against the architecture's
 own model f(phi(theta), x), and the known laws along train().
+
+The block twins compute their gradients with PyTorch's autograd (the torch
+extra): the finite differences and PyTorch's own modules below are the
+independent checks of those gradients and outputs.
 """
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+
+torch = pytest.importorskip("torch")
 
 import sage_conslaw  # noqa: F401
 from sage.matrix.constructor import matrix
@@ -98,8 +107,32 @@ def test_attention_twin_is_the_architectures_output(shape, heads):
         theta = np.random.default_rng(length).standard_normal(m.D)
         out = m.forward(theta, X)
         for n in range(X.shape[0]):
-            ref = arch.output(theta, X[n].reshape(length, d_in), scale=scale)
+            ref = _attention_oracle(arch, theta, X[n].reshape(length, d_in), scale)
             assert np.allclose(out[n].reshape(length, d_out), ref, rtol=1e-12, atol=1e-12)
+            assert np.allclose(arch.output(theta, X[n].reshape(length, d_in), scale=scale), ref,
+                               rtol=1e-12, atol=1e-12)
+
+
+def _attention_oracle(arch, theta, X, scale):
+    """The attention layer token by token, head by head, from the named matrices (plain loops)."""
+    M = {name: np.array([[float(v) for v in row] for row in A.rows()]) for name, A in
+         arch.unflatten([float(t) for t in theta]).items()}
+    L = X.shape[0]
+    out = np.zeros((L, arch.d_out))
+    for s in arch._suffixes():
+        for t in range(L):
+            q = M["Q" + s] @ X[t] + (M["bq" + s][:, 0] if arch.bias else 0)
+            scores, values = [], []
+            for u in range(L):
+                k = M["K" + s] @ X[u] + (M["bk" + s][:, 0] if arch.bias else 0)
+                scores.append(scale * float(q @ k))
+                values.append(M["V" + s] @ X[u] + (M["bv" + s][:, 0] if arch.bias else 0))
+            w = np.exp(np.array(scores) - max(scores))
+            w /= w.sum()
+            out[t] += sum(wu * vu for wu, vu in zip(w, values)) @ M["O" + s]
+    if arch.bias:
+        out += M["bo"][:, 0]
+    return out
 
 
 def _attention_same_phi(arch, theta, rng):
@@ -346,3 +379,32 @@ def test_every_method_trains_a_sequence_twin(method, options):
     net = Sequential([Residual(Attention(2, 1, 1, 2, bias=True)), ConvNetwork(2, 2, 1, 1, 1, bias=True)])
     traj = train(net, method=method, records=4, N=10, **options)
     assert np.all(np.isfinite(traj.loss)) and traj.laws.shape[1] >= len(net.known_conservation_laws())
+
+
+def test_block_twins_need_torch_and_say_so(monkeypatch):
+    import sage_conslaw.flows.twins as twins
+    monkeypatch.setattr(twins, "torch", None)
+    for arch in (Attention(2, 1, 1, 2), ConvNetwork(1, 2, 1, 2, 2), Residual(ReLUNetwork([2, 3, 2])),
+                 Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])])):
+        with pytest.raises(ImportError, match="needs PyTorch \\(the torch extra"):
+            arch.numeric_model()
+        with pytest.raises(ImportError, match="needs PyTorch"):
+            train(arch, method="gd", steps=2)
+
+
+def test_the_papers_networks_train_without_torch():
+    """Linear and ReLU networks, matrix factorization, NMF, ICNN: the numpy path, torch never imported."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from sage_conslaw.architectures import LinearNetwork, ReLUNetwork, MatrixFactorization, NMF, ICNN\n"
+            "from sage_conslaw.flows import train\n"
+            "for net in (LinearNetwork([2, 3, 2]), ReLUNetwork([2, 3, 2]), MatrixFactorization(2, 2, 1)):\n"
+            "    assert train(net, method='flow', horizon=0.2).drift().max() < 1e-8\n"
+            "for net in (NMF(2, 1, 2), ICNN(1, 2, 1)):\n"
+            "    train(net, method='mirror', horizon=0.1)\n"
+            "try:\n"
+            "    train(__import__('sage_conslaw').Attention(2, 1, 1, 2))\n"
+            "except ImportError as e:\n"
+            "    print('refused:', e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "refused: the numeric twin of a sequence block" in r.stdout and "needs PyTorch" in r.stdout

@@ -67,6 +67,7 @@ from sage.rings.rational_field import QQ
 from sage.rings.real_arb import RealBallField
 from scipy.linalg import qr
 
+from sage_conslaw.architectures.base import check_parameters
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import (balancedness, known_independent_laws_formula,
                                                lie_dimension_formula)
@@ -183,6 +184,13 @@ class MultiHeadAttention(Block):
         Traceback (most recent call last):
         ...
         ValueError: the number of heads must be an integer >= 1, got 0
+
+    A size no polynomial ring can hold is refused at once, before anything is built::
+
+        sage: MultiHeadAttention(4, 10^12, 2, 2, 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: the number D of parameters is 32000000000000, above the limit ... of parameters that fit in the memory available (a count needs about 128 bytes a parameter: MIN_BYTES_PER_PARAMETER)
     """
 
     #: The counts of :meth:`lie_trace` are those of `\phi` (see :attr:`~sage_conslaw.architectures.compose.Block.PHI_NOTE`).
@@ -201,6 +209,9 @@ class MultiHeadAttention(Block):
         """
         d_in, d_k, d_v, d_out, bias = _check_sizes(d_in, d_k, d_v, d_out, bias)
         self.heads = positive_integer(heads, "the number of heads")
+        # the number of parameters, counted before any is built
+        check_parameters(self.heads * (d_in * (2 * d_k + d_v) + d_v * d_out + ((2 * d_k + d_v) if bias else 0))
+                         + (d_out if bias else 0))
         self.d_in, self.d_k, self.d_v, self.d_out, self.bias = d_in, d_k, d_v, d_out, bias
         shapes = []
         for s in self._suffixes():
@@ -391,7 +402,8 @@ class MultiHeadAttention(Block):
 
     def output(self, theta, X, scale=1):
         r"""
-        Return the layer's output at parameters ``theta`` on tokens ``X`` (numerically, numpy).
+        Return the layer's output at parameters ``theta`` on tokens ``X`` (numerically:
+        the forward pass of its numeric twin, which needs PyTorch).
 
         INPUT:
 
@@ -403,24 +415,15 @@ class MultiHeadAttention(Block):
 
             sage: from sage_conslaw.architectures import Attention
             sage: att = Attention(1, 1, 1, 1)
-            sage: att.output([1, 1, 2, 3], [[1.0], [1.0]])       # equal scores: the mean of X V^T O
+            sage: att.output([1, 1, 2, 3], [[1.0], [1.0]])       # equal scores: the mean of X V^T O    # optional - torch
             array([[6.],
                    [6.]])
         """
-        M = {name: np.array([float(x) for x in A.list()]).reshape(A.dimensions())
-             for name, A in self.unflatten(list(theta)).items()}
         X = np.asarray(X, dtype=float)
-        out = np.zeros((X.shape[0], self.d_out))
-        for s in self._suffixes():
-            q = X @ M["Q" + s].T + (M["bq" + s].T if self.bias else 0)
-            k = X @ M["K" + s].T + (M["bk" + s].T if self.bias else 0)
-            v = X @ M["V" + s].T + (M["bv" + s].T if self.bias else 0)
-            z = scale * q @ k.T
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            out += (z / z.sum(axis=1, keepdims=True)) @ v @ M["O" + s]
-        if self.bias:
-            out += M["bo"].T
-        return out
+        if X.ndim != 2 or X.shape[1] != self.d_in:
+            raise ValueError("X must be an N x d_in = N x %s array of tokens, got shape %s" % (self.d_in, X.shape))
+        twin = self.numeric_model(length=X.shape[0], scale=scale)
+        return twin.forward(np.array([float(x) for x in theta]), X.reshape(1, -1)).reshape(X.shape[0], self.d_out)
 
     def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=128):
         r"""

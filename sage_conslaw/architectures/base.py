@@ -70,7 +70,8 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.core import checks
 from sage_conslaw.core.registry import numeric_twin
-from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS, MAX_VARIABLES, MIN_BYTES_PER_PARAMETER, memory_budget
+from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, MAX_DEPTH, MAX_VARIABLES, MIN_BYTES_PER_PARAMETER,
+                                          memory_budget)
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.reparametrization import Reparametrization
 
@@ -1021,6 +1022,13 @@ def check_widths(dims, what):
         Traceback (most recent call last):
         ...
         TypeError: the widths of a network must be positive integers, got [2, None]: None (NoneType) is not a number
+
+    A depth no polynomial ring can hold is refused at once, before the widths are read::
+
+        sage: check_widths([2] * 10^7, "a linear network")
+        Traceback (most recent call last):
+        ...
+        ValueError: a linear network of 9999999 layers is refused: above the limit 32767 of layers (MAX_DEPTH: every layer is a parameter record and a matrix product)
     """
     try:
         dims = list(dims)
@@ -1028,6 +1036,9 @@ def check_widths(dims, what):
         raise TypeError("%s needs a list of widths [n0, n1, ...], got %r" % (what, dims)) from None
     if len(dims) < 2:
         raise ValueError("%s needs at least two widths [n0, n1], got %s" % (what, dims))
+    if len(dims) - 1 > MAX_DEPTH:     # refused before the widths are read
+        raise ValueError("%s of %s layers is refused: above the limit %s of layers (MAX_DEPTH: every layer is a "
+                         "parameter record and a matrix product)" % (what, len(dims) - 1, MAX_DEPTH))
     return positive_integers(dims, "the widths of %s must be positive integers, got %s" % (what, dims))
 
 
@@ -1101,6 +1112,9 @@ class LayeredNetwork(Architecture):
         """
         self.dims = check_widths(dims, what)
         self.bias = checks.boolean(bias, "bias")
+        # the number of weights (and biases), counted before any parameter is built
+        check_parameters(sum(a * b for a, b in zip(self.dims, self.dims[1:])) +
+                         (sum(self.dims[:-1]) if self.bias else 0))
         params = layered_parameters(self.dims, self.bias)
         if extra_shapes is not None:
             params += [as_parameter(spec) for spec in extra_shapes(self.dims)]

@@ -53,12 +53,16 @@ EXAMPLES::
     6
 """
 
+from sage.misc.cachefunc import cached_method
 from sage.misc.misc_c import prod
+from sage.modules.free_module_element import vector
 
 from sage_conslaw.architectures.base import Architecture, Parameter, LayeredNetwork
 from sage_conslaw.architectures.linear import MatrixFactorization, LinearNetwork, balancedness
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import boolean
+from sage_conslaw.core.families import FieldFamily
+from sage_conslaw.core.metric import Metric
 from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
 
@@ -289,6 +293,45 @@ def _ring_map(block, target_mats, prefix):
     return R.hom([images[g] for g in R.gens()], target)
 
 
+def _metric_of(block):
+    r"""
+    Return the diagonal of the metric of ``block`` (polynomials of its ring:
+    its flow is `\dot\theta = -M\nabla L`, a mirror flow for NMF and ICNN)
+    and its mirror coordinates, or ``None`` for the Euclidean flow.  A
+    composition carries its blocks' metrics (see the module documentation); a
+    non-diagonal one is refused.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.compose import _metric_of
+        sage: from sage_conslaw.architectures import NMF, ICNN, LinearNetwork
+        sage: _metric_of(NMF(1, 1, 1)), _metric_of(ICNN(1, 1, 1)), _metric_of(LinearNetwork([1, 1]))
+        (([U_0_0, V_0_0], [0, 1]), ([U_0_0, 1], [0]), None)
+    """
+    M = block.metric()
+    if M is None:
+        return None
+    if not M.is_diagonal():
+        raise ValueError("a composition of blocks carries their metrics as one block-diagonal metric; %r has a "
+                         "non-diagonal metric, which is not supported in a composition" % (block,))
+    return list(M.diagonal()), list(M.mirror_coordinates())
+
+
+def _composed_family(model, metric):
+    r"""
+    The family `M\nabla\phi_j` of a composition whose blocks have metrics
+    (``metric`` the product :class:`~sage_conslaw.core.metric.Metric`); the
+    flow lives where its mirror coordinates are positive.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import Residual, NMF
+        sage: Residual(NMF(1, 1, 1)).generators()        # via _composed_family
+        Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
+    """
+    return FieldFamily(metric.fields(model.gradient_fields()), positive=metric.mirror_coordinates())
+
+
 class Residual(Block):
     r"""
     The residual block `x \mapsto x + g(x, \theta)` of a block `g`.
@@ -360,6 +403,49 @@ class Residual(Block):
             Residual block x + g(x) around Attention head d_in = 1, d_k = 1, d_v = 1, d_out = 1 without biases: D = 4 parameters
         """
         return "Residual block x + g(x) around %s" % self._block
+
+    def metric(self):
+        r"""
+        Return the block's metric (in this ring), or ``None`` when the block's
+        flow is Euclidean: the residual block has the block's parameters and
+        its flow (see the module documentation).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Residual, NMF, LinearNetwork
+            sage: Residual(NMF(1, 1, 1)).metric()
+            [U_0_0     0]
+            [    0 V_0_0]
+            sage: Residual(LinearNetwork([1, 1])).metric() is None
+            True
+        """
+        known = _metric_of(self._block)
+        if known is None:
+            return None
+        diagonal, mirror = known
+        f = _ring_map(self._block, self.parameters(), "")
+        return Metric(self.polynomial_ring(), diagonal=[f(c) for c in diagonal], mirror=mirror)
+
+    @cached_method
+    def generators(self):
+        r"""
+        Return the fields of the block's flow: `\nabla\phi_j`, or `M\nabla\phi_j`
+        for a block with a metric `M` (so the count, the laws and the exact
+        check of a residual NMF are those of the NMF's mirror flow).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Residual, NMF
+            sage: net = Residual(NMF(2, 2, 2)); res = net.lie_trace()
+            sage: res.number_of_laws, res.certified, net.number_of_independent_laws(net.polynomial_conservation_laws(2))
+            (2, True, 2)
+            sage: all(net.is_conservation_law(h) for h in net.known_conservation_laws())
+            True
+        """
+        M = self.metric()
+        if M is None:
+            return Block.generators(self)
+        return _composed_family(self, M)
 
     def lie_trace(self, *args, **options):
         r"""
@@ -624,6 +710,139 @@ class Sequential(Block):
         if name not in self._names:
             raise ValueError("no block named %r (the blocks are %s)" % (name, ", ".join(self._names)))
         return [name + "_" + p for p in self._blocks[self._names.index(name)].parameters()]
+
+    def metric(self):
+        r"""
+        Return the product metric of the blocks, block-diagonal (each block's
+        metric on its parameters, the identity on the blocks without one), or
+        ``None`` when every block's flow is Euclidean.
+
+        A sequence is trained by one flow: its blocks' flows side by side, so
+        the blocks' known laws (laws of their own flows) are laws of the
+        sequence, and its count is that of this flow (see the module documentation).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, NMF, LinearNetwork
+            sage: Sequential([NMF(1, 1, 1), LinearNetwork([1, 1])]).metric()
+            [L1_U_0_0        0        0]
+            [       0 L1_V_0_0        0]
+            [       0        0        1]
+            sage: Sequential([LinearNetwork([1, 1])]).metric() is None
+            True
+        """
+        known = [_metric_of(b) for b in self._blocks]
+        if all(k is None for k in known):
+            return None
+        R = self.polynomial_ring()
+        mats = self.parameters()
+        entries, mirror = [], []
+        for b, name, k in zip(self._blocks, self._names, known):
+            if k is None:
+                entries += [R.one()] * b.D
+            else:
+                f = _ring_map(b, mats, name + "_")
+                mirror += [len(entries) + i for i in k[1]]
+                entries += [f(c) for c in k[0]]
+        return Metric(R, diagonal=entries, mirror=mirror)
+
+    @cached_method
+    def generators(self):
+        r"""
+        Return the fields of the sequence's flow: `\nabla\phi_j`, or
+        `M\nabla\phi_j` with the product metric :meth:`metric` when some
+        block has one (positive coordinates: those of the blocks).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, NMF
+            sage: net = Sequential([NMF(2, 2, 2), NMF(2, 2, 2)]); res = net.lie_trace()
+            sage: res.number_of_laws, res.certified
+            (4, True)
+            sage: all(net.is_conservation_law(h) for h in net.known_conservation_laws())
+            True
+        """
+        M = self.metric()
+        if M is None:
+            return Block.generators(self)
+        return _composed_family(self, M)
+
+    def linear_network(self):
+        r"""
+        Return ``(net, order)`` when the whole sequence is one run of merged
+        linear blocks: ``net`` the :class:`~sage_conslaw.architectures.linear.LinearNetwork`
+        with the same `\phi` (its layers are the blocks' layers, the last block
+        next to the outputs) and ``order[k]`` the coordinate of the sequence that
+        is coordinate ``k`` of ``net``; else ``None``.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork, ReLUNetwork
+            sage: net, order = Sequential([LinearNetwork([1, 2]), LinearNetwork([3, 1])]).linear_network()
+            sage: net, order
+            (Linear network [3, 1, 2]: D = 5 parameters, phi = U1*U2 in QQ^(3 x 2), [2, 3, 4, 0, 1])
+            sage: Sequential([LinearNetwork([2, 2]), ReLUNetwork([2, 2, 2])]).linear_network() is None
+            True
+        """
+        if len(self._groups) != 1 or self._groups[0][0] != 'linear product':
+            return None
+        idx = self._groups[0][1]
+        dims, order, offsets, start = [], [], {}, 0
+        for i, b in enumerate(self._blocks):
+            offsets[i] = start
+            start += b.D
+        for i in reversed(idx):
+            b = self._blocks[i]
+            dims += b.dims[:-1]
+            order += [offsets[i] + j for j in range(b.D)]
+        dims.append(self._blocks[idx[0]].dims[-1])
+        return LinearNetwork(dims), order
+
+    def lie_trace(self, point=None, laws=None, **options):
+        r"""
+        Compute `\dim \mathrm{Lie}(W_\phi)(\theta)` and the number of laws (see
+        :meth:`Block.lie_trace`).
+
+        A sequence of linear blocks only (one merged run, :meth:`linear_network`)
+        is traced as that linear network, by matrix products at any size
+        (:mod:`~sage_conslaw.core.jets`): the same `\phi` with its coordinates
+        in another order, so the same count and certificate; the result's
+        point is given back in the sequence's coordinates.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: seq = Sequential([LinearNetwork([20, 20])] * 3)
+            sage: res = seq.lie_trace(); res.number_of_laws, res.certified       # as LinearNetwork([20] * 4)
+            (420, True)
+            sage: 'computed as the linear network [20, 20, 20, 20]' in res.reason
+            True
+            sage: seq = Sequential([LinearNetwork([1, 2]), LinearNetwork([3, 1])])
+            sage: res = seq.lie_trace(point=[1, 2, 3, 4, 5]); res.number_of_laws, tuple(res.point)
+            (1, (1, 2, 3, 4, 5))
+            sage: seq.lie_trace(laws=seq.known_conservation_laws()).number_of_laws
+            1
+        """
+        if self.metric() is not None:       # the flow of the product metric: traced as a whole
+            return self._noted(Architecture.lie_trace(self, point=point, laws=laws, **options))
+        linear = self.linear_network()
+        if linear is None:
+            return Block.lie_trace(self, point=point, laws=laws, **options)
+        net, order = linear
+        R, S = self.polynomial_ring(), net.polynomial_ring()
+        images = [None] * self.D
+        for k, j in enumerate(order):
+            images[j] = S.gen(k)
+        to_net = R.hom(images, S)
+        x = None if point is None else [self._point(point)[j] for j in order]
+        res = net.lie_trace(x, laws=None if laws is None else [to_net(R(h)) for h in laws], **options)
+        back = [None] * self.D
+        for k, j in enumerate(order):
+            back[j] = res.point[k]
+        res.point = vector(res.point.base_ring(), back)
+        res.reason = "%s; computed as the linear network %s (the same phi, its coordinates in another order)" % (
+            res.reason, net.dims)
+        return self._noted(res)
 
     def groups(self):
         r"""

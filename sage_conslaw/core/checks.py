@@ -14,6 +14,8 @@ EXAMPLES::
 """
 from numbers import Integral
 
+from sage_conslaw.core.thresholds import MAX_VARIABLES
+
 
 def _integer(x, what):
     """Return ``x`` as a Python int, or raise TypeError (bool, float, str, None are refused).

@@ -103,6 +103,20 @@ MAX_COMPONENTS = 10 ** 6
 #: the expansion within the machine's memory shared with other jobs.
 MAX_EXPANDED_BYTES = 2 ** 32
 
+#: Largest array of Jacobians modulo `p` (fields x `D` x `D` float64) that the
+#: fast trace of a lifted flow may need: it evaluates the Jacobian of every
+#: field independent at the point at once, `8D^2` bytes each.
+#: ``HeavyBall(LinearNetwork([30, 30, 30]), 1)`` (`D = 3601`, 901 fields) would
+#: ask 87 GiB; `2^{32}` (4 GiB), as :data:`MAX_EXPANDED_BYTES`, is refused
+#: before any field is built (a ``MemoryError`` naming the size).
+MAX_TRACE_JACOBIAN_BYTES = 2 ** 32
+
+#: Deepest network (number of layers) an architecture builds: every layer is
+#: a parameter record, names and a matrix product of the trace, so a depth is
+#: refused before any layer is read (``LinearNetwork([2] * 10**7)`` hung
+#: reading its widths and building ten million records).
+MAX_DEPTH = 2 ** 15 - 1
+
 #: Most random coefficients :func:`~sage_conslaw.architectures.random_vector_fields`
 #: draws (each a Sage integer times a monomial: `10^6` take a few seconds).
 MAX_RANDOM_COEFFICIENTS = 10 ** 6

@@ -48,6 +48,7 @@ from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.laws import candidate_exponents, laws_supported_on
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.points import to_exact_polynomial
+from sage_conslaw.core.thresholds import MAX_TRACE_JACOBIAN_BYTES
 from sage_conslaw.core.checks import nonnegative_integer
 
 
@@ -416,6 +417,7 @@ class LiftedModel(ConservationModel):
             sage: res = HeavyBall(LinearNetwork([1, 3, 1]), 1).lie_trace(); res.number_of_laws, res.certified
             (6, True)
         """
+        self._check_trace_size()
         if laws is not None or self.known_conservation_laws() or certify_with_degree is None:
             return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
         t0 = time.time()
@@ -429,6 +431,32 @@ class LiftedModel(ConservationModel):
         if budget is not None:     # one budget for the whole call: the fast trace and the law search count
             options['max_seconds'] = max(budget - (time.time() - t0), thresholds.MIN_TRACE_SECONDS)
         return ConservationModel.lie_trace(self, point, laws=laws, certify_with_degree=None, **options)
+
+    def _check_trace_size(self):
+        r"""
+        Refuse (``MemoryError``) a trace whose Jacobians would exceed
+        :data:`~sage_conslaw.core.thresholds.MAX_TRACE_JACOBIAN_BYTES`, before
+        any field is built: the fast trace evaluates the Jacobians of the fields
+        independent at the point, at most `\min(1 + d, D)` of them, `8D^2` bytes
+        each (`d` generators of the model, `D` the dimension of the state).
+
+        TESTS::
+
+            sage: from sage_conslaw import HeavyBall, LinearNetwork
+            sage: HeavyBall(LinearNetwork([2, 2, 2]), 1)._check_trace_size()
+            sage: HeavyBall(LinearNetwork([30, 30, 30]), 1).lie_trace()
+            Traceback (most recent call last):
+            ...
+            MemoryError: the trace of Heavy-ball flow ... needs the Jacobians of up to 901 fields on a state of dimension 3601: 93.5 GB (8 bytes x 901 x 3601^2), above the limit 4.3 GB (MAX_TRACE_JACOBIAN_BYTES); trace the model itself, or a smaller one
+        """
+        D = self._ring.ngens()
+        fields = min(1 + len(self._model.generators()), D)
+        need = 8 * fields * D ** 2
+        if need > MAX_TRACE_JACOBIAN_BYTES:
+            raise MemoryError("the trace of %s needs the Jacobians of up to %s fields on a state of dimension %s: "
+                              "%.1f GB (8 bytes x %s x %s^2), above the limit %.1f GB (MAX_TRACE_JACOBIAN_BYTES); "
+                              "trace the model itself, or a smaller one"
+                              % (self, fields, D, need / 1e9, fields, D, MAX_TRACE_JACOBIAN_BYTES / 1e9))
 
     def _time_factored(self, factor, matrices):
         r"""

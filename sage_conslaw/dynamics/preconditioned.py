@@ -167,6 +167,25 @@ class Preconditioned(ConservationModel):
         R = self._model.polynomial_ring()
         return {name: matrix(R, 1, 1, [x]) for name, x in zip(R.variable_names(), R.gens())}
 
+    def gradient_fields(self):
+        r"""
+        Return the model's fields `\nabla\phi_j` (the metric not applied): a
+        lifted flow of this model drives its velocity along them and applies
+        the metric to the position, `\dot\theta = M(\theta)v` (see
+        :mod:`~sage_conslaw.dynamics.momentum`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw import Preconditioned, HeavyBall
+            sage: from sage_conslaw.architectures import uv
+            sage: P = Preconditioned(uv(), 'mirror')
+            sage: P.gradient_fields(), P.generators().fields()
+            ([(v, u)], [(u*v, u*v)])
+            sage: HeavyBall(P)._forcing(), HeavyBall(P)._metric_times_velocity()
+            ([(v, u)], [u*u_dot, v*v_dot])
+        """
+        return self._model.gradient_fields()
+
     @cached_method
     def generators(self):
         r"""

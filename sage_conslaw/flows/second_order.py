@@ -42,39 +42,12 @@ from sage_conslaw.core.checks import boolean, nonnegative_integer, one_of, posit
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.dynamics import HeavyBall, Nesterov, WeightDecay
 from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_dataset
-from sage_conslaw.flows.descents import ode_solver, positive_coordinates, register_method
+from sage_conslaw.flows.descents import ode_solver, positive_coordinates, positive_real, register_method
 from sage_conslaw.flows.models import CompiledPolynomials, numeric_model
 from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
 
 #: The methods of this module, by name.
 SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')
-
-
-def _positive_float(x, name):
-    r"""
-    Return ``x`` as a finite positive float, or raise a clear error.
-
-    TESTS::
-
-        sage: from sage_conslaw.flows.second_order import _positive_float
-        sage: _positive_float(2, "horizon")
-        2.0
-        sage: _positive_float(-1, "horizon")
-        Traceback (most recent call last):
-        ...
-        ValueError: horizon must be a positive number, got -1.0
-        sage: _positive_float("a", "horizon")
-        Traceback (most recent call last):
-        ...
-        TypeError: horizon must be a real number, got 'a'
-    """
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        raise TypeError("%s must be a real number, got %r" % (name, x)) from None
-    if not (np.isfinite(x) and x > 0):
-        raise ValueError("%s must be a positive number, got %r" % (name, x))
-    return x
 
 
 def _friction(friction):
@@ -350,11 +323,11 @@ def _momentum(run, friction=0, nesterov=False, velocity0=None, horizon=None, sta
     """
     nesterov = boolean(nesterov, "nesterov")
     tau = 0.0 if nesterov else _friction(friction)
-    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    horizon = positive_real(1.0 if horizon is None else horizon, "horizon")
     records = positive_integer(records, "records")
     if not nesterov and start is not None:
         raise ValueError("start is the initial time of the Nesterov flow; the heavy ball starts at t = 0")
-    t0 = _positive_float(1.0 if start is None else start, "start") if nesterov else 0.0
+    t0 = positive_real(1.0 if start is None else start, "start") if nesterov else 0.0
     D = run.m.D
     v = _velocity(velocity0, D, run.seed)
 
@@ -493,7 +466,7 @@ def _mirror(run, mirror=None, horizon=None, records=100, rtol=1e-10, atol=1e-12,
         sage: _mirror(run, records=2).info['mirror_coordinates']
         [0, 1]
     """
-    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    horizon = positive_real(1.0 if horizon is None else horizon, "horizon")
     records = positive_integer(records, "records")
     D = run.m.D
     mirror, mask = _mirror_mask(run.sage_model(), D, mirror, list(range(D)))
@@ -567,8 +540,8 @@ def _weight_decay(run, rate, horizon=None, records=100, rtol=1e-10, atol=1e-12, 
         sage: _weight_decay(run, 1, records=2).info['rate']
         1.0
     """
-    lam = _positive_float(rate, "rate")
-    horizon = _positive_float(1.0 if horizon is None else horizon, "horizon")
+    lam = positive_real(rate, "rate")
+    horizon = positive_real(1.0 if horizon is None else horizon, "horizon")
     records = positive_integer(records, "records")
     sage_model = run.sage_model()
     mirror, mask = _mirror_mask(sage_model, run.m.D, None, [])

@@ -58,7 +58,7 @@ from sage_conslaw.flows.models import numeric_model
 from sage_conslaw.flows.trajectory import Trajectory  # noqa: F401
 
 
-def train(model, X=None, Y=None, method="flow", eta=0.01, horizon=None, steps=None, batch_size=None,
+def train(model, X=None, Y=None, *, method="flow", eta=0.01, horizon=None, steps=None, batch_size=None,
           momentum=0.9, theta0=None, seed=0, loss="square", laws=None, rtol=1e-10, atol=1e-12,
           solver="DOP853", record_every=None, records=100, record_thetas=True, N=50,
           task="regression", progress=False, stop_on_switch=False, max_nfev=10 ** 6, **method_keywords):

@@ -1,11 +1,24 @@
+# sage.doctest: optional - torch
 r"""
 Numeric twins of the blocks of the ICML 2025 paper: attention, multi-head
 attention, 1-D convolution, residual blocks and sequences of blocks.
 
-Each twin is built by its architecture (``model.numeric_model(length=...)``)
-on the architecture's own parameter layout, so a point ``model.point(...)`` is
-directly a parameter vector here; forward and backward passes are vectorized
-numpy (hand-written backpropagation, never finite differences).
+Each twin is registered here for its architecture class (see
+:mod:`~sage_conslaw.core.registry`; ``model.numeric_model(length=...)`` builds
+it) on the architecture's own parameter layout, so a point ``model.point(...)``
+is directly a parameter vector here.  The forward pass of each block is written
+once, in PyTorch (float64), and its gradients are PyTorch's autograd: training
+a block needs the ``torch`` extra (a clear ``ImportError`` says so).  The
+layered networks inside a block (linear, ReLU, NMF, ICNN) keep their light
+numpy twin (:class:`~sage_conslaw.flows.models.LayeredModel`, which trains the
+paper's networks without PyTorch), joined to the autograd graph as one
+``torch.autograd.Function``.
+
+Why autograd: the hand-written backward passes of attention, convolution,
+residual blocks and sequences were 560 lines, each repeating its forward pass;
+autograd gives the same gradients (``tests/test_twins.py``: finite differences
+and PyTorch's own modules) from the one forward pass, at the same speed on
+these sizes (``benchmarks/bench_twins.py``).
 
 **Shapes.**  These blocks act on *sequences*: an input is an array of
 ``length`` positions (tokens, or samples of a signal) with ``c`` channels each.
@@ -40,16 +53,21 @@ EXAMPLES::
     sage: from sage_conslaw.architectures import Attention
     sage: from sage_conslaw.flows import train
     sage: att = Attention(2, 2, 2, 2)
-    sage: m = att.numeric_model(); m
+    sage: m = att.numeric_model(); m                                      
     numeric attention head d_in = 2, d_k = 2, d_v = 2, d_out = 2 without biases on sequences of 4 tokens (D = 16)
-    sage: m.input_dim, m.output_dim
+    sage: m.input_dim, m.output_dim                                        
     (8, 8)
-    sage: traj = train(att, method='flow', horizon=0.5)
+    sage: traj = train(att, method='flow', horizon=0.5)                    
     sage: bool(traj.relative_drift().max() < 1e-8), bool(traj.loss[-1] < traj.loss[0])
     (True, True)
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:    # the torch extra is optional: the block twins then say they need it
+    torch = F = None
 
 from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
 from sage_conslaw.core import checks
@@ -65,23 +83,117 @@ DEFAULT_LENGTH = 4
 TORCH_SCALE = "1/sqrt(d_k)"
 
 
+def require_torch(what):
+    r"""
+    Raise a clear ``ImportError`` if PyTorch (the ``torch`` extra) is missing:
+    ``what`` needs it.
+
+    TESTS::
+
+        sage: from sage_conslaw.flows.twins import require_torch
+        sage: require_torch("training an attention block")        
+    """
+    if torch is None:
+        raise ImportError("%s needs PyTorch (the torch extra: pip install 'sage_conslaw[torch]'); linear and ReLU "
+                          "networks, matrix factorization, NMF and ICNN train without it" % what)
+
+
+class _one_thread:
+    r"""
+    Run PyTorch on one intra-op thread inside the block (the previous number is
+    restored on exit): the twins' tensors are tiny, and extra threads only cost
+    (measured: an attention block's gradient took 43 ms with 2 threads on a
+    loaded 2-core machine, 2.4 ms with one).
+
+    TESTS::
+
+        sage: import torch
+        sage: from sage_conslaw.flows.twins import _one_thread
+        sage: n = torch.get_num_threads()
+        sage: with _one_thread():
+        ....:     inside = torch.get_num_threads()
+        sage: inside, torch.get_num_threads() == n
+        (1, True)
+    """
+
+    def __enter__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.flows.twins import _one_thread
+            sage: _one_thread().__enter__() is None
+            True
+        """
+        self.threads = torch.get_num_threads()
+        if self.threads != 1:
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        r"""
+        TESTS::
+
+            sage: import torch
+            sage: from sage_conslaw.flows.twins import _one_thread
+            sage: n = torch.get_num_threads(); g = _one_thread(); g.__enter__(); g.__exit__(None, None, None)
+            sage: torch.get_num_threads() == n
+            True
+        """
+        if self.threads != 1:
+            torch.set_num_threads(self.threads)
+
+
+def _tensor(x, grad=False):
+    r"""
+    ``x`` as a float64 tensor (sharing memory with a contiguous float64 array),
+    tracked by autograd when ``grad``.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.twins import _tensor
+        sage: t = _tensor(np.arange(3), grad=True); t.dtype, t.requires_grad, t.tolist() 
+        (torch.float64, True, [0.0, 1.0, 2.0])
+    """
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+    return t.requires_grad_() if grad else t
+
+
+def _grad(out, wrt, G):
+    r"""
+    The vector-Jacobian product `G^\top \partial\,\mathrm{out}/\partial\,\mathrm{wrt}` by autograd,
+    as a numpy array (zeros where ``out`` does not depend on ``wrt``).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.flows.twins import _tensor, _grad
+        sage: x = _tensor([1., 2.], grad=True)                             
+        sage: _grad(x * x, x, np.ones(2)).tolist(), _grad(x.detach() * int(0), x, np.ones(2)).tolist()
+        ([2.0, 4.0], [0.0, 0.0])
+    """
+    if not out.requires_grad:
+        return np.zeros(tuple(wrt.shape))
+    g, = torch.autograd.grad(out, wrt, _tensor(G), allow_unused=True)
+    return np.zeros(tuple(wrt.shape)) if g is None else g.numpy()
+
+
 class SequenceModel(NumericModel):
     r"""
     Base class of the twins that act on sequences: an input is an array
     ``(N, length, in_channels)``, flattened into the rows of ``X`` in the
     order ``input_order`` (see the module documentation).
 
-    Subclasses call :meth:`_shapes` and implement ``_run(theta, Z)`` (the
-    output ``(N, out_length, out_channels)`` and a cache), ``_back(theta,
-    cache, G, input_grad)`` (the gradient in `\theta` and, with
-    ``input_grad``, in ``Z``) and, with ReLU activations, ``_pre(cache)``.
+    Subclasses call :meth:`_shapes` and implement ``_run(theta, Z)`` on
+    float64 tensors: the output ``(N, out_length, out_channels)`` and the list
+    of the hidden pre-activations ``(N, k)`` before a ReLU (empty without);
+    forward passes, gradients (autograd) and activation patterns all come from it.
 
     EXAMPLES::
 
         sage: from sage_conslaw.architectures import ConvNetwork
         sage: from sage_conslaw.flows.twins import SequenceModel
-        sage: m = ConvNetwork(1, 2, 1, 2, 2).numeric_model()
-        sage: isinstance(m, SequenceModel), m.length, m.out_length, m.input_order
+        sage: m = ConvNetwork(1, 2, 1, 2, 2).numeric_model()                
+        sage: isinstance(m, SequenceModel), m.length, m.out_length, m.input_order   
         (True, 6, 4, 'channels')
     """
     input_order = output_order = "positions"
@@ -101,6 +213,7 @@ class SequenceModel(NumericModel):
             ...
             ValueError: the sequences are too short: 5 positions in, 0 out (give a larger length)
         """
+        require_torch("the numeric twin of a sequence block (attention, convolution, residual block, sequence)")
         if out_length < 1:
             raise ValueError("the sequences are too short: %s positions in, %s out (give a larger length)"
                              % (length, out_length))
@@ -182,64 +295,54 @@ class SequenceModel(NumericModel):
             sage: import numpy as np
             sage: from sage_conslaw.architectures import Attention
             sage: att = Attention(1, 1, 1, 1)
-            sage: m = att.numeric_model(length=2)
+            sage: m = att.numeric_model(length=2)                                
             sage: m.forward(np.array([0., 0., 2., 3.]), np.array([[1., 1.]])).tolist()   # equal scores: the mean
             [[6.0, 6.0]]
         """
-        theta = np.asarray(theta, dtype=float)
-        return self._rows(self._run(theta, self.sequences(X))[0])
+        with torch.no_grad(), _one_thread():
+            out, _ = self._run(_tensor(theta), _tensor(self.sequences(X)))
+        return self._rows(out.numpy())
 
     def loss_and_grad(self, theta, X, Y, loss="square"):
         r"""
-        Return ``(L, grad)`` by backpropagation.
+        Return ``(L, grad)``: the loss and its gradient by PyTorch's autograd
+        through the forward pass.
 
         EXAMPLES::
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import Attention
-            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)              
             sage: L, g = m.loss_and_grad(np.array([1., 1., 2., 3.]), np.array([[1.]]), np.array([[0.]]))
-            sage: float(L), g.tolist()          # one token: softmax = 1, output V O x = 6
+            sage: float(L), g.tolist()          # one token: softmax = 1, output V O x = 6    
             (18.0, [0.0, 0.0, 18.0, 12.0])
         """
-        theta = np.asarray(theta, dtype=float)
-        out, cache = self._run(theta, self.sequences(X))
-        L, G = loss_and_residual(self._rows(out), Y, loss)
-        return L, self._back(theta, cache, self._unrows(G), False)[0]
+        with _one_thread():
+            theta = _tensor(theta, grad=True)
+            out, _ = self._run(theta, _tensor(self.sequences(X)))
+            L, G = loss_and_residual(self._rows(out.detach().numpy()), Y, loss)
+            return L, _grad(out, theta, self._unrows(G))
 
     def input_gradient(self, theta, X, G):
         r"""
-        Return `\partial \langle G, g(\theta, X)\rangle / \partial X` (rows like ``X``):
-        the vector-Jacobian product in the inputs that a composition backpropagates.
+        Return `\partial \langle G, g(\theta, X)\rangle / \partial X` (rows like ``X``),
+        by autograd.
 
         EXAMPLES::
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import Attention
-            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
+            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)              
             sage: m.input_gradient(np.array([1., 1., 2., 3.]), np.array([[1.]]), np.array([[1.]])).tolist()
             [[6.0]]
         """
-        theta = np.asarray(theta, dtype=float)
-        out, cache = self._run(theta, self.sequences(X))
-        dZ = self._back(theta, cache, self._unrows(np.asarray(G, dtype=float)), True)[1]
+        with _one_thread():
+            Z = _tensor(self.sequences(X), grad=True)
+            out, _ = self._run(_tensor(theta), Z)
+            dZ = _grad(out, Z, self._unrows(np.asarray(G, dtype=float)))
         if self.input_order == "channels":
             dZ = dZ.transpose(0, 2, 1)
         return dZ.reshape(dZ.shape[0], -1)
-
-    def _pre(self, cache):
-        r"""
-        The hidden pre-activations of a forward pass, ``(N, k)`` (``None`` without activations).
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Attention
-            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
-            sage: m._pre(None) is None
-            True
-        """
-        return None
 
     def preactivations(self, theta, X):
         r"""
@@ -248,14 +351,18 @@ class SequenceModel(NumericModel):
         EXAMPLES::
 
             sage: import numpy as np
-            sage: from sage_conslaw.architectures import ConvNetwork
-            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)
-            sage: m.preactivations(np.array([2., 1.]), np.array([[1., -1.]])).tolist()
+            sage: from sage_conslaw.architectures import ConvNetwork, Attention
+            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)         
+            sage: m.preactivations(np.array([2., 1.]), np.array([[1., -1.]])).tolist() 
             [[2.0, -2.0]]
+            sage: Attention(1, 1, 1, 1).numeric_model(length=1).preactivations(np.ones(4), np.ones((2, 1))).shape
+            (2, 0)
         """
-        theta = np.asarray(theta, dtype=float)
-        pre = self._pre(self._run(theta, self.sequences(X))[1])
-        return np.zeros((np.asarray(X).shape[0], 0)) if pre is None else pre
+        with torch.no_grad(), _one_thread():
+            _, pres = self._run(_tensor(theta), _tensor(self.sequences(X)))
+        if not pres:
+            return np.zeros((np.asarray(X).shape[0], 0))
+        return torch.cat(pres, dim=1).numpy()
 
     def activation_pattern(self, theta, X):
         r"""
@@ -265,8 +372,8 @@ class SequenceModel(NumericModel):
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import ConvNetwork, Attention
-            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)
-            sage: m.activation_pattern(np.array([2., 1.]), np.array([[1., 0.]])).tolist()
+            sage: m = ConvNetwork(1, 1, 1, 1, 1).numeric_model(length=2)         
+            sage: m.activation_pattern(np.array([2., 1.]), np.array([[1., 0.]])).tolist() 
             [[1, 0]]
             sage: Attention(1, 1, 1, 1).numeric_model().activation_pattern(np.ones(4), np.ones((1, 4))) is None
             True
@@ -274,22 +381,6 @@ class SequenceModel(NumericModel):
         if not self.has_activations:
             return None
         return np.sign(self.preactivations(theta, X)).astype(int)
-
-
-def _mm(A, W):
-    r"""
-    ``A @ W`` for a stack ``A`` of shape ``(..., n)`` and a matrix ``W``, as one matrix product
-    (numpy would loop over the stack).
-
-    TESTS::
-
-        sage: import numpy as np
-        sage: from sage_conslaw.flows.twins import _mm
-        sage: A = np.arange(12.).reshape(2, 3, 2); W = np.array([[1., 2.], [3., 4.]])
-        sage: bool(np.array_equal(_mm(A, W), A @ W)), _mm(A, W).shape
-        (True, (2, 3, 2))
-    """
-    return (A.reshape(-1, A.shape[-1]) @ W).reshape(A.shape[:-1] + (W.shape[1],))
 
 
 def _fan_in_scales(layout, fan_ins):
@@ -407,8 +498,9 @@ class AttentionModel(SequenceModel):
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import Attention
+            sage: from sage_conslaw.flows.twins import _tensor
             sage: m = Attention(2, 1, 1, 1).numeric_model()
-            sage: m._get(np.arange(7.), 'K').tolist(), m._get(np.arange(7.), None)
+            sage: m._get(_tensor(np.arange(7.)), 'K').tolist(), m._get(np.arange(7.), None)
             ([[2.0, 3.0]], None)
         """
         if name is None:
@@ -433,77 +525,32 @@ class AttentionModel(SequenceModel):
 
     def _run(self, theta, Z):
         r"""
-        The forward pass on tokens ``Z`` ``(N, L, d_in)``: the output and the cache of every head.
+        The forward pass on tokens ``Z`` ``(N, L, d_in)`` (tensors): the output
+        ``(N, L, d_out)`` and no pre-activation.
+
+        This is the one numeric attention forward pass of the package
+        (:meth:`~sage_conslaw.architectures.MultiHeadAttention.output` calls it).
 
         TESTS::
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import Attention
+            sage: from sage_conslaw.flows.twins import _tensor
             sage: m = Attention(1, 1, 1, 1).numeric_model(length=2)
-            sage: out, cache = m._run(np.array([1., 1., 1., 1.]), np.array([[[0.], [1.]]]))
-            sage: np.round(out.ravel(), 6).tolist()        # token 2: softmax(0, 1) . (0, 1)
-            [0.5, 0.731059]
+            sage: out, pres = m._run(_tensor([1., 1., 1., 1.]), _tensor([[[0.], [1.]]]))
+            sage: np.round(out.numpy().ravel(), 6).tolist(), pres        # token 2: softmax(0, 1) . (0, 1)
+            ([0.5, 0.731059], [])
         """
-        out = np.zeros(Z.shape[:2] + (self.d_out,))
-        caches = []
+        out = 0
         for Qn, Kn, Vn, On, bq, bk, bv in self.heads:
-            q = _mm(Z, self._get(theta, Qn).T)
-            k = _mm(Z, self._get(theta, Kn).T)
-            v = _mm(Z, self._get(theta, Vn).T)
+            q, k, v = Z @ self._get(theta, Qn).T, Z @ self._get(theta, Kn).T, Z @ self._get(theta, Vn).T
             if self.bias:
                 q, k, v = q + self._get(theta, bq).T, k + self._get(theta, bk).T, v + self._get(theta, bv).T
-            S = self.scale * (q @ k.transpose(0, 2, 1))
-            P = np.exp(S - S.max(axis=2, keepdims=True))
-            P /= P.sum(axis=2, keepdims=True)
-            A = P @ v
-            out += _mm(A, self._get(theta, On))
-            caches.append((q, k, v, P, A))
+            P = torch.softmax(self.scale * (q @ k.transpose(1, 2)), dim=2)
+            out = out + (P @ v) @ self._get(theta, On)
         if self.bias:
-            out += self._get(theta, "bo").T
-        return out, (Z, caches)
-
-    def _back(self, theta, cache, G, input_grad):
-        r"""
-        Backpropagate ``G`` (``(N, L, d_out)``): the gradient in `\theta`, and in the tokens.
-
-        The softmax rows `p` have the Jacobian `\mathrm{diag}(p) - pp^\top`, so
-        `\partial L/\partial S = P \odot (\partial L/\partial P - \langle \partial L/\partial P, P\rangle_{\text{row}})`.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Attention
-            sage: m = Attention(1, 1, 1, 1).numeric_model(length=1)
-            sage: th = np.array([1., 1., 2., 3.]); out, cache = m._run(th, np.ones((1, 1, 1)))
-            sage: g, dZ = m._back(th, cache, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
-            ([0.0, 0.0, 3.0, 2.0], [[[6.0]]])
-        """
-        Z, caches = cache
-        n = Z.shape[0] * Z.shape[1]
-        Zf = Z.reshape(n, self.d_in)
-        Gf = G.reshape(n, self.d_out)
-        grad = np.zeros(self.D)
-        dZ = np.zeros_like(Z) if input_grad else None
-        s = self.scale
-        for (Qn, Kn, Vn, On, bq, bk, bv), (q, k, v, P, A) in zip(self.heads, caches):
-            O = self._get(theta, On)
-            grad[self.layout[On].slice] = (A.reshape(n, -1).T @ Gf).ravel()
-            dA = _mm(G, O.T)
-            dP = dA @ v.transpose(0, 2, 1)
-            dv = P.transpose(0, 2, 1) @ dA
-            dS = s * P * (dP - (dP * P).sum(axis=2, keepdims=True))
-            dq = dS @ k
-            dk = dS.transpose(0, 2, 1) @ q
-            for name, bname, d in ((Qn, bq, dq), (Kn, bk, dk), (Vn, bv, dv)):
-                df = d.reshape(n, -1)
-                grad[self.layout[name].slice] = (df.T @ Zf).ravel()
-                if self.bias:
-                    grad[self.layout[bname].slice] = df.sum(axis=0)
-                if input_grad:
-                    dZ += _mm(d, self._get(theta, name))
-        if self.bias:
-            grad[self.layout["bo"].slice] = Gf.sum(axis=0)
-        return grad, dZ
+            out = out + self._get(theta, "bo").T
+        return out, []
 
 
 class ConvModel(SequenceModel):
@@ -585,86 +632,27 @@ class ConvModel(SequenceModel):
 
     def _run(self, theta, Z):
         r"""
-        The forward pass on signals ``Z`` ``(N, T, C_in)`` (positions first):
-        the output ``(N, T_out, C_out)`` and the cache.
+        The forward pass on signals ``Z`` ``(N, T, C_in)`` (tensors, positions
+        first): the output ``(N, T_out, C_out)`` and the hidden pre-activations
+        ``(N, positions * C_h)``.
 
         TESTS::
 
             sage: import numpy as np
             sage: from sage_conslaw.architectures import ConvNetwork
+            sage: from sage_conslaw.flows.twins import _tensor
             sage: m = ConvNetwork(1, 1, 1, 1, 2).numeric_model(length=3)
-            sage: m._run(np.array([1., 1., 2.]), np.array([[[1.], [2.], [3.]]]))[0].ravel().tolist()
-            [5.0, 8.0]
+            sage: out, pres = m._run(_tensor([1., 1., 2.]), _tensor([[[1.], [2.], [3.]]]))
+            sage: out.numpy().ravel().tolist(), pres[0].tolist()
+            ([5.0, 8.0], [[1.0, 2.0, 3.0]])
         """
         L = self.layout
-        N, T = Z.shape[:2]
-        S = T - self.K1 + 1
-        W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in * self.K1)
-        W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h * self.K2)
-        P1 = sliding_window_view(Z, self.K1, axis=1).reshape(N, S, self.C_in * self.K1)
-        pre = _mm(P1, W1.T)
-        if self.bias:
-            pre = pre + theta[L["b1"].slice]
-        H = np.maximum(pre, 0.0)
-        P2 = sliding_window_view(H, self.K2, axis=1).reshape(N, S - self.K2 + 1, self.C_h * self.K2)
-        out = _mm(P2, W2.T)
-        if self.bias:
-            out = out + theta[L["b2"].slice]
-        return out, (Z, P1, pre, P2)
-
-    def _back(self, theta, cache, G, input_grad):
-        r"""
-        Backpropagate ``G`` (``(N, T_out, C_out)``): the gradient in `\theta`, and in the signal.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import ConvNetwork
-            sage: m = ConvNetwork(1, 1, 1, 1, 2).numeric_model(length=3)
-            sage: th = np.array([1., 1., 2.]); out, cache = m._run(th, np.array([[[1.], [2.], [3.]]]))
-            sage: g, dZ = m._back(th, cache, np.ones((1, 2, 1)), True); g.tolist(), dZ.ravel().tolist()
-            ([13.0, 3.0, 5.0], [1.0, 3.0, 2.0])
-        """
-        L = self.layout
-        Z, P1, pre, P2 = cache
-        N, S = pre.shape[:2]
-        T2 = G.shape[1]
-        W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in * self.K1)
-        W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h * self.K2)
-        grad = np.empty(self.D)
-        Gf = G.reshape(-1, self.C_out)
-        grad[L["W2"].slice] = (Gf.T @ P2.reshape(-1, self.C_h * self.K2)).ravel()
-        dP2 = _mm(G, W2).reshape(N, T2, self.C_h, self.K2)
-        dH = np.zeros((N, S, self.C_h))
-        for k2 in range(self.K2):
-            dH[:, k2:k2 + T2] += dP2[..., k2]
-        dpre = dH * (pre > 0)
-        grad[L["W1"].slice] = (dpre.reshape(-1, self.C_h).T @ P1.reshape(-1, self.C_in * self.K1)).ravel()
-        if self.bias:
-            grad[L["b1"].slice] = dpre.sum(axis=(0, 1))
-            grad[L["b2"].slice] = Gf.sum(axis=0)
-        dZ = None
-        if input_grad:
-            dP1 = _mm(dpre, W1).reshape(N, S, self.C_in, self.K1)
-            dZ = np.zeros_like(Z)
-            for k1 in range(self.K1):
-                dZ[:, k1:k1 + S] += dP1[..., k1]
-        return grad, dZ
-
-    def _pre(self, cache):
-        r"""
-        The hidden pre-activations, ``(N, positions * C_h)``.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import ConvNetwork
-            sage: m = ConvNetwork(1, 2, 1, 1, 1).numeric_model(length=1)
-            sage: m._pre(m._run(np.array([1., -1., 1., 1.]), np.ones((1, 1, 1)))[1]).tolist()
-            [[1.0, -1.0]]
-        """
-        pre = cache[2]
-        return pre.reshape(pre.shape[0], -1)
+        W1 = theta[L["W1"].slice].reshape(self.C_h, self.C_in, self.K1)
+        W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h, self.K2)
+        b1, b2 = (theta[L["b1"].slice], theta[L["b2"].slice]) if self.bias else (None, None)
+        pre = F.conv1d(Z.transpose(1, 2), W1, b1)                 # (N, C_h, positions)
+        out = F.conv1d(torch.relu(pre), W2, b2)
+        return out.transpose(1, 2), [pre.transpose(1, 2).reshape(pre.shape[0], -1)]
 
 
 class TokenwiseModel(SequenceModel):
@@ -734,56 +722,86 @@ class TokenwiseModel(SequenceModel):
 
     def _run(self, theta, Z):
         r"""
-        The forward pass on all positions at once.
+        The forward pass on all positions at once (tensors): the output and the
+        hidden pre-activations ``(N, L * hidden)`` of the ReLU layers.
 
         TESTS::
 
             sage: import numpy as np
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+            sage: from sage_conslaw.flows.twins import TokenwiseModel, _tensor
             sage: m = TokenwiseModel(LinearNetwork([1, 1]).numeric_model(), 2)
-            sage: m._run(np.array([3.]), np.ones((1, 2, 1)))[0].tolist()
-            [[[3.0], [3.0]]]
-        """
-        N = Z.shape[0]
-        out, hs, pre = self.model._forward(theta, Z.reshape(-1, self.in_channels))
-        return out.reshape(N, self.length, self.out_channels), (hs, pre, N)
-
-    def _back(self, theta, cache, G, input_grad):
-        r"""
-        Backpropagate through every position.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.flows.twins import TokenwiseModel
-            sage: m = TokenwiseModel(LinearNetwork([1, 1]).numeric_model(), 2)
-            sage: c = m._run(np.array([3.]), np.ones((1, 2, 1)))[1]
-            sage: g, dZ = m._back(np.array([3.]), c, np.ones((1, 2, 1)), True); g.tolist(), dZ.ravel().tolist()
-            ([2.0], [3.0, 3.0])
-        """
-        hs, pre, N = cache
-        grad, dX = self.model._backward(theta, hs, pre, G.reshape(-1, self.out_channels), input_grad)
-        return grad, (dX.reshape(N, self.length, self.in_channels) if input_grad else None)
-
-    def _pre(self, cache):
-        r"""
-        The hidden pre-activations of every position, ``(N, L * hidden)`` (``None`` without ReLU).
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: from sage_conslaw.flows.twins import TokenwiseModel
+            sage: out, pres = m._run(_tensor([3.]), _tensor(np.ones((1, 2, 1)))); out.tolist(), pres
+            ([[[3.0], [3.0]]], [])
             sage: m = TokenwiseModel(ReLUNetwork([1, 1, 1]).numeric_model(), 2)
-            sage: m._pre(m._run(np.array([1., 2.]), np.array([[[1.], [-1.]]]))[1]).tolist()
+            sage: m._run(_tensor([1., 2.]), _tensor([[[1.], [-1.]]]))[1][0].tolist()
             [[2.0, -2.0]]
         """
-        if not self.has_activations:
-            return None
-        hs, pre, N = cache
-        return np.concatenate([pre[i] for i in range(1, self.model.q)], axis=1).reshape(N, -1)
+        N = Z.shape[0]
+        out, pre = _LayeredFunction.apply(theta, Z.reshape(-1, self.in_channels), self.model)
+        pres = [pre.reshape(N, -1)] if self.has_activations else []
+        return out.reshape(N, self.length, self.out_channels), pres
+
+
+if torch is not None:
+    class _LayeredFunction(torch.autograd.Function):
+        r"""
+        A layered numpy twin (:class:`~sage_conslaw.flows.models.LayeredModel`)
+        as one node of PyTorch's autograd graph: its forward pass and its
+        backpropagation are those of the light numpy path of the paper's
+        networks (written once, there).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import ReLUNetwork
+            sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
+            sage: m = ReLUNetwork([1, 2, 1]).numeric_model()
+            sage: th, x = _tensor([1., 1., 1., -1.], grad=True), _tensor([[2.]], grad=True)
+            sage: out, pre = _LayeredFunction.apply(th, x, m); out.tolist(), pre.tolist()
+            ([[2.0]], [[2.0, -2.0]])
+            sage: out.sum().backward(); th.grad.tolist(), x.grad.tolist()
+            ([2.0, 0.0, 2.0, 0.0], [[1.0]])
+        """
+
+        @staticmethod
+        def forward(ctx, theta, X, model):
+            r"""
+            The numpy forward pass: the output and the hidden pre-activations ``(n, hidden)``.
+
+            TESTS::
+
+                sage: from sage_conslaw.architectures import LinearNetwork
+                sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
+                sage: out, pre = _LayeredFunction.apply(_tensor([2.]), _tensor([[3.]]), LinearNetwork([1, 1]).numeric_model())
+                sage: out.tolist(), tuple(pre.shape)
+                ([[6.0]], (1, 0))
+            """
+            th = theta.detach().numpy()
+            out, hs, pre = model._forward(th, X.detach().numpy())
+            ctx.model, ctx.cache = model, (th, hs, pre)
+            hidden = [pre[i] for i in range(1, model.q)] if model.relu else []
+            pre = np.concatenate(hidden, axis=1) if hidden else np.zeros((out.shape[0], 0))
+            pre = _tensor(pre)
+            ctx.mark_non_differentiable(pre)
+            return _tensor(out), pre
+
+        @staticmethod
+        def backward(ctx, G, _):
+            r"""
+            The numpy backpropagation of ``G``: the gradients in `\theta` and in the inputs.
+
+            TESTS::
+
+                sage: from sage_conslaw.architectures import LinearNetwork
+                sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
+                sage: th = _tensor([2.], grad=True)
+                sage: out, _ = _LayeredFunction.apply(th, _tensor([[3.], [1.]]), LinearNetwork([1, 1]).numeric_model())
+                sage: out.sum().backward(); th.grad.tolist()
+                [4.0]
+            """
+            th, hs, pre = ctx.cache
+            grad, dX = ctx.model._backward(th, hs, pre, G.detach().numpy(), input_grad=ctx.needs_input_grad[1])
+            return _tensor(grad), (_tensor(dX) if ctx.needs_input_grad[1] else None), None
 
 
 def sequence_twin(block, length=None, scale=1):
@@ -938,48 +956,21 @@ class ResidualModel(SequenceModel):
 
     def _run(self, theta, Z):
         r"""
-        `Z + g(Z)`.
+        `Z + g(Z)` (tensors), and the block's pre-activations.
 
         TESTS::
 
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Residual, LinearNetwork
+            sage: from sage_conslaw.architectures import Residual, LinearNetwork, ReLUNetwork
+            sage: from sage_conslaw.flows.twins import _tensor
             sage: m = Residual(LinearNetwork([1, 1])).numeric_model()
-            sage: m._run(np.array([2.]), np.ones((1, 1, 1)))[0].tolist()
+            sage: m._run(_tensor([2.]), _tensor([[[1.]]]))[0].tolist()
             [[[3.0]]]
-        """
-        out, cache = self.inner._run(theta, Z)
-        return Z + out, cache
-
-    def _back(self, theta, cache, G, input_grad):
-        r"""
-        The block's backpropagation, plus ``G`` itself on the input (the skip connection).
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Residual, LinearNetwork
-            sage: m = Residual(LinearNetwork([1, 1])).numeric_model()
-            sage: c = m._run(np.array([2.]), np.ones((1, 1, 1)))[1]
-            sage: g, dZ = m._back(np.array([2.]), c, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
-            ([1.0], [[[3.0]]])
-        """
-        grad, dZ = self.inner._back(theta, cache, G, input_grad)
-        return grad, (dZ + G if input_grad else None)
-
-    def _pre(self, cache):
-        r"""
-        The block's pre-activations.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Residual, ReLUNetwork
             sage: m = Residual(ReLUNetwork([1, 1, 1])).numeric_model()
-            sage: m._pre(m._run(np.array([1., -1.]), np.ones((1, 1, 1)))[1]).tolist()
+            sage: m._run(_tensor([1., -1.]), _tensor([[[1.]]]))[1][0].tolist()
             [[-1.0]]
         """
-        return self.inner._pre(cache)
+        out, pres = self.inner._run(theta, Z)
+        return Z + out, pres
 
 
 class SequentialModel(SequenceModel):
@@ -1086,63 +1077,27 @@ class SequentialModel(SequenceModel):
 
     def _run(self, theta, Z):
         r"""
-        The blocks one after the other; the cache of each.
+        The blocks one after the other (tensors), and the pre-activations of
+        every block with ReLU, side by side.
 
         TESTS::
 
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork, ReLUNetwork
+            sage: from sage_conslaw.flows.twins import _tensor
             sage: m = Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).numeric_model()
-            sage: m._run(np.array([2., 3.]), np.ones((1, 1, 1)))[0].tolist()
+            sage: m._run(_tensor([2., 3.]), _tensor([[[1.]]]))[0].tolist()
             [[[6.0]]]
-        """
-        caches = []
-        for t, s, flat in zip(self.twins, self.slices, self.flatten):
-            shape = Z.shape
-            if flat:
-                Z = Z.reshape(shape[0], 1, -1)
-            Z, c = t._run(theta[s], Z)
-            caches.append((c, shape))
-        return Z, caches
-
-    def _back(self, theta, cache, G, input_grad):
-        r"""
-        Backpropagate through the blocks in reverse order.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
-            sage: m = Sequential([LinearNetwork([1, 1]), LinearNetwork([1, 1])]).numeric_model()
-            sage: th = np.array([2., 3.]); c = m._run(th, np.ones((1, 1, 1)))[1]
-            sage: g, dZ = m._back(th, c, np.ones((1, 1, 1)), True); g.tolist(), dZ.tolist()
-            ([3.0, 2.0], [[[6.0]]])
-        """
-        grad = np.empty(self.D)
-        for i in range(len(self.twins) - 1, -1, -1):
-            c, shape = cache[i]
-            grad[self.slices[i]], G = self.twins[i]._back(theta[self.slices[i]], c, G, input_grad or i > 0)
-            if G is not None:
-                G = G.reshape(shape)
-        return grad, G
-
-    def _pre(self, cache):
-        r"""
-        The pre-activations of every block with ReLU, side by side.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures import Sequential, ReLUNetwork, LinearNetwork
             sage: m = Sequential([ReLUNetwork([1, 1, 1]), LinearNetwork([1, 1])]).numeric_model()
-            sage: m._pre(m._run(np.array([1., -1., 1.]), np.ones((1, 1, 1)))[1]).tolist()
-            [[-1.0]]
-            sage: Sequential([LinearNetwork([1, 1])]).numeric_model()._pre([(None, (1, 1, 1))]) is None
-            True
+            sage: [p.tolist() for p in m._run(_tensor([1., -1., 1.]), _tensor([[[1.]]]))[1]]
+            [[[-1.0]]]
         """
-        pres = [t._pre(c) for t, (c, _) in zip(self.twins, cache)]
-        pres = [p for p in pres if p is not None]
-        return np.concatenate(pres, axis=1) if pres else None
+        pres = []
+        for t, s, flat in zip(self.twins, self.slices, self.flatten):
+            if flat:
+                Z = Z.reshape(Z.shape[0], 1, -1)
+            Z, p = t._run(theta[s], Z)
+            pres += p
+        return Z, pres
 
 
 @register_twin(MultiHeadAttention)

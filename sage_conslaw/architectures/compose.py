@@ -41,6 +41,21 @@ that no factorization of this form exposes.  The laws computed here are
 always true laws (the model factors through `\Phi`); the count is a lower
 bound of the model's, exact for the blocks the paper characterizes.
 
+**Blocks with a metric.**  A block may come with its own flow `\dot\theta_i =
+-M_i(\theta_i)\nabla_{\theta_i} L` (the mirror flows of
+:class:`~sage_conslaw.architectures.NMF` and
+:class:`~sage_conslaw.architectures.ICNN`, whose known laws are laws of that
+flow, not of the Euclidean one).  A composition carries its blocks' metrics:
+its flow is `\dot\theta = -M\nabla L` with the block-diagonal product metric
+`M = \mathrm{diag}(M_1, \dots, M_L)` (the identity on the blocks without one),
+given by ``metric()``; its generators are `M\nabla\phi_j` and its positive
+coordinates those of its blocks.  Since `M` is block-diagonal, the fields of
+different blocks still act on disjoint coordinates, so the blocks' known laws
+are laws of the composition: count, known laws and the exact check
+(``is_conservation_law``) all refer to that one flow, which ``train(...,
+method='mirror')`` integrates.  A residual block has its block's metric.  A
+non-diagonal block metric is refused in a composition (a clear ``ValueError``).
+
 EXAMPLES::
 
     sage: from sage_conslaw.architectures import LinearNetwork, Attention, Residual, Sequential
@@ -51,6 +66,13 @@ EXAMPLES::
     [('linear product', [0, 1])]
     sage: net.number_of_conservation_laws()    # balancedness of the hidden width 3: 3*4/2
     6
+
+Blocks with a metric: the composition's flow is the product of theirs::
+
+    sage: from sage_conslaw.architectures import NMF
+    sage: net = Sequential([NMF(2, 2, 2), NMF(2, 2, 2)])
+    sage: net.number_of_conservation_laws(), all(net.is_conservation_law(h) for h in net.known_conservation_laws())
+    (4, True)
 """
 
 from sage.misc.cachefunc import cached_method

@@ -21,10 +21,12 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 #: The floor of each part of the package (a module imports only its floor and below).
 FLOORS = [
     ("sage_conslaw.core", 0),
+    ("sage_conslaw.files", 0),
     ("sage_conslaw.dynamics", 1),
     ("sage_conslaw.architectures", 2),
     ("sage_conslaw.flows", 3),
     ("sage_conslaw.network", 3),
+    ("sage_conslaw.datalaws", 3),
     ("sage_conslaw.datalaws", 3),
     ("sage_conslaw.reproduction", 4),
     ("sage_conslaw.census", 4),

@@ -239,10 +239,10 @@ def check_data(m, X, Y, loss):
     A model on sequences also takes one array per sample, e.g. ``(N, L, d_in)`` tokens::
 
         sage: from sage_conslaw.architectures import Attention
-        sage: m = Attention(2, 1, 1, 3).numeric_model(length=4)
-        sage: X, Y = check_data(m, np.ones((5, 4, 2)), np.zeros((5, 4, 3)), 'square'); X.shape, Y.shape
+        sage: m = Attention(2, 1, 1, 3).numeric_model(length=4)                         # optional - torch
+        sage: X, Y = check_data(m, np.ones((5, 4, 2)), np.zeros((5, 4, 3)), 'square'); X.shape, Y.shape  # optional - torch
         ((5, 8), (5, 12))
-        sage: check_data(m, np.ones((5, 2, 4)), np.zeros((5, 12)), 'square')
+        sage: check_data(m, np.ones((5, 2, 4)), np.zeros((5, 12)), 'square')             # optional - torch
         Traceback (most recent call last):
         ...
         ValueError: X must have shape (N, input dim) or (-1, 4, 2), got shape (5, 2, 4)

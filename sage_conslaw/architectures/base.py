@@ -70,7 +70,8 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.core import checks
 from sage_conslaw.core.registry import numeric_twin
-from sage_conslaw.core.thresholds import COMPRESSION_SURPLUS, MAX_DEPTH, MIN_BYTES_PER_PARAMETER, memory_budget
+from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, MAX_DEPTH, MAX_VARIABLES, MIN_BYTES_PER_PARAMETER,
+                                          memory_budget)
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.reparametrization import Reparametrization
 

@@ -33,6 +33,8 @@ import numpy as np
 
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.network.ops import get_op
+
 
 def _mod_tensor(x, p):
     r"""
@@ -646,7 +648,6 @@ def evaluate(net, B, theta, inputs, params=None):
         ...
         ValueError: the network has 1 input, got 0 arrays
     """
-    from sage_conslaw.network.ops import get_op
     ins = net.inputs()
     if len(ins) == 1 and not isinstance(inputs, (list, tuple)) or (
             len(ins) == 1 and isinstance(inputs, (list, tuple)) and len(inputs) and not hasattr(inputs[0], 'shape')

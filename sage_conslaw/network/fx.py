@@ -29,9 +29,14 @@ EXAMPLES::
     sage: network_from_module(Net())  # optional - torch
     Network: input x (3), 4 parameters (D = 34), 5 ops (linear, relu, scale, cat, linear), output 1 node
 """
-import operator
+import copy
+import importlib
 
 import numpy as np
+
+from sage_conslaw.network.backends import _qq
+from sage_conslaw.network.graph import Network
+from sage_conslaw.network.ops import OPS
 
 
 def _value(t):
@@ -45,7 +50,6 @@ def _value(t):
         sage: _value(torch.tensor([0.5r, 2r])).tolist()  # optional - torch
         [1/2, 2]
     """
-    from sage_conslaw.network.backends import _qq
     a = t.detach().cpu().double().numpy()
     out = np.empty(a.shape, dtype=object)
     flat = out.reshape(-1)
@@ -54,10 +58,129 @@ def _value(t):
     return out
 
 
-def _guess_example(module):
+def _resolve(what):
     r"""
-    An example input for the shapes: from the first ``Linear``/``Conv1d`` (a
-    ``Conv1d`` tries lengths until the forward pass runs), or ``None``.
+    The object a qualified name names (``'torch.nn.Linear'``), the object
+    itself when it is not a string, or ``None`` when it does not exist (an
+    older torch).
+
+    TESTS::
+
+        sage: from sage_conslaw.network.fx import _resolve
+        sage: _resolve('operator.add'), _resolve('operator.no_such_thing'), _resolve(len)
+        (<built-in function add>, None, <built-in function len>)
+    """
+    if not isinstance(what, str):
+        return what
+    parts = what.split('.')
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module('.'.join(parts[:i]))
+        except ImportError:
+            continue
+        for part in parts[i:]:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def readers():
+    r"""
+    What the registered op kinds read: ``(modules, functions, methods)``, a
+    dict module class -> op, a list of ``(function, op)`` and a dict method
+    name -> op, built from each op class's own ``torch_modules``,
+    ``torch_functions`` and ``torch_methods``.  Two kinds reading the same
+    thing is an error.
+
+    EXAMPLES::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.network.fx import readers  # optional - torch
+        sage: modules, functions, methods = readers()  # optional - torch
+        sage: modules[torch.nn.Linear].name, methods['view'].name  # optional - torch
+        ('linear', 'reshape')
+    """
+    modules, functions, methods = {}, [], {}
+
+    def claim(table, key, op, what):
+        old = table.get(key)
+        if old is not None and old is not op:
+            raise ValueError("the op kinds %r and %r both read %s" % (old.name, op.name, what))
+        table[key] = op
+
+    for op in OPS.values():
+        own = type(op).__dict__
+        for q in own.get('torch_modules', ()):
+            cls = _resolve(q)
+            if cls is not None:
+                claim(modules, cls, op, q)
+        for q in own.get('torch_functions', ()):
+            f = _resolve(q)
+            if f is None:
+                continue
+            for g, other in functions:
+                if g is f and other is not op:
+                    raise ValueError("the op kinds %r and %r both read %s" % (other.name, op.name, q))
+            functions.append((f, op))
+        for q in own.get('torch_methods', ()):
+            claim(methods, q, op, "the method %s" % q)
+    return modules, functions, methods
+
+
+def _module_reader(modules, module):
+    r"""
+    The op reading a module (its class or the nearest base class read, unless
+    the module overrides that class's ``forward``), or ``None``.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.network.fx import readers, _module_reader  # optional - torch
+        sage: class MyLinear(torch.nn.Linear): pass  # optional - torch
+        sage: _module_reader(readers()[0r], MyLinear(2r, 2r)).name, _module_reader(readers()[0r], torch.nn.Softmax())  # optional - torch
+        ('linear', None)
+        sage: class Own(torch.nn.Linear):  # optional - torch
+        ....:     def forward(self, x):
+        ....:         return 2r * super().forward(x)
+        sage: _module_reader(readers()[0r], Own(2r, 2r)) is None  # optional - torch
+        True
+    """
+    for c in type(module).__mro__:
+        if c in modules:
+            return modules[c] if type(module).forward is c.forward else None    # its own forward: traced
+    return None
+
+
+def _tracer(modules):
+    r"""
+    A ``torch.fx`` tracer that keeps as one node (a leaf) every module whose
+    class an op kind reads (``torch_modules``), besides PyTorch's own layers;
+    any other module is traced through.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.network.fx import readers, _tracer  # optional - torch
+        sage: T = _tracer(readers()[0r])  # optional - torch
+        sage: T.is_leaf_module(torch.nn.Linear(1r, 1r), 'a'), T.is_leaf_module(torch.nn.Sequential(), 'b')  # optional - torch
+        (True, False)
+    """
+    from torch import fx
+
+    class Tracer(fx.Tracer):
+        def is_leaf_module(self, m, qualname):
+            return type(m) in modules or super().is_leaf_module(m, qualname)
+    return Tracer()
+
+
+def _guess_example(module, modules=None):
+    r"""
+    An example input for the shapes: from the first layer whose op kind tells
+    it (:meth:`~sage_conslaw.network.ops.Op.fx_example`: ``Linear``,
+    ``Conv1d``; an axis of any length tries lengths until the forward pass
+    runs), or ``None``.
 
     TESTS::
 
@@ -67,23 +190,250 @@ def _guess_example(module):
         torch.Size([2, 1, 4])
     """
     import torch
-    from torch import nn
+    if modules is None:
+        modules = readers()[0]
     for m in module.modules():
-        if isinstance(m, nn.Linear):
-            return torch.zeros(2, m.in_features, dtype=torch.float64)
-        if isinstance(m, nn.Conv1d):
-            import copy
-            twin = copy.deepcopy(module).double()
-            for T in range(1, 513):
-                x = torch.zeros(2, m.in_channels, T, dtype=torch.float64)
-                try:
-                    with torch.no_grad():
-                        twin(x)
-                    return x
-                except Exception:
-                    continue
-            return None
+        op = _module_reader(modules, m)
+        shape = op.fx_example(m) if op is not None else None
+        if shape is None:
+            continue
+        if None not in shape:
+            return torch.zeros((2,) + tuple(shape), dtype=torch.float64)
+        twin = copy.deepcopy(module).double()
+        for T in range(1, 513):
+            x = torch.zeros((2,) + tuple(T if s is None else s for s in shape), dtype=torch.float64)
+            try:
+                with torch.no_grad():
+                    twin(x)
+                return x
+            except Exception:
+                continue
+        return None
     return None
+
+
+class FxReader:
+    r"""
+    The state of one reading of a traced module: the network being built, the
+    values of the fx nodes read so far, and the fx node being read (``node``).
+    The op kinds' :meth:`~sage_conslaw.network.ops.Op.read_fx` use its methods.
+
+    EXAMPLES::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+        sage: gm = torch.fx.symbolic_trace(torch.nn.Sequential(torch.nn.Linear(2r, 2r)))  # optional - torch
+        sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[1r]  # optional - torch
+        sage: r.where()  # optional - torch
+        'fx node _0 (call_module Linear)'
+    """
+
+    def __init__(self, gm, shapes, canonical):
+        r"""
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: FxReader(torch.fx.symbolic_trace(torch.nn.Identity()), {}, {}).net.D  # optional - torch
+            0
+        """
+        self.gm = gm
+        self.shapes = shapes
+        self.canonical = canonical
+        self.net = Network()
+        self.env = {}
+        self.params = {}
+        self.node = None
+
+    def where(self, n=None):
+        r"""
+        The fx node ``n`` (default: the one being read) named with its op and target.
+
+        TESTS::
+
+            sage: import torch, operator  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: FxReader(gm, {}, {}).where(list(gm.graph.nodes)[0r])  # optional - torch
+            'fx node input_1 (placeholder input)'
+        """
+        n = self.node if n is None else n
+        what = n.target if isinstance(n.target, str) else getattr(n.target, '__name__', str(n.target))
+        if n.op == 'call_module':
+            what = type(self.gm.get_submodule(n.target)).__name__
+        return "fx node %s (%s %s)" % (n.name, n.op, what)
+
+    def fail(self, why):
+        r"""
+        Raise the ``ValueError`` naming the fx node being read.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
+            sage: r.fail("why")  # optional - torch
+            Traceback (most recent call last):
+            ...
+            ValueError: cannot read the fx node input_1 (placeholder input): why
+        """
+        raise ValueError("cannot read the %s: %s" % (self.where(), why))
+
+    def called(self):
+        r"""
+        The name of the function or method called by the node being read
+        (``'sub'`` for ``operator.sub``, ``torch.sub`` and ``x.sub``).
+
+        TESTS::
+
+            sage: import torch, operator  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(lambda x: x - 1r)  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[1r]; r.called()  # optional - torch
+            'sub'
+        """
+        t = self.node.target
+        return t if isinstance(t, str) else getattr(t, '__name__', '')
+
+    def tensor(self, t, name):
+        r"""
+        The node of a tensor held by the module: a parameter (one per tensor,
+        frozen when it does not require a gradient) or a constant.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
+            sage: P = torch.nn.Parameter(torch.ones(2r))  # optional - torch
+            sage: r.tensor(P, 'w') is r.tensor(P, 'w2'), r.net.D  # optional - torch
+            (True, 2)
+            sage: r.net.nodes[r.tensor(torch.ones(2r), 'c')].role, r.tensor(3r, 'n')  # optional - torch
+            ('constant', None)
+        """
+        import torch
+        if isinstance(t, torch.nn.Parameter) or (torch.is_tensor(t) and t.requires_grad and t.is_leaf):
+            key = id(t)
+            if key not in self.params:
+                pname = self.canonical.get(key, name)
+                if t.requires_grad:
+                    self.params[key] = self.net.parameter(pname, tuple(t.shape), source=self.where())
+                else:
+                    self.params[key] = self.net.parameter(pname, tuple(t.shape), trainable=False, value=_value(t),
+                                                          source=self.where())
+            return self.params[key]
+        if torch.is_tensor(t):
+            return self.net.constant(name, _value(t), source=self.where())
+        return None
+
+    def arg(self, a):
+        r"""
+        The network node of an argument of the node being read (an fx node
+        already read, or a tensor: a constant); anything else is an error.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
+            sage: r.net.nodes[r.arg(torch.ones(2r))].role  # optional - torch
+            'constant'
+            sage: r.arg('a')  # optional - torch
+            Traceback (most recent call last):
+            ...
+            ValueError: cannot read the fx node input_1 (placeholder input): an argument 'a' is not a tensor
+        """
+        import torch
+        if isinstance(a, torch.fx.Node):
+            v = self.env.get(a.name)
+            if v is None:
+                self.fail("it reads %s, which is not a tensor of the network" % a.name)
+            return v
+        if torch.is_tensor(a):
+            return self.net.constant("c%s" % len(self.net.nodes), _value(a).reshape(tuple(a.shape)),
+                                     source=self.where())
+        self.fail("an argument %r is not a tensor" % (a,))
+
+    def constant(self, c):
+        r"""
+        A constant node of the number ``c`` (a scalar).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
+            sage: r.net.nodes[r.constant(1/2)].value.item()  # optional - torch
+            1/2
+        """
+        return self.net.constant("c%s" % len(self.net.nodes), np.array(c, dtype=object).reshape(()),
+                                 source=self.where())
+
+    @staticmethod
+    def number(a):
+        r"""
+        A Python number argument as a rational, else ``None``.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.fx import FxReader
+            sage: FxReader.number(0.5r), FxReader.number(True), FxReader.number('x')
+            (1/2, None, None)
+        """
+        if isinstance(a, (int, float)) and not isinstance(a, bool):
+            return _qq(a)
+        return None
+
+    def kw(self, i, name, default):
+        r"""
+        The ``i``-th positional argument of the node being read, or its keyword ``name``, or ``default``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(lambda x: torch.nn.functional.dropout(x, p=0.25r))  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[1r]  # optional - torch
+            sage: r.kw(1r, 'p', 0.5r), r.kw(2r, 'training', True)  # optional - torch
+            (0.25, True)
+        """
+        if len(self.node.args) > i:
+            return self.node.args[i]
+        return self.node.kwargs.get(name, default)
+
+    def shape(self, n):
+        r"""
+        The shape of the value of the fx node ``n`` (with the batch axis), from the forward pass.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: FxReader(gm, {'input_1': (2, 3)}, {}).shape(list(gm.graph.nodes)[0r])  # optional - torch
+            (2, 3)
+        """
+        return self.shapes[n.name]
+
+    def op(self, kind, args, name=None, **attrs):
+        r"""
+        Add an op node of a registered kind for the node being read (named
+        after it unless ``name`` is given).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
+            sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
+            sage: x = r.net.input('x', (2,)); r.net.nodes[r.op('scale', [x], c=2)].name  # optional - torch
+            'input_1'
+        """
+        return self.net.op(kind, args, name=self.node.name if name is None else name, source=self.where(), **attrs)
 
 
 def network_from_module(module, example=None, input_shape=None):
@@ -117,224 +467,77 @@ def network_from_module(module, example=None, input_shape=None):
         ...
         ValueError: cannot read the fx node _1 (call_module Softmax): no op kind of the network registry reads it ...
     """
+    import contextlib
+    import io
     import torch
     from torch import fx, nn
     from torch.fx.passes.shape_prop import ShapeProp
-    from sage_conslaw.network.graph import Network
     if not isinstance(module, nn.Module):
         raise TypeError("network_from_module needs a torch.nn.Module, got %r" % (module,))
+    modules, functions, methods = readers()
     try:
-        gm = fx.symbolic_trace(module)
+        gm = fx.GraphModule(module, _tracer(modules).trace(module))
     except Exception as e:
         raise ValueError("torch.fx cannot trace %s: %s" % (type(module).__name__, str(e).split("\n")[0]))
     if example is None and input_shape is not None:
         example = torch.zeros((2,) + tuple(int(s) for s in input_shape), dtype=torch.float64)
     if example is None:
-        example = _guess_example(module)
+        example = _guess_example(module, modules)
     if example is None:
         raise ValueError("cannot guess the input shape of %s: pass input_shape=..." % type(module).__name__)
-    import copy
     gm_d = copy.deepcopy(gm).double()
-    import contextlib
-    import io
     try:
         with contextlib.redirect_stderr(io.StringIO()):      # torch.fx prints the failing node; the error says it
             ShapeProp(gm_d).propagate(example.double())
     except Exception as e:
         raise ValueError("the module does not run on an input of shape %s: %s" % (tuple(example.shape[1:]), e))
     shapes = {n.name: tuple(n.meta['tensor_meta'].shape) for n in gm_d.graph.nodes
-              if isinstance(n.meta.get('tensor_meta'), object) and hasattr(n.meta.get('tensor_meta'), 'shape')}
+              if hasattr(n.meta.get('tensor_meta'), 'shape')}
     # one canonical name per parameter tensor (a module reachable by two paths is one module)
-    canonical = {}
-    for name, P in module.named_parameters(remove_duplicate=True):
-        canonical[id(P)] = name
-    net = Network()
-    env = {}
-    param_nodes = {}
-    F = torch.nn.functional
-
-    def where(n):
-        what = n.target if isinstance(n.target, str) else getattr(n.target, '__name__', str(n.target))
-        if n.op == 'call_module':
-            what = type(gm.get_submodule(n.target)).__name__
-        return "fx node %s (%s %s)" % (n.name, n.op, what)
-
-    def fail(n, why):
-        raise ValueError("cannot read the %s: %s" % (where(n), why))
-
-    def tensor_node(t, name, n):
-        if isinstance(t, nn.Parameter) or (torch.is_tensor(t) and t.requires_grad and t.is_leaf):
-            key = id(t)
-            if key not in param_nodes:
-                pname = canonical.get(key, name)
-                if t.requires_grad:
-                    param_nodes[key] = net.parameter(pname, tuple(t.shape), source=where(n))
-                else:
-                    param_nodes[key] = net.parameter(pname, tuple(t.shape), trainable=False, value=_value(t),
-                                                     source=where(n))
-            return param_nodes[key]
-        if isinstance(t, nn.Parameter) is False and torch.is_tensor(t):
-            return net.constant(name, _value(t), source=where(n))
-        return None
-
-    def arg(a, n):
-        if isinstance(a, fx.Node):
-            v = env.get(a.name)
-            if v is None:
-                fail(n, "it reads %s, which is not a tensor of the network" % a.name)
-            return v
-        if torch.is_tensor(a):
-            return net.constant("c%s" % len(net.nodes), _value(a).reshape(tuple(a.shape)), source=where(n))
-        fail(n, "an argument %r is not a tensor" % (a,))
-
-    def number(a):
-        from sage_conslaw.network.backends import _qq
-        if isinstance(a, (int, float)) and not isinstance(a, bool):
-            return _qq(a)
-        return None
-
-    def binary(n, kind, a, b):
-        ca, cb = number(a), number(b)
-        if kind == 'add':
-            if ca is not None or cb is not None:
-                c = ca if ca is not None else cb
-                x = arg(b if ca is not None else a, n)
-                if c == 0:
-                    return x
-                k = net.constant("c%s" % len(net.nodes), np.array(c, dtype=object).reshape(()), source=where(n))
-                return net.op('add', [x, k], name=n.name, source=where(n))
-            return net.op('add', [arg(a, n), arg(b, n)], name=n.name, source=where(n))
-        if kind == 'sub':
-            if cb is not None:
-                return binary(n, 'add', a, -cb)
-            neg = net.op('scale', [arg(b, n)], c=-1, name=n.name + "_neg", source=where(n))
-            if ca is not None:
-                k = net.constant("c%s" % len(net.nodes), np.array(ca, dtype=object).reshape(()), source=where(n))
-                return net.op('add', [neg, k], name=n.name, source=where(n))
-            return net.op('add', [arg(a, n), neg], name=n.name, source=where(n))
-        if kind == 'mul':
-            if ca is not None or cb is not None:
-                return net.op('scale', [arg(b if ca is not None else a, n)], c=ca if ca is not None else cb,
-                              name=n.name, source=where(n))
-            return net.op('mul', [arg(a, n), arg(b, n)], name=n.name, source=where(n))
-        if kind == 'div':
-            if cb is None or cb == 0:
-                fail(n, "only a division by a nonzero number is supported")
-            return net.op('scale', [arg(a, n)], c=1 / cb, name=n.name, source=where(n))
-        fail(n, "unsupported")   # pragma: no cover
-
-    def kw(n, i, name, default):
-        if len(n.args) > i:
-            return n.args[i]
-        return n.kwargs.get(name, default)
-
+    canonical = {id(P): name for name, P in module.named_parameters(remove_duplicate=True)}
+    fxr = FxReader(gm, shapes, canonical)
+    net, env = fxr.net, fxr.env
+    single = sum(1 for m in gm.graph.nodes if m.op == 'placeholder') == 1
     for n in gm.graph.nodes:
-        out = None
+        fxr.node = n
         if n.op == 'placeholder':
             if n.name not in shapes:
-                fail(n, "only tensor inputs are supported")
-            single = sum(1 for m in gm.graph.nodes if m.op == 'placeholder') == 1
-            out = net.input('x' if single else n.name, shapes[n.name][1:])
+                fxr.fail("only tensor inputs are supported")
+            env[n.name] = net.input('x' if single else n.name, shapes[n.name][1:])
         elif n.op == 'get_attr':
             t = gm
             for part in n.target.split('.'):
                 t = getattr(t, part)
-            out = tensor_node(t, n.target, n)
-            if out is None:
-                fail(n, "not a tensor")
-        elif n.op == 'call_module':
-            m = gm.get_submodule(n.target)
-            a = [arg(x, n) for x in n.args]
-            if isinstance(m, nn.Linear):
-                ps = [tensor_node(m.weight, n.target + ".weight", n)]
-                if m.bias is not None:
-                    ps.append(tensor_node(m.bias, n.target + ".bias", n))
-                out = net.op('linear', [a[0]] + ps, name=n.name, source=where(n))
-            elif isinstance(m, nn.Conv1d):
-                if m.groups != 1 or m.padding_mode != 'zeros' or isinstance(m.padding, str):
-                    fail(n, "only groups = 1, zero padding given as a number is supported")
-                ps = [tensor_node(m.weight, n.target + ".weight", n)]
-                if m.bias is not None:
-                    ps.append(tensor_node(m.bias, n.target + ".bias", n))
-                out = net.op('conv1d', [a[0]] + ps, name=n.name, source=where(n), stride=m.stride[0],
-                             padding=m.padding[0], dilation=m.dilation[0])
-            elif isinstance(m, nn.ReLU):
-                out = net.op('relu', a[:1], name=n.name, source=where(n))
-            elif isinstance(m, nn.LeakyReLU):
-                out = net.op('leaky_relu', a[:1], name=n.name, source=where(n), slope=m.negative_slope)
-            elif isinstance(m, nn.Dropout):
-                out = net.op('dropout', a[:1], name=n.name, source=where(n), p=m.p)
-            elif isinstance(m, nn.Identity):
-                out = a[0]
-            elif isinstance(m, nn.Flatten):
-                out = net.op('flatten', a[:1], name=n.name, source=where(n), start_dim=m.start_dim, end_dim=m.end_dim)
-            else:
-                fail(n, "no op kind of the network registry reads it (supported modules: Linear, Conv1d, ReLU, "
-                        "LeakyReLU, Dropout, Identity, Flatten, and their compositions; a new kind is one module "
-                        "of sage_conslaw.network.ops)")
-        elif n.op in ('call_function', 'call_method'):
-            t = n.target
-            name = t if isinstance(t, str) else getattr(t, '__name__', '')
-            if t in (F.relu, torch.relu) or name == 'relu' or name == 'relu_':
-                out = net.op('relu', [arg(n.args[0], n)], name=n.name, source=where(n))
-            elif t is F.leaky_relu or name == 'leaky_relu':
-                out = net.op('leaky_relu', [arg(n.args[0], n)], name=n.name, source=where(n),
-                             slope=kw(n, 1, 'negative_slope', 0.01))
-            elif t is F.dropout or name == 'dropout':
-                out = net.op('dropout', [arg(n.args[0], n)], name=n.name, source=where(n), p=kw(n, 1, 'p', 0.5))
-            elif t in (operator.add, operator.iadd, torch.add) or name in ('add', 'add_', '__add__', '__radd__'):
-                out = binary(n, 'add', n.args[0], n.args[1])
-            elif t in (operator.sub, operator.isub, torch.sub) or name in ('sub', '__sub__'):
-                out = binary(n, 'sub', n.args[0], n.args[1])
-            elif t in (operator.mul, operator.imul, torch.mul) or name in ('mul', '__mul__', '__rmul__'):
-                out = binary(n, 'mul', n.args[0], n.args[1])
-            elif t in (operator.truediv, torch.div) or name in ('div', '__truediv__'):
-                out = binary(n, 'div', n.args[0], n.args[1])
-            elif t is operator.neg or name == 'neg':
-                out = net.op('scale', [arg(n.args[0], n)], c=-1, name=n.name, source=where(n))
-            elif t in (torch.cat, getattr(torch, 'concat', None)):
-                xs = [arg(x, n) for x in n.args[0]]
-                out = net.op('cat', xs, name=n.name, source=where(n), axis=kw(n, 1, 'dim', 0))
-            elif t is F.linear:
-                xs = [arg(x, n) for x in n.args[:3] if x is not None] + \
-                    ([arg(n.kwargs['bias'], n)] if n.kwargs.get('bias') is not None else [])
-                out = net.op('linear', xs, name=n.name, source=where(n))
-            elif t in (torch.matmul, operator.matmul) or name == 'matmul':
-                out = net.op('matmul', [arg(n.args[0], n), arg(n.args[1], n)], name=n.name, source=where(n))
-            elif t is torch.flatten or name == 'flatten':
-                out = net.op('flatten', [arg(n.args[0], n)], name=n.name, source=where(n),
-                             start_dim=kw(n, 1, 'start_dim', 0 if t is torch.flatten else 0),
-                             end_dim=kw(n, 2, 'end_dim', -1))
-            elif t is torch.reshape or name in ('reshape', 'view'):
-                out = net.op('reshape', [arg(n.args[0], n)], name=n.name, source=where(n), shape=shapes[n.name][1:])
-            elif name in ('permute', 'transpose') or t in (torch.permute, torch.transpose):
-                x = arg(n.args[0], n)
-                nd = len(shapes[n.args[0].name])
-                if name == 'permute' or t is torch.permute:
-                    dims = n.args[1:] if t is not torch.permute else n.args[1]
-                    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-                        dims = dims[0]
-                    perm = [int(d) % nd for d in dims]
-                else:
-                    i, j = int(n.args[1]) % nd, int(n.args[2]) % nd
-                    perm = list(range(nd))
-                    perm[i], perm[j] = perm[j], perm[i]
-                out = net.op('permute', [x], name=n.name, source=where(n), perm=tuple(perm))
-            elif name in ('contiguous', 'clone') or t is torch.clone:
-                out = arg(n.args[0], n)
-            elif name == 'size' or t is getattr:
-                out = None
-                env[n.name] = None
-                continue
-            else:
-                fail(n, "no op kind of the network registry reads it (a new kind is one module of "
-                        "sage_conslaw.network.ops)")
+            env[n.name] = fxr.tensor(t, n.target)
+            if env[n.name] is None:
+                fxr.fail("not a tensor")
         elif n.op == 'output':
             res = n.args[0]
             res = res if isinstance(res, (tuple, list)) else (res,)
-            net.output(*[arg(r, n) for r in res])
-            continue
-        env[n.name] = out
+            net.output(*[fxr.arg(r) for r in res])
+        elif n.op == 'call_module':
+            m = gm.get_submodule(n.target)
+            op = _module_reader(modules, m)
+            if op is None:
+                fxr.fail("no op kind of the network registry reads it (supported modules: %s, and their "
+                         "compositions; a new kind is one module of sage_conslaw.network.ops)"
+                         % ", ".join(sorted({c.__name__ for c in modules})))
+            env[n.name] = op.read_fx(fxr, n, m)
+        else:                                                # call_function, call_method
+            t = n.target
+            name = fxr.called()
+            if name == 'size' or t is getattr:               # shapes, not values of the network
+                env[n.name] = None
+                continue
+            op = None
+            if n.op == 'call_function':
+                op = next((o for f, o in functions if f is t), None)
+            if op is None:
+                op = methods.get(name)
+            if op is None:
+                fxr.fail("no op kind of the network registry reads it (a new kind is one module of "
+                         "sage_conslaw.network.ops)")
+            env[n.name] = op.read_fx(fxr, n, None)
     if not net.D:
         raise ValueError("the module has no trainable parameter")
     return net

@@ -29,6 +29,7 @@ EXAMPLES::
     (24, ('W1_0_0', 'W1', (0, 0)))
 """
 from sage_conslaw.core.checks import boolean
+from sage_conslaw.network.ops import OPS, get_op
 
 
 class Node:
@@ -236,7 +237,6 @@ class Network:
             ...
             ValueError: the op relu reads node 7, which does not exist yet
         """
-        from sage_conslaw.network.ops import get_op
         name = name or "n%s" % len(self.nodes)
         get_op(kind, "node %s" % name)
         for a in args:
@@ -283,7 +283,6 @@ class Network:
             ...
             ValueError: unknown layer 'tanh2' (layer 0) in Network.sequential
         """
-        from sage_conslaw.network.ops import OPS
         net = cls()
         shape = (int(input_shape),) if not isinstance(input_shape, (tuple, list)) else tuple(input_shape)
         x = net.input('x', shape)
@@ -438,7 +437,6 @@ class Network:
             (3, 5)
         """
         if not hasattr(self, '_shapes') or len(self._shapes) != len(self.nodes):
-            from sage_conslaw.network.ops import get_op
             shapes = []
             for n in self.nodes:
                 if n.role != 'op':

@@ -38,8 +38,9 @@ EXAMPLES::
 """
 import numpy as np
 
+from sage_conslaw.network.ops import SKIP, get_op
+
 ZERO = 0
-SKIP = -1
 
 
 class ScalingSystem:
@@ -245,7 +246,6 @@ def scaling_system(net):
         sage: S, theta = scaling_system(Network.sequential(1, [('linear', 1)])); theta.tolist()
         [1, 2]
     """
-    from sage_conslaw.network.ops import get_op
     S = ScalingSystem()
     w = [None] * len(net.nodes)
     pvars = {}

@@ -33,7 +33,16 @@ says:
   output has a weight and each term of each output has the weight of its
   output;
 - :meth:`Op.contraction` -- the longest sum in one output entry (it bounds the
-  prime of the exact arithmetic in float64).
+  prime of the exact arithmetic in float64);
+- what the ``torch.fx`` reader (:mod:`sage_conslaw.network.fx`) reads as this
+  op: ``torch_modules`` (module classes), ``torch_functions`` (functions
+  called in ``forward``), each by qualified name (``'torch.nn.Linear'``,
+  ``'operator.add'``) or as the object itself, and ``torch_methods`` (tensor
+  methods, by name); :meth:`Op.read_fx` turns one fx node into graph nodes
+  (default: this op on the node's first argument) and :meth:`Op.fx_example`
+  gives the input shape when the module starts with this layer.  Only the
+  class's own declarations count (a subclass does not inherit what its parent
+  reads), and the fx reader never names a layer kind itself.
 
 EXAMPLES::
 
@@ -42,9 +51,15 @@ EXAMPLES::
     ['add', 'cat', 'conv1d', 'dropout', 'flatten', 'identity', 'leaky_relu', 'linear', 'matmul', 'mul', 'permute', 'relu', 'reshape', 'scale']
     sage: get_op('relu').kind
     'homogeneous'
+    sage: get_op('linear').torch_modules
+    ('torch.nn.Linear',)
 """
 
 OPS = {}
+
+#: The scaling weight of an entry that is identically zero (a padded entry, a
+#: zero constant): its terms are dropped (see :mod:`sage_conslaw.network.symmetries`).
+SKIP = -1
 
 
 def register_op(cls):
@@ -107,6 +122,40 @@ class Op:
 
     name = None
     kind = 'polynomial'
+    torch_modules = ()
+    torch_functions = ()
+    torch_methods = ()
+
+    def read_fx(self, fx, node, module):
+        r"""
+        The graph node of one fx node read as this op (default: this op on the
+        node's first argument); ``fx`` is the reader
+        (:class:`~sage_conslaw.network.fx.FxReader`: ``fx.arg``, ``fx.tensor``,
+        ``fx.number``, ``fx.kw``, ``fx.op``, ``fx.fail``, ...), ``module`` the
+        called submodule (``None`` for a function or a method).
+
+        EXAMPLES::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.ReLU())).nodes[-1r].op  # optional - torch
+            'relu'
+        """
+        return fx.op(self.name, [fx.arg(node.args[0])])
+
+    def fx_example(self, module):
+        r"""
+        The shape of one input of a network whose first layer is ``module``
+        (``None`` in an entry: any length, tried until the forward pass runs),
+        or ``None`` when this layer does not tell it (default).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network.ops import Op
+            sage: Op().fx_example(None) is None
+            True
+        """
+        return None
 
     def shape(self, shapes, attrs, where):
         r"""

@@ -28,6 +28,60 @@ class Add(Op):
         [[4, 6]]
     """
     name = 'add'
+    torch_functions = ('operator.add', 'operator.iadd', 'torch.add', 'operator.sub', 'operator.isub', 'torch.sub')
+    torch_methods = ('add', 'add_', '__add__', '__radd__', 'sub', '__sub__')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``a + b`` and ``a - b`` (``-b`` is a ``scale`` by `-1`); a number term
+        is a constant (none when it is `0`).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class S(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
+            ....:     def forward(self, x):
+            ....:         return 1r - self.a(x) + 0r
+            sage: [n.op for n in network_from_module(S()).nodes if n.role == 'op']  # optional - torch
+            ['linear', 'scale', 'add']
+        """
+        a, b = node.args[0], node.args[1]
+        ca, cb = fx.number(a), fx.number(b)
+        if fx.called() in ('sub', 'isub', '__sub__'):
+            if cb is not None:
+                return self._sum(fx, a, -cb, None, cb)
+            neg = fx.op('scale', [fx.arg(b)], c=-1, name=node.name + "_neg")
+            if ca is not None:
+                return fx.op('add', [neg, fx.constant(ca)])
+            return fx.op('add', [fx.arg(a), neg])
+        return self._sum(fx, a, b, ca, cb)
+
+    def _sum(self, fx, a, b, ca, cb):
+        r"""
+        The node of ``a + b`` (``ca``, ``cb``: their values when numbers).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class P(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
+            ....:     def forward(self, x):
+            ....:         return self.a(x) + 2r
+            sage: network_from_module(P()).nodes[-1r].op  # optional - torch
+            'add'
+        """
+        if ca is not None or cb is not None:
+            c = ca if ca is not None else cb
+            x = fx.arg(b if ca is not None else a)
+            if c == 0:
+                return x
+            return fx.op('add', [x, fx.constant(c)])
+        return fx.op('add', [fx.arg(a), fx.arg(b)])
 
     def shape(self, shapes, attrs, where):
         r"""

@@ -42,6 +42,25 @@ class Cat(Op):
         [[1, 2, 3]]
     """
     name = 'cat'
+    torch_functions = ('torch.cat', 'torch.concat')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``torch.cat(xs, dim)``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class C(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
+            ....:     def forward(self, x):
+            ....:         return torch.cat([self.a(x), x], dim=-1r)
+            sage: network_from_module(C()).nodes[-1r].attrs  # optional - torch
+            {'axis': -1}
+        """
+        return fx.op('cat', [fx.arg(x) for x in node.args[0]], axis=fx.kw(1, 'dim', 0))
 
     def shape(self, shapes, attrs, where):
         r"""

@@ -11,7 +11,7 @@ EXAMPLES::
 """
 import numpy as np
 
-from sage_conslaw.network.ops import Op, register_op
+from sage_conslaw.network.ops import SKIP, Op, register_op
 
 
 def _geometry(attrs):
@@ -39,6 +39,42 @@ class Conv1d(Op):
         7
     """
     name = 'conv1d'
+    torch_modules = ('torch.nn.Conv1d',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``nn.Conv1d`` with ``groups = 1`` and zero padding given as a number.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Sequential(torch.nn.Conv1d(2r, 2r, 3r, groups=2r)), input_shape=(2r, 4r))  # optional - torch
+            Traceback (most recent call last):
+            ...
+            ValueError: cannot read the fx node _0 (call_module Conv1d): only groups = 1, zero padding given as a number is supported
+        """
+        m = module
+        if m.groups != 1 or m.padding_mode != 'zeros' or isinstance(m.padding, str):
+            fx.fail("only groups = 1, zero padding given as a number is supported")
+        ps = [fx.tensor(m.weight, node.target + ".weight")]
+        if m.bias is not None:
+            ps.append(fx.tensor(m.bias, node.target + ".bias"))
+        return fx.op('conv1d', [fx.arg(node.args[0])] + ps, stride=m.stride[0], padding=m.padding[0],
+                     dilation=m.dilation[0])
+
+    def fx_example(self, module):
+        r"""
+        The channels; the length is any that the forward pass accepts.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('conv1d').fx_example(torch.nn.Conv1d(3r, 2r, 2r))  # optional - torch
+            (3, None)
+        """
+        return (module.in_channels, None)
 
     def shape(self, shapes, attrs, where):
         r"""
@@ -80,7 +116,6 @@ class Conv1d(Op):
             sage: get_op('conv1d').scaling(S, [x, W], {'padding': 1}, None).shape
             (2, 4)
         """
-        from sage_conslaw.network.symmetries import SKIP
         x, W = args[0], args[1]
         s, p, d = _geometry(attrs)
         C, T = x.shape

@@ -23,6 +23,39 @@ class Linear(Op):
         'polynomial'
     """
     name = 'linear'
+    torch_modules = ('torch.nn.Linear',)
+    torch_functions = ('torch.nn.functional.linear',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``nn.Linear`` (its weight and bias are parameters) or ``F.linear(x, W, b)``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Linear(3r, 2r, bias=False)).D  # optional - torch
+            6
+        """
+        if module is None:
+            bias = node.kwargs.get('bias')
+            return fx.op('linear', [fx.arg(x) for x in node.args[:3] if x is not None]
+                         + ([fx.arg(bias)] if bias is not None else []))
+        ps = [fx.tensor(module.weight, node.target + ".weight")]
+        if module.bias is not None:
+            ps.append(fx.tensor(module.bias, node.target + ".bias"))
+        return fx.op('linear', [fx.arg(node.args[0])] + ps)
+
+    def fx_example(self, module):
+        r"""
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('linear').fx_example(torch.nn.Linear(3r, 2r))  # optional - torch
+            (3,)
+        """
+        return (module.in_features,)
 
     def shape(self, shapes, attrs, where):
         r"""

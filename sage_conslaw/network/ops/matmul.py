@@ -27,6 +27,26 @@ class MatMul(Op):
         3
     """
     name = 'matmul'
+    torch_functions = ('torch.matmul', 'operator.matmul')
+    torch_methods = ('matmul',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``a @ b``, ``torch.matmul(a, b)``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class M(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.W = torch.nn.Parameter(torch.ones(3r, 2r))
+            ....:     def forward(self, x):
+            ....:         return x @ self.W
+            sage: network_from_module(M(), input_shape=(3r,)).nodes[-1r].op  # optional - torch
+            'matmul'
+        """
+        return fx.op('matmul', [fx.arg(node.args[0]), fx.arg(node.args[1])])
 
     def shape(self, shapes, attrs, where):
         r"""
@@ -97,6 +117,31 @@ class Mul(Op):
         [[3, 8]]
     """
     name = 'mul'
+    torch_functions = ('operator.mul', 'operator.imul', 'torch.mul')
+    torch_methods = ('mul', '__mul__', '__rmul__')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``a * b``; a number factor makes a ``scale``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class M(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
+            ....:     def forward(self, x):
+            ....:         h = self.a(x)
+            ....:         return 3r * h * h
+            sage: [n.op for n in network_from_module(M()).nodes if n.role == 'op']  # optional - torch
+            ['linear', 'scale', 'mul']
+        """
+        a, b = node.args[0], node.args[1]
+        ca, cb = fx.number(a), fx.number(b)
+        if ca is not None or cb is not None:
+            return fx.op('scale', [fx.arg(b if ca is not None else a)], c=ca if ca is not None else cb)
+        return fx.op('mul', [fx.arg(a), fx.arg(b)])
 
     def shape(self, shapes, attrs, where):
         r"""

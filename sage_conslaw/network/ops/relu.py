@@ -30,6 +30,9 @@ class ReLU(Op):
     """
     name = 'relu'
     kind = 'homogeneous'
+    torch_modules = ('torch.nn.ReLU',)
+    torch_functions = ('torch.nn.functional.relu', 'torch.relu')
+    torch_methods = ('relu', 'relu_')
 
     def forward(self, B, args, attrs, node):
         r"""
@@ -72,6 +75,24 @@ class LeakyReLU(ReLU):
         [-0.5, 2.0]
     """
     name = 'leaky_relu'
+    torch_modules = ('torch.nn.LeakyReLU',)
+    torch_functions = ('torch.nn.functional.leaky_relu',)
+    torch_methods = ('leaky_relu',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        The slope is the module's ``negative_slope`` or the call's.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: net = network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.LeakyReLU(0.25r)))  # optional - torch
+            sage: net.nodes[-1r].attrs['slope']  # optional - torch
+            0.25
+        """
+        slope = module.negative_slope if module is not None else fx.kw(1, 'negative_slope', 0.01)
+        return fx.op('leaky_relu', [fx.arg(node.args[0])], slope=slope)
 
     def forward(self, B, args, attrs, node):
         r"""

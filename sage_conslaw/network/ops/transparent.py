@@ -18,7 +18,7 @@ EXAMPLES::
 """
 import numpy as np
 
-from sage_conslaw.network.ops import Op, register_op
+from sage_conslaw.network.ops import SKIP, Op, register_op
 
 
 @register_op
@@ -33,6 +33,22 @@ class Identity(Op):
         5
     """
     name = 'identity'
+    torch_modules = ('torch.nn.Identity',)
+    torch_functions = ('torch.clone',)
+    torch_methods = ('contiguous', 'clone')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        No node: the value read is the argument's.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.Identity()))  # optional - torch
+            Network: input x (2), 2 parameters (D = 6), 1 op (linear), output 1 node
+        """
+        return fx.arg(node.args[0])
 
     def forward(self, B, args, attrs, node):
         r"""
@@ -68,6 +84,23 @@ class Dropout(Identity):
     """
     name = 'dropout'
     kind = 'mask'
+    torch_modules = ('torch.nn.Dropout',)
+    torch_functions = ('torch.nn.functional.dropout',)
+    torch_methods = ('dropout',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        The probability ``p`` is the module's or the call's.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.Dropout(0.25r))).nodes[-1r].attrs  # optional - torch
+            {'p': 0.25}
+        """
+        p = module.p if module is not None else fx.kw(1, 'p', 0.5)
+        return fx.op('dropout', [fx.arg(node.args[0])], p=p)
 
     def forward(self, B, args, attrs, node):
         r"""
@@ -118,6 +151,25 @@ class Flatten(Identity):
         [0, 1, 2, 3, 4, 5]
     """
     name = 'flatten'
+    torch_modules = ('torch.nn.Flatten',)
+    torch_functions = ('torch.flatten',)
+    torch_methods = ('flatten',)
+
+    def read_fx(self, fx, node, module):
+        r"""
+        The axes are the module's or the call's (counted with the batch axis).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: network_from_module(torch.nn.Sequential(torch.nn.Conv1d(1r, 2r, 2r), torch.nn.Flatten())).nodes[-1r].attrs  # optional - torch
+            {'end_dim': -1, 'start_dim': 1}
+        """
+        if module is not None:
+            return fx.op('flatten', [fx.arg(node.args[0])], start_dim=module.start_dim, end_dim=module.end_dim)
+        return fx.op('flatten', [fx.arg(node.args[0])], start_dim=fx.kw(1, 'start_dim', 0),
+                     end_dim=fx.kw(2, 'end_dim', -1))
 
     def shape(self, shapes, attrs, where):
         r"""
@@ -171,6 +223,26 @@ class Reshape(Identity):
         (3, 2)
     """
     name = 'reshape'
+    torch_functions = ('torch.reshape',)
+    torch_methods = ('reshape', 'view')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        The shape is the one the forward pass gave (without the batch axis).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class R(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(4r, 4r)
+            ....:     def forward(self, x):
+            ....:         return self.a(x).view(-1r, 2r, 2r)
+            sage: network_from_module(R()).nodes[-1r].attrs  # optional - torch
+            {'shape': (2, 2)}
+        """
+        return fx.op('reshape', [fx.arg(node.args[0])], shape=fx.shape(node)[1:])
 
     def shape(self, shapes, attrs, where):
         r"""
@@ -225,6 +297,37 @@ class Permute(Identity):
         (3, 2)
     """
     name = 'permute'
+    torch_functions = ('torch.permute', 'torch.transpose')
+    torch_methods = ('permute', 'transpose')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``permute(dims)`` (as one tuple or as arguments) or ``transpose(i, j)``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class P(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Conv1d(1r, 2r, 2r)
+            ....:     def forward(self, x):
+            ....:         return self.a(x).transpose(1r, 2r).permute(0r, 2r, 1r)
+            sage: [n.attrs['perm'] for n in network_from_module(P()).nodes if n.op == 'permute']  # optional - torch
+            [(0, 2, 1), (0, 2, 1)]
+        """
+        x = fx.arg(node.args[0])
+        nd = len(fx.shape(node.args[0]))
+        if fx.called() == 'permute':
+            dims = node.args[1:]
+            if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+                dims = dims[0]
+            perm = [int(d) % nd for d in dims]
+        else:
+            i, j = int(node.args[1]) % nd, int(node.args[2]) % nd
+            perm = list(range(nd))
+            perm[i], perm[j] = perm[j], perm[i]
+        return fx.op('permute', [x], perm=tuple(perm))
 
     def shape(self, shapes, attrs, where):
         r"""
@@ -280,6 +383,33 @@ class Scale(Identity):
         [[1]]
     """
     name = 'scale'
+    torch_functions = ('operator.truediv', 'torch.div', 'operator.neg')
+    torch_methods = ('div', '__truediv__', 'neg')
+
+    def read_fx(self, fx, node, module):
+        r"""
+        ``-a`` and ``a / c`` for a nonzero number ``c``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: class D(torch.nn.Module):  # optional - torch
+            ....:     def __init__(self):
+            ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
+            ....:     def forward(self, x):
+            ....:         return self.a(x) / self.a(x)
+            sage: network_from_module(D())  # optional - torch
+            Traceback (most recent call last):
+            ...
+            ValueError: cannot read the fx node truediv (call_function truediv): only a division by a nonzero number is supported
+        """
+        if fx.called() == 'neg':
+            return fx.op('scale', [fx.arg(node.args[0])], c=-1)
+        c = fx.number(node.args[1])
+        if c is None or c == 0:
+            fx.fail("only a division by a nonzero number is supported")
+        return fx.op('scale', [fx.arg(node.args[0])], c=1 / c)
 
     def forward(self, B, args, attrs, node):
         r"""
@@ -298,12 +428,13 @@ class Scale(Identity):
         TESTS::
 
             sage: from sage_conslaw.network.symmetries import ScalingSystem, SKIP
+            sage: from sage_conslaw.network.ops import SKIP as S2; S2 == SKIP
+            True
             sage: from sage_conslaw.network.ops import get_op
             sage: S = ScalingSystem(); x = S.fresh((2,))
             sage: (get_op('scale').scaling(S, [x], {'c': 0}, None) == SKIP).all().item()
             True
         """
-        from sage_conslaw.network.symmetries import SKIP
         if attrs['c'] == 0:
             return np.full(args[0].shape, SKIP, dtype=np.int64)
         return args[0]

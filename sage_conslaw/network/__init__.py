@@ -12,7 +12,8 @@ API (stable; other parts of the package build on it):
   kind is one module with one ``@register_op`` class (``name``, ``kind`` in
   ``'polynomial'``/``'homogeneous'``/``'mask'``/``'analytic'``, ``shape``,
   ``forward(B, args, attrs, node)`` written with the backend's operations,
-  ``scaling``, ``contraction``).
+  ``scaling``, ``contraction``, and what it reads from PyTorch:
+  ``torch_modules``/``torch_functions``/``torch_methods``, ``read_fx``).
 - :mod:`sage_conslaw.network.backends` -- ``evaluate(net, B, theta, inputs)``
   with ``TorchBackend(p=None|prime, relu_masks, dropout_masks)`` (float64 or
   exact residues modulo `p` with autograd), ``ObjectBackend('exact')``

@@ -117,3 +117,17 @@ def test_two_kinds_reading_one_thing_is_an_error(square):
 def test_an_unread_module_is_named():
     with pytest.raises(ValueError, match=r"fx node _1 \(call_module Softmax\): no op kind"):
         network_from_module(nn.Sequential(nn.Linear(2, 2), nn.Softmax(dim=1)))
+
+
+def test_a_number_term_stays_exact():
+    class Shift(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.a(x) + 0.1
+    net = network_from_module(Shift())
+    (c,) = [n for n in net.nodes if n.role == 'constant']
+    v = c.value.item()
+    assert v.parent() is QQ and v == QQ((0.1).as_integer_ratio()[0]) / (0.1).as_integer_ratio()[1]

@@ -367,11 +367,12 @@ class FxReader:
             sage: from sage_conslaw.network.fx import FxReader  # optional - torch
             sage: gm = torch.fx.symbolic_trace(torch.nn.Identity())  # optional - torch
             sage: r = FxReader(gm, {}, {}); r.node = list(gm.graph.nodes)[0r]  # optional - torch
-            sage: r.net.nodes[r.constant(1/2)].value.item()  # optional - torch
-            1/2
+            sage: v = r.net.nodes[r.constant(1/3)].value.item(); v, parent(v)  # optional - torch
+            (1/3, Rational Field)
         """
-        return self.net.constant("c%s" % len(self.net.nodes), np.array(c, dtype=object).reshape(()),
-                                 source=self.where())
+        value = np.empty((), dtype=object)
+        value[()] = c                    # np.array(c, dtype=object) would turn a Sage rational into a float
+        return self.net.constant("c%s" % len(self.net.nodes), value, source=self.where())
 
     @staticmethod
     def number(a):

@@ -29,10 +29,13 @@ EXAMPLES::
     sage: vals[net.outputs[0]].tolist(), B.masks[net.ops()[1].index].tolist()
     ([[6]], [[False, True]])
 """
+import itertools
+
 import numpy as np
 
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core.modular import reduce_rational
 from sage_conslaw.network.ops import get_op
 
 
@@ -419,7 +422,6 @@ class TorchBackend:
         if self.p is None:
             f = np.vectorize(float, otypes=[float])(a) if a.size else np.zeros(a.shape)
         else:
-            from sage_conslaw.core.modular import reduce_rational
             f = np.vectorize(lambda c: float(reduce_rational(_qq(c), self.p)), otypes=[float])(a) if a.size \
                 else np.zeros(a.shape)
         return self.torch.tensor(f, dtype=self.torch.float64)
@@ -436,7 +438,6 @@ class TorchBackend:
         """
         if self.p is None:
             return float(c)
-        from sage_conslaw.core.modular import reduce_rational
         return float(reduce_rational(_qq(c), self.p))
 
     def matmul(self, a, b):
@@ -610,7 +611,6 @@ def parameter_values(net, B, theta):
     is_torch = isinstance(B, TorchBackend)
     for n in net.nodes:
         if n.role == 'parameter' and n.trainable:
-            import itertools
             order = [pos[(n.name, idx)] for idx in itertools.product(*[range(s) for s in n.shape])]
             if is_torch:
                 t = theta if B.torch.is_tensor(theta) else B.tensor(list(theta))

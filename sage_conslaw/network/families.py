@@ -35,6 +35,7 @@ the network, where both first-layer weights have the same sign, has 3::
     sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)  # optional - torch
     ((3, True), (2, True))
 """
+from sage_conslaw.architectures import ConvNetwork, LinearNetwork, ReLUNetwork, Residual, Sequential
 from sage_conslaw.network.graph import Network
 
 
@@ -68,7 +69,6 @@ def _build(net, x, family, prefix, layout, entries):
         ...
         ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not Attention
     """
-    from sage_conslaw.architectures import ConvNetwork, LinearNetwork, ReLUNetwork, Residual, Sequential
     if isinstance(family, (LinearNetwork, ReLUNetwork)) and type(family).__name__ in ('LinearNetwork', 'ReLUNetwork'):
         dims = family.dims
         q = len(dims) - 1
@@ -128,7 +128,6 @@ def _input_shape(family):
         sage: _input_shape(ConvNetwork(2, 1, 1, 2, 3)), _input_shape(Sequential([ReLUNetwork([1, 2, 3])]))
         ((2, 5), (3,))
     """
-    from sage_conslaw.architectures import ConvNetwork, Residual, Sequential
     if isinstance(family, ConvNetwork):
         return (family.in_channels, family.kernel1 + family.kernel2)
     if isinstance(family, Residual):

@@ -29,8 +29,10 @@ EXAMPLES::
     sage: network_from_module(Net())  # optional - torch
     Network: input x (3), 4 parameters (D = 34), 5 ops (linear, relu, scale, cat, linear), output 1 node
 """
+import contextlib
 import copy
 import importlib
+import io
 
 import numpy as np
 
@@ -468,8 +470,6 @@ def network_from_module(module, example=None, input_shape=None):
         ...
         ValueError: cannot read the fx node _1 (call_module Softmax): no op kind of the network registry reads it ...
     """
-    import contextlib
-    import io
     import torch
     from torch import fx, nn
     from torch.fx.passes.shape_prop import ShapeProp

@@ -28,6 +28,11 @@ EXAMPLES::
     sage: net.D, net.layout()[0]
     (24, ('W1_0_0', 'W1', (0, 0)))
 """
+import itertools
+import re
+
+import numpy as np
+
 from sage_conslaw.core.checks import boolean
 from sage_conslaw.network.ops import OPS, get_op
 
@@ -193,7 +198,6 @@ class Network:
             ...
             ValueError: the frozen parameter c needs its value
         """
-        import numpy as np
         trainable = boolean(trainable, "trainable")
         if not trainable:
             if value is None:
@@ -213,7 +217,6 @@ class Network:
             0
             (1, 2)
         """
-        import numpy as np
         value = np.asarray(value, dtype=object)
         return self._add(Node(len(self.nodes), 'constant', name, shape=value.shape, value=value, source=source))
 
@@ -381,8 +384,6 @@ class Network:
             [('L0_weight_0_0', 'L0_weight', (0, 0)), ('L0_bias_0', 'L0_bias', (0,))]
         """
         if getattr(self, '_layout', None) is None:
-            import itertools
-            import re
             out = []
             for P in self.parameters(trainable=True):
                 base = re.sub(r"\W", "_", P.name)

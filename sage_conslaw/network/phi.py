@@ -27,6 +27,8 @@ import numpy as np
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
+
 #: The largest number of expanded terms of the network polynomial formed for `\phi`.
 MAX_PHI_TERMS = 200000
 
@@ -108,7 +110,6 @@ def network_phi(net, ring=None, point=None):
         ...
         ValueError: phi of this network is too large to expand (360600 parameters); the certificate of network_trace does not need it
     """
-    from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
     names = [v for v, _, _ in net.layout()]
     if len(names) > 20000:
         raise ValueError("phi of this network is too large to expand (%s parameters); the certificate of "

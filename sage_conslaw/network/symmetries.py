@@ -38,6 +38,10 @@ EXAMPLES::
 """
 import numpy as np
 
+from sage.matrix.constructor import matrix
+from sage.rings.integer_ring import ZZ
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.network.ops import SKIP, get_op
 
 ZERO = 0
@@ -179,8 +183,6 @@ class ScalingSystem:
             sage: S.kernel(w).tolist()
             [[1, -1]]
         """
-        from sage.matrix.constructor import matrix
-        from sage.rings.rational_field import QQ
         if self._blocks:
             width = max(b[0].shape[1] for b in self._blocks)
             ids = np.vstack([np.pad(b[0], ((0, 0), (0, width - b[0].shape[1]))) for b in self._blocks])
@@ -294,8 +296,6 @@ def scaling_laws(net):
     K = S.kernel(theta)
     K = K[np.any(K != 0, axis=1)]
     if len(K) > 1:
-        from sage.matrix.constructor import matrix
-        from sage.rings.integer_ring import ZZ
         M = matrix(ZZ, [list(map(int, r)) for r in K], sparse=True)
         piv = M.transpose().pivots() if M.ncols() < 2000 else M.pivot_rows()
         K = K[list(M.pivot_rows())]

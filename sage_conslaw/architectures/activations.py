@@ -95,8 +95,14 @@ class MLP(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.activations import MLP
             sage: net = MLP(2, [3], 2, 'tanh', bias=False); net.D, net.activations
             (12, ['tanh'])
+            sage: MLP(2, 3, 2, 'gelu')
+            Traceback (most recent call last):
+            ...
+            TypeError: hidden must be a list of hidden widths, e.g. MLP(2, [3], 2), got 3
         """
         self.d_in, self.d_out = positive_integer(d_in, "d_in"), positive_integer(d_out, "d_out")
+        if isinstance(hidden, (str, bytes)) or not hasattr(hidden, '__iter__'):
+            raise TypeError("hidden must be a list of hidden widths, e.g. MLP(2, [3], 2), got %r" % (hidden,))
         hidden = list(hidden)
         if not hidden:
             raise ValueError("give at least one hidden width")

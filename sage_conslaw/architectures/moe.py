@@ -56,7 +56,7 @@ class MixtureOfExperts(NetworkLaws, Block):
     - ``d_in``, ``experts``, ``hidden``, ``d_out`` -- the input dimension, the number `E` of experts,
       their hidden width and the output dimension
     - ``activation`` -- the experts' activation (default ``'relu'``; ``'linear'``, ``'gelu'``, ...)
-    - ``gating`` -- ``'softmax'`` (dense, default) or ``'topk'``
+    - ``gating`` -- ``'softmax'`` (dense, default) or ``'topk'`` (also spelled ``'top-k'``)
     - ``k`` -- the number of selected experts for ``'topk'`` (default 1)
     - ``bias`` -- biases of the router and the experts (default ``True``)
 
@@ -70,6 +70,8 @@ class MixtureOfExperts(NetworkLaws, Block):
         Traceback (most recent call last):
         ...
         ValueError: k must be between 1 and the number of experts 3, got 4
+        sage: MixtureOfExperts(2, 3, 2, 1, gating='top-k').gating
+        'topk'
     """
 
     #: More samples than the default: each expert of top-k gating sees only its region's inputs.
@@ -89,6 +91,8 @@ class MixtureOfExperts(NetworkLaws, Block):
         self.d_in, self.experts = positive_integer(d_in, "d_in"), positive_integer(experts, "the number of experts")
         self.hidden, self.d_out = positive_integer(hidden, "hidden"), positive_integer(d_out, "d_out")
         self.activation = one_of(activation, tuple(ACTIVATIONS), "the activation")
+        if gating == "top-k":            # the spelling of the papers and of the docs' prose
+            gating = "topk"
         self.gating = one_of(gating, ("softmax", "topk"), "gating")
         self.k = positive_integer(k, "k")
         if self.k > self.experts:

@@ -39,10 +39,21 @@ EXAMPLES::
     sage: from sage_conslaw.network import Network
     sage: from sage_conslaw.network.certificate import network_trace
     sage: net = Network.sequential(4, [('linear', 6), 'relu', ('dropout', 0.5), ('linear', 2)])
-    sage: res = network_trace(net); res.number_of_laws, res.certified  # optional - torch
+    sage: res = network_trace(net, theorem=False); res.number_of_laws, res.certified  # optional - torch
     (6, True)
     sage: print(res.reason)  # optional - torch
     the rank 38 of the network's own gradient fields modulo p ... meets the bound D - N = 38 given by 6 conservation laws of the network independent at theta (6 from rescaling symmetries of the graph): these are the laws of the network, for every Dropout mask
+
+A two-layer ReLU network whose hidden neurons have pairwise distinct
+hyperplanes at `\theta` (or a chain of linear layers) is counted first by
+:mod:`~sage_conslaw.network.theorems`: the network's laws are those of `\phi`
+by Theorem 2.14 of the founding paper, and the rank of `W_\phi` at `\theta`
+is a triangular minor (no `D \times D` elimination: `10^5` parameters and more)::
+
+    sage: res = network_trace(net); res.number_of_laws, res.certified, res.certificate.scope  # optional - torch
+    (6, True, 'network')
+    sage: res.reason.startswith('Theorem 2.14 of the NeurIPS 2023 paper')  # optional - torch
+    True
 """
 import time
 
@@ -55,6 +66,7 @@ from sage_conslaw.core.modular import EchelonModP, reduce_rational
 from sage_conslaw.core.thresholds import MAX_PRIME
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.network.backends import _qq
+from sage_conslaw.network.theorems import theorem_trace
 
 #: The half-width of the box of the random integer inputs of the samples.
 INPUT_BOUND = 20
@@ -75,7 +87,7 @@ class NetworkTraceResult(LieTraceResult):
 
         sage: from sage_conslaw.network import Network
         sage: from sage_conslaw.network.certificate import network_trace
-        sage: res = network_trace(Network.sequential(2, [('linear', 1, False)])); res  # optional - torch
+        sage: res = network_trace(Network.sequential(2, [('linear', 1, False)]), theorem=False); res  # optional - torch
         Lie trace of the network (D = 2): dim Lie(W)(theta) = 2, 0 independent laws near theta
           certified: yes -- ...
         sage: res.D, res.number_of_fields  # optional - torch
@@ -357,7 +369,7 @@ def _rank_levels(net, theta, draw, p, target, max_steps, rng, rounds=4):
     return dims, fields, level, nsamples
 
 
-def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, samples=None):
+def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, samples=None, theorem=True):
     r"""
     Count and certify the conservation laws of the network near a point (see
     the module documentation).
@@ -372,6 +384,11 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
     - ``max_steps`` -- the deepest bracket level tried
     - ``prime`` -- the prime (default: :func:`choose_prime`)
     - ``samples`` -- the number of sample inputs (default: from `D` and the outputs)
+    - ``theorem`` -- (default: ``True``) first try the route of
+      :mod:`~sage_conslaw.network.theorems` (two-layer ReLU networks with
+      pairwise distinct hyperplanes, linear chains: Theorem 2.14 of the founding
+      paper and the structured rank of `W_\phi` at `\theta`, no `D \times D`
+      elimination); ``False``: the gradient fields of the network only
 
     OUTPUT: a :class:`NetworkTraceResult`
 
@@ -403,6 +420,10 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         is_random = False
         if len(theta) != D:
             raise ValueError("the point has %s coordinates, but the network has D = %s parameters" % (len(theta), D))
+    # two-layer ReLU networks (distinct hyperplanes) and linear chains: the laws of phi, by a theorem
+    proven = theorem_trace(net, theta, seed=seed, random_point=is_random) if theorem else None
+    if proven is not None:
+        return NetworkTraceResult(net, **proven)
     S = scaling_laws(net)
     laws = list(laws or [])
     nout = sum(int(np.prod(net.shape_of(o))) for o in net.outputs)

@@ -230,11 +230,18 @@ class NetworkModel(ConservationModel):
         EXAMPLES::
 
             sage: from sage_conslaw.network import Network, NetworkModel
-            sage: M = NetworkModel(Network.sequential(2, [('linear', 2, False), ('linear', 2, False)]))
+            sage: M = NetworkModel(Network.sequential(2, [('linear', 2), ('linear', 2)]))
             sage: res = M.lie_trace(); res.number_of_laws, res.certified  # optional - torch
             (3, True)
             sage: M.lie_trace(certify_with_degree=None).certified  # optional - torch
             False
+
+        A linear chain without biases is certified by Theorem 2.14 (see
+        :mod:`~sage_conslaw.network.theorems`), with no search of laws::
+
+            sage: M = NetworkModel(Network.sequential(2, [('linear', 2, False), ('linear', 2, False)]))
+            sage: res = M.lie_trace(certify_with_degree=None); res.number_of_laws, res.certified  # optional - torch
+            (3, True)
             sage: M.lie_trace(method='rigorous')
             Traceback (most recent call last):
             ...

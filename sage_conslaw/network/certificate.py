@@ -421,7 +421,11 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         if len(theta) != D:
             raise ValueError("the point has %s coordinates, but the network has D = %s parameters" % (len(theta), D))
     # two-layer ReLU networks (distinct hyperplanes) and linear chains: the laws of phi, by a theorem
-    proven = theorem_trace(net, theta, seed=seed, random_point=is_random) if theorem else None
+    # (at a random point, its zero coordinates made 1: the triangular minor of W_phi needs nonzero weights)
+    proven = None
+    if theorem:
+        proven = theorem_trace(net, [t or QQ(1) for t in theta] if is_random else theta, seed=seed,
+                               random_point=is_random)
     if proven is not None:
         return NetworkTraceResult(net, **proven)
     S = scaling_laws(net)

@@ -618,7 +618,9 @@ def from_torch(module, example=None, input_shape=None):
     (:func:`~sage_conslaw.network.fx.network_from_module`): the model is a
     :class:`~sage_conslaw.network.model.NetworkModel`, whose ``lie_trace()``
     counts the laws **of the network** -- certified by the exact rank of the
-    network's own gradient fields, or said not certified.  `\theta` holds the
+    network's own gradient fields (or, for two-layer ReLU networks and linear
+    chains, by Theorem 2.14: :mod:`~sage_conslaw.network.theorems`), or said
+    not certified.  `\theta` holds the
     trainable parameters (a module used twice: once; frozen parameters,
     ``requires_grad=False``, are constants).  When the module is also one of
     the compositions read block by block (see the module documentation), `\theta`

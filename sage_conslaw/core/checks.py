@@ -12,7 +12,15 @@ EXAMPLES::
     sage: boolean(False, "bias")
     False
 """
+import math
+from fractions import Fraction
 from numbers import Integral
+
+import numpy as np
+
+from sage.arith.misc import is_prime
+from sage.rings.integer_ring import ZZ
+from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.thresholds import MAX_VARIABLES
 
@@ -41,13 +49,8 @@ def _integer(x, what):
     if isinstance(x, Integral):
         return int(x)
     # Sage integers and rationals that are integers
-    try:
-        from sage.rings.integer_ring import ZZ
-        from sage.rings.rational_field import QQ
-        if hasattr(x, "parent") and callable(x.parent) and x.parent() in (ZZ, QQ) and x in ZZ:
-            return int(x)
-    except ImportError:   # pragma: no cover
-        pass
+    if hasattr(x, "parent") and callable(x.parent) and x.parent() in (ZZ, QQ) and x in ZZ:
+        return int(x)
     raise TypeError("%s must be an integer, got %s (%s)" % (what, x, type(x).__name__))
 
 
@@ -147,7 +150,6 @@ def prime(x, what="the prime", bound=None):
         ...
         TypeError: the prime must be an integer, got '7' (str)
     """
-    from sage.arith.misc import is_prime
     p = _integer(x, what)
     if not is_prime(p) or (bound is not None and p >= bound):
         below = "" if bound is None else " below 2^%s" % (int(bound).bit_length() - 1)
@@ -175,12 +177,8 @@ def boolean(x, what):
         ...
         TypeError: bias must be True or False, got 1 (int)
     """
-    try:
-        import numpy as np
-        if isinstance(x, np.bool_):
-            return bool(x)
-    except ImportError:   # pragma: no cover
-        pass
+    if isinstance(x, np.bool_):
+        return bool(x)
     if not isinstance(x, bool):
         raise TypeError("%s must be True or False, got %r (%s)" % (what, x, type(x).__name__))
     return x
@@ -224,7 +222,6 @@ def positive_number(x, what):
         ...
         TypeError: max_seconds must be a number, got '1' (str)
     """
-    import math
     if isinstance(x, (bool, str, bytes)) or x is None:
         raise TypeError("%s must be a number, got %r (%s)" % (what, x, type(x).__name__))
     try:
@@ -273,8 +270,6 @@ def rational(x, what, positive=False):
         ...
         TypeError: the friction must be an exact rational number (e.g. 1/2, not 0.5), got 1
     """
-    from fractions import Fraction
-    from sage.rings.rational_field import QQ
     kind = "positive" if positive else "nonnegative"
     if isinstance(x, (bool, float, str, bytes)) or x is None:
         raise TypeError("%s must be an exact rational number (e.g. 1/2, not 0.5), got %s" % (what, x))
@@ -310,7 +305,6 @@ def ring_size(n, what):
         ...
         ValueError: the state (t, theta, v) of HeavyBall needs 32769 ring variables, above the limit 32767 (libSingular's polynomial rings hold at most 2^15 - 1 variables)
     """
-    from sage_conslaw.core.thresholds import MAX_VARIABLES
     if n > MAX_VARIABLES:
         raise ValueError("%s needs %s ring variables, above the limit %s (libSingular's polynomial rings hold at "
                          "most 2^15 - 1 variables)" % (what, n, MAX_VARIABLES))

@@ -47,6 +47,8 @@ EXAMPLES::
 import numpy as np
 
 from sage.misc.cachefunc import cached_method
+from sage.modules.free_module_element import vector
+from sage.structure.element import Vector
 from sage.structure.sage_object import SageObject
 
 from sage.rings.rational_field import QQ
@@ -54,6 +56,7 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.fields import PolynomialVectorField, PolynomialVectorFields, as_vector_fields, field_name
 from sage_conslaw.core.modular import PolynomialsModP, random_combinations
 from sage_conslaw.core.points import random_point as _random_point, to_exact_polynomial
+from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES
 
 
 class GeneratorFamily(SageObject):
@@ -370,7 +373,6 @@ class GeneratorFamily(SageObject):
         v = list(pt)
         for i in self._positive:
             v[i] = abs(v[i]) or 1
-        from sage.modules.free_module_element import vector
         w = vector(self.base_ring(), v)
         w.set_immutable()
         return w
@@ -807,7 +809,6 @@ class GradientFamily(GeneratorFamily):
             sage: net.generators().symbolic_obstacle()
             'phi (the path products) of the ReLU network [9, 100, 100, 9] with biases has 900909 terms once expanded, of about 2D = 24018 bytes each in Singular: 21.6 GB, above the limit 4.3 GB of an expansion: its symbolic components and fields (components(), polynomial laws, the rigorous method, checking given laws) are not available; lie_trace() (the structured fast trace, certified by the known laws) works without them'
         """
-        from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES
         if self._phis is not None or self._terms is None:
             return None
         size = 2 * self.D * self._terms       # bytes: a dense exponent vector of 16 bits per variable per term
@@ -1026,5 +1027,4 @@ def _is_field_like(X):
         sage: _is_field_like([u, v]), _is_field_like(vector([u, v])), _is_field_like(u*v)
         (True, True, False)
     """
-    from sage.structure.element import Vector
     return isinstance(X, (PolynomialVectorField, list, tuple, Vector))

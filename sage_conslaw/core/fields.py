@@ -35,12 +35,18 @@ EXAMPLES::
     sage: TestSuite(V).run()
 """
 from sage.categories.lie_algebras import LieAlgebras
+from sage.matrix.constructor import matrix
 from sage.misc.cachefunc import cached_method
+from sage.misc.latex import latex
+from sage.modules.free_module_element import vector
 from sage.rings.polynomial.multi_polynomial_ring_base import MPolynomialRing_base
+from sage.rings.rational_field import QQ
 from sage.structure.element import Element
 from sage.structure.parent import Parent
 from sage.structure.richcmp import richcmp
 from sage.structure.unique_representation import UniqueRepresentation
+
+from sage_conslaw.core.points import as_exact_point, check_exact_field, to_exact_polynomial
 
 
 def field_name(K):
@@ -53,7 +59,6 @@ def field_name(K):
         sage: field_name(QQ), field_name(GF(7)), field_name(QuadraticField(2, 'a'))
         ('QQ', 'GF(7)', 'Number Field in a with defining polynomial x^2 - 2 with a = 1.414213562373095?')
     """
-    from sage.rings.rational_field import QQ
     if K is QQ:
         return "QQ"
     if K.is_finite():
@@ -173,7 +178,6 @@ class PolynomialVectorField(Element):
             [2*v 2*u]
             [2*u   0]
         """
-        from sage.matrix.constructor import matrix
         V = self.parent()
         return matrix(V.polynomial_ring(), V.ambient_dimension(),
                       V.ambient_dimension(), self.partial_derivatives())
@@ -202,8 +206,6 @@ class PolynomialVectorField(Element):
             ...
             TypeError: the point has an inexact entry 1.50000000000000 (Real Field with 53 bits of precision); use exact numbers, e.g. QQ(3/2) or the integer 3, not floats
         """
-        from sage.modules.free_module_element import vector
-        from sage_conslaw.core.points import as_exact_point
         V = self.parent()
         if len(point) == 1 and not _is_scalar(point[0]):
             point = point[0]
@@ -230,7 +232,6 @@ class PolynomialVectorField(Element):
             sage: latex(PolynomialVectorFields(R)([u^2, v]))
             \left(u^{2}, v\right)
         """
-        from sage.misc.latex import latex
         return r"\left(" + ", ".join(latex(c) for c in self._components) + r"\right)"
 
     def __hash__(self):
@@ -411,7 +412,6 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             ...
             TypeError: expected a multivariate polynomial ring, got Integer Ring
         """
-        from sage_conslaw.core.points import check_exact_field
         if not isinstance(ring, MPolynomialRing_base):
             raise TypeError("expected a multivariate polynomial ring, got %s" % (ring,))
         check_exact_field(ring.base_ring(), "the polynomial ring")
@@ -496,7 +496,6 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             raise ValueError("a vector field on %s^%s needs %s components, got %s"
                              % (field_name(self.base_ring()), self.ambient_dimension(),
                                 self.ambient_dimension(), len(x)))
-        from sage_conslaw.core.points import to_exact_polynomial
         comps = [to_exact_polynomial(c, self._ring, "component") for c in x]
         return self.element_class(self, comps)
 
@@ -554,7 +553,6 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             sage: PolynomialVectorFields(R).gradient(u^2 - v^2)
             (2*u, -2*v)
         """
-        from sage_conslaw.core.points import to_exact_polynomial
         f = to_exact_polynomial(f, self._ring, "function")
         # only the variables of f (a component of a network's phi has a few of thousands)
         comps = [self._ring.zero()] * self.ambient_dimension()
@@ -574,8 +572,6 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
             sage: V.linear_field(matrix(QQ, [[1, 2], [3, 4]]))
             (x + 2*y, 3*x + 4*y)
         """
-        from sage.matrix.constructor import matrix
-        from sage.modules.free_module_element import vector
         D = self.ambient_dimension()
         A = matrix(A)
         if A.dimensions() != (D, D):

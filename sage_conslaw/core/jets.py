@@ -41,9 +41,12 @@ from math import prod
 
 import numpy as np
 
+from sage.rings.integer_ring import ZZ
+
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.certificate import decide
 from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, rank_mod_p
+from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, random_point
 
 
 # ---------------------------------------------------------------------------
@@ -1735,8 +1738,6 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         ...
         ValueError: the linear network [2, 3] has no certificate point
     """
-    from sage.rings.integer_ring import ZZ
-    from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, random_point
     where = "given"
     if point is None and family.D > thresholds.RANDOM_POINT_MAX_D and family.certificate_point() is not None:
         point = 'certificate'

@@ -54,7 +54,11 @@ from itertools import chain
 
 import numpy as np
 
-from sage.arith.misc import binomial
+from sage.arith.misc import CRT_vectors, binomial, previous_prime
+from sage.combinat.integer_vector import IntegerVectors
+from sage.matrix.constructor import matrix
+from sage.misc.lazy_import import lazy_import
+from sage.rings.finite_rings.finite_field_constructor import GF
 from sage.rings.integer import Integer
 from sage.rings.integer_ring import ZZ
 from sage.rings.rational_field import QQ
@@ -62,11 +66,16 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.checks import boolean, nonnegative_integer, prime as check_prime
 from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
-from sage_conslaw.core.modular import DEFAULT_PRIME
+from sage_conslaw.core.modular import DEFAULT_PRIME, PolynomialsModP, linbox_matrix, rank_mod_p, reduce_rational
+from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_CANDIDATE_ENTRIES,
                                           MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
                                           MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS, MAX_PRIME, SKETCH_NONZEROS,
                                           SKETCH_ROW_CHUNK, DENSE_FILL_ROWS)
+
+# scipy's sparse matrices and graphs take ~0.3 s to import and serve only the large systems
+lazy_import("scipy.sparse", ["coo_matrix", "csr_matrix"])
+lazy_import("scipy.sparse.csgraph", "connected_components")
 
 
 def number_of_candidates(D, degree, homogeneous=True):
@@ -178,7 +187,6 @@ def candidate_exponents(D, degree, homogeneous=True):
         ...
         TypeError: homogeneous must be True or False, got 'no' (str)
     """
-    from sage.combinat.integer_vector import IntegerVectors
     degree = nonnegative_integer(degree, "the degree")
     homogeneous = boolean(homogeneous, "homogeneous")
     degrees = [degree] if homogeneous else list(range(degree, 0, -1))
@@ -452,8 +460,6 @@ def independent_blocks(A, dead=None):
         sage: [(r.tolist(), c.tolist()) for r, c in blocks], free.tolist()
         ([([0], [0, 2]), ([1], [1, 3])], [4])
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     if dead is None:
         dead = np.zeros(A.ncols, dtype=bool)
     live = ~dead[A.cols]
@@ -521,7 +527,6 @@ def _residues(vals, p):
     """
     if vals.dtype != object:
         return vals % p
-    from sage_conslaw.core.modular import reduce_rational
     cache = {}
     out = np.empty(len(vals), dtype=np.int64)
     for t, a in enumerate(vals):
@@ -555,8 +560,6 @@ def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
         sage: kernel_mod_p(A, p=101)
         [1 1 1]
     """
-    from sage.matrix.constructor import matrix
-    from sage.rings.finite_rings.finite_field_constructor import GF
     F = GF(p)
     res = _residues(A.vals, p)
     nr, nc = A.nrows, A.ncols
@@ -569,7 +572,6 @@ def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
                          "%s x %s compressed matrix modulo p is more than the limit MAX_DENSE_BLOCK_ENTRIES "
                          "= %s (sage_conslaw.core.thresholds); choose a lower degree"
                          % (nc, m, nc, MAX_DENSE_BLOCK_ENTRIES))
-    from scipy.sparse import csr_matrix
     rng = np.random.default_rng(seed)
     s = SKETCH_NONZEROS
     J = csr_matrix((res, (A.rows, A.cols)), shape=(nr, nc), dtype=np.int64)
@@ -608,7 +610,6 @@ def rational_lift(K, modulus=None):
         sage: rational_lift(matrix(ZZ, [[1, 12345]]), 101) is None
         True
     """
-    from sage.matrix.constructor import matrix
     if modulus is None:
         modulus = K.base_ring().characteristic()
     if K.nrows() == 0:
@@ -630,7 +631,6 @@ def exact_kernel(A, K=QQ):
         sage: exact_kernel(SparseSystem.from_dict({(0, 0): 1, (0, 1): -1}, 1, 2))
         [1 1]
     """
-    from sage.matrix.constructor import matrix
     return matrix(K, A.nrows, A.ncols, A.as_dict()).right_kernel_matrix()
 
 
@@ -679,7 +679,6 @@ def block_kernel(A, K=QQ, prime=DEFAULT_PRIME, seed=0):
         sage: block_kernel(A)
         [                                  1 1000000000000000000000000000000]
     """
-    from sage.arith.misc import CRT_vectors, previous_prime
     if K is QQ:
         p, modulus, acc, pivots = prime, 1, None, None
         for attempt in range(KERNEL_PRIMES):
@@ -991,7 +990,6 @@ def new_laws(laws, lower, degree, homogeneous=True):
         sage: new_laws([], lower, 4)
         []
     """
-    from sage.matrix.constructor import matrix
     if not laws:
         return []
     R = laws[0].parent()
@@ -1075,15 +1073,11 @@ def _exact_gradient_rank(polys, pt):
         sage: _exact_gradient_rank([x*y, x^2 - y^2], [a, a])
         2
     """
-    from sage.matrix.constructor import matrix
-    from sage.rings.rational_field import QQ
-    from sage_conslaw.core.modular import DEFAULT_PRIME, linbox_matrix
     R = polys[0].parent()
     n, D = len(polys), R.ngens()
     entries = _gradient_entries(polys, pt)
     full = min(n, D)
     if R.base_ring() is QQ and all(v.denominator() % DEFAULT_PRIME for v in entries.values()):
-        import numpy as np
         J = np.zeros((n, D))
         for (i, j), v in entries.items():
             J[i, j] = int(v.numerator() * v.denominator().inverse_mod(DEFAULT_PRIME) % DEFAULT_PRIME)
@@ -1124,15 +1118,12 @@ def number_of_independent_functions(polys, point, p=None):
         sage: number_of_independent_functions([7*u], [1, 1], p=7)
         0
     """
-    from sage.matrix.constructor import matrix
-    from sage_conslaw.core.points import as_exact_point
     if not polys:
         return 0
     R = polys[0].parent()
     pt = as_exact_point(point, R.ngens(), R.base_ring(), ring=R)
     if p is None:
         return _exact_gradient_rank(polys, pt)
-    from sage_conslaw.core.modular import PolynomialsModP, rank_mod_p, reduce_rational
     p = check_prime(p, "the prime", MAX_PRIME)
     x = [reduce_rational(c, p) for c in pt]
     return rank_mod_p(PolynomialsModP(polys, R.ngens(), p).jacobian(x), p)

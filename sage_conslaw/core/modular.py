@@ -34,7 +34,15 @@ EXAMPLES::
 """
 import numpy as np
 
+from sage.matrix.matrix_space import MatrixSpace
+from sage.misc.lazy_import import lazy_import
+from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.core.thresholds import MAX_EXACT_DOT, MAX_PRIME
+
+# scipy's sparse matrices take ~0.1 s to import and serve only the large evaluations
+lazy_import("scipy.sparse", "csr_matrix")
 
 #: Largest prime below :data:`~sage_conslaw.core.thresholds.MAX_PRIME`: residues multiply exactly in float64.
 DEFAULT_PRIME = 1048573
@@ -62,7 +70,6 @@ def reduce_rational(c, p):
         ...
         ZeroDivisionError: the prime 7 divides the denominator of 1/7
     """
-    from sage.rings.rational_field import QQ
     c = QQ(c)
     num, den = int(c.numerator()), int(c.denominator())
     if den % p == 0:
@@ -337,7 +344,6 @@ class PolynomialEvaluator:
         if T.ndim == 1:
             return self._reduce(np.bincount(self.rows, weights=vals, minlength=self.nrows))
         if self._scatter is None:
-            from scipy.sparse import csr_matrix
             self._scatter = csr_matrix((np.ones(len(self.rows)), (np.arange(len(self.rows)), self.rows)),
                                        shape=(len(self.rows), self.nrows))
         return self._reduce(np.asarray(self._scatter.T.dot(vals.T).T))
@@ -496,8 +502,6 @@ def linbox_matrix(rows, p):
         sage: linbox_matrix(np.array([[2.**20 - 3]]), 1048573)
         [0]
     """
-    from sage.matrix.matrix_space import MatrixSpace
-    from sage.rings.finite_rings.finite_field_constructor import GF
     V = _residues(rows, p)
     n, m = V.shape
     M = MatrixSpace(GF(p), n, m)()
@@ -721,7 +725,6 @@ def random_combinations(rows, cols, vals, nrows, ncols, count, p=DEFAULT_PRIME, 
         sage: S.shape, rank_mod_p(S)
         ((4, 2), 2)
     """
-    from scipy.sparse import csr_matrix
     rng = np.random.default_rng(int(seed))
     R = np.floor(rng.random((nrows, count)) * p)
     J = csr_matrix((np.fmod(vals, p), (rows, cols)), shape=(nrows, ncols))

@@ -23,12 +23,21 @@ from fractions import Fraction
 from numbers import Integral
 
 from sage.arith.misc import binomial
+from sage.misc.lazy_import import lazy_import
+from sage.modules.free_module_element import vector
 from sage.rings.integer import Integer
 from sage.rings.integer_ring import ZZ
+from sage.rings.number_field.number_field_base import NumberField
 from sage.rings.rational_field import QQ
+from sage.rings.real_double import RDF
+from sage.rings.real_lazy import RLF
 
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.checks import nonnegative_integer, positive_integer
+
+# only a number field embedded in AA or in a RealField needs these (qqbar alone takes ~0.1 s to import)
+lazy_import("sage.rings.qqbar", "AlgebraicRealField")
+lazy_import("sage.rings.real_mpfr", "RealField_class")
 
 #: Default half-width of the box from which random integer points are drawn.
 #: The Schwartz--Zippel bound for a polynomial of degree `\delta` is
@@ -54,12 +63,8 @@ def _has_real_embedding(K):
     emb = K.coerce_embedding()
     if emb is None:
         return False
-    from sage.rings.real_lazy import RLF
-    from sage.rings.real_mpfr import RealField_class
-    from sage.rings.real_double import RDF
-    from sage.rings.qqbar import AA
     codomain = emb.codomain()
-    return codomain is RLF or codomain is AA or codomain is RDF or isinstance(codomain, RealField_class)
+    return codomain is RLF or codomain is RDF or isinstance(codomain, (AlgebraicRealField, RealField_class))
 
 
 def check_exact_field(K, what):
@@ -109,7 +114,6 @@ def check_exact_field(K, what):
         ...
         TypeError: phi has coefficients in Univariate Polynomial Ring in t over Integer Ring, which is not a field; use QQ
     """
-    from sage.rings.integer_ring import ZZ
     if not K.is_exact():
         raise TypeError("%s has inexact coefficients (%s); build it over QQ instead, "
                         "e.g. PolynomialRing(QQ, names)" % (what, K))
@@ -121,7 +125,6 @@ def check_exact_field(K, what):
                         % (what, K, K.characteristic()))
     if not K.is_field():
         raise TypeError("%s has coefficients in %s, which is not a field; use QQ" % (what, K))
-    from sage.rings.number_field.number_field_base import NumberField
     if not (isinstance(K, NumberField) and _has_real_embedding(K)):
         raise TypeError("%s has coefficients in %s, which is not embedded in the real numbers: "
                         "conservation laws are about real flows; use QQ, or a number field with a real "
@@ -511,7 +514,6 @@ def _is_index(key):
         return False
     if isinstance(key, Integral):
         return True
-    from sage.rings.integer_ring import ZZ
     parent = getattr(key, "parent", None)
     return callable(parent) and key.parent() is ZZ
 
@@ -675,7 +677,6 @@ def as_exact_point(point, D, K=QQ, ring=None):
         ...
         TypeError: a point must be a list, tuple or vector of 2 exact numbers, got the string '12'
     """
-    from sage.modules.free_module_element import vector
     if isinstance(point, (str, bytes)):
         raise TypeError("a point must be a list, tuple or vector of %s exact numbers, got the string %r"
                         % (D, point))
@@ -737,7 +738,6 @@ def random_point(D, seed=0, bound=DEFAULT_SAMPLING_BOUND, K=QQ):
         ...
         ValueError: the seed must be an integer >= 0, got -1
     """
-    from sage.modules.free_module_element import vector
     seed = nonnegative_integer(seed, "the seed")
     D = nonnegative_integer(D, "the dimension")
     bound = positive_integer(bound, "the bound of the sampling box")

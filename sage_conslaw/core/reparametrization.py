@@ -30,11 +30,15 @@ The product `x_1 \cdots x_D` has `D - 1` laws, the `x_i^2 - x_j^2`::
 """
 from fractions import Fraction
 
+from sage.matrix.constructor import matrix
+from sage.rings.fraction_field import FractionField_generic
 from sage.rings.integer_ring import ZZ
 from sage.rings.polynomial.multi_polynomial_ring_base import MPolynomialRing_base
+from sage.rings.polynomial.polynomial_ring import PolynomialRing_generic
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.families import GradientFamily
+from sage_conslaw.core.families import GradientFamily, _is_lazy
+from sage_conslaw.core.fields import field_name
 from sage_conslaw.core.model import ConservationModel
 
 
@@ -61,8 +65,6 @@ def _ring_of(phis):
         ...
         TypeError: phi has a component t in the univariate ring Univariate Polynomial Ring in t over Rational Field; build a multivariate ring with PolynomialRing(QQ, names, n) (n=1 for one variable)
     """
-    from sage.rings.fraction_field import FractionField_generic
-    from sage.rings.polynomial.polynomial_ring import PolynomialRing_generic
     rings = []
     for f in phis:
         if isinstance(f, float):
@@ -210,7 +212,6 @@ class Reparametrization(ConservationModel):
             ...
             TypeError: with D, give the ring and phi lazily: Reparametrization(make_ring, make_phi, D=...)
         """
-        from sage_conslaw.core.families import _is_lazy
         self._make_ring = None
         if D is not None:
             if len(args) != 2 or not callable(args[0]) or not _is_lazy(args[1]):
@@ -344,7 +345,6 @@ class Reparametrization(ConservationModel):
             sage: Reparametrization(list(R.gens()))
             Reparametrization phi: QQ^9 -> QQ^9, phi(theta) = (x0, x1, x2, x3, x4, x5, ...)
         """
-        from sage_conslaw.core.fields import field_name
         K = field_name(self._family.base_ring())
         head = "Reparametrization phi: %s^%s -> %s^%s" % (K, self.D, K, self.d)
         if not self._family.is_expanded():     # the repr never forms phi
@@ -394,7 +394,6 @@ class Reparametrization(ConservationModel):
             [2 1]
             [2 0]
         """
-        from sage.matrix.constructor import matrix
         R = self.polynomial_ring()
         J = matrix(R, [[f.derivative(g) for g in R.gens()] for f in self.components()])
         if point is None:
@@ -441,7 +440,6 @@ class Reparametrization(ConservationModel):
             sage: Reparametrization([a*c + b*d, a*d]).satisfies_frobenius()
             False
         """
-        from sage.matrix.constructor import matrix
         pt = self._point(point, seed)
         K = self.polynomial_ring().base_ring()
         G = self.gradient_fields()

@@ -59,6 +59,7 @@ from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
 
 from sage.arith.misc import previous_prime
 from sage.matrix.constructor import matrix
+from sage.misc.lazy_import import lazy_import
 from sage.rings.finite_rings.finite_field_constructor import GF
 from sage.modules.free_module import FreeModule
 from sage.rings.rational_field import QQ
@@ -73,6 +74,9 @@ from sage_conslaw.core.modular import (DEFAULT_PRIME, EchelonModP, PolynomialsMo
                                        reduce_rational)
 from sage_conslaw.core.fields import field_name
 from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, as_exact_point, to_exact_polynomial
+
+# the progress bar is drawn only on request (progress=True)
+lazy_import("tqdm.auto", "tqdm")
 
 METHODS = ('auto', 'fast', 'rigorous')
 
@@ -612,7 +616,6 @@ def _fast_trace(gens, x, target, p, max_steps, seed, progress, budget=_NO_BUDGET
     step = 0
     steps = range(1, max_steps + 1)
     if progress:
-        from tqdm.auto import tqdm
         steps = tqdm(steps, desc="Lie trace (fast)", leave=False)
     for step in steps:
         new_vals, new_pairs = [], []
@@ -907,7 +910,6 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     new = W0
     steps = range(1, max_steps + 1)
     if progress:
-        from tqdm.auto import tqdm
         steps = tqdm(steps, desc="Lie trace (rigorous)", leave=False)
     involutive_since = None
     for step in steps:

@@ -262,3 +262,20 @@ def test_at_least_30_random_networks_certified():
         pytest.skip("run with the agreement tests")
     print("certified: %s of %s random networks" % (sum(RESULTS.values()), len(RESULTS)))
     assert sum(RESULTS.values()) >= 30, RESULTS
+
+
+def test_relu_twice_is_one_relu():
+    """Issue 21: ``Linear, ReLU, ReLU, Linear`` is the two-layer ReLU network (ReLU(ReLU(z)) = ReLU(z)):
+    its 4 laws certified as the network's, at a random point and at the module's own weights, and the
+    numeric twin agrees with the module."""
+    import torch
+    from torch import nn
+    from sage_conslaw.torch import from_torch
+    torch.manual_seed(0)
+    twice = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.ReLU(), nn.Linear(4, 2)).double()
+    tm = from_torch(twice)
+    for res in (tm.model.lie_trace(), tm.model.lie_trace(point=tm.exact_theta())):
+        assert (res.number_of_laws, res.certified) == (4, True), res.reason
+    leaky = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.5), nn.LeakyReLU(0.5), nn.Linear(4, 2)).double()
+    ops = [n.op for n in from_torch(leaky).model.network.ops()]
+    assert ops.count('leaky_relu') == 2     # not idempotent: the slope squared

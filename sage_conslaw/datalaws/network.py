@@ -271,10 +271,15 @@ def _graph_chain(model):
         Traceback (most recent call last):
         ...
         TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the output goes through a ReLU (op L1 = relu(3))
-        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), 'relu', 'relu', ('linear', 1)])))
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), 'relu', ('linear', 2), ('linear', 1)])))
         Traceback (most recent call last):
         ...
-        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the ops linear, relu, relu, linear do not alternate linear and ReLU
+        TypeError: the laws of a data set are computed for chains of linear layers and ReLUs; the ops linear, relu, linear, linear do not alternate linear and ReLU
+
+    A ReLU applied twice is one ReLU (the graph reads it as one node)::
+
+        sage: _graph_chain(NetworkModel(Network.sequential(2, [('linear', 2), 'relu', 'relu', ('linear', 1)])))[0]
+        ReLU network [1, 2, 2] (inputs 2 -> hidden 2 -> outputs 1) with biases: D = 9 parameters, d = 7 paths
     """
     net = model.network
     what = "the laws of a data set are computed for chains of linear layers and ReLUs; "

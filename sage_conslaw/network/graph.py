@@ -28,6 +28,7 @@ EXAMPLES::
     sage: net.D, net.layout()[0]
     (24, ('W1_0_0', 'W1', (0, 0)))
 """
+import operator
 import itertools
 import re
 
@@ -231,6 +232,12 @@ class Network:
             sage: net = Network(); x = net.input('x', (2,))
             sage: net.op('relu', [x])
             1
+
+        An idempotent op applied twice is the same node (``ReLU(ReLU(z)) = ReLU(z)``:
+        the second ReLU would read exact zeros that are no kink)::
+
+            sage: net.op('relu', [1])
+            1
             sage: net.op('softmax2', [x])
             Traceback (most recent call last):
             ...
@@ -241,10 +248,12 @@ class Network:
             ValueError: the op relu reads node 7, which does not exist yet
         """
         name = name or "n%s" % len(self.nodes)
-        get_op(kind, "node %s" % name)
-        for a in args:
-            if not (isinstance(a, int) and 0 <= a < len(self.nodes)):
-                raise ValueError("the op %s reads node %s, which does not exist yet" % (kind, a))
+        op = get_op(kind, "node %s" % name)
+        args = [_node_index(a, kind, len(self.nodes)) for a in args]
+        if op.idempotent and len(args) == 1:
+            source_node = self.nodes[args[0]]
+            if source_node.role == 'op' and source_node.op == kind and source_node.attrs == attrs:
+                return args[0]          # f(f(z)) = f(z): the same function, no new region to decide
         return self._add(Node(len(self.nodes), 'op', name, op=kind, args=args, attrs=attrs, source=source))
 
     def output(self, *nodes):
@@ -465,3 +474,31 @@ class Network:
             len(self.outputs), "" if len(self.outputs) == 1 else "s")
 
     __repr__ = _repr_
+
+
+def _node_index(a, kind, n):
+    r"""
+    The node index ``a`` read by an op ``kind`` as a Python ``int`` (Sage
+    integers included), checked to be one of the ``n`` nodes already there.
+
+    TESTS::
+
+        sage: from sage_conslaw.network.graph import _node_index
+        sage: _node_index(1, 'relu', 2), type(_node_index(1, 'relu', 2))
+        (1, <class 'int'>)
+        sage: _node_index(2, 'relu', 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the op relu reads node 2, which does not exist yet
+        sage: _node_index('x', 'relu', 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the op relu reads node 'x', which does not exist yet
+    """
+    try:
+        i = operator.index(a)
+    except TypeError:
+        i = None
+    if i is None or not 0 <= i < n:
+        raise ValueError("the op %s reads node %r, which does not exist yet" % (kind, a))
+    return i

@@ -122,6 +122,8 @@ class Op:
 
     name = None
     kind = 'polynomial'
+    #: whether ``f(f(z)) = f(z)``: the graph then reads an op applied twice as one node
+    idempotent = False
     torch_modules = ()
     torch_functions = ()
     torch_methods = ()

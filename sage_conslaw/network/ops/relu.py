@@ -30,6 +30,7 @@ class ReLU(Op):
     """
     name = 'relu'
     kind = 'homogeneous'
+    idempotent = True
     torch_modules = ('torch.nn.ReLU',)
     torch_functions = ('torch.nn.functional.relu', 'torch.relu')
     torch_methods = ('relu', 'relu_')
@@ -75,6 +76,7 @@ class LeakyReLU(ReLU):
         [-0.5, 2.0]
     """
     name = 'leaky_relu'
+    idempotent = False                 # twice: the slope squared
     torch_modules = ('torch.nn.LeakyReLU',)
     torch_functions = ('torch.nn.functional.leaky_relu',)
     torch_methods = ('leaky_relu',)

@@ -681,9 +681,81 @@ def from_torch(module, example=None, input_shape=None):
     if blocks is not None:
         bmodel, bentries = blocks
         layout = net.layout()
-        if sorted((n, tuple(i)) for _, n, i in bentries) == sorted((p, tuple(i)) for _, p, i in layout):
+        if (sorted((n, tuple(i)) for _, n, i in bentries) == sorted((p, tuple(i)) for _, p, i in layout)
+                and _computes_the_module(bmodel, bentries, module, net)):
             names = bmodel.polynomial_ring().variable_names()
             net.set_layout([(names[k], n, tuple(i)) for k, n, i in sorted(bentries)])
             family = bmodel
     entries = [(k, pname, idx) for k, (_, pname, idx) in enumerate(net.layout())]
     return TorchMap(NetworkModel(net, family=family), module, entries)
+
+
+#: Inputs drawn to compare the block reader's twin with the module (:func:`_computes_the_module`).
+TWIN_CHECK_SAMPLES = 16
+#: Relative agreement of two float64 evaluations of one function of a few layers (rounding only).
+TWIN_CHECK_TOLERANCE = 1e-9
+
+
+def _computes_the_module(model, entries, module, net):
+    r"""
+    Whether the package's ``model`` read block by block (its `\theta` placed by
+    ``entries``) computes the same function as ``module``: its numeric twin and
+    the module agree in float64 on :data:`TWIN_CHECK_SAMPLES` random inputs.
+    The counts never rest on this (they are the network graph's); it decides
+    whether the family may lend ``numeric_model()`` and names to the network.
+
+    EXAMPLES:
+
+    ``Linear, Linear, ReLU, Linear`` is read block by block as linear blocks
+    without the ReLU, a different function (issue 21: its twin's gradient was
+    off by 110 %)::
+
+        sage: import torch  # optional - torch
+        sage: from torch import nn  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _computes_the_module, _read  # optional - torch
+        sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+        sage: m = nn.Sequential(nn.Linear(3r, 4r, bias=False), nn.Linear(4r, 4r, bias=False), nn.ReLU(), nn.Linear(4r, 2r, bias=False))  # optional - torch
+        sage: _computes_the_module(*_read(m, ""), m, network_from_module(m))  # optional - torch
+        False
+        sage: m = nn.Sequential(nn.Linear(3r, 4r), nn.ReLU(), nn.Linear(4r, 2r))  # optional - torch
+        sage: _computes_the_module(*_read(m, ""), m, network_from_module(m))  # optional - torch
+        True
+    """
+    try:
+        (x,) = net.inputs()
+        shape = tuple(x.shape)
+        theta = TorchMap(model, module, entries).theta()
+        X = np.random.default_rng(0).standard_normal((TWIN_CHECK_SAMPLES,) + shape)
+        twin = np.asarray(model.numeric_model().forward(theta, X.reshape(TWIN_CHECK_SAMPLES, -1)), dtype=float)
+        modes = [(m, m.training) for m in module.modules()]
+        module.eval()                   # Dropout off: the twin is the network of the all-ones mask
+        try:
+            with torch.no_grad():
+                dtype = torch.float64 if _is_double(module) else torch.float32
+                out = module(torch.tensor(X, dtype=dtype)).double().cpu().numpy()
+        finally:
+            for m, training in modes:
+                m.training = training
+    except Exception:
+        return False
+    out = out.reshape(TWIN_CHECK_SAMPLES, -1)
+    twin = twin.reshape(out.shape) if twin.size == out.size else None
+    if twin is None:
+        return False
+    scale = max(1.0, float(np.abs(out).max()))
+    tolerance = TWIN_CHECK_TOLERANCE if _is_double(module) else 1e-4
+    return bool(np.abs(twin - out).max() <= tolerance * scale)
+
+
+def _is_double(module):
+    r"""
+    Whether the parameters of ``module`` are float64 (a module without parameters counts as float64).
+
+    EXAMPLES::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _is_double  # optional - torch
+        sage: _is_double(torch.nn.Linear(2r, 2r)), _is_double(torch.nn.Linear(2r, 2r).double())  # optional - torch
+        (False, True)
+    """
+    return all(p.dtype == torch.float64 for p in module.parameters())

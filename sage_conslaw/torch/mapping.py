@@ -720,13 +720,18 @@ def _computes_the_module(model, entries, module, net):
         sage: m = nn.Sequential(nn.Linear(3r, 4r), nn.ReLU(), nn.Linear(4r, 2r))  # optional - torch
         sage: _computes_the_module(*_read(m, ""), m, network_from_module(m))  # optional - torch
         True
+        sage: m = nn.Sequential(nn.Conv1d(1r, 2r, 3r), nn.ReLU(), nn.Conv1d(2r, 1r, 2r)).double()  # optional - torch
+        sage: _computes_the_module(*_read(m, ""), m, network_from_module(m))  # optional - torch
+        True
     """
     try:
         (x,) = net.inputs()
         shape = tuple(x.shape)
         theta = TorchMap(model, module, entries).theta()
         X = np.random.default_rng(0).standard_normal((TWIN_CHECK_SAMPLES,) + shape)
-        twin = np.asarray(model.numeric_model().forward(theta, X.reshape(TWIN_CHECK_SAMPLES, -1)), dtype=float)
+        # a sequence model (channels x length) builds its twin for the length of the inputs
+        twin_model = model.numeric_model(length=shape[-1]) if len(shape) == 2 else model.numeric_model()
+        twin = np.asarray(twin_model.forward(theta, X.reshape(TWIN_CHECK_SAMPLES, -1)), dtype=float)
         modes = [(m, m.training) for m in module.modules()]
         module.eval()                   # Dropout off: the twin is the network of the all-ones mask
         try:

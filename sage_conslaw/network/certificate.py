@@ -62,10 +62,14 @@ import numpy as np
 from sage.arith.misc import previous_prime
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.modular import EchelonModP, reduce_rational
+from sage_conslaw.core.points import random_point
 from sage_conslaw.core.thresholds import MAX_PRIME
 from sage_conslaw.core.trace import LieTraceResult
-from sage_conslaw.network.backends import _qq
+from sage_conslaw.network.backends import ObjectBackend, TorchBackend, _mod_tensor, _qq, evaluate
+from sage_conslaw.network.ops import get_op
+from sage_conslaw.network.symmetries import scaling_laws
 from sage_conslaw.network.theorems import theorem_trace
 
 #: The half-width of the box of the random integer inputs of the samples.
@@ -176,7 +180,6 @@ def choose_prime(net, batch):
         sage: p = choose_prime(Network.sequential(20000, [('linear', 1)]), 10); p, 40002 * (p - 1)^2 < 2^53
         (474503, True)
     """
-    from sage_conslaw.network.ops import get_op
     n = max(int(batch), 2 * net.D + 2)
     for node in net.ops():
         c = get_op(node.op, node.where()).contraction([net.shape_of(a) for a in node.args], node.attrs)
@@ -197,7 +200,6 @@ def _uncertifiable_ops(net):
         sage: _uncertifiable_ops(Network.sequential(2, [('linear', 2), 'relu']))
         []
     """
-    from sage_conslaw.network.ops import get_op
     return [n for n in net.ops() if get_op(n.op, n.where()).kind == 'analytic']
 
 
@@ -223,7 +225,6 @@ def sample_regions(net, theta, count, rng, kept=None, inputs=None):
         sage: X[0].shape[1:], R[net.ops()[1].index].shape[1:], len(X[0]) <= 5
         ((2,), (3,), True)
     """
-    from sage_conslaw.network.backends import ObjectBackend, evaluate
     ins = net.inputs()
     # several scales: the unbounded regions of the input space are reached too
     scale = INPUT_SCALES[rng.integers(0, len(INPUT_SCALES), size=count)]
@@ -265,7 +266,6 @@ def _fields_mod_p(net, theta, samples, p, count, depth, rng):
         (2, 3)
     """
     import torch
-    from sage_conslaw.network.backends import TorchBackend, evaluate, _mod_tensor
     X, relu, drop = samples
     B = TorchBackend(p=p, relu_masks=relu, dropout_masks=drop)
     th0 = B.tensor([QQ(t) for t in theta])
@@ -408,8 +408,6 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         sage: 'frozen' in res.reason, res.certificate.scope, res.certificate.certified  # optional - torch
         (True, 'network', True)
     """
-    from sage_conslaw.core.points import random_point
-    from sage_conslaw.network.symmetries import scaling_laws
     start = time.time()
     D = net.D
     if point is None:
@@ -483,7 +481,6 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
                   "than the known ones)" % (what, N, "" if N == 1 else "s", "is" if N == 1 else "are", sources, N,
                                             D - L))
         certified = False
-    from sage_conslaw.core.certificate import Certificate
     cert = Certificate(D, L, "rank modulo p of the network's own gradient fields", target,
                        "D" if not N else "%s laws of the network independent at theta" % N, reason + notes,
                        scope='network')

@@ -25,8 +25,15 @@ EXAMPLES::
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.core.laws import polynomial_laws
+from sage_conslaw.core.model import ConservationModel, as_law_list
+from sage_conslaw.core.points import random_point
 from sage_conslaw.core.registry import handler
+from sage_conslaw.core.reparametrization import Reparametrization
+from sage_conslaw.network.certificate import POINT_BOUND, _uncertifiable_ops, network_trace
+from sage_conslaw.network.graph import Network
+from sage_conslaw.network.phi import network_phi
+from sage_conslaw.network.symmetries import scaling_laws
 
 #: Up to this many parameters, ``lie_trace`` completes the known laws by the
 #: quadratic laws of `\phi` when the rescaling laws do not certify the count
@@ -65,7 +72,6 @@ class NetworkModel(ConservationModel):
             2
         """
         self.family = family
-        from sage_conslaw.network.graph import Network
         if not isinstance(network, Network):
             raise TypeError("NetworkModel needs a Network, got %r (%s)" % (network, type(network).__name__))
         self.network = network
@@ -162,8 +168,6 @@ class NetworkModel(ConservationModel):
             Family of 2 gradient fields on QQ^2 ...
         """
         if self._family is None:
-            from sage_conslaw.core.reparametrization import Reparametrization
-            from sage_conslaw.network.phi import network_phi
             self._family = Reparametrization(network_phi(self.network, self.polynomial_ring())).generators()
         return self._family
 
@@ -178,7 +182,6 @@ class NetworkModel(ConservationModel):
             (2, 7)
         """
         if self._laws is None:
-            from sage_conslaw.network.symmetries import scaling_laws
             self._laws = scaling_laws(self.network)
         return self._laws
 
@@ -206,8 +209,6 @@ class NetworkModel(ConservationModel):
             sage: M = NetworkModel(Network.sequential(1, [('linear', 1)])); M.random_point(1) == M.random_point(1)
             True
         """
-        from sage_conslaw.core.points import random_point
-        from sage_conslaw.network.certificate import POINT_BOUND
         return random_point(self.D, seed=seed, bound=POINT_BOUND)
 
     def lie_trace(self, point=None, laws=None, seed=0, max_steps=4, prime=None, samples=None,
@@ -259,21 +260,15 @@ class NetworkModel(ConservationModel):
         if data is not None:
             return handler("data")(self, data, point=point, laws=laws, seed=seed, max_steps=max_steps,
                                    **({} if prime is None else {'prime': prime}))
-        from sage_conslaw.network.certificate import network_trace
         if options:
             raise TypeError("lie_trace of a network takes no option %s" % ", ".join(sorted(options)))
-        from sage_conslaw.core.model import as_law_list
         given = as_law_list(laws, self.polynomial_ring()) if laws is not None else []
         res = network_trace(self.network, point=point, seed=seed, laws=given, max_steps=max_steps, prime=prime,
                             samples=samples)
         if res.certified or laws is not None or certify_with_degree is None or self.D > MAX_PHI_LAW_SEARCH:
             return res
-        from sage_conslaw.network.certificate import _uncertifiable_ops
         if _uncertifiable_ops(self.network):
             return res
-        from sage_conslaw.core.laws import polynomial_laws
-        from sage_conslaw.core.reparametrization import Reparametrization
-        from sage_conslaw.network.phi import network_phi
         # phi near the point (units whose regions coincide there share their symbols)
         phi = network_phi(self.network, self.polynomial_ring(), point=res.point)
         phi_laws = polynomial_laws(Reparametrization(phi).generators(), certify_with_degree, homogeneous=False) \

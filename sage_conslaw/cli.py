@@ -2,6 +2,8 @@ r"""
 The command line ``sage-conslaw`` (also ``python -m sage_conslaw``; entry point :func:`main`).
 
 - ``sage-conslaw demo`` -- the laws of two small networks, in seconds;
+- ``sage-conslaw count linear|relu WIDTH ... [--bias]`` -- the number of
+  independent conservation laws of one network, and why it is certified;
 - ``sage-conslaw reproduce [--paper NAME] [--quick | --linear N ...] [--out DIR]`` -- a
   paper's tables, recomputed exactly (the papers are those of
   :data:`sage_conslaw.reproduction.PAPERS`);
@@ -36,7 +38,21 @@ import argparse
 import os
 import sys
 
-from sage_conslaw.files import writable_directory
+from sage.misc.lazy_import import lazy_import
+
+from sage_conslaw import jupyter
+from sage_conslaw.census.cli import add_arguments as add_census_arguments, check_arguments as check_census_arguments
+from sage_conslaw.census.cli import run as run_census
+from sage_conslaw.core.checks import positive_integer
+from sage_conslaw.files import DirectoryBusy, DirectoryLock, writable_directory
+from sage_conslaw.reproduction import PAPERS
+from sage_conslaw.reproduction.sampling import check_seed, sample_count
+from sage_conslaw.reproduction.tables import Interrupted, WorkerDied, aligned, worker_count
+
+# lazy: only ``demo`` and ``count`` need the architectures (and only the one they count);
+# the other subcommands (and --help) start without them
+lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
+lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
 
 #: The name of the program in usage lines and messages, however it is started.
 PROG = "sage-conslaw"
@@ -89,7 +105,6 @@ def demo():
           number of independent laws: 3 (certified)
         ...
     """
-    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     for title, net in (("Two-layer linear network [2, 2, 2] (phi = U1*U2)", LinearNetwork([2, 2, 2])),
                        ("Two-layer ReLU network [2, 2, 2] without biases (path products)", ReLUNetwork([2, 2, 2]))):
         print(title + ":")
@@ -140,6 +155,70 @@ def _run_demo(args):
     return 0
 
 
+def _add_count(sub):
+    r"""
+    Add the subcommand ``count``.
+
+    TESTS::
+
+        sage: import argparse
+        sage: from sage_conslaw.cli import _add_count
+        sage: sub = argparse.ArgumentParser(prog="p").add_subparsers()
+        sage: _add_count(sub)
+        sage: a = sub.choices['count'].parse_args(["relu", "2", "3", "2", "--bias"])
+        sage: a.family, a.widths, a.bias, a.run.__name__
+        ('relu', [2, 3, 2], True, '_run_count')
+    """
+    p = sub.add_parser("count", help="the number of conservation laws of one linear or ReLU network",
+                       description="Count the independent conservation laws of the gradient flow of one "
+                                   "network, exactly, and say why the count is certified (or that it is not).")
+    p.add_argument("family", choices=["linear", "relu"], help="the family of the network")
+    p.add_argument("widths", nargs="+", type=_checked(positive_integer, "a width"), metavar="WIDTH",
+                   help="the widths, from the outputs to the inputs (as LinearNetwork and ReLUNetwork take them)")
+    p.add_argument("--bias", action="store_true", help="ReLU networks with biases")
+    p.set_defaults(run=_run_count, subparser=p)
+
+
+def _run_count(args):
+    r"""
+    Run ``sage-conslaw count``: one network, its number of laws and the reason it is certified.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _run_count, build_parser
+        sage: _run_count(build_parser().parse_args(["count", "linear", "2", "3", "2"]))
+        Linear network [2, 3, 2]: D = 12 parameters, phi = U1*U2 in QQ^(2 x 2)
+        6 independent conservation laws (certified: the rank 6 meets the bound D - N = 6 given by 6 conservation laws independent at theta)
+        0
+        sage: _run_count(build_parser().parse_args(["count", "relu", "2", "2", "--bias"]))
+        ReLU network [2, 2] ... with biases: D = 6 parameters, ...
+        0 independent conservation laws (certified: ...)
+        0
+        sage: import contextlib, io
+        sage: err = io.StringIO()
+        sage: with contextlib.redirect_stderr(err):
+        ....:     try:
+        ....:         _run_count(build_parser().parse_args(["count", "linear", "2", "2", "--bias"]))
+        ....:     except SystemExit as e:
+        ....:         print("exit status", e.code)
+        exit status 2
+        sage: print(err.getvalue().splitlines()[-1])
+        sage-conslaw count: error: --bias is for relu networks (linear networks have no biases)
+    """
+    if args.bias and args.family == "linear":
+        args.subparser.error("--bias is for relu networks (linear networks have no biases)")
+    try:
+        net = LinearNetwork(args.widths) if args.family == "linear" else ReLUNetwork(args.widths, bias=args.bias)
+    except (TypeError, ValueError) as e:
+        args.subparser.error(str(e))
+    res = net.lie_trace()
+    print(net)
+    print("%s independent conservation law%s (%s: %s)" % (res.number_of_laws, "" if res.number_of_laws == 1 else "s",
+                                                           "certified" if res.certified else "not certified",
+                                                           res.reason))
+    return 0
+
+
 def _count_options():
     r"""
     Return ``{count: [(paper, default, help), ...]}`` over the registered papers.
@@ -150,7 +229,6 @@ def _count_options():
         sage: _count_options()['linear'][0][:2]
         ('abide', 50)
     """
-    from sage_conslaw.reproduction import PAPERS
     options = {}
     for name, paper in PAPERS.items():
         for count, default, quick, text in paper.counts:
@@ -173,9 +251,6 @@ def _add_reproduce(sub):
         sage: args.paper, args.quick, args.linear, args.workers, args.seed, args.run.__name__
         ('abide', True, None, 2, 0, '_run_reproduce')
     """
-    from sage_conslaw.core.checks import positive_integer
-    from sage_conslaw.reproduction import PAPERS
-    from sage_conslaw.reproduction.sampling import check_seed, sample_count
     p = sub.add_parser("reproduce", help="recompute a paper's tables exactly",
                        description="Recompute a paper's tables exactly; exit status 1 on a mismatch.")
     p.add_argument("--paper", choices=list(PAPERS), default=next(iter(PAPERS)),
@@ -220,7 +295,6 @@ def _format_tasks(tasks):
         if isinstance(value, bool):
             return "yes" if value else "no"
         return "-" if value is None else str(value)
-    from sage_conslaw.reproduction.tables import aligned
     return "\n".join(aligned([columns] + [[check] + [cell(arch.get(c)) for c in columns[1:]]
                                           for check, arch in tasks]))
 
@@ -251,7 +325,6 @@ def _run_reproduce(args):
         ...
         0
     """
-    from sage_conslaw.reproduction import PAPERS
     parser = args.subparser
     paper = PAPERS[args.paper]
     own = paper.defaults()
@@ -277,8 +350,6 @@ def _run_reproduce(args):
               % (paper.name, args.seed, len(tasks), " (%s)" % paper.note if paper.note else ""))
         print(_format_tasks(tasks))
         return 0
-    from sage_conslaw.files import DirectoryBusy, DirectoryLock
-    from sage_conslaw.reproduction.tables import Interrupted, WorkerDied, worker_count
     lock = DirectoryLock(args.out) if args.out is not None else None
     try:
         if lock is not None:
@@ -334,18 +405,17 @@ def _add_jupyter(sub):
         sage: args.action, args.prefix, args.user, args.name, args.run.__name__
         ('install', '/tmp/x', False, 'sagemath', '_run_jupyter_install')
     """
-    from sage_conslaw.jupyter import KERNEL_NAME
     p = sub.add_parser("jupyter", help="the SageMath Jupyter kernel for this install",
                        description="Register the SageMath Jupyter kernel of this install "
                                    "(nothing to do on a full Sage install).")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    inst = actions.add_parser("install", help="register the kernel %r with Jupyter" % KERNEL_NAME,
+    inst = actions.add_parser("install", help="register the kernel %r with Jupyter" % jupyter.KERNEL_NAME,
                               description="Register the kernel %r (runs this Python). Default: in this "
-                                          "environment (sys.prefix)." % KERNEL_NAME)
+                                          "environment (sys.prefix)." % jupyter.KERNEL_NAME)
     where = inst.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="in the user's Jupyter data directory")
     where.add_argument("--prefix", default=None, metavar="DIR", help="in DIR/share/jupyter/kernels")
-    inst.add_argument("--name", default=KERNEL_NAME, help="the kernel name (default %(default)s)")
+    inst.add_argument("--name", default=jupyter.KERNEL_NAME, help="the kernel name (default %(default)s)")
     inst.set_defaults(run=_run_jupyter_install, subparser=inst)
 
 
@@ -396,7 +466,6 @@ def _run_jupyter_install(args):
         It runs ...
         0
     """
-    from sage_conslaw import jupyter
     if jupyter.full_sage():
         print("This is a full SageMath install: its own 'sagemath' kernel works; nothing changed.")
         return 0
@@ -434,11 +503,10 @@ def _add_census(sub):
         sage: a.family, a.run.__name__
         ('relu', '_run_census')
     """
-    from sage_conslaw.census.cli import add_arguments
     p = sub.add_parser("census", help="every network of a range, one certified count each, on a Dask cluster",
                        description="Census of linear or ReLU networks on a Dask cluster (local by default); "
                                    "resumable: run the same command again after an interruption.")
-    add_arguments(p)
+    add_census_arguments(p)
     p.set_defaults(run=_run_census, subparser=p)
 
 
@@ -459,14 +527,13 @@ def _run_census(args):
         sage-conslaw census: error: --max-depth must be at least 2 ...
         exit status 2
     """
-    from sage_conslaw.census.cli import check_arguments, run
-    check_arguments(args.subparser, args)
-    return run(args)
+    check_census_arguments(args.subparser, args)
+    return run_census(args)
 
 
 #: The subcommands: each function adds one subparser, which sets ``run`` (called with
 #: the parsed arguments, returns the exit status) and ``subparser`` (for usage errors).
-SUBCOMMANDS = [_add_demo, _add_reproduce, _add_jupyter, _add_census]
+SUBCOMMANDS = [_add_demo, _add_count, _add_reproduce, _add_jupyter, _add_census]
 
 
 def build_parser():
@@ -483,7 +550,8 @@ def build_parser():
         'usage: sage-conslaw [-h] COMMAND ...\n'
     """
     parser = argparse.ArgumentParser(prog=PROG, description="Exact conservation laws of gradient flows: "
-                                     "the paper's tables, a demo, the Jupyter kernel.")
+                                     "a demo, the count of one network, the paper's tables, the Jupyter "
+                                     "kernel, censuses.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in SUBCOMMANDS:
         add(sub)

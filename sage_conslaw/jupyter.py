@@ -34,6 +34,10 @@ import sys
 import tempfile
 import types
 
+import sage
+
+from sage_conslaw.core.checks import boolean
+
 #: The name of the kernel spec: that of Sage's own kernel, which notebooks made for Sage ask for.
 KERNEL_NAME = "sagemath"
 #: The name Jupyter shows.
@@ -80,7 +84,6 @@ def provide_all_cmdline():
          "from sage.all__sagemath_repl import *\n"
          "from sage.all__sagemath_singular import *\n", mod.__dict__)
     sys.modules["sage.all_cmdline"] = mod
-    import sage
     sage.all_cmdline = mod
     return mod
 
@@ -168,7 +171,6 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
         True
         sage: j.full_sage = full
     """
-    from sage_conslaw.core.checks import boolean
     user = boolean(user, "user")
     if prefix is not None and user:
         raise ValueError("give either a prefix or user=True, not both")

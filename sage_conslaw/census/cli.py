@@ -28,10 +28,14 @@ EXAMPLES::
     0
 """
 import argparse
+import logging
 import os
 import sys
 
+from sage_conslaw.census.run import CensusError, census, check_dask, check_scheduler_address
+from sage_conslaw.census.tasks import check_census_size
 from sage_conslaw.core.thresholds import CENSUS_SECONDS
+from sage_conslaw.files import DirectoryBusy, writable_directory
 
 
 def add_arguments(parser):
@@ -108,7 +112,6 @@ def check_arguments(parser, args):
                      "conservation law), got %s" % args.max_depth)
     if args.bias and args.family == "linear":
         parser.error("--bias is for --family relu (linear networks have no biases)")
-    from sage_conslaw.census.tasks import check_census_size
     try:
         check_census_size(args.max_width, args.max_depth)
     except ValueError as e:
@@ -120,19 +123,16 @@ def check_arguments(parser, args):
     if args.workers is not None and args.scheduler is not None:
         parser.error("--workers sizes the local cluster; with --scheduler the cluster's workers are used")
     if args.scheduler is not None:
-        from sage_conslaw.census.run import check_scheduler_address
         try:
             check_scheduler_address(args.scheduler)
         except ValueError as e:
             parser.error(str(e))
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error("--out %s exists and is not a directory" % args.out)
-    from sage_conslaw.census.run import CensusError, check_dask
     try:
         check_dask()
     except CensusError as e:
         parser.error(str(e))
-    from sage_conslaw.files import writable_directory
     problem = writable_directory(args.out)
     if problem:
         parser.error("--out %s: %s" % (args.out, problem))
@@ -154,9 +154,6 @@ def run(args):
         computed 1 rows in ... s on 1 core (local cluster); files: ...
         0
     """
-    from sage_conslaw.census.run import CensusError, census
-    from sage_conslaw.files import DirectoryBusy
-    import logging
     import distributed  # noqa: F401  (configures its loggers on import; checked by check_arguments)
     # the client's own reports of a lost scheduler (tracebacks): this command says it in one line
     logging.getLogger("distributed.client").setLevel(logging.CRITICAL)

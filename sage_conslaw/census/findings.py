@@ -22,6 +22,7 @@ EXAMPLES::
     Census findings
     True
 """
+import argparse
 import json
 import os
 import sys
@@ -310,7 +311,6 @@ def main(argv=None):
         ...error: /nonexistent is not a census output (no census.csv)
         exit status 2
     """
-    import argparse
     parser = argparse.ArgumentParser(prog="python -m sage_conslaw.census.findings")
     parser.add_argument("directories", nargs="+", help="census output directories")
     parser.add_argument("--out", required=True, help="the .rst page to write")

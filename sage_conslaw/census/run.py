@@ -27,6 +27,7 @@ EXAMPLES::
 """
 import importlib.util
 import json
+import logging
 import os
 import re
 import socket
@@ -34,8 +35,9 @@ import struct
 import sys
 import time
 
-from sage_conslaw.census.journal import Journal, number_of_parameters, write_table
+from sage_conslaw.census.journal import Journal, number_of_parameters, read_table, write_table
 from sage_conslaw.census.tasks import architectures, census_task, failed_row
+from sage_conslaw.core.checks import positive_integer
 from sage_conslaw.files import DirectoryLock, atomic_write
 
 #: How long a scheduler address is given to answer (connection and Dask's handshake), in seconds.
@@ -255,7 +257,6 @@ def connect(scheduler=None, workers=None):
         (1, True)
         sage: client.close(); cluster.close()  # long time, optional - dask
     """
-    import logging
     from distributed import Client, LocalCluster
     if scheduler is not None:
         probe_scheduler(scheduler)
@@ -377,7 +378,6 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
         ...
         ValueError: --scheduler 'http://example.org' is not a Dask scheduler address such as tcp://HOST:8786
     """
-    from sage_conslaw.core.checks import positive_integer
     keys = architectures(family, max_width, max_depth, bias)
     max_width, max_depth = int(max_width), int(max_depth)
     if out is None:
@@ -444,7 +444,6 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
                      % (len(failed), "s" if len(failed) > 1 else "", ", ".join("x".join(map(str, k[1]))
                                                                               for k in failed)))
     write_table(journal.rows, keys, os.path.join(out, 'census.csv'))
-    from sage_conslaw.census.journal import read_table
     rows = read_table(os.path.join(out, 'census.csv'))
     result = CensusResult(rows=rows, family=family, max_width=max_width, max_depth=max_depth, bias=bias,
                           out=out, computed=len(todo) if problem is None else sum(k in journal.rows for k in todo),

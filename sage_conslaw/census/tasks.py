@@ -25,9 +25,21 @@ import os
 import signal
 import threading
 import time
+import traceback
 
+from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
+from sage.matrix.constructor import matrix
+from sage.misc.lazy_import import lazy_import
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.census.child import MainThreadProcess
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
 from sage_conslaw.core import thresholds as T
+
+# lazy: the families are loaded when a row is computed, not when the command line
+# checks its arguments (check_census_size) or the scheduler imports this module
+lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
+lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
 
 #: The families a census can range over.
 FAMILIES = ('linear', 'relu')
@@ -186,7 +198,6 @@ def build_model(family, dims, bias):
         sage: build_model('relu', (1, 2, 1), True)
         ReLU network [1, 2, 1] ... with biases: D = 7 parameters, d = 5 paths
     """
-    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     if family == 'linear':
         return LinearNetwork(list(dims))
     return ReLUNetwork(list(dims), bias=bias)
@@ -203,8 +214,6 @@ def _span_dimension(polys):
         sage: _span_dimension([x^2 - y^2, 2*x^2 - 2*y^2, x*y]), _span_dimension([])
         (2, 0)
     """
-    from sage.matrix.constructor import matrix
-    from sage.rings.rational_field import QQ
     if not polys:
         return 0
     monomials = sorted({m for h in polys for m in h.monomials()})
@@ -301,7 +310,6 @@ def census_row(family, dims, bias, delay=0.0, budget=None, crash=False):
         sage: row['extra_poly'], row['deg2'], row['deg2_extra']   # the 10th law is not polynomial of degree <= 4
         (0, 9, 0)
     """
-    import traceback
     t0 = time.time()
     if budget is None:
         budget = T.CENSUS_SECONDS
@@ -359,7 +367,6 @@ def _within(seconds, func, *args):
         sage: _within(0.5, time.sleep, 3) is None
         True
     """
-    from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
     alarm(seconds)
     try:
         return func(*args)
@@ -397,7 +404,6 @@ def in_main_thread(func, *args, **kwds):
     global _HELPER
     if threading.current_thread() is threading.main_thread():
         return func(*args, **kwds)
-    from sage_conslaw.census.child import MainThreadProcess
     with _HELPER_LOCK:
         if _HELPER is None:
             _HELPER = MainThreadProcess()

@@ -49,9 +49,18 @@ import time
 
 import numpy as np
 
+from sage.misc.lazy_import import lazy_import
+
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.reproduction.sampling import sample_count
 from sage_conslaw.reproduction.tables import ReproductionReport, aligned, run_report
+
+# lazy: the command line lists this paper's sample without loading the models
+lazy_import('sage_conslaw.architectures.icnn', 'ICNN')
+lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
+lazy_import('sage_conslaw.architectures.nmf', 'NMF')
+lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
+lazy_import('sage_conslaw.dynamics.momentum', ['HeavyBall', 'Nesterov', 'linear_momentum_laws_formula'])
 
 COLUMNS = ['sample', 'check', 'model', 'flow', 'D', 'state', 'laws', 'expected', 'how', 'certified', 'match',
            'seconds']
@@ -132,8 +141,6 @@ def build_model(arch):
         sage: build_model({'family': 'linear', 'dims': [1, 2, 1], 'bias': False, 'tau': 'nesterov'})
         Nesterov flow theta'' + (3/t) theta' = -grad L of Linear network [1, 2, 1]: ...
     """
-    from sage_conslaw.architectures import ICNN, NMF, LinearNetwork, ReLUNetwork
-    from sage_conslaw.dynamics import HeavyBall, Nesterov
     family, dims = arch['family'], arch['dims']
     if family == 'linear':
         model = LinearNetwork(dims)
@@ -226,7 +233,6 @@ def run_check(task, kernel=False):
         sage: row = run_check(('released', arch)); row['laws'], row['expected'], row['how'], row['match']
         (3, 2, 'kernel', False)
     """
-    from sage_conslaw.dynamics.momentum import linear_momentum_laws_formula
     sample, arch = task
     t0 = time.time()
     model = build_model(arch)

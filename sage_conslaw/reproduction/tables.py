@@ -24,13 +24,24 @@ EXAMPLES::
 import csv
 import io
 import json
+import multiprocessing
 import os
 import signal
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.files import DirectoryLock, atomic_write, atomic_write_many
 from sage_conslaw.reproduction.sampling import sample_architectures, sample_count
+
+# lazy: the command line builds its parser and lists the sampled architectures
+# without loading the families or Singular's polynomial sequences
+lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
+lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
+lazy_import('sage.rings.polynomial.multi_polynomial_sequence', 'PolynomialSequence')
 
 COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step', 'certified',
            'match', 'seconds']
@@ -60,7 +71,6 @@ def build_network(arch):
         sage: build_network({'family': 'relu', 'dims': [2, 2, 2], 'bias': True})
         ReLU network [2, 2, 2] (inputs 2 -> hidden 2 -> outputs 2) with biases: D = 12 parameters, d = 14 paths
     """
-    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
     if arch['family'] == 'linear':
         return LinearNetwork(arch['dims'])
     return ReLUNetwork(arch['dims'], bias=arch['bias'])
@@ -108,7 +118,6 @@ def compare_spans(ring, found, known):
         sage: compare_spans(R, [], [])
         (0, 0, True)
     """
-    from sage.rings.polynomial.multi_polynomial_sequence import PolynomialSequence
     A, _ = PolynomialSequence(ring, list(found) + list(known)).coefficients_monomials()
     dim_found = A.matrix_from_rows(range(len(found))).rank()
     dim_known = A.matrix_from_rows(range(len(found), A.nrows())).rank()
@@ -584,9 +593,6 @@ def _run_in_pools(function, tasks, workers, results, bar):
         sage: results = {}; _run_in_pools(abs, [-1, -2, -3], 2, results, None); results
         {0: 1, 1: 2, 2: 3}
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
     context = multiprocessing.get_context("fork")
     breaks = 0
     while len(results) < len(tasks):

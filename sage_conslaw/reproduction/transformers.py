@@ -69,9 +69,19 @@ import time
 
 import numpy as np
 
+from sage.misc.lazy_import import lazy_import
+
 from sage_conslaw.core.checks import boolean, positive_integer
+from sage_conslaw.core.subsets import laws_of_subset
 from sage_conslaw.reproduction.sampling import sample_count
 from sage_conslaw.reproduction.tables import ReproductionReport, run_report
+
+# lazy: the command line lists this paper's sample without loading the architectures
+lazy_import('sage_conslaw.architectures.attention', ['Attention', 'MultiHeadAttention'])
+lazy_import('sage_conslaw.architectures.compose', ['Residual', 'Sequential'])
+lazy_import('sage_conslaw.architectures.conv', 'ConvNetwork')
+lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
+lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
 
 #: The checks, in the order of the sampling.
 CHECKS = ('attention', 'multihead', 'functional', 'conv', 'residual', 'sequential', 'linear_product', 'subset',
@@ -175,8 +185,6 @@ def build(spec):
         sage: build(dict(block='sequential', blocks=[dict(kind='relu', sizes=[1, 2, 1], bias=False)] * 2)).D
         8
     """
-    from sage_conslaw.architectures import (Attention, ConvNetwork, LinearNetwork, MultiHeadAttention, ReLUNetwork,
-                                            Residual, Sequential)
     kind = spec.get('kind', spec.get('block'))
     if kind == 'attention':
         return Attention(*spec['sizes'], bias=spec['bias'])
@@ -250,7 +258,6 @@ def run_check(task):
         found, expected = model.functional_rank()
         certified, proof = found == expected, "exact rank"
     elif check == 'subset':
-        from sage_conslaw.core.subsets import laws_of_subset
         # the block with the most parameters, inside the network vs alone
         names = list(model.blocks())
         name = max(names, key=lambda n: model.blocks()[n].D)
@@ -262,7 +269,6 @@ def run_check(task):
         if check in ('attention', 'conv'):
             expected = model.number_of_laws_formula()
         elif check == 'multihead':
-            from sage_conslaw.architectures import Attention
             s = spec['sizes']
             n, c = _count(Attention(s[0], s[2], s[3], s[4], bias=spec['bias']))
             expected, certified = s[1] * n, certified and c
@@ -273,7 +279,6 @@ def run_check(task):
             counts = [_count(b) for b in model.blocks().values()]
             expected, certified = sum(n for n, _ in counts), certified and all(c for _, c in counts)
         elif check == 'linear_product':
-            from sage_conslaw.architectures import LinearNetwork, Sequential
             dims = spec['sizes']
             layers = [LinearNetwork([dims[i - 1], dims[i]]) for i in range(len(dims) - 1, 0, -1)]
             seq = Sequential(layers)

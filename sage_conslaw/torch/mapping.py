@@ -61,11 +61,15 @@ EXAMPLES::
 """
 import numpy as np
 import torch
+from sage.rings.rational_field import QQ
 from torch import nn
 
 from sage_conslaw.architectures import (Attention, ConvNetwork, LinearNetwork, MultiHeadAttention,
                                         ReLUNetwork, Sequential)
 from sage_conslaw.architectures import Residual as ResidualBlock
+from sage_conslaw.core.points import as_exact_point
+from sage_conslaw.network.fx import network_from_module
+from sage_conslaw.network.model import NetworkModel
 
 
 class SelfAttention(nn.Module):
@@ -286,8 +290,6 @@ class TorchMap:
             sage: tm.exact_theta()[0] == QQ(float(0.1).as_integer_ratio()[0]) / 2^55, tm.exact_theta()[0] == 1/10  # optional - torch
             (True, False)
         """
-        from sage.rings.rational_field import QQ
-        from sage_conslaw.core.points import as_exact_point
         exact = [float(x).as_integer_ratio() for x in self.theta(module)]      # a double is a dyadic rational
         return as_exact_point([QQ(n) / QQ(d) for n, d in exact], self.model.D)
 
@@ -657,8 +659,6 @@ def from_torch(module, example=None, input_shape=None):
         ...
         TypeError: from_torch needs a torch.nn.Module, got 'net' (str)
     """
-    from sage_conslaw.network.fx import network_from_module
-    from sage_conslaw.network.model import NetworkModel
     if not isinstance(module, nn.Module):
         raise TypeError("from_torch needs a torch.nn.Module, got %r (%s)" % (module, type(module).__name__))
     try:

@@ -26,11 +26,16 @@ EXAMPLES::
     sage: len(monitor.steps), bool(monitor.drift()[-1] < 1e-4)  # optional - torch
     (21, True)
 """
+import copy
+import warnings
+
 import numpy as np
 
 from sage_conslaw.core.points import to_exact_polynomial
 from sage_conslaw.datalaws.network import data_lie_trace
 from sage_conslaw.flows.plots import new_figure
+from sage_conslaw.network.symmetries import scaling_laws
+from sage_conslaw.torch.mapping import TorchMap, from_torch
 
 
 def _compile(laws, D):
@@ -101,8 +106,6 @@ def _frozen_note(model):
     net = getattr(model, 'network', None)
     if net is None or not net.parameters(trainable=False):
         return None
-    import copy
-    from sage_conslaw.network.symmetries import scaling_laws
     free = copy.deepcopy(net)
     for n in free.nodes:
         if n.role == 'parameter':
@@ -188,7 +191,6 @@ class LawMonitor:
             (2, [])
         """
         import torch
-        from sage_conslaw.torch.mapping import TorchMap, from_torch
         if isinstance(model_or_module, TorchMap):
             self.map = model_or_module
         elif isinstance(model_or_module, torch.nn.Module):
@@ -199,7 +201,6 @@ class LawMonitor:
         model = self.map.model
         self.frozen_note = _frozen_note(model)
         if self.frozen_note:
-            import warnings
             warnings.warn(self.frozen_note, stacklevel=2)
         self.data_result, kinds = None, []
         if data is not None:

@@ -25,19 +25,60 @@ EXAMPLES::
     3
     sage: ReLUNetwork([2, 2, 2]).number_of_conservation_laws()
     2
+
+The names are those of :data:`sage_conslaw.CATALOG` whose module is here; each
+module is loaded on first use of one of its names (PEP 562, as the top level
+of the package), so a count of a linear network does not load attention, the
+convolutions or SciPy.  The names are the objects themselves (not proxies):
+they can be subclassed and compared by identity::
+
+    sage: import sage_conslaw.architectures as A
+    sage: A.LinearNetwork is __import__('sage_conslaw.architectures.linear', fromlist=['x']).LinearNetwork
+    True
+    sage: 'Attention' in dir(A), 'LinearNetwork' in A.__all__
+    (True, True)
 """
-from sage_conslaw.architectures.base import Architecture, Parameter, ParameterLayout  # noqa: F401
-from sage_conslaw.architectures.linear import LinearNetwork, MatrixFactorization  # noqa: F401
-from sage_conslaw.architectures.relu import ReLUNetwork  # noqa: F401
-from sage_conslaw.architectures.toy import (uv, product, ScalarTimesVector,  # noqa: F401
-                                            scalar_times_vector, random_vector_fields)
-from sage_conslaw.architectures.attention import Attention, MultiHeadAttention  # noqa: F401
-from sage_conslaw.architectures.conv import ConvNetwork  # noqa: F401
-from sage_conslaw.architectures.compose import Residual, Sequential  # noqa: F401
-from sage_conslaw.architectures.nmf import NMF  # noqa: F401
-from sage_conslaw.architectures.icnn import ICNN  # noqa: F401
-from sage_conslaw.architectures.activations import MLP  # noqa: F401
-from sage_conslaw.architectures.swiglu import GatedMLP  # noqa: F401
-from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: F401
-from sage_conslaw.architectures.rotary import RotaryAttention  # noqa: F401
-from sage_conslaw.architectures.moe import MixtureOfExperts  # noqa: F401
+from importlib import import_module
+
+from sage_conslaw import CATALOG, module_available
+
+#: The public names of the architectures and the module defining each (from :data:`sage_conslaw.CATALOG`).
+NAMES = {name: module for name, module in CATALOG.items()
+         if module.startswith(__name__ + ".") and module_available(module)}
+
+__all__ = list(NAMES)
+
+
+def __getattr__(name):
+    r"""
+    Load a name of :data:`NAMES` from its module on first access (PEP 562).
+
+    TESTS::
+
+        sage: import sage_conslaw.architectures as A
+        sage: A.__getattr__('NMF').__name__
+        'NMF'
+        sage: A.no_such_name
+        Traceback (most recent call last):
+        ...
+        AttributeError: module 'sage_conslaw.architectures' has no attribute 'no_such_name'
+    """
+    module = NAMES.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    r"""
+    The module's attributes, including the names not loaded yet.
+
+    TESTS::
+
+        sage: import sage_conslaw.architectures as A
+        sage: set(A.__all__) <= set(dir(A))
+        True
+    """
+    return sorted(set(globals()) | set(__all__))

@@ -815,7 +815,8 @@ def trainable_architectures():
         ['LinearNetwork', 'MatrixFactorization', 'ReLUNetwork', 'ScalarTimesVector', 'Attention', 'MultiHeadAttention', 'ConvNetwork', 'Residual', 'Sequential', 'NMF', 'ICNN']
     """
     default = TWINS[Architecture]
-    return [name for name, obj in vars(architectures).items()
+    found = [getattr(architectures, name) for name in architectures.__all__]   # loads them (PEP 562)
+    return [obj.__name__ for obj in found
             if isinstance(obj, type) and issubclass(obj, Architecture) and obj is not Architecture
             and twin_builder(obj) not in (None, default)]
 

@@ -11,7 +11,9 @@ not read yet (attention) -- its counts are then those of the blocks' `\phi`,
 as its reason says -- and for the order, names and numeric twin of `\theta`
 when it reads the module too.
 
-The block reader cuts an ``nn.Sequential`` into blocks:
+The block reader cuts an ``nn.Sequential`` into blocks, each read by the reader
+registered for the class of its first layer (:data:`BLOCK_READERS`,
+:func:`register_block_reader`: a new layer kind is one reader and one registration):
 
 - ``Linear, ReLU, Linear, ..., Linear`` (all with biases, or none) -- a
   :class:`~sage_conslaw.architectures.relu.ReLUNetwork` (path products); a
@@ -151,6 +153,78 @@ class Residual(nn.Module):
 
 #: Layers without parameters that leave the factorization of the others unchanged.
 PARAMETER_FREE = (nn.ReLU, nn.Identity, nn.Dropout, nn.Flatten)
+
+#: The block readers: a ``torch.nn.Module`` class -> ``reader(children, i, prefix)``, which reads
+#: the layers ``children[i], ...`` as one block of the package and returns ``(block, entries,
+#: next index)`` (``block`` ``None`` for a layer without parameters, skipped).  A subclass is
+#: read by the reader of its nearest registered base class.
+BLOCK_READERS = {}
+
+
+def register_block_reader(*classes):
+    r"""
+    Return a decorator that registers ``reader(children, i, prefix)`` as the block
+    reader of the ``torch.nn.Module`` classes ``classes`` (see :data:`BLOCK_READERS`):
+    a new layer kind of the block reader is one function and this one registration.
+
+    EXAMPLES::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.torch.mapping import register_block_reader, block_reader, BLOCK_READERS, from_torch  # optional - torch
+        sage: class Scale(torch.nn.Module):  # optional - torch
+        ....:     def __init__(self, n):
+        ....:         torch.nn.Module.__init__(self)
+        ....:         self.weight = torch.nn.Parameter(torch.ones(n, n, dtype=torch.float64))
+        ....:     def forward(self, x):
+        ....:         return x @ self.weight.T
+        sage: @register_block_reader(Scale)  # optional - torch
+        ....: def read_scale(children, i, prefix):
+        ....:     n = children[i].weight.shape[0]
+        ....:     return LinearNetwork([n, n]), [(a * n + b, '%s.weight' % i, (a, b)) for a in range(n) for b in range(n)], i + 1
+        sage: block_reader(Scale(2)) is read_scale  # optional - torch
+        True
+        sage: from sage_conslaw.torch.mapping import _read  # optional - torch
+        sage: block, entries = _read(torch.nn.Sequential(Scale(2), Scale(2)), ''); block.D, entries[4]  # optional - torch
+        (8, (4, '1.weight', (0, 0)))
+        sage: del BLOCK_READERS[Scale]
+    """
+    def register(reader):
+        for cls in classes:
+            BLOCK_READERS[cls] = reader
+        return reader
+    return register
+
+
+def block_reader(layer):
+    r"""
+    Return the block reader of a layer (that of its class or nearest registered base class), or ``None``.
+
+    EXAMPLES::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import block_reader  # optional - torch
+        sage: block_reader(torch.nn.Linear(1, 1)).__name__, block_reader(torch.nn.Tanh())  # optional - torch
+        ('_linear_run', None)
+    """
+    for cls in type(layer).__mro__:
+        if cls in BLOCK_READERS:
+            return BLOCK_READERS[cls]
+    return None
+
+
+def _supported():
+    r"""
+    The names of the layer classes the block reader reads, for messages.
+
+    TESTS::
+
+        sage: from sage_conslaw.torch.mapping import _supported  # optional - torch
+        sage: _supported()  # optional - torch
+        'Linear, Conv1d (in Conv1d-ReLU-Conv1d blocks), MultiheadAttention, SelfAttention, Residual, Sequential, ReLU, Identity, Dropout, Flatten'
+    """
+    return ", ".join(cls.__name__ + (" (in Conv1d-ReLU-Conv1d blocks)" if cls is nn.Conv1d else "")
+                     for cls in BLOCK_READERS)
 
 
 class TorchMap:
@@ -535,6 +609,9 @@ def _read(module, prefix):
     r"""
     ``(model, entries)`` of a module; parameter names are relative to ``module``.
 
+    An ``nn.Sequential`` is cut into blocks by the readers of :data:`BLOCK_READERS`
+    (each reads one or more consecutive layers); another module is read by its own reader.
+
     TESTS::
 
         sage: import torch  # optional - torch
@@ -543,42 +620,32 @@ def _read(module, prefix):
         Traceback (most recent call last):
         ...
         ValueError: the module has no layer with parameters that can be mapped
+        sage: _read(torch.nn.Tanh(), '')  # optional - torch
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot map the module Tanh: from_torch maps nn.Sequential of Linear, Conv1d (in Conv1d-ReLU-Conv1d blocks), MultiheadAttention, SelfAttention, Residual, Sequential, ReLU, Identity, Dropout, Flatten
+        sage: _read(torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Tanh()), '')  # optional - torch
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot map layer 1 (Tanh): supported layers are Linear, Conv1d (in Conv1d-ReLU-Conv1d blocks), MultiheadAttention, SelfAttention, Residual, Sequential, ReLU, Identity, Dropout, Flatten
+        sage: _read(torch.nn.Linear(2, 1, bias=False), '')  # optional - torch
+        (Linear network [1, 2]: D = 2 parameters, phi = U1 in QQ^(1 x 2), [(0, 'weight', (0, 0)), (1, 'weight', (0, 1))])
     """
-    if isinstance(module, nn.MultiheadAttention):
-        return _attention_block(module, "")
-    if isinstance(module, SelfAttention):
-        block, entries = _attention_block(module.attention, "attention")
-        return block, entries
-    if isinstance(module, Residual):
-        inner, entries = _read(module.inner, prefix + "inner.")
-        return ResidualBlock(inner), [(k, "inner." + n, ix) for k, n, ix in entries]
-    if isinstance(module, nn.Sequential):
-        children = list(module.children())
-    elif isinstance(module, (nn.Linear, nn.Conv1d)):
-        children = [module]
-    else:
-        raise ValueError("cannot map %s: from_torch maps nn.Sequential of Linear, ReLU, Conv1d, "
-                         "MultiheadAttention/SelfAttention and Residual" % _describe(module))
+    sequential = isinstance(module, nn.Sequential)
+    if not sequential and block_reader(module) in (None, _skip):
+        raise ValueError("cannot map %s: from_torch maps nn.Sequential of %s" % (_describe(module), _supported()))
+    children = list(module.children()) if sequential else [module]
     blocks, names, block_entries = [], [], []
     i = 0
     while i < len(children):
         layer = children[i]
         start = i
-        if isinstance(layer, nn.Linear):
-            block, entries, i = _linear_run(children, i, prefix)
-        elif isinstance(layer, nn.Conv1d):
-            block, entries, i = _conv_block(children, i, prefix)
-        elif isinstance(layer, (nn.MultiheadAttention, SelfAttention, Residual, nn.Sequential)):
-            block, entries = _read(layer, "%s%s." % (prefix, i))
-            entries = [(k, "%s.%s" % (i, n), ix) for k, n, ix in entries]
-            i += 1
-        elif isinstance(layer, PARAMETER_FREE):
-            i += 1
+        reader = block_reader(layer)
+        if reader is None:
+            raise ValueError("cannot map %s: supported layers are %s" % (_layer_name(prefix, i, layer), _supported()))
+        block, entries, i = reader(children, i, prefix)
+        if block is None:
             continue
-        else:
-            raise ValueError("cannot map %s: supported layers are Linear, ReLU, Conv1d (in Conv1d-ReLU-Conv1d "
-                             "blocks), MultiheadAttention, SelfAttention, Residual, Identity, Dropout, Flatten"
-                             % _layer_name(prefix, i, layer))
         blocks.append(block)
         names.append("L%s" % start)
         block_entries.append(entries)
@@ -586,7 +653,7 @@ def _read(module, prefix):
         raise ValueError("the module has no layer with parameters that can be mapped")
     if len(blocks) == 1:
         entries = block_entries[0]
-        if not isinstance(module, nn.Sequential):
+        if not sequential:
             entries = [(k, n.split(".", 1)[1], ix) for k, n, ix in entries]
         return blocks[0], entries
     seq = Sequential(blocks, names=names, check_dimensions=False)
@@ -596,6 +663,103 @@ def _read(module, prefix):
         offsets[name] = seq.layout()[first].offset
     entries = [(offsets[name] + k, n, ix) for name, ents in zip(names, block_entries) for k, n, ix in ents]
     return seq, entries
+
+
+def _prefixed(i, read):
+    r"""
+    ``(block, entries, i + 1)`` from ``read = (block, entries)`` of the layer ``i``
+    (its parameter names made relative to the parent: ``'i.name'``).
+
+    TESTS::
+
+        sage: from sage_conslaw.torch.mapping import _prefixed  # optional - torch
+        sage: _prefixed(3, ('block', [(0, 'weight', (0, 0))]))  # optional - torch
+        ('block', [(0, '3.weight', (0, 0))], 4)
+    """
+    block, entries = read
+    return block, [(k, "%s.%s" % (i, n), ix) for k, n, ix in entries], i + 1
+
+
+def _skip(children, i, prefix):
+    r"""
+    The reader of a layer without parameters (:data:`PARAMETER_FREE`): skipped.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _skip  # optional - torch
+        sage: _skip([torch.nn.ReLU()], 0, '')  # optional - torch
+        (None, None, 1)
+    """
+    return None, None, i + 1
+
+
+def _multihead_layer(children, i, prefix):
+    r"""
+    The reader of ``nn.MultiheadAttention`` (used as self-attention).
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _multihead_layer  # optional - torch
+        sage: block, entries, j = _multihead_layer([torch.nn.MultiheadAttention(2, 1)], 0, ''); block.D, entries[0], j  # optional - torch
+        (24, (0, '0.in_proj_weight', (0, 0)), 1)
+    """
+    return _prefixed(i, _attention_block(children[i], ""))
+
+
+def _self_attention_layer(children, i, prefix):
+    r"""
+    The reader of :class:`SelfAttention`.
+
+    TESTS::
+
+        sage: from sage_conslaw.torch import SelfAttention  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _self_attention_layer  # optional - torch
+        sage: block, entries, j = _self_attention_layer([SelfAttention(2, 1)], 0, ''); entries[0], j  # optional - torch
+        ((0, '0.attention.in_proj_weight', (0, 0)), 1)
+    """
+    return _prefixed(i, _attention_block(children[i].attention, "attention"))
+
+
+def _residual_layer(children, i, prefix):
+    r"""
+    The reader of :class:`Residual`: the residual block of its inner module's model.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch import Residual  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _residual_layer  # optional - torch
+        sage: block, entries, j = _residual_layer([Residual(torch.nn.Linear(2, 2, bias=False))], 0, ''); block.D, entries[0], j  # optional - torch
+        (4, (0, '0.inner.weight', (0, 0)), 1)
+    """
+    inner, entries = _read(children[i].inner, "%s%s.inner." % (prefix, i))
+    return _prefixed(i, (ResidualBlock(inner), [(k, "inner." + n, ix) for k, n, ix in entries]))
+
+
+def _sequential_layer(children, i, prefix):
+    r"""
+    The reader of a nested ``nn.Sequential``: its blocks, as one block.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.torch.mapping import _sequential_layer  # optional - torch
+        sage: block, entries, j = _sequential_layer([torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False))], 0, ''); entries, j  # optional - torch
+        ([(0, '0.0.weight', (0, 0))], 1)
+    """
+    return _prefixed(i, _read(children[i], "%s%s." % (prefix, i)))
+
+
+# the layer kinds of the block reader: one reader and one registration each
+register_block_reader(nn.Linear)(_linear_run)
+register_block_reader(nn.Conv1d)(_conv_block)
+register_block_reader(nn.MultiheadAttention)(_multihead_layer)
+register_block_reader(SelfAttention)(_self_attention_layer)
+register_block_reader(Residual)(_residual_layer)
+register_block_reader(nn.Sequential)(_sequential_layer)
+register_block_reader(*PARAMETER_FREE)(_skip)
 
 
 def _describe(module):

@@ -85,7 +85,8 @@ class Certificate(SageObject):
         ValueError: scope must be one of 'phi', 'fields', 'network', got 'model'
     """
 
-    __slots__ = ('_data',)
+    #: The fields of the record, in order (read-only attributes).
+    __slots__ = ('D', 'lower', 'lower_source', 'upper', 'upper_source', 'reason', 'scope')
 
     def __init__(self, D, lower, lower_source, upper, upper_source, reason, scope='phi'):
         r"""
@@ -94,11 +95,15 @@ class Certificate(SageObject):
             sage: from sage_conslaw.core.certificate import Certificate
             sage: Certificate(2, 0, "", 2, "D", "r").lower_source
             ''
+            sage: from sage_conslaw.core.certificate import decide
+            sage: c = decide(4, 3, 1, rank_source="exact"); c.D, c.lower, c.lower_source, c.upper, c.upper_source, c.scope
+            (4, 3, 'exact', 3, '1 conservation law independent at theta', 'phi')
         """
         if scope not in SCOPES:
             raise ValueError("scope must be one of %s, got %r" % (", ".join(repr(s) for s in SCOPES), scope))
-        object.__setattr__(self, '_data', (int(D), int(lower), str(lower_source), int(upper), str(upper_source),
-                                           str(reason), scope))
+        values = (int(D), int(lower), str(lower_source), int(upper), str(upper_source), str(reason), scope)
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
         r"""
@@ -112,6 +117,18 @@ class Certificate(SageObject):
         """
         raise AttributeError("a Certificate is immutable")
 
+    def _data(self):
+        r"""
+        The fields, in the order of ``__slots__`` (what equality, hashing and pickling use).
+
+        TESTS::
+
+            sage: from sage_conslaw.core.certificate import decide
+            sage: decide(2, 1, 1)._data()
+            (2, 1, '', 1, '1 conservation law independent at theta', 'the rank 1 meets the bound D - N = 1 given by 1 conservation law independent at theta', 'phi')
+        """
+        return tuple(getattr(self, name) for name in self.__slots__)
+
     def __reduce__(self):
         r"""
         TESTS::
@@ -120,8 +137,7 @@ class Certificate(SageObject):
             sage: c = decide(2, 1, 1); loads(dumps(c)) == c
             True
         """
-        D, lower, ls, upper, us, reason, scope = self._data
-        return Certificate, (D, lower, ls, upper, us, reason, scope)
+        return Certificate, self._data()
 
     def __eq__(self, other):
         r"""
@@ -131,7 +147,7 @@ class Certificate(SageObject):
             sage: decide(2, 1, 1) == decide(2, 1, 1), decide(2, 1, 1) == decide(2, 2, 0), decide(2, 1, 1) == 3
             (True, False, False)
         """
-        return isinstance(other, Certificate) and self._data == other._data
+        return isinstance(other, Certificate) and self._data() == other._data()
 
     def __ne__(self, other):
         r"""
@@ -151,98 +167,7 @@ class Certificate(SageObject):
             sage: len({decide(2, 1, 1), decide(2, 1, 1)})
             1
         """
-        return hash(self._data)
-
-    @property
-    def D(self):
-        r"""
-        The number of coordinates.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 1).D
-            4
-        """
-        return self._data[0]
-
-    @property
-    def lower(self):
-        r"""
-        The proven lower bound of `\dim \mathrm{Lie}(W)(\theta)`.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 0).lower
-            3
-        """
-        return self._data[1]
-
-    @property
-    def lower_source(self):
-        r"""
-        What the lower bound is (e.g. ``'modulo p'``).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 0, rank_source="exact").lower_source
-            'exact'
-        """
-        return self._data[2]
-
-    @property
-    def upper(self):
-        r"""
-        The proven upper bound of `\dim \mathrm{Lie}(W)(\theta)`.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 1).upper
-            3
-        """
-        return self._data[3]
-
-    @property
-    def upper_source(self):
-        r"""
-        What gives the upper bound.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 1).upper_source, decide(4, 3, 0).upper_source
-            ('1 conservation law independent at theta', 'D')
-        """
-        return self._data[4]
-
-    @property
-    def reason(self):
-        r"""
-        Why the count is (or is not) proven: one sentence.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 1).reason
-            'the rank 3 meets the bound D - N = 3 given by 1 conservation law independent at theta'
-        """
-        return self._data[5]
-
-    @property
-    def scope(self):
-        r"""
-        Whose laws are counted: ``'phi'``, ``'fields'`` or ``'network'``.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.core.certificate import decide
-            sage: decide(4, 3, 1, scope='fields').scope
-            'fields'
-        """
-        return self._data[6]
+        return hash(self._data())
 
     @property
     def certified(self):

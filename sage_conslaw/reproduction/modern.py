@@ -61,8 +61,7 @@ from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.core.checks import boolean, nonnegative_integer, positive_integer
-from sage_conslaw.reproduction.tables import ReproductionReport, run_tasks
+from sage_conslaw.reproduction.tables import ReproductionReport, run_checks
 
 #: The checks, in the order of the sampling.
 CHECKS = ('analytic', 'mixed', 'gated', 'norm', 'rotary', 'sinusoidal', 'moe')
@@ -280,24 +279,7 @@ class ModernReport(ReproductionReport):
     """
 
     columns = COLUMNS
-
-    def table(self):
-        r"""
-        Return the rows as an aligned text table.
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.reproduction.modern import ModernReport
-            sage: print(ModernReport([], 0.0, 1).table())
-            check block D expected phi found certified agrees seconds note
-        """
-        def fmt(v):
-            if isinstance(v, bool):
-                return "yes" if v else "NO"
-            return "-" if v is None else str(v)
-        cells = [COLUMNS] + [[fmt(r[c]) for c in COLUMNS] for r in self.rows]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-        return "\n".join(" ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in cells)
+    flag = None       # the column 'agrees' says whether the statement holds; a refuted one is a finding
 
     def summary(self):
         r"""
@@ -341,13 +323,4 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
         ...
         TypeError: unknown count nrom (the counts are analytic, mixed, gated, norm, rotary, sinusoidal, moe)
     """
-    unknown = set(counts) - set(CHECKS)
-    if unknown:
-        raise TypeError("unknown count %s (the counts are %s)" % (", ".join(sorted(unknown)), ", ".join(CHECKS)))
-    counts = {k: nonnegative_integer(v, "the number of %s checks" % k) for k, v in counts.items()}
-    workers = positive_integer(workers, "workers")
-    progress = boolean(progress, "progress")
-    t0 = time.time()
-    tasks = planned_tasks(seed=seed, **counts)
-    rows = run_tasks(run_check, tasks, workers, progress, desc="checks", unit="check")
-    return ModernReport(rows, round(time.time() - t0, 3), workers)
+    return run_checks(ModernReport, run_check, planned_tasks, CHECKS, seed, workers, progress, counts)

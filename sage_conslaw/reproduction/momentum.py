@@ -53,7 +53,7 @@ from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.reproduction.sampling import sample_count
-from sage_conslaw.reproduction.tables import ReproductionReport, aligned, run_report
+from sage_conslaw.reproduction.tables import ReproductionReport, run_report
 
 # lazy: the command line lists this paper's sample without loading the models
 lazy_import('sage_conslaw.architectures.icnn', 'ICNN')
@@ -289,24 +289,6 @@ class MomentumReport(ReproductionReport):
     """
 
     columns = COLUMNS
-
-    def table(self):
-        r"""
-        Return the rows as an aligned text table (mismatches flagged).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.reproduction.momentum import MomentumReport
-            sage: print(MomentumReport([], 0.0, 1).table())
-            sample check model flow D state laws expected how certified match seconds
-        """
-        def fmt(v):
-            if isinstance(v, bool):
-                return "yes" if v else "NO"
-            return "-" if v is None else str(v)
-        lines = aligned([COLUMNS] + [[fmt(r[c]) for c in COLUMNS] for r in self.rows])
-        return "\n".join(line + ("" if k == 0 or self.rows[k - 1]['match'] else "  <-- MISMATCH")
-                         for k, line in enumerate(lines))
 
     def summary(self):
         r"""

@@ -182,6 +182,8 @@ class ReproductionReport:
 
     #: The CSV columns; a paper's report sets its own.
     columns = COLUMNS
+    #: The column whose ``False`` flags a row of the text table with ``<-- MISMATCH`` (``None``: no flag).
+    flag = 'match'
 
     def __init__(self, rows, seconds, workers, planned=None):
         r"""
@@ -284,14 +286,25 @@ class ReproductionReport:
             family check dims      bias D d known found step certified match seconds
             relu   lie   [2, 2, 2] no   8 8 2     3     0    NO        NO    0.1      <-- MISMATCH
         """
-        def fmt(r, c):
-            v = r[c]
-            if isinstance(v, bool):
-                return ("yes" if v else "no") if c == 'bias' else ("yes" if v else "NO")
-            return "-" if v is None else str(v)
-        lines = aligned([COLUMNS] + [[fmt(r, c) for c in COLUMNS] for r in self.rows])
-        return "\n".join(line + ("" if k == 0 or self.rows[k - 1]['match'] else "  <-- MISMATCH")
-                         for k, line in enumerate(lines))
+        lines = aligned([self.columns] + [[self.cell(r, c) for c in self.columns] for r in self.rows])
+        return "\n".join(line + ("" if k == 0 or self.flag is None or self.rows[k - 1][self.flag]
+                                 else "  <-- MISMATCH") for k, line in enumerate(lines))
+
+    @staticmethod
+    def cell(row, column):
+        r"""
+        The text of one cell of :meth:`table`: a verdict ``yes``/``NO`` (a bias ``yes``/``no``), ``-`` for none.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.reproduction.tables import ReproductionReport
+            sage: [ReproductionReport.cell(dict(bias=False, match=False, D=None, found=3), c) for c in ('bias', 'match', 'D', 'found')]
+            ['no', 'NO', '-', '3']
+        """
+        v = row[column]
+        if isinstance(v, bool):
+            return ("yes" if v else "no") if column == 'bias' else ("yes" if v else "NO")
+        return "-" if v is None else str(v)
 
     def summary(self):
         r"""
@@ -655,6 +668,39 @@ def run_report(report_class, function, tasks, workers, progress, desc="architect
                                 planned=len(tasks))
         raise
     return report_class(rows, round(time.time() - t0, 3), worker_count(workers, len(tasks)))
+
+
+def run_checks(report_class, run_check, planned_tasks, checks, seed, workers, progress, counts):
+    r"""
+    The body of a paper's ``reproduce_tables(seed, workers, progress, **counts)``
+    whose counts are numbers of checks by name: check the counts (names among
+    ``checks``, each a :func:`~sage_conslaw.reproduction.sampling.sample_count`),
+    ``workers`` and ``progress``, plan the tasks (``planned_tasks(seed=seed,
+    **counts)``) and run ``run_check`` on them (:func:`run_report`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.reproduction.tables import run_checks, ReproductionReport
+        sage: plan = lambda seed, a=0: [-1] * a
+        sage: run_checks(ReproductionReport, abs, plan, ['a'], 0, 1, False, {'a': 2}).rows
+        [1, 1]
+        sage: run_checks(ReproductionReport, abs, plan, ['a'], 0, 1, False, {'b': 2})
+        Traceback (most recent call last):
+        ...
+        TypeError: unknown count b (the counts are a)
+        sage: run_checks(ReproductionReport, abs, plan, ['a'], 0, 1, False, {'a': -2})
+        Traceback (most recent call last):
+        ...
+        ValueError: the number of a checks must be an integer >= 0, got -2
+    """
+    unknown = set(counts) - set(checks)
+    if unknown:
+        raise TypeError("unknown count %s (the counts are %s)" % (", ".join(sorted(unknown)), ", ".join(checks)))
+    counts = {k: sample_count(v, "the number of %s checks" % k) for k, v in counts.items()}
+    workers = positive_integer(workers, "workers")
+    progress = boolean(progress, "progress")
+    tasks = planned_tasks(seed=seed, **counts)
+    return run_report(report_class, run_check, tasks, workers, progress, desc="checks", unit="check")
 
 
 def planned_tasks(linear=50, relu=50, poly=10, seed=0):

@@ -71,10 +71,8 @@ import numpy as np
 
 from sage.misc.lazy_import import lazy_import
 
-from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.subsets import laws_of_subset
-from sage_conslaw.reproduction.sampling import sample_count
-from sage_conslaw.reproduction.tables import ReproductionReport, run_report
+from sage_conslaw.reproduction.tables import ReproductionReport, run_checks
 
 # lazy: the command line lists this paper's sample without loading the architectures
 lazy_import('sage_conslaw.architectures.attention', ['Attention', 'MultiHeadAttention'])
@@ -351,32 +349,6 @@ class TransformersReport(ReproductionReport):
 
     columns = COLUMNS
 
-    def table(self):
-        r"""
-        Return the rows as an aligned text table (mismatches flagged).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.reproduction.transformers import reproduce_tables
-            sage: print(reproduce_tables(attention=1, multihead=0, functional=0, conv=0, residual=0, sequential=0,
-            ....:                        linear_product=0, subset=0, conv_functional=0, progress=False).table())
-            check     block                   D  expected found certified proof match seconds
-            attention attention[3, 2, 2, 1] 20 6        6     yes       trace yes   ...
-        """
-        def fmt(v):
-            if isinstance(v, bool):
-                return "yes" if v else "NO"
-            return "-" if v is None else str(v)
-        cells = [COLUMNS] + [[fmt(r[c]) for c in COLUMNS] for r in self.rows]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-        lines = []
-        for k, row in enumerate(cells):
-            line = " ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip()
-            if k and not self.rows[k - 1]['match']:
-                line += "  <-- MISMATCH"
-            lines.append(line)
-        return "\n".join(lines)
-
     def summary(self):
         r"""
         Return the one-line verdict.
@@ -424,11 +396,4 @@ def reproduce_tables(seed=0, workers=1, progress=True, **counts):
         ...
         TypeError: unknown count attnetion (the counts are attention, multihead, functional, conv, residual, sequential, linear_product, subset, conv_functional)
     """
-    unknown = set(counts) - set(CHECKS)
-    if unknown:
-        raise TypeError("unknown count %s (the counts are %s)" % (", ".join(sorted(unknown)), ", ".join(CHECKS)))
-    counts = {k: sample_count(v, "the number of %s checks" % k) for k, v in counts.items()}
-    workers = positive_integer(workers, "workers")
-    progress = boolean(progress, "progress")
-    tasks = planned_tasks(seed=seed, **counts)
-    return run_report(TransformersReport, run_check, tasks, workers, progress, desc="checks", unit="check")
+    return run_checks(TransformersReport, run_check, planned_tasks, CHECKS, seed, workers, progress, counts)

@@ -266,6 +266,11 @@ MIN_TRACE_SECONDS = 1
 #: are already a sign of a bug rather than of bad luck.
 RANDOM_POINT_REDRAWS = 5
 
+#: The seed of the random point where the rigorous method bounds a generic rank from
+#: below (the exact rank of the fields there) before, or instead of, computing it over
+#: QQ(theta): any seed does, a fixed one keeps the answers reproducible.
+GENERIC_BOUND_SEED = 1
+
 # -- direct sums (core/subsets.py) ----------------------------------------------------
 
 #: When `\phi` splits into parts with disjoint coordinates, the trace is computed

@@ -50,6 +50,9 @@ Non-gradient fields are allowed (Section 3 holds for any finite family)::
     sage: lie_trace([V([1, 0, y]), V([0, 1, 0])]).dimensions   # Heisenberg-like: [X, Y] = -d/dz
     [2, 3]
 """
+import os
+import pickle
+import select
 import signal
 import threading
 import time
@@ -511,6 +514,92 @@ def _bounded(budget, func, *args):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.time() - t0), 0.001))
 
 
+def _bounded_in_child(budget, func, *args):
+    r"""
+    Return ``func(*args)`` (a small answer, e.g. a rank), computed in a forked
+    child process killed when ``budget`` runs out.  A rank over `\QQ(\theta)`
+    spends its time inside Singular's C code, where the alarm of
+    :func:`_bounded` is seen only when the call returns (minutes later on a
+    loaded machine); a child process is stopped at once, and its memory is
+    given back.  Without a deadline (or without ``os.fork``) ``func`` runs here.
+    Raises :class:`TraceBudgetExceeded` when the budget runs out, the child's
+    exception if it raised one, and ``MemoryError`` if it died without an answer
+    (killed for its memory).
+
+    TESTS::
+
+        sage: from sage_conslaw.core.trace import _bounded_in_child, _Budget
+        sage: _bounded_in_child(_Budget(60), sum, [1, 2]), _bounded_in_child(_Budget(None), sum, [1, 2])
+        (3, 3)
+        sage: import time
+        sage: t0 = time.time()
+        sage: _bounded_in_child(_Budget(1), time.sleep, 100)
+        Traceback (most recent call last):
+        ...
+        TraceBudgetExceeded: the time budget of 1 s ran out
+        sage: time.time() - t0 < 10
+        True
+        sage: _bounded_in_child(_Budget(60), int, "x")
+        Traceback (most recent call last):
+        ...
+        ValueError: invalid literal for int() with base 10: 'x'
+        sage: import os
+        sage: _bounded_in_child(_Budget(60), os._exit, 3)
+        Traceback (most recent call last):
+        ...
+        MemoryError: the process computing it ended without an answer (exit status 3)
+    """
+    if budget._deadline is None or not hasattr(os, "fork"):
+        return func(*args)
+    budget.check()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                       # the child: compute, send, and never return into the caller's code
+        try:
+            os.close(read_end)
+            try:
+                answer = (True, func(*args))
+            except BaseException as e:          # noqa: B036 (sent to the parent, which raises it)
+                answer = (False, e)
+            try:
+                data = pickle.dumps(answer)
+            except Exception:
+                data = pickle.dumps((False, RuntimeError(str(answer[1]))))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks, done = [], False
+    try:
+        while True:
+            remaining = budget._deadline - time.time()
+            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+                raise TraceBudgetExceeded(budget.why())
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        done = True
+    finally:
+        os.close(read_end)
+        if not done:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if not chunks:
+        raise MemoryError("the process computing it ended without an answer (%s)" % (
+            "killed by signal %s" % os.WTERMSIG(status) if os.WIFSIGNALED(status)
+            else "exit status %s" % os.WEXITSTATUS(status)))
+    ok, value = pickle.loads(b"".join(chunks))
+    if ok:
+        return value
+    raise value
+
+
 # ---------------------------------------------------------------------------
 # The fast method: pruned iteration modulo p at the point
 # ---------------------------------------------------------------------------
@@ -793,9 +882,74 @@ def _evaluate(f, pt, K):
     return total
 
 
+def _may_be_regular(gens, fields, rank, budget):
+    r"""
+    Whether the rank of ``fields`` over `\QQ(\theta)` can still equal ``rank``
+    (their exact rank at the point): ``False`` when their exact rank at a random
+    point of the family ``gens`` already exceeds it, since the rank at any point
+    is at most the rank over `\QQ(\theta)`.  At a singular point this spares the
+    rank over `\QQ(\theta)`, the slow step of the rigorous method (minutes of
+    polynomial arithmetic for a momentum flow), whose answer is then known to
+    differ.  ``True`` without ``gens``, or when the budget runs out.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _may_be_regular, _Budget
+        sage: R.<x,y> = QQ[]
+        sage: W = GradientFamily(R, [x*y]); F = W.fields()
+        sage: _may_be_regular(W, F, 0, _Budget(None)), _may_be_regular(W, F, 1, _Budget(None))
+        (False, True)
+        sage: _may_be_regular(None, F, 0, _Budget(None)), _may_be_regular(W, F, 0, _Budget(0))
+        (True, True)
+    """
+    if gens is None:
+        return True
+    try:
+        return _exact_rank_at(fields, gens.random_point(thresholds.GENERIC_BOUND_SEED), budget) <= rank
+    except TraceBudgetExceeded:
+        return True
+
+
+def _generic_rank_by_bounds(gens, fields, laws, opts, budget, step=0):
+    r"""
+    The rank of ``fields`` (a basis of `\mathrm{Lie}(W)`) over `\QQ(\theta)`
+    when two exact bounds meet, else ``None``: at least their exact rank at a
+    random point (the rank at any point is at most the generic one), at most
+    `D - N` for the `N` known laws independent at that point (their gradients
+    are orthogonal to every field of `\mathrm{Lie}(W)` everywhere).  Costs
+    one rank over `\QQ` instead of a rank over `\QQ(\theta)`.  Returns
+    ``(r, why)`` with the sentence that proves it (``fields`` span `W_{step}`),
+    or ``None``.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.families import GradientFamily
+        sage: from sage_conslaw.core.trace import _generic_rank_by_bounds, _Budget, TraceOptions
+        sage: R.<x,y> = QQ[]
+        sage: W = GradientFamily(R, [x*y])
+        sage: _generic_rank_by_bounds(W, W.fields(), [x^2 - y^2], TraceOptions(), _Budget(None))
+        (1, 'the rank over QQ(theta) of Lie(W) = W_0 is 1: at least its rank 1 at a random point, at most D - N = 1 with N = 1 known law independent there')
+        sage: _generic_rank_by_bounds(W, W.fields(), [], TraceOptions(), _Budget(None)) is None
+        True
+    """
+    try:
+        x = gens.random_point(thresholds.GENERIC_BOUND_SEED)
+        lower = _exact_rank_at(fields, x, budget)
+        N = _number_of_known_laws(laws, opts.law_gradients, x, None, thresholds.GENERIC_BOUND_SEED)
+    except (TraceBudgetExceeded, ZeroDivisionError):
+        return None
+    if lower != gens.D - N:
+        return None
+    return lower, ("the rank over QQ(theta) of Lie(W) = W_%s is %s: at least its rank %s at a random point, at most "
+                   "D - N = %s with N = %s known law%s independent there" % (step, lower, lower, lower, N,
+                                                                            "" if N == 1 else "s"))
+
+
 def _generic_rank_or_none(fields, budget):
     r"""
-    :func:`generic_rank` within the budget, or ``None`` when it runs out.
+    :func:`generic_rank` within the budget (in a child process, see
+    :func:`_bounded_in_child`), or ``None`` when it runs out or the child dies.
 
     TESTS::
 
@@ -806,8 +960,8 @@ def _generic_rank_or_none(fields, budget):
         (1, None)
     """
     try:
-        return _bounded(budget, generic_rank, fields)
-    except TraceBudgetExceeded:
+        return _bounded_in_child(budget, generic_rank, fields)
+    except (TraceBudgetExceeded, MemoryError):
         return None
 
 
@@ -868,7 +1022,9 @@ class _Closure:
 def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     r"""
     Exact iteration on function spaces: a basis of `W_0 \subseteq W_1 \subseteq \dots`;
-    returns a :class:`_Closure`.  The budget is checked between brackets and
+    returns a :class:`_Closure`.  `W_k` is built for `k \le` ``max_steps``, and
+    the brackets of one more step only check whether the last one is closed
+    (then `W_{k+1} = W_k`).  The budget is checked between brackets and
     between the rows of the exact ranks: when it runs out, the ranks proven so
     far are kept (the first one, if even it is not done, is the trivial `0`).
 
@@ -908,7 +1064,8 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     if dims[-1] >= target:
         return _Closure(dims, 0, True, False, all_fields, sizes)
     new = W0
-    steps = range(1, max_steps + 1)
+    # step max_steps + 1 only checks whether W_{max_steps} is closed (its brackets are in it): no field is added
+    steps = range(1, max_steps + 2)
     if progress:
         steps = tqdm(steps, desc="Lie trace (rigorous)", leave=False)
     involutive_since = None
@@ -928,11 +1085,13 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
             dims.append(dims[-1])
             sizes.append(len(all_fields))
             return _Closure(dims, step, False, True, all_fields, sizes)
+        if step > max_steps:
+            break
         try:
             rank = _exact_rank_at(all_fields + new, point, budget)
         except TraceBudgetExceeded as e:   # the rank of the new step is not known: the steps before stand
             return _involutive_or(_Closure(dims, step - 1, False, False, all_fields, sizes, str(e)),
-                                  complete=len(sizes), budget=budget)
+                                  complete=len(sizes), budget=budget, gens=gens)
         all_fields += new
         sizes.append(len(all_fields))
         dims.append(rank)
@@ -940,12 +1099,13 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
             return _Closure(dims, step, True, False, all_fields, sizes)
         if why is not None:
             return _involutive_or(_Closure(dims, step, False, False, all_fields, sizes, why), complete=len(sizes) - 1,
-                                  budget=budget)
-        if involutive_since is None and dims[-1] == dims[-2] and _generic_rank_or_none(all_fields, budget) == dims[-1]:
+                                  budget=budget, gens=gens)
+        if (involutive_since is None and dims[-1] == dims[-2] and _may_be_regular(gens, all_fields, dims[-1], budget)
+                and _generic_rank_or_none(all_fields, budget) == dims[-1]):
             involutive_since = time.time()   # certified already; closing over QQ gets a little more time
     return _involutive_or(_Closure(dims, max_steps, False, False, all_fields, sizes,
                                    "W_k did not close within max_steps = %s steps" % max_steps), complete=len(sizes),
-                          budget=budget)
+                          budget=budget, gens=gens)
 
 
 def _extend(cands, space, new, size, budget, involutive_since):
@@ -978,14 +1138,17 @@ def _extend(cands, space, new, size, budget, involutive_since):
     return None
 
 
-def _involutive_or(closure, complete, budget=_NO_BUDGET):
+def _involutive_or(closure, complete, budget=_NO_BUDGET, gens=None):
     r"""
     When `W_k` does not close as a space over `\QQ`: the first complete step
     `k + 1` where `W_{k+1}` has the rank of `W_k` at the point and over
     `\QQ(\theta)` (near the point they span one distribution invariant under
     `W`, which then contains `\mathrm{Lie}(W)`, see :func:`_run_rigorous`), as a
     :class:`_Closure` with ``closed = 'involutive'``; else ``closure`` itself (the
-    failure, with its ``why``).  ``complete`` is the number of steps fully built.
+    failure, with its ``why``).  ``complete`` is the number of steps fully built;
+    with the family ``gens``, a step whose rank at a random point already exceeds
+    its rank at the point is passed over without its rank over `\QQ(\theta)`
+    (see :func:`_may_be_regular`).
 
     TESTS::
 
@@ -1003,7 +1166,8 @@ def _involutive_or(closure, complete, budget=_NO_BUDGET):
     """
     dims, fields, sizes = closure.dims, closure.fields, closure.sizes
     for k in range(complete - 1):
-        if dims[k + 1] == dims[k] and _generic_rank_or_none(fields[:sizes[k + 1]], budget) == dims[k]:
+        if (dims[k + 1] == dims[k] and _may_be_regular(gens, fields[:sizes[k + 1]], dims[k], budget)
+                and _generic_rank_or_none(fields[:sizes[k + 1]], budget) == dims[k]):
             return _Closure(dims[:k + 2], k + 1, False, 'involutive', fields[:sizes[k + 1]], sizes[:k + 2])
     return closure
 
@@ -1668,17 +1832,23 @@ def _run_rigorous(gens, point, laws, opts, is_random, budget):
     if c.reached or not c.closed:
         return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
                                            why_not=c.why))
-    try:
-        r = _bounded(budget, generic_rank, c.fields)
-        why = None
-    except MemoryError:
-        r, why = None, "the generic rank of the closed W_k ran out of memory"
-    except TraceBudgetExceeded as e:
-        r, why = None, "%s computing the generic rank of the closed W_k" % e
+    bounds = _generic_rank_by_bounds(gens, c.fields, laws, opts, budget, c.stopped - 1) if c.closed is True else None
+    if bounds is not None:
+        r, why = bounds[0], None
+    else:
+        try:
+            r = _bounded_in_child(budget, generic_rank, c.fields)
+            why = None
+        except MemoryError:
+            r, why = None, "the generic rank of the closed W_k ran out of memory"
+        except TraceBudgetExceeded as e:
+            r, why = None, "%s computing the generic rank of the closed W_k" % e
     if r is None:
         return outcome(point, dims, decide(D, dims[-1], N, rank_source="(exact, at theta)", scope=scope,
                                            why_not=why))
-    if c.closed is True:
+    if bounds is not None:
+        closure = bounds[1]
+    elif c.closed is True:
         closure = "the rank over QQ(theta) of Lie(W) = W_%s, proven" % (c.stopped - 1)
     else:
         # W_k and W_{k+1} have the same rank r at theta and over QQ(theta): near theta both

@@ -126,7 +126,7 @@ def test_composite_network_and_exact_theta():
 
 
 @pytest.mark.parametrize("layers,message", [
-    ([nn.Linear(2, 2), nn.Tanh()], "fx node _1 (call_module Tanh)"),
+    ([nn.Linear(2, 2), nn.Softmax(dim=1)], "fx node _1 (call_module Softmax)"),
     ([nn.Linear(2, 2), nn.LSTM(2, 2)], "fx node _1 (call_module LSTM)"),
     ([nn.MultiheadAttention(4, 2, kdim=2, vdim=2)], "kdim or vdim"),
     ([nn.Conv1d(2, 2, 1, groups=2), nn.ReLU(), nn.Conv1d(2, 2, 1)], "only groups = 1"),

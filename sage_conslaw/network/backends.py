@@ -322,6 +322,23 @@ class ObjectBackend:
         factor[pos] = 1
         return z * factor
 
+    def analytic(self, op, z, attrs, node):
+        r"""
+        An analytic op (kind ``'analytic'``) has no exact rational value: a ``ValueError``.
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: ObjectBackend('symbolic').analytic(get_op('tanh'), None, {}, None)
+            Traceback (most recent call last):
+            ...
+            ValueError: the network is analytic (tanh): it has no polynomial value
+        """
+        where = node.where() if node is not None else "the network"
+        raise ValueError("%s is analytic (%s): it has no %s" % (
+            where, op.name, "exact rational value" if self.mode == 'exact' else "polynomial value"))
+
     def dropout(self, z, p, node):
         r"""
         Dropout in training mode: kept entries scaled by `1/(1-p)`; exact mode
@@ -560,6 +577,28 @@ class TorchBackend:
         if self.p is not None:
             raise ValueError("modulo p, %s needs the exact mask of its region" % node.where())
         return self.torch.nn.functional.leaky_relu(z, float(slope)) if slope else self.torch.relu(z)
+
+    def analytic(self, op, z, attrs, node):
+        r"""
+        An analytic op in float64 (its ``torch_value``, differentiated by
+        autograd); modulo `p` it has no value: a ``ValueError``.
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: TorchBackend().analytic(get_op('tanh'), torch.zeros(1r), {}, None).tolist()  # optional - torch
+            [0.0]
+            sage: TorchBackend(p=7).analytic(get_op('tanh'), torch.zeros(1r), {}, None)  # optional - torch
+            Traceback (most recent call last):
+            ...
+            ValueError: the network is analytic (tanh): it has no value modulo p
+        """
+        if self.p is not None:
+            raise ValueError("%s is analytic (%s): it has no value modulo p"
+                             % (node.where() if node is not None else "the network", op.name))
+        return op.torch_value(self.torch, z, attrs)
 
     def dropout(self, z, p, node):
         r"""

@@ -60,16 +60,19 @@ import time
 import numpy as np
 
 from sage.arith.misc import previous_prime
+from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.architectures.functional import small_rational_point
 from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.modular import EchelonModP, reduce_rational
 from sage_conslaw.core.points import random_point
 from sage_conslaw.core.thresholds import MAX_PRIME
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.network.backends import ObjectBackend, TorchBackend, _mod_tensor, _qq, evaluate
+from sage_conslaw.network.balls import ball_rank, sample_inputs
 from sage_conslaw.network.ops import get_op
-from sage_conslaw.network.symmetries import scaling_laws
+from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 from sage_conslaw.network.theorems import theorem_trace
 
 #: The half-width of the box of the random integer inputs of the samples.
@@ -303,10 +306,11 @@ def _fields_mod_p(net, theta, samples, p, count, depth, rng):
     return np.array(rows).reshape(count, net.D)
 
 
-def _law_gradients(S, theta, poly_laws, p):
+def _law_gradients(S, theta, poly_laws, p, T=()):
     r"""
     The gradients modulo ``p`` at ``theta`` of the rescaling laws (rows `s` of
-    ``S``: `2 s \odot \theta`) and of the polynomial laws.
+    ``S``: `2 s \odot \theta`), of the polynomial laws and of the linear laws
+    (rows `c` of ``T``: `c`).
 
     TESTS::
 
@@ -314,6 +318,8 @@ def _law_gradients(S, theta, poly_laws, p):
         sage: from sage_conslaw.network.certificate import _law_gradients
         sage: _law_gradients(np.array([[1, -1]]), [3, 4], [], 101).tolist()
         [[6.0, 93.0]]
+        sage: _law_gradients(np.zeros((0, 2)), [3, 4], [], 101, np.array([[1, -1]])).tolist()
+        [[1.0, 100.0]]
     """
     th = np.array([reduce_rational(QQ(t), p) for t in theta], dtype=np.int64)
     rows = [(2 * np.asarray(s, dtype=np.int64) % p) * th % p for s in S]
@@ -321,7 +327,113 @@ def _law_gradients(S, theta, poly_laws, p):
         R = h.parent()
         pt = [QQ(t) for t in theta]
         rows.append(np.array([reduce_rational(h.derivative(g)(*pt), p) for g in R.gens()], dtype=np.int64))
+    rows += [np.asarray(c, dtype=np.int64) % p for c in T]
     return np.array(rows, dtype=float).reshape(len(rows), len(theta))
+
+
+def _law_gradients_qq(S, theta, poly_laws, T):
+    r"""
+    The gradients at ``theta`` of the rescaling, polynomial and linear laws, as
+    an exact matrix over `\QQ` (`D` columns).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network.certificate import _law_gradients_qq
+        sage: _law_gradients_qq(np.array([[1, -1]]), [1/2, 4], [], np.array([[1, 1]]))
+        [ 1 -8]
+        [ 1  1]
+    """
+    D = len(theta)
+    rows = [[2 * int(s[k]) * QQ(theta[k]) for k in range(D)] for s in S]
+    for h in poly_laws:
+        R = h.parent()
+        pt = [QQ(t) for t in theta]
+        rows.append([h.derivative(g)(*pt) for g in R.gens()])
+    rows += [[QQ(int(c)) for c in r] for r in T]
+    return matrix(QQ, len(rows), D, rows)
+
+
+def _analytic_trace(net, point, S, T, laws, seed, samples, max_steps, start, bad, notes):
+    r"""
+    The count of a network with analytic ops (see :func:`network_trace`), proven
+    in ball arithmetic (:mod:`~sage_conslaw.network.balls`): `N` laws of the
+    network (rescalings, translations, given laws) independent at `\theta`
+    (exact rank over `\QQ`) bound `\dim\mathrm{Lie}(W_{net})(\theta) \le D - N`;
+    the proven rank `L` of the network's own gradient fields (then of brackets of
+    them, up to two levels, when ``max_steps`` allows) is a lower bound.  `L = D - N`:
+    certified; else "between `N` and `D - L`", not certified.  The default point
+    is small rationals `k/4` (the analytic ops away from saturation), redrawn
+    while the known laws are not independent there.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.certificate import network_trace
+        sage: res = network_trace(Network.sequential(2, [('linear', 2), 'silu', ('linear', 1)])); res.number_of_laws, res.certified
+        (0, True)
+        sage: print(res.reason)
+        the rank 9 of the network's own gradient fields, proven in ball arithmetic ... equals D: the network has no conservation law near theta
+    """
+    D = net.D
+    rng = np.random.default_rng(int(seed))
+    if point is None:
+        best = None
+        for _ in range(6):
+            th = small_rational_point(D, rng)
+            n = _law_gradients_qq(S, th, laws, T).rank()
+            if best is None or n > best[1]:
+                best = (th, n)
+            if n == len(S) + len(T) + len(laws):
+                break
+        theta, N = best
+    else:
+        theta = [QQ(t) for t in point]
+        N = _law_gradients_qq(S, theta, laws, T).rank()
+    target = D - N
+    nout = sum(int(np.prod(net.shape_of(o))) for o in net.outputs)
+    count = samples or max(4, -(-2 * D // max(nout, 1)) + 4)
+    X = sample_inputs(net, count, rng)
+    L = ball_rank(net, theta, X)
+    dims, level = [L], 0
+    if L < target and max_steps >= 1:
+        L = max(L, ball_rank(net, theta, X, brackets=target - L + 4, seed=int(seed)))
+        dims.append(L)
+        level = 1
+        if L < target and max_steps >= 2:
+            L = max(L, ball_rank(net, theta, X, brackets=target - dims[0] + 4, seed=int(seed),
+                                 second=2 * (target - L) + 4))
+            dims.append(L)
+            level = 2
+    sources = "%s from rescaling symmetries of the graph" % len(S)
+    if len(T):
+        sources += ", %s from translations" % len(T)
+    if laws:
+        sources += ", %s given" % len(laws)
+    what = ("the rank %s of the network's own gradient fields, proven in ball arithmetic at theta (%s sample "
+            "inputs, %s; %s analytic: %s)" % (L, count, "no bracket" if level == 0 else
+                                               "brackets up to level %s" % level,
+                                               "it is" if len(bad) == 1 else "they are",
+                                               ", ".join(n.where() for n in bad)))
+    if L >= target:
+        certified = True
+        if N:
+            reason = ("%s meets the bound D - N = %s given by %s conservation law%s of the network independent at "
+                      "theta (%s): these are the laws of the network" % (what, target, N, "" if N == 1 else "s",
+                                                                         sources))
+        else:
+            reason = "%s equals D: the network has no conservation law near theta" % what
+    else:
+        certified = False
+        reason = ("not certified: %s is only a lower bound of dim Lie(W)(theta); %s law%s of the network %s known "
+                  "(%s): the network has between %s and %s laws near theta (the known laws; the network may "
+                  "have more)" % (what, N, "" if N == 1 else "s", "is" if N == 1 else "are", sources, N, D - L))
+    cert = Certificate(D, L, "rank of the network's own gradient fields in ball arithmetic", target,
+                       "D" if not N else "%s laws of the network independent at theta" % N, reason + notes,
+                       scope='network')
+    return NetworkTraceResult(net, dimensions=dims, certified=certified, reason=reason + notes, known_laws=N,
+                              fields=len(X), seconds=time.time() - start, certificate=cert, point=theta,
+                              random_point=point is None, stopped_at=level, method='network')
 
 
 def _rank_levels(net, theta, draw, p, target, max_steps, rng, rounds=4):
@@ -427,6 +539,7 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
     if proven is not None:
         return NetworkTraceResult(net, **proven)
     S = scaling_laws(net)
+    T = translation_laws(net)
     laws = list(laws or [])
     nout = sum(int(np.prod(net.shape_of(o))) for o in net.outputs)
     nsamples = samples or max(8, 2 * (D // max(nout, 1)) + 8)
@@ -434,11 +547,13 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
     frozen = [n.name for n in net.parameters(trainable=False)]
     common = dict(point=theta, random_point=is_random, stopped_at=0, method='network', prime=p)
     E = EchelonModP(D, p)
-    if len(S) or laws:
-        E.add_rows(_law_gradients(S, theta, laws, p))
+    if len(S) or len(T) or laws:
+        E.add_rows(_law_gradients(S, theta, laws, p, T))
     N = E.rank
     target = D - N
     sources = "%s from rescaling symmetries of the graph" % len(S)
+    if len(T):
+        sources += ", %s from translations" % len(T)
     if laws:
         sources += ", %s given (laws of phi)" % len(laws)
     notes = ""
@@ -448,11 +563,8 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         notes = ", for every Dropout mask" + notes
     bad = _uncertifiable_ops(net)
     if bad:
-        reason = ("not certified: %s ha%s no exact evaluation modulo p (op kind 'analytic'); %s laws of the network "
-                  "are known (%s), the network may have more" % (
-                      ", ".join(n.where() for n in bad), "s" if len(bad) == 1 else "ve", N, sources))
-        return NetworkTraceResult(net, dimensions=[D - N], certified=False, reason=reason + notes, known_laws=N,
-                                  seconds=time.time() - start, **common)
+        return _analytic_trace(net, theta if not is_random else None, S, T, laws, seed, samples, max_steps, start,
+                               bad, notes)
     rng = np.random.default_rng(int(seed))
     import torch
     threads = torch.get_num_threads()

@@ -279,8 +279,11 @@ class Network:
         Each layer is ``('linear', out)`` or ``('linear', out, False)`` (without
         bias), ``'relu'``, ``('leaky_relu', slope)``, ``('dropout', p)``,
         ``'identity'``, ``'flatten'``, ``('conv1d', out_channels, kernel)`` (with
-        bias; ``('conv1d', out, kernel, False)`` without), or ``('residual',
-        [layers])`` (`x + f(x)`).
+        bias; ``('conv1d', out, kernel, False)`` without), ``('residual',
+        [layers])`` (`x + f(x)`), an analytic activation (``'gelu'``,
+        ``'silu'``, ``'tanh'``, ``'sigmoid'``, ``'softplus'``) or
+        ``('layer_norm', eps)``, ``('rms_norm', eps)`` (with `\gamma`, and `\beta`
+        for LayerNorm; ``('layer_norm', eps, False)`` without).
 
         EXAMPLES::
 
@@ -290,6 +293,8 @@ class Network:
             (15, (1,))
             sage: Network.sequential(3, [('residual', [('linear', 3), 'relu', ('linear', 3)]), ('linear', 1)]).D
             28
+            sage: Network.sequential(3, [('linear', 3), ('layer_norm', 0), 'gelu', ('linear', 1)]).D
+            22
             sage: Network.sequential(3, ['tanh2'])
             Traceback (most recent call last):
             ...
@@ -324,6 +329,14 @@ class Network:
                     x = net.op('leaky_relu', [x], name=where, slope=rest[0])
                 elif kind == 'dropout':
                     x = net.op('dropout', [x], name=where, p=rest[0] if rest else 1/2)
+                elif kind in ('gelu', 'silu', 'tanh', 'sigmoid', 'softplus') and not rest:
+                    x = net.op(kind, [x], name=where)
+                elif kind in ('layer_norm', 'rms_norm'):
+                    eps, affine = (rest[0] if rest else 0), (rest[1] if len(rest) > 1 else True)
+                    args = [x] + ([net.parameter(where + '_weight', shape[-1:])] if affine else [])
+                    shift = bool(affine) and kind == 'layer_norm'
+                    args += [net.parameter(where + '_bias', shape[-1:])] if shift else []
+                    x = net.op(kind, args, name=where, eps=eps, gain=bool(affine), shift=shift)
                 elif kind in OPS and not rest and kind in ('relu', 'identity', 'flatten'):
                     x = net.op(kind, [x], name=where)
                 else:

@@ -300,3 +300,41 @@ def scaling_laws(net):
         piv = M.transpose().pivots() if M.ncols() < 2000 else M.pivot_rows()
         K = K[list(M.pivot_rows())]
     return K
+
+
+def translation_laws(net):
+    r"""
+    The translations of parameters that leave the network invariant, declared by
+    its ops (:meth:`~sage_conslaw.network.ops.Op.translations`, each with its
+    proof): an integer matrix, one row `c` per linear law `c^\top\theta`
+    (`g(\theta + tc, x) = g(\theta, x)` for all `t` gives `\langle\nabla_\theta
+    g, c\rangle = 0`), the rows independent.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.symmetries import translation_laws
+        sage: net = Network(); x = net.input('x', (2,)); W = net.parameter('W', (2, 2)); b = net.parameter('b', (2,))
+        sage: net.output(net.op('layer_norm', [net.op('linear', [x, W, b])], eps=1/10, gain=False, shift=False))
+        sage: translation_laws(net).tolist()
+        [[1, 0, 1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 1]]
+        sage: translation_laws(Network.sequential(2, [('linear', 2)])).shape
+        (0, 6)
+    """
+    layout = net.layout()
+    index = {}
+    for k, (_, pname, idx) in enumerate(layout):
+        index[(pname, tuple(idx))] = k
+    rows = []
+    for n in net.ops():
+        for c in get_op(n.op, n.where()).translations(net, n):
+            row = np.zeros(len(layout), dtype=np.int64)
+            for pi, arr in c.items():
+                P = net.nodes[pi]
+                for idx in zip(*np.nonzero(arr)):
+                    row[index[(P.name, tuple(int(i) for i in idx))]] = arr[idx]
+            rows.append(row)
+    if not rows:
+        return np.zeros((0, len(layout)), dtype=np.int64)
+    M = matrix(ZZ, [list(map(int, r)) for r in rows], sparse=True)
+    return np.array(rows, dtype=np.int64)[list(M.pivot_rows())]

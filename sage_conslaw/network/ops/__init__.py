@@ -16,10 +16,12 @@ says:
     reads the region exactly (the backend's ``relu``);
   * ``'mask'`` -- multiplication by a random mask (Dropout): the laws must
     hold for every mask; each mask gives fields of the network;
-  * ``'analytic'`` -- anything else (GELU, tanh, softmax, normalization):
-    no exact evaluation modulo `p`; an op of this kind must implement
-    :meth:`Op.certify` (e.g. a rigorous enclosure) or the counts of a
-    network containing it are not certified;
+  * ``'analytic'`` -- anything else (GELU, tanh, normalization): no exact
+    evaluation modulo `p`; the op calls the backend's ``analytic`` (floats:
+    its ``torch_value``; balls: its ``jet``, see
+    :mod:`~sage_conslaw.network.ops.analytic`) and the certificate of a
+    network containing it is a rank proven in ball arithmetic
+    (:mod:`sage_conslaw.network.balls`);
 
 - :meth:`Op.shape` -- the output shape from the argument shapes (no batch axis);
 - :meth:`Op.forward` -- the value, written once with the backend's
@@ -48,7 +50,7 @@ EXAMPLES::
 
     sage: from sage_conslaw.network.ops import OPS, get_op
     sage: sorted(OPS)
-    ['add', 'cat', 'conv1d', 'dropout', 'flatten', 'identity', 'leaky_relu', 'linear', 'matmul', 'mul', 'permute', 'relu', 'reshape', 'scale']
+    ['add', 'cat', 'conv1d', 'dropout', 'flatten', 'gelu', 'identity', 'layer_norm', 'leaky_relu', 'linear', 'matmul', 'mean', 'mul', 'permute', 'pow', 'relu', 'reshape', 'rms_norm', 'rsqrt', 'scale', 'sigmoid', 'silu', 'softplus', 'tanh']
     sage: get_op('relu').kind
     'homogeneous'
     sage: get_op('linear').torch_modules
@@ -215,6 +217,21 @@ class Op:
         """
         return 1
 
+    def translations(self, net, node):
+        r"""
+        Translations of parameters `\theta \mapsto \theta + tc` that leave the
+        network invariant because of this op (each a dict ``{parameter node
+        index: integer array of its shape}``; each gives the linear law
+        `c^\top\theta`), with their proof in the op's documentation (default: none).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network.ops import Op
+            sage: Op().translations(None, None)
+            []
+        """
+        return []
+
     def certify(self, *args, **kwds):
         r"""
         Hook for ``'analytic'`` ops: a proof that the fields of a network with
@@ -230,3 +247,4 @@ class Op:
 
 
 from sage_conslaw.network.ops import linear, conv, matmul, relu, transparent, add, cat   # noqa: E402,F401  (registrations)
+from sage_conslaw.network.ops import analytic, normalization, elementary   # noqa: E402,F401  (registrations)

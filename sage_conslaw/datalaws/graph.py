@@ -1,0 +1,1239 @@
+r"""
+The laws of gradient flows on a fixed data set, for any network graph.
+
+The route of :mod:`~sage_conslaw.datalaws.network` reads chains of linear
+layers and ReLUs as a layered network; this module serves every
+:class:`~sage_conslaw.network.graph.Network` (from ``from_torch``,
+``Network.sequential`` or :func:`~sage_conslaw.network.families.network_of`):
+convolutions, Dropout, a ReLU on the output, residual sums, tied or frozen
+parameters.
+
+**The data.** `X` holds `N` points of the network's input shape (exact
+rationals; floats exactly). A network with Dropout is trained on *pairs*
+`(x_i, m)` of a point and a mask (each step draws a mask), so the data
+fields are `\nabla_\theta g_k(\theta, x_i; m)`:
+
+- ``masks='all'`` (the default with Dropout): every mask. When the `N
+  2^E` pairs (`E` Dropout entries per sample) number at most
+  :data:`MAX_MASK_PAIRS`, they are enumerated and the count is that of
+  training with Dropout on `X`, certified as usual; otherwise
+  :data:`MASK_SAMPLES` random masks per point (and the all-ones mask) give
+  a **lower bound only**, and only laws that hold for every mask (the
+  rescaling laws, the laws of units no Dropout reaches) give the upper bound:
+  certified only when the two meet;
+- ``masks='eval'``: Dropout is the identity (evaluation mode);
+- ``masks={node name: array}``: one given mask per data point (the pairs the
+  user trained on).
+
+**Regions.** The network is evaluated exactly over `\QQ` on every pair
+(:class:`~sage_conslaw.network.backends.ObjectBackend`): each ReLU reads its
+region there. A pre-activation exactly `0` is a kink: if it is the zero
+polynomial of `\theta` near `\theta` (a unit whose inputs a mask removed),
+the ReLU is `0` on both sides and nothing is lost; otherwise the data point
+is **reported** (a ``ValueError`` naming it), never silently used. Near
+`\theta` the regions do not change, so each `g_k(\cdot, x_i; m)` is a
+polynomial.
+
+**Lower bound.** The rank modulo a prime `p` of values at `\theta` of random
+elements of `W_X` and of their brackets, computed by the network
+certificate's own machinery
+(:func:`~sage_conslaw.network.certificate._rank_levels`: exact residues
+modulo `p` through PyTorch autograd, the regions fixed), the data pairs
+taking the place of its random samples. A rank modulo `p` of the reductions
+of rational vectors never exceeds their rank over `\QQ`: it is a proven lower
+bound of `\dim \mathrm{Lie}(W_X)(\theta)`. Without PyTorch (the core
+install) the route is exact symbolic: the polynomials `g_k(\theta, x_i; m)`
+are formed by :class:`~sage_conslaw.network.backends.ObjectBackend`
+``('symbolic')`` with the exact regions, and the package's engine
+(:meth:`~sage_conslaw.core.model.ConservationModel.lie_trace`) ranks them.
+
+**Upper bound.** `D - N` for `N` explicit laws independent at `\theta`
+(:meth:`GraphDataModel.laws_by_kind`), each a law of every data field by
+construction:
+
+- ``'frozen'``: a unit `j` of a linear layer or a convolution reading the
+  input sees its incoming weights (and trainable bias, with a `1`) only
+  through the inputs (the patches, for a convolution) on which it is active
+  (its ReLU on, its Dropout entry kept): every direction `w` orthogonal to
+  them gives the linear law `\langle w, (u_j, b_j)\rangle`;
+- ``'dead'``: a unit active on no pair -- its incoming weights and bias, and
+  the weights of the next linear layer or convolution reading it, are frozen;
+- ``'balancedness'`` and ``'cross'``: units of one layer with the same
+  activation on every pair and position act as one linear layer there, and
+  `GL` of the group leaves every `g_k` unchanged: `u_j \cdot u_l + b_j b_l -
+  v_j \cdot v_l` is conserved (`v_j` the weights reading unit `j`);
+- ``'rescaling'``: the rescaling laws of the graph
+  (:func:`~sage_conslaw.network.symmetries.scaling_laws`), laws for every
+  input and every mask.
+
+When the bounds meet the count is certified; otherwise the result says
+"between `a` and `b`" and why.
+
+EXAMPLES:
+
+Dropout between two layers, every mask of 3 points (`3 \cdot 2^3` pairs)::
+
+    sage: from sage_conslaw.network import Network
+    sage: from sage_conslaw.datalaws.graph import graph_data_trace
+    sage: net = Network.sequential(2, [('linear', 3), 'relu', ('dropout', 1/2), ('linear', 1)])
+    sage: th = [1, -1, 2, 1, -1, 3, 1/2, 1/2, 1/2, 1, 2, -1, 1]
+    sage: res = graph_data_trace(net, [[1, 2], [2, 1], [3, -1]], point=th); res.number_of_laws, res.certified  # optional - torch
+    (5, True)
+    sage: res.data_model.pairs, res.data_model.exhaustive  # optional - torch
+    (24, True)
+    sage: res.laws_by_kind()['dead'], len(res.laws_by_kind()['cross'])  # optional - torch
+    ([], 0)
+
+Without PyTorch the route is exact symbolic (the same count)::
+
+    sage: graph_data_trace(net, [[1, 2], [2, 1], [3, -1]], point=th, route='exact').number_of_laws
+    5
+
+A ReLU on the output: an output unit dead on the data freezes its weights::
+
+    sage: net = Network.sequential(2, [('linear', 2), 'relu', ('linear', 2), 'relu'])
+    sage: th = [1, 0, 0, 1, 0, 0, 1, 1, 0, -1, -1, 0]
+    sage: res = graph_data_trace(net, [[1, 2], [3, 1]], point=th); res.number_of_laws, res.certified  # optional - torch
+    (8, True)
+    sage: res.laws_by_kind()['dead']  # optional - torch
+    [L2_weight_1_0, L2_weight_1_1, L2_bias_1]
+"""
+import copy
+import itertools
+import time
+
+import numpy as np
+
+from sage.arith.misc import previous_prime
+from sage.matrix.constructor import matrix
+from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.core.certificate import Certificate
+from sage_conslaw.core.families import GradientFamily
+from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.core.modular import EchelonModP, reduce_rational
+from sage_conslaw.core.points import as_exact_point, random_point
+from sage_conslaw.core.trace import LieTraceResult
+from sage_conslaw.datalaws.data import exact_data
+from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
+from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
+from sage_conslaw.network.ops.conv import _geometry
+from sage_conslaw.network.symmetries import scaling_laws
+
+#: The most pairs (data point, Dropout mask) enumerated for ``masks='all'``:
+#: above, masks are sampled and the rank is only a lower bound.
+MAX_MASK_PAIRS = 4096
+
+#: The random masks per data point when they are not enumerated (the
+#: all-ones mask is always among them).
+MASK_SAMPLES = 16
+
+#: The op kinds whose units give explicit data laws (a weight ``(out, in)`` or
+#: ``(out, in, kernel)``, an optional bias).
+UNIT_OPS = ('linear', 'conv1d')
+
+#: The ops a unit's activation passes through on its way to the next layer.
+ACTIVATIONS = ('relu', 'leaky_relu')
+
+KINDS = ('frozen', 'dead', 'balancedness', 'cross', 'rescaling')
+
+
+# ---------------------------------------------------------------------------
+# The data: points, masks, exact regions
+# ---------------------------------------------------------------------------
+
+def graph_data(net, X):
+    r"""
+    The data ``X`` as an exact object array of shape `(N,) +` the input shape
+    of ``net`` (rows of the flattened input are accepted too).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import graph_data
+        sage: net = Network.sequential((1, 3), [('conv1d', 1, 2)])
+        sage: graph_data(net, [[1, 2, 3/2]]).tolist()
+        [[[1, 2, 3/2]]]
+        sage: graph_data(net, [[1, 2]])
+        Traceback (most recent call last):
+        ...
+        ValueError: the data points have 2 coordinates, but the network has 3 inputs
+    """
+    ins = net.inputs()
+    if len(ins) != 1:
+        raise TypeError("the laws of a data set are computed for networks with one input, this one has %s"
+                        % len(ins))
+    shape = tuple(ins[0].shape)
+    n = int(np.prod(shape))
+    if hasattr(X, "detach") and hasattr(X, "cpu"):
+        X = X.detach().cpu().double().numpy()
+    if isinstance(X, np.ndarray) and X.ndim == len(shape) + 1 and X.ndim > 2 and tuple(X.shape[1:]) == shape:
+        X = X.reshape(X.shape[0], -1)
+    M = exact_data(X, n)
+    A = np.empty((M.nrows(), n), dtype=object)
+    for i, row in enumerate(M.rows()):
+        for j, x in enumerate(row):
+            A[i, j] = x
+    return A.reshape((M.nrows(),) + shape)
+
+
+def _dropout_nodes(net):
+    r"""
+    The Dropout nodes whose masks matter (`0 < p < 1`).
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import _dropout_nodes
+        sage: net = Network.sequential(2, [('dropout', 0), ('linear', 2), ('dropout', 1/4)])
+        sage: [n.name for n in _dropout_nodes(net)]
+        ['L2']
+    """
+    return [n for n in net.ops() if n.op == 'dropout' and 0 < _qq(n.attrs.get('p', 1/2)) < 1]
+
+
+def eval_network(net):
+    r"""
+    A copy of ``net`` with every Dropout the identity (evaluation mode); the
+    layout (the coordinates of `\theta`) is kept.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import eval_network, _dropout_nodes
+        sage: net = Network.sequential(2, [('linear', 2), ('dropout', 1/2)])
+        sage: _dropout_nodes(eval_network(net)), len(_dropout_nodes(net))
+        ([], 1)
+    """
+    out = copy.deepcopy(net)
+    for n in out.ops():
+        if n.op == 'dropout':
+            n.attrs = dict(n.attrs, p=0)
+    return out
+
+
+def dropout_pairs(net, A, masks=None, seed=0):
+    r"""
+    The pairs (data point, Dropout masks) of the data (see the module documentation).
+
+    OUTPUT: ``(net, inputs, drop, owner, exhaustive)`` -- the network (a copy
+    without Dropout for ``'eval'``), the inputs of the pairs, the masks (op
+    node index -> 0/1 array, one per pair), the data point of each pair, and
+    whether the pairs are all those of the data (``False`` when masks were sampled).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import dropout_pairs, graph_data
+        sage: net = Network.sequential(2, [('linear', 2), 'relu', ('dropout', 1/2), ('linear', 1)])
+        sage: A = graph_data(net, [[1, 2], [3, 4]])
+        sage: _, inputs, drop, owner, full = dropout_pairs(net, A); inputs.shape, owner.tolist(), full
+        ((8, 2), [0, 1, 0, 1, 0, 1, 0, 1], True)
+        sage: drop[5][:2].tolist()
+        [[1, 1], [1, 1]]
+        sage: dropout_pairs(net, A, masks='eval')[2]
+        {}
+        sage: _, inputs, drop, owner, full = dropout_pairs(net, A, masks={'L2': [[1, 0], [0, 1]]}); drop[5].tolist(), full
+        ([[1, 0], [0, 1]], True)
+        sage: dropout_pairs(net, A, masks={'L2': [[1, 0]]})
+        Traceback (most recent call last):
+        ...
+        ValueError: the masks of L2 must have shape (2, 2) (one per data point), got (1, 2)
+        sage: dropout_pairs(net, A, masks='some')
+        Traceback (most recent call last):
+        ...
+        ValueError: masks must be 'all', 'eval' or a dict {Dropout node name: 0/1 array, one mask per data point}, got 'some'
+    """
+    N = A.shape[0]
+    ds = _dropout_nodes(net)
+    owner = np.arange(N)
+    if masks is None:
+        masks = 'all'
+    if isinstance(masks, str) and masks == 'eval':
+        return eval_network(net), A, {}, owner, True
+    if not ds:
+        if isinstance(masks, str) and masks == 'all':
+            return net, A, {}, owner, True
+    if isinstance(masks, dict):
+        byname = {n.name: n for n in ds}
+        byindex = {n.index: n for n in ds}
+        drop = {}
+        for key, value in masks.items():
+            node = byname.get(key, byindex.get(key) if not isinstance(key, str) else None)
+            if node is None:
+                raise ValueError("masks names %r, which is not a Dropout node of the network (they are %s)"
+                                 % (key, ", ".join(sorted(byname)) or "none"))
+            m = np.asarray(value)
+            want = (N,) + tuple(net.shape_of(node.index))
+            if m.shape != want:
+                raise ValueError("the masks of %s must have shape %s (one per data point), got %s"
+                                 % (node.name, want, m.shape))
+            if not np.isin(m, (0, 1)).all():
+                raise ValueError("the masks of %s must hold 0 and 1 only" % node.name)
+            drop[node.index] = m.astype(np.int64)
+        missing = [n.name for n in ds if n.index not in drop]
+        if missing:
+            raise ValueError("masks gives no mask for the Dropout node%s %s" % ("" if len(missing) == 1 else "s",
+                                                                              ", ".join(missing)))
+        return net, A, drop, owner, True
+    if not (isinstance(masks, str) and masks == 'all'):
+        raise ValueError("masks must be 'all', 'eval' or a dict {Dropout node name: 0/1 array, one mask per data "
+                         "point}, got %r" % (masks,))
+    shapes = [tuple(net.shape_of(n.index)) for n in ds]
+    sizes = [int(np.prod(s)) for s in shapes]
+    E = sum(sizes)
+    if E < 20 and N * 2 ** E <= MAX_MASK_PAIRS:
+        bits = np.array(list(itertools.product([1, 0], repeat=E)), dtype=np.int64)        # all-ones first
+        exhaustive = True
+    else:
+        rng = np.random.default_rng(int(seed))
+        keep = np.concatenate([np.full(s, 1 - float(_qq(n.attrs.get('p', 1/2)))) for n, s in zip(ds, sizes)])
+        bits = (rng.random((MASK_SAMPLES, E)) < keep).astype(np.int64)
+        bits[0] = 1
+        exhaustive = False
+    K = len(bits)
+    inputs = np.concatenate([A] * K, axis=0)
+    owner = np.tile(np.arange(N), K)
+    drop, start = {}, 0
+    for n, s, size in zip(ds, shapes, sizes):
+        block = bits[:, start:start + size]
+        drop[n.index] = np.repeat(block, N, axis=0).reshape((K * N,) + s)
+        start += size
+    return net, inputs, drop, owner, exhaustive
+
+
+def exact_regions(net, theta, inputs, drop, owner=None):
+    r"""
+    The regions of every ReLU on the pairs, read exactly over `\QQ`:
+    ``(relu masks, values)``. A pre-activation exactly `0` that is not the
+    zero polynomial near `\theta` is a kink: a ``ValueError`` names the data point.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import exact_regions, graph_data
+        sage: net = Network.sequential(1, [('linear', 2), 'relu', ('linear', 1)])
+        sage: th = [1, -1, 0, 0, 1, 1, 0]
+        sage: relu, _ = exact_regions(net, th, graph_data(net, [[2], [-3]]), {}); relu[4].tolist()
+        [[True, False], [False, True]]
+        sage: exact_regions(net, th, graph_data(net, [[2], [0]]), {})
+        Traceback (most recent call last):
+        ...
+        ValueError: data point 1 is on a kink: the pre-activation of unit (0,) of op L1 = relu(3) vanishes at theta there (the network is not differentiable there); move theta or the data point slightly
+
+    A pre-activation that is the zero polynomial (a bias-free unit whose only
+    input a mask removed) is no kink::
+
+        sage: net = Network.sequential(1, [('dropout', 1/2), ('linear', 1, False), 'relu', ('linear', 1)])
+        sage: A = graph_data(net, [[1], [1]])
+        sage: [(n.index, n.op) for n in net.ops()]
+        [(1, 'dropout'), (3, 'linear'), (4, 'relu'), (7, 'linear')]
+        sage: relu, _ = exact_regions(net, [2, 1, 0], A, {1: np.array([[1], [0]])}); relu[4].tolist()
+        [[True], [False]]
+    """
+    B = ObjectBackend('exact', dropout_masks=drop)
+    theta = [_qq(t) for t in theta]
+    vals = evaluate(net, B, theta, [inputs])
+    relu = dict(B.masks)
+    if B.kinks is not None and B.kinks.any():
+        R = PolynomialRing(QQ, 't', net.D)
+        for s in np.flatnonzero(B.kinks):
+            _check_kink(net, R, theta, inputs, drop, vals, relu, int(s), owner)
+    return relu, vals
+
+
+def _check_kink(net, R, theta, inputs, drop, vals, relu, s, owner=None):
+    r"""
+    Decide the pair ``s`` with a pre-activation exactly `0`: evaluate it
+    symbolically (the regions fixed), and raise unless every such
+    pre-activation is the zero polynomial.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import exact_regions, graph_data
+        sage: net = Network.sequential(1, [('linear', 1, False), 'relu'])
+        sage: exact_regions(net, [0], graph_data(net, [[1]]), {})[0][1].tolist()
+        Traceback (most recent call last):
+        ...
+        ValueError: data point 0 is on a kink: ...
+    """
+    def symbols(node, kind, shape, z=None):
+        if kind == 'dropout':
+            m = drop.get(node.index)
+            out = np.empty(shape, dtype=object)
+            out[...] = QQ(1) if m is None else 0
+            if m is not None:
+                out[...] = np.vectorize(QQ, otypes=[object])(np.asarray(m[s]))
+            return out
+        at = vals[node.args[0]][s]
+        for idx in zip(*np.nonzero(np.vectorize(lambda t: t == 0, otypes=[bool])(at))):
+            if z[idx] != 0:
+                who = "data point %s" % (s if owner is None else int(owner[s]))
+                if drop:
+                    who += " (with the Dropout masks of pair %s)" % s
+                raise ValueError("%s is on a kink: the pre-activation of unit %s of %r vanishes at theta there (the "
+                                 "network is not differentiable there); move theta or the data point slightly"
+                                 % (who, tuple(int(i) for i in idx), node))
+        return np.vectorize(QQ, otypes=[object])(relu[node.index][s].astype(int))
+    B = ObjectBackend('symbolic', symbols=symbols)
+    evaluate(net, B, list(R.gens()), [inputs[s:s + 1]])
+
+
+# ---------------------------------------------------------------------------
+# The explicit laws of the data
+# ---------------------------------------------------------------------------
+
+class SparseLaw:
+    r"""
+    A law `\sum_k a_k\theta_k + \sum_{k \le l} c_{kl}\theta_k\theta_l`, kept
+    sparse (its gradient at a point costs its number of terms).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.datalaws.graph import SparseLaw
+        sage: h = SparseLaw(linear={0: 2}, quadratic={(0, 1): 1, (1, 1): -1})
+        sage: h.gradient([1, 2], 3), h.polynomial(QQ['a,b'])
+        ({0: 4, 1: -3}, a*b - b^2 + 2*a)
+    """
+
+    def __init__(self, linear=None, quadratic=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.datalaws.graph import SparseLaw
+            sage: SparseLaw().linear
+            {}
+        """
+        self.linear = dict(linear or {})
+        self.quadratic = dict(quadratic or {})
+
+    def gradient(self, theta, D):
+        r"""
+        The nonzero entries of the gradient at ``theta`` (exact).
+
+        TESTS::
+
+            sage: from sage_conslaw.datalaws.graph import SparseLaw
+            sage: SparseLaw(quadratic={(0, 0): 3}).gradient([2], 1)
+            {0: 12}
+        """
+        g = {}
+        for k, a in self.linear.items():
+            g[k] = g.get(k, 0) + a
+        for (k, l), c in self.quadratic.items():
+            if k == l:
+                g[k] = g.get(k, 0) + 2 * c * theta[k]
+            else:
+                g[k] = g.get(k, 0) + c * theta[l]
+                g[l] = g.get(l, 0) + c * theta[k]
+        return {k: v for k, v in g.items() if v}
+
+    def polynomial(self, R):
+        r"""
+        The law as a polynomial of ``R`` (variables in the order of `\theta`).
+
+        TESTS::
+
+            sage: from sage_conslaw.datalaws.graph import SparseLaw
+            sage: SparseLaw(linear={1: 1}).polynomial(QQ['a,b'])
+            b
+        """
+        x = R.gens()
+        return R.sum([a * x[k] for k, a in sorted(self.linear.items())]
+                     + [c * x[k] * x[l] for (k, l), c in sorted(self.quadratic.items())])
+
+
+def _coordinates(net):
+    r"""
+    ``(parameter name, index) -> coordinate of theta`` for the trainable parameters.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import _coordinates
+        sage: _coordinates(Network.sequential(1, [('linear', 1)]))
+        {('L0_bias', (0,)): 1, ('L0_weight', (0, 0)): 0}
+    """
+    return {(pname, tuple(idx)): k for k, (_, pname, idx) in enumerate(net.layout())}
+
+
+def _ancestors(net, index):
+    r"""
+    The indices of the nodes a node depends on.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import _ancestors
+        sage: sorted(_ancestors(Network.sequential(1, [('linear', 1)]), 3))
+        [0, 1, 2]
+    """
+    seen, todo = set(), [index]
+    while todo:
+        n = net.nodes[todo.pop()]
+        for a in (n.args or []):
+            if a not in seen:
+                seen.add(a)
+                todo.append(a)
+    return seen
+
+
+class _Unit:
+    r"""
+    The units (output channels) of one linear layer or convolution, their
+    coordinates in `\theta` and their activations on the pairs.
+
+    TESTS::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import GraphDataModel
+        sage: M = GraphDataModel(Network.sequential(2, [('linear', 2), 'relu', ('linear', 1)]), [[1, 2]], [1, 0, 0, 1, 0, 0, 1, 1, 0])
+        sage: u = M._units()[0]; u.node.name, u.incoming(1), u.outgoing(1), u.activity.tolist()
+        ('L0', [2, 3, 5], [7], [[[1, 1]]])
+    """
+
+    def __init__(self, net, node, coords, relu, drop, exhaustive):
+        r"""
+        Read the layer ``node`` (see the class documentation); ``self.ok`` is
+        ``False`` when its weights are tied or frozen (no unit law).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential(2, [('linear', 2), ('linear', 1)]), [[1, 2]], [1] * 9)
+            sage: [(u.node.name, u.consumer is not None) for u in M._units()]
+            [('L0', True), ('L1', False)]
+        """
+        self.net, self.node, self.coords = net, node, coords
+        nodes = net.nodes
+        W = nodes[node.args[1]]
+        b = nodes[node.args[2]] if len(node.args) > 2 else None
+        self.W = W
+        self.ok = W.trainable and len(net.uses(W.index)) == 1 and list(node.args).count(W.index) == 1
+        self.bias = None            # trainable bias node, or None
+        self.frozen_bias = False    # a frozen nonzero bias
+        if b is not None:
+            if b.trainable and len(net.uses(b.index)) == 1 and list(node.args).count(b.index) == 1:
+                self.bias = b
+            elif b.trainable:
+                self.ok = False
+            else:
+                self.frozen_bias = any(_qq(v) != 0 for v in np.asarray(b.value).reshape(-1))
+        self.units = W.shape[0]
+        # the activation of each unit on each pair and position: the ReLU region, the Dropout masks
+        out_shape = net.shape_of(node.index)
+        act = np.ones((0,), dtype=object)
+        cur, through_dropout, seen_relu = node, False, False
+        factor = None
+        while True:
+            users = net.uses(cur.index)
+            if len(users) != 1 or cur.index in net.outputs:
+                break
+            u = users[0]
+            if u.op in ACTIVATIONS and not seen_relu and tuple(u.args) == (cur.index,):
+                m = relu[u.index]
+                f = np.where(m, 1, 0).astype(object) if u.op == 'relu' else \
+                    np.where(m, QQ(1), _qq(u.attrs.get('slope', 0))).astype(object)
+                factor = f if factor is None else factor * f
+                seen_relu = True
+            elif u.op == 'dropout' and tuple(u.args) == (cur.index,):
+                through_dropout = through_dropout or u.index in drop
+                if u.index in drop and exhaustive:
+                    f = drop[u.index].astype(object)
+                    factor = f if factor is None else factor * f
+            elif u.op == 'identity':
+                pass
+            else:
+                break
+            cur = u
+        self.tail = cur
+        self.through_dropout = through_dropout
+        if factor is None:
+            factor = np.ones((1,) + tuple(out_shape), dtype=object)
+        # (pairs, positions, units)
+        if node.op == 'linear':
+            a = factor.reshape(factor.shape[0], -1, self.units)
+        else:                                   # conv1d: (pairs, channels, length)
+            a = np.swapaxes(factor, 1, 2)
+        self.activity = a
+        users = net.uses(cur.index)
+        c = users[0] if len(users) == 1 and cur.index not in net.outputs else None
+        self.consumer = None
+        if c is not None and c.op == node.op and c.args[0] == cur.index and c.args.count(cur.index) == 1:
+            W2 = nodes[c.args[1]]
+            if W2.trainable and len(net.uses(W2.index)) == 1 and list(c.args).count(W2.index) == 1 \
+                    and W2.shape[1] == self.units:
+                self.consumer = c
+                self.W2 = W2
+
+    def incoming(self, j):
+        r"""
+        The trainable coordinates of the incoming weights of unit ``j``, bias last.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential((1, 3), [('conv1d', 2, 2)]), [[1, 2, 3]], [1] * 6)
+            sage: M._units()[0].incoming(1)
+            [2, 3, 5]
+        """
+        W = self.W
+        idx = [(j,) + tuple(r) for r in itertools.product(*[range(s) for s in W.shape[1:]])]
+        out = [self.coords[(W.name, i)] for i in idx]
+        if self.bias is not None:
+            out.append(self.coords[(self.bias.name, (j,))])
+        return out
+
+    def outgoing(self, j):
+        r"""
+        The coordinates of the weights of the next layer reading unit ``j``.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential(1, [('linear', 2), 'relu', ('linear', 2)]), [[1]], [1] * 10)
+            sage: M._units()[0].outgoing(0)
+            [4, 6]
+        """
+        W2 = self.W2
+        rest = [range(s) for s in W2.shape[2:]]
+        return [self.coords[(W2.name, (o, j) + tuple(r))] for o in range(W2.shape[0])
+                for r in itertools.product(*rest)]
+
+    def patches(self, inputs):
+        r"""
+        The inputs each unit reads, per pair and position: an object array
+        ``(pairs, positions, fan-in)`` (the patches of a convolution).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential((1, 3), [('conv1d', 1, 2)]), [[1, 2, 3]], [1] * 3)
+            sage: M._units()[0].patches(M.inputs).tolist()
+            [[[1, 2], [2, 3]]]
+        """
+        if self.node.op == 'linear':
+            return inputs.reshape(inputs.shape[0], -1, inputs.shape[-1])
+        s, p, d = _geometry(self.node.attrs)
+        Bn, C, T = inputs.shape
+        K = self.W.shape[2]
+        xp = np.empty((Bn, C, T + 2 * p), dtype=object)
+        xp[...] = QQ(0)
+        xp[:, :, p:p + T] = inputs
+        Tout = (T + 2 * p - d * (K - 1) - 1) // s + 1
+        idx = np.arange(Tout)[:, None] * s + np.arange(K)[None, :] * d
+        U = xp[:, :, idx]                          # (B, C, Tout, K)
+        return np.transpose(U, (0, 2, 1, 3)).reshape(Bn, Tout, C * K)
+
+
+# ---------------------------------------------------------------------------
+# The model of a data set on a network graph
+# ---------------------------------------------------------------------------
+
+class GraphDataModel(ConservationModel):
+    r"""
+    The gradient flows of a network graph on a fixed data set near an exact
+    point `\theta` (see the module documentation).
+
+    INPUT:
+
+    - ``network`` -- a :class:`~sage_conslaw.network.graph.Network` (or a
+      ``NetworkModel``)
+    - ``X`` -- the data (`N` points of the input shape)
+    - ``point`` -- the exact point `\theta`
+    - ``masks`` -- ``'all'`` (default), ``'eval'`` or a dict of masks (Dropout only)
+    - ``seed`` -- the seed of the sampled masks
+
+    EXAMPLES:
+
+    A convolution reading `1 \times 4` inputs that vanish at the first
+    position: its patches `(0, 1), (1, 1), (1, 1)` with a `1` for the bias
+    span `2` of the `3` directions of the kernel and bias::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import GraphDataModel
+        sage: net = Network.sequential((1, 4), [('conv1d', 1, 2), 'relu', 'flatten', ('linear', 1)])
+        sage: M = GraphDataModel(net, [[0, 1, 1, 1]], [1, 1, 1, 1, 1, 1, 0]); M
+        Gradient flows of the network (D = 7) on 1 data point near theta
+        sage: M.laws_by_kind()['frozen']
+        [-L0_weight_0_0_1 + L0_bias_0]
+        sage: all(M.is_conservation_law(h) for h in M.known_conservation_laws())
+        True
+    """
+
+    def __init__(self, network, X, point, masks=None, seed=0):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1]], [1, 2, 3])
+            Traceback (most recent call last):
+            ...
+            ValueError: the point has 3 coordinates, but the parametrization has D = 2 parameters
+        """
+        net = network.network if hasattr(network, "network") and hasattr(network.network, "ops") else network
+        self.original = net
+        self.point = as_exact_point(point, net.D, QQ)
+        A = graph_data(net, X)
+        self.N = A.shape[0]
+        self.masks_option = 'all' if masks is None else masks
+        self.network, self.inputs, self.drop, self.owner, self.exhaustive = dropout_pairs(net, A, masks, seed)
+        self.pairs = self.inputs.shape[0]
+        self.relu, self.values = exact_regions(self.network, self.point, self.inputs, self.drop, self.owner)
+        self._ring = None
+        self._W = None
+        self._laws = None
+        self._unit_cache = None
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('dropout', 1/2), ('linear', 1)]), [[1], [2]], [1, 2])
+            Gradient flows of the network (D = 2) on 2 data points (4 pairs with the Dropout masks: all of them) near theta
+        """
+        what = "%s data point%s" % (self.N, "" if self.N == 1 else "s")
+        if self.drop:
+            what += " (%s pairs with the Dropout masks: %s)" % (
+                self.pairs, "all of them" if self.exhaustive and not isinstance(self.masks_option, dict)
+                else "given" if isinstance(self.masks_option, dict) else "sampled")
+        return "Gradient flows of the network (D = %s) on %s near theta" % (self.network.D, what)
+
+    @property
+    def D(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1]], [1, 2]).D
+            2
+        """
+        return self.network.D
+
+    def polynomial_ring(self):
+        r"""
+        `\QQ[\theta]`, its variables named by the network's layout.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1]], [1, 2]).polynomial_ring()
+            Multivariate Polynomial Ring in L0_weight_0_0, L0_bias_0 over Rational Field
+        """
+        if self._ring is None:
+            names = [v for v, _, _ in self.network.layout()]
+            self._ring = PolynomialRing(QQ, names, len(names))
+        return self._ring
+
+    def random_point(self, seed=0):
+        r"""
+        The point `\theta` (the model lives near it: its regions are read there).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1]], [1, 2]).random_point(5)
+            (1, 2)
+        """
+        return self.point
+
+    def _outputs(self):
+        r"""
+        The polynomials `g_k(\theta, x_i; m)` near `\theta` (the regions
+        fixed), pair by pair (pair major, output entry minor).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential(1, [('linear', 2), 'relu', ('linear', 1, False)]), [[1], [-1]], [1, -1, 0, 0, 1, 1])
+            sage: M._outputs()
+            [L0_weight_0_0*L2_weight_0_0 + L0_bias_0*L2_weight_0_0, -L0_weight_1_0*L2_weight_0_1 + L0_bias_1*L2_weight_0_1]
+        """
+        R = self.polynomial_ring()
+        net = self.network
+        out = []
+        for s in range(self.pairs):
+            def symbols(node, kind, shape, z=None):
+                m = self.drop.get(node.index) if kind == 'dropout' else self.relu[node.index]
+                a = np.empty(shape, dtype=object)
+                a[...] = QQ(1)
+                if m is not None:
+                    a[...] = np.vectorize(QQ, otypes=[object])(np.asarray(m[s]).astype(int))
+                return a
+            B = ObjectBackend('symbolic', symbols=symbols)
+            vals = evaluate(net, B, list(R.gens()), [self.inputs[s:s + 1]])
+            for o in net.outputs:
+                out += [R(v) for v in np.asarray(vals[o]).reshape(-1)]
+        return out
+
+    def generators(self):
+        r"""
+        The family `W_X` of the data fields (formed symbolically on first use:
+        the route without PyTorch, and the exact checks of the laws).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[3]], [2]); M.generators().components()
+            (3*L0_weight_0_0,)
+        """
+        if self._W is None:
+            nout = sum(int(np.prod(self.network.shape_of(o))) for o in self.network.outputs)
+            self._W = GradientFamily(self.polynomial_ring(), self._outputs, size=self.pairs * nout,
+                                     what="the outputs of the network on %s" % self._repr_().split(" on ", 1)[1])
+        return self._W
+
+    def _units(self):
+        r"""
+        The layers whose units give explicit laws (:class:`_Unit`), in order.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: len(GraphDataModel(Network.sequential(1, [('linear', 2), 'relu', ('linear', 1)]), [[1]], [1] * 7)._units())
+            2
+        """
+        if self._unit_cache is None:
+            coords = _coordinates(self.network)
+            self._unit_cache = [_Unit(self.network, n, coords, self.relu, self.drop, self.exhaustive)
+                                for n in self.network.ops() if n.op in UNIT_OPS]
+        return self._unit_cache
+
+    def sparse_laws(self):
+        r"""
+        The explicit data laws by kind, as :class:`SparseLaw` (see :meth:`laws_by_kind`).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: L = GraphDataModel(Network.sequential(2, [('linear', 1, False)]), [[1, 1]], [1, 2]).sparse_laws()
+            sage: [len(L[k]) for k in ('frozen', 'dead', 'balancedness', 'cross', 'rescaling')]
+            [1, 0, 0, 0, 0]
+        """
+        if self._laws is not None:
+            return self._laws
+        net = self.network
+        laws = {k: [] for k in KINDS}
+        drops = {n.index for n in _dropout_nodes(net)}
+        for u in self._units():
+            if not u.ok:
+                continue
+            upstream = bool(drops & _ancestors(net, u.node.index))
+            if upstream and not self.exhaustive:
+                continue            # its regions depend on masks not all seen
+            a = u.activity
+            live = [j for j in range(u.units) if any(t != 0 for t in a[:, :, j].reshape(-1))]
+            dead = [j for j in range(u.units) if j not in live]
+            for j in dead:
+                laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.incoming(j)]
+                if u.consumer is not None:
+                    laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.outgoing(j)]
+            x = net.nodes[u.node.args[0]]
+            if x.role == 'input':
+                P = u.patches(self.inputs)
+                if a.shape[0] == 1 and P.shape[0] != 1:
+                    a = np.broadcast_to(a, (P.shape[0],) + a.shape[1:])
+                for j in live:
+                    act = a[:, :, j] != 0
+                    rows = [list(r) + ([1] if u.bias is not None else []) for r in P[act]]
+                    A = matrix(QQ, len(rows), len(u.incoming(j)), rows)
+                    for w in A.right_kernel_matrix(basis='pivot').rows():
+                        laws['frozen'].append(SparseLaw(linear={k: c for k, c in zip(u.incoming(j), w) if c}))
+            if u.consumer is None or u.frozen_bias or (u.through_dropout and not self.exhaustive):
+                continue
+            groups = {}
+            for j in live:
+                groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()), []).append(j)
+            for g in groups.values():
+                for s, j in enumerate(g):
+                    for l in g[s:]:
+                        q = {}
+                        for k1, k2 in zip(u.incoming(j), u.incoming(l)):
+                            key = (min(k1, k2), max(k1, k2))
+                            q[key] = q.get(key, 0) + 1
+                        for k1, k2 in zip(u.outgoing(j), u.outgoing(l)):
+                            key = (min(k1, k2), max(k1, k2))
+                            q[key] = q.get(key, 0) - 1
+                        laws['balancedness' if j == l else 'cross'].append(
+                            SparseLaw(quadratic={k: c for k, c in q.items() if c}))
+        seen = [h.quadratic for h in laws['balancedness']]
+        for srow in scaling_laws(net):
+            h = SparseLaw(quadratic={(k, k): QQ(int(c)) for k, c in enumerate(srow) if c})
+            if h.quadratic not in seen and {k: -c for k, c in h.quadratic.items()} not in seen:
+                laws['rescaling'].append(h)      # (a unit's balancedness is its rescaling law)
+        self._laws = laws
+        return laws
+
+    def laws_by_kind(self):
+        r"""
+        The explicit data laws by kind, as polynomials: ``'frozen'``,
+        ``'dead'``, ``'balancedness'``, ``'cross'`` (units with one
+        activation) and ``'rescaling'`` (the graph's rescaling laws).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(2, [('linear', 2, False), ('linear', 1, False)])
+            sage: L = GraphDataModel(net, [[1, 2]], [1, 0, 0, 1, 1, 1]).laws_by_kind()
+            sage: L['frozen'], L['cross']
+            ([-2*L0_weight_0_0 + L0_weight_0_1, -2*L0_weight_1_0 + L0_weight_1_1], [L0_weight_0_0*L0_weight_1_0 + L0_weight_0_1*L0_weight_1_1 - L1_weight_0_0*L1_weight_0_1])
+        """
+        R = self.polynomial_ring()
+        return {k: [h.polynomial(R) for h in v] for k, v in self.sparse_laws().items()}
+
+    def known_conservation_laws(self):
+        r"""
+        The explicit data laws (every kind).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[1]], [2]).known_conservation_laws()
+            []
+        """
+        L = self.laws_by_kind()
+        return [h for k in KINDS for h in L[k]]
+
+    def independent_laws(self, p):
+        r"""
+        The number of explicit laws independent at `\theta`, proven: the rank
+        modulo ``p`` of their exact gradients there (never above their rank over `\QQ`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(2, [('linear', 2, False), ('linear', 1, False)])
+            sage: GraphDataModel(net, [[1, 2]], [1, 0, 0, 1, 1, 1]).independent_laws(101)
+            5
+        """
+        D = self.D
+        theta = list(self.point)
+        E = EchelonModP(D, p)
+        laws = [h for k in KINDS for h in self.sparse_laws()[k]]
+        for s in range(0, len(laws), 256):
+            rows = np.zeros((min(256, len(laws) - s), D))
+            for r, h in enumerate(laws[s:s + 256]):
+                for k, v in h.gradient(theta, D).items():
+                    rows[r, k] = reduce_rational(QQ(v), p)
+            E.add_rows(rows)
+        return E.rank
+
+    def _prime(self):
+        r"""
+        A prime keeping the network's sums exact in float64 and dividing no
+        denominator of `\theta`, the data or the constants.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1/3]], [1, 2])._prime()
+            1048573
+        """
+        nout = sum(int(np.prod(self.network.shape_of(o))) for o in self.network.outputs)
+        p = choose_prime(self.network, self.pairs * nout)
+        dens = [QQ(t).denominator() for t in self.point] + [QQ(t).denominator() for t in self.inputs.reshape(-1)]
+        for n in self.network.nodes:
+            if n.value is not None:
+                dens += [_qq(t).denominator() for t in np.asarray(n.value).reshape(-1)]
+        L = 1
+        for d in set(dens):
+            L = L.lcm(d) if hasattr(L, 'lcm') else QQ(d).numerator().lcm(L)
+        while QQ(L).numerator() % p == 0:
+            p = int(previous_prime(p))
+        return p
+
+    def lie_trace(self, point=None, max_steps=4, seed=0, route=None, **options):
+        r"""
+        The trace of `\mathrm{Lie}(W_X)` at `\theta` and the number of laws
+        of the data set, certified when the lower bound meets the explicit
+        laws (see the module documentation).
+
+        INPUT:
+
+        - ``route`` -- ``None`` (PyTorch autograd modulo `p` when PyTorch is
+          installed, else exact symbolic), ``'torch'`` or ``'exact'``
+        - ``max_steps`` -- the deepest bracket level
+        - other options -- those of
+          :meth:`~sage_conslaw.core.model.ConservationModel.lie_trace` (route ``'exact'``)
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(2, [('linear', 2), 'relu', ('linear', 1)])
+            sage: M = GraphDataModel(net, [[1, 0], [2, 0], [1, 0]], [1, 2, -1, 1, 1/2, 1/2, 1, 1, 0])
+            sage: a, b = M.lie_trace(route='exact'), M.lie_trace(route='torch')  # optional - torch
+            sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)  # optional - torch
+            ((6, True), (6, True))
+            sage: M.lie_trace(route='exact').number_of_laws
+            6
+            sage: M.lie_trace(route='fast')
+            Traceback (most recent call last):
+            ...
+            ValueError: route must be None, 'torch' or 'exact', got 'fast'
+            sage: M.lie_trace(point=[0] * 9)
+            Traceback (most recent call last):
+            ...
+            ValueError: the data model lives near the point it was built at (its regions are read there); build another one for another point
+        """
+        if route not in (None, 'torch', 'exact'):
+            raise ValueError("route must be None, 'torch' or 'exact', got %r" % (route,))
+        if point is not None and as_exact_point(point, self.D, QQ) != self.point:
+            raise ValueError("the data model lives near the point it was built at (its regions are read there); "
+                             "build another one for another point")
+        start = time.time()
+        if route is None:
+            try:
+                import torch  # noqa: F401
+                route = 'torch'
+            except ImportError:
+                route = 'exact'
+        D = self.D
+        bad = _uncertifiable_ops(self.network)
+        p = self._prime()
+        N = self.independent_laws(p)
+        if bad or route == 'exact':
+            if bad:
+                reason = ("not certified: %s ha%s no exact evaluation (op kind 'analytic'): %s explicit law%s of the "
+                          "data independent at theta are known; the gradient flows on the data have between %s and %s "
+                          "laws" % (", ".join(n.where() for n in bad), "s" if len(bad) == 1 else "ve", N,
+                                    "" if N == 1 else "s", N, D))
+                return GraphDataTraceResult(self, dimensions=[D - N], certified=False, reason=reason,
+                                            method='network data', prime=p, known_laws=N, lower=N, upper=D,
+                                            seconds=time.time() - start)
+            options.pop('laws', None)
+            res = ConservationModel.lie_trace(self, point=self.point, laws=self.known_conservation_laws(),
+                                              check=False, max_steps=max_steps, seed=seed, **options)
+            L = res.dimension
+            return self._result(res.dimensions, res.stopped_at, L, N, p, "the rank of the exact symbolic data "
+                                "fields (the package's engine, %s)" % res.method, start, res.certified)
+        if options:
+            raise TypeError("lie_trace of a data set on a network graph (route 'torch') takes no option %s"
+                            % ", ".join(sorted(options)))
+        import torch
+        rng = np.random.default_rng(int(seed))
+        samples = ([self.inputs], self.relu, self.drop)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            dims, fields, level, _ = _rank_levels(self.network, list(self.point), lambda: samples, p, D - N,
+                                                  max_steps, rng)
+        finally:
+            torch.set_num_threads(threads)
+        what = ("the rank modulo p = %s of the data fields (PyTorch autograd on exact residues, %s)"
+                % (p, "no bracket" if level == 0 else "brackets up to level %s" % level))
+        return self._result(dims, level, dims[-1], N, p, what, start, None)
+
+    def _result(self, dims, level, L, N, p, what, start, exact_certified):
+        r"""
+        The result from the lower bound ``L`` and the ``N`` explicit laws.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[1]], [2])
+            sage: M._result([0], 0, 0, 0, 101, 'a test', 0, None).reason
+            'not certified: a test: dim Lie(W_X)(theta) >= 0; 0 explicit laws of the data independent at theta: the gradient flows on these data have between 0 and 1 laws'
+        """
+        D = self.D
+        target = D - N
+        sampled = "" if self.exhaustive else (
+            " (the Dropout masks were sampled: %s pairs of the %s data points; the explicit laws used hold for every "
+            "mask)" % (self.pairs, self.N))
+        if L >= target or exact_certified:
+            certified = True
+            reason = ("%s is %s, which meets the bound D - N = %s given by %s explicit law%s of the data independent "
+                      "at theta%s" % (what, L, target, N, "" if N == 1 else "s", sampled))
+            if not N:
+                reason = "%s equals D: the gradient flows on these data have no conservation law near theta%s" % (
+                    what, sampled)
+        else:
+            certified = False
+            reason = ("not certified: %s: dim Lie(W_X)(theta) >= %s; %s explicit law%s of the data independent at "
+                      "theta: the gradient flows on these data have between %s and %s laws%s" % (
+                          what, L, N, "" if N == 1 else "s", N, D - L, sampled))
+        cert = Certificate(D, L, "rank modulo p of the data fields", target,
+                           "%s explicit laws of the data independent at theta" % N, reason, scope='network')
+        return GraphDataTraceResult(self, dimensions=dims, certified=certified, reason=reason, stopped_at=level,
+                                    method='network data', prime=p, known_laws=N, lower=N, upper=D - L,
+                                    seconds=time.time() - start, certificate=cert)
+
+
+class GraphDataTraceResult(LieTraceResult):
+    r"""
+    The count of the laws of a data set on a network graph: a
+    :class:`~sage_conslaw.core.trace.LieTraceResult` with the data model
+    (``data_model``) and the bounds (``lower``, ``upper``: the number of laws
+    is between them; they meet when certified).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import graph_data_trace
+        sage: res = graph_data_trace(Network.sequential(2, [('linear', 1, False), 'relu']), [[1, 1]], point=[1, 1], route='exact'); res
+        Trace of the Lie algebra generated by the data fields of the network on 1 data point, at the given point
+          dim W_k(theta), k = 0..0: [1]
+          independent conservation laws: 1  (D = 2, dim Lie(W)(theta) = 1)
+          certified: yes -- ...
+          method: network data, modulo p = 1048573, stopped at step 0
+        sage: res.lower, res.upper, res.laws()
+        (1, 1, [-L0_weight_0_0 + L0_weight_0_1])
+    """
+
+    def __init__(self, data_model, dimensions, certified, reason, method, prime, known_laws, lower, upper,
+                 stopped_at=0, seconds=0.0, certificate=None):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel, GraphDataTraceResult
+            sage: M = GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[1]], [2])
+            sage: GraphDataTraceResult(M, [1], True, 'test', 'network data', 7, 0, 0, 0).number_of_laws
+            0
+        """
+        LieTraceResult.__init__(self, None, data_model.point, False, dimensions, stopped_at, certified, reason,
+                                method, prime=prime, known_laws=known_laws, seconds=seconds, certificate=certificate)
+        self.data_model = data_model
+        self.lower, self.upper = lower, upper
+        #: the map of the laws into the ring of the user's model (a family of the package), or ``None``
+        self.ring_map = None
+
+    @property
+    def D(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(1, [('linear', 1)]), [[1]], point=[1, 1], route='exact').D
+            2
+        """
+        return self.data_model.D
+
+    @property
+    def number_of_fields(self):
+        r"""
+        The number of data fields (pairs times outputs).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(1, [('linear', 2)]), [[1], [2]], point=[1] * 4, route='exact').number_of_fields
+            4
+        """
+        net = self.data_model.network
+        return self.data_model.pairs * sum(int(np.prod(net.shape_of(o))) for o in net.outputs)
+
+    def laws(self):
+        r"""
+        The explicit data laws (their number independent at `\theta` is ``known_laws``).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws()
+            [L0_weight_0_1]
+        """
+        laws = self.data_model.known_conservation_laws()
+        return laws if self.ring_map is None else [self.ring_map(h) for h in laws]
+
+    def laws_by_kind(self):
+        r"""
+        The explicit data laws by kind (see :meth:`GraphDataModel.laws_by_kind`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws_by_kind()['frozen']
+            [L0_weight_0_1]
+        """
+        found = self.data_model.laws_by_kind()
+        if self.ring_map is None:
+            return found
+        return {k: [self.ring_map(h) for h in v] for k, v in found.items()}
+
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: 'between' in repr(graph_data_trace(Network.sequential(1, [('linear', 1)]), [[1]], point=[1, 1], route='exact'))
+            False
+        """
+        M = self.data_model
+        lines = ["Trace of the Lie algebra generated by the data fields of the network on %s, at the given point"
+                 % M._repr_().split(" on ", 1)[1].rsplit(" near theta", 1)[0],
+                 "  dim W_k(theta), k = 0..%s: %s" % (len(self.dimensions) - 1, self.dimensions),
+                 ("  independent conservation laws: %s  (D = %s, dim Lie(W)(theta) = %s)"
+                  % (self.number_of_laws, self.D, self.dimension)) if self.certified else
+                 ("  independent conservation laws: between %s and %s  (D = %s, dim Lie(W)(theta) >= %s)"
+                  % (self.lower, self.upper, self.D, self.dimension)),
+                 "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason),
+                 "  method: %s, modulo p = %s, stopped at step %s" % (self.method, self.prime, self.stopped_at)]
+        return "\n".join(lines)
+
+    __repr__ = _repr_
+
+
+def graph_data_trace(network, X, point=None, seed=0, masks=None, route=None, **options):
+    r"""
+    The number of conservation laws of the gradient flows on the data ``X``
+    near ``point``, for a network graph (see the module documentation).
+
+    INPUT:
+
+    - ``network`` -- a :class:`~sage_conslaw.network.graph.Network` or a ``NetworkModel``
+    - ``X`` -- the data
+    - ``point`` -- the exact point (default: the random point of ``seed``)
+    - ``masks`` -- ``'all'`` (default), ``'eval'`` or a dict of masks (Dropout)
+    - ``route``, other options -- see :meth:`GraphDataModel.lie_trace`
+
+    OUTPUT: a :class:`GraphDataTraceResult`
+
+    EXAMPLES:
+
+    Dropout in evaluation mode is the network without it; with every mask
+    the tied units' cross law is lost (their masks differ)::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import graph_data_trace
+        sage: net = Network.sequential(1, [('linear', 2), 'relu', ('dropout', 1/2), ('linear', 1)])
+        sage: th = [1, 2, 1, 2, 1, 1, 0]
+        sage: X = [[1], [2], [3]]
+        sage: a = graph_data_trace(net, X, point=th, masks='eval'); b = graph_data_trace(net, X, point=th)
+        sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)
+        ((3, True), (2, True))
+        sage: len(a.laws_by_kind()['cross']), len(b.laws_by_kind()['cross'])
+        (1, 0)
+    """
+    net = network.network if hasattr(network, "network") and hasattr(network.network, "ops") else network
+    if point is None:
+        point = random_point(net.D, seed=seed, bound=POINT_BOUND)
+    return GraphDataModel(net, X, point, masks=masks, seed=seed).lie_trace(seed=seed, route=route, **options)

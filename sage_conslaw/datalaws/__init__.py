@@ -7,6 +7,10 @@ The laws of the user's data and step size.
   patterns, data fields on jets modulo `p`, explicit data laws (frozen
   directions, dead neurons, balancedness and cross laws of neurons sharing an
   activation pattern), certified counts.
+- :mod:`~sage_conslaw.datalaws.graph` -- the same for every other network
+  graph (convolutions, Dropout as pairs of a point and a mask, a ReLU on the
+  output, residual sums; :func:`~sage_conslaw.datalaws.graph.graph_data_trace`),
+  where ``data_lie_trace`` sends what the layered route does not read.
 - :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one
   step of GD, SGD or the heavy ball, a polynomial in the step size.
 
@@ -21,4 +25,5 @@ EXAMPLES::
     15
 """
 from sage_conslaw.datalaws.network import DataModel, DataLieTraceResult, data_lie_trace  # noqa: F401
+from sage_conslaw.datalaws.graph import GraphDataModel, graph_data_trace  # noqa: F401
 from sage_conslaw.datalaws.drift import one_step_drift, leading_term, quadratic_drift  # noqa: F401

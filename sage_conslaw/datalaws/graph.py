@@ -118,6 +118,7 @@ from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import exact_data
 from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
 from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
+from sage_conslaw.network.ops import get_op
 from sage_conslaw.network.ops.conv import _geometry
 from sage_conslaw.network.symmetries import scaling_laws
 
@@ -128,6 +129,14 @@ MAX_MASK_PAIRS = 4096
 #: The random masks per data point when they are not enumerated (the
 #: all-ones mask is always among them).
 MASK_SAMPLES = 16
+
+#: When the modular rank misses the explicit laws, the exact symbolic route
+#: (which may prove that the Lie algebra closes, over `\QQ(\theta)`) is tried
+#: up to this many coordinates ...
+MAX_EXACT_D = 60
+
+#: ... and this many data fields (pairs times outputs).
+MAX_EXACT_FIELDS = 400
 
 #: The op kinds whose units give explicit data laws (a weight ``(out, in)`` or
 #: ``(out, in, kernel)``, an optional bias).
@@ -495,7 +504,7 @@ class _Unit:
         ('L0', [2, 3, 5], [7], [[[1, 1]]])
     """
 
-    def __init__(self, net, node, coords, relu, drop, exhaustive):
+    def __init__(self, net, node, coords, relu, drop, exhaustive, live=None):
         r"""
         Read the layer ``node`` (see the class documentation); ``self.ok`` is
         ``False`` when its weights are tied or frozen (no unit law).
@@ -527,7 +536,7 @@ class _Unit:
         # the activation of each unit on each pair and position: the ReLU region, the Dropout masks
         out_shape = net.shape_of(node.index)
         act = np.ones((0,), dtype=object)
-        cur, through_dropout, seen_relu = node, False, False
+        cur, through_dropout, seen_relu, flattened = node, False, False, False
         factor = None
         while True:
             users = net.uses(cur.index)
@@ -545,8 +554,9 @@ class _Unit:
                 if u.index in drop and exhaustive:
                     f = drop[u.index].astype(object)
                     factor = f if factor is None else factor * f
-            elif u.op == 'identity':
-                pass
+            elif u.op == 'identity' or (u.op == 'flatten' and node.op == 'conv1d' and len(out_shape) == 2
+                                        and tuple(net.shape_of(u.index)) == (out_shape[0] * out_shape[1],)):
+                flattened = flattened or u.op == 'flatten'
             else:
                 break
             cur = u
@@ -554,6 +564,10 @@ class _Unit:
         self.through_dropout = through_dropout
         if factor is None:
             factor = np.ones((1,) + tuple(out_shape), dtype=object)
+        if live is not None and cur.index in live:       # no output depends on the unit there
+            factor = factor * live[cur.index].reshape((-1,) + tuple(out_shape)).astype(object)
+        elif live is not None:
+            factor = factor * 0
         # (pairs, positions, units)
         if node.op == 'linear':
             a = factor.reshape(factor.shape[0], -1, self.units)
@@ -563,10 +577,13 @@ class _Unit:
         users = net.uses(cur.index)
         c = users[0] if len(users) == 1 and cur.index not in net.outputs else None
         self.consumer = None
-        if c is not None and c.op == node.op and c.args[0] == cur.index and c.args.count(cur.index) == 1:
+        self.flattened = flattened
+        kind = 'linear' if flattened else node.op
+        if c is not None and c.op == kind and c.args[0] == cur.index and c.args.count(cur.index) == 1:
             W2 = nodes[c.args[1]]
+            width = self.units * (out_shape[1] if flattened else 1)
             if W2.trainable and len(net.uses(W2.index)) == 1 and list(c.args).count(W2.index) == 1 \
-                    and W2.shape[1] == self.units:
+                    and W2.shape[1] == width:
                 self.consumer = c
                 self.W2 = W2
 
@@ -602,9 +619,42 @@ class _Unit:
             [4, 6]
         """
         W2 = self.W2
+        if self.flattened:                  # channel j of a flattened (channels, length) value
+            T = W2.shape[1] // self.units
+            return [self.coords[(W2.name, (o, j * T + t))] for o in range(W2.shape[0]) for t in range(T)]
         rest = [range(s) for s in W2.shape[2:]]
         return [self.coords[(W2.name, (o, j) + tuple(r))] for o in range(W2.shape[0])
                 for r in itertools.product(*rest)]
+
+    def reading_zeros(self, nonzero):
+        r"""
+        The coordinates of the weights that read only entries zero near
+        `\theta` on every pair (``nonzero``: the 0/1 array of the layer's
+        input, :meth:`GraphDataModel.nonzero_entries`): their gradients vanish.
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential((1, 3), [('conv1d', 1, 2)]), [[0, 2, 3]], [1] * 3)
+            sage: M._units()[0].reading_zeros(M.nonzero_entries()[0])
+            []
+            sage: M = GraphDataModel(Network.sequential(2, [('linear', 2)]), [[0, 2]], [1] * 6)
+            sage: M._units()[0].reading_zeros(M.nonzero_entries()[0])
+            [0, 2]
+        """
+        if not self.ok:
+            return []
+        read = self.patches(nonzero)
+        read = np.array([[any(t != 0 for t in read[:, :, f].reshape(-1))] for f in range(read.shape[2])]).reshape(-1)
+        W = self.W
+        rest = [range(s) for s in W.shape[1:]]
+        out = []
+        for o in range(W.shape[0]):
+            for f, r in enumerate(itertools.product(*rest)):
+                if not read[f]:
+                    out.append(self.coords[(W.name, (o,) + tuple(r))])
+        return sorted(out)
 
     def patches(self, inputs):
         r"""
@@ -812,9 +862,117 @@ class GraphDataModel(ConservationModel):
         """
         if self._unit_cache is None:
             coords = _coordinates(self.network)
-            self._unit_cache = [_Unit(self.network, n, coords, self.relu, self.drop, self.exhaustive)
+            live = self.live_entries()
+            self._unit_cache = [_Unit(self.network, n, coords, self.relu, self.drop, self.exhaustive, live)
                                 for n in self.network.ops() if n.op in UNIT_OPS]
         return self._unit_cache
+
+    def nonzero_entries(self):
+        r"""
+        For every node, a 0/1 object array over the pairs: `0` where the value
+        is the zero function of `\theta` near `\theta` by structure (a zero
+        input, a ReLU off, a Dropout entry dropped, and what rearranges or sums
+        them), `1` where it may not be.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(2, [('linear', 2), 'relu', ('linear', 1)])
+            sage: M = GraphDataModel(net, [[1, 0], [2, 0]], [1, 1, 1, 1, 1, -9, 1, 1, 0])
+            sage: Z = M.nonzero_entries(); Z[0].tolist(), Z[4].tolist()
+            ([[1, 0], [1, 0]], [[1, 0], [1, 0]])
+        """
+        net = self.network
+        B = ObjectBackend('exact')
+        ones = lambda shape: np.ones((self.pairs,) + tuple(shape), dtype=int).astype(object)   # noqa: E731
+        Z = {}
+        for n in net.nodes:
+            if n.role == 'input':
+                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(self.inputs)
+            elif n.role != 'op':
+                continue
+            elif n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
+                Z[n.index] = Z[n.args[0]] * self.relu[n.index].astype(int).astype(object)
+            elif n.op == 'dropout':
+                m = self.drop.get(n.index)
+                Z[n.index] = Z[n.args[0]] if m is None else Z[n.args[0]] * np.asarray(m).astype(object)
+            elif n.op in ('identity', 'flatten', 'reshape', 'permute', 'cat', 'leaky_relu'):
+                from_op = get_op(n.op).forward(B, [Z[a] for a in n.args], n.attrs, n)
+                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(from_op)
+            elif n.op == 'add' and all(a in Z for a in n.args):
+                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(sum(Z[a] for a in n.args))
+            else:
+                Z[n.index] = ones(net.shape_of(n.index))
+        return Z
+
+    def live_entries(self):
+        r"""
+        For every node, a 0/1 array over the pairs: `0` where no output
+        depends on the entry near `\theta` (every path to an output goes
+        through a ReLU off or a dropped entry), `1` where one may.
+
+        EXAMPLES:
+
+        A ReLU on the output that is off on the first point: nothing depends
+        on the hidden units there::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(1, [('linear', 2), 'relu', ('linear', 1), 'relu'])
+            sage: M = GraphDataModel(net, [[-1], [1]], [1, 1, 1/2, 1/2, 1, 1, -1])
+            sage: M.live_entries()[4].tolist()
+            [[0, 0], [1, 1]]
+        """
+        if getattr(self, '_live', None) is not None:
+            return self._live
+        net = self.network
+        L = {}
+
+        def put(a, v):
+            if net.nodes[a].role in ('parameter', 'constant'):
+                return
+            v = np.asarray(v, dtype=np.int64)
+            L[a] = v if a not in L else np.maximum(L[a], v)
+        for o in net.outputs:
+            put(o, np.ones((self.pairs,) + tuple(net.shape_of(o)), dtype=np.int64))
+        for n in reversed(net.ops()):
+            if n.index not in L:
+                continue
+            up = L[n.index]
+            args = list(n.args)
+            shape0 = (self.pairs,) + tuple(net.shape_of(args[0]))
+            if n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
+                put(args[0], up * self.relu[n.index].astype(np.int64))
+            elif n.op == 'dropout':
+                m = self.drop.get(n.index)
+                put(args[0], up if m is None else up * np.asarray(m, dtype=np.int64))
+            elif n.op in ('identity', 'flatten', 'reshape', 'leaky_relu'):
+                put(args[0], up.reshape(shape0))
+            elif n.op == 'permute':
+                put(args[0], np.transpose(up, tuple(np.argsort(n.attrs['perm']))))
+            elif n.op == 'add' and all(tuple(up.shape) == (self.pairs,) + tuple(net.shape_of(a)) for a in args):
+                for a in args:
+                    put(a, up)
+            elif n.op == 'linear':
+                put(args[0], np.broadcast_to(up.max(axis=-1, keepdims=True), shape0))
+            elif n.op == 'conv1d':
+                st, pad, dil = _geometry(n.attrs)
+                K = net.shape_of(args[1])[2]
+                anyo = up.max(axis=1)                      # (pairs, Tout)
+                T = shape0[2]
+                live = np.zeros((self.pairs, T), dtype=np.int64)
+                for t in range(anyo.shape[1]):
+                    for k in range(K):
+                        pos = t * st + k * dil - pad
+                        if 0 <= pos < T:
+                            live[:, pos] = np.maximum(live[:, pos], anyo[:, t])
+                put(args[0], np.broadcast_to(live[:, None, :], shape0))
+            else:
+                for a in args:
+                    put(a, np.ones((self.pairs,) + tuple(net.shape_of(a)), dtype=np.int64))
+        self._live = L
+        return L
 
     def sparse_laws(self):
         r"""
@@ -833,6 +991,7 @@ class GraphDataModel(ConservationModel):
         net = self.network
         laws = {k: [] for k in KINDS}
         drops = {n.index for n in _dropout_nodes(net)}
+        zeros = self.nonzero_entries()
         for u in self._units():
             if not u.ok:
                 continue
@@ -844,8 +1003,8 @@ class GraphDataModel(ConservationModel):
             dead = [j for j in range(u.units) if j not in live]
             for j in dead:
                 laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.incoming(j)]
-                if u.consumer is not None:
-                    laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.outgoing(j)]
+            # the weights reading an entry that is zero near theta on every pair (a dead unit, a zero feature)
+            laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.reading_zeros(zeros[u.node.args[0]])]
             x = net.nodes[u.node.args[0]]
             if x.role == 'input':
                 P = u.patches(self.inputs)
@@ -879,6 +1038,15 @@ class GraphDataModel(ConservationModel):
             h = SparseLaw(quadratic={(k, k): QQ(int(c)) for k, c in enumerate(srow) if c})
             if h.quadratic not in seen and {k: -c for k, c in h.quadratic.items()} not in seen:
                 laws['rescaling'].append(h)      # (a unit's balancedness is its rescaling law)
+        seen = set()
+        for k in KINDS:              # one law once (a frozen direction may be a weight reading zeros)
+            kept = []
+            for h in laws[k]:
+                key = (tuple(sorted(h.linear.items())), tuple(sorted(h.quadratic.items())))
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(h)
+            laws[k] = kept
         self._laws = laws
         return laws
 
@@ -1027,8 +1195,10 @@ class GraphDataModel(ConservationModel):
             res = ConservationModel.lie_trace(self, point=self.point, laws=self.known_conservation_laws(),
                                               check=False, max_steps=max_steps, seed=seed, **options)
             L = res.dimension
-            return self._result(res.dimensions, res.stopped_at, L, N, p, "the rank of the exact symbolic data "
-                                "fields (the package's engine, %s)" % res.method, start, res.certified)
+            what = "the rank of the exact symbolic data fields (the package's engine, %s)" % res.method
+            if res.certified and L < D - N:         # proven otherwise (the Lie algebra closes over QQ(theta))
+                what = "%s: %s" % (what, res.reason)
+            return self._result(res.dimensions, res.stopped_at, L, N, p, what, start, res.certified)
         if options:
             raise TypeError("lie_trace of a data set on a network graph (route 'torch') takes no option %s"
                             % ", ".join(sorted(options)))
@@ -1044,7 +1214,27 @@ class GraphDataModel(ConservationModel):
             torch.set_num_threads(threads)
         what = ("the rank modulo p = %s of the data fields (PyTorch autograd on exact residues, %s)"
                 % (p, "no bracket" if level == 0 else "brackets up to level %s" % level))
+        if dims[-1] < D - N and self._small():      # the exact route may prove the closure of the Lie algebra
+            exact = self.lie_trace(max_steps=max_steps, seed=seed, route='exact')
+            if exact.certified:
+                return exact
         return self._result(dims, level, dims[-1], N, p, what, start, None)
+
+    def _small(self):
+        r"""
+        Whether the symbolic data fields are small enough for the exact route
+        after the modular one (at most :data:`MAX_EXACT_D` coordinates and
+        :data:`MAX_EXACT_FIELDS` fields).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: GraphDataModel(Network.sequential(1, [('linear', 1)]), [[1]], [1, 2])._small()
+            True
+        """
+        nout = sum(int(np.prod(self.network.shape_of(o))) for o in self.network.outputs)
+        return self.D <= MAX_EXACT_D and self.pairs * nout <= MAX_EXACT_FIELDS
 
     def _result(self, dims, level, L, N, p, what, start, exact_certified):
         r"""

@@ -41,12 +41,17 @@ from math import prod
 
 import numpy as np
 
+from sage.misc.lazy_import import lazy_import
 from sage.rings.integer_ring import ZZ
 
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.certificate import decide
-from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, rank_mod_p
+from sage_conslaw.core.modular import DEFAULT_PRIME, EchelonModP, batched_rank_mod_p, rank_mod_p, residues
 from sage_conslaw.core.points import DEFAULT_SAMPLING_BOUND, random_point
+
+# scipy's sparse matrices and graphs take ~0.3 s to import and serve only the sign decomposition
+lazy_import("scipy.sparse", "coo_matrix")
+lazy_import("scipy.sparse.csgraph", "connected_components")
 
 
 # ---------------------------------------------------------------------------
@@ -516,6 +521,18 @@ class StructuredFamily:
         """
         return None
 
+    def certificate_point_description(self):
+        r"""
+        How :func:`network_trace` names the point of :meth:`certificate_point`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import StructuredFamily
+            sage: StructuredFamily().certificate_point_description()
+            'the certificate point of the family'
+        """
+        return "the certificate point of the family"
+
     def structured_trace(self, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
         r"""
         The trace of this family at ``x`` (see :func:`jet_trace`): ``(dimensions,
@@ -796,8 +813,8 @@ class LinearPathFamily(NetworkFamily):
         sage: from sage_conslaw.core.jets import LinearPathFamily
         sage: W = LinearPathFamily([2, 3, 2]); W
         Structured family of the linear network [2, 3, 2] (D = 12, d = 4), evaluated by matrix products
-        sage: W.number_of_known_laws, W.certificate_point() is None
-        (6, True)
+        sage: W.number_of_known_laws, W.certificate_point() is None      # a sparse point (sign_certificate)
+        (6, False)
         sage: V = LinearPathFamily([100] * 4); x = V.certificate_point()
         sage: V.rank_certificate(x, V.D - V.number_of_known_laws), V.known_law_rank(x)
         (([10000, 14950, 19900], None), (10100, None))
@@ -927,20 +944,145 @@ class LinearPathFamily(NetworkFamily):
 
     def certificate_point(self):
         r"""
-        The identity point `(I_n, \dots, I_n)` of a square network, else ``None``.
+        A point where :meth:`rank_certificate` proves the count without
+        elimination: the identity point `(I_n, \dots, I_n)` of a square
+        network; for other shapes the first of :meth:`sparse_points` where the
+        certificate of the sign decomposition (:meth:`sign_certificate`)
+        reaches `D - N` (checked here, modulo the default prime, and kept);
+        ``None`` where none does.
 
         EXAMPLES::
 
             sage: from sage_conslaw.core.jets import LinearPathFamily
             sage: LinearPathFamily([2, 2, 2]).certificate_point().tolist()
             [1, 0, 0, 1, 1, 0, 0, 1]
-            sage: LinearPathFamily([2, 3]).certificate_point() is None
+            sage: W = LinearPathFamily([2, 7, 3, 5]); x = W.certificate_point(); int((x != 0).sum()), W.D
+            (8, 50)
+            sage: LinearPathFamily([1, 2, 3, 1]).certificate_point() is None        # it has an extra law of degree 4
             True
         """
-        if not self.is_square():
-            return None
-        n, q = self.dims[0], len(self.dims) - 1
-        return np.tile(np.eye(n, dtype=np.int64).ravel(), q)
+        if self.is_square():
+            n, q = self.dims[0], len(self.dims) - 1
+            return np.tile(np.eye(n, dtype=np.int64).ravel(), q)
+        if not hasattr(self, "_sparse_point"):
+            self._sparse_point = None
+            points = self.sparse_points()
+            # a certificate proves N = the generic rank of the laws, the largest: try the points of the largest N
+            laws = [int(self._law_class_ranks(x, *self.sign_classes(x), DEFAULT_PRIME).sum()) for x in points]
+            for x, N in zip(points, laws):
+                if N < max(laws):
+                    continue
+                try:
+                    dims, target, _, why = self.sign_certificate(x)
+                except MemoryError:
+                    break
+                if why is None and dims and dims[-1] >= target:
+                    self._sparse_point = x
+                    break
+        return self._sparse_point
+
+    def certificate_point_description(self):
+        r"""
+        How :func:`network_trace` names :meth:`certificate_point`.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: LinearPathFamily([2, 2]).certificate_point_description()
+            'the identity point (all U_i = I), a regular point: the count holds on a dense open set'
+            sage: LinearPathFamily([2, 3]).certificate_point_description()
+            'a sparse point (LinearPathFamily.sparse_points), a regular point: the count holds on a dense open set'
+        """
+        if self.is_square():
+            return CERTIFICATE_POINT
+        return "a sparse point (LinearPathFamily.sparse_points), a regular point: the count holds on a dense open set"
+
+    def sparse_points(self):
+        r"""
+        The points tried by :meth:`certificate_point` for a network that is not
+        square, sparse so that many sign changes of neurons fix them (values
+        pseudo-random integers in `[1, 1000)`, seed `0`):
+
+        1. *shifted*: every `U_i` (`m \times n`) has the nonzero entries `U_i[m
+           - k + j, j]`, `j < k = \min(m, n)`: the last `k` neurons of layer `i
+           - 1` joined to the first `k` of layer `i` (at most one entry a row
+           and a column: the components are chains);
+        2. *attached*: the shifted point where every chain with a hidden neuron
+           and no output is joined by one more entry to a chain with an output
+           (:meth:`_attach_chains`): no known law is lost on a chain whose two
+           ends are hidden, and paths run from the outputs to the inputs;
+        3. the shifted point with the entries `U_i[j, j]` too;
+        4. *cyclic*: `U_i[a, b] \ne 0` when `a \equiv b \pmod k`.
+
+        Whether the count is proven at one of them is decided by
+        :meth:`sign_certificate` alone; the choice only makes it likely
+        (measured: most shapes of depth `2` to `5` and widths `1` to `6`, see the tests).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([1, 3, 2]); [(x != 0).astype(int).tolist() for x in W.sparse_points()]
+            [[1, 0, 0, 0, 0, 1, 0, 0, 1],
+             [1, 1, 1, 0, 0, 1, 0, 0, 1],
+             [1, 0, 0, 1, 0, 1, 1, 0, 1],
+             [1, 1, 1, 1, 0, 0, 1, 1, 0]]
+        """
+        shifted, both, cyclic = [], [], []
+        for m, n in self.shapes:
+            k = min(m, n)
+            U = np.zeros((m, n), dtype=np.int64)
+            U[m - k + np.arange(k), np.arange(k)] = 1
+            shifted.append(U.ravel().copy())
+            U[np.arange(k), np.arange(k)] = 1
+            both.append(U.ravel())
+            a, b = np.divmod(np.arange(m * n), n)
+            cyclic.append((a % k == b % k).astype(np.int64))
+        values = np.random.default_rng(int(0)).integers(1, 1000, self.D)
+        shifted = np.concatenate(shifted) * values
+        return [shifted, self._attach_chains(shifted, values), np.concatenate(both) * values,
+                np.concatenate(cyclic) * values]
+
+    def _attach_chains(self, x, values):
+        r"""
+        Return ``x`` with one more nonzero entry (its value from ``values``) for
+        every connected component of its nonzero coordinates that has a hidden
+        neuron and no output neuron: from its neuron in its first layer `i` to
+        a neuron of layer `i - 1` whose component has an output (taken in turn;
+        the layers in order, so one always exists).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([1, 1, 1, 2]); x = np.array([0, 1, 1, 0])       # chains o | h1 h2 i0 | i1
+            sage: W._attach_chains(x, np.array([7, 7, 7, 7])).tolist()
+            [7, 1, 1, 0]
+        """
+        x = np.array(x, dtype=np.int64)
+        first = np.cumsum([0] + self.dims)
+        layer = np.repeat(np.arange(len(self.dims)), self.dims)
+        u, v = self._neuron_ends()
+        q = len(self.dims) - 1
+        for i in range(1, q + 1):
+            nz = x != 0
+            count, comp = connected_components(coo_matrix((np.ones(int(nz.sum())), (u[nz], v[nz])),
+                                                          shape=(first[-1], first[-1])), directed=False)
+            output = np.zeros(count, dtype=bool)
+            output[comp[:self.dims[0]]] = True
+            lowest = np.full(count, q + 1)
+            np.minimum.at(lowest, comp, layer)
+            hidden = np.zeros(count, dtype=bool)
+            hidden[comp[(layer > 0) & (layer < q)]] = True
+            targets = [a for a in range(self.dims[i - 1]) if output[comp[first[i - 1] + a]]]
+            turn = 0
+            for b in range(self.dims[i]):
+                c = comp[first[i] + b]
+                if targets and hidden[c] and not output[c] and lowest[c] == i:
+                    j = self._column(i - 1, targets[turn % len(targets)], b)
+                    x[j] = values[j]
+                    output[c] = True
+                    turn += 1
+        return x
 
     def _at_identity(self, x, p):
         r"""
@@ -954,8 +1096,10 @@ class LinearPathFamily(NetworkFamily):
             sage: W._at_identity([1, 0, 1, 1], 7), LinearPathFamily([1, 2])._at_identity([1, 0], 7)
             (False, False)
         """
+        if not self.is_square():
+            return False
         point = self.certificate_point()
-        return point is not None and bool((np.mod(np.asarray(x, dtype=float), p) == np.asarray(point)).all())
+        return bool((np.mod(np.asarray(x, dtype=float), p) == np.asarray(point)).all())
 
     def pair_ranks(self, p=DEFAULT_PRIME, seed=0):
         r"""
@@ -987,6 +1131,242 @@ class LinearPathFamily(NetworkFamily):
             if ranks[-1] == q + 1:
                 break
         return ranks
+
+    def _neuron_ends(self):
+        r"""
+        For every coordinate (the entry `(a, b)` of `U_\ell`), the neurons it
+        joins: `a` of layer `\ell - 1` and `b` of layer `\ell`, the neurons
+        numbered layer by layer (outputs first); kept.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: [t.tolist() for t in LinearPathFamily([1, 2, 1])._neuron_ends()]
+            [[0, 0, 1, 2], [1, 2, 3, 3]]
+        """
+        if not hasattr(self, "_ends"):
+            first = np.cumsum([0] + self.dims)
+            us, vs = [], []
+            for l, (m, n) in enumerate(self.shapes):
+                a, b = np.divmod(np.arange(m * n), n)
+                us.append(first[l] + a)
+                vs.append(first[l + 1] + b)
+            self._ends = (np.concatenate(us), np.concatenate(vs))
+        return self._ends
+
+    def sign_classes(self, x, p=DEFAULT_PRIME):
+        r"""
+        Return ``(classes, count)``: the class of every coordinate under the
+        sign changes of neurons that fix ``x``, numbered ``0, ..., count - 1``.
+
+        The sign changes `s` (a sign per neuron) act by `U_\ell[a, b] \mapsto
+        s_a s_b U_\ell[a, b]`; those fixing ``x`` are constant on the connected
+        components of the graph of the nonzero coordinates of ``x`` (residues
+        modulo ``p``: the caller reduces only points that ``p`` does not
+        collapse).  A coordinate joining the components `c \ne c'` has the
+        character `s_c s_{c'}`, one joining a component to itself the trivial
+        one; a class is a character (see :meth:`sign_certificate`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([2, 3, 2]); x = W.sparse_points()[0]
+            sage: classes, count = W.sign_classes(x); classes.tolist(), count
+            ([0, 1, 2, 1, 0, 3, 1, 2, 0, 3, 3, 0], 4)
+            sage: W.sign_classes(list(range(1, 13)))[1]            # all coordinates nonzero: one class
+            1
+        """
+        u, v = self._neuron_ends()
+        nz = np.mod(np.asarray(x, dtype=float), p) != 0
+        neurons = sum(self.dims)
+        graph = coo_matrix((np.ones(int(nz.sum())), (u[nz], v[nz])), shape=(neurons, neurons))
+        ncomp, comp = connected_components(graph, directed=False)
+        cu, cv = comp[u], comp[v]
+        lo, hi = np.minimum(cu, cv), np.maximum(cu, cv)
+        key = np.where(lo == hi, -1, lo * np.int64(ncomp) + hi)
+        _, classes = np.unique(key, return_inverse=True)
+        return classes.astype(np.int64), int(classes.max()) + 1 if len(classes) else 0
+
+    def _law_gradient_entries(self, x, p):
+        r"""
+        The gradients at ``x`` of all the known laws (in the order of
+        :meth:`number_of_known_laws`: layer by layer, the entries `(a, b)`, `a
+        \le b`, row by row), as ``(law, coordinate, value)`` arrays of their
+        nonzero entries modulo ``p``, formed from the nonzero coordinates of
+        ``x`` only (`O(\mathrm{nnz}(x) \max n_i)`).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: W = LinearPathFamily([2, 3, 2]); x = W.sparse_points()[1]
+            sage: l, c, v = W._law_gradient_entries(x, 1048573); G = np.zeros((6, 12)); G[l, c] = v
+            sage: net = LinearNetwork([2, 3, 2]); g = net.polynomial_ring().gens()
+            sage: H = [[h.derivative(t)(*[ZZ(a) for a in x]) % 1048573 for t in g] for h in net.known_conservation_laws()]
+            sage: G.tolist() == H
+            True
+        """
+        U = self._blocks(np.mod(np.asarray(x, dtype=float), p))
+        q = len(self.dims) - 1
+        laws, cols, vals = [], [], []
+        first = 0
+        for i in range(1, q):
+            n = self.dims[i]
+            index = lambda a, b: first + a * n - a * (a - 1) // 2 + (b - a)     # the law (a, b), a <= b
+            others = np.arange(n)
+            # h_ab = sum_k U_i[k, a] U_i[k, b] - sum_k U_{i+1}[a, k] U_{i+1}[b, k]: a nonzero U_i[k, c]
+            # gives the entry U_i[k, c] at the coordinate U_i[k, a'] of the law {a', c}, for every a'
+            for layer, sign in ((i - 1, 1), (i, -1)):
+                k, c = np.nonzero(U[layer] if layer == i - 1 else U[layer].T)
+                w = (U[layer][k, c] if layer == i - 1 else U[layer][c, k]) * sign
+                kk, cc = np.repeat(k, n), np.repeat(c, n)
+                aa = np.tile(others, len(k))
+                laws.append(index(np.minimum(aa, cc), np.maximum(aa, cc)))
+                cols.append(self._column(layer, kk, aa) if layer == i - 1 else self._column(layer, aa, kk))
+                vals.append(np.repeat(w, n) * np.where(aa == cc, 2, 1))       # d(U[k, c]^2) = 2 U[k, c]
+            first += n * (n + 1) // 2
+        if not laws:
+            return (np.zeros(0, dtype=np.int64),) * 3
+        M = coo_matrix((np.concatenate(vals), (np.concatenate(laws), np.concatenate(cols))),
+                       shape=(first, self.D)).tocsr().tocoo()
+        v = residues(M.data, p)
+        keep = v != 0
+        return M.row[keep].astype(np.int64), M.col[keep].astype(np.int64), v[keep]
+
+    def _law_class_ranks(self, x, classes, count, p):
+        r"""
+        The rank modulo ``p`` of the gradients at ``x`` of the known laws of
+        each class (restricted to its coordinates, where they lie: see
+        :meth:`sign_certificate`); their sum is the rank of all of them.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: from sage_conslaw.core.modular import rank_mod_p
+            sage: W = LinearPathFamily([3, 5, 2, 4]); x = W.sparse_points()[0]; classes, count = W.sign_classes(x)
+            sage: l, c, v = W._law_gradient_entries(x, 1048573); G = np.zeros((W.number_of_known_laws, W.D)); G[l, c] = v
+            sage: int(W._law_class_ranks(x, classes, count, 1048573).sum()) == rank_mod_p(G)
+            True
+        """
+        law, col, val = self._law_gradient_entries(x, p)
+        if not len(law):
+            return np.zeros(count, dtype=np.int64)
+        owner = np.full(self.number_of_known_laws, -1, dtype=np.int64)
+        owner[law] = classes[col]
+        if (owner[law] != classes[col]).any():
+            raise RuntimeError("a known law has gradient entries in two classes of the sign decomposition")
+        live = np.unique(law)
+        return _class_ranks(live, owner[live], law, col, val, classes, count, p)
+
+    def sign_certificate(self, x, p=DEFAULT_PRIME, seed=0):
+        r"""
+        Return ``(dimensions, target, N, why)``: proven lower bounds of `\dim
+        W_k(x)`, `k = 0, 1, \dots`, from the decomposition of the trace under
+        the sign changes of neurons that fix ``x``; the bound `D - N` they must
+        reach, `N` the rank of the known laws at ``x``; and ``None``, or why no
+        certificate was attempted or completed.
+
+        PROOF. Let `L = \mathrm{Lie}(W)(x)` and `s` a sign per neuron.
+
+        1. *Symmetries.* `g_s: U_\ell[a, b] \mapsto s_a s_b U_\ell[a, b]` is
+           diagonal with entries `\pm 1` (orthogonal, `g_s^{-1} = g_s`), and
+           `\phi \circ g_s = S_0 \phi S_q` (`S_\ell = \mathrm{diag}(s)` on layer
+           `\ell`, the inner `S_\ell^2 = I` cancel); so `\langle C,
+           \phi\rangle \circ g_s = \langle S_0 C S_q, \phi\rangle` and
+           `(g_s)_* \nabla f = \nabla (f \circ g_s)`: `g_s` maps `W_0` onto
+           itself, hence (push-forwards preserve brackets) every `W_k` and
+           `\mathrm{Lie}(W)`.  If `g_s x = x` -- `s` constant on the connected
+           components of the graph of the nonzero coordinates of `x` (the group
+           `H`) -- then `g_s(W_k(x)) = W_k(x)` and `g_s(L) = L`.
+        2. *Splitting.* Every coordinate is an eigenvector of every `g_s`, `s
+           \in H`, of the character `\chi_j(s) = s_c s_{c'}` (`c, c'` the
+           components of its two neurons; trivial when `c = c'`).  The
+           projection on the coordinates of one character `\chi` is the
+           average `|H|^{-1}\sum_{s\in H}\chi(s) g_s`, a combination of
+           elements of `\{g_s\}`: it maps `W_k(x)` into itself.  So `W_k(x) =
+           \bigoplus_\chi \pi_\chi W_k(x)` and `\dim W_k(x) = \sum_\chi \dim
+           \pi_\chi W_k(x)` (:meth:`sign_classes` numbers the characters).
+        3. *Bounds.* For any vectors `v_1, \dots, v_R` of `W_k(x)` -- here the
+           values of random nested brackets of depth at most `k`
+           (:meth:`~StructuredFamily.bracket_values`) -- the rank modulo `p`
+           of their coordinates of class `\chi` is at most `\dim \pi_\chi
+           W_k(x)` over `\QQ`; the sum over the classes is a proven lower bound
+           of `\dim W_k(x)`.  Random choices only risk a smaller bound.
+        4. *The known laws.* A law `h` of the entry `(a, b)` of a hidden layer
+           satisfies `h \circ g_s = s_a s_b h`, so `\nabla h(x)` lies in the
+           class of `s_a s_b` (checked); the rank of all the gradients is the
+           sum of the ranks class by class: `N`.  They are orthogonal to `L`,
+           so `\dim L \le D - N`.
+
+        When the bound reaches `D - N`, `\dim L = D - N` exactly: the count at
+        `x` is `N`.  Moreover `\dim L \le r^*` (the generic dimension, the
+        largest) `\le D - N^*` (`N^*` the generic rank of the known laws, the
+        largest) `\le D - N`; so `N = N^*` and `\dim L = r^*`: `x` is a regular
+        point, the count `N` holds on a dense open set, and it is the
+        known-law count at a random point.
+
+        The classes are small at :meth:`sparse_points` (a character joins two
+        components: at most two coordinates a layer there), so the ranks are
+        those of many matrices of a few columns
+        (:func:`~sage_conslaw.core.modular.batched_rank_mod_p`); each depth
+        evaluates as many random brackets as the largest deficit of a class,
+        and a few more.  Where sign changes do not split the coordinates (one
+        class: a dense point), no certificate is attempted.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([2, 7, 3, 5]); x = W.certificate_point()
+            sage: W.sign_certificate(x)
+            ([6, 19], 19, 31, None)
+            sage: W.sign_certificate(list(range(1, 51)))[3]
+            'no sign change of neurons fixes the point but the identity: the coordinates do not split'
+            sage: LinearPathFamily([1, 2, 3, 1]).sign_certificate(LinearPathFamily([1, 2, 3, 1]).sparse_points()[0])
+            ([1, 1], 3, 8, 'its rank stagnated')
+        """
+        xs = np.mod(np.asarray(x, dtype=float), p)
+        key = (hash(xs.tobytes()), int(p), int(seed))
+        cache = self.__dict__.setdefault("_sign_cache", {})
+        if key in cache:
+            return cache[key]
+        classes, count = self.sign_classes(xs, p)
+        if count <= 1:
+            return [], self.D, 0, ("no sign change of neurons fixes the point but the identity: the coordinates "
+                                   "do not split")
+        laws = self._law_class_ranks(xs, classes, count, p)
+        sizes = np.bincount(classes, minlength=count)
+        goal = sizes - laws                           # per class: its dimension is at most this
+        N = int(laws.sum())
+        target = self.D - N
+        rng = np.random.default_rng(int(seed))
+        rows, ranks, dims, why = [], np.zeros(count, dtype=np.int64), [], None
+        cols = np.arange(self.D)
+        for depth in range(thresholds.SIGN_CERTIFICATE_DEPTH + 1):
+            B = int((goal - ranks).max()) + thresholds.COMPRESSION_SURPLUS
+            if depth == 0:
+                B = min(B, self.d + thresholds.COMPRESSION_SURPLUS)
+            if B > thresholds.JET_MAX_BATCH:
+                why = "a class of the sign decomposition needs %s random brackets, more than JET_MAX_BATCH" % B
+                break
+            _check_memory(self.bracket_bytes(depth, B) + 8 * self.D * (sum(len(r) for r in rows) + B),
+                          "%s random brackets of depth %s (D = %s)" % (B, depth, self.D))
+            rows.append(residues(self.bracket_values(xs, depth, B, rng, p), p))
+            R = np.vstack(rows)
+            new = _class_ranks(np.arange(len(R)), None, None, None, None, classes, count, p, dense=R)
+            dims.append(int(new.sum()))
+            if dims[-1] >= target:
+                break
+            if depth and (new == ranks).all():
+                why = "its rank stagnated"
+                break
+            ranks = new
+        else:
+            why = "SIGN_CERTIFICATE_DEPTH = %s ran out" % thresholds.SIGN_CERTIFICATE_DEPTH
+        cache.clear()
+        cache[key] = (dims, target, N, why)
+        return cache[key]
 
     def rank_certificate(self, x, target, p=DEFAULT_PRIME, seed=0):
         r"""
@@ -1039,14 +1419,17 @@ class LinearPathFamily(NetworkFamily):
             sage: W.rank_certificate(x, W.D - W.number_of_known_laws)
             ([9, 12, 15], None)
             sage: W.rank_certificate([2] * 27, 15)
-            ([], 'the certificate of a linear network holds at the identity point of a square network only')
+            ([], 'no sign change of neurons fixes the point but the identity: the coordinates do not split')
             sage: LinearPathFamily([1, 1, 1]).rank_certificate([1, 1], 1)
             ([1], None)
             sage: W.rank_certificate(x, 16)
             ([9, 12, 15], 'its rank 15 stays below the bound D - N = 16')
         """
         if not self._at_identity(x, p):
-            return [], "the certificate of a linear network holds at the identity point of a square network only"
+            dims, _, _, why = self.sign_certificate(x, p, seed)
+            if why is None and (not dims or dims[-1] < target):
+                why = "its rank %s stays below the bound D - N = %s" % (dims[-1] if dims else 0, target)
+            return dims, why
         n = self.dims[0]
         dims = [n * (n - 1) // 2 * rho + n for rho in (self.pair_ranks(p, seed) if n > 1 else [0])]
         return dims, None if dims[-1] >= target else "its rank %s stays below the bound D - N = %s" % (
@@ -1089,6 +1472,10 @@ class LinearPathFamily(NetworkFamily):
             (0, None)
         """
         q = len(self.dims) - 1
+        if not self._at_identity(x, p):
+            classes, count = self.sign_classes(x, p)
+            if count > 1:               # sign changes fix x: the exact rank, block by block
+                return int(self._law_class_ranks(x, classes, count, p).sum()), None
         hidden = range(1, q)
         forward = all(self.dims[i + 1] >= self.dims[i] for i in hidden)
         backward = all(self.dims[i - 1] >= self.dims[i] for i in hidden)
@@ -1101,6 +1488,68 @@ class LinearPathFamily(NetworkFamily):
                 orders = [_leading_nonzero_minors(pick(i)[:self.dims[i], :self.dims[i]], p) for i in hidden]
                 best = max(best, sum(b * (b + 1) // 2 for b in orders))
         return best, None
+
+
+def _class_ranks(rows, row_class, entry_rows, entry_cols, entry_vals, classes, count, p, dense=None):
+    r"""
+    The ranks modulo ``p`` of the blocks of a matrix whose columns fall into
+    classes (``classes[j]`` for the column `j`; ``count`` classes): for each
+    class, the rank of the rows restricted to its columns.
+
+    Either ``dense`` (an array of all the rows, every row entering every
+    class), or sparse entries ``entry_rows, entry_cols, entry_vals`` of the
+    rows ``rows`` (sorted), the row ``rows[t]`` belonging to the class
+    ``row_class[t]`` alone.  Blocks of equal shape are ranked together
+    (:func:`~sage_conslaw.core.modular.batched_rank_mod_p`), in chunks of at
+    most :data:`~sage_conslaw.core.thresholds.MAX_BRACKET_BLOCK` entries.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.jets import _class_ranks
+        sage: classes = np.array([0, 1, 0, 1]); M = np.array([[1, 1, 2, 0], [2, 1, 4, 0]])
+        sage: _class_ranks(np.arange(2), None, None, None, None, classes, 2, 7, dense=M).tolist()
+        [1, 1]
+        sage: _class_ranks(np.array([0, 3]), np.array([1, 0]), np.array([0, 3, 3]), np.array([1, 0, 2]),
+        ....:              np.array([5, 1, 1]), classes, 2, 7).tolist()
+        [1, 1]
+    """
+    sizes = np.bincount(classes, minlength=count)
+    order = np.argsort(classes, kind="stable")
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    local = np.empty(len(classes), dtype=np.int64)
+    local[order] = np.arange(len(classes)) - start[classes[order]]
+    ranks = np.zeros(count, dtype=np.int64)
+    if dense is None:
+        nrows = np.bincount(row_class, minlength=count)
+        rorder = np.argsort(row_class, kind="stable")
+        rstart = np.concatenate([[0], np.cumsum(nrows)])
+        rlocal = np.empty(len(rows), dtype=np.int64)
+        rlocal[rorder] = np.arange(len(rows)) - rstart[row_class[rorder]]
+        at = np.searchsorted(rows, entry_rows)
+        shapes = nrows * (sizes.max() + 1) + sizes
+    else:
+        shapes = sizes
+    for shape in np.unique(shapes[sizes > 0]):
+        group = np.flatnonzero((shapes == shape) & (sizes > 0))
+        s = int(sizes[group[0]])
+        R = len(dense) if dense is not None else int(nrows[group[0]])
+        if R == 0:
+            continue
+        step = max(1, thresholds.MAX_BRACKET_BLOCK // (R * s))
+        for t in range(0, len(group), step):
+            g = group[t:t + step]
+            if dense is not None:
+                block = np.transpose(dense[:, order[start[g][:, None] + np.arange(s)[None]]], (1, 0, 2))
+            else:
+                slot = np.full(count, -1, dtype=np.int64)
+                slot[g] = np.arange(len(g))
+                c = classes[entry_cols]
+                keep = slot[c] >= 0
+                block = np.zeros((len(g), R, s), dtype=np.int64)
+                block[slot[c[keep]], rlocal[at[keep]], local[entry_cols[keep]]] = entry_vals[keep]
+            ranks[g] = batched_rank_mod_p(block, p)
+    return ranks
 
 
 def _leading_nonzero_minors(A, p):
@@ -1509,7 +1958,7 @@ def triangular_minor_rank(monomials, pivots, x, p=DEFAULT_PRIME):
     n = len(pivots)
     if n == 0:
         return 0, None
-    x = _residues_int(x, p)
+    x = residues(x, p)
     order = np.full(len(x), -1, dtype=np.int64)               # the row of each pivot column, -1 outside the minor
     order[pivots] = np.arange(n)
     repeated = np.flatnonzero(np.bincount(pivots) > 1)
@@ -1533,23 +1982,6 @@ def triangular_minor_rank(monomials, pivots, x, p=DEFAULT_PRIME):
     if zero.size:
         return 0, "the diagonal entry of row %s vanishes modulo %s" % (zero[0], p)
     return n, None
-
-
-def _residues_int(x, p):
-    r"""
-    The residues modulo ``p`` of integers (a list, or a numpy array of integers
-    or of integral floats, taken at once), as an int64 array.
-
-    TESTS::
-
-        sage: import numpy as np
-        sage: from sage_conslaw.core.jets import _residues_int
-        sage: _residues_int([-1, 2**70, ZZ(5)], 7).tolist(), _residues_int(np.array([-1., 9.]), 7).tolist()
-        ([6, 2, 5], [6, 2])
-    """
-    if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":
-        return np.mod(x, p).astype(np.int64)
-    return np.array([int(t) % p for t in x], dtype=np.int64)
 
 
 def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=None):
@@ -1596,7 +2028,7 @@ def jet_trace(family, x, target, p=DEFAULT_PRIME, max_steps=8, seed=0, batch=Non
         sage: jet_trace(W, list(range(W.D)), W.D - W.number_of_known_laws)
         Traceback (most recent call last):
         ...
-        MemoryError: the elimination of this D = 270000 network (its kept rows: 179700 x 270000 in float32) would take 194.1 GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating; the structured certificate does not apply at this point: the certificate of a linear network holds at the identity point of a square network only
+        MemoryError: the elimination of this D = 270000 network (its kept rows: 179700 x 270000 in float32) would take 194.1 GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating; the structured certificate does not apply at this point: no sign change of neurons fixes the point but the identity: the coordinates do not split
     """
     proven, why = family.rank_certificate(x, target, p, seed)
     if proven and proven[-1] >= target:
@@ -1733,10 +2165,10 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         Traceback (most recent call last):
         ...
         ValueError: network_trace takes a point of D = 6 integers; for other points use the model's lie_trace(point=...)
-        sage: network_trace(NetworkFamily('linear', [2, 3]), point='certificate')
+        sage: network_trace(NetworkFamily('linear', [1, 2, 3, 1]), point='certificate')     # an extra law of degree 4
         Traceback (most recent call last):
         ...
-        ValueError: the linear network [2, 3] has no certificate point
+        ValueError: the linear network [1, 2, 3, 1] has no certificate point
     """
     where = "given"
     if point is None and family.D > thresholds.RANDOM_POINT_MAX_D and family.certificate_point() is not None:
@@ -1745,7 +2177,7 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         point = family.certificate_point()
         if point is None:
             raise ValueError("the %s has no certificate point" % family._what())
-        where = CERTIFICATE_POINT
+        where = family.certificate_point_description()
     elif point is None:
         where = "the random point of seed %s" % seed
         if family.D <= thresholds.RANDOM_POINT_MAX_D:
@@ -1757,7 +2189,7 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     if len(point) != family.D or not (integral or all(t in ZZ for t in point)):
         raise ValueError("network_trace takes a point of D = %s integers; for other points use the model's "
                          "lie_trace(point=...)" % family.D)
-    x = _residues_int(point, p).astype(float)
+    x = residues(point, p).astype(float)
     N, _ = family.known_law_rank(x, p, seed)
     target = family.D - N
     dims, stopped, reached = family.structured_trace(x, target, p, max_steps, seed)

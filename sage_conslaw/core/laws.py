@@ -66,7 +66,7 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.checks import boolean, nonnegative_integer, prime as check_prime
 from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
-from sage_conslaw.core.modular import DEFAULT_PRIME, PolynomialsModP, linbox_matrix, rank_mod_p, reduce_rational
+from sage_conslaw.core.modular import DEFAULT_PRIME, PolynomialsModP, linbox_matrix, rank_mod_p, reduce_rational, residues
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_CANDIDATE_ENTRIES,
                                           MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
@@ -510,33 +510,6 @@ def _restrict(A, rows, cols, entries=None):
     return SparseSystem(rpos[A.rows[keep]], cpos[A.cols[keep]], A.vals[keep], int(rows.size), int(cols.size))
 
 
-def _residues(vals, p):
-    r"""
-    Return the exact values reduced modulo ``p`` as an int64 array
-    (``ZeroDivisionError`` if ``p`` divides a denominator).
-
-    TESTS::
-
-        sage: from sage_conslaw.core.laws import _residues
-        sage: import numpy as np
-        sage: v = np.empty(3, dtype=object); v[:] = [1/2, -1, 3]
-        sage: _residues(v, 7).tolist()
-        [4, 6, 3]
-        sage: _residues(np.array([-1, 9]), 7).tolist()
-        [6, 2]
-    """
-    if vals.dtype != object:
-        return vals % p
-    cache = {}
-    out = np.empty(len(vals), dtype=np.int64)
-    for t, a in enumerate(vals):
-        r = cache.get(a)
-        if r is None:
-            r = cache[a] = reduce_rational(a, p)
-        out[t] = r
-    return out
-
-
 def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
     r"""
     Return the echelon basis of the right kernel of ``A`` modulo ``p`` (LinBox).
@@ -561,7 +534,7 @@ def kernel_mod_p(A, p=DEFAULT_PRIME, seed=0):
         [1 1 1]
     """
     F = GF(p)
-    res = _residues(A.vals, p)
+    res = residues(A.vals, p)
     nr, nc = A.nrows, A.ncols
     if nr * nc <= MAX_DENSE_BLOCK_ENTRIES:
         M = matrix(F, nr, nc, {(int(r), int(c)): int(v) for r, c, v in zip(A.rows, A.cols, res)})

@@ -459,19 +459,62 @@ class PolynomialsModP(PolynomialEvaluator):
         PolynomialEvaluator.__init__(self, polys, nvars, p)
 
 
-def _residues(rows, p):
+def residues(values, p, dtype=np.int64):
     r"""
-    Return the residues in `[0, p)` of a 2-dimensional array of integers (any
-    representatives, stored as numbers), as a new float64 array.
+    Return the residues in `[0, p)` of exact numbers, as a numpy array: the
+    one reduction modulo `p` of the package.
+
+    INPUT:
+
+    - ``values`` -- a numpy array of integers, or of floats holding integers
+      (below `2^{53}` in absolute value), of any shape, reduced at once; or an
+      object array or any sequence of integers and rationals (Python, Sage or
+      numpy numbers), reduced one by one (:func:`reduce_rational`, repeated
+      values once)
+    - ``p`` -- a prime
+    - ``dtype`` -- the type of the result: ``np.int64`` (the default) or
+      ``np.float64`` (for BLAS products of residues)
+
+    OUTPUT: a new array of the shape of ``values``; ``ZeroDivisionError`` if
+    `p` divides a denominator
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import residues
+        sage: residues([-1, 2**70, ZZ(5), 1/2], 7).tolist()
+        [6, 2, 5, 4]
+        sage: residues(np.array([[-1, 7, 15]]), 7, dtype=np.float64).tolist()
+        [[6.0, 0.0, 1.0]]
+        sage: residues(np.array([-1., 9.]), 7).tolist()
+        [6, 2]
+        sage: v = np.empty(3, dtype=object); v[:] = [1/2, -1, 3]; residues(v, 7).tolist()
+        [4, 6, 3]
+        sage: residues([1/7], 7)
+        Traceback (most recent call last):
+        ...
+        ZeroDivisionError: the prime 7 divides the denominator of 1/7
 
     TESTS::
 
-        sage: import numpy as np
-        sage: from sage_conslaw.core.modular import _residues
-        sage: _residues(np.array([[-1, 7, 15]]), 7).tolist()
-        [[6.0, 0.0, 1.0]]
+        sage: residues(np.zeros((0, 3)), 7).shape, residues([], 7).dtype
+        ((0, 3), dtype('int64'))
     """
-    return np.mod(np.asarray(rows, dtype=np.float64), p)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        return np.mod(values, p).astype(dtype, copy=False)
+    if isinstance(values, np.ndarray):
+        shape, flat = values.shape, values.ravel()
+    else:
+        flat = list(values)
+        shape = (len(flat),)
+    cache = {}
+    out = np.empty(len(flat), dtype=np.int64)
+    for t, a in enumerate(flat):
+        r = cache.get(a)
+        if r is None:
+            r = cache[a] = reduce_rational(a, p)
+        out[t] = r
+    return out.reshape(shape).astype(dtype, copy=False)
 
 
 def linbox_matrix(rows, p):
@@ -502,7 +545,7 @@ def linbox_matrix(rows, p):
         sage: linbox_matrix(np.array([[2.**20 - 3]]), 1048573)
         [0]
     """
-    V = _residues(rows, p)
+    V = residues(rows, p, dtype=np.float64)
     n, m = V.shape
     M = MatrixSpace(GF(p), n, m)()
     # the pickle format of Matrix_modn_dense_double: little-endian words (4 bytes suffice below 2^32), row by row
@@ -640,7 +683,7 @@ class EchelonModP:
             [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 5.0, 4.0]]
         """
         p = self.p
-        R = _residues(rows, p)
+        R = residues(rows, p, dtype=np.float64)
         for pivots, B in self._blocks:
             for start in range(0, len(pivots), MAX_EXACT_DOT):
                 # B is the identity on its pivots, so this clears them; entries stay below 2^53
@@ -752,3 +795,74 @@ def rank_mod_p(rows, p=DEFAULT_PRIME):
     if rows.size == 0:
         return 0
     return int(linbox_matrix(rows, p).rank())
+
+
+def _inverses_mod_p(a, p):
+    r"""
+    The inverses modulo the prime ``p`` of an int64 array of nonzero residues
+    (Fermat: `a^{p-2}`, by squaring; products stay below `p^2 < 2^{40}`).
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import _inverses_mod_p
+        sage: a = np.array([1, 2, 3, 100]); (a * _inverses_mod_p(a, 101) % 101).tolist()
+        [1, 1, 1, 1]
+    """
+    out, base, e = np.ones_like(a), a % p, p - 2
+    while e:
+        if e & 1:
+            out = out * base % p
+        base = base * base % p
+        e >>= 1
+    return out
+
+
+def batched_rank_mod_p(A, p=DEFAULT_PRIME):
+    r"""
+    Return the ranks modulo ``p`` of many small matrices at once: ``A`` is a
+    ``(G, R, s)`` array of integers (``G`` matrices of ``R`` rows and ``s``
+    columns); Gaussian elimination of all of them together, one column at a
+    time, in int64 (products of residues below `p^2 < 2^{40}`).
+
+    `O(G R s^2)` operations in `s` numpy passes: for thousands of matrices
+    of a few columns each, where one LinBox call per matrix would cost its
+    overhead thousands of times.  A rank modulo `p` is a lower bound of the
+    rank over `\QQ`.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import batched_rank_mod_p, rank_mod_p
+        sage: A = np.array([[[1, 2], [2, 4]], [[1, 0], [0, 1]], [[0, 0], [0, 0]]])
+        sage: batched_rank_mod_p(A, 7).tolist()
+        [1, 2, 0]
+        sage: rng = np.random.default_rng(int(3)); B = rng.integers(0, 5, (50, 6, 4)) * (rng.random((50, 6, 1)) < 0.6)
+        sage: batched_rank_mod_p(B, 5).tolist() == [rank_mod_p(b, 5) for b in B]
+        True
+
+    TESTS::
+
+        sage: batched_rank_mod_p(np.zeros((2, 0, 3), dtype=int), 7).tolist(), batched_rank_mod_p(np.zeros((0, 2, 3)), 7).shape
+        ([0, 0], (0,))
+    """
+    A = residues(np.asarray(A), p)
+    G, R, s = A.shape
+    rank = np.zeros(G, dtype=np.int64)
+    rows = np.arange(R)
+    for j in range(s):
+        free = (A[:, :, j] != 0) & (rows[None] >= rank[:, None])     # candidate pivots below the rank
+        g = np.flatnonzero(free.any(axis=1))
+        if not g.size:
+            continue
+        pivot, top = free[g].argmax(axis=1), rank[g]
+        swap = A[g, top].copy()
+        A[g, top] = A[g, pivot]
+        A[g, pivot] = swap
+        prow = A[g, top] * _inverses_mod_p(A[g, top, j], p)[:, None] % p
+        factors = A[g, :, j].copy()
+        factors[np.arange(g.size), top] = 0
+        A[g] = (A[g] - factors[:, :, None] * prow[:, None, :]) % p
+        A[g, top] = prow
+        rank[g] += 1
+    return rank

@@ -157,6 +157,15 @@ JET_MAX_BATCH = 4096
 #: (ReLUNetwork [30, 100, 100, 30] with biases: 458 s and 10 GB against 0.5 s).
 TRIANGULAR_CERTIFICATE_ATTEMPTS = 4
 
+#: Deepest bracket level the certificate of the sign decomposition of a linear
+#: network (:meth:`~sage_conslaw.core.jets.LinearPathFamily.sign_certificate`)
+#: evaluates: at its sparse points the trace is reached at depth `q - 1` or
+#: below for most shapes measured, but a wide middle needs more, as at a random
+#: point (LinearNetwork [6, 20, 20, 6]: depth 6); the default ``max_steps`` of the
+#: trace.  A jet of depth `k` holds `2^k` copies of every batch (checked against
+#: the memory before each depth).
+SIGN_CERTIFICATE_DEPTH = 8
+
 # -- census (sage_conslaw.census) ---------------------------------------------
 
 #: A census row computes the homogeneous degree-2 laws when `D` is at most this:

@@ -1007,12 +1007,17 @@ class LinearPathFamily(NetworkFamily):
            - k + j, j]`, `j < k = \min(m, n)`: the last `k` neurons of layer `i
            - 1` joined to the first `k` of layer `i` (at most one entry a row
            and a column: the components are chains);
-        2. *attached*: the shifted point where every chain with a hidden neuron
+        2. *cyclic*: `U_i[a, b] \ne 0` when `a \equiv b \pmod k` (every
+           neuron joined; ``[30, 100, 100, 30]``: 30 components);
+        3. *attached*: the shifted point where every chain with a hidden neuron
            and no output is joined by one more entry to a chain with an output
            (:meth:`_attach_chains`): no known law is lost on a chain whose two
            ends are hidden, and paths run from the outputs to the inputs;
-        3. the shifted point with the entries `U_i[j, j]` too;
-        4. *cyclic*: `U_i[a, b] \ne 0` when `a \equiv b \pmod k`.
+        4. the shifted point with the entries `U_i[j, j]` too.
+
+        The first two are tried first because they certify the large shapes
+        measured (``[50, 40, 60, 30]``, ``[100, 50, 100, 50]``: shifted;
+        ``[30, 100, 100, 30]``: cyclic), the last two many small ones.
 
         Whether the count is proven at one of them is decided by
         :meth:`sign_certificate` alone; the choice only makes it likely
@@ -1023,9 +1028,9 @@ class LinearPathFamily(NetworkFamily):
             sage: from sage_conslaw.core.jets import LinearPathFamily
             sage: W = LinearPathFamily([1, 3, 2]); [(x != 0).astype(int).tolist() for x in W.sparse_points()]
             [[1, 0, 0, 0, 0, 1, 0, 0, 1],
+             [1, 1, 1, 1, 0, 0, 1, 1, 0],
              [1, 1, 1, 0, 0, 1, 0, 0, 1],
-             [1, 0, 0, 1, 0, 1, 1, 0, 1],
-             [1, 1, 1, 1, 0, 0, 1, 1, 0]]
+             [1, 0, 0, 1, 0, 1, 1, 0, 1]]
         """
         shifted, both, cyclic = [], [], []
         for m, n in self.shapes:
@@ -1039,8 +1044,8 @@ class LinearPathFamily(NetworkFamily):
             cyclic.append((a % k == b % k).astype(np.int64))
         values = np.random.default_rng(int(0)).integers(1, 1000, self.D)
         shifted = np.concatenate(shifted) * values
-        return [shifted, self._attach_chains(shifted, values), np.concatenate(both) * values,
-                np.concatenate(cyclic) * values]
+        return [shifted, np.concatenate(cyclic) * values, self._attach_chains(shifted, values),
+                np.concatenate(both) * values]
 
     def _attach_chains(self, x, values):
         r"""

@@ -319,7 +319,7 @@ def _run_reproduce(args):
         1/1 architectures: no conservation law beyond the known ones (all certified)
         0
         sage: sorted(os.listdir(out))       # .lock: the lock of the directory while a run writes there
-        ['.lock', 'tables.csv', 'tables.json', 'tables.txt']
+        ['.lock', '.sets', 'tables.csv', 'tables.json', 'tables.txt']
         sage: _run_reproduce(build_parser().parse_args(["reproduce", "--quick", "--list"]))
         # paper 'abide', seed 0: 14 architectures (widths from the outputs to the inputs)
         ...

@@ -11,9 +11,18 @@ files (the floors above ``core`` that write anything):
   link itself, never its target).  A failure (disk full, read-only
   directory) removes the temporary file and leaves the old file unchanged.
 - :func:`atomic_write_many` -- several files: every temporary file is written
-  and synced first, then they are renamed one after the other, so that a kill
-  leaves either all the old files or all the new ones (apart from the few
-  microseconds of the renames themselves).
+  and synced first, then they are renamed one after the other; a failure
+  before the renames changes nothing, but a kill between two renames would
+  leave a mix (use :func:`publish_set` for a set read together).
+- :func:`publish_set` -- a set of files replaced together by one atomic
+  rename, so that a kill at any instant leaves either the whole old set or
+  the whole new one: the set is written into a fresh generation directory
+  ``.sets/<set name>.<random>`` of the output directory, a symbolic link
+  ``.sets/<set name>`` is switched to it by one ``rename``, and each published
+  name (``tables.csv``, ...) is a fixed symbolic link through it
+  (``tables.csv -> .sets/tables/tables.csv``).  Readers open the names as
+  usual; a reader that needs the three files of one run reads them through
+  the directory ``os.path.realpath('.sets/tables')`` resolved once.
 - :class:`DirectoryLock` -- an exclusive lock (``fcntl.flock``) on a lock
   file ``.lock`` of an output directory: a second run on the same directory is
   refused with :class:`DirectoryBusy` instead of mixing its files with the
@@ -34,6 +43,8 @@ EXAMPLES::
 import errno
 import fcntl
 import os
+import secrets
+import stat
 import tempfile
 
 #: The name of the lock file of a locked output directory.
@@ -191,6 +202,301 @@ def atomic_write_many(contents):
         raise
     for directory in {os.path.dirname(os.path.abspath(p)) for p in contents}:
         _fsync_directory(directory)
+
+
+#: The directory of an output directory holding the generations of :func:`publish_set`.
+SETS_NAME = '.sets'
+
+
+def _open_directory(name, dir_fd):
+    r"""
+    Open the real directory ``name`` of the directory ``dir_fd``, creating it if
+    needed; anything else there under that name (a planted symbolic link, a
+    file) is removed first, never followed.  Return its descriptor.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _open_directory
+        sage: d = tempfile.mkdtemp(); os.symlink('/etc', os.path.join(d, 'x'))
+        sage: dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY); fd = _open_directory('x', dfd)
+        sage: os.path.islink(os.path.join(d, 'x')), os.path.isdir(os.path.join(d, 'x')); os.close(fd); os.close(dfd)
+        (False, True)
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        return os.open(name, flags, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        if e.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        os.unlink(name, dir_fd=dir_fd)           # a link or a file under our name: removed, not followed
+    os.mkdir(name, dir_fd=dir_fd)
+    return os.open(name, flags, dir_fd=dir_fd)
+
+
+def _write_new_file(name, data, dir_fd):
+    r"""
+    Create the new file ``name`` in the directory ``dir_fd`` (``O_EXCL |
+    O_NOFOLLOW``) with ``data`` (``str`` as UTF-8, or ``bytes``), synced to the disk.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _write_new_file
+        sage: d = tempfile.mkdtemp(); dfd = os.open(d, os.O_RDONLY)
+        sage: _write_new_file('a', 'x', dfd); open(os.path.join(d, 'a')).read()
+        'x'
+        sage: _write_new_file('a', 'y', dfd)
+        Traceback (most recent call last):
+        ...
+        FileExistsError: ...
+        sage: _write_new_file('b', [3], dfd)
+        Traceback (most recent call last):
+        ...
+        TypeError: the content of a file must be str or bytes, got list
+        sage: os.close(dfd)
+    """
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    elif not isinstance(data, (bytes, bytearray)):
+        raise TypeError("the content of a file must be str or bytes, got %s" % type(data).__name__)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=dir_fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _new_generation(set_name, sets_fd):
+    r"""
+    Create a new empty generation directory of ``set_name`` in ``.sets`` (the
+    directory ``sets_fd``); return its name.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _new_generation
+        sage: d = tempfile.mkdtemp(); dfd = os.open(d, os.O_RDONLY)
+        sage: g = _new_generation('tables', dfd); g.startswith('tables.'), os.listdir(d) == [g]; os.close(dfd)
+        (True, True)
+    """
+    while True:
+        name = "%s.%s" % (set_name, secrets.token_hex(8))
+        try:
+            os.mkdir(name, dir_fd=sets_fd)
+            return name
+        except FileExistsError:    # pragma: no cover  (64 random bits)
+            continue
+
+
+def _is_link_to(name, target, dir_fd):
+    r"""
+    Whether ``name`` in the directory ``dir_fd`` is a symbolic link whose text is ``target``.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _is_link_to
+        sage: d = tempfile.mkdtemp(); os.symlink('t', os.path.join(d, 'l')); dfd = os.open(d, os.O_RDONLY)
+        sage: _is_link_to('l', 't', dfd), _is_link_to('l', 'u', dfd), _is_link_to('m', 't', dfd); os.close(dfd)
+        (True, False, False)
+    """
+    try:
+        return os.readlink(name, dir_fd=dir_fd) == target
+    except OSError:
+        return False
+
+
+def _replace_by_link(name, target, dir_fd):
+    r"""
+    Make ``name`` (in the directory ``dir_fd``) the symbolic link ``target``, by
+    one rename (whatever was there, a file or a planted link, is replaced, not followed).
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _replace_by_link
+        sage: d = tempfile.mkdtemp(); _ = open(os.path.join(d, 'f'), 'w').write('old'); dfd = os.open(d, os.O_RDONLY)
+        sage: _replace_by_link('f', 'g', dfd); os.readlink(os.path.join(d, 'f')), sorted(os.listdir(d)); os.close(dfd)
+        ('g', ['f'])
+    """
+    tmp = ".%s.%s.tmp" % (name, secrets.token_hex(8))
+    os.symlink(target, tmp, dir_fd=dir_fd)
+    try:
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        _remove_at(tmp, dir_fd)
+        raise
+
+
+def _remove_at(name, dir_fd):
+    r"""
+    Remove ``name`` of the directory ``dir_fd`` (a directory with its content,
+    never following a link), if it is there.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _remove_at
+        sage: d = tempfile.mkdtemp(); os.makedirs(os.path.join(d, 'g', 'h')); os.symlink('/etc', os.path.join(d, 'g', 'l'))
+        sage: dfd = os.open(d, os.O_RDONLY); _remove_at('g', dfd); _remove_at('nothing', dfd); os.listdir(d); os.close(dfd)
+        []
+        sage: os.path.isdir('/etc')
+        True
+    """
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            try:
+                for entry in os.listdir(fd):
+                    _remove_at(entry, fd)
+            finally:
+                os.close(fd)
+            os.rmdir(name, dir_fd=dir_fd)
+        else:
+            os.unlink(name, dir_fd=dir_fd)
+    except OSError:   # pragma: no cover  (removed meanwhile; the next run cleans up)
+        pass
+
+
+def publish_set(directory, set_name, contents):
+    r"""
+    Replace the files ``contents`` (a dict ``{name: str or bytes}``, plain names)
+    of ``directory`` together: a kill at any instant leaves either the complete
+    old set or the complete new one.
+
+    How: the new files are written and synced into a fresh generation directory
+    ``.sets/<set_name>.<random>``; then the symbolic link ``.sets/<set_name>`` is
+    switched to it by one ``rename`` (the atomic step); each name is a fixed
+    symbolic link ``name -> .sets/<set_name>/name``.  The old generation is then
+    removed (a kill before that leaves it, and the next call removes it).  The
+    first time, files of an older layout (regular files under those names) are
+    first moved into a generation of their own, name by name, each name showing
+    the same content before and after, so even that step never mixes two sets.
+    Nothing planted in the directory is followed: ``.sets`` is opened with
+    ``O_NOFOLLOW`` (a link or file in its place is replaced), files are created
+    with ``O_EXCL | O_NOFOLLOW`` in a directory just created, and a link planted
+    under a published name is replaced by rename.  Call it with the directory
+    locked (:class:`DirectoryLock`) when several processes may write there.
+
+    A reader reads the names as usual (the links lead to the current
+    generation); one that must see the files of a single run even while
+    another run publishes resolves ``os.path.realpath(<directory>/.sets/<set_name>)``
+    once and reads the files there (a generation is never modified, only
+    removed after it was replaced).
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import publish_set
+        sage: d = tempfile.mkdtemp()
+        sage: publish_set(d, 'tables', {'a.csv': '1', 'a.txt': 'one'})
+        sage: publish_set(d, 'tables', {'a.csv': '2', 'a.txt': 'two'})
+        sage: open(os.path.join(d, 'a.csv')).read(), open(os.path.join(d, 'a.txt')).read()
+        ('2', 'two')
+        sage: sorted(os.listdir(d)), os.readlink(os.path.join(d, 'a.csv'))
+        (['.sets', 'a.csv', 'a.txt'], '.sets/tables/a.csv')
+        sage: len(os.listdir(os.path.join(d, '.sets')))     # the link and the one generation
+        2
+
+    Files of an older layout, and a link planted under a name (its target is untouched)::
+
+        sage: d = tempfile.mkdtemp(); target = os.path.join(d, 'precious')
+        sage: _ = open(target, 'w').write('precious'); _ = open(os.path.join(d, 'a.txt'), 'w').write('old')
+        sage: os.symlink(target, os.path.join(d, 'a.csv'))
+        sage: publish_set(d, 'tables', {'a.csv': 'new', 'a.txt': 'new'})
+        sage: open(target).read(), open(os.path.join(d, 'a.csv')).read(), open(os.path.join(d, 'a.txt')).read()
+        ('precious', 'new', 'new')
+        sage: publish_set(d, 'tables', {'a/b': 'x'})
+        Traceback (most recent call last):
+        ...
+        ValueError: a published file is a plain name in the directory, got 'a/b'
+    """
+    for name in list(contents) + [set_name]:
+        if not name or name in ('.', '..') or '/' in name or name.startswith('.') and name != set_name:
+            raise ValueError("a published file is a plain name in the directory, got %r" % (name,))
+    link = os.path.join(SETS_NAME, set_name)
+    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        sets_fd = _open_directory(SETS_NAME, dfd)
+        try:
+            current = None
+            try:
+                current = os.readlink(set_name, dir_fd=sets_fd)
+            except OSError:
+                pass
+            # the first time: regular files of an older layout become the current generation, name by name
+            names = [n for n in contents if not _is_link_to(n, os.path.join(link, n), dfd)]
+            if names:
+                if current is None:
+                    current = _new_generation(set_name, sets_fd)
+                    _fsync_fd(sets_fd)
+                    _replace_by_link(set_name, current, sets_fd)
+                gen_fd = os.open(current, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=sets_fd)
+                try:
+                    for n in names:
+                        try:      # a regular file (never a link) is moved into the generation
+                            st = os.stat(n, dir_fd=dfd, follow_symlinks=False)
+                            if stat.S_ISREG(st.st_mode):
+                                os.link(n, n, src_dir_fd=dfd, dst_dir_fd=gen_fd, follow_symlinks=False)
+                        except FileExistsError:
+                            pass
+                        except OSError:
+                            pass
+                    _fsync_fd(gen_fd)
+                finally:
+                    os.close(gen_fd)
+                for n in names:
+                    _replace_by_link(n, os.path.join(link, n), dfd)
+                _fsync_fd(dfd)
+            # the new generation, written and synced, then switched to by one rename
+            new = _new_generation(set_name, sets_fd)
+            gen_fd = os.open(new, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=sets_fd)
+            try:
+                for n, data in contents.items():
+                    _write_new_file(n, data, gen_fd)
+                _fsync_fd(gen_fd)
+            except BaseException:
+                os.close(gen_fd)
+                _remove_at(new, sets_fd)
+                raise
+            os.close(gen_fd)
+            _fsync_fd(sets_fd)
+            _replace_by_link(set_name, new, sets_fd)
+            _fsync_fd(sets_fd)
+            # the generations no link leads to (the old one, those of killed runs)
+            for entry in os.listdir(sets_fd):
+                if entry.startswith(set_name + ".") and entry != new:
+                    _remove_at(entry, sets_fd)
+        finally:
+            os.close(sets_fd)
+    finally:
+        os.close(dfd)
+
+
+def _fsync_fd(fd):
+    r"""
+    Flush the open directory ``fd`` (its entries) to the disk, where the system allows it.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _fsync_fd
+        sage: fd = os.open(tempfile.mkdtemp(), os.O_RDONLY); _fsync_fd(fd); os.close(fd)
+    """
+    try:
+        os.fsync(fd)
+    except OSError:   # pragma: no cover  (some file systems refuse to sync a directory)
+        pass
 
 
 def open_for_append(path):

@@ -428,31 +428,98 @@ def test_reproduce_does_not_follow_planted_links_and_writes_a_consistent_set(tmp
     proc = run(["reproduce", "--linear", "2", "--relu", "1", "--poly", "0", "--workers", "1", "--out", str(out)])
     assert proc.returncode == 0, proc.stderr
     assert target.read_text() == "precious"
-    assert not any(os.path.islink(out / n) for n in ("tables.csv", "tables.json", "tables.txt"))
+    # each name is now the fixed link into the published generation, not the planted one
+    assert all(os.readlink(out / n) == os.path.join(".sets", "tables", n) for n in ("tables.csv", "tables.json",
+                                                                                   "tables.txt"))
     rows = json.load(open(out / "tables.json"))["rows"]
     with open(out / "tables.csv") as f:
         assert [r['dims'] for r in csv.DictReader(f)] == [str(r['dims']) for r in rows]
 
 
+NAMES = ("tables.csv", "tables.json", "tables.txt")
+
+
+def _one_set(out):
+    """The contents of the three files, asserting they are all there and of one run (json rows =
+    csv rows, the text table has the json's summary and rows)."""
+    data = json.load(open(out / "tables.json"))
+    with open(out / "tables.csv") as f:
+        csv_dims = [r['dims'] for r in csv.DictReader(f)]
+    txt = (out / "tables.txt").read_text()
+    assert csv_dims == [str(r['dims']) for r in data["rows"]]
+    assert data["summary"] in txt
+    assert all(str(r['dims']) in txt for r in data["rows"])
+    return data
+
+
 def test_reproduce_killed_never_leaves_a_mixed_set(tmp_path):
-    """Kill reproduce at random moments: the three files are always those of one run."""
+    """Kill reproduce at random moments (computing or saving): the three files are always those of
+    one run.  The invariant does not depend on when the kill lands (the set is switched by one
+    rename), so the test is deterministic whatever the load."""
     out = tmp_path / "out"
     rng = random.Random(1)
     base = ["reproduce", "--linear", "3", "--relu", "2", "--poly", "0", "--workers", "1", "--out", str(out)]
-    assert run(base + ["--seed", "0"]).returncode == 0
+    assert run(base + ["--seed", "0"], timeout=600).returncode == 0
     for seed in (1, 2, 3, 4):
         p = subprocess.Popen(CLI + base + ["--seed", str(seed)], env=ENV, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(1.0, 6.0))
         p.kill()
         p.wait()
-        data = json.load(open(out / "tables.json"))
-        with open(out / "tables.csv") as f:
-            csv_dims = [r['dims'] for r in csv.DictReader(f)]
-        txt = (out / "tables.txt").read_text()
-        assert csv_dims == [str(r['dims']) for r in data["rows"]]
-        assert data["summary"] in txt
-        assert all(str(r['dims']) in txt for r in data["rows"])
+        _one_set(out)
+
+
+#: A child that publishes two sets, A and B, alternately as fast as it can; it imports files.py by
+#: its path (standard library only), so that it starts in milliseconds and the kills land in
+#: publish_set itself.
+_PUBLISHER = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("files", sys.argv[1])
+files = importlib.util.module_from_spec(spec); spec.loader.exec_module(files)
+sets = [{n: "A " + n for n in %r}, {n: "B " + n for n in %r}]
+print("ready", flush=True)
+i = 0
+while True:
+    files.publish_set(sys.argv[2], "tables", sets[i %% 2]); i += 1
+""" % (NAMES, NAMES)
+
+
+def test_publish_set_killed_at_random_instants_leaves_one_complete_set(tmp_path):
+    """Property: SIGKILL at 60 random instants of a process publishing sets A and B in a loop (the
+    first publication of half the trials migrates an older layout of regular files): every name is
+    there and all three are of A or all of B; the next publication removes what the kill left."""
+    spec = __import__("importlib.util").util.spec_from_file_location(
+        "files_under_test", os.path.join(ROOT, "sage_conslaw", "files.py"))
+    files = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(files)
+    rng = random.Random(21)
+    seen = set()
+    for trial in range(60):
+        out = tmp_path / ("t%s" % trial)
+        out.mkdir()
+        if trial % 2:           # an older layout: regular files of set A
+            for n in NAMES:
+                (out / n).write_text("A " + n)
+        else:
+            files.publish_set(str(out), "tables", {n: "A " + n for n in NAMES})
+        p = subprocess.Popen([sys.executable, "-c", _PUBLISHER, os.path.join(ROOT, "sage_conslaw", "files.py"),
+                              str(out)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.03))
+        p.kill()
+        p.wait()
+        p.stdout.close()
+        contents = [(out / n).read_text() for n in NAMES]
+        tags = {c.split()[0] for c in contents}
+        assert len(tags) == 1, contents
+        tag = tags.pop()
+        assert contents == ["%s %s" % (tag, n) for n in NAMES], contents
+        seen.add(tag)
+        files.publish_set(str(out), "tables", {n: "C " + n for n in NAMES})
+        assert [(out / n).read_text() for n in NAMES] == ["C " + n for n in NAMES]
+        assert sorted(os.listdir(out / ".sets"))[0] == "tables" and len(os.listdir(out / ".sets")) == 2
+        assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
+    assert seen == {"A", "B"}        # the kills landed on both sides of the switch
 
 
 def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):

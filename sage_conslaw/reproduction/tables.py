@@ -34,7 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core.checks import boolean, positive_integer
-from sage_conslaw.files import DirectoryLock, atomic_write, atomic_write_many
+from sage_conslaw.files import DirectoryLock, atomic_write, publish_set
 from sage_conslaw.reproduction.sampling import sample_architectures, sample_count
 
 # lazy: the command line builds its parser and lists the sampled architectures
@@ -410,9 +410,13 @@ class ReproductionReport:
 
         The directory is locked while writing (:class:`~sage_conslaw.files.DirectoryLock`:
         another run writing there is :class:`~sage_conslaw.files.DirectoryBusy`),
-        and the three files are replaced together
-        (:func:`~sage_conslaw.files.atomic_write_many`): a kill never leaves a
-        mix of two runs, and a symbolic link planted there is replaced, not followed.
+        and the three files are published together by one atomic rename
+        (:func:`~sage_conslaw.files.publish_set`): they are written into a new
+        generation directory ``.sets/tables.<random>``, the link ``.sets/tables``
+        is switched to it at once, and each name is a fixed link through it
+        (``tables.csv -> .sets/tables/tables.csv``), so that a kill at any
+        instant leaves the three files of the old run or the three of the new
+        one, never a mix; nothing planted there (a link under a name) is followed.
 
         EXAMPLES::
 
@@ -421,13 +425,15 @@ class ReproductionReport:
             sage: d = tempfile.mkdtemp()
             sage: paths = reproduce_tables(linear=1, relu=0, poly=0, progress=False).save(d)
             sage: [os.path.basename(p) for p in paths], sorted(os.listdir(d))
-            (['tables.csv', 'tables.json', 'tables.txt'], ['.lock', 'tables.csv', 'tables.json', 'tables.txt'])
+            (['tables.csv', 'tables.json', 'tables.txt'], ['.lock', '.sets', 'tables.csv', 'tables.json', 'tables.txt'])
+            sage: os.readlink(paths[0]), open(paths[0]).readline().startswith('family,')
+            ('.sets/tables/tables.csv', True)
         """
         os.makedirs(directory, exist_ok=True)
-        paths = [os.path.join(directory, name) for name in ("tables.csv", "tables.json", "tables.txt")]
+        names = ("tables.csv", "tables.json", "tables.txt")
         with DirectoryLock(directory):
-            atomic_write_many(dict(zip(paths, (self.csv_text(), self.json_text(), self.text()))))
-        return paths
+            publish_set(directory, "tables", dict(zip(names, (self.csv_text(), self.json_text(), self.text()))))
+        return [os.path.join(directory, name) for name in names]
 
 
 class Interrupted(KeyboardInterrupt):

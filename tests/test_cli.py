@@ -115,7 +115,7 @@ def test_out_is_created_before_the_computation(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(tables, "reproduce_tables", fake)
     assert cli.main(["reproduce", "--quick", "--out", str(out), "--workers", "1"]) == 0
     assert seen == [(True, dict(linear=5, relu=5, poly=2, seed=0, workers=1, progress=False))]
-    assert sorted(os.listdir(out)) == [".lock", "tables.csv", "tables.json", "tables.txt"]   # .lock: the lock of --out
+    assert sorted(os.listdir(out)) == [".lock", ".sets", "tables.csv", "tables.json", "tables.txt"]   # .lock: the lock of --out, .sets: the published generation
     assert "written: " in capsys.readouterr().out
 
 

@@ -248,3 +248,41 @@ def test_sage_families_through_network_of():
     assert res.lower <= res.upper
     with pytest.raises(TypeError, match="network_of reads"):
         Attention(2, 1, 1, 2).lie_trace(data=[[1, 2]])
+
+
+# ---------------------------------------------------------------------------
+# Analytic activations: the lower bound in ball arithmetic
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+def test_analytic_networks_agree_with_the_oracle(seed):
+    rng = np.random.default_rng(50 + seed)
+    torch.manual_seed(seed)
+    act = [nn.Tanh(), nn.GELU(), nn.SiLU(), nn.Sigmoid()][seed]
+    n, h = 3, int(rng.integers(1, 3))
+    layers = [nn.Linear(n, h), act] + ([nn.Dropout(0.5)] if seed % 2 else []) + [nn.Linear(h, 1)]
+    net = nn.Sequential(*layers).double()
+    with torch.no_grad():                 # small rational weights: the analytic ops away from saturation
+        for p in net.parameters():
+            p.copy_(torch.tensor(rng.integers(-4, 5, size=p.shape) / 8))
+    X = _data((n,), int(rng.integers(8, 11)), rng, "zero feature") / 4
+    res = data_lie_trace(from_torch(net), X)
+    expected, gap = oracle_data_laws(net, X)
+    assert gap > 1e4
+    assert res.lower <= expected <= res.upper, (act, res, expected)
+    assert res.certified and res.number_of_laws == expected, (act, res.reason, expected)
+
+
+def test_analytic_network_on_few_points_gives_honest_bounds():
+    """Three points through tanh: the Lie algebra needs brackets of depth 3, beyond the ball route (depth 2)."""
+    rng = np.random.default_rng(50)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.tensor(rng.integers(-4, 5, size=p.shape) / 8))
+    X = np.array([[-1.375, 1.5625, 0.0], [-1.4375, -0.125, 0.0], [-0.5625, 0.5, 0.0]])
+    res = data_lie_trace(from_torch(net), X)
+    expected, gap = oracle_data_laws(net, X)
+    assert gap > 1e4 and res.lower <= expected <= res.upper
+    assert not res.certified and "between %s and %s" % (res.lower, res.upper) in res.reason

@@ -120,7 +120,8 @@ from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
 from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
 from sage_conslaw.network.ops import get_op
 from sage_conslaw.network.ops.conv import _geometry
-from sage_conslaw.network.symmetries import scaling_laws
+from sage_conslaw.network.balls import ball_rank
+from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 
 #: The most pairs (data point, Dropout mask) enumerated for ``masks='all'``:
 #: above, masks are sampled and the rank is only a lower bound.
@@ -145,7 +146,7 @@ UNIT_OPS = ('linear', 'conv1d')
 #: The ops a unit's activation passes through on its way to the next layer.
 ACTIVATIONS = ('relu', 'leaky_relu')
 
-KINDS = ('frozen', 'dead', 'balancedness', 'cross', 'rescaling')
+KINDS = ('frozen', 'dead', 'balancedness', 'cross', 'rescaling', 'translation')
 
 
 # ---------------------------------------------------------------------------
@@ -544,7 +545,9 @@ class _Unit:
                 break
             u = users[0]
             if u.op in ACTIVATIONS and not seen_relu and tuple(u.args) == (cur.index,):
-                m = relu[u.index]
+                m = relu.get(u.index)
+                if m is None:                   # regions not read (an analytic network): every unit active
+                    m = np.ones((1,) + tuple(net.shape_of(u.index)), dtype=bool)
                 f = np.where(m, 1, 0).astype(object) if u.op == 'relu' else \
                     np.where(m, QQ(1), _qq(u.attrs.get('slope', 0))).astype(object)
                 factor = f if factor is None else factor * f
@@ -738,7 +741,12 @@ class GraphDataModel(ConservationModel):
         self.masks_option = 'all' if masks is None else masks
         self.network, self.inputs, self.drop, self.owner, self.exhaustive = dropout_pairs(net, A, masks, seed)
         self.pairs = self.inputs.shape[0]
-        self.relu, self.values = exact_regions(self.network, self.point, self.inputs, self.drop, self.owner)
+        #: the analytic ops (no exact value: the ReLU regions are decided in ball arithmetic by the lower bound)
+        self.analytic = _uncertifiable_ops(self.network)
+        if self.analytic:
+            self.relu, self.values = {}, None
+        else:
+            self.relu, self.values = exact_regions(self.network, self.point, self.inputs, self.drop, self.owner)
         self._ring = None
         self._W = None
         self._laws = None
@@ -893,7 +901,8 @@ class GraphDataModel(ConservationModel):
             elif n.role != 'op':
                 continue
             elif n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
-                Z[n.index] = Z[n.args[0]] * self.relu[n.index].astype(int).astype(object)
+                Z[n.index] = Z[n.args[0]] * (self.relu[n.index].astype(int).astype(object) if n.index in self.relu
+                                             else 1)
             elif n.op == 'dropout':
                 m = self.drop.get(n.index)
                 Z[n.index] = Z[n.args[0]] if m is None else Z[n.args[0]] * np.asarray(m).astype(object)
@@ -943,7 +952,7 @@ class GraphDataModel(ConservationModel):
             args = list(n.args)
             shape0 = (self.pairs,) + tuple(net.shape_of(args[0]))
             if n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
-                put(args[0], up * self.relu[n.index].astype(np.int64))
+                put(args[0], up * self.relu[n.index].astype(np.int64) if n.index in self.relu else up)
             elif n.op == 'dropout':
                 m = self.drop.get(n.index)
                 put(args[0], up if m is None else up * np.asarray(m, dtype=np.int64))
@@ -1038,6 +1047,8 @@ class GraphDataModel(ConservationModel):
             h = SparseLaw(quadratic={(k, k): QQ(int(c)) for k, c in enumerate(srow) if c})
             if h.quadratic not in seen and {k: -c for k, c in h.quadratic.items()} not in seen:
                 laws['rescaling'].append(h)      # (a unit's balancedness is its rescaling law)
+        for trow in translation_laws(net):
+            laws['translation'].append(SparseLaw(linear={k: QQ(int(c)) for k, c in enumerate(trow) if c}))
         seen = set()
         for k in KINDS:              # one law once (a frozen direction may be a weight reading zeros)
             kept = []
@@ -1179,9 +1190,11 @@ class GraphDataModel(ConservationModel):
             except ImportError:
                 route = 'exact'
         D = self.D
-        bad = _uncertifiable_ops(self.network)
+        bad = self.analytic
         p = self._prime()
         N = self.independent_laws(p)
+        if bad and route != 'exact':
+            return self._ball_trace(N, p, max_steps, seed, start)
         if bad or route == 'exact':
             if bad:
                 reason = ("not certified: %s ha%s no exact evaluation (op kind 'analytic'): %s explicit law%s of the "
@@ -1219,6 +1232,48 @@ class GraphDataModel(ConservationModel):
             if exact.certified:
                 return exact
         return self._result(dims, level, dims[-1], N, p, what, start, None)
+
+    def _ball_trace(self, N, p, max_steps, seed, start):
+        r"""
+        The count of a network with analytic ops: the lower bound is the rank of
+        the data fields (then of brackets of them, up to two levels) proven in
+        ball arithmetic (:func:`~sage_conslaw.network.balls.ball_rank`) on the
+        data points with every Dropout entry kept (pairs of every mask and of
+        evaluation mode); a point where a ReLU's ball is not on one side is left
+        out (the rank stays a lower bound).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: net = Network.sequential(2, [('linear', 2), 'tanh', ('linear', 1)])
+            sage: res = graph_data_trace(net, [[1, 0], [2, 0], [1/2, 0]], point=[1, 1/2, -1, 1/4, 1/3, 1/5, 1, 2, 1/2])
+            sage: res.number_of_laws, res.certified, res.laws_by_kind()['frozen']
+            (2, True, [L0_weight_0_1, L0_weight_1_1])
+            sage: 'ball arithmetic' in res.reason
+            True
+        """
+        D = self.D
+        keep = [s for s in range(self.pairs) if all(np.all(np.asarray(m[s]) == 1) for m in self.drop.values())]
+        X = [self.inputs[s] for s in keep]
+        theta = list(self.point)
+        target = D - N
+        dims, level, L = [0], 0, 0
+        if X:
+            L = ball_rank(self.network, theta, X)
+            dims = [L]
+            for level, second in ((1, 0), (2, 1)):
+                if L >= target or max_steps < level:
+                    level -= 1
+                    break
+                L = max(L, ball_rank(self.network, theta, X, brackets=target - dims[0] + 4, seed=int(seed),
+                                     second=2 * (target - L) + 4 if second else 0))
+                dims.append(L)
+        what = ("the rank of the data fields proven in ball arithmetic at theta (%s of the %s pairs: those with every "
+                "Dropout entry kept; %s; analytic: %s)" % (len(X), self.pairs, "no bracket" if level <= 0 else
+                                                          "brackets up to level %s" % level,
+                                                          ", ".join(n.where() for n in self.analytic)))
+        return self._result(dims, max(level, 0), L, N, p, what, start, None)
 
     def _small(self):
         r"""

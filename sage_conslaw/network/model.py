@@ -225,8 +225,10 @@ class NetworkModel(ConservationModel):
           is at most :data:`MAX_PHI_LAW_SEARCH`)
         - ``certify_with_degree`` -- the degree of that search (``None``: no search)
         - ``data`` -- (optional) a finite data set: the laws of the gradient flows
-          on it near ``point``, certified by the explicit data laws (chains of
-          linear layers and ReLUs; see :func:`~sage_conslaw.datalaws.network.data_lie_trace`)
+          on it near ``point``, certified by the explicit data laws (see
+          :func:`~sage_conslaw.datalaws.network.data_lie_trace`; with the
+          options ``masks`` -- ``'all'``, ``'eval'`` or given Dropout masks --
+          and ``route``, see :mod:`~sage_conslaw.datalaws.graph`)
 
         EXAMPLES::
 
@@ -256,10 +258,25 @@ class NetworkModel(ConservationModel):
             sage: tm = from_torch(torch.nn.Sequential(torch.nn.Linear(2r, 2r, bias=False), torch.nn.Linear(2r, 1r, bias=False)))  # optional - torch
             sage: tm.model.lie_trace(point=tm.exact_theta(), data=[[1, 0], [2, 0]]).number_of_laws  # optional - torch
             5
+
+        Any graph: Dropout (every mask, or evaluation mode), a ReLU on the output::
+
+            sage: net = Network.sequential(1, [('linear', 2), 'relu', ('dropout', 1/2), ('linear', 1), 'relu'])
+            sage: M = NetworkModel(net); th = [1, 2, 1, 2, 1, 1, 1/2]
+            sage: [M.lie_trace(point=th, data=[[1], [2]], masks=m) for m in ('all', 'eval')]  # optional - torch
+            [Trace ... independent conservation laws: 2 ... certified: yes ...,
+             Trace ... independent conservation laws: 3 ... certified: yes ...]
+            sage: M.lie_trace(point=th, data=[[1]], mask='eval')
+            Traceback (most recent call last):
+            ...
+            TypeError: lie_trace of a network on data takes no option mask
         """
         if data is not None:
+            extra = {k: options.pop(k) for k in ('masks', 'route') if k in options}
+            if options:
+                raise TypeError("lie_trace of a network on data takes no option %s" % ", ".join(sorted(options)))
             return handler("data")(self, data, point=point, laws=laws, seed=seed, max_steps=max_steps,
-                                   **({} if prime is None else {'prime': prime}))
+                                   **dict(extra, **({} if prime is None else {'prime': prime})))
         if options:
             raise TypeError("lie_trace of a network takes no option %s" % ", ".join(sorted(options)))
         given = as_law_list(laws, self.polynomial_ring()) if laws is not None else []

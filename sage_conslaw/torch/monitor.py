@@ -138,6 +138,9 @@ class LawMonitor:
       ``laws`` if given; :attr:`kinds` says the kind of each law,
       :attr:`data_result` holds the certified count, and :meth:`law_drifts`
       and :meth:`held` give the drift of each law
+    - ``masks`` -- with ``data`` and Dropout: ``'all'`` (default: the laws of
+      training with every mask), ``'eval'`` or given masks (see
+      :mod:`~sage_conslaw.datalaws.graph`)
 
     Use :meth:`attach` (a hook on the optimizer's ``step``) or call the monitor
     (``monitor()``) once per step.  :attr:`steps` and :meth:`values` hold the
@@ -178,9 +181,20 @@ class LawMonitor:
         True
         sage: m.held(1e-8) >= 4  # optional - torch
         True
+
+    Trained with Dropout: the laws of every mask (those of tied units are lost,
+    the frozen directions stay)::
+
+        sage: torch.manual_seed(2); net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Dropout(0.5r), torch.nn.Linear(2, 1))  # optional - torch
+        <torch._C.Generator object at ...>
+        sage: X = torch.randn(4, 3); X[:, 0r] = 0r  # optional - torch
+        sage: m = LawMonitor(net, data=X); m.data_result.certified, m.data_result.data_model.pairs  # optional - torch
+        (True, 16)
+        sage: 'frozen' in m.kinds and 'cross' not in m.kinds  # optional - torch
+        True
     """
 
-    def __init__(self, model_or_module, laws=None, data=None):
+    def __init__(self, model_or_module, laws=None, data=None, masks=None):
         r"""
         TESTS::
 
@@ -204,12 +218,12 @@ class LawMonitor:
             warnings.warn(self.frozen_note, stacklevel=2)
         self.data_result, kinds = None, []
         if data is not None:
-            self.data_result = data_lie_trace(self.map, data)
+            self.data_result = data_lie_trace(self.map, data, **({} if masks is None else {'masks': masks}))
             found = self.data_result.laws_by_kind()
             given = [] if laws is None else list(laws)
             kinds = ['given'] * len(given)
             laws = given
-            for kind in ('frozen', 'dead', 'balancedness', 'cross'):
+            for kind in found:          # frozen, dead, balancedness, cross (and rescaling, translation on a graph)
                 laws += found[kind]
                 kinds += [kind] * len(found[kind])
             if not laws:

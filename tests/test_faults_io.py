@@ -481,19 +481,21 @@ print("ready", flush=True)
 i = 0
 while True:
     files.publish_set(sys.argv[2], "tables", sets[i %% 2]); i += 1
+    print(i, flush=True)
 """ % (NAMES, NAMES)
 
 
 def test_publish_set_killed_at_random_instants_leaves_one_complete_set(tmp_path):
     """Property: SIGKILL at 60 random instants of a process publishing sets A and B in a loop (the
     first publication of half the trials migrates an older layout of regular files): every name is
-    there and all three are of A or all of B; the next publication removes what the kill left."""
+    there and all three are of A or all of B; the next publication removes what the kill left.
+    The kill comes a random 0-3 ms after the k-th publication (k random), so it lands at varied
+    steps of the next one; the invariant holds whatever the timing (no assertion on where it landed)."""
     spec = __import__("importlib.util").util.spec_from_file_location(
         "files_under_test", os.path.join(ROOT, "sage_conslaw", "files.py"))
     files = __import__("importlib.util").util.module_from_spec(spec)
     spec.loader.exec_module(files)
     rng = random.Random(21)
-    seen = set()
     for trial in range(60):
         out = tmp_path / ("t%s" % trial)
         out.mkdir()
@@ -505,7 +507,9 @@ def test_publish_set_killed_at_random_instants_leaves_one_complete_set(tmp_path)
         p = subprocess.Popen([sys.executable, "-c", _PUBLISHER, os.path.join(ROOT, "sage_conslaw", "files.py"),
                               str(out)], stdout=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, 0.03))
+        for _ in range(rng.randint(0, 3)):
+            assert p.stdout.readline().strip()
+        time.sleep(rng.uniform(0, 0.003))
         p.kill()
         p.wait()
         p.stdout.close()
@@ -514,12 +518,10 @@ def test_publish_set_killed_at_random_instants_leaves_one_complete_set(tmp_path)
         assert len(tags) == 1, contents
         tag = tags.pop()
         assert contents == ["%s %s" % (tag, n) for n in NAMES], contents
-        seen.add(tag)
         files.publish_set(str(out), "tables", {n: "C " + n for n in NAMES})
         assert [(out / n).read_text() for n in NAMES] == ["C " + n for n in NAMES]
         assert sorted(os.listdir(out / ".sets"))[0] == "tables" and len(os.listdir(out / ".sets")) == 2
         assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
-    assert seen == {"A", "B"}        # the kills landed on both sides of the switch
 
 
 def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):

@@ -69,7 +69,7 @@ def test_real_number_field_is_accepted():
 
 def test_degree_1e5_in_two_variables_refused_at_once(phi):
     t = time.time()
-    with pytest.raises(ValueError, match="100001 candidate monomials.*MAX_MONOMIALS = 50000"):
+    with pytest.raises(ValueError, match="100001 candidate monomials, whose law search would take about .* GB.*refused before any monomial"):
         phi.polynomial_conservation_laws(10 ** 5)
     assert time.time() - t < 1
 

@@ -68,10 +68,10 @@ from sage_conslaw.core.families import as_family
 from sage_conslaw.core.fields import as_vector_fields
 from sage_conslaw.core.modular import DEFAULT_PRIME, PolynomialsModP, linbox_matrix, rank_mod_p, reduce_rational, residues
 from sage_conslaw.core.points import as_exact_point
-from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES, MAX_CANDIDATE_ENTRIES,
+from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES,
                                           MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
-                                          MAX_LAW_SYSTEM_ENTRIES, MAX_MONOMIALS, MAX_PRIME, SKETCH_NONZEROS,
-                                          SKETCH_ROW_CHUNK, DENSE_FILL_ROWS)
+                                          MAX_LAW_SYSTEM_ENTRIES, MAX_PRIME, SKETCH_NONZEROS,
+                                          SKETCH_ROW_CHUNK, DENSE_FILL_ROWS, law_search_bytes, memory_budget)
 
 # scipy's sparse matrices and graphs take ~0.3 s to import and serve only the large systems
 lazy_import("scipy.sparse", ["coo_matrix", "csr_matrix"])
@@ -105,11 +105,10 @@ def number_of_candidates(D, degree, homogeneous=True):
 
 def check_size(D, degree, homogeneous=True):
     r"""
-    Raise ``ValueError`` if the law system of this degree would have more than
-    :data:`~sage_conslaw.core.thresholds.MAX_MONOMIALS` unknowns, or if their
-    exponent tuples would hold more than
-    :data:`~sage_conslaw.core.thresholds.MAX_CANDIDATE_ENTRIES` entries
-    (degree 1 in very many variables); return their number.
+    Raise ``ValueError`` if the law search of this degree would not fit in the
+    memory available (:func:`~sage_conslaw.core.thresholds.law_search_bytes`
+    against :func:`~sage_conslaw.core.thresholds.memory_budget`: resource
+    limits and ``MemAvailable``); return the number of candidate monomials.
 
     The count is a binomial coefficient: the refusal is immediate, before any
     monomial is enumerated.
@@ -119,37 +118,30 @@ def check_size(D, degree, homogeneous=True):
         sage: from sage_conslaw.core.laws import check_size
         sage: check_size(3, 2)
         6
-        sage: check_size(10, 20)
+        sage: check_size(10, 40)
         Traceback (most recent call last):
         ...
-        ValueError: degree 20 in D = 10 variables gives 10015005 candidate monomials, more than the limit MAX_MONOMIALS = 50000 (sage_conslaw.core.thresholds); choose a lower degree
-        sage: check_size(10000, 1)
+        ValueError: degree 40 in D = 10 variables gives 2054455634 candidate monomials, whose law search would take about 13148.5 GB (LAW_SEARCH_BYTES_PER_ENTRY = 128 bytes for each of the candidates x (D + degree) exponent entries), more than the ... GB available now (MEMORY_SHARE of the free memory, sage_conslaw.core.thresholds); refused before any monomial is enumerated; choose a lower degree
+        sage: check_size(10^7, 1)
         Traceback (most recent call last):
         ...
-        ValueError: degree 1 in D = 10000 variables gives 10000 candidate monomials of 10000 exponents each, more than the limit MAX_CANDIDATE_ENTRIES = 33554432 (sage_conslaw.core.thresholds)
+        ValueError: degree 1 in D = 10000000 variables gives 10000000 candidate monomials, whose law search would take about 12800001.3 GB ...
 
-    Few variables but a huge degree (``uv().polynomial_conservation_laws(10^4)``)::
+    Few variables but a huge degree (``uv().polynomial_conservation_laws(10^6)``)::
 
-        sage: check_size(2, 10^4)
+        sage: check_size(2, 10^6)
         Traceback (most recent call last):
         ...
-        ValueError: degree 10000 in D = 2 variables gives 10001 candidate monomials of 10000 variable indices each in the law system, more than the limit MAX_CANDIDATE_ENTRIES = 33554432 (sage_conslaw.core.thresholds); choose a lower degree
+        ValueError: degree 1000000 in D = 2 variables gives 1000001 candidate monomials, whose law search would take about 128000.4 GB ...
     """
     n = number_of_candidates(D, degree, homogeneous)
-    if n > MAX_MONOMIALS:
-        raise ValueError("degree %s in D = %s variables gives %s candidate monomials, more than the limit "
-                         "MAX_MONOMIALS = %s (sage_conslaw.core.thresholds); choose a lower degree"
-                         % (degree, D, n, MAX_MONOMIALS))
-    if n * D > MAX_CANDIDATE_ENTRIES:
-        raise ValueError("degree %s in D = %s variables gives %s candidate monomials of %s exponents each, "
-                         "more than the limit MAX_CANDIDATE_ENTRIES = %s (sage_conslaw.core.thresholds)"
-                         % (degree, D, n, D, MAX_CANDIDATE_ENTRIES))
-    if n * degree > MAX_CANDIDATE_ENTRIES:
-        # the law system writes each monomial as its degree variable indices (law_system, _multisets)
-        raise ValueError("degree %s in D = %s variables gives %s candidate monomials of %s variable indices each "
-                         "in the law system, more than the limit MAX_CANDIDATE_ENTRIES = %s "
-                         "(sage_conslaw.core.thresholds); choose a lower degree" % (degree, D, n, degree,
-                                                                                   MAX_CANDIDATE_ENTRIES))
+    need, budget = law_search_bytes(n, D, degree), memory_budget()
+    if need > budget:
+        raise ValueError("degree %s in D = %s variables gives %s candidate monomials, whose law search would take "
+                         "about %.1f GB (LAW_SEARCH_BYTES_PER_ENTRY = 128 bytes for each of the candidates x (D + "
+                         "degree) exponent entries), more than the %.1f GB available now (MEMORY_SHARE of the free "
+                         "memory, sage_conslaw.core.thresholds); refused before any monomial is enumerated; choose "
+                         "a lower degree" % (degree, D, n, need / 1e9, budget / 1e9))
     return n
 
 
@@ -807,9 +799,11 @@ def laws_supported_on(fields, exponents, prime=DEFAULT_PRIME):
     exponents = list(dict.fromkeys(tuple(e) for e in exponents))
     if not exponents:
         return []
-    if len(exponents) > MAX_MONOMIALS:
-        raise ValueError("%s candidate monomials is more than the limit MAX_MONOMIALS = %s "
-                         "(sage_conslaw.core.thresholds); choose fewer" % (len(exponents), MAX_MONOMIALS))
+    need, budget = law_search_bytes(len(exponents), D, max(sum(e) for e in exponents)), memory_budget()
+    if need > budget:
+        raise ValueError("%s candidate monomials in D = %s variables would take about %.1f GB in the law search, "
+                         "more than the %.1f GB available now (MEMORY_SHARE of the free memory, "
+                         "sage_conslaw.core.thresholds); choose fewer" % (len(exponents), D, need / 1e9, budget / 1e9))
     prime = check_prime(prime, "the prime", MAX_PRIME)
     A = law_system(fields, _exponent_array(exponents, D))
     kernel = law_kernel(A, V.base_ring(), prime)
@@ -861,10 +855,10 @@ def polynomial_laws(fields, degree, homogeneous=True, prime=DEFAULT_PRIME, new_o
 
     Sizes are counted before anything is built::
 
-        sage: polynomial_laws([X], 400)
+        sage: polynomial_laws([X], 40000)
         Traceback (most recent call last):
         ...
-        ValueError: degree 400 in D = 3 variables gives 80601 candidate monomials, more than the limit MAX_MONOMIALS = 50000 (sage_conslaw.core.thresholds); choose a lower degree
+        ValueError: degree 40000 in D = 3 variables gives 800060001 candidate monomials, whose law search would take about ... GB (LAW_SEARCH_BYTES_PER_ENTRY = 128 bytes for each of the candidates x (D + degree) exponent entries), more than the ... GB available now (MEMORY_SHARE of the free memory, sage_conslaw.core.thresholds); refused before any monomial is enumerated; choose a lower degree
         sage: polynomial_laws([X], 2, homogeneous='no')
         Traceback (most recent call last):
         ...

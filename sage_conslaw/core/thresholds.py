@@ -57,10 +57,19 @@ MAX_BRACKET_BLOCK = 2 ** 22
 
 # -- the rigorous trace ---------------------------------------------------------
 
-#: Largest basis of `W_k` (as a space of functions) the rigorous method builds
-#: before giving up: beyond a few hundred polynomial fields, exact elimination
-#: over `\QQ` takes minutes.
-MAX_RIGOROUS_FIELDS = 400
+#: Bytes each term of a field of the basis of `W_k` (a space of functions over
+#: `\QQ`) costs the rigorous method, per variable and besides: the field in
+#: Singular (about `2D` bytes a term, see :data:`MAX_EXPANDED_BYTES`) and its row
+#: in the exact echelon form, a dict keyed by exponent tuples (`8D` bytes the
+#: tuple, about 320 more for the entry, the key's header and the rational).
+#: The basis used to stop at a constant 400 fields (``LinearNetwork([9] * 4)``,
+#: `D = 243`, stopped there); it now grows while its estimate
+#: (:func:`rigorous_basis_bytes`) fits in :func:`memory_budget`, its time bounded
+#: by :data:`RIGOROUS_SECONDS`.
+RIGOROUS_BYTES_PER_TERM_VARIABLE = 10
+
+#: See :data:`RIGOROUS_BYTES_PER_TERM_VARIABLE`.
+RIGOROUS_BYTES_PER_TERM = 320
 
 # -- automatic law search ---------------------------------------------------------
 
@@ -123,12 +132,17 @@ MAX_RANDOM_COEFFICIENTS = 10 ** 6
 
 # -- polynomial laws --------------------------------------------------------------
 
-#: Above this many candidate monomials a law search is refused before anything
-#: is enumerated.  The kernel is sparse (its memory follows the nonzeros of the
-#: law system, bounded by MAX_LAW_SYSTEM_ENTRIES), so the limit is one of time:
-#: the 41616 candidates of ``LinearNetwork([12, 12, 12])`` in degree 2 take
-#: about 10 s and 500 MB.
-MAX_MONOMIALS = 50000
+#: Bytes a law search takes for each exponent entry of its candidate monomials
+#: (candidates `\times (D + \mathrm{degree})`: the exponent tuples, the variable
+#: indices of the law system, its columns and kernel): measured 95 bytes for
+#: ``LinearNetwork([8] * 4)`` in degree 2 (18,528 candidates, `D = 192`: 340 MB above
+#: the imports) and 110 for ``[6] * 4``; 128 leaves a margin.  A search is refused
+#: before any monomial is enumerated when :func:`law_search_bytes` exceeds
+#: :func:`memory_budget`: the limit moves with the memory available (it was a
+#: constant 50,000 candidates; ``LinearNetwork([12] * 4)`` in degree 2, 93,528
+#: candidates, about 4 GB, now runs where that much is free).  Its time is
+#: that of a sparse exact kernel (about 1 ms a candidate).
+LAW_SEARCH_BYTES_PER_ENTRY = 128
 
 #: Largest exponent a polynomial given as a string may use (``"x^3"``): a string is
 #: parsed by :func:`~sage_conslaw.core.points.parse_polynomial`, never evaluated,
@@ -219,11 +233,6 @@ def batch_size(D):
 #: the peeling, the blocks and the modular route (a few milliseconds).
 MAX_DIRECT_ENTRIES = 2 ** 12
 
-#: Most exponent entries (candidate monomials x D) enumerated for a law
-#: search: `2^{25}` take a few seconds and a few hundred MB.  Only degree 1
-#: in thousands of variables comes near it (for degree 2, MAX_MONOMIALS
-#: already bounds D by 315).
-MAX_CANDIDATE_ENTRIES = 2 ** 25
 
 #: Most terms (before merging) the law system may have: each costs about 150
 #: bytes while the system is formed (`2^{24}` terms: about 2.5 GB).  The system
@@ -326,6 +335,36 @@ JET_COPIES = 6
 #: form of about `D/2 \times D` (LinearNetwork [50]*4, D = 7500: 44 s and 2.4 GB),
 #: while below it takes well under a second.
 RANDOM_POINT_MAX_D = 2000
+
+
+def rigorous_basis_bytes(fields, terms, D):
+    r"""
+    Return the bytes a basis of ``fields`` polynomial vector fields of about
+    ``terms`` terms each, in ``D`` variables, takes in the rigorous method
+    (:data:`RIGOROUS_BYTES_PER_TERM_VARIABLE`).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.thresholds import rigorous_basis_bytes
+        sage: rigorous_basis_bytes(400, 100, 243)
+        110000000
+    """
+    return int(fields) * int(terms) * (RIGOROUS_BYTES_PER_TERM_VARIABLE * int(D) + RIGOROUS_BYTES_PER_TERM)
+
+
+def law_search_bytes(candidates, D, degree):
+    r"""
+    Return the bytes a law search over ``candidates`` monomials of degree at
+    most ``degree`` in ``D`` variables is planned to take
+    (:data:`LAW_SEARCH_BYTES_PER_ENTRY` for each exponent entry).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.thresholds import law_search_bytes
+        sage: law_search_bytes(93528, 432, 2) / 1e9         # LinearNetwork([12] * 4) in degree 2
+        5.19...
+    """
+    return LAW_SEARCH_BYTES_PER_ENTRY * int(candidates) * (int(D) + int(degree))
 
 
 def memory_budget():

@@ -1112,7 +1112,9 @@ def _extend(cands, space, new, size, budget, involutive_since):
     r"""
     Add to ``space`` (and to the list ``new``) the candidate brackets that are
     not in its span, until they run out (then ``None``) or a reason to stop:
-    the budget, the basis too large, or the closure over `\QQ` not coming soon
+    the budget, the basis too large for the memory available (estimated by
+    :func:`~sage_conslaw.core.thresholds.rigorous_basis_bytes` before the field
+    is added), or the closure over `\QQ` not coming soon
     after the rank over `\QQ(\theta)` stopped growing (then the reason).
 
     TESTS::
@@ -1125,16 +1127,24 @@ def _extend(cands, space, new, size, budget, involutive_since):
         (None, 2)
         sage: _extend([V([y, 0])], S, [], 0, _Budget(0), None)
         'the time budget of 0 s ran out'
+        sage: _extend([V([y, x])], S, [], 10^12, _Budget(None), None)           # a basis that cannot fit
+        'the basis of 1000000000001 fields (2 terms the last, in D = 2 variables) would take about ... GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating'
     """
     for Z in cands:
         if budget.expired():
             return budget.why()
         if involutive_since is not None and time.time() > involutive_since + thresholds.CLOSURE_AFTER_RANK_SECONDS:
             return "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
-        if Z and space.add(Z):
+        if not Z:
+            continue
+        terms = sum(c.number_of_terms() for c in Z.components())
+        need = thresholds.rigorous_basis_bytes(size + len(new) + 1, terms, len(Z.components()))
+        if need > thresholds.memory_budget():
+            return ("the basis of %s fields (%s terms the last, in D = %s variables) would take about %.2f GB, "
+                    "more than the %.2f GB available (MEMORY_SHARE of the free memory); refused before allocating"
+                    % (size + len(new) + 1, terms, len(Z.components()), need / 1e9, thresholds.memory_budget() / 1e9))
+        if space.add(Z):
             new.append(Z)
-            if size + len(new) > thresholds.MAX_RIGOROUS_FIELDS:
-                return "the basis exceeded %s fields" % thresholds.MAX_RIGOROUS_FIELDS
     return None
 
 

@@ -686,13 +686,15 @@ def writable_directory(path):
         sage: writable_directory("/proc/no_such_dir")
         'cannot create the directory: ...'
         sage: f = os.path.join(tempfile.mkdtemp(), "a_file"); _ = open(f, "w").write("x")
-        sage: writable_directory(f)
-        'cannot create the directory: ...'
+        sage: writable_directory(f), writable_directory(os.path.join(f, "sub"))
+        ('it exists and is not a directory', 'cannot create the directory: Not a directory')
         sage: writable_directory("")
         'an empty path is not a directory'
     """
     if not str(path):
         return "an empty path is not a directory"
+    if os.path.lexists(path) and not os.path.isdir(path):
+        return "it exists and is not a directory"
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as error:
@@ -700,6 +702,6 @@ def writable_directory(path):
     try:
         with tempfile.TemporaryFile(dir=path):
             pass
-    except OSError as error:   # pragma: no cover  (a read-only directory; root writes anyway)
+    except OSError as error:   # a read-only directory (root writes anyway: the tests run this as nobody)
         return "the directory is not writable: %s" % (error.strerror or error)
     return None

@@ -524,6 +524,122 @@ def test_publish_set_killed_at_random_instants_leaves_one_complete_set(tmp_path)
         assert not [f for f in os.listdir(out) if f.endswith(".tmp")]
 
 
+# ---------------------------------------------------------------------------------------------
+# A read-only --out, tried as an unprivileged user (root writes through any mode)
+# ---------------------------------------------------------------------------------------------
+
+#: Run as the user nobody, keeping only CAP_DAC_READ_SEARCH (read any file, write none that the
+#: modes refuse): the interpreter of this environment may live where nobody cannot read.
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search",
+             "--ambient-caps=+dac_read_search"]
+
+
+def _nobody_available():
+    """Why the tests as nobody cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "not root: the modes already bind this user (the tests need root to become nobody)"
+    if not __import__("shutil").which("setpriv"):
+        return "setpriv (util-linux) is not installed"
+    probe = subprocess.run(AS_NOBODY + [sys.executable, "-c", "import os; print(os.getuid())"],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0 or probe.stdout.strip() != "65534":
+        return "setpriv cannot drop to nobody here: %s" % probe.stderr.strip()[:200]
+    return None
+
+
+def run_as_nobody(args, timeout=300):
+    """Run the command line as nobody; return the CompletedProcess (text)."""
+    return subprocess.run(AS_NOBODY + ["env", "HOME=/tmp"] + CLI + list(args), capture_output=True, text=True,
+                          timeout=timeout, env=ENV, cwd="/tmp")
+
+
+def _snapshot(directory):
+    """Every entry of a directory tree: its kind and, for a file or a link, its content or target."""
+    snap = {}
+    for root, dirs, names in os.walk(directory):
+        for n in dirs + names:
+            p = os.path.join(root, n)
+            rel = os.path.relpath(p, directory)
+            if os.path.islink(p):
+                snap[rel] = ("link", os.readlink(p))
+            elif os.path.isdir(p):
+                snap[rel] = ("dir", None)
+            else:
+                snap[rel] = ("file", open(p, "rb").read())
+    return snap
+
+
+def _one_error_line(proc):
+    no_traceback(proc)
+    assert proc.returncode != 0, proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
+@pytest.fixture(scope="module")
+def as_nobody():
+    why = _nobody_available()
+    if why:
+        pytest.skip(why)
+
+
+def _hostile_outs(tmp_path, previous):
+    """The --out values a user may give that cannot be written, with the error each must say; a
+    read-only directory holding ``previous`` (a complete earlier output) is the first."""
+    ro_parent = tmp_path / "ro_parent"
+    ro_parent.mkdir()
+    os.chmod(ro_parent, 0o555)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("precious")
+    os.chmod(previous, 0o555)
+    return [(previous, "the directory is not writable: Permission denied"),
+            (ro_parent / "new", "cannot create the directory: Permission denied"),
+            (a_file, "exists and is not a directory"),
+            ("/proc/x", "cannot create the directory"),
+            (a_file / "sub", "cannot create the directory")]
+
+
+def test_reproduce_read_only_out_as_nobody(tmp_path, as_nobody):
+    out = tmp_path / "out"
+    base = ["reproduce", "--linear", "1", "--relu", "0", "--poly", "0", "--workers", "1"]
+    assert run(base + ["--out", str(out)]).returncode == 0
+    before = _snapshot(out)
+    for target, said in _hostile_outs(tmp_path, out):
+        proc = run_as_nobody(base + ["--out", str(target)])
+        line = _one_error_line(proc)
+        assert proc.returncode == 2 and said in line, (target, proc.stderr)
+    assert _snapshot(out) == before and (tmp_path / "a_file").read_text() == "precious"
+    # a writable directory whose earlier files (the lock, the generations) belong to another user:
+    # refused before computing, one line, nothing lost
+    os.chmod(out, 0o777)
+    t0 = time.time()
+    proc = run_as_nobody(base + ["--out", str(out)])
+    line = _one_error_line(proc)
+    assert proc.returncode == 1 and "cannot write into" in line and "unchanged" in line, proc.stderr
+    assert _snapshot(out) == before and time.time() - t0 < 120
+    _one_set(out)
+    assert not (tmp_path / "ro_parent" / "new").exists()
+
+
+@needs_dask
+def test_census_read_only_out_as_nobody(tmp_path, as_nobody):
+    out = tmp_path / "out"
+    assert run(CENSUS + ["--out", str(out), "--workers", "1"], timeout=300).returncode == 0
+    before = _snapshot(out)
+    for target, said in _hostile_outs(tmp_path, out):
+        proc = run_as_nobody(CENSUS + ["--out", str(target), "--workers", "1"])
+        line = _one_error_line(proc)
+        assert proc.returncode == 2 and said in line, (target, proc.stderr)
+    assert _snapshot(out) == before and (tmp_path / "a_file").read_text() == "precious"
+    # writable directory, files of another user: one line, the journal kept as it was
+    os.chmod(out, 0o777)
+    proc = run_as_nobody(CENSUS[:-2] + ["3", "--no-progress", "--out", str(out), "--workers", "1"])
+    line = _one_error_line(proc)
+    assert proc.returncode == 1 and "cannot write into" in line, proc.stderr
+    assert _snapshot(out) == before
+
+
 def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):
     out = tmp_path / "out"
     p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--released", "60", "--ours", "60", "--workers", "2",

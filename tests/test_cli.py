@@ -101,7 +101,7 @@ def test_out_is_a_file(tmp_path, tripwire, capsys):
     with pytest.raises(SystemExit) as exit:
         cli.main(["reproduce", "--out", str(f)])
     assert exit.value.code == 2
-    assert "--out %s: cannot create the directory" % f in capsys.readouterr().err
+    assert "--out %s: it exists and is not a directory" % f in capsys.readouterr().err
     assert tripwire == []
 
 

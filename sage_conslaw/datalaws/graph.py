@@ -983,6 +983,41 @@ class GraphDataModel(ConservationModel):
         self._live = L
         return L
 
+    def report(self):
+        r"""
+        Which units are active on how many pairs and positions, which are dead
+        (active on none), which are tied (the same activation everywhere), per
+        linear layer or convolution.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(1, [('linear', 3), 'relu', ('linear', 1)])
+            sage: GraphDataModel(net, [[1], [2]], [1, 2, -1, 1, 1, -2, 1, 1, 1, 0]).report()
+            'Units on 2 pairs: L0: active on [2, 2, 0]; dead: 2; tied: {0, 1}; L2: active on [2]'
+        """
+        parts = []
+        for u in self._units():
+            a = u.activity
+            counts = [int(sum(1 for t in a[:, :, j].reshape(-1) if t != 0)) for j in range(u.units)]
+            part = "%s: active on %s" % (u.node.name, counts)
+            dead = [j for j in range(u.units) if not counts[j]]
+            if dead:
+                part += "; dead: %s" % ", ".join(map(str, dead))
+            groups = {}
+            for j in range(u.units):
+                if counts[j]:
+                    groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()), []).append(j)
+            tied = [g for g in groups.values() if len(g) > 1]
+            if tied:
+                part += "; tied: %s" % ", ".join("{%s}" % ", ".join(map(str, g)) for g in tied)
+            parts.append(part)
+        what = "Units on %s pair%s" % (self.pairs, "" if self.pairs == 1 else "s")
+        if self.analytic:
+            what += " (the regions of an analytic network are not read: every unit counted active)"
+        return what + ": " + "; ".join(parts) if parts else what + ": no linear layer"
+
     def sparse_laws(self):
         r"""
         The explicit data laws by kind, as :class:`SparseLaw` (see :meth:`laws_by_kind`).
@@ -1344,6 +1379,8 @@ class GraphDataTraceResult(LieTraceResult):
           independent conservation laws: 1  (D = 2, dim Lie(W)(theta) = 1)
           certified: yes -- ...
           method: network data, modulo p = 1048573, stopped at step 0
+          laws of gradient flows on these data (the generic count is for every data set)
+          Units on 1 pair: L0: active on [1]
         sage: res.lower, res.upper, res.laws()
         (1, 1, [-L0_weight_0_0 + L0_weight_0_1])
     """
@@ -1441,7 +1478,9 @@ class GraphDataTraceResult(LieTraceResult):
                  ("  independent conservation laws: between %s and %s  (D = %s, dim Lie(W)(theta) >= %s)"
                   % (self.lower, self.upper, self.D, self.dimension)),
                  "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason),
-                 "  method: %s, modulo p = %s, stopped at step %s" % (self.method, self.prime, self.stopped_at)]
+                 "  method: %s, modulo p = %s, stopped at step %s" % (self.method, self.prime, self.stopped_at),
+                 "  laws of gradient flows on these data (the generic count is for every data set)",
+                 "  " + M.report()]
         return "\n".join(lines)
 
     __repr__ = _repr_

@@ -286,3 +286,29 @@ def test_analytic_network_on_few_points_gives_honest_bounds():
     expected, gap = oracle_data_laws(net, X)
     assert gap > 1e4 and res.lower <= expected <= res.upper
     assert not res.certified and "between %s and %s" % (res.lower, res.upper) in res.reason
+
+
+# ---------------------------------------------------------------------------
+# Linear and ReLU chains: the graph route agrees with the layered route
+# ---------------------------------------------------------------------------
+
+def test_chains_the_graph_route_agrees_with_the_layered_route():
+    from test_data_laws import _random_case as chain_case
+    for seed in range(8):
+        net, X = chain_case(seed)
+        tm = from_torch(net)
+        layered = data_lie_trace(tm, X)
+        graph = graph_data_trace(tm.model, X, point=tm.exact_theta())
+        assert graph.certified and layered.certified
+        assert graph.number_of_laws == layered.number_of_laws, (seed, net, X)
+
+
+def test_digits_the_graph_route_agrees_with_the_layered_route():
+    datasets = pytest.importorskip("sklearn.datasets")
+    X = datasets.load_digits().data[:200] / 16
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 10)).double()
+    tm = from_torch(net)
+    graph = graph_data_trace(tm.model, X, point=tm.exact_theta())
+    assert graph.certified and graph.number_of_laws == data_lie_trace(tm, X).number_of_laws == 213
+    assert "dead: 0" in graph.data_model.report()

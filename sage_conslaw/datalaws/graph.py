@@ -1009,7 +1009,7 @@ class GraphDataModel(ConservationModel):
             for j in range(u.units):
                 if counts[j]:
                     groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()), []).append(j)
-            tied = [g for g in groups.values() if len(g) > 1]
+            tied = [g for g in groups.values() if len(g) > 1] if u.consumer is not None else []
             if tied:
                 part += "; tied: %s" % ", ".join("{%s}" % ", ".join(map(str, g)) for g in tied)
             parts.append(part)

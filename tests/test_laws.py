@@ -413,8 +413,8 @@ def test_refusals_name_the_limit(no_direct, monkeypatch):
     monkeypatch.setattr(L, "MAX_EXACT_BLOCK_ENTRIES", 2 ** 20)
     assert L.law_kernel(A) == echelon_kernel_rows(A)    # the exact fallback
     phi = product(4)
-    monkeypatch.setattr(L, "MAX_LAW_SYSTEM_ENTRIES", 5)
-    with pytest.raises(ValueError, match="MAX_LAW_SYSTEM_ENTRIES"):
+    monkeypatch.setattr(L, "LAW_SYSTEM_BYTES_PER_TERM", 10 ** 15)
+    with pytest.raises(ValueError, match="LAW_SYSTEM_BYTES_PER_TERM.*refused before it is formed"):
         phi.polynomial_conservation_laws(2)
 
 

@@ -70,7 +70,7 @@ from sage_conslaw.core.modular import DEFAULT_PRIME, PolynomialsModP, linbox_mat
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.thresholds import (COMPRESSION_SURPLUS, KERNEL_PRIMES,
                                           MAX_DENSE_BLOCK_ENTRIES, MAX_DIRECT_ENTRIES, MAX_EXACT_BLOCK_ENTRIES,
-                                          MAX_LAW_SYSTEM_ENTRIES, MAX_PRIME, SKETCH_NONZEROS,
+                                          LAW_SYSTEM_BYTES_PER_TERM, MAX_PRIME, SKETCH_NONZEROS,
                                           SKETCH_ROW_CHUNK, DENSE_FILL_ROWS, law_search_bytes, memory_budget)
 
 # scipy's sparse matrices and graphs take ~0.3 s to import and serve only the large systems
@@ -289,8 +289,8 @@ def law_system(fields, exponents):
 
     It is built with numpy from the terms of the fields (monomials as sorted
     lists of variable indices), in memory proportional to its nonzeros; a
-    system with more than
-    :data:`~sage_conslaw.core.thresholds.MAX_LAW_SYSTEM_ENTRIES` terms is
+    system whose terms would not fit in the memory available
+    (:data:`~sage_conslaw.core.thresholds.LAW_SYSTEM_BYTES_PER_TERM`) is
     refused before it is formed.
 
     EXAMPLES::
@@ -344,10 +344,12 @@ def law_system(fields, exponents):
     tstart = np.cumsum(counts) - counts
     reps = counts[pair_var]
     total = int(reps.sum())
-    if total > MAX_LAW_SYSTEM_ENTRIES:
-        raise ValueError("the law system of %s candidate monomials has %s terms, more than the limit "
-                         "MAX_LAW_SYSTEM_ENTRIES = %s (sage_conslaw.core.thresholds); choose a lower degree"
-                         % (N, total, MAX_LAW_SYSTEM_ENTRIES))
+    need, budget = total * LAW_SYSTEM_BYTES_PER_TERM, memory_budget()
+    if need > budget:
+        raise ValueError("the law system of %s candidate monomials has %s terms, about %.1f GB while it is formed "
+                         "(LAW_SYSTEM_BYTES_PER_TERM = %s), more than the %.1f GB available now (MEMORY_SHARE of the "
+                         "free memory, sage_conslaw.core.thresholds); refused before it is formed; choose a lower "
+                         "degree" % (N, total, need / 1e9, LAW_SYSTEM_BYTES_PER_TERM, budget / 1e9))
     if not total:
         return empty
     pair_idx = np.repeat(np.arange(pair_col.size), reps)

@@ -234,11 +234,14 @@ def batch_size(D):
 MAX_DIRECT_ENTRIES = 2 ** 12
 
 
-#: Most terms (before merging) the law system may have: each costs about 150
-#: bytes while the system is formed (`2^{24}` terms: about 2.5 GB).  The system
-#: of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has 419904; dense random
-#: fields of degree 3 in 12 variables, in degree 4, about 5 million (10 s, 0.9 GB).
-MAX_LAW_SYSTEM_ENTRIES = 2 ** 24
+#: Bytes each term (before merging) of the law system costs while it is formed:
+#: about 150.  The system of ``ReLUNetwork([6, 6, 6, 6])`` in degree 2 has
+#: 419904 terms; dense random fields of degree 3 in 12 variables, in degree 4,
+#: about 5 million (10 s, 0.9 GB); ``LinearNetwork([12] * 4)`` in degree 2,
+#: 26.9 million (4 GB).  A system whose terms times this exceed
+#: :func:`memory_budget` is refused before it is formed (it was a constant
+#: `2^{24}` terms, which refused that network).
+LAW_SYSTEM_BYTES_PER_TERM = 150
 
 #: Largest block of the law system (rows x columns, after peeling) reduced
 #: modulo p as a dense matrix (8 bytes an entry: 128 MB); a taller block is

@@ -5,7 +5,8 @@ set size; an address-space limit, ``--memory``), all in one run of this script
 so that the ratios are measured on the same loaded machine:
 
 - ``after`` -- the structured trace, :func:`sage_conslaw.core.jets.network_trace`:
-  for a square linear network its certificate at the identity point (no
+  for a square linear network its certificate at the identity point, for
+  other linear networks the sign decomposition at a sparse point (no
   elimination, the count proven on a dense open set), for a ReLU network the
   triangular minors of the path lifting and of the known laws at a random point;
 - ``random`` -- the same at a random point, where a linear network needs
@@ -18,8 +19,9 @@ so that the ratios are measured on the same loaded machine:
 - ``rank`` -- the yardstick: one exact rank modulo p of a random D x D matrix
   (LinBox), where it fits (``--rank-max-D``).
 
-Every count is checked against the known-law count (`\\sum n_i(n_i+1)/2` for a
-linear network, one per hidden neuron for ReLU) and against the ``random`` count
+Every count is checked against the known-law count (:func:`known_laws`: the
+independent balancedness laws of a linear network, one per hidden neuron for
+ReLU) and against the ``random`` count
 where it was measured.  The log-log plot (``bench_scale.png``) shows the fitted
 exponents of time in D.
 
@@ -28,6 +30,7 @@ Usage::
     python benchmarks/bench_scale.py                          # the table and the plot
     python benchmarks/bench_scale.py --quick                  # small sizes only (a minute)
     python benchmarks/bench_scale.py --from-json benchmarks/bench_scale.json --rst doc/scale_table.inc
+    python benchmarks/bench_scale.py --only 'LinearNetwork [50, 40, 60, 30]'   # re-measure rows, keep the rest
 """
 import argparse
 import json
@@ -50,13 +53,17 @@ CASES = [  # (family, dims, bias)
     ("linear", [300, 300, 300], False),
     ("linear", [300, 300, 300, 300], False),
     ("linear", [577, 577, 577, 577], False),
+    ("linear", [2, 7, 3, 5], False),          # not square: certified at a sparse point (sign decomposition)
+    ("linear", [50, 40, 60, 30], False),
+    ("linear", [100, 50, 100, 50], False),
+    ("linear", [30, 100, 100, 30], False),
     ("relu", [16, 32, 16], True),
     ("relu", [50, 100, 50], True),
     ("relu", [30, 100, 100, 30], True),
     ("relu", [160, 320, 160], True),
     ("relu", [500, 1000, 500], True),
 ]
-QUICK = [CASES[0], CASES[7], CASES[8]]
+QUICK = [CASES[0], CASES[7], CASES[11], CASES[12]]
 
 
 _CHILD = r"""
@@ -138,8 +145,17 @@ def measure(kind, family, dims, bias, timeout, memory_gb, tree=None):
 
 
 def known_laws(family, dims):
-    """The known-law count: sum of n_i(n_i+1)/2 (linear), hidden neurons (ReLU)."""
-    return sum(n * (n + 1) // 2 if family == "linear" else n for n in dims[1:-1])
+    """The known-law count: for a linear network, on every hidden layer of width n between widths a and b,
+    rk (2 n + 1 - rk) / 2 independent balancedness laws, rk = min(n, a + b) (Proposition 4.2 of the paper,
+    layer by layer; n (n + 1) / 2 when n <= a + b); for ReLU, one per hidden neuron."""
+    if family == "linear":
+        return sum(min(n, a + b) * (2 * n + 1 - min(n, a + b)) // 2 for a, n, b in zip(dims, dims[1:], dims[2:]))
+    return sum(dims[1:-1])
+
+
+def _series(family, dims):
+    """The series a row is fitted and drawn in: square and other linear networks apart (other certificates)."""
+    return "linear, not square" if family == "linear" and len(set(dims)) > 1 else family
 
 
 def _D(family, dims, bias):
@@ -172,6 +188,9 @@ def main(argv=None):
     parser.add_argument("--json", default=os.path.join(ROOT, "benchmarks", "bench_scale.json"))
     parser.add_argument("--rst", default=None, help="also write the table here (reStructuredText, for doc/)")
     parser.add_argument("--from-json", default=None, help="only print the tables of a saved run")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="measure only these networks (e.g. 'LinearNetwork [50, 40, 60, 30]') and replace "
+                             "their rows in --json, keeping the others")
     args = parser.parse_args(argv)
     if args.from_json:
         with open(args.from_json) as f:
@@ -179,13 +198,20 @@ def main(argv=None):
         _report(rows, args)
         return 0
     tree = checkout(args.before_ref) if args.before_ref else None
-    rows = []
+    rows, kept = [], {}
+    if args.only is not None and os.path.exists(args.json):
+        with open(args.json) as f:
+            kept = {r["name"]: r for r in json.load(f)["rows"]}
     for family, dims, bias in (QUICK if args.quick else CASES):
         D = _D(family, dims, bias)
         name = "%s %s%s" % ("LinearNetwork" if family == "linear" else "ReLUNetwork", dims, " bias" if bias else "")
+        if args.only is not None and name not in args.only:
+            if name in kept:
+                rows.append(kept[name])
+            continue
         run = lambda kind, cap, tree=None: (measure(kind, family, dims, bias, args.timeout, args.memory, tree)
                                             if D <= cap else None)
-        row = dict(name=name, family=family, D=D, known=known_laws(family, dims),
+        row = dict(name=name, family=family, series=_series(family, dims), D=D, known=known_laws(family, dims),
                    after=run("after", 10 ** 9), model=run("model", args.model_max_D),
                    random=run("random", args.random_max_D if family == "linear" else 0),
                    before=run("before", args.before_max_D, tree) if tree else None,
@@ -220,9 +246,10 @@ def exponents(rows, key):
     """Least-squares slopes of log(seconds) against log(D), per family, over the measured rows."""
     import numpy as np
     out = {}
-    for family in ("linear", "relu"):
+    for family in ("linear", "linear, not square", "relu"):
         pts = [(r["D"], r[key]["seconds"]) for r in rows
-               if r["family"] == family and r.get(key) and "failed" not in r[key] and r[key]["seconds"] > 0.02]
+               if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key]
+               and r[key]["seconds"] > 0.02]
         if len(pts) >= 2:
             x, y = np.log([d for d, _ in pts]), np.log([t for _, t in pts])
             out[family] = float(np.polyfit(x, y, 1)[0])
@@ -274,10 +301,10 @@ def _plot(rows, fits, path):
     series = (("after", "structured trace", "s", "C1"), ("random", "random point (elimination)", "o", "C0"),
               ("before", "before", "v", "C4"), ("rank", "one D x D rank mod p", "^", "C3"))
     for key, label, marker, color in series:
-        for family, style in (("linear", "-"), ("relu", "--")):
+        for family, style in (("linear", "-"), ("linear, not square", ":"), ("relu", "--")):
             pts = sorted((r["D"], r[key]) for r in rows
-                         if r["family"] == family and r.get(key) and "failed" not in r[key])
-            if not pts or (key == "rank" and family == "relu"):
+                         if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key])
+            if not pts or (key == "rank" and family != "linear"):
                 continue
             slope = fits.get(key, {}).get(family)
             name = "%s (%s)%s" % (label, family if key != "rank" else "any", "" if slope is None else

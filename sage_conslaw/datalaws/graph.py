@@ -932,11 +932,27 @@ class GraphDataModel(ConservationModel):
             sage: M = GraphDataModel(net, [[-1], [1]], [1, 1, 1/2, 1/2, 1, 1, -1])
             sage: M.live_entries()[4].tolist()
             [[0, 0], [1, 1]]
+
+        With sampled Dropout masks every entry counts as live (a mask not
+        drawn may turn a ReLU downstream on)::
+
+            sage: from sage_conslaw.datalaws import graph
+            sage: net = Network.sequential(1, [('linear', 2), 'relu', ('dropout', 1/2), ('linear', 1), 'relu'])
+            sage: old, graph.MAX_MASK_PAIRS = graph.MAX_MASK_PAIRS, 4
+            sage: M = GraphDataModel(net, [[-1], [1]], [1, 1, 1/2, 1/2, 1, 1, -1]); M.exhaustive
+            False
+            sage: graph.MAX_MASK_PAIRS = old
+            sage: M.live_entries()[4].min()
+            1
         """
         if getattr(self, '_live', None) is not None:
             return self._live
         net = self.network
         L = {}
+        if not self.exhaustive:         # sampled masks: a mask not drawn may wake a ReLU downstream
+            self._live = {n.index: np.ones((self.pairs,) + tuple(net.shape_of(n.index)), dtype=np.int64)
+                          for n in net.nodes if n.role in ('input', 'op')}
+            return self._live
 
         def put(a, v):
             if net.nodes[a].role in ('parameter', 'constant'):

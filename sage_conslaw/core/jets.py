@@ -41,6 +41,7 @@ from math import prod
 
 import numpy as np
 
+from sage.arith.misc import previous_prime
 from sage.misc.lazy_import import lazy_import
 from sage.rings.integer_ring import ZZ
 
@@ -1355,8 +1356,12 @@ class LinearPathFamily(NetworkFamily):
             if B > thresholds.JET_MAX_BATCH:
                 why = "a class of the sign decomposition needs %s random brackets, more than JET_MAX_BATCH" % B
                 break
-            _check_memory(self.bracket_bytes(depth, B) + 8 * self.D * (sum(len(r) for r in rows) + B),
-                          "%s random brackets of depth %s (D = %s)" % (B, depth, self.D))
+            try:
+                _check_memory(self.bracket_bytes(depth, B) + 8 * self.D * (sum(len(r) for r in rows) + B),
+                              "%s random brackets of depth %s (D = %s)" % (B, depth, self.D))
+            except MemoryError as e:          # the proven bounds so far stand; the trace falls back
+                why = str(e)
+                break
             rows.append(residues(self.bracket_values(xs, depth, B, rng, p), p))
             R = np.vstack(rows)
             new = _class_ranks(np.arange(len(R)), None, None, None, None, classes, count, p, dense=R)
@@ -2170,6 +2175,8 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
         Traceback (most recent call last):
         ...
         ValueError: network_trace takes a point of D = 6 integers; for other points use the model's lie_trace(point=...)
+        sage: network_trace(NetworkFamily('linear', [2, 3, 2]), point=[1048573] + [0] * 11)['prime']   # p divides x_0
+        1048571
         sage: network_trace(NetworkFamily('linear', [1, 2, 3, 1]), point='certificate')     # an extra law of degree 4
         Traceback (most recent call last):
         ...
@@ -2194,6 +2201,9 @@ def network_trace(family, seed=0, p=DEFAULT_PRIME, max_steps=8, point=None):
     if len(point) != family.D or not (integral or all(t in ZZ for t in point)):
         raise ValueError("network_trace takes a point of D = %s integers; for other points use the model's "
                          "lie_trace(point=...)" % family.D)
+    arr = point if integral else np.asarray(point, dtype=object)
+    while bool(((arr != 0) & (arr % p == 0)).any()):     # the reduced point would be another: another prime
+        p = int(previous_prime(p))
     x = residues(point, p).astype(float)
     N, _ = family.known_law_rank(x, p, seed)
     target = family.D - N

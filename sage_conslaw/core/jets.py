@@ -1558,7 +1558,10 @@ def _class_ranks(rows, row_class, entry_rows, entry_cols, entry_vals, classes, c
                 keep = slot[c] >= 0
                 block = np.zeros((len(g), R, s), dtype=np.int64)
                 block[slot[c[keep]], rlocal[at[keep]], local[entry_cols[keep]]] = entry_vals[keep]
-            ranks[g] = batched_rank_mod_p(block, p)
+            if s > thresholds.BATCHED_RANK_MAX_COLUMNS:      # a few large blocks: LinBox, one at a time
+                ranks[g] = [rank_mod_p(b, p) for b in block]
+            else:
+                ranks[g] = batched_rank_mod_p(block, p)
     return ranks
 
 

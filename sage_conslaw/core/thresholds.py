@@ -180,6 +180,13 @@ TRIANGULAR_CERTIFICATE_ATTEMPTS = 4
 #: the memory before each depth).
 SIGN_CERTIFICATE_DEPTH = 8
 
+#: Blocks of the sign decomposition with at most this many columns are ranked
+#: all at once by numpy (:func:`~sage_conslaw.core.modular.batched_rank_mod_p`,
+#: one pass a column: thousands of blocks of a few columns in milliseconds);
+#: wider ones, few, one by one by LinBox (a block of 600 columns took 3 s in
+#: numpy at the cyclic point of LinearNetwork [50, 40, 60, 30]).
+BATCHED_RANK_MAX_COLUMNS = 32
+
 # -- census (sage_conslaw.census) ---------------------------------------------
 
 #: A census row computes the homogeneous degree-2 laws when `D` is at most this:

@@ -246,8 +246,12 @@ def test_sage_families_through_network_of():
     seq = Sequential([ReLUNetwork([2, 2, 2]), LinearNetwork([2, 2])])
     res = seq.lie_trace(point=seq.random_point(2), data=[[1, 0], [2, 0], [0, 0]])
     assert res.lower <= res.upper
+    from sage_conslaw.architectures import MatrixFactorization
     with pytest.raises(TypeError, match="network_of reads"):
-        Attention(2, 1, 1, 2).lie_trace(data=[[1, 2]])
+        MatrixFactorization(2, 2, 2).lie_trace(data=[[1, 2]])
+    att = Attention(2, 1, 1, 2)
+    res = att.lie_trace(point=[1, 1, 1, 1, 1, 1, 1, 1], data=[[[1, 0], [0, 1]]])
+    assert res.lower <= res.upper and not res.certified
 
 
 # ---------------------------------------------------------------------------
@@ -312,3 +316,47 @@ def test_digits_the_graph_route_agrees_with_the_layered_route():
     graph = graph_data_trace(tm.model, X, point=tm.exact_theta())
     assert graph.certified and graph.number_of_laws == data_lie_trace(tm, X).number_of_laws == 213
     assert "dead: 0" in graph.data_model.report()
+
+
+# ---------------------------------------------------------------------------
+# Attention: the oracle's float rank of the data fields (no bracket) against the proven bounds
+# ---------------------------------------------------------------------------
+
+def _attention_oracle(att, theta, Xs):
+    """The numeric rank of the data fields of one softmax head (no bracket), from autograd and the
+    formula out = softmax(X A X^T) X B, A = Q^T K, B = V^T O -- nothing of the package."""
+    from torch.func import jacrev
+    th = torch.tensor([float(t) for t in theta], dtype=torch.float64)
+    shapes = [(P.name, P.shape) for P in att.layout()]
+
+    def outputs(t):
+        mats, k = {}, 0
+        for name, shape in shapes:
+            n = shape[0] * shape[1]
+            mats[name] = t[k:k + n].reshape(shape)
+            k += n
+        out = []
+        for X in Xs:
+            X = torch.tensor(X, dtype=torch.float64)
+            S = torch.softmax(X @ mats['Q'].T @ mats['K'] @ X.T, dim=1)
+            out.append((S @ X @ mats['V'].T @ mats['O']).reshape(-1))
+        return torch.cat(out)
+    J = jacrev(outputs)(th).detach().numpy()
+    s = np.linalg.svd(J / max(1.0, np.abs(J).max()), compute_uv=False)
+    return int((s > s[0] * 1e-9).sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_attention_data_bounds_against_the_oracle(seed):
+    from sage.all__sagemath_singular import QQ
+    from sage_conslaw.architectures import Attention
+    att = Attention(2, 1, 1, 2)
+    assert sorted(P.name for P in att.layout()) == ['K', 'O', 'Q', 'V']
+    rng = np.random.default_rng(seed)
+    theta = [QQ(int(k)) / 4 for k in rng.choice([-3, -2, -1, 1, 2, 3], size=att.D)]
+    Xs = [rng.integers(-2, 3, size=(3, 2)).astype(float).tolist() for _ in range(int(rng.integers(1, 5)))]
+    res = data_lie_trace(att, np.array(Xs), point=theta)
+    r = _attention_oracle(att, theta, Xs)
+    assert res.dimension <= r and res.lower <= res.upper
+    if res.certified:
+        assert res.number_of_laws == att.D - r

@@ -11,6 +11,8 @@ The laws of the user's data and step size.
   graph (convolutions, Dropout as pairs of a point and a mask, a ReLU on the
   output, residual sums; :func:`~sage_conslaw.datalaws.graph.graph_data_trace`),
   where ``data_lie_trace`` sends what the layered route does not read.
+- :mod:`~sage_conslaw.datalaws.attention` -- the attention layers (softmax:
+  the rank of the data fields proven in ball arithmetic).
 - :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one
   step of GD, SGD or the heavy ball, a polynomial in the step size.
 

@@ -91,6 +91,7 @@ from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.registry import register_handler
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import MAX_DATA_ENTRIES, exact_data  # noqa: F401  (the data, read exactly)
+from sage_conslaw.datalaws.attention import attention_data_trace, is_attention
 from sage_conslaw.datalaws.graph import graph_data_trace
 from sage_conslaw.network.families import network_of
 from sage_conslaw.network.graph import Network
@@ -1249,15 +1250,22 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         sage: res = _graph_route(ConvNetwork(1, 1, 1, 2, 1), [[1, 2, 3]], [1, 1, 1], 0, None, 'exact', {}, None)
         sage: res.number_of_laws, res.certified, res.laws()[0].parent() is ConvNetwork(1, 1, 1, 2, 1).polynomial_ring()
         (1, True, True)
-        sage: _graph_route(Attention(2, 1, 1, 2), [[1, 2]], None, 0, None, None, {}, TypeError("not layered"))
+        sage: _graph_route(Attention(2, 1, 1, 2), [[[1, 2], [0, 1]]], None, 0, None, None, {}, None).certified
+        False
+        sage: from sage_conslaw.architectures import MatrixFactorization
+        sage: _graph_route(MatrixFactorization(1, 1, 1), [[1, 2]], None, 0, None, None, {}, TypeError("not layered"))
         Traceback (most recent call last):
         ...
-        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not Attention
+        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not MatrixFactorization
     """
     if isinstance(outer, Network):
         net = outer
     elif hasattr(outer, "network") and isinstance(outer.network, Network):
         net = outer.network
+    elif is_attention(outer):                 # softmax: the rank proven in ball arithmetic
+        if options.get('laws') is not None:
+            raise ValueError("laws are not taken by the laws of a data set on an attention layer")
+        return attention_data_trace(outer, X, point=point, seed=seed)
     else:
         try:
             net = network_of(outer)

@@ -1234,6 +1234,8 @@ class GraphDataModel(ConservationModel):
             raise ValueError("the data model lives near the point it was built at (its regions are read there); "
                              "build another one for another point")
         start = time.time()
+        if self.analytic and route is None:
+            route = 'balls'             # no PyTorch needed: the rank in ball arithmetic
         if route is None:
             try:
                 import torch  # noqa: F401
@@ -1244,7 +1246,7 @@ class GraphDataModel(ConservationModel):
         bad = self.analytic
         p = self._prime()
         N = self.independent_laws(p)
-        if bad and route != 'exact':
+        if bad and route != 'exact':        # 'balls' or 'torch': the modular route has no value for them
             return self._ball_trace(N, p, max_steps, seed, start)
         if bad or route == 'exact':
             if bad:

@@ -521,7 +521,9 @@ def _bounded_in_child(budget, func, *args):
     spends its time inside Singular's C code, where the alarm of
     :func:`_bounded` is seen only when the call returns (minutes later on a
     loaded machine); a child process is stopped at once, and its memory is
-    given back.  Without a deadline (or without ``os.fork``) ``func`` runs here.
+    given back.  Without a deadline, without ``os.fork``, or outside the main
+    thread (the child of a fork has only the forking thread, and PARI's stack
+    belongs to the main one) ``func`` runs here, as under :func:`_bounded`.
     Raises :class:`TraceBudgetExceeded` when the budget runs out, the child's
     exception if it raised one, and ``MemoryError`` if it died without an answer
     (killed for its memory).
@@ -543,13 +545,19 @@ def _bounded_in_child(budget, func, *args):
         Traceback (most recent call last):
         ...
         ValueError: invalid literal for int() with base 10: 'x'
-        sage: import os
+        sage: import os, threading
+        sage: _bounded_in_child(_Budget(60), os.getpid) != os.getpid()      # a child computed it
+        True
+        sage: res = []; t = threading.Thread(target=lambda: res.append(_bounded_in_child(_Budget(60), os.getpid)))
+        sage: t.start(); t.join(); res == [os.getpid()]                     # another thread: computed here
+        True
         sage: _bounded_in_child(_Budget(60), os._exit, 3)
         Traceback (most recent call last):
         ...
         MemoryError: the process computing it ended without an answer (exit status 3)
     """
-    if budget._deadline is None or not hasattr(os, "fork"):
+    if (budget._deadline is None or not hasattr(os, "fork")
+            or threading.current_thread() is not threading.main_thread()):
         return func(*args)
     budget.check()
     read_end, write_end = os.pipe()
@@ -1849,8 +1857,8 @@ def _run_rigorous(gens, point, laws, opts, is_random, budget):
         try:
             r = _bounded_in_child(budget, generic_rank, c.fields)
             why = None
-        except MemoryError:
-            r, why = None, "the generic rank of the closed W_k ran out of memory"
+        except MemoryError as e:
+            r, why = None, "the generic rank of the closed W_k could not be computed (%s)" % (e or "out of memory")
         except TraceBudgetExceeded as e:
             r, why = None, "%s computing the generic rank of the closed W_k" % e
     if r is None:

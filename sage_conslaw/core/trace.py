@@ -50,6 +50,7 @@ Non-gradient fields are allowed (Section 3 holds for any finite family)::
     sage: lie_trace([V([1, 0, y]), V([0, 1, 0])]).dimensions   # Heisenberg-like: [X, Y] = -d/dz
     [2, 3]
 """
+import ctypes
 import os
 import pickle
 import select
@@ -514,6 +515,31 @@ def _bounded(budget, func, *args):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.time() - t0), 0.001))
 
 
+def _end_with_the_deadline(budget):
+    r"""
+    In a child of :func:`_bounded_in_child`: make sure it never outlives its
+    parent's deadline nor its parent (whose kill would otherwise leave it
+    computing, holding the locks it inherited): ``SIGALRM`` back to its default
+    action (the end of the process, even inside C code) at the deadline, and
+    ``SIGKILL`` when the parent dies (Linux's ``PR_SET_PDEATHSIG``, where available).
+
+    TESTS::
+
+        sage: import signal, subprocess, sys, time
+        sage: code = ("import time; from sage_conslaw.core.trace import _end_with_the_deadline, _Budget; "
+        ....:         "_end_with_the_deadline(_Budget(1)); time.sleep(60)")
+        sage: t0 = time.time(); r = subprocess.run([sys.executable, '-c', code])
+        sage: r.returncode == -signal.SIGALRM, time.time() - t0 < 40
+        (True, True)
+    """
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, max(budget._deadline - time.time(), 0.001) + 1)
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):     # pragma: no cover  (not Linux)
+        pass
+
+
 def _bounded_in_child(budget, func, *args):
     r"""
     Return ``func(*args)`` (a small answer, e.g. a rank), computed in a forked
@@ -565,6 +591,7 @@ def _bounded_in_child(budget, func, *args):
     if pid == 0:                       # the child: compute, send, and never return into the caller's code
         try:
             os.close(read_end)
+            _end_with_the_deadline(budget)
             try:
                 answer = (True, func(*args))
             except BaseException as e:          # noqa: B036 (sent to the parent, which raises it)

@@ -360,3 +360,25 @@ def test_attention_data_bounds_against_the_oracle(seed):
     assert res.dimension <= r and res.lower <= res.upper
     if res.certified:
         assert res.number_of_laws == att.D - r
+
+
+def test_bad_input_on_the_graph_route_is_refused_clearly():
+    net = nn.Sequential(nn.Conv1d(1, 2, 2), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.Linear(4, 1)).double()
+    tm = from_torch(net)
+    with pytest.raises(ValueError, match="coordinates, but the network has 3 inputs"):
+        data_lie_trace(tm, [[1, 2]])
+    with pytest.raises(ValueError, match="masks must be 'all', 'eval' or a dict"):
+        data_lie_trace(tm, [[1, 2, 3]], masks='train')
+    with pytest.raises(ValueError, match="not a Dropout node"):
+        data_lie_trace(tm, [[1, 2, 3]], masks={'nothing': [[1, 1, 1, 1]]})
+    with pytest.raises(ValueError, match="must hold 0 and 1 only"):
+        name = [n.name for n in tm.model.network.ops() if n.op == 'dropout'][0]
+        data_lie_trace(tm, [[1, 2, 3]], masks={name: [[2, 1, 1, 1]]})
+    with pytest.raises(TypeError, match="the data X must be"):
+        data_lie_trace(tm, "x")
+    X = np.array([[[1.0, 2.0, 3.0]], [[0.5, -1.0, 2.0]]])
+    res = data_lie_trace(tm, X)      # points of the input shape; a Dropout after a flatten
+    assert res.data_model.N == 2 and res.data_model.pairs == 2 * 2 ** 4
+    expected, gap = oracle_data_laws(net, X)
+    assert gap > 1e4 and res.lower <= expected <= res.upper
+    assert not res.certified or res.number_of_laws == expected

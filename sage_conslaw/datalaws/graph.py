@@ -165,6 +165,8 @@ def graph_data(net, X):
         sage: net = Network.sequential((1, 3), [('conv1d', 1, 2)])
         sage: graph_data(net, [[1, 2, 3/2]]).tolist()
         [[[1, 2, 3/2]]]
+        sage: graph_data(net, [[[1, 2, 3/2]], [[0, 0, 1]]]).shape
+        (2, 1, 3)
         sage: graph_data(net, [[1, 2]])
         Traceback (most recent call last):
         ...
@@ -178,8 +180,10 @@ def graph_data(net, X):
     n = int(np.prod(shape))
     if hasattr(X, "detach") and hasattr(X, "cpu"):
         X = X.detach().cpu().double().numpy()
-    if isinstance(X, np.ndarray) and X.ndim == len(shape) + 1 and X.ndim > 2 and tuple(X.shape[1:]) == shape:
-        X = X.reshape(X.shape[0], -1)
+    if len(shape) > 1 and not (hasattr(X, "nrows") and hasattr(X, "ncols")) and not isinstance(X, (str, bytes)):
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim == len(shape) + 1 and tuple(arr.shape[1:]) == shape:      # points of the input shape
+            X = arr.reshape(arr.shape[0], -1).tolist()
     M = exact_data(X, n)
     A = np.empty((M.nrows(), n), dtype=object)
     for i, row in enumerate(M.rows()):
@@ -554,8 +558,8 @@ class _Unit:
                 seen_relu = True
             elif u.op == 'dropout' and tuple(u.args) == (cur.index,):
                 through_dropout = through_dropout or u.index in drop
-                if u.index in drop and exhaustive:
-                    f = drop[u.index].astype(object)
+                if u.index in drop and exhaustive:          # (after a flatten: in the layer's own shape)
+                    f = drop[u.index].astype(object).reshape((-1,) + tuple(out_shape))
                     factor = f if factor is None else factor * f
             elif u.op == 'identity' or (u.op == 'flatten' and node.op == 'conv1d' and len(out_shape) == 2
                                         and tuple(net.shape_of(u.index)) == (out_shape[0] * out_shape[1],)):

@@ -1256,7 +1256,7 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         sage: _graph_route(MatrixFactorization(1, 1, 1), [[1, 2]], None, 0, None, None, {}, TypeError("not layered"))
         Traceback (most recent call last):
         ...
-        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not MatrixFactorization
+        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not MatrixFactorization (the laws of a data set need the network function g(theta, x) on the data: ...)
     """
     if isinstance(outer, Network):
         net = outer
@@ -1270,7 +1270,10 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         try:
             net = network_of(outer)
         except ValueError as e:
-            raise TypeError("%s; and the network graph cannot be read: %s" % (refused, e)) from None
+            raise TypeError("%s; and the network graph cannot be read: %s (the laws of a data set need the "
+                            "network function g(theta, x) on the data: network graphs, from_torch maps, linear, "
+                            "ReLU, convolutional and attention families and their compositions have one; the count "
+                            "without data= is for every data set)" % (refused, e)) from None
     if options.get('laws') is not None:
         raise ValueError("laws are not taken by the laws of a data set on a network graph (the explicit data laws "
                          "certify the count)")

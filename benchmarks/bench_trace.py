@@ -9,7 +9,11 @@ Prints
    degree-2 laws (poly rows only), and the totals;
 2. the fast method against the rigorous one (function spaces over QQ) on small
    networks, as ratios measured in this process;
-3. the scale check: deep linear and ReLU networks [w, w, w, w] up to D ~ 300.
+3. the scale check: deep linear and ReLU networks [w, w, w, w] up to D ~ 300;
+4. the known laws of linear networks and matrix factorizations derived from
+   their declared GL symmetries (what known_conservation_laws does) against
+   the balancedness matrices formed by hand (sums of products of the weight
+   matrices' entries, what it did before), same process, best of 3.
 """
 import argparse
 import os
@@ -19,7 +23,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 import sage_conslaw  # noqa: E402,F401  (bootstraps Sage's import order)
-from sage_conslaw.architectures import LinearNetwork, ReLUNetwork  # noqa: E402
+from sage_conslaw.architectures import LinearNetwork, MatrixFactorization, ReLUNetwork  # noqa: E402
+from sage_conslaw.architectures.linear import balancedness  # noqa: E402
 from sage_conslaw.reproduction.tables import build_network, planned_tasks  # noqa: E402
 
 
@@ -75,6 +80,31 @@ def scale(quick):
                   % (cls.__name__, w, net.D, net.d, tb, tt, res.dimensions, res.certified))
 
 
+def symmetry_laws(quick):
+    print("\n== known laws: from the declared symmetries vs formed by hand, same process (best of 3) ==")
+    cases = [("LinearNetwork", [10] * 4), ("LinearNetwork", [30] * 3), ("MatrixFactorization", [40, 40, 30])]
+    if not quick:
+        cases += [("LinearNetwork", [20] * 4), ("LinearNetwork", [50] * 3), ("MatrixFactorization", [60, 60, 50])]
+
+    def by_hand(net):
+        if isinstance(net, MatrixFactorization):
+            return balancedness(net.U, net.V.transpose())
+        U = net.weights()
+        return [h for i in range(len(U) - 1) for h in balancedness(U[i], U[i + 1])]
+    for name, dims in cases:
+        make = (lambda: LinearNetwork(dims)) if name == "LinearNetwork" else (lambda: MatrixFactorization(*dims))
+        best = {"symmetries": float("inf"), "hand": float("inf")}
+        for _ in range(3):
+            for how, f in (("symmetries", lambda n: n.known_conservation_laws()), ("hand", by_hand)):
+                net = make()
+                net.polynomial_ring()          # the ring is built before either (not timed)
+                laws, t = timed(f, net)
+                best[how] = min(best[how], t)
+            assert laws == make().known_conservation_laws()
+        print("%-20s %-14s D=%5d  laws %5d  symmetries %.3f s  by hand %.3f s  ratio %.2f"
+              % (name, dims, net.D, len(laws), best["symmetries"], best["hand"], best["symmetries"] / best["hand"]))
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -82,3 +112,4 @@ if __name__ == "__main__":
     phases(args.quick)
     baseline()
     scale(args.quick)
+    symmetry_laws(args.quick)

@@ -102,6 +102,8 @@ def _undeprecate(namespace):
         ('trace', 'verbose')
         sage: [n for n in dir(a) if isinstance(getattr(a, n, None), a._LazyImport) and a._LazyImport._get_deprecation_issue(getattr(a, n))]
         []
+        sage: a._undeprecate({'x': 1})          # nothing deprecated, nothing dropped
+        []
         sage: a.DROPPED
         ['benchmark']
     """

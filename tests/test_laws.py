@@ -529,6 +529,25 @@ def test_symmetries_give_the_known_laws(make):
     assert laws == model.known_conservation_laws()
 
 
+@pytest.mark.parametrize("dims", [[2, 3, 2], [3, 2, 4, 2], [1, 4, 1], [4, 1, 3], [2, 2, 2, 2, 2]])
+def test_linear_laws_from_symmetries_are_the_balancedness_matrices(dims):
+    # the laws derived from the GL symmetries (ProductSymmetry) against the matrix products
+    # U_i^T U_i - U_{i+1} U_{i+1}^T, and against the generic theta^T A theta of the same entries
+    from sage_conslaw.architectures import LinearNetwork, MatrixFactorization
+    from sage_conslaw.core.symmetry import LinearSymmetry
+    net = LinearNetwork(dims)
+    R, U = net.polynomial_ring(), net.weights()
+    expected = []
+    for i in range(len(U) - 1):
+        M = U[i].transpose() * U[i] - U[i + 1] * U[i + 1].transpose()
+        expected += [M[a, b] for a in range(M.nrows()) for b in range(a, M.ncols())]
+    assert net.known_conservation_laws() == expected
+    assert [LinearSymmetry(net.D, A.entries()).law(R) for A in net.symmetries()] == expected
+    mf = MatrixFactorization(dims[0], dims[-1], dims[1])
+    M = mf.U.transpose() * mf.U - mf.V.transpose() * mf.V
+    assert mf.known_conservation_laws() == [M[a, b] for a in range(mf.r) for b in range(a, mf.r)]
+
+
 def test_a_non_symmetry_is_refused():
     from sage_conslaw.core.symmetry import LinearSymmetry, Translation, check_symmetries
     from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing

@@ -32,9 +32,24 @@ from sage.rings.integer_ring import ZZ
 
 from sage_conslaw.architectures.base import Architecture, LayeredNetwork, Parameter, check_widths, positive_integers
 from sage_conslaw.architectures.relu import number_of_paths
-from sage_conslaw.core.symmetry import gl_symmetries
+from sage_conslaw.core.symmetry import dot, product_symmetries
 from sage_conslaw.core import checks
 from sage_conslaw.core.jets import LinearPathFamily
+
+
+def coordinates(P):
+    r"""
+    The coordinates of the entries of a placed parameter matrix ``P``: a list of its rows.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.architectures.linear import coordinates
+        sage: coordinates(LinearNetwork([2, 3, 1]).layout()['U2'])
+        [[6], [7], [8]]
+    """
+    r, c = P.shape
+    return [[P.offset + a * c + b for b in range(c)] for a in range(r)]
 
 
 def balancedness(A, B):
@@ -63,8 +78,7 @@ def balancedness(A, B):
     n = A.ncols()
     cols = [A.column(i).list() for i in range(n)]
     rows = [B.row(i).list() for i in range(n)]
-    return [R.sum(x * y for x, y in zip(cols[i], cols[j])) - R.sum(x * y for x, y in zip(rows[i], rows[j]))
-            for i in range(n) for j in range(i, n)]
+    return [dot(R, cols[i], cols[j]) - dot(R, rows[i], rows[j]) for i in range(n) for j in range(i, n)]
 
 
 class LinearNetwork(LayeredNetwork):
@@ -202,9 +216,7 @@ class LinearNetwork(LayeredNetwork):
             sage: len(LinearNetwork([2, 3, 2, 2]).known_conservation_laws())   # 6 + 3
             9
         """
-        # the laws of symmetries() (tested equal), formed directly as sums of products: twice as fast
-        U = self.weights()
-        return [h for i in range(len(U) - 1) for h in balancedness(U[i], U[i + 1])]
+        return self.symmetry_laws(check=False)   # checked exactly, and against the matrices, in tests/test_laws.py
 
     def symmetries(self):
         r"""
@@ -220,8 +232,10 @@ class LinearNetwork(LayeredNetwork):
             sage: len(net.symmetries()), net.symmetry_laws() == net.known_conservation_laws()
             (6, True)
         """
-        U, R = self.weights(), self.polynomial_ring()
-        return [A for i in range(len(U) - 1) for A in gl_symmetries(R, U[i], U[i + 1])]
+        L = self.layout()
+        U = [coordinates(L["U%s" % i]) for i in range(1, self.depth + 1)]
+        # U_i U_{i+1}: the columns of U_i and the rows of U_{i+1}, from the layout (no ring)
+        return [A for i in range(len(U) - 1) for A in product_symmetries(L.D, [list(c) for c in zip(*U[i])], U[i + 1])]
 
 
 class MatrixFactorization(Architecture):
@@ -296,9 +310,7 @@ class MatrixFactorization(Architecture):
             sage: len(MatrixFactorization(2, 3, 3).known_conservation_laws())
             6
         """
-        # the laws of symmetries() (tested equal), formed directly as sums of products
-        U, V = self.U, self.V
-        return balancedness(U, V.transpose())
+        return self.symmetry_laws(check=False)   # checked exactly, and against the matrices, in tests/test_laws.py
 
     def symmetries(self):
         r"""
@@ -312,7 +324,10 @@ class MatrixFactorization(Architecture):
             sage: len(MatrixFactorization(3, 2, 2).symmetries())
             3
         """
-        return gl_symmetries(self.polynomial_ring(), self.U, self.V.transpose())
+        L = self.layout()
+        # U V^T: the columns of U and the rows of V^T, i.e. the columns of V
+        return product_symmetries(L.D, [list(c) for c in zip(*coordinates(L["U"]))],
+                                  [list(c) for c in zip(*coordinates(L["V"]))])
 
     def point_of_rank(self, rk, seed=0, bound=5):
         r"""

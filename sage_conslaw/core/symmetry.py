@@ -106,22 +106,6 @@ class LinearSymmetry(SageObject):
         self._entries = clean
         self.name = name
 
-    @classmethod
-    def _trusted(cls, D, entries, name=None):
-        r"""
-        A generator from entries already checked (in range, nonzero, in `\QQ`):
-        the package's own constructions build thousands.
-
-        TESTS::
-
-            sage: from sage_conslaw.core.symmetry import LinearSymmetry
-            sage: LinearSymmetry._trusted(2, {(0, 0): QQ(1)}).entries()
-            {(0, 0): 1}
-        """
-        S = cls.__new__(cls)
-        S.D, S._entries, S.name = D, entries, name
-        return S
-
     def entries(self):
         r"""
         The nonzero entries ``{(k, l): A_kl}``.
@@ -361,27 +345,139 @@ def gl_symmetries(ring, left, right):
         True
     """
     index = _index(ring)
-    D = ring.ngens()
     n = left.ncols()
     cols = [[index[str(v)] for v in left.column(i)] for i in range(n)]
     rows = [[index[str(v)] for v in right.row(i)] for i in range(n)]
-    one, half = QQ(1), QQ(1) / 2
-    out = []
-    for i in range(n):
-        for j in range(i, n):
-            # delta U = U B, delta V = -B V with B = E_ii, or (E_ij + E_ji)/2: the entry (a, j) of U
-            # receives c U[a, i] and (a, i) receives c U[a, j]; likewise -c on the rows of V
-            if i == j:
-                entries = {(k, k): one for k in cols[i]}
-                entries.update({(k, k): -one for k in rows[i]})
+    return product_symmetries(ring.ngens(), cols, rows)
+
+
+def product_symmetries(D, columns, rows):
+    r"""
+    :func:`gl_symmetries` from coordinates: ``columns[i]`` are the coordinates
+    of the column `i` of `U`, ``rows[i]`` those of the row `i` of `V` (no
+    polynomial ring needed: a model reads them from its parameter layout).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.symmetry import product_symmetries
+        sage: R.<a,b,c,d> = QQ[]
+        sage: [S.law(R) for S in product_symmetries(4, [[0], [1]], [[2], [3]])]
+        [a^2 - c^2, a*b - c*d, b^2 - d^2]
+    """
+    n = len(columns)
+    return [ProductSymmetry(D, columns[i], columns[j], rows[i], rows[j]) for i in range(n) for j in range(i, n)]
+
+
+def dot(ring, a, b):
+    r"""
+    `\sum_k a_k b_k` in ``ring``, one product per term (the entries of a Gram matrix).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.symmetry import dot
+        sage: R.<a,b,c,d> = QQ[]
+        sage: dot(R, [a, b], [c, d]), dot(R, [], [])
+        (a*c + b*d, 0)
+    """
+    return ring.sum(x * y for x, y in zip(a, b))
+
+
+class ProductSymmetry(LinearSymmetry):
+    r"""
+    One generator of the symmetric part of the `GL(n)` symmetry of a product
+    `UV` (see :func:`gl_symmetries`), kept as the coordinates it acts on: the
+    columns `i, j` of `U` and the rows `i, j` of `V`.  Its law is the entry
+    `(U^\top U - VV^\top)_{ij}`, formed as two sums of products (no
+    `D \times D` entries: a deep linear network has thousands of these
+    generators); its entries are built only when asked for.
+
+    INPUT:
+
+    - ``D`` -- the number of coordinates
+    - ``col_i``, ``col_j`` -- the coordinates of the columns `i` and `j` of `U`
+    - ``row_i``, ``row_j`` -- the coordinates of the rows `i` and `j` of `V`
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.symmetry import ProductSymmetry
+        sage: R.<a,b,c,d> = QQ[]
+        sage: S = ProductSymmetry(4, [0], [1], [2], [3]); S
+        Linear symmetry of D = 4 with 4 nonzero entries (symmetric)
+        sage: S.law(R), S.entries() == {(0, 1): 1/2, (1, 0): 1/2, (2, 3): -1/2, (3, 2): -1/2}
+        (a*b - c*d, True)
+        sage: S.is_symmetry_of([a*c + b*d]), ProductSymmetry(4, [0], [0], [2], [2]).law(R)
+        (True, a^2 - c^2)
+    """
+
+    def __init__(self, D, col_i, col_j, row_i, row_j):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.core.symmetry import ProductSymmetry
+            sage: ProductSymmetry(2, [0], [0], [1], [1]).matrix()
+            [ 1  0]
+            [ 0 -1]
+        """
+        self.D, self.name = D, None
+        self._parts = (col_i, col_j, row_i, row_j)
+        self._built = None
+
+    @property
+    def _entries(self):
+        r"""
+        The nonzero entries of `A`, built on first use: `E_{ii}` (`+1` on the
+        column `i` of `U`, `-1` on the row `i` of `V`) or `(E_{ij} + E_{ji})/2`.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.symmetry import ProductSymmetry
+            sage: ProductSymmetry(4, [0], [1], [2], [3])._entries[2, 3]
+            -1/2
+        """
+        if self._built is None:
+            col_i, col_j, row_i, row_j = self._parts
+            if col_i is col_j or col_i == col_j:
+                entries = {(k, k): QQ.one() for k in col_i}
+                entries.update({(k, k): -QQ.one() for k in row_i})
             else:
+                half = QQ((1, 2))
                 entries = {}
-                for k, l in zip(cols[i], cols[j]):
+                # delta U = U B, delta V = -B V with B = (E_ij + E_ji)/2
+                for k, l in zip(col_i, col_j):
                     entries[k, l] = entries[l, k] = half
-                for k, l in zip(rows[i], rows[j]):
+                for k, l in zip(row_i, row_j):
                     entries[k, l] = entries[l, k] = -half
-            out.append(LinearSymmetry._trusted(D, entries))
-    return out
+            self._built = entries
+        return self._built
+
+    def is_symmetric(self):
+        r"""
+        Always: `B` is symmetric.
+
+        TESTS::
+
+            sage: from sage_conslaw.core.symmetry import ProductSymmetry
+            sage: ProductSymmetry(4, [0], [1], [2], [3]).is_symmetric()
+            True
+        """
+        return True
+
+    def law(self, ring):
+        r"""
+        The entry `(U^\top U - VV^\top)_{ij}` (`= \theta^\top A\theta`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.core.symmetry import ProductSymmetry
+            sage: R.<a,b,c,d> = QQ[]
+            sage: from sage_conslaw.core.symmetry import LinearSymmetry
+            sage: S = ProductSymmetry(4, [0, 1], [0, 1], [2, 3], [2, 3]); S.law(R) == LinearSymmetry(4, S.entries()).law(R)
+            True
+        """
+        x = ring.gens()
+        col_i, col_j, row_i, row_j = self._parts
+        return (ring.sum(x[k] * x[l] for k, l in zip(col_i, col_j))
+                - ring.sum(x[k] * x[l] for k, l in zip(row_i, row_j)))
 
 
 def rescaling_symmetry(ring, incoming, outgoing, name=None):

@@ -45,8 +45,13 @@ class Add(Op):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
             ....:     def forward(self, x):
             ....:         return 1r - self.a(x) + 0r
+            sage: from sage_conslaw.network.ops import get_op
+            sage: op, seen = get_op('add'), []
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: [n.op for n in network_from_module(S()).nodes if n.role == 'op']  # optional - torch
             ['linear', 'scale', 'add']
+            sage: del op.read_fx; seen  # optional - torch
+            ['sub', 'add']
         """
         a, b = node.args[0], node.args[1]
         ca, cb = fx.number(a), fx.number(b)
@@ -72,8 +77,13 @@ class Add(Op):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
             ....:     def forward(self, x):
             ....:         return self.a(x) + 2r
+            sage: from sage_conslaw.network.ops import get_op
+            sage: op, seen = get_op('add'), []
+            sage: op._sum = lambda fx, a, b, ca, cb: seen.append((ca, cb)) or type(op)._sum(op, fx, a, b, ca, cb)  # optional - torch
             sage: network_from_module(P()).nodes[-1r].op  # optional - torch
             'add'
+            sage: del op._sum; seen  # optional - torch
+            [(None, 2)]
         """
         if ca is not None or cb is not None:
             c = ca if ca is not None else cb

@@ -43,8 +43,13 @@ class MatMul(Op):
             ....:         super().__init__(); self.W = torch.nn.Parameter(torch.ones(3r, 2r))
             ....:     def forward(self, x):
             ....:         return x @ self.W
+            sage: from sage_conslaw.network.ops import get_op
+            sage: op, seen = get_op('matmul'), []
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(M(), input_shape=(3r,)).nodes[-1r].op  # optional - torch
             'matmul'
+            sage: del op.read_fx; seen  # optional - torch
+            ['matmul']
         """
         return fx.op('matmul', [fx.arg(node.args[0]), fx.arg(node.args[1])])
 
@@ -134,8 +139,13 @@ class Mul(Op):
             ....:     def forward(self, x):
             ....:         h = self.a(x)
             ....:         return 3r * h * h
+            sage: from sage_conslaw.network.ops import get_op
+            sage: op, seen = get_op('mul'), []
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: [n.op for n in network_from_module(M()).nodes if n.role == 'op']  # optional - torch
             ['linear', 'scale', 'mul']
+            sage: del op.read_fx; seen  # optional - torch
+            ['mul', 'mul_1']
         """
         a, b = node.args[0], node.args[1]
         ca, cb = fx.number(a), fx.number(b)

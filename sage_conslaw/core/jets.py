@@ -1348,11 +1348,10 @@ class LinearPathFamily(NetworkFamily):
         target = self.D - N
         rng = np.random.default_rng(int(seed))
         rows, ranks, dims, why = [], np.zeros(count, dtype=np.int64), [], None
-        cols = np.arange(self.D)
         for depth in range(thresholds.SIGN_CERTIFICATE_DEPTH + 1):
-            B = int((goal - ranks).max()) + thresholds.COMPRESSION_SURPLUS
+            B = int((goal - ranks).max()) + thresholds.SIGN_CERTIFICATE_SURPLUS
             if depth == 0:
-                B = min(B, self.d + thresholds.COMPRESSION_SURPLUS)
+                B = min(B, self.d + thresholds.SIGN_CERTIFICATE_SURPLUS)
             if B > thresholds.JET_MAX_BATCH:
                 why = "a class of the sign decomposition needs %s random brackets, more than JET_MAX_BATCH" % B
                 break

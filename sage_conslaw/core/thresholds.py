@@ -180,6 +180,13 @@ TRIANGULAR_CERTIFICATE_ATTEMPTS = 4
 #: the memory before each depth).
 SIGN_CERTIFICATE_DEPTH = 8
 
+#: How many random brackets beyond the largest deficit of a class each depth of
+#: the sign certificate evaluates: every class needs at most its deficit, so a
+#: few more only guard against unlucky draws (which cost the certificate, never
+#: a wrong count); the deepest jets dominate the time (LinearNetwork
+#: [30, 100, 100, 30]: 13 brackets at depth 6 with 8 more, 7 with 2).
+SIGN_CERTIFICATE_SURPLUS = 2
+
 #: Blocks of the sign decomposition with at most this many columns are ranked
 #: all at once by numpy (:func:`~sage_conslaw.core.modular.batched_rank_mod_p`,
 #: one pass a column: thousands of blocks of a few columns in milliseconds);

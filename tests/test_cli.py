@@ -224,3 +224,32 @@ def test_jupyter_install_into_a_prefix(tmp_path):
     spec = tmp_path / "share" / "jupyter" / "kernels" / "sagemath" / "kernel.json"
     assert spec.exists()
     assert "Installed the Jupyter kernel 'sagemath'" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["linear", "2", "3", "2"], ["linear", "3", "2", "4", "2"], ["relu", "2", "3", "2"],
+                                  ["relu", "3", "4", "2", "--bias"], ["linear", "4", "1", "3"]])
+def test_count_prints_the_certified_count_of_the_model(argv, capsys):
+    from sage_conslaw.architectures import LinearNetwork, ReLUNetwork
+    widths = [int(a) for a in argv[1:] if a != "--bias"]
+    net = LinearNetwork(widths) if argv[0] == "linear" else ReLUNetwork(widths, bias="--bias" in argv)
+    res = net.lie_trace()
+    assert cli.main(["count"] + argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == str(net)
+    assert out[1].startswith("%s independent conservation law" % res.number_of_laws)
+    assert ("(certified: " if res.certified else "(not certified: ") + res.reason in out[1]
+    # the known laws are all the laws for these shapes (the paper's theorems): an independent check
+    assert res.certified and res.number_of_laws == net.number_of_known_laws()
+
+
+def test_count_refuses_bad_widths_and_loads_only_what_it_computes():
+    proc = run("count", "linear", "2", "0")
+    assert proc.returncode == 2 and "a width must be an integer >= 1, got 0" in proc.stderr
+    proc = run("count", "linear", "2", "2", "--bias")
+    assert proc.returncode == 2 and "--bias is for relu networks" in proc.stderr
+    code = ("import sys; from sage_conslaw.cli import main; main(['count', 'linear', '2', '3', '2']); "
+            "print(sorted(m for m in ('torch', 'sage_conslaw.architectures.attention', 'sage_conslaw.architectures.conv', "
+            "'sage_conslaw.flows.train', 'dask', 'distributed') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"

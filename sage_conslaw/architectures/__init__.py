@@ -28,8 +28,8 @@ EXAMPLES::
 
 The names are those of :data:`sage_conslaw.CATALOG` whose module is here; each
 module is loaded on first use of one of its names (PEP 562, as the top level
-of the package), so a count of a linear network does not load attention, the
-convolutions or SciPy.  The names are the objects themselves (not proxies):
+of the package), so a count of a linear network does not load attention or the
+convolutions.  The names are the objects themselves (not proxies):
 they can be subclassed and compared by identity::
 
     sage: import sage_conslaw.architectures as A

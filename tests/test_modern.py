@@ -17,6 +17,7 @@ from sage.all__sagemath_singular import QQ  # noqa: E402
 
 from sage_conslaw.architectures.activations import MLP  # noqa: E402
 from sage_conslaw.architectures.functional import Jet  # noqa: E402
+from sage_conslaw.architectures.gpt import TinyGPT  # noqa: E402
 from sage_conslaw.architectures.moe import MixtureOfExperts  # noqa: E402
 from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: E402
 from sage_conslaw.architectures.rotary import RotaryAttention  # noqa: E402
@@ -242,3 +243,16 @@ def test_tiny_gpt_phi_count_and_torch_twin():
         for h in gpt.known_conservation_laws():
             grad = np.array([float(h.derivative(v)(*theta)) for v in R.gens()])
             assert np.abs(J @ grad).max() <= 1e-9 * max(1.0, np.abs(J).max() * np.abs(grad).max())
+
+
+@pytest.mark.parametrize("args", [(2, 2, 1, 2, 1, 1), (4, 4, 1, 2, 2, 4), (3, 4, 2, 2, 2, 3), (2, 3, 2, 4, 2, 2)])
+def test_tiny_gpt_phi_count_by_blocks_agrees_with_the_engine(args):
+    """The block-by-block count modulo p of phi (any size) agrees with the engine's certified count of phi."""
+    from sage_conslaw.torch.modern import tinygpt_phi_count
+    gpt = TinyGPT(*args, length=3)
+    res = tinygpt_phi_count(gpt, seed=1)
+    ref = gpt.lie_trace()
+    assert res["certified"] and ref.certified
+    assert res["laws"] == ref.number_of_laws == gpt.number_of_laws_formula()
+    assert res["rank"] == gpt.D - res["laws"]
+    assert "laws of phi" in res["reason"] and "not proven at this size" in res["reason"]

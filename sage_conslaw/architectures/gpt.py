@@ -29,7 +29,9 @@ the units `W_3[:, k] \otimes W_2[k, :] \operatorname{diag}(\gamma_2)` and
 - one per SwiGLU unit, `\|W_3[:, k]\|^2 - \|W_2[k, :]\|^2`.
 
 The count of `\phi` is certified by the engine, part by part (the attention,
-the MLP and the readout have disjoint parameters); that the *network* has no
+the MLP and the readout have disjoint parameters), and at any size (the
+11,360-parameter block: 320 laws) block by block modulo a prime by
+:func:`sage_conslaw.torch.modern.tinygpt_phi_count`; that the *network* has no
 other law is proven by :meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace`
 (ball arithmetic) at small sizes.
 

@@ -51,10 +51,8 @@ def _mod_tensor(x, p):
         [6.0, 0.0, 4.0]
     """
     import torch
-    p = int(p)
-    r = x - torch.floor(x * (1.0 / p)) * p
-    r = torch.where(r < 0, r + p, r)
-    return torch.where(r >= p, r - p, r)
+    r = torch.fmod(x, float(int(p)))                  # exact for doubles (IEEE fmod), the sign of x
+    return torch.where(r < 0, r + int(p), r)
 
 
 def _modp_function():

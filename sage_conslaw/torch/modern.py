@@ -15,10 +15,17 @@ EXAMPLES::
     30
 """
 import math
+import time
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from sage.arith.misc import previous_prime
+from sage.matrix.constructor import matrix
+from sage.modules.free_module_element import vector
+from sage.rings.finite_rings.finite_field_constructor import GF
 
 from sage_conslaw.architectures.activations import MLP
 from sage_conslaw.architectures.gpt import TinyGPT
@@ -26,6 +33,7 @@ from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.network.backends import _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
 
 #: The PyTorch module of each activation name of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
@@ -605,3 +613,251 @@ def to_torch(model, theta=None):
         names = torch_names(model)
         load_parameters(module, {names[k]: v for k, v in _values(model, theta).items()})
     return module
+
+
+def _gpt_blocks(gpt):
+    r"""
+    The blocks of `\phi` of a :class:`~sage_conslaw.architectures.gpt.TinyGPT`: a list of ``(name,
+    private parameter names and slices, border parameter name or None, function)``; the function maps
+    the named parameters (batched, leading axis) to the block's components of `\phi` (modulo `p` by
+    the reduction ``R``).  The blocks' private coordinates are disjoint; a block's components depend
+    only on its private coordinates and its border (a gain shared by the blocks of one part).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _gpt_blocks
+        sage: [(b[0], b[2]) for b in _gpt_blocks(TinyGPT(2, 2, 1, 2, 1, 2))]
+        [('E', None), ('head 1', 'g1'), ('unit 0', 'g2'), ('unit 1', 'g2'), ('readout', None)]
+    """
+    J = torch.tensor([[0.0, 1.0], [-1.0, 0.0]], dtype=torch.float64)
+    blocks = [("E", [("E", None)], None, lambda M, R: M["E"].reshape(M["E"].shape[0], -1))]
+
+    def head(s):
+        def f(M, R):
+            n = M["g1"].shape[0]
+            g = M["g1"].reshape(n, 1, -1)
+            Q, K = R(M["Q" + s] * g), R(M["K" + s] * g)
+            out = []
+            for i in range(gpt.d_k // 2):
+                Qi, Ki = Q[:, 2 * i:2 * i + 2], K[:, 2 * i:2 * i + 2]
+                out += [R(Qi.transpose(1, 2) @ Ki).reshape(n, -1),
+                        R(Qi.transpose(1, 2) @ R(J @ Ki)).reshape(n, -1)]
+            out.append(R(R(M["V" + s] * g).transpose(1, 2) @ M["O" + s]).reshape(n, -1))
+            return torch.cat(out, 1)
+        return f
+
+    def unit(k):
+        def f(M, R):
+            n = M["g2"].shape[0]
+            g = M["g2"].reshape(n, -1)
+            a, b = R(M["W1"][:, k] * g), R(M["W2"][:, k] * g)
+            return torch.cat([a, R(M["W3"][:, :, k, None] * b[:, None, :]).reshape(n, -1)], 1)
+        return f
+
+    for s in gpt._suffixes():
+        blocks.append(("head " + s, [(n + s, None) for n in "QKVO"], "g1", head(s)))
+    for k in range(gpt.hidden):
+        blocks.append(("unit %s" % k, [("W1", (k, slice(None))), ("W2", (k, slice(None))), ("W3", (slice(None), k))],
+                       "g2", unit(k)))
+    blocks.append(("readout", [("U", None), ("g3", None)], None,
+                   lambda M, R: R(M["U"] * M["g3"].reshape(M["g3"].shape[0], 1, -1)).reshape(M["U"].shape[0], -1)))
+    return blocks
+
+
+def _gf(F, a):
+    r"""
+    The matrix over the prime field ``F`` of an integer numpy array (read as one flat list).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import numpy as np
+        sage: from sage_conslaw.torch.modern import _gf
+        sage: _gf(GF(7), np.array([[8, 2], [1, 3]])).rank()
+        2
+    """
+    a = np.asarray(a, dtype=np.int64)
+    return matrix(F, a.shape[0], a.shape[1], a.ravel().tolist())
+
+
+def tinygpt_phi_count(gpt, point=None, seed=0):
+    r"""
+    The number of laws of `\phi` of a :class:`~sage_conslaw.architectures.gpt.TinyGPT` near a point,
+    certified at every size by exact ranks modulo a prime, block by block.
+
+    **Proof.**  `\phi` splits into blocks (:func:`_gpt_blocks`): the embedding, each attention head
+    (its `Q, K, V, O`, bordered by the gain `\gamma_1` they share), each SwiGLU unit (`W_1[k, :]`,
+    `W_2[k, :]`, `W_3[:, k]`, bordered by `\gamma_2`) and the readout; the private coordinates of
+    the blocks are disjoint.  For each block, the rows are values at `\theta` of fields
+    `\nabla(c\cdot\phi_b)` (random `c`: combinations of the `\nabla\phi_j`, in `W_\phi`) and of their
+    brackets `[X, Y] = H_Y X - H_X Y` (in `\mathrm{Lie}(W_\phi)`), computed exactly modulo `p`
+    (PyTorch autograd on residues, every value and gradient reduced; `p^2` times the longest sum
+    below `2^{53}`).  A row of block `b` vanishes outside its private coordinates `P_b` and its
+    border `G_b`.  Row-reducing each block with its private columns first gives rows `[A_b\ B_b]`
+    with `A_b` of full row rank `r_b` and rows `[0\ C_b]`; the pivots of the `A_b` lie in disjoint
+    column sets, so the rank of all the rows is `\sum_b r_b + \mathrm{rank}(C)`, `C` the stacked
+    `C_b`.  Ranks modulo `p` are at most the ranks over `\QQ`, so this is a lower bound `L \le
+    \dim\mathrm{Lie}(W_\phi)(\theta)`.  The upper bound is `D - N`, `N` the rank modulo `p` of the
+    gradients at `\theta` of the known laws (:meth:`~sage_conslaw.architectures.gpt.TinyGPT.known_conservation_laws`,
+    each a law of `\phi`; a rank modulo `p` is at most the rank over `\QQ`).  `L = D - N`: exactly
+    `N` laws of `\phi` near `\theta` (each a law of the block; that the block, whose rotary and
+    softmax are not polynomial, has no other is not claimed here).
+
+    INPUT:
+
+    - ``point`` -- `\theta` (integers; default: random integers in `[-20, 20]` of ``seed``)
+    - ``seed`` -- the seed of the point and of the random combinations
+
+    OUTPUT: a dict with ``D``, ``laws`` (`N`), ``rank`` (`L`), ``certified``, ``reason``, ``seconds``
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import tinygpt_phi_count
+        sage: gpt = TinyGPT(4, 4, 1, 2, 2, 4)
+        sage: res = tinygpt_phi_count(gpt); res['laws'], res['certified'], gpt.number_of_laws_formula()
+        (20, True, 20)
+        sage: print(res['reason'])
+        the rank 104 of fields of phi and their brackets modulo p = 131071 (block by block: the embedding, 1 head, 4 SwiGLU units, the readout; with brackets) meets D - N = 124 - 20 given by the known laws independent at theta: these are the laws of phi, each a law of the block (that the block has no other is not proven at this size)
+    """
+    start = time.time()
+    rng = np.random.default_rng(int(seed))
+    layout = {P.name: P for P in gpt.layout()}
+    D = gpt.D
+    # the longest sum modulo p: a matrix product of width d (or d_v) with residues < p
+    p = int(previous_prime(2 ** 17))
+    F = GF(p)
+    theta = (np.asarray([int(t) for t in point], dtype=np.int64) if point is not None
+             else rng.integers(-20, 21, size=D)) % p
+    if len(theta) != D:
+        raise ValueError("the point has %s coordinates, the block has D = %s" % (len(theta), D))
+    ModP = _modp_function()
+    R = lambda t: ModP.apply(t, p)
+    theta0 = torch.tensor(theta, dtype=torch.float64)
+
+    def coords(name, sl):
+        P = layout[name]
+        idx = np.arange(P.offset, P.offset + P.size).reshape(P.shape)
+        return (idx if sl is None else idx[sl]).reshape(-1)
+
+    def rows_of(fs, names, I, n, level):
+        # fields grad(c . phi_f) at theta of the functions fs (level 1: the bracket of the two), on the
+        # coordinates I; only the parameters ``names`` are materialized (n copies)
+        n = int(n)
+        Ps = [layout[m] for m in names]
+        local = np.concatenate([np.arange(P.offset, P.offset + P.size) for P in Ps])
+        pos = {int(c): k for k, c in enumerate(local)}
+        X0 = theta0[torch.as_tensor(local)].repeat(n, 1)
+        x = theta0[torch.as_tensor(I)].repeat(n, 1).requires_grad_(True)
+        X = X0.index_put((torch.arange(n)[:, None], torch.as_tensor([pos[int(c)] for c in I])[None, :]), x)
+        M, o = {}, 0
+        for P in Ps:
+            M[P.name] = X[:, o:o + P.size].reshape((n,) + tuple(P.shape))
+            o += P.size
+        grads = []
+        for f in fs:
+            phi = f(M, R)
+            c = torch.tensor(rng.integers(0, p, size=tuple(phi.shape)), dtype=torch.float64)
+            grads.append(R(torch.autograd.grad(R(R(phi * c).sum(1)).sum(), x, create_graph=bool(level),
+                                               retain_graph=True)[0]))
+        if not level:
+            return grads[0]
+        Xa, Xb = grads
+        u = torch.autograd.grad(R(R(Xb * Xa.detach()).sum(1)).sum(), x, retain_graph=True)[0]
+        w = torch.autograd.grad(R(R(Xa * Xb.detach()).sum(1)).sum(), x)[0]
+        return u - w
+
+    def residues(t):
+        return _mod_tensor(t.detach(), p).numpy().astype(np.int64)
+
+    total, levels = 0, 0
+    parts = {}                          # border -> [(coordinates of the block, its rows, f)]
+    for name, private, border, f in _gpt_blocks(gpt):
+        Ip = np.concatenate([coords(n, sl) for n, sl in private])
+        Ib = coords(border, None) if border else np.zeros(0, dtype=np.int64)
+        I = np.concatenate([Ip, Ib])
+        names = [n for n, _ in private] + ([border] if border else [])
+        rows = [residues(rows_of([f], names, I, len(I) + 8, 0))]
+        r = _gf(F, np.vstack(rows)).rank()
+        if r < len(I):
+            rows.append(residues(rows_of([f, f], names, I, len(I) - r + 8, 1)))
+            levels = 1
+        if not border:
+            total += _gf(F, np.vstack(rows)).rank()
+        else:
+            parts.setdefault(border, []).append((I, np.vstack(rows), (f, names)))
+    for border, blocks in parts.items():
+        # each block's rows in reduced echelon form, private columns first: r_b rows with private pivots
+        # (independent of everything else: the blocks' private columns are disjoint), the others on the
+        # border only; a bracket of fields of two blocks (they meet through the border) is reduced by the
+        # two blocks' rows at their pivots; the rank is sum r_b + the rank of the reduced rows, which
+        # vanish at every pivot column
+        Ib = coords(border, None)
+        cols = np.unique(np.concatenate([I for I, _, _ in blocks]))
+        reduced, echelons = [], []
+        for I, rows, f in blocks:
+            npriv = len(I) - len(Ib)
+            E = _gf(F, rows).echelon_form()
+            pivots = E.pivots()
+            piv = [c for c in pivots if c < npriv]
+            loc = np.searchsorted(cols, I)
+            echelons.append((I, loc, np.array(piv, dtype=np.int64), E.matrix_from_rows(range(len(piv))), f))
+            total += len(piv)
+            if len(pivots) > len(piv):
+                rest = E.matrix_from_rows(range(len(piv), len(pivots)))
+                for row in np.array(rest.list(), dtype=np.int64).reshape(rest.nrows(), rest.ncols()):
+                    v = np.zeros(len(cols), dtype=np.int64)
+                    v[loc] = row
+                    reduced.append(v)
+        # brackets of fields of two blocks: each block with the next (twice around), then random pairs
+        nb = len(blocks)
+        pairs = ([(k, (k + 1) % nb) for k in range(nb)] + [(k, (k + 2) % nb) for k in range(nb)]
+                 + [tuple(int(i) for i in rng.choice(nb, size=2, replace=False)) for _ in range(len(Ib) + 8)]
+                 if nb > 1 else [])
+        for a, b in pairs:
+            (Ia, la, pa, Ea, (fa, na)), (Ibk, lb, pb, Eb, (fb, nbk)) = echelons[a], echelons[b]
+            I = np.unique(np.concatenate([Ia, Ibk]))
+            v = np.zeros(len(cols), dtype=np.int64)
+            v[np.searchsorted(cols, I)] = residues(rows_of([fa, fb], list(dict.fromkeys(na + nbk)), I, 1, 1))[0]
+            for lk, pk, Ek in ((la, pa, Ea), (lb, pb, Eb)):
+                if len(pk):            # reduced echelon form: subtract the rows at their pivots (LinBox)
+                    w = vector(F, v[lk].tolist()) - vector(F, v[lk[pk]].tolist()) * Ek
+                    v[lk] = np.array(w.list(), dtype=np.int64)
+            reduced.append(v)
+        if reduced:
+            Rm = np.vstack(reduced) % p
+            Rm = Rm[:, np.any(Rm != 0, axis=0)]
+            total += _gf(F, Rm).rank() if Rm.size else 0
+    # the upper bound: the known laws, independent at theta (rank of their gradients modulo p)
+    law_rows = []
+    th = [int(t) for t in theta]
+    for h in gpt.known_conservation_laws():
+        row = {}
+        for e, c in h.dict().items():
+            nz = e.nonzero_positions()
+            if len(nz) == 1 and e[nz[0]] == 2:                   # c t^2: 2 c t
+                row[nz[0]] = row.get(nz[0], 0) + 2 * c * th[nz[0]]
+            elif len(nz) == 2:                                   # c t u: (c u, c t)
+                a, b = nz
+                row[a] = row.get(a, 0) + c * th[b]
+                row[b] = row.get(b, 0) + c * th[a]
+            else:
+                raise ValueError("a known law is not quadratic: %s" % h)
+        law_rows.append(row)
+    N = matrix(F, len(law_rows), D, {(i, j): v for i, r in enumerate(law_rows) for j, v in r.items()},
+               sparse=True).rank()
+    certified = total == D - N
+    what = ("the rank %s of fields of phi and their brackets modulo p = %s (block by block: the embedding, %s "
+            "head%s, %s SwiGLU unit%s, the readout; %s)" % (total, p, gpt.heads, "s" if gpt.heads > 1 else "",
+                                                            gpt.hidden, "s" if gpt.hidden > 1 else "",
+                                                            "with brackets" if levels else "no bracket"))
+    if certified:
+        reason = ("%s meets D - N = %s - %s given by the known laws independent at theta: these are the laws of phi, "
+                  "each a law of the block (that the block has no other is not proven at this size)" % (what, D, N))
+    else:
+        reason = ("not certified: %s is only a lower bound; %s known laws: between %s and %s laws of phi"
+                  % (what, N, N, D - total))
+    return dict(D=D, laws=N, rank=total, certified=certified, reason=reason, seconds=time.time() - start)

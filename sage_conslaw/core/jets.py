@@ -950,7 +950,10 @@ class LinearPathFamily(NetworkFamily):
         network; for other shapes the first of :meth:`sparse_points` where the
         certificate of the sign decomposition (:meth:`sign_certificate`)
         reaches `D - N` (checked here, modulo the default prime, and kept);
-        ``None`` where none does.
+        ``None`` where none does, or where above
+        :data:`~sage_conslaw.core.thresholds.RANDOM_POINT_MAX_D` parameters the
+        elimination at a random point is cheap
+        (:data:`~sage_conslaw.core.thresholds.SPARSE_POINT_MIN_WORK`).
 
         EXAMPLES::
 
@@ -961,6 +964,8 @@ class LinearPathFamily(NetworkFamily):
             (8, 50)
             sage: LinearPathFamily([1, 2, 3, 1]).certificate_point() is None        # it has an extra law of degree 4
             True
+            sage: LinearPathFamily([1, 100, 100, 1]).certificate_point() is None    # D - N = 100: elimination is cheap
+            True
         """
         if self.is_square():
             n, q = self.dims[0], len(self.dims) - 1
@@ -969,7 +974,13 @@ class LinearPathFamily(NetworkFamily):
             self._sparse_point = None
             points = self.sparse_points()
             # a certificate proves N = the generic rank of the laws, the largest: try the points of the largest N
-            laws = [int(self._law_class_ranks(x, *self.sign_classes(x), DEFAULT_PRIME).sum()) for x in points]
+            split = [(x, self.sign_classes(x)) for x in points]
+            split = [(x, c) for x, c in split if self._splits(*c)]       # only points the signs split
+            points = [x for x, _ in split]
+            laws = [int(self._law_class_ranks(x, *c, DEFAULT_PRIME).sum()) for x, c in split] or [0]
+            target = self.D - max(laws)
+            if self.D > thresholds.RANDOM_POINT_MAX_D and target ** 2 * self.D <= thresholds.SPARSE_POINT_MIN_WORK:
+                points = []                 # the elimination at a random point is cheap: no search
             for x, N in zip(points, laws):
                 if N < max(laws):
                     continue
@@ -1193,6 +1204,22 @@ class LinearPathFamily(NetworkFamily):
         _, classes = np.unique(key, return_inverse=True)
         return classes.astype(np.int64), int(classes.max()) + 1 if len(classes) else 0
 
+    def _splits(self, classes, count):
+        r"""
+        Whether the sign classes split the coordinates usefully: more than one
+        class, none larger than :data:`~sage_conslaw.core.thresholds.SIGN_CLASS_MAX_SIZE`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.core.jets import LinearPathFamily
+            sage: W = LinearPathFamily([2, 3, 2]); W._splits(*W.sign_classes(W.sparse_points()[0]))
+            True
+            sage: W._splits(np.zeros(12, dtype=int), 1)
+            False
+        """
+        return count > 1 and int(np.bincount(classes).max()) <= thresholds.SIGN_CLASS_MAX_SIZE
+
     def _law_gradient_entries(self, x, p):
         r"""
         The gradients at ``x`` of all the known laws (in the order of
@@ -1341,6 +1368,9 @@ class LinearPathFamily(NetworkFamily):
         if count <= 1:
             return [], self.D, 0, ("no sign change of neurons fixes the point but the identity: the coordinates "
                                    "do not split")
+        if not self._splits(classes, count):
+            return [], self.D, 0, ("a class of the sign decomposition at this point has %s coordinates, more than "
+                                   "SIGN_CLASS_MAX_SIZE" % int(np.bincount(classes).max()))
         laws = self._law_class_ranks(xs, classes, count, p)
         sizes = np.bincount(classes, minlength=count)
         goal = sizes - laws                           # per class: its dimension is at most this
@@ -1483,7 +1513,7 @@ class LinearPathFamily(NetworkFamily):
         q = len(self.dims) - 1
         if not self._at_identity(x, p):
             classes, count = self.sign_classes(x, p)
-            if count > 1:               # sign changes fix x: the exact rank, block by block
+            if self._splits(classes, count):      # sign changes fix x: the exact rank, block by block
                 return int(self._law_class_ranks(x, classes, count, p).sum()), None
         hidden = range(1, q)
         forward = all(self.dims[i + 1] >= self.dims[i] for i in hidden)

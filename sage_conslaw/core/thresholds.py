@@ -187,6 +187,14 @@ SIGN_CERTIFICATE_DEPTH = 8
 #: [30, 100, 100, 30]: 13 brackets at depth 6 with 8 more, 7 with 2).
 SIGN_CERTIFICATE_SURPLUS = 2
 
+#: Largest class (coordinates) of the sign decomposition worth ranking: a point
+#: with a larger class (a dense point, or a cyclic point with a width-1 layer,
+#: where every neuron joins one component) gains little over elimination, and the
+#: ranks of its law gradients alone are a dense elimination (LinearNetwork
+#: [1, 100, 100, 1]: one class of 10,200 coordinates, 90 s); the classes of the
+#: points that certify the benchmark's shapes have at most a few hundred.
+SIGN_CLASS_MAX_SIZE = 4096
+
 #: Blocks of the sign decomposition with at most this many columns are ranked
 #: all at once by numpy (:func:`~sage_conslaw.core.modular.batched_rank_mod_p`,
 #: one pass a column: thousands of blocks of a few columns in milliseconds);
@@ -352,6 +360,14 @@ JET_COPIES = 6
 #: form of about `D/2 \times D` (LinearNetwork [50]*4, D = 7500: 44 s and 2.4 GB),
 #: while below it takes well under a second.
 RANDOM_POINT_MAX_D = 2000
+
+#: Above :data:`RANDOM_POINT_MAX_D`, a linear network that is not square looks
+#: for a sparse certificate point only when the elimination at a random point it
+#: would replace is large: `(D - N)^2 D` above this (the echelon form of `D - N`
+#: rows of length `D`; `10^{10}` is a few seconds).  Below, the search could cost
+#: more than it saves: ``LinearNetwork([1, 100, 100, 1])`` (`D - N = 100`, laws
+#: beyond the known ones) spent 100 s finding that no sparse point certifies.
+SPARSE_POINT_MIN_WORK = 10 ** 10
 
 
 def rigorous_basis_bytes(fields, terms, D):

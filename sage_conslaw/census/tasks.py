@@ -28,7 +28,6 @@ import time
 import traceback
 
 from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
-from sage.matrix.constructor import matrix
 from sage.misc.lazy_import import lazy_import
 from sage.rings.rational_field import QQ
 
@@ -36,10 +35,11 @@ from sage_conslaw.census.child import MainThreadProcess
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
 from sage_conslaw.core import thresholds as T
 
-# lazy: the families are loaded when a row is computed, not when the command line
-# checks its arguments (check_census_size) or the scheduler imports this module
+# lazy: the families (and Sage's matrices) are loaded when a row is computed, not when
+# the command line checks its arguments (check_census_size) or the scheduler imports this module
 lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
 lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
+lazy_import('sage.matrix.constructor', 'matrix')
 
 #: The families a census can range over.
 FAMILIES = ('linear', 'relu')

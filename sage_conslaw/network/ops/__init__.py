@@ -142,8 +142,13 @@ class Op:
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('relu'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.ReLU())).nodes[-1r].op  # optional - torch
             'relu'
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         return fx.op(self.name, [fx.arg(node.args[0])])
 

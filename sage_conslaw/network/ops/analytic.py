@@ -125,9 +125,14 @@ class GELU(Analytic):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('gelu'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: net = network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.GELU('tanh')))  # optional - torch
             sage: net.nodes[-1r].op, net.nodes[-1r].attrs  # optional - torch
             ('gelu', {'approximate': 'tanh'})
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         approx = module.approximate if module is not None else node.kwargs.get('approximate', 'none')
         if approx not in ('none', 'tanh'):
@@ -309,9 +314,14 @@ class Softplus(Analytic):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('softplus'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: net = network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.Softplus(2r)))  # optional - torch
             sage: net.nodes[-1r].attrs  # optional - torch
             {'beta': 2, 'threshold': 20}
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         if module is not None:
             beta, threshold = module.beta, module.threshold

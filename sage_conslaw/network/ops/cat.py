@@ -57,8 +57,13 @@ class Cat(Op):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
             ....:     def forward(self, x):
             ....:         return torch.cat([self.a(x), x], dim=-1r)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('cat'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(C()).nodes[-1r].attrs  # optional - torch
             {'axis': -1}
+            sage: del op.read_fx; seen  # optional - torch
+            ['cat']
         """
         return fx.op('cat', [fx.arg(x) for x in node.args[0]], axis=fx.kw(1, 'dim', 0))
 

@@ -49,10 +49,15 @@ class Conv1d(Op):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('conv1d'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Sequential(torch.nn.Conv1d(2r, 2r, 3r, groups=2r)), input_shape=(2r, 4r))  # optional - torch
             Traceback (most recent call last):
             ...
             ValueError: cannot read the fx node _0 (call_module Conv1d): only groups = 1, zero padding given as a number is supported
+            sage: del op.read_fx; seen  # optional - torch
+            ['_0']
         """
         m = module
         if m.groups != 1 or m.padding_mode != 'zeros' or isinstance(m.padding, str):

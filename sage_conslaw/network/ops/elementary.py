@@ -51,6 +51,9 @@ class Mean(Op):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 3r)
             ....:     def forward(self, x):
             ....:         return self.a(x).mean(-1r, keepdim=True)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('mean'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(M()).nodes[-1r].attrs  # optional - torch
             {'keepdim': True}
             sage: class A(M):  # optional - torch
@@ -60,6 +63,8 @@ class Mean(Op):
             Traceback (most recent call last):
             ...
             ValueError: cannot read the fx node mean (call_method mean): only a mean over the last axis is supported
+            sage: del op.read_fx; seen  # optional - torch
+            ['mean', 'mean']
         """
         dim = fx.kw(1, 'dim', None)
         shape = fx.shape(node.args[0])
@@ -146,6 +151,9 @@ class Pow(Op):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 3r)
             ....:     def forward(self, x):
             ....:         return self.a(x) ** 2r + self.a(x).pow(3r)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('pow'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: [n.attrs for n in network_from_module(M()).nodes if n.op == 'pow']  # optional - torch
             [{'k': 2}, {'k': 3}]
             sage: class H(M):  # optional - torch
@@ -155,6 +163,8 @@ class Pow(Op):
             Traceback (most recent call last):
             ...
             ValueError: cannot read the fx node pow_1 (call_function pow): only a power by an integer k >= 1 is supported, got 0.5
+            sage: del op.read_fx; seen  # optional - torch
+            ['pow_1', 'pow_2', 'pow_1']
         """
         k = fx.kw(1, 'exponent', None)
         if isinstance(k, float) and k.is_integer():

@@ -34,8 +34,13 @@ class Linear(Op):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('linear'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Linear(3r, 2r, bias=False)).D  # optional - torch
             6
+            sage: del op.read_fx; seen  # optional - torch
+            ['linear']
         """
         if module is None:
             bias = node.kwargs.get('bias')

@@ -160,6 +160,9 @@ class LayerNorm(Op):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('layer_norm'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: net = network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 3r), torch.nn.LayerNorm(3r)))  # optional - torch
             sage: a = net.nodes[-1r].attrs; 0 < a['eps'] < 1/10000, a['gain'], a['shift'], net.D  # optional - torch
             (True, True, True, 15)
@@ -167,6 +170,8 @@ class LayerNorm(Op):
             Traceback (most recent call last):
             ...
             ValueError: cannot read the fx node ...: only a normalization over the last axis is supported, got normalized_shape (2, 2)
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1', '_1']
         """
         rms = self.name == 'rms_norm'
         if module is not None:

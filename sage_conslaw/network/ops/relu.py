@@ -89,9 +89,14 @@ class LeakyReLU(ReLU):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('leaky_relu'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: net = network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.LeakyReLU(0.25r)))  # optional - torch
             sage: net.nodes[-1r].attrs['slope']  # optional - torch
             0.25
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         slope = module.negative_slope if module is not None else fx.kw(1, 'negative_slope', 0.01)
         return fx.op('leaky_relu', [fx.arg(node.args[0])], slope=slope)

@@ -45,8 +45,13 @@ class Identity(Op):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('identity'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.Identity()))  # optional - torch
             Network: input x (2), 2 parameters (D = 6), 1 op (linear), output 1 node
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         return fx.arg(node.args[0])
 
@@ -96,8 +101,13 @@ class Dropout(Identity):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('dropout'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Sequential(torch.nn.Linear(2r, 2r), torch.nn.Dropout(0.25r))).nodes[-1r].attrs  # optional - torch
             {'p': 0.25}
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         p = module.p if module is not None else fx.kw(1, 'p', 0.5)
         return fx.op('dropout', [fx.arg(node.args[0])], p=p)
@@ -163,8 +173,13 @@ class Flatten(Identity):
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.fx import network_from_module  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('flatten'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(torch.nn.Sequential(torch.nn.Conv1d(1r, 2r, 2r), torch.nn.Flatten())).nodes[-1r].attrs  # optional - torch
             {'end_dim': -1, 'start_dim': 1}
+            sage: del op.read_fx; seen  # optional - torch
+            ['_1']
         """
         if module is not None:
             return fx.op('flatten', [fx.arg(node.args[0])], start_dim=module.start_dim, end_dim=module.end_dim)
@@ -239,8 +254,13 @@ class Reshape(Identity):
             ....:         super().__init__(); self.a = torch.nn.Linear(4r, 4r)
             ....:     def forward(self, x):
             ....:         return self.a(x).view(-1r, 2r, 2r)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('reshape'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(R()).nodes[-1r].attrs  # optional - torch
             {'shape': (2, 2)}
+            sage: del op.read_fx; seen  # optional - torch
+            ['view']
         """
         return fx.op('reshape', [fx.arg(node.args[0])], shape=fx.shape(node)[1:])
 
@@ -313,8 +333,13 @@ class Permute(Identity):
             ....:         super().__init__(); self.a = torch.nn.Conv1d(1r, 2r, 2r)
             ....:     def forward(self, x):
             ....:         return self.a(x).transpose(1r, 2r).permute(0r, 2r, 1r)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('permute'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: [n.attrs['perm'] for n in network_from_module(P()).nodes if n.op == 'permute']  # optional - torch
             [(0, 2, 1), (0, 2, 1)]
+            sage: del op.read_fx; seen  # optional - torch
+            ['transpose', 'permute']
         """
         x = fx.arg(node.args[0])
         nd = len(fx.shape(node.args[0]))
@@ -399,10 +424,15 @@ class Scale(Identity):
             ....:         super().__init__(); self.a = torch.nn.Linear(2r, 2r)
             ....:     def forward(self, x):
             ....:         return self.a(x) / self.a(x)
+            sage: from sage_conslaw.network.ops import get_op  # optional - torch
+            sage: op, seen = get_op('scale'), []  # optional - torch
+            sage: op.read_fx = lambda fx, node, module: seen.append(node.name) or type(op).read_fx(op, fx, node, module)  # optional - torch
             sage: network_from_module(D())  # optional - torch
             Traceback (most recent call last):
             ...
             ValueError: cannot read the fx node truediv (call_function truediv): only a division by a nonzero number is supported
+            sage: del op.read_fx; seen  # optional - torch
+            ['truediv']
         """
         if fx.called() == 'neg':
             return fx.op('scale', [fx.arg(node.args[0])], c=-1)

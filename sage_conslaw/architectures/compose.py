@@ -463,6 +463,8 @@ class Residual(Block):
             (2, True, 2)
             sage: all(net.is_conservation_law(h) for h in net.known_conservation_laws())
             True
+            sage: net.generators().D == net.D == 8
+            True
         """
         M = self.metric()
         if M is None:
@@ -782,6 +784,8 @@ class Sequential(Block):
             sage: res.number_of_laws, res.certified
             (4, True)
             sage: all(net.is_conservation_law(h) for h in net.known_conservation_laws())
+            True
+            sage: net.generators().D == net.D == 16
             True
         """
         M = self.metric()

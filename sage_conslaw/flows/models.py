@@ -740,6 +740,10 @@ def matrix_factorization_twin(model):
         sage: from sage_conslaw.architectures import MatrixFactorization
         sage: MatrixFactorization(3, 2, 2).numeric_model()
         numeric matrix factorization U V^T, U: 3 x 2, V: 2 x 2 (D = 10)
+        sage: from sage_conslaw.architectures import MatrixFactorization
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.models import matrix_factorization_twin; twin_builder(MatrixFactorization) is matrix_factorization_twin
+        True
     """
     return LayeredModel(layout=model.layout(), reparametrization=model,
                         name="matrix factorization U V^T, U: %s x %s, V: %s x %s"
@@ -757,6 +761,10 @@ def nmf_twin(model):
         sage: from sage_conslaw.architectures import NMF
         sage: NMF(2, 1, 3).numeric_model()
         numeric NMF [2, 1, 3] (D = 5)
+        sage: from sage_conslaw.architectures import NMF
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.models import nmf_twin; twin_builder(NMF) is nmf_twin
+        True
     """
     return LayeredModel(layout=model.layout(), relu=False, reparametrization=model, name="NMF %s" % list(model.sizes))
 
@@ -778,6 +786,10 @@ def icnn_twin(model):
         sage: theta = net.point(U=[[1, 2]], V=[[1], [-1]], b=[[1], [1]])
         sage: m.forward(np.array(theta, dtype=float), np.array([[2.], [0.]])).ravel().tolist()   # 3 + 0, 1 + 2*1
         [3.0, 3.0]
+        sage: from sage_conslaw.architectures import ICNN
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.models import icnn_twin; twin_builder(ICNN) is icnn_twin
+        True
     """
     return LayeredModel(layout=model.layout(), relu=True, reparametrization=model,
                         name="ICNN %s%s" % (list(model.sizes), " with bias" if model.bias else ""))
@@ -794,6 +806,10 @@ def scalar_times_vector_twin(model):
         sage: from sage_conslaw.architectures import ScalarTimesVector
         sage: ScalarTimesVector(3).numeric_model()
         numeric Example 3.8 model x -> u <v, x>, v in R^3 (D = 4)
+        sage: from sage_conslaw.architectures import ScalarTimesVector
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.models import scalar_times_vector_twin; twin_builder(ScalarTimesVector) is scalar_times_vector_twin
+        True
     """
     return LayeredModel(layout=model.layout(), reparametrization=model,
                         name="Example 3.8 model x -> u <v, x>, v in R^%s" % model.dim_v)

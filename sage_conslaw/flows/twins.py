@@ -1127,6 +1127,10 @@ def attention_twin(model, length=None, scale=1):
         sage: theta = np.arange(1., 9.) / 8; X = np.arange(6.)[None] / 6
         sage: bool(np.allclose(m.forward(theta, X), att.output(theta, X.reshape(3, 2)).ravel()))
         True
+        sage: from sage_conslaw.architectures import MultiHeadAttention
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.twins import attention_twin; twin_builder(MultiHeadAttention) is attention_twin
+        True
     """
     return AttentionModel(model, length, scale)
 
@@ -1152,6 +1156,10 @@ def conv_twin(model, length=None):
         (12, 4)
         sage: ConvNetwork(2, 3, 1, 2, 2).numeric_model(length=10).output_dim
         8
+        sage: from sage_conslaw.architectures import ConvNetwork
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.twins import conv_twin; twin_builder(ConvNetwork) is conv_twin
+        True
     """
     return ConvModel(model, length)
 
@@ -1178,6 +1186,10 @@ def residual_twin(model, length=None, scale=1):
         2
         sage: Residual(Attention(2, 1, 1, 2)).numeric_model(length=5).input_dim
         10
+        sage: from sage_conslaw.architectures import Residual
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.twins import residual_twin; twin_builder(Residual) is residual_twin
+        True
     """
     return ResidualModel(model, length, scale)
 
@@ -1207,5 +1219,9 @@ def sequential_twin(model, length=None, scale=1):
         (10, 10)
         sage: Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])]).numeric_model().input_dim   # reads 3
         3
+        sage: from sage_conslaw.architectures import Sequential
+        sage: from sage_conslaw.core.registry import twin_builder
+        sage: from sage_conslaw.flows.twins import sequential_twin; twin_builder(Sequential) is sequential_twin
+        True
     """
     return SequentialModel(model, length, scale)

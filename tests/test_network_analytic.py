@@ -161,6 +161,8 @@ def test_certified_count_agrees_with_autograd_oracle(name, module, d_in):
     res = tm.model.lie_trace(point=tm.exact_theta())
     assert res.certified, (name, res.reason)
     assert res.certificate.scope == 'network'
+    # the known laws (rescalings and translations; LawMonitor watches them) are all the laws here
+    assert len(tm.model.known_conservation_laws()) == res.number_of_laws
     import copy
     twin = primitive(copy.deepcopy(module))
     oracle = numeric_lie_trace(twin, (d_in,), depth=2, seed=1)
@@ -204,6 +206,29 @@ def test_eps_removes_exactly_the_scale_law():
         counts[eps] = res.number_of_laws
     # 4 gain/shift laws, 3 + 1 translations (columns of W1, sum of b1), + the scale law with eps = 0
     assert counts == {0.0: 9, 1e-5: 8}
+
+
+def test_law_monitor_watches_the_translation_laws():
+    """LayerNorm's column-sum laws are watched by LawMonitor and stay put along SGD (gradient flow)."""
+    from sage_conslaw.torch.monitor import LawMonitor
+    torch.manual_seed(4)
+    net = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 2)).double()
+    tm = from_torch(net)
+    mon = LawMonitor(tm)
+    assert len(mon.laws) == 8
+    before = np.array(mon.evaluate(), dtype=float)
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3)
+    X, Y = torch.randn(32, 3, dtype=torch.float64), torch.randn(32, 2, dtype=torch.float64)
+    for _ in range(20):
+        loss = ((net(X) - Y) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = np.array(mon.evaluate(), dtype=float)
+    linear = [k for k, h in enumerate(mon.laws) if h.degree() == 1]
+    assert len(linear) == 4
+    assert np.abs(after[linear] - before[linear]).max() < 1e-12          # exactly conserved by any step
+    assert np.abs(after - before).max() < 1e-3                           # the quadratic ones: O(lr^2)
 
 
 def test_analytic_counts_are_not_claimed_without_proof():

@@ -33,7 +33,7 @@ from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.network.certificate import POINT_BOUND, _uncertifiable_ops, network_trace
 from sage_conslaw.network.graph import Network
 from sage_conslaw.network.phi import network_phi
-from sage_conslaw.network.symmetries import scaling_laws
+from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 
 #: Up to this many parameters, ``lie_trace`` completes the known laws by the
 #: quadratic laws of `\phi` when the rescaling laws do not certify the count
@@ -187,17 +187,21 @@ class NetworkModel(ConservationModel):
 
     def known_conservation_laws(self):
         r"""
-        The rescaling laws of the graph, as polynomials.
+        The rescaling laws of the graph and the linear laws of the translations
+        its ops declare (LayerNorm's), as polynomials.
 
         EXAMPLES::
 
             sage: from sage_conslaw.network import Network, NetworkModel
             sage: NetworkModel(Network.sequential(1, [('linear', 1), 'relu', ('linear', 1)])).known_conservation_laws()
             [L0_weight_0_0^2 + L0_bias_0^2 - L2_weight_0_0^2]
+            sage: NetworkModel(Network.sequential(1, [('linear', 2), ('layer_norm', 0, False)])).known_conservation_laws()
+            [L0_weight_0_0^2 + L0_weight_1_0^2 + L0_bias_0^2 + L0_bias_1^2, L0_weight_0_0 + L0_weight_1_0, L0_bias_0 + L0_bias_1]
         """
         R = self.polynomial_ring()
         g = R.gens()
-        return [R.sum(int(c) * g[k] ** 2 for k, c in enumerate(s) if c) for s in self.scaling_matrix()]
+        return ([R.sum(int(c) * g[k] ** 2 for k, c in enumerate(s) if c) for s in self.scaling_matrix()]
+                + [R.sum(int(c) * g[k] for k, c in enumerate(t) if c) for t in translation_laws(self.network)])
 
     def random_point(self, seed=0):
         r"""

@@ -70,7 +70,7 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.jets import NetworkFamily
-from sage_conslaw.core.modular import DEFAULT_PRIME
+from sage_conslaw.core.modular import DEFAULT_PRIME, residues
 
 #: Ops that change nothing of the laws (Dropout: see the module documentation).
 TRANSPARENT_OPS = ('dropout', 'identity', 'flatten')
@@ -229,7 +229,9 @@ def distinct_hyperplanes(V, b=None):
 def _residues(theta, p):
     r"""
     The residues modulo ``p`` of the rationals ``theta`` (as floats), or ``None``
-    when ``p`` divides a denominator.
+    when ``p`` divides a denominator: :func:`~sage_conslaw.core.modular.residues`
+    (the package's one reduction modulo `p`) with the caller's way to move on to
+    another prime.
 
     TESTS::
 
@@ -237,14 +239,10 @@ def _residues(theta, p):
         sage: _residues([1/2, -1], 7).tolist(), _residues([1/7], 7)
         ([4.0, 6.0], None)
     """
-    num = np.array([int(t.numerator()) % p for t in theta], dtype=np.int64)
-    den = [int(t.denominator()) for t in theta]
-    if all(d == 1 for d in den):
-        return num.astype(float)
-    if any(d % p == 0 for d in den):
+    try:
+        return residues(list(theta), p, dtype=np.float64)
+    except ZeroDivisionError:
         return None
-    inv = np.array([pow(d, -1, p) for d in den], dtype=object)
-    return np.array([(int(a) * int(c)) % p for a, c in zip(num, inv)], dtype=float)
 
 
 def theorem_trace(net, theta, seed=0, max_steps=8, random_point=False):

@@ -631,7 +631,6 @@ def _gpt_blocks(gpt):
         sage: [(b[0], b[2]) for b in _gpt_blocks(TinyGPT(2, 2, 1, 2, 1, 2))]
         [('E', None), ('head 1', 'g1'), ('unit 0', 'g2'), ('unit 1', 'g2'), ('readout', None)]
     """
-    J = torch.tensor([[0.0, 1.0], [-1.0, 0.0]], dtype=torch.float64)
     blocks = [("E", [("E", None)], None, lambda M, R: M["E"].reshape(M["E"].shape[0], -1))]
 
     def head(s):
@@ -639,12 +638,11 @@ def _gpt_blocks(gpt):
             n = M["g1"].shape[0]
             g = M["g1"].reshape(n, 1, -1)
             Q, K = R(M["Q" + s] * g), R(M["K" + s] * g)
-            out = []
-            for i in range(gpt.d_k // 2):
-                Qi, Ki = Q[:, 2 * i:2 * i + 2], K[:, 2 * i:2 * i + 2]
-                out += [R(Qi.transpose(1, 2) @ Ki).reshape(n, -1),
-                        R(Qi.transpose(1, 2) @ R(J @ Ki)).reshape(n, -1)]
-            out.append(R(R(M["V" + s] * g).transpose(1, 2) @ M["O" + s]).reshape(n, -1))
+            # plane i (rows 2i, 2i + 1): Q_i^T K_i and Q_i^T J K_i, all planes at once
+            Qe, Qo, Ke, Ko = Q[:, 0::2], Q[:, 1::2], K[:, 0::2], K[:, 1::2]
+            outer = lambda a, b: torch.einsum('npa,npb->npab', a, b)
+            out = [R(outer(Qe, Ke) + outer(Qo, Ko)).reshape(n, -1), R(outer(Qe, Ko) - outer(Qo, Ke)).reshape(n, -1),
+                   R(R(M["V" + s] * g).transpose(1, 2) @ M["O" + s]).reshape(n, -1)]
             return torch.cat(out, 1)
         return f
 

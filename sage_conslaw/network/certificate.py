@@ -374,6 +374,15 @@ def _analytic_trace(net, point, S, T, laws, seed, samples, max_steps, start, bad
         (0, True)
         sage: print(res.reason)
         the rank 9 of the network's own gradient fields, proven in ball arithmetic ... equals D: the network has no conservation law near theta
+
+    Called directly (no known law, a given point, two samples: not enough for the rank)::
+
+        sage: import numpy as np, time
+        sage: from sage_conslaw.network.certificate import _analytic_trace
+        sage: net = Network.sequential(2, [('linear', 2), 'tanh', ('linear', 1)])
+        sage: r = _analytic_trace(net, [1/2] * 9, np.zeros((0, 9)), np.zeros((0, 9)), [], 0, 2, 0, time.time(),
+        ....:                     net.ops()[1:2], ""); r.certified, r.reason.startswith('not certified')
+        (False, True)
     """
     D = net.D
     rng = np.random.default_rng(int(seed))

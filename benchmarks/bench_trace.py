@@ -102,7 +102,8 @@ def symmetry_laws(quick):
                 best[how] = min(best[how], t)
             assert laws == make().known_conservation_laws()
         print("%-20s %-14s D=%5d  laws %5d  symmetries %.3f s  by hand %.3f s  ratio %.2f"
-              % (name, dims, net.D, len(laws), best["symmetries"], best["hand"], best["symmetries"] / best["hand"]))
+              % (name, dims, net.layout().D, len(laws), best["symmetries"], best["hand"],
+                 best["symmetries"] / best["hand"]))
 
 
 if __name__ == "__main__":

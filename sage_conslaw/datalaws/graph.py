@@ -538,6 +538,7 @@ class _Unit:
             else:
                 self.frozen_bias = any(_qq(v) != 0 for v in np.asarray(b.value).reshape(-1))
         self.units = W.shape[0]
+        self.regions_read = True    # False: a ReLU's regions unknown (no two units are known to be tied)
         # the activation of each unit on each pair and position: the ReLU region, the Dropout masks
         out_shape = net.shape_of(node.index)
         act = np.ones((0,), dtype=object)
@@ -552,6 +553,7 @@ class _Unit:
                 m = relu.get(u.index)
                 if m is None:                   # regions not read (an analytic network): every unit active
                     m = np.ones((1,) + tuple(net.shape_of(u.index)), dtype=bool)
+                    self.regions_read = False   # (sound for frozen directions, not for ties: no cross law)
                 f = np.where(m, 1, 0).astype(object) if u.op == 'relu' else \
                     np.where(m, QQ(1), _qq(u.attrs.get('slope', 0))).astype(object)
                 factor = f if factor is None else factor * f
@@ -1028,7 +1030,7 @@ class GraphDataModel(ConservationModel):
             groups = {}
             for j in range(u.units):
                 if counts[j]:
-                    groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()), []).append(j)
+                    groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()) if u.regions_read else j, []).append(j)
             tied = [g for g in groups.values() if len(g) > 1] if u.consumer is not None else []
             if tied:
                 part += "; tied: %s" % ", ".join("{%s}" % ", ".join(map(str, g)) for g in tied)
@@ -1084,7 +1086,7 @@ class GraphDataModel(ConservationModel):
                 continue
             groups = {}
             for j in live:
-                groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()), []).append(j)
+                groups.setdefault(tuple(a[:, :, j].reshape(-1).tolist()) if u.regions_read else j, []).append(j)
             for g in groups.values():
                 for s, j in enumerate(g):
                     for l in g[s:]:

@@ -1258,6 +1258,7 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         ...
         TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not MatrixFactorization (the laws of a data set need the network function g(theta, x) on the data: ...)
     """
+    read = False
     if isinstance(outer, Network):
         net = outer
     elif hasattr(outer, "network") and isinstance(outer.network, Network):
@@ -1268,7 +1269,7 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         return attention_data_trace(outer, X, point=point, seed=seed)
     else:
         try:
-            net = network_of(outer)
+            net, read = network_of(outer), True
         except ValueError as e:
             raise TypeError("%s; and the network graph cannot be read: %s (the laws of a data set need the "
                             "network function g(theta, x) on the data: network graphs, from_torch maps, linear, "
@@ -1279,8 +1280,10 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
                          "certify the count)")
     for key in ('laws', 'certify_with_degree', 'prime'):
         options.pop(key, None)
-    if point is None:
+    if point is None and not read:
         point = outer.random_point(seed)
+    # a family read by network_of: the graph's random point of seed (small entries; the family's large
+    # random entries saturate analytic activations, and the ball-arithmetic rank then proves little)
     result = graph_data_trace(net, X, point=point, seed=seed, masks=masks, route=route, **options)
     if hasattr(outer, "polynomial_ring") and not isinstance(outer, Network):
         R = outer.polynomial_ring()

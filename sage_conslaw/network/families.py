@@ -36,7 +36,22 @@ the network, where both first-layer weights have the same sign, has 3::
     ((3, True), (2, True))
 """
 from sage_conslaw.architectures import ConvNetwork, LinearNetwork, ReLUNetwork, Residual, Sequential
+from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.network.graph import Network
+
+#: What :func:`network_of` reads, for its error message.
+READ = ("LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP and their Residual/Sequential compositions")
+
+#: The softplus threshold of the graph for the families' softplus: the
+#: families compute `\log(1 + e^z)` for every `z` (no threshold, unlike
+#: PyTorch's ``threshold=20``); a threshold no finite ball reaches in practice
+#: keeps the graph's function the family's.
+NO_SOFTPLUS_THRESHOLD = 10 ** 300
+
+#: The graph op of each activation of the families (``'linear'`` is the identity).
+_ACTIVATION_OPS = {"gelu": "gelu", "silu": "silu", "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus",
+                   "relu": "relu", "linear": "identity"}
 
 
 def _vector_or_matrix_index(P, a, b):
@@ -67,7 +82,7 @@ def _build(net, x, family, prefix, layout, entries):
         sage: network_of(Attention(2, 1, 1, 2))
         Traceback (most recent call last):
         ...
-        ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not Attention
+        ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP and their Residual/Sequential compositions, not Attention
     """
     if isinstance(family, (LinearNetwork, ReLUNetwork)) and type(family).__name__ in ('LinearNetwork', 'ReLUNetwork'):
         dims = family.dims
@@ -113,8 +128,52 @@ def _build(net, x, family, prefix, layout, entries):
         for name, block in family.blocks().items():
             x = _build(net, x, block, prefix + name + "_", layout, entries)
         return x
-    raise ValueError("network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential "
-                     "compositions, not %s" % type(family).__name__)
+    if isinstance(family, (MLP, NormalizedMLP)):
+        params = _parameters(net, family, prefix, layout, entries)
+        if isinstance(family, MLP):
+            n = len(family.hidden) + 1
+            for i in range(1, n + 1):
+                args = [x, params["W%s" % i]] + ([params["b%s" % i]] if family.bias else [])
+                x = net.op('linear', args, name="%sW%s" % (prefix, i))
+                if i < n:
+                    act = family.activations[i - 1]
+                    attrs = {'threshold': NO_SOFTPLUS_THRESHOLD} if act == 'softplus' else {}
+                    x = net.op(_ACTIVATION_OPS[act], [x], name="%s%s%s" % (prefix, act, i), **attrs)
+            return x
+        x = net.op('linear', [x, params["W1"]] + ([params["b1"]] if family.bias else []), name=prefix + "W1")
+        kind = 'layer_norm' if family.norm == 'layer' else 'rms_norm'
+        shift = family.affine and family.norm == 'layer'
+        args = [x] + ([params["gamma"]] if family.affine else []) + ([params["beta"]] if shift else [])
+        x = net.op(kind, args, name=prefix + family.norm + "_norm", eps=family.eps, gain=family.affine, shift=shift)
+        return net.op('linear', [x, params["W2"]] + ([params["b2"]] if family.bias else []), name=prefix + "W2")
+    raise ValueError("network_of reads %s, not %s" % (READ, type(family).__name__))
+
+
+def _parameters(net, family, prefix, layout, entries):
+    r"""
+    The network's parameters of a family whose parameters are matrices (in
+    PyTorch's orientation) and column vectors (shape ``(n, 1)``: a vector of
+    the network), row-major; fill ``entries`` (see :func:`_build`).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.families import _parameters
+        sage: fam, net, entries = NormalizedMLP(1, 2, 1, 'rms'), Network(), {}
+        sage: sorted(_parameters(net, fam, "", {P.name: P for P in fam.layout()}, entries)), entries[3], entries[6]
+        (['W1', 'W2', 'b1', 'b2', 'gamma'], ('b1', (1,)), ('W2', (0, 1)))
+    """
+    params = {}
+    for P in family.layout():
+        full = layout[prefix + P.name]
+        r, c = P.shape
+        vector = c == 1 and not P.name.startswith("W")
+        params[P.name] = net.parameter(prefix + P.name, (r,) if vector else (r, c))
+        for a in range(r):
+            for b in range(c):
+                entries[full.offset + a * c + b] = (prefix + P.name, (a,) if vector else (a, b))
+    return params
 
 
 def _input_shape(family):
@@ -134,9 +193,10 @@ def _input_shape(family):
         return _input_shape(family.block())
     if isinstance(family, Sequential):
         return _input_shape(list(family.blocks().values())[0])
+    if isinstance(family, (MLP, NormalizedMLP)):
+        return (family.d_in,)
     if not hasattr(family, 'dims'):
-        raise ValueError("network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential "
-                         "compositions, not %s" % type(family).__name__)
+        raise ValueError("network_of reads %s, not %s" % (READ, type(family).__name__))
     return (family.dims[-1],)
 
 

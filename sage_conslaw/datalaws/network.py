@@ -1256,7 +1256,7 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         sage: _graph_route(MatrixFactorization(1, 1, 1), [[1, 2]], None, 0, None, None, {}, TypeError("not layered"))
         Traceback (most recent call last):
         ...
-        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork and their Residual/Sequential compositions, not MatrixFactorization (the laws of a data set need the network function g(theta, x) on the data: ...)
+        TypeError: not layered; and the network graph cannot be read: network_of reads LinearNetwork, ..., not MatrixFactorization: its function has no data input (...) (the laws of a data set need the network function g(theta, x) on the data: ...)
     """
     read = False
     if isinstance(outer, Network):
@@ -1273,7 +1273,8 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         except ValueError as e:
             raise TypeError("%s; and the network graph cannot be read: %s (the laws of a data set need the "
                             "network function g(theta, x) on the data: network graphs, from_torch maps, linear, "
-                            "ReLU, convolutional and attention families and their compositions have one; the count "
+                            "ReLU, convolutional, MLP, normalized, gated and attention families and their compositions "
+                            "have one; the count "
                             "without data= is for every data set)" % (refused, e)) from None
     if options.get('laws') is not None:
         raise ValueError("laws are not taken by the laws of a data set on a network graph (the explicit data laws "

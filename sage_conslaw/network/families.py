@@ -4,13 +4,25 @@ The package's families as network graphs: :func:`network_of`.
 
 A :class:`~sage_conslaw.architectures.linear.LinearNetwork`,
 :class:`~sage_conslaw.architectures.relu.ReLUNetwork`,
-:class:`~sage_conslaw.architectures.conv.ConvNetwork`, a
+:class:`~sage_conslaw.architectures.conv.ConvNetwork`,
+:class:`~sage_conslaw.architectures.activations.MLP` (one activation per
+layer), :class:`~sage_conslaw.architectures.normalization.NormalizedMLP`
+(LayerNorm or RMSNorm, with its `\varepsilon`),
+:class:`~sage_conslaw.architectures.swiglu.GatedMLP` (the gate times the
+linear branch, ``'mul'``), a
 :class:`~sage_conslaw.architectures.compose.Residual` of those and a
 :class:`~sage_conslaw.architectures.compose.Sequential` of those become one
 :class:`~sage_conslaw.network.graph.Network` with the same `\theta` (same
 order, same variable names): composed blocks then get the `\phi` and the laws
 of the whole network, across their boundaries, not the direct product of the
-blocks' `\phi`.
+blocks' `\phi`.  This is also what gives these families the laws of a data
+set (``family.lie_trace(data=X)``, :mod:`~sage_conslaw.datalaws.graph`).
+
+The families' softplus is `\log(1 + e^z)` everywhere: the graph's op gets
+the threshold :data:`NO_SOFTPLUS_THRESHOLD`, not PyTorch's `20`.  Refused:
+the families with no data input (:class:`~sage_conslaw.architectures.linear.MatrixFactorization`,
+NMF), the ICNN (a mirror flow), and the families not read yet (attention has
+its own data route, :mod:`~sage_conslaw.datalaws.attention`); see :data:`REFUSED`.
 
 EXAMPLES:
 
@@ -34,14 +46,52 @@ the network, where both first-layer weights have the same sign, has 3::
     sage: a, b = M.lie_trace(point=[1, 2, 3, 4]), M.lie_trace(point=[1, -2, 3, 4])  # optional - torch
     sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)  # optional - torch
     ((3, True), (2, True))
+
+An MLP with a GELU then a ReLU layer: the graph's generic count is the
+family's (the ReLU neurons' rescalings); on data in a line, each GELU neuron
+also freezes the direction of its incoming weights and bias orthogonal to
+the `(x_i, 1)`::
+
+    sage: from sage_conslaw.architectures.activations import MLP
+    sage: net = MLP(2, [2, 2], 1, ['gelu', 'relu'])
+    sage: NetworkModel(network_of(net)).lie_trace().number_of_laws, net.network_trace().number_of_laws  # optional - torch
+    (2, 2)
+    sage: th = [4, 6, -18, -4, 12, 11, 5, -1, 10, 2, 17, -7, 12, -12, -2]
+    sage: res = net.lie_trace(data=[[i/3, i/3] for i in range(-8, 9)], point=th)
+    sage: res.number_of_laws, res.certified, len(res.laws_by_kind()['frozen'])
+    (4, True, 2)
+
+A LayerNorm block (with `\varepsilon = 0`: the scale law) and a SwiGLU
+block on generic data: their generic counts::
+
+    sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+    sage: from sage_conslaw.architectures.swiglu import GatedMLP
+    sage: X = [[i, (i * i) % 7 - 3] for i in range(-10, 10)]
+    sage: th = [4, 6, -18, -4, 12, 11, 5, -1, 10, 2, 17, -7, 12, -12, -2, -12, -14, 19, -4]
+    sage: a = NormalizedMLP(2, 3, 1, 'layer').lie_trace(data=X, point=th)
+    sage: b = GatedMLP(2, 2, 1).lie_trace(data=X, point=th[:10])
+    sage: (a.number_of_laws, a.certified), (b.number_of_laws, b.certified)
+    ((7, True), (2, True))
+    sage: NormalizedMLP(2, 3, 1, 'layer').network_trace().number_of_laws, GatedMLP(2, 2, 1).network_trace().number_of_laws
+    (7, 2)
 """
 from sage_conslaw.architectures import ConvNetwork, LinearNetwork, ReLUNetwork, Residual, Sequential
 from sage_conslaw.architectures.activations import MLP
 from sage_conslaw.architectures.normalization import NormalizedMLP
+from sage_conslaw.architectures.swiglu import GatedMLP
 from sage_conslaw.network.graph import Network
 
 #: What :func:`network_of` reads, for its error message.
-READ = ("LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP and their Residual/Sequential compositions")
+READ = ("LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP, GatedMLP and their Residual/Sequential "
+        "compositions")
+
+#: Why the families :func:`network_of` does not read are refused (for its error message).
+REFUSED = {
+    "MatrixFactorization": "its function has no data input (the model is the matrix UV^T itself)",
+    "NMF": "its function has no data input (the model is the matrix itself)",
+    "ScalarTimesVector": "its function has no data input",
+    "ICNN": "it is trained by a mirror flow on U (a metric the graph's Euclidean gradient flow does not take)",
+}
 
 #: The softplus threshold of the graph for the families' softplus: the
 #: families compute `\log(1 + e^z)` for every `z` (no threshold, unlike
@@ -82,7 +132,7 @@ def _build(net, x, family, prefix, layout, entries):
         sage: network_of(Attention(2, 1, 1, 2))
         Traceback (most recent call last):
         ...
-        ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP and their Residual/Sequential compositions, not Attention
+        ValueError: network_of reads LinearNetwork, ReLUNetwork, ConvNetwork, MLP, NormalizedMLP, GatedMLP and their Residual/Sequential compositions, not Attention: not read yet (...)
     """
     if isinstance(family, (LinearNetwork, ReLUNetwork)) and type(family).__name__ in ('LinearNetwork', 'ReLUNetwork'):
         dims = family.dims
@@ -128,6 +178,15 @@ def _build(net, x, family, prefix, layout, entries):
         for name, block in family.blocks().items():
             x = _build(net, x, block, prefix + name + "_", layout, entries)
         return x
+    if isinstance(family, GatedMLP):
+        params = _parameters(net, family, prefix, layout, entries)
+        bias = (lambda k: [params["b%s" % k]]) if family.bias else (lambda k: [])
+        a = net.op('linear', [x, params["W1"]] + bias(1), name=prefix + "W1")
+        a = net.op(_ACTIVATION_OPS[family.gate], [a], name=prefix + "gate",
+                   **({'threshold': NO_SOFTPLUS_THRESHOLD} if family.gate == 'softplus' else {}))
+        u = net.op('linear', [x, params["W2"]] + bias(2), name=prefix + "W2")
+        h = net.op('mul', [a, u], name=prefix + "glu")
+        return net.op('linear', [h, params["W3"]] + bias(3), name=prefix + "W3")
     if isinstance(family, (MLP, NormalizedMLP)):
         params = _parameters(net, family, prefix, layout, entries)
         if isinstance(family, MLP):
@@ -146,7 +205,25 @@ def _build(net, x, family, prefix, layout, entries):
         args = [x] + ([params["gamma"]] if family.affine else []) + ([params["beta"]] if shift else [])
         x = net.op(kind, args, name=prefix + family.norm + "_norm", eps=family.eps, gain=family.affine, shift=shift)
         return net.op('linear', [x, params["W2"]] + ([params["b2"]] if family.bias else []), name=prefix + "W2")
-    raise ValueError("network_of reads %s, not %s" % (READ, type(family).__name__))
+    raise ValueError(_refusal(family))
+
+
+def _refusal(family):
+    r"""
+    The sentence :func:`network_of` raises for a family it does not read, with the reason when known.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ICNN, MatrixFactorization
+        sage: from sage_conslaw.network.families import _refusal
+        sage: _refusal(ICNN(1, 1, 1))
+        "network_of reads LinearNetwork, ..., not ICNN: it is trained by a mirror flow on U (...)"
+        sage: _refusal(MatrixFactorization(1, 1, 1)).endswith('not MatrixFactorization: its function has no data input (the model is the matrix UV^T itself)')
+        True
+    """
+    name = type(family).__name__
+    return "network_of reads %s, not %s: %s" % (
+        READ, name, REFUSED.get(name, "not read yet (its network function is computed by the family)"))
 
 
 def _parameters(net, family, prefix, layout, entries):
@@ -162,7 +239,7 @@ def _parameters(net, family, prefix, layout, entries):
         sage: from sage_conslaw.network.families import _parameters
         sage: fam, net, entries = NormalizedMLP(1, 2, 1, 'rms'), Network(), {}
         sage: sorted(_parameters(net, fam, "", {P.name: P for P in fam.layout()}, entries)), entries[3], entries[6]
-        (['W1', 'W2', 'b1', 'b2', 'gamma'], ('b1', (1,)), ('W2', (0, 1)))
+        (['W1', 'W2', 'b1', 'b2', 'gamma'], ('b1', (1,)), ('W2', (0, 0)))
     """
     params = {}
     for P in family.layout():
@@ -193,10 +270,10 @@ def _input_shape(family):
         return _input_shape(family.block())
     if isinstance(family, Sequential):
         return _input_shape(list(family.blocks().values())[0])
-    if isinstance(family, (MLP, NormalizedMLP)):
+    if isinstance(family, (MLP, NormalizedMLP, GatedMLP)):
         return (family.d_in,)
     if not hasattr(family, 'dims'):
-        raise ValueError("network_of reads %s, not %s" % (READ, type(family).__name__))
+        raise ValueError(_refusal(family))
     return (family.dims[-1],)
 
 

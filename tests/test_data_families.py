@@ -153,3 +153,24 @@ def test_refused_families():
         ICNN(2, 2, 1).lie_trace(data=[[1, 2]])
     with pytest.raises(ValueError, match="coordinates"):
         MLP(2, [2], 1).lie_trace(data=[[1, 2, 3]])
+
+
+def test_core_install_without_torch():
+    # a core-only install: the ReLU MLP goes the exact symbolic route, an analytic one the ball route
+    import subprocess
+    import sys
+    code = """
+import sys; sys.modules['torch'] = None
+from sage.all__sagemath_singular import QQ
+from sage_conslaw.architectures.activations import MLP
+from sage_conslaw.architectures.normalization import NormalizedMLP
+X = [[QQ((i, 3)), QQ((i, 3))] for i in range(-8, 9)]
+th = [4, 6, -18, -4, 12, 11, 5, -1, 10]
+a = MLP(2, [2], 1, 'gelu').lie_trace(data=X, point=th)
+b = MLP(2, [2], 1, 'relu').lie_trace(data=[[1, 2], [2, -1], [3, 1], [-1, -2], [1, 5], [2, 7]], point=th)
+c = NormalizedMLP(2, 2, 1, 'rms', eps=1).lie_trace(data=[[1, 2], [2, -1], [3, 1], [-1, -2], [1, 5], [2, 7]])
+print(a.number_of_laws, a.certified, b.certified, len(b.laws()) == b.number_of_laws, c.certified)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["2", "True", "True", "True", "True"]

@@ -123,6 +123,8 @@ class GatedMLP(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.swiglu import GatedMLP
             sage: GatedMLP(1, 1, 1).components()
             (W1_0_0, W2_0_0*W3_0_0)
+            sage: net = GatedMLP(1, 1, 1, bias=True); net._components_from(net.parameters())
+            [W1_0_0, b1_0, W2_0_0*W3_0_0, W3_0_0*b2_0, b3_0]
         """
         phis = M["W1"].list() + (M["b1"].list() if self.bias else [])
         for k in range(self.hidden):

@@ -832,6 +832,8 @@ class LinearPathFamily(NetworkFamily):
             Traceback (most recent call last):
             ...
             ValueError: linear networks have no biases
+            sage: LinearPathFamily([2, 2])._check_bias() is None
+            True
         """
         if self.bias:
             raise ValueError("linear networks have no biases")

@@ -373,6 +373,17 @@ def _check_kink(net, R, theta, inputs, drop, vals, relu, s, owner=None):
         Traceback (most recent call last):
         ...
         ValueError: data point 0 is on a kink: ...
+
+    Called directly on the values of the exact backend::
+
+        sage: from sage_conslaw.datalaws.graph import _check_kink
+        sage: from sage_conslaw.network.backends import ObjectBackend, evaluate
+        sage: A = graph_data(net, [[1]]); B = ObjectBackend('exact', dropout_masks={})
+        sage: vals = evaluate(net, B, [QQ(0)], [A])
+        sage: _check_kink(net, PolynomialRing(QQ, 't', net.D), [QQ(0)], A, {}, vals, dict(B.masks), 0, owner=[7])
+        Traceback (most recent call last):
+        ...
+        ValueError: data point 7 is on a kink: ...
     """
     def symbols(node, kind, shape, z=None):
         if kind == 'dropout':
@@ -1311,6 +1322,11 @@ class GraphDataModel(ConservationModel):
             (2, True, [L0_weight_0_1, L0_weight_1_1])
             sage: 'ball arithmetic' in res.reason
             True
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(net, [[1, 0], [2, 0], [1/2, 0]], [1, 1/2, -1, 1/4, 1/3, 1/5, 1, 2, 1/2])
+            sage: p = M._prime(); N = M.independent_laws(p)
+            sage: r = M._ball_trace(N, p, 4, 0, 0.0); r.number_of_laws == res.number_of_laws, r.certified
+            (True, True)
         """
         D = self.D
         keep = [s for s in range(self.pairs) if all(np.all(np.asarray(m[s]) == 1) for m in self.drop.values())]

@@ -162,6 +162,9 @@ class Network:
             (0, 1)
             sage: net.nodes[1].name
             'x_1'
+            sage: from sage_conslaw.network.graph import Node
+            sage: net._add(Node(2, 'input', 'x', shape=(1,))), net.nodes[2].name
+            (2, 'x_2')
         """
         base, k = node.name, 1
         while node.name in self._names:

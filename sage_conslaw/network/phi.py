@@ -48,6 +48,14 @@ def _shared_symbols(R, D, nx, point):
         sage: net = Network.sequential(1, [('linear', 2, False), 'relu', ('linear', 1, False)])
         sage: network_phi(net, point=[1, 2, 3, 4])     # both units active exactly where x > 0
         [L0_weight_0_0*L2_weight_0_0 + L0_weight_1_0*L2_weight_0_1]
+
+    Without ``point``, each unit keeps its own symbols (its slots)::
+
+        sage: from sage_conslaw.network.phi import _shared_symbols
+        sage: R = PolynomialRing(QQ, 't', 5); relu = net.nodes[3]; relu.op
+        'relu'
+        sage: _shared_symbols(R, 2, 1, None)(relu, 'relu', (2,), {relu.index: (0, 2)}).tolist()
+        [t3, t4]
     """
     g = R.gens()
     state = {'next': {}, 'keys': {}}

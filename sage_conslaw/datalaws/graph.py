@@ -1377,9 +1377,17 @@ class GraphDataModel(ConservationModel):
             sage: M = GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[1]], [2])
             sage: M._result([0], 0, 0, 0, 101, 'a test', 0, None).reason
             'not certified: a test: dim Lie(W_X)(theta) >= 0; 0 explicit laws of the data independent at theta: the gradient flows on these data have between 0 and 1 laws'
+            sage: M._result([1], 0, 1, 1, 101, 'a test', 0, None)
+            Traceback (most recent call last):
+            ...
+            ArithmeticError: a test is 1, above the bound D - N = 0 of 1 explicit law: one of them is not a law of the data (a bug, please report it); no count is given
         """
         D = self.D
         target = D - N
+        if L > target and not exact_certified:       # a proven lower bound above the upper one: never certify
+            raise ArithmeticError("%s is %s, above the bound D - N = %s of %s explicit law%s: one of them is not a law "
+                                  "of the data (a bug, please report it); no count is given"
+                                  % (what, L, target, N, "" if N == 1 else "s"))
         sampled = "" if self.exhaustive else (
             " (the Dropout masks were sampled: %s pairs of the %s data points; the explicit laws used hold for every "
             "mask)" % (self.pairs, self.N))

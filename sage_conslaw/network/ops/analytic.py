@@ -24,6 +24,8 @@ EXAMPLES::
     sage: [get_op(k).kind for k in ('gelu', 'silu', 'tanh', 'sigmoid', 'softplus', 'rsqrt')]
     ['analytic', 'analytic', 'analytic', 'analytic', 'analytic', 'analytic']
 """
+import operator
+
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures import functional
@@ -82,21 +84,69 @@ class Analytic(Op):
         """
         return B.analytic(self, args[0], attrs, node)
 
-    def torch_value(self, torch, z, attrs):
+    #: The PyTorch function of a plain op, as a dotted name under ``torch``; its
+    #: jet is the function of :mod:`~sage_conslaw.architectures.functional` of
+    #: the op's name.  ``None``: the op writes :meth:`torch_value` and :meth:`jet`.
+    torch_call = None
+
+    def _plain(self):
         r"""
-        The value on a float64 tensor (abstract).
+        Raise unless the op is plain (it has a :attr:`torch_call`).
 
         TESTS::
 
+            sage: from sage_conslaw.network.ops.analytic import Analytic
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('tanh')._plain() is None
+            True
+            sage: Analytic()._plain()
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: the analytic op None must implement torch_value and jet
+        """
+        if self.torch_call is None:
+            raise NotImplementedError("the analytic op %s must implement torch_value and jet" % self.name)
+
+    def torch_value(self, torch, z, attrs):
+        r"""
+        The value on a float64 tensor: :attr:`torch_call` (abstract without it).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.ops import get_op
+            sage: z = torch.tensor([0.r], dtype=torch.float64)  # optional - torch
+            sage: [get_op(k).torch_value(torch, z, {}).item() for k in ('silu', 'tanh', 'sigmoid')]  # optional - torch
+            [0.0, 0.0, 0.5]
             sage: from sage_conslaw.network.ops.analytic import Analytic
             sage: Analytic().torch_value(None, None, {})
             Traceback (most recent call last):
             ...
             NotImplementedError: the analytic op None must implement torch_value and jet
         """
-        raise NotImplementedError("the analytic op %s must implement torch_value and jet" % self.name)
+        self._plain()
+        return operator.attrgetter(self.torch_call)(torch)(z)
 
-    jet = torch_value
+    def jet(self, x, attrs):
+        r"""
+        The value on a ball, a dual number or a
+        :class:`~sage_conslaw.architectures.functional.Jet` (abstract without :attr:`torch_call`).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: from sage_conslaw.architectures.functional import Jet
+            sage: x = Jet.variable(RealBallField(53)(0), 0)
+            sage: [get_op(k).jet(x, {}).gradient for k in ('silu', 'tanh', 'sigmoid')]
+            [{0: 0.5000000000000000}, {0: 1.000000000000000}, {0: 0.2500000000000000}]
+            sage: from sage_conslaw.network.ops.analytic import Analytic
+            sage: Analytic().jet(x, {})
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: the analytic op None must implement torch_value and jet
+        """
+        self._plain()
+        return getattr(functional, self.name)(_jet(x))
 
 
 @register_op
@@ -182,28 +232,7 @@ class SiLU(Analytic):
     name = 'silu'
     torch_modules = ('torch.nn.SiLU',)
     torch_functions = ('torch.nn.functional.silu',)
-
-    def torch_value(self, torch, z, attrs):
-        r"""
-        TESTS::
-
-            sage: import torch  # optional - torch
-            sage: from sage_conslaw.network.ops import get_op
-            sage: get_op('silu').torch_value(torch, torch.tensor([0.r], dtype=torch.float64), {}).item()  # optional - torch
-            0.0
-        """
-        return torch.nn.functional.silu(z)
-
-    def jet(self, x, attrs):
-        r"""
-        TESTS::
-
-            sage: from sage_conslaw.network.ops import get_op
-            sage: from sage_conslaw.architectures.functional import Jet
-            sage: get_op('silu').jet(Jet.variable(RealBallField(53)(0), 0), {}).gradient
-            {0: 0.5000000000000000}
-        """
-        return functional.silu(_jet(x))
+    torch_call = 'nn.functional.silu'
 
 
 @register_op
@@ -221,28 +250,7 @@ class Tanh(Analytic):
     torch_modules = ('torch.nn.Tanh',)
     torch_functions = ('torch.tanh', 'torch.nn.functional.tanh')
     torch_methods = ('tanh',)
-
-    def torch_value(self, torch, z, attrs):
-        r"""
-        TESTS::
-
-            sage: import torch  # optional - torch
-            sage: from sage_conslaw.network.ops import get_op
-            sage: get_op('tanh').torch_value(torch, torch.tensor([0.r], dtype=torch.float64), {}).item()  # optional - torch
-            0.0
-        """
-        return torch.tanh(z)
-
-    def jet(self, x, attrs):
-        r"""
-        TESTS::
-
-            sage: from sage_conslaw.network.ops import get_op
-            sage: from sage_conslaw.architectures.functional import Jet
-            sage: get_op('tanh').jet(Jet.variable(RealBallField(53)(0), 0), {}).gradient
-            {0: 1.000000000000000}
-        """
-        return functional.tanh(_jet(x))
+    torch_call = 'tanh'
 
 
 @register_op
@@ -260,28 +268,7 @@ class Sigmoid(Analytic):
     torch_modules = ('torch.nn.Sigmoid',)
     torch_functions = ('torch.sigmoid', 'torch.nn.functional.sigmoid')
     torch_methods = ('sigmoid',)
-
-    def torch_value(self, torch, z, attrs):
-        r"""
-        TESTS::
-
-            sage: import torch  # optional - torch
-            sage: from sage_conslaw.network.ops import get_op
-            sage: get_op('sigmoid').torch_value(torch, torch.tensor([0.r], dtype=torch.float64), {}).item()  # optional - torch
-            0.5
-        """
-        return torch.sigmoid(z)
-
-    def jet(self, x, attrs):
-        r"""
-        TESTS::
-
-            sage: from sage_conslaw.network.ops import get_op
-            sage: from sage_conslaw.architectures.functional import Jet
-            sage: get_op('sigmoid').jet(Jet.variable(RealBallField(53)(0), 0), {}).gradient
-            {0: 0.2500000000000000}
-        """
-        return functional.sigmoid(_jet(x))
+    torch_call = 'sigmoid'
 
 
 @register_op

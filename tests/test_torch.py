@@ -201,3 +201,17 @@ def test_monitor_by_call_and_custom_laws():
     assert np.isclose(mon.values()[0, 0], float(net[0].weight.detach()[0, 0]) ** 2)
     with pytest.raises(TypeError, match="Optimizer"):
         mon.attach("sgd")
+
+
+def test_a_module_torch_cannot_run_is_refused_not_read_in_part():
+    # In a Sage session `nn.Dropout(0.5)` receives a Sage real, and PyTorch's own forward fails;
+    # the block reader used to read the module anyway, without its Dropout.
+    from sage.rings.real_mpfr import RealField
+    from sage_conslaw.network.fx import ModuleDoesNotRun
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(RealField(53)(1) / 2), nn.Linear(4, 2))
+    with pytest.raises(ModuleDoesNotRun, match=r"dropout\(\).*0\.5r"):
+        from_torch(m)
+    m[2].p = 0.5
+    M = from_torch(m)
+    res = M.model.lie_trace()
+    assert res.certified and res.number_of_laws == 4          # one rescaling per hidden neuron

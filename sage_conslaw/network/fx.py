@@ -439,6 +439,55 @@ class FxReader:
         return self.net.op(kind, args, name=self.node.name if name is None else name, source=self.where(), **attrs)
 
 
+class ModuleDoesNotRun(ValueError):
+    r"""
+    The error of a PyTorch module whose own forward pass fails whatever the
+    input (a Sage number where PyTorch needs a Python one, as ``nn.Dropout(0.5)``
+    typed in a Sage session): a module PyTorch cannot run cannot be trained
+    either, so nothing is read from it (no reader falls back to a partial
+    reading, which would miss the failing layer).
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network.fx import ModuleDoesNotRun
+        sage: issubclass(ModuleDoesNotRun, ValueError)
+        True
+    """
+
+
+#: What a PyTorch error says when a Sage number reached an argument that must be a Python number.
+SAGE_NUMBER_HINT = ("in a Sage session 0.5 is a Sage real: give PyTorch Python numbers "
+                    "(0.5r, float(0.5), int(3))")
+
+
+def _root_cause(error):
+    r"""
+    The first line of the innermost exception behind ``error`` (``torch.fx``
+    wraps the module's own error in its ``ShapeProp`` report), with a hint when
+    a Sage number reached PyTorch.
+
+    TESTS::
+
+        sage: from sage_conslaw.network.fx import _root_cause
+        sage: try:
+        ....:     try:
+        ....:         raise TypeError("dropout(): argument 'p' must be float, not sage.rings.real_mpfr.RealLiteral")
+        ....:     except TypeError as inner:
+        ....:         raise RuntimeError("ShapeProp error for: node=...") from inner
+        ....: except RuntimeError as e:
+        ....:     print(_root_cause(e))
+        TypeError: dropout(): argument 'p' must be float, not sage.rings.real_mpfr.RealLiteral (in a Sage session 0.5 is a Sage real: ...)
+        sage: _root_cause(ValueError("bad\nmore lines"))
+        'ValueError: bad'
+    """
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = "%s: %s" % (type(error).__name__, str(error).split("\n")[0])
+    if "sage.rings" in text:
+        text += " (%s)" % SAGE_NUMBER_HINT
+    return text
+
+
 def network_from_module(module, example=None, input_shape=None):
     r"""
     Read a PyTorch module as a :class:`~sage_conslaw.network.graph.Network`
@@ -469,6 +518,14 @@ def network_from_module(module, example=None, input_shape=None):
         Traceback (most recent call last):
         ...
         ValueError: cannot read the fx node _1 (call_module Softmax): no op kind of the network registry reads it ...
+
+    A module PyTorch itself cannot run is refused with PyTorch's reason (here a
+    Sage real given as Dropout's probability)::
+
+        sage: network_from_module(nn.Sequential(nn.Linear(2r, 2r), nn.Dropout(0.5)))  # optional - torch
+        Traceback (most recent call last):
+        ...
+        ModuleDoesNotRun: the module does not run on an input of shape (2,): TypeError: dropout(): argument 'p' ... (in a Sage session 0.5 is a Sage real: give PyTorch Python numbers (0.5r, float(0.5), int(3)))
     """
     import torch
     from torch import fx, nn
@@ -491,7 +548,11 @@ def network_from_module(module, example=None, input_shape=None):
         with contextlib.redirect_stderr(io.StringIO()):      # torch.fx prints the failing node; the error says it
             ShapeProp(gm_d).propagate(example.double())
     except Exception as e:
-        raise ValueError("the module does not run on an input of shape %s: %s" % (tuple(example.shape[1:]), e))
+        cause = _root_cause(e)
+        # a failure may come from a wrong guess of the input (attention reads sequences, and key and
+        # value), for which the block reader is tried; a Sage number given to PyTorch is the module's own
+        error = ModuleDoesNotRun if SAGE_NUMBER_HINT in cause else ValueError
+        raise error("the module does not run on an input of shape %s: %s" % (tuple(example.shape[1:]), cause))
     shapes = {n.name: tuple(n.meta['tensor_meta'].shape) for n in gm_d.graph.nodes
               if hasattr(n.meta.get('tensor_meta'), 'shape')}
     # one canonical name per parameter tensor (a module reachable by two paths is one module)

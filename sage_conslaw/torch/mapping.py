@@ -70,7 +70,7 @@ from sage_conslaw.architectures import (Attention, ConvNetwork, LinearNetwork, M
                                         ReLUNetwork, Sequential)
 from sage_conslaw.architectures import Residual as ResidualBlock
 from sage_conslaw.core.points import as_exact_point
-from sage_conslaw.network.fx import network_from_module
+from sage_conslaw.network.fx import ModuleDoesNotRun, network_from_module
 from sage_conslaw.network.model import NetworkModel
 
 
@@ -828,6 +828,8 @@ def from_torch(module, example=None, input_shape=None):
     try:
         net = network_from_module(module, example=example, input_shape=input_shape)
         graph_error = None
+    except ModuleDoesNotRun:
+        raise                   # a module PyTorch cannot run is not read in part by the block reader
     except ValueError as e:
         net, graph_error = None, e
     try:

@@ -408,6 +408,79 @@ def _check_kink(net, R, theta, inputs, drop, vals, relu, s, owner=None):
 
 
 # ---------------------------------------------------------------------------
+# The laws of a trace result, in the ring of the user's model
+# ---------------------------------------------------------------------------
+
+class MappedDataLaws:
+    r"""
+    The explicit data laws of a trace result on a data set (its ``data_model``),
+    mapped into the ring of the user's model by ``ring_map`` (``None``: the
+    data model's own ring).  Shared by
+    :class:`GraphDataTraceResult` and
+    :class:`~sage_conslaw.datalaws.network.DataLieTraceResult`.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.datalaws.graph import MappedDataLaws, GraphDataTraceResult
+        sage: from sage_conslaw.datalaws.network import DataLieTraceResult
+        sage: issubclass(GraphDataTraceResult, MappedDataLaws), issubclass(DataLieTraceResult, MappedDataLaws)
+        (True, True)
+    """
+
+    def laws(self):
+        r"""
+        The explicit data laws (their number independent at `\theta` is ``known_laws``).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws()
+            [L0_weight_0_1]
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws import data_lie_trace
+            sage: data_lie_trace(LinearNetwork([1, 1, 1]), [[1]], point=[1, 2]).laws()
+            [U1_0_0^2 - U2_0_0^2]
+        """
+        return self._mapped(self.data_model.known_conservation_laws())
+
+    def laws_by_kind(self):
+        r"""
+        The explicit data laws by kind (see the ``laws_by_kind`` of the data
+        model: :meth:`GraphDataModel.laws_by_kind`,
+        :meth:`~sage_conslaw.datalaws.network.DataModel.laws_by_kind`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws_by_kind()['frozen']
+            [L0_weight_0_1]
+            sage: from sage_conslaw.architectures import LinearNetwork
+            sage: from sage_conslaw.datalaws import data_lie_trace
+            sage: data_lie_trace(LinearNetwork([1, 1, 2]), [[1, 0]], point=[1, 2, 3]).laws_by_kind()['frozen']
+            [U2_0_1]
+        """
+        return {k: self._mapped(v) for k, v in self.data_model.laws_by_kind().items()}
+
+    def _mapped(self, laws):
+        r"""
+        ``laws`` in the ring of the user's model (through ``ring_map``, if any).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import graph_data_trace
+            sage: res = graph_data_trace(Network.sequential(1, [('linear', 1)]), [[1]], point=[1, 1], route='exact')
+            sage: x = polygen(QQ); res._mapped([x])
+            [x]
+            sage: res.ring_map = lambda h: 2 * h; res._mapped([x])
+            [2*x]
+        """
+        return laws if self.ring_map is None else [self.ring_map(h) for h in laws]
+
+
+# ---------------------------------------------------------------------------
 # The explicit laws of the data
 # ---------------------------------------------------------------------------
 
@@ -1410,7 +1483,7 @@ class GraphDataModel(ConservationModel):
                                     seconds=time.time() - start, certificate=cert)
 
 
-class GraphDataTraceResult(LieTraceResult):
+class GraphDataTraceResult(MappedDataLaws, LieTraceResult):
     r"""
     The count of the laws of a data set on a network graph: a
     :class:`~sage_conslaw.core.trace.LieTraceResult` with the data model
@@ -1477,36 +1550,6 @@ class GraphDataTraceResult(LieTraceResult):
         """
         net = self.data_model.network
         return self.data_model.pairs * sum(int(np.prod(net.shape_of(o))) for o in net.outputs)
-
-    def laws(self):
-        r"""
-        The explicit data laws (their number independent at `\theta` is ``known_laws``).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.network import Network
-            sage: from sage_conslaw.datalaws.graph import graph_data_trace
-            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws()
-            [L0_weight_0_1]
-        """
-        laws = self.data_model.known_conservation_laws()
-        return laws if self.ring_map is None else [self.ring_map(h) for h in laws]
-
-    def laws_by_kind(self):
-        r"""
-        The explicit data laws by kind (see :meth:`GraphDataModel.laws_by_kind`).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.network import Network
-            sage: from sage_conslaw.datalaws.graph import graph_data_trace
-            sage: graph_data_trace(Network.sequential(2, [('linear', 1, False)]), [[1, 0]], point=[1, 1], route='exact').laws_by_kind()['frozen']
-            [L0_weight_0_1]
-        """
-        found = self.data_model.laws_by_kind()
-        if self.ring_map is None:
-            return found
-        return {k: [self.ring_map(h) for h in v] for k, v in found.items()}
 
     def _repr_(self):
         r"""

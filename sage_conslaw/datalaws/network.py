@@ -92,7 +92,7 @@ from sage_conslaw.core.registry import register_handler
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import MAX_DATA_ENTRIES, exact_data  # noqa: F401  (the data, read exactly)
 from sage_conslaw.datalaws.attention import attention_data_trace, is_attention
-from sage_conslaw.datalaws.graph import graph_data_trace
+from sage_conslaw.datalaws.graph import MappedDataLaws, graph_data_trace
 from sage_conslaw.network.families import network_of
 from sage_conslaw.network.graph import Network
 
@@ -443,16 +443,7 @@ def layer_matrices(model, theta):
         ([1], [2], (3), (4))
     """
     theta = list(theta)
-    U, b, c = {}, {}, None
-    for P in model.layout():
-        M = matrix(QQ, P.shape[0], P.shape[1], theta[P.slice])
-        if P.role == "weight":
-            U[P.layer] = M.transpose() if P.transposed else M
-        elif P.layer == 0:
-            c = M.column(0)
-        else:
-            b[P.layer] = M.column(0)
-    return U, b, c
+    return _split_layers(model, lambda P: matrix(QQ, P.shape[0], P.shape[1], theta[P.slice]))
 
 
 def symbolic_layer_matrices(model):
@@ -471,9 +462,26 @@ def symbolic_layer_matrices(model):
         )
     """
     mats = model.parameters()
+    return _split_layers(model, lambda P: mats[P.name])
+
+
+def _split_layers(model, matrix_of):
+    r"""
+    ``(U, b, c)`` of :func:`layer_matrices` from ``matrix_of(P)``, the matrix
+    of each parameter ``P`` of the model's layout (as stored).
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.datalaws.network import _split_layers
+        sage: net = ReLUNetwork([1, 2, 1], bias=True)
+        sage: U, b, c = _split_layers(net, lambda P: matrix(QQ, P.shape[0], P.shape[1], range(P.size)))
+        sage: sorted(U), sorted(b), c
+        ([1, 2], [1], (0))
+    """
     U, b, c = {}, {}, None
     for P in model.layout():
-        M = mats[P.name]
+        M = matrix_of(P)
         if P.role == "weight":
             U[P.layer] = M.transpose() if P.transposed else M
         elif P.layer == 0:
@@ -1149,7 +1157,7 @@ class DataModel(ConservationModel):
         return DataLieTraceResult(result, self)
 
 
-class DataLieTraceResult(LieTraceResult):
+class DataLieTraceResult(MappedDataLaws, LieTraceResult):
     r"""
     A :class:`~sage_conslaw.core.trace.LieTraceResult` for the gradient flows on
     a data set, with the data model (``data_model``: its activation pattern,
@@ -1185,37 +1193,6 @@ class DataLieTraceResult(LieTraceResult):
         self.data_model = data_model
         #: the map of the laws into the ring of the user's model (a network graph), or ``None``
         self.ring_map = None
-
-    def laws(self):
-        r"""
-        Return the explicit data laws (their number independent at `\theta` is
-        ``known_laws``).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.datalaws import data_lie_trace
-            sage: data_lie_trace(LinearNetwork([1, 1, 1]), [[1]], point=[1, 2]).laws()
-            [U1_0_0^2 - U2_0_0^2]
-        """
-        laws = self.data_model.known_conservation_laws()
-        return laws if self.ring_map is None else [self.ring_map(h) for h in laws]
-
-    def laws_by_kind(self):
-        r"""
-        Return the explicit data laws by kind (see :meth:`DataModel.laws_by_kind`).
-
-        EXAMPLES::
-
-            sage: from sage_conslaw.architectures import LinearNetwork
-            sage: from sage_conslaw.datalaws import data_lie_trace
-            sage: data_lie_trace(LinearNetwork([1, 1, 2]), [[1, 0]], point=[1, 2, 3]).laws_by_kind()['frozen']
-            [U2_0_1]
-        """
-        found = self.data_model.laws_by_kind()
-        if self.ring_map is None:
-            return found
-        return {k: [self.ring_map(h) for h in v] for k, v in found.items()}
 
     def _repr_(self):
         r"""

@@ -127,8 +127,13 @@ def _build(net, x, family, prefix, layout, entries):
 
     TESTS::
 
-        sage: from sage_conslaw.architectures import Attention
-        sage: from sage_conslaw.network.families import network_of
+        sage: from sage_conslaw.architectures import Attention, ReLUNetwork
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.network.families import _build, network_of
+        sage: f = ReLUNetwork([1, 2, 3]); net = Network(); x = net.input('x', (3,)); entries = {}
+        sage: y = _build(net, x, f, "", {P.name: P for P in f.layout()}, entries)
+        sage: len(entries) == f.D, sorted(set(name for name, _ in entries.values()))
+        (True, ['U1', 'U2'])
         sage: network_of(Attention(2, 1, 1, 2))
         Traceback (most recent call last):
         ...

@@ -187,7 +187,7 @@ def register_block_reader(*classes):
         sage: from sage_conslaw.torch.mapping import _read  # optional - torch
         sage: block, entries = _read(torch.nn.Sequential(Scale(2), Scale(2)), ''); block.D, entries[4]  # optional - torch
         (8, (4, '1.weight', (0, 0)))
-        sage: del BLOCK_READERS[Scale]
+        sage: del BLOCK_READERS[Scale]  # optional - torch
     """
     def register(reader):
         for cls in classes:

@@ -312,6 +312,24 @@ def _is_link_to(name, target, dir_fd):
         return False
 
 
+def _is_stray_link(entry, names):
+    r"""
+    Whether the directory entry ``entry`` is a temporary link that
+    :func:`_replace_by_link` makes for one of ``names`` (left there only by a
+    run killed between its two steps).
+
+    TESTS::
+
+        sage: from sage_conslaw.files import _is_stray_link
+        sage: _is_stray_link('.tables.7710ffc7aa5740ee.tmp', ['tables']), _is_stray_link('.tables.csv.0123456789abcdef.tmp', ['tables.csv'])
+        (True, True)
+        sage: _is_stray_link('tables.7710ffc7aa5740ee', ['tables']), _is_stray_link('.other.7710ffc7aa5740ee.tmp', ['tables'])
+        (False, False)
+    """
+    return any(entry.startswith("." + n + ".") and entry.endswith(".tmp")
+               and len(entry) == len(n) + 22 for n in names)
+
+
 def _replace_by_link(name, target, dir_fd):
     r"""
     Make ``name`` (in the directory ``dir_fd``) the symbolic link ``target``, by
@@ -473,10 +491,14 @@ def publish_set(directory, set_name, contents):
             _fsync_fd(sets_fd)
             _replace_by_link(set_name, new, sets_fd)
             _fsync_fd(sets_fd)
-            # the generations no link leads to (the old one, those of killed runs)
+            # the generations no link leads to (the old one, those of killed runs), and the
+            # temporary links a run killed inside _replace_by_link left
             for entry in os.listdir(sets_fd):
-                if entry.startswith(set_name + ".") and entry != new:
+                if (entry.startswith(set_name + ".") and entry != new) or _is_stray_link(entry, [set_name]):
                     _remove_at(entry, sets_fd)
+            for entry in os.listdir(dfd):
+                if _is_stray_link(entry, contents):
+                    _remove_at(entry, dfd)
         finally:
             os.close(sets_fd)
     finally:

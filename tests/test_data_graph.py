@@ -13,7 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
-from torch.func import functional_call, grad, jvp, vmap  # noqa: E402
+from torch.func import functional_call  # noqa: E402
+
+from torch_oracle import data_laws_rank, flat_parameters  # noqa: E402
 
 from sage_conslaw.datalaws import data_lie_trace  # noqa: E402
 from sage_conslaw.datalaws.graph import GraphDataModel, graph_data_trace  # noqa: E402
@@ -63,46 +65,10 @@ def oracle_pairs(module, X):
 def oracle_data_laws(module, X, depth=3, surplus=6, seed=0):
     """D - dim Lie(W_X)(theta) over the pairs, numerically: (number of laws, gap)."""
     module = module.double()
-    named = [(n, p) for n, p in module.named_parameters()]
-    names = [n for n, _ in named]
-    shapes = [p.shape for _, p in named]
-    sizes = [p.numel() for _, p in named]
-    theta0 = torch.cat([p.detach().reshape(-1) for _, p in named]).double()
-    D = theta0.numel()
+    theta0, split = flat_parameters(module)
     Xt, masks = oracle_pairs(module, X)
-    gen = torch.Generator().manual_seed(seed)
-
-    def outputs(theta):
-        params, k = {}, 0
-        for n, s, m in zip(names, shapes, sizes):
-            params[n] = theta[k:k + m].reshape(s)
-            k += m
-        return _forward(module, params, Xt, masks).reshape(Xt.shape[0], -1)
-
-    n_out = outputs(theta0).shape[1]
-    M = Xt.shape[0]
-
-    def field(C, t):
-        return grad(lambda u: (C * outputs(u)).sum())(t)
-
-    def nested(Cs, t):
-        if Cs.shape[0] == 1:
-            return field(Cs[0], t)
-        F = lambda u: field(Cs[0], u)            # noqa: E731
-        G = lambda u: nested(Cs[1:], u)          # noqa: E731
-        return jvp(G, (t,), (F(t),))[1] - jvp(F, (t,), (G(t),))[1]
-
-    rows = []
-    for level in range(depth + 1):
-        Cs = torch.randn(D + surplus, level + 1, M, n_out, generator=gen, dtype=torch.float64)
-        rows.append(vmap(nested, in_dims=(0, None))(Cs, theta0).detach().numpy())
-    A = np.vstack(rows)
-    A /= max(1.0, np.abs(A).max())
-    s = np.linalg.svd(A, compute_uv=False)
-    tol = s[0] * 1e-9 if s.size and s[0] > 0 else 1.0
-    r = int((s > tol).sum())
-    gap = np.inf if r >= len(s) or s[r] == 0 else (s[r - 1] / s[r] if r else 0.0)
-    return D - r, gap
+    return data_laws_rank(lambda theta: _forward(module, split(theta), Xt, masks).reshape(Xt.shape[0], -1),
+                          theta0, depth, surplus, seed)
 
 
 # ---------------------------------------------------------------------------

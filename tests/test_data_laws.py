@@ -10,7 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
-from torch.func import functional_call, grad, jvp, vmap  # noqa: E402
+from torch.func import functional_call  # noqa: E402
+
+from torch_oracle import data_laws_rank, flat_parameters  # noqa: E402
 
 from sage.all__sagemath_singular import QQ, matrix  # noqa: E402
 
@@ -30,45 +32,9 @@ def oracle_data_laws(module, X, depth=4, surplus=6, seed=0):
     singular value to the first dropped one (inf when none is dropped).
     """
     module = module.double()
-    names = [n for n, _ in module.named_parameters()]
-    shapes = [p.shape for _, p in module.named_parameters()]
-    sizes = [p.numel() for _, p in module.named_parameters()]
-    theta0 = torch.cat([p.detach().reshape(-1) for _, p in module.named_parameters()]).double()
-    D = theta0.numel()
+    theta0, split = flat_parameters(module)
     Xt = torch.as_tensor(np.asarray(X, dtype=float))
-    gen = torch.Generator().manual_seed(seed)
-
-    def outputs(theta):
-        params, k = {}, 0
-        for n, s, m in zip(names, shapes, sizes):
-            params[n] = theta[k:k + m].reshape(s)
-            k += m
-        return functional_call(module, params, (Xt,))
-
-    n_out = outputs(theta0).shape[1]
-    N = Xt.shape[0]
-
-    def field(C, t):                        # the element sum_ik C_ik grad g_k(t, x_i) of W_X
-        return grad(lambda u: (C * outputs(u)).sum())(t)
-
-    def nested(Cs, t):                      # [F_0, [F_1, ..., [F_{k-1}, F_k]]](t), [F, G] = DG.F - DF.G
-        if Cs.shape[0] == 1:
-            return field(Cs[0], t)
-        F = lambda u: field(Cs[0], u)
-        G = lambda u: nested(Cs[1:], u)
-        return jvp(G, (t,), (F(t),))[1] - jvp(F, (t,), (G(t),))[1]
-
-    rows = []
-    for level in range(depth + 1):
-        Cs = torch.randn(D + surplus, level + 1, N, n_out, generator=gen, dtype=torch.float64)
-        rows.append(vmap(nested, in_dims=(0, None))(Cs, theta0).detach().numpy())
-    A = np.vstack(rows)
-    A /= max(1.0, np.abs(A).max())
-    s = np.linalg.svd(A, compute_uv=False)
-    tol = s[0] * 1e-9 if s.size and s[0] > 0 else 1.0
-    r = int((s > tol).sum())
-    gap = np.inf if r >= len(s) or s[r] == 0 else (s[r - 1] / s[r] if r else 0.0)
-    return D - r, gap
+    return data_laws_rank(lambda theta: functional_call(module, split(theta), (Xt,)), theta0, depth, surplus, seed)
 
 
 def modular_count(module, X):

@@ -16,6 +16,7 @@ once (a module used twice is one parameter); frozen parameters are constants.
 """
 import numpy as np
 import torch
+from torch.func import grad, jvp, vmap
 
 
 def _params(module):
@@ -106,3 +107,54 @@ def numeric_lie_trace(module, input_shape, samples=None, depth=2, seed=0, train=
         if ranks[-1] == ranks[-2]:
             break
     return dict(D=D, ranks=ranks, laws=D - ranks[-1], gap=gaps[-1])
+
+
+def flat_parameters(module):
+    """The module's parameters as one float64 vector, and ``outputs(theta, call)`` splitting a vector
+    back into named tensors for ``call(params)`` (``torch.func.functional_call`` or a forward of one's own)."""
+    named = list(module.named_parameters())
+    names = [n for n, _ in named]
+    shapes = [p.shape for _, p in named]
+    sizes = [p.numel() for _, p in named]
+    theta0 = torch.cat([p.detach().reshape(-1) for _, p in named]).double()
+
+    def split(theta):
+        params, k = {}, 0
+        for n, s, m in zip(names, shapes, sizes):
+            params[n] = theta[k:k + m].reshape(s)
+            k += m
+        return params
+    return theta0, split
+
+
+def data_laws_rank(outputs, theta0, depth, surplus=6, seed=0, tol=1e-9):
+    """D - dim Lie(W_X)(theta0), numerically, for ``outputs(theta)`` of shape (points, outputs): the rank of
+    random elements of W_X (sums of the gradients of every output at every point) and their nested brackets
+    [F_0, [F_1, ..., [F_{k-1}, F_k]]] up to ``depth``, by an SVD; returns (number of laws, gap), the gap the
+    ratio of the last kept singular value to the first dropped one (inf when none is dropped)."""
+
+    D = theta0.numel()
+    M, n_out = outputs(theta0).shape
+    gen = torch.Generator().manual_seed(seed)
+
+    def field(C, t):                        # the element sum_ik C_ik grad g_k(t, x_i) of W_X
+        return grad(lambda u: (C * outputs(u)).sum())(t)
+
+    def nested(Cs, t):                      # [F, G] = DG.F - DF.G
+        if Cs.shape[0] == 1:
+            return field(Cs[0], t)
+        F = lambda u: field(Cs[0], u)            # noqa: E731
+        G = lambda u: nested(Cs[1:], u)          # noqa: E731
+        return jvp(G, (t,), (F(t),))[1] - jvp(F, (t,), (G(t),))[1]
+
+    rows = []
+    for level in range(depth + 1):
+        Cs = torch.randn(D + surplus, level + 1, M, n_out, generator=gen, dtype=torch.float64)
+        rows.append(vmap(nested, in_dims=(0, None))(Cs, theta0).detach().numpy())
+    A = np.vstack(rows)
+    A /= max(1.0, np.abs(A).max())
+    s = np.linalg.svd(A, compute_uv=False)
+    cut = s[0] * tol if s.size and s[0] > 0 else 1.0
+    r = int((s > cut).sum())
+    gap = np.inf if r >= len(s) or s[r] == 0 else (s[r - 1] / s[r] if r else 0.0)
+    return D - r, gap

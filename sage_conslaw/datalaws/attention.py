@@ -49,9 +49,7 @@ from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import exact_data
-
-#: The bits of the balls at first (doubled up to three times while the minor is not proven nonzero).
-PRECISION = 128
+from sage_conslaw.network.balls import PRECISION    # the bits of the balls at first (one home)
 
 
 def token_matrices(model, X):

@@ -443,3 +443,46 @@ MAX_CENSUS_WIDTHS = 10 ** 7
 #: the papers use 50 at most and each architecture takes up to seconds, so 10^5 is
 #: already days; the sample is drawn (and listed) before anything is computed.
 MAX_SAMPLE = 10 ** 5
+
+# -- the laws of a data set (sage_conslaw.datalaws) ------------------------------------
+
+#: Most entries ``N * n`` of a data set read exactly: each becomes a Sage
+#: rational (about 100 bytes), so `10^7` entries are about a gigabyte.
+MAX_DATA_ENTRIES = 10 ** 7
+
+#: The working memory of one batch of the layered data family (jets of the
+#: masked passes, Jacobian rows): larger batches are cut into chunks of this
+#: size, so that the memory does not grow with the data points times brackets.
+DATA_BATCH_BYTES = 2 ** 28
+
+#: The data points combined in one random element of `W_X` by the random
+#: brackets of the layered data route (sparse combinations cost that many
+#: points instead of `N`; the rank only needs random elements of the span).
+DATA_SAMPLES_PER_ELEMENT = 16
+
+#: Most pairs (data point, Dropout mask) the graph data route enumerates for
+#: ``masks='all'`` (each pair is an exact forward pass over `\QQ`): above,
+#: masks are sampled and the rank is only a lower bound.
+MAX_MASK_PAIRS = 4096
+
+#: The random Dropout masks per data point when they are not enumerated (the
+#: all-ones mask is always among them): a lower bound only, so a few suffice.
+MASK_SAMPLES = 16
+
+#: When the modular rank misses the explicit data laws, the exact symbolic
+#: route (which may prove that the Lie algebra closes, over `\QQ(\theta)`) is
+#: tried up to this many coordinates (it expands the polynomials `g_k(\theta, x_i)`) ...
+DATA_MAX_EXACT_D = 60
+
+#: ... and this many data fields (pairs times outputs).
+DATA_MAX_EXACT_FIELDS = 400
+
+#: The ball-arithmetic data route of the families computed by their own forward
+#: pass (mixtures of experts, rotary attention, GPT blocks): how many random
+#: brackets `[X_p, X_q]` beyond the missing rank, and how many second-level
+#: brackets `[X_r, [X_p, X_q]]` at most (each costs dual numbers of dual
+#: numbers through the whole forward pass, `O(D)` times a first bracket).
+DATA_BRACKET_MARGIN = 4
+
+#: See :data:`DATA_BRACKET_MARGIN`.
+DATA_MAX_SECOND_BRACKETS = 24

@@ -12,8 +12,7 @@ import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
-#: The most entries ``N * n`` of a data set read exactly (each is a Sage rational).
-MAX_DATA_ENTRIES = 10 ** 7
+from sage_conslaw.core.thresholds import MAX_DATA_ENTRIES   # the most entries read exactly (one home)
 
 
 def exact_data(X, n_inputs):

@@ -15,9 +15,9 @@ fields are `\nabla_\theta g_k(\theta, x_i; m)`:
 
 - ``masks='all'`` (the default with Dropout): every mask. When the `N
   2^E` pairs (`E` Dropout entries per sample) number at most
-  :data:`MAX_MASK_PAIRS`, they are enumerated and the count is that of
+  :data:`~sage_conslaw.core.thresholds.MAX_MASK_PAIRS`, they are enumerated and the count is that of
   training with Dropout on `X`, certified as usual; otherwise
-  :data:`MASK_SAMPLES` random masks per point (and the all-ones mask) give
+  :data:`~sage_conslaw.core.thresholds.MASK_SAMPLES` random masks per point (and the all-ones mask) give
   a **lower bound only**, and only laws that hold for every mask (the
   rescaling laws, the laws of units no Dropout reaches) give the upper bound:
   certified only when the two meet;
@@ -123,21 +123,10 @@ from sage_conslaw.network.ops.conv import _geometry
 from sage_conslaw.network.balls import ball_rank
 from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 
-#: The most pairs (data point, Dropout mask) enumerated for ``masks='all'``:
-#: above, masks are sampled and the rank is only a lower bound.
-MAX_MASK_PAIRS = 4096
-
-#: The random masks per data point when they are not enumerated (the
-#: all-ones mask is always among them).
-MASK_SAMPLES = 16
-
-#: When the modular rank misses the explicit laws, the exact symbolic route
-#: (which may prove that the Lie algebra closes, over `\QQ(\theta)`) is tried
-#: up to this many coordinates ...
-MAX_EXACT_D = 60
-
-#: ... and this many data fields (pairs times outputs).
-MAX_EXACT_FIELDS = 400
+# the thresholds of the route, each with its reason, live in core/thresholds.py (one home)
+from sage_conslaw.core.thresholds import MAX_MASK_PAIRS, MASK_SAMPLES
+from sage_conslaw.core.thresholds import DATA_MAX_EXACT_D as MAX_EXACT_D
+from sage_conslaw.core.thresholds import DATA_MAX_EXACT_FIELDS as MAX_EXACT_FIELDS
 
 #: The op kinds whose units give explicit data laws (a weight ``(out, in)`` or
 #: ``(out, in, kernel)``, an optional bias).

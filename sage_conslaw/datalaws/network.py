@@ -96,14 +96,9 @@ from sage_conslaw.datalaws.graph import MappedDataLaws, graph_data_trace
 from sage_conslaw.network.families import network_of
 from sage_conslaw.network.graph import Network
 
-#: The working memory of one batch of the data family (jets of the masked
-#: passes, Jacobian rows): larger batches are cut into chunks of this size, so
-#: that the memory does not grow with the number of data points times brackets.
-MAX_BATCH_BYTES = 2 ** 28
-
-#: The number of data points combined in one random element of `W_X` by the
-#: random brackets (sparse combinations cost that many points instead of `N`).
-SAMPLES_PER_ELEMENT = 16
+# the thresholds of the route, each with its reason, live in core/thresholds.py (one home)
+from sage_conslaw.core.thresholds import DATA_BATCH_BYTES as MAX_BATCH_BYTES
+from sage_conslaw.core.thresholds import DATA_SAMPLES_PER_ELEMENT as SAMPLES_PER_ELEMENT
 
 #: Sums over the data points modulo `p` are taken on float64: a sum of `N`
 #: products of residues below `p` stays exact while `N p^2 < 2^{53}`; the
@@ -660,7 +655,7 @@ class DataNetworkFamily(StructuredFamily):
         r"""
         The values at ``x`` of ``B`` random nested brackets of depth ``depth``
         (see :meth:`~sage_conslaw.core.jets.StructuredFamily.bracket_values`),
-        computed in chunks of at most :data:`MAX_BATCH_BYTES` of working memory.
+        computed in chunks of at most :data:`~sage_conslaw.core.thresholds.DATA_BATCH_BYTES` of working memory.
 
         EXAMPLES::
 
@@ -746,7 +741,7 @@ class DataNetworkFamily(StructuredFamily):
     def random_coefficients(self, B, rng, p):
         r"""
         Return ``B`` random elements of `W_X` as ``(idx, C)``: for each, the
-        indices of :data:`SAMPLES_PER_ELEMENT` data points (all of them when
+        indices of :data:`~sage_conslaw.core.thresholds.DATA_SAMPLES_PER_ELEMENT` data points (all of them when
         there are fewer) and their random coefficients modulo ``p`` (shape ``(B,
         s, n_0)``). Sparse combinations are elements of `W_X` as well, and cost
         `s` data points instead of `N` (the brackets of the data fields of pairs

@@ -37,9 +37,23 @@ venv() {    # venv DIR: create it if needed, with a recent pip
     "$1/bin/python" -m pip install -q --upgrade pip
 }
 
+LOG="$(mktemp -d)/doctests.log"   # the doctesters' reports, for the summary at the end
+
 doctests() {   # doctests PYTHON [OPTIONS...] FILES...
     local py="$1"; shift
-    "$py" -m sage.doctest --environment=sage.all__sagemath_singular --long --nthreads 2 --warn-long 30 "$@"
+    "$py" -m sage.doctest --environment=sage.all__sagemath_singular --long --nthreads 2 --warn-long 30 "$@" \
+        2>&1 | tee -a "$LOG"
+    return "${PIPESTATUS[0]}"
+}
+
+failures() {   # the failed doctest examples of $LOG again, whole, after the long pytest output
+    python3 - "$LOG" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors='replace').read()
+for chunk in re.split(r'^\*{70}$', text, flags=re.M):
+    if 'Failed example:' in chunk or 'Exception raised:' in chunk:
+        print('*' * 70 + '\n' + '\n'.join(chunk.strip('\n').splitlines()[:80]))
+PY
 }
 
 status=0
@@ -62,5 +76,9 @@ doctests "$FULL/bin/python" --optional="$OPTIONAL" \
     sage_conslaw doc/index.rst doc/tutorial.rst doc/reproduction.rst || status=1
 echo "== full: pytest =="
 "$FULL/bin/python" -m pytest -q tests || status=1
+if [ "$status" -ne 0 ]; then
+    echo "== the failed doctests, again =="
+    failures
+fi
 echo "== total $((SECONDS - t0)) s, status $status =="
 exit $status

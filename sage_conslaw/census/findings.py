@@ -16,7 +16,7 @@ EXAMPLES::
     sage: from sage_conslaw.census import census
     sage: from sage_conslaw.census.findings import findings_page
     sage: out = tempfile.mkdtemp()
-    sage: _ = census('linear', 2, 2, out=out, workers=1, progress=False)  # long time, optional - dask
+    sage: _ = census('linear', 2, 2, out=out, workers=1, progress=False, budget=300)  # long time, optional - dask
     sage: page = findings_page([out])  # long time, optional - dask
     sage: print(page[:15]); '* 8 networks: 8 certified (100.0 %)' in page  # long time, optional - dask
     Census findings
@@ -171,7 +171,7 @@ def census_section(directory):
         sage: from sage_conslaw.census import census
         sage: from sage_conslaw.census.findings import census_section
         sage: out = tempfile.mkdtemp()
-        sage: _ = census('relu', 1, 2, out=out, workers=1, progress=False)  # long time, optional - dask
+        sage: _ = census('relu', 1, 2, out=out, workers=1, progress=False, budget=300)  # long time, optional - dask
         sage: print("\n".join(census_section(out)))  # long time, optional - dask
         ReLU networks without biases, widths 1..1, depth 2..2
         -----------------------------------------------------

@@ -19,7 +19,8 @@ EXAMPLES::
 
     sage: import tempfile
     sage: from sage_conslaw.census import census
-    sage: res = census('linear', 2, 2, out=tempfile.mkdtemp(), workers=1, progress=False)  # long time, optional - dask
+    sage: # a budget of minutes per network: what is printed must not depend on the machine's load
+    sage: res = census('linear', 2, 2, out=tempfile.mkdtemp(), workers=1, progress=False, budget=300)  # long time, optional - dask
     sage: res  # long time, optional - dask
     Census of 8 linear networks (widths <= 2, depth 2..2): 8 rows, 8 certified (100.0 %), 8 matching the known laws
     sage: res.rows[0]['dims'], res.rows[0]['laws']  # long time, optional - dask
@@ -411,7 +412,7 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
         sage: from sage_conslaw.census.run import _census_locked
         sage: keys = [('linear', (1, 1, 1), False)]
         sage: _census_locked(keys, 'linear', 1, 2, False, tempfile.mkdtemp(), None, 1,  # long time, optional - dask
-        ....:                False, None, False, 0.0, None, None)
+        ....:                False, 300, False, 0.0, None, None)
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     """
     journal = Journal(os.path.join(out, 'rows.csv'))

@@ -149,7 +149,7 @@ def test_composition_of_an_mlp():
 def test_refused_families():
     with pytest.raises(TypeError, match="MatrixFactorization"):
         MatrixFactorization(2, 2, 2).lie_trace(data=[[1, 2]])
-    with pytest.raises(TypeError, match="ICNN"):
+    with pytest.raises(ValueError, match="coordinates"):       # the ICNN's mirror flow is read (datalaws.family)
         ICNN(2, 2, 1).lie_trace(data=[[1, 2]])
     with pytest.raises(ValueError, match="coordinates"):
         MLP(2, [2], 1).lie_trace(data=[[1, 2, 3]])

@@ -190,6 +190,9 @@ class Block(Architecture):
             '... these are the laws of phi: the model factors through phi, so each is a law of the model, which may have more'
         """
         # the options are those of lie_trace, checked in one place (core.trace.TraceOptions)
+        if options.get('data') is not None:        # the laws of a data set: their own handler and reason
+            return Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
+                                          certify_with_degree=certify_with_degree, **options)
         if laws is None:
             parts = independent_parts(self)
             if len(parts) > 1:

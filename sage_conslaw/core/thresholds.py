@@ -478,11 +478,16 @@ DATA_MAX_EXACT_D = 60
 DATA_MAX_EXACT_FIELDS = 400
 
 #: The ball-arithmetic data route of the families computed by their own forward
-#: pass (mixtures of experts, rotary attention, GPT blocks): how many random
-#: brackets `[X_p, X_q]` beyond the missing rank, and how many second-level
-#: brackets `[X_r, [X_p, X_q]]` at most (each costs dual numbers of dual
-#: numbers through the whole forward pass, `O(D)` times a first bracket).
+#: pass (mixtures of experts, rotary attention, GPT blocks) brackets every pair
+#: of data fields up to this many pairs (the bracket is bilinear: every pair
+#: spans the first level), random pairs above (each pair is two Hessian-vector
+#: products through the forward pass on dual numbers).
+DATA_MAX_PAIRS = 256
+
+#: How many random second-level brackets `[X_r, [X_p, X_q]]` beyond the
+#: missing rank that route draws ...
 DATA_BRACKET_MARGIN = 4
 
-#: See :data:`DATA_BRACKET_MARGIN`.
+#: ... and at most this many (each costs dual numbers of dual numbers through
+#: the whole forward pass, `O(D)` times a first bracket).
 DATA_MAX_SECOND_BRACKETS = 24

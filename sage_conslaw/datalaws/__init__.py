@@ -11,6 +11,9 @@ The laws of the user's data and step size.
   graph (convolutions, Dropout as pairs of a point and a mask, a ReLU on the
   output, residual sums; :func:`~sage_conslaw.datalaws.graph.graph_data_trace`),
   where ``data_lie_trace`` sends what the layered route does not read.
+- :mod:`~sage_conslaw.datalaws.family` -- mixtures of experts (dense and
+  top-`k`), rotary attention and the GPT block through their own forward pass
+  (ball arithmetic, brackets to depth 2), and the ICNN's mirror flow (exact).
 - :mod:`~sage_conslaw.datalaws.attention` -- the attention layers (softmax:
   the rank of the data fields proven in ball arithmetic).
 - :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one
@@ -28,4 +31,5 @@ EXAMPLES::
 """
 from sage_conslaw.datalaws.network import DataModel, DataLieTraceResult, data_lie_trace  # noqa: F401
 from sage_conslaw.datalaws.graph import GraphDataModel, graph_data_trace  # noqa: F401
+from sage_conslaw.datalaws.family import FamilyDataModel, MirrorDataModel, family_data_trace  # noqa: F401
 from sage_conslaw.datalaws.drift import one_step_drift, leading_term, quadratic_drift  # noqa: F401

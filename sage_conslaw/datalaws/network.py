@@ -92,6 +92,7 @@ from sage_conslaw.core.registry import register_handler
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import MAX_DATA_ENTRIES, exact_data  # noqa: F401  (the data, read exactly)
 from sage_conslaw.datalaws.attention import attention_data_trace, is_attention
+from sage_conslaw.datalaws.family import family_data_trace, family_kind
 from sage_conslaw.datalaws.graph import MappedDataLaws, graph_data_trace
 from sage_conslaw.network.families import network_of
 from sage_conslaw.network.graph import Network
@@ -1239,6 +1240,13 @@ def _graph_route(outer, X, point, seed, masks, route, options, refused):
         if options.get('laws') is not None:
             raise ValueError("laws are not taken by the laws of a data set on an attention layer")
         return attention_data_trace(outer, X, point=point, seed=seed)
+    elif family_kind(outer) is not None:      # computed by its own forward pass, or the ICNN's mirror flow
+        if options.get('laws') is not None:
+            raise ValueError("laws are not taken by the laws of a data set on %s (the explicit data laws certify "
+                             "the count)" % (outer,))
+        if masks not in (None, 'all', 'eval') or route is not None:
+            raise TypeError("masks and route are options of the network graph's data route, not of %s" % (outer,))
+        return family_data_trace(outer, X, point=point, seed=seed)
     else:
         try:
             net, read = network_of(outer), True
@@ -1301,6 +1309,15 @@ def data_lie_trace(model, X, point=None, seed=0, **options):
         (10, True)
         sage: data_lie_trace(net, X, point=theta).number_of_laws == net.lie_trace().number_of_laws
         True
+
+    A mixture of experts with top-1 gating, through its own forward pass (the
+    region the data are in read exactly; :mod:`~sage_conslaw.datalaws.family`)::
+
+        sage: from sage_conslaw.architectures.moe import MixtureOfExperts
+        sage: moe = MixtureOfExperts(2, 2, 2, 1, gating='topk', k=1)
+        sage: X = [[1, 2], [-3, 1], [2, -1], [-1, -2], [3, 3], [1, -3], [-2, 2], [2, 1]]
+        sage: res = moe.lie_trace(data=X); res.number_of_laws, res.certified
+        (16, True)
     """
     if hasattr(model, "exact_theta") and hasattr(model, "model"):       # a TorchMap
         if point is None:

@@ -1,0 +1,155 @@
+"""
+The laws of a data set for the families computed by their own forward pass
+(mixtures of experts, dense and top-k; rotary attention; the GPT block) and for
+the ICNN's mirror flow (sage_conslaw.datalaws.family), against an oracle
+independent of the package: PyTorch autograd on the PyTorch modules of the
+families (sage_conslaw.torch.modern, written as a user writes them), ranks of
+random elements of W_X and their nested brackets (tests/torch_oracle.py).
+
+A certified count must equal the oracle's; an interval "between a and b" must
+contain it.
+"""
+import numpy as np
+import pytest
+from sage.all__sagemath_singular import QQ
+
+from sage_conslaw.architectures import ICNN
+from sage_conslaw.architectures.moe import MixtureOfExperts
+from sage_conslaw.architectures.rotary import RotaryAttention
+from sage_conslaw.datalaws.family import family_data_trace, MirrorDataModel
+
+torch = pytest.importorskip("torch")
+from torch.func import functional_call  # noqa: E402
+
+from sage_conslaw.torch.modern import to_torch  # noqa: E402
+from torch_oracle import data_laws_rank, flat_parameters, mirror_data_laws_rank  # noqa: E402
+
+
+def _oracle(model, theta, X, depth=3):
+    module = to_torch(model, theta).double()
+    theta0, split = flat_parameters(module)
+    Xt = torch.tensor(np.array(X, dtype=float), dtype=torch.float64)
+    N = Xt.shape[0]
+    return data_laws_rank(lambda t: functional_call(module, split(t), (Xt,)).reshape(N, -1), theta0, depth)
+
+
+def _data(rng, N, d, kind):
+    if kind == 'generic':
+        X = rng.choice([-1, 1], size=(N, d)) * rng.integers(1, 7, size=(N, d))
+    elif kind == 'line':
+        X = np.outer(rng.integers(-6, 7, size=N), rng.integers(1, 4, size=d))
+    elif kind == 'plane':
+        X = rng.integers(-6, 7, size=(N, 2)) @ rng.integers(-2, 3, size=(2, d))
+    else:                   # a feature always 0
+        X = rng.choice([-1, 1], size=(N, d)) * rng.integers(1, 7, size=(N, d))
+        X[:, 0] = 0
+    # thirds and a 1/97 offset: a ReLU argument or two router logits exactly equal are unlikely
+    return [[QQ((int(v), 3)) + (QQ((1, 97)) if v and kind == 'generic' else 0) for v in r] for r in X]
+
+
+MOE_CASES = [(MixtureOfExperts(2, 2, 2, 1, gating='topk', k=1), 8, 'generic'),
+             (MixtureOfExperts(2, 3, 2, 1), 8, 'generic'),
+             (MixtureOfExperts(2, 3, 2, 1), 3, 'line'),
+             (MixtureOfExperts(3, 3, 2, 1, gating='topk', k=2), 10, 'generic'),
+             (MixtureOfExperts(3, 3, 2, 1, gating='topk', k=2), 6, 'zero'),
+             (MixtureOfExperts(3, 2, 2, 2, activation='linear'), 5, 'plane'),
+             (MixtureOfExperts(2, 2, 2, 1, activation='gelu', bias=False), 6, 'generic'),
+             (MixtureOfExperts(3, 3, 1, 1, gating='topk', k=1, bias=False), 9, 'zero')]
+
+
+def _check(res, laws, gap):
+    assert gap > 1e3, gap
+    if res.certified:
+        assert res.number_of_laws == laws
+    else:
+        assert res.lower <= laws <= res.upper
+
+
+@pytest.mark.parametrize("case", range(len(MOE_CASES)))
+def test_moe_against_the_oracle(case):
+    model, N, kind = MOE_CASES[case]
+    rng = np.random.default_rng(case)
+    theta = model._draw_point(rng)
+    X = _data(rng, N, model.d_in, kind)
+    try:
+        res = family_data_trace(model, X, point=theta)
+    except ValueError as e:                 # a point on a kink: said so, never counted
+        assert "not differentiable" in str(e)
+        pytest.skip(str(e))
+    laws, gap = _oracle(model, theta, X)
+    print(model, kind, res.certified, res.lower, res.upper, laws, gap)
+    _check(res, laws, gap)
+
+
+ROTARY_CASES = [(RotaryAttention(3, 2, 1, 2), 2, 'generic'), (RotaryAttention(3, 2, 1, 2), 1, 'line'),
+                (RotaryAttention(3, 2, 1, 1, length=2), 2, 'plane'), (RotaryAttention(2, 2, 1, 1, heads=2), 2, 'zero'),
+                (RotaryAttention(3, 2, 2, 1, positional=None), 2, 'plane'),
+                (RotaryAttention(2, 2, 1, 1, positional='sinusoidal', length=2), 1, 'generic')]
+
+
+@pytest.mark.parametrize("case", range(len(ROTARY_CASES)))
+def test_rotary_against_the_oracle(case):
+    model, N, kind = ROTARY_CASES[case]
+    rng = np.random.default_rng(100 + case)
+    theta = model._draw_point(rng)
+    flat = _data(rng, N * model.length, model.d_in, kind)
+    X = [flat[i * model.length:(i + 1) * model.length] for i in range(N)]
+    res = family_data_trace(model, X, point=theta)
+    laws, gap = _oracle(model, theta, X)
+    print(model, kind, res.certified, res.lower, res.upper, laws, gap)
+    _check(res, laws, gap)
+
+
+def _icnn_outputs(model, X):
+    n1, n2, n3 = model.sizes
+    Xt = torch.tensor(np.array(X, dtype=float), dtype=torch.float64)
+
+    def outputs(t):
+        U = t[:n1 * n2].reshape(n1, n2)
+        V = t[n1 * n2:n1 * n2 + n2 * n3].reshape(n2, n3)
+        b = t[n1 * n2 + n2 * n3:] if model.bias else torch.zeros(n2, dtype=torch.float64)
+        return torch.relu(Xt @ V.T + b) @ U.T
+    return outputs
+
+
+ICNN_CASES = [(ICNN(1, 2, 2, bias=True), 6, 'generic'), (ICNN(2, 3, 3), 2, 'generic'), (ICNN(2, 2, 3, bias=True), 4, 'line'),
+              (ICNN(1, 3, 3, bias=True), 5, 'zero'), (ICNN(2, 2, 2), 1, 'generic'), (ICNN(1, 2, 3, bias=True), 3, 'plane')]
+
+
+@pytest.mark.parametrize("case", range(len(ICNN_CASES)))
+def test_icnn_mirror_flow_against_the_oracle(case):
+    model, N, kind = ICNN_CASES[case]
+    rng = np.random.default_rng(200 + case)
+    n1, n2, n3 = model.sizes
+    theta = [QQ((int(k), 4)) for k in rng.integers(1, 9, size=n1 * n2)] + \
+        [QQ((int(k) * int(s), 4)) for k, s in zip(rng.integers(1, 9, size=model.D - n1 * n2),
+                                                 rng.choice([-1, 1], size=model.D - n1 * n2))]
+    X = _data(rng, N, n3, kind)
+    try:
+        res = family_data_trace(model, X, point=theta)
+    except ValueError as e:
+        assert "not differentiable" in str(e)
+        pytest.skip(str(e))
+    laws, gap = mirror_data_laws_rank(_icnn_outputs(model, X), torch.tensor([float(t) for t in theta],
+                                                                            dtype=torch.float64), 3,
+                                      model.mirror_coordinates())
+    print(model, kind, res.certified, res.number_of_laws, laws, gap)
+    assert res.certified and res.number_of_laws == laws and gap > 1e3
+    M = MirrorDataModel(model, X, theta)
+    assert all(M.is_conservation_law(h) for h in M.known_conservation_laws())
+
+
+def test_a_pytorch_mixture_through_its_map():
+    """lie_trace(data=X) of the map of a PyTorch module: its exact weights, the same count as the family's."""
+    from sage_conslaw.datalaws import data_lie_trace
+    from sage_conslaw.torch.modern import torch_map
+    model = MixtureOfExperts(2, 3, 2, 1, gating='topk', k=2)
+    rng = np.random.default_rng(5)
+    theta = model._draw_point(rng)
+    X = _data(rng, 9, 2, 'generic')
+    tm = torch_map(model, to_torch(model, theta))
+    assert list(tm.exact_theta()) == list(theta)
+    res = data_lie_trace(tm, X)
+    laws, gap = _oracle(model, theta, X)
+    _check(res, laws, gap)
+    assert res.number_of_laws == family_data_trace(model, X, point=theta).number_of_laws

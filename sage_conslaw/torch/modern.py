@@ -23,9 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sage.arith.misc import previous_prime
-from sage.matrix.constructor import matrix
-from sage.modules.free_module_element import vector
-from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.activations import MLP
 from sage_conslaw.architectures.gpt import TinyGPT
@@ -33,6 +31,7 @@ from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.core.modular import linbox_matrix, linbox_to_numpy, rank_mod_p, residues
 from sage_conslaw.network.backends import _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
 
@@ -618,66 +617,79 @@ def to_torch(model, theta=None):
 def _gpt_blocks(gpt):
     r"""
     The blocks of `\phi` of a :class:`~sage_conslaw.architectures.gpt.TinyGPT`: a list of ``(name,
-    private parameter names and slices, border parameter name or None, function)``; the function maps
-    the named parameters (batched, leading axis) to the block's components of `\phi` (modulo `p` by
-    the reduction ``R``).  The blocks' private coordinates are disjoint; a block's components depend
-    only on its private coordinates and its border (a gain shared by the blocks of one part).
+    private ``(parameter name, slice or None, key)``, border parameter name or None, kind, function,
+    components)``.  The function maps the block's own coordinates ``M`` (``{key: tensor}``, batched on a
+    leading axis: the private slices, then the border under its own name) and coefficients ``c`` (``(n, components)``) to `c \cdot
+    \phi_b` (one value per copy), every product reduced modulo `p` by ``R``; it contracts `c` with the
+    factors of `\phi_b` without forming its components (a head's `4 d^2`-odd plane forms are never
+    materialized).  The blocks of one ``kind`` have the same shapes (they are batched together).
+    The blocks' private coordinates are disjoint; a block's components depend only on its private
+    coordinates and its border (a gain shared by the blocks of one part).
 
     TESTS::
 
         sage: # optional - torch
+        sage: import torch
         sage: from sage_conslaw.architectures.gpt import TinyGPT
         sage: from sage_conslaw.torch.modern import _gpt_blocks
-        sage: [(b[0], b[2]) for b in _gpt_blocks(TinyGPT(2, 2, 1, 2, 1, 2))]
-        [('E', None), ('head 1', 'g1'), ('unit 0', 'g2'), ('unit 1', 'g2'), ('readout', None)]
-    """
-    blocks = [("E", [("E", None)], None, lambda M, R: M["E"].reshape(M["E"].shape[0], -1))]
+        sage: gpt = TinyGPT(2, 2, 1, 2, 1, 2); blocks = _gpt_blocks(gpt)
+        sage: [(b[0], b[2], b[5]) for b in blocks]
+        [('E', None, 4), ('head 1', 'g1', 12), ('unit 0', 'g2', 6), ('unit 1', 'g2', 6), ('readout', None, 4)]
 
-    def head(s):
-        def f(M, R):
-            n = M["g1"].shape[0]
-            g = M["g1"].reshape(n, 1, -1)
-            Q, K = R(M["Q" + s] * g), R(M["K" + s] * g)
-            # plane i (rows 2i, 2i + 1): Q_i^T K_i and Q_i^T J K_i, all planes at once
-            Qe, Qo, Ke, Ko = Q[:, 0::2], Q[:, 1::2], K[:, 0::2], K[:, 1::2]
-            outer = lambda a, b: torch.einsum('npa,npb->npab', a, b)
-            out = [R(outer(Qe, Ke) + outer(Qo, Ko)).reshape(n, -1), R(outer(Qe, Ko) - outer(Qo, Ke)).reshape(n, -1),
-                   R(R(M["V" + s] * g).transpose(1, 2) @ M["O" + s]).reshape(n, -1)]
-            return torch.cat(out, 1)
-        return f
-
-    def unit(k):
-        def f(M, R):
-            n = M["g2"].shape[0]
-            g = M["g2"].reshape(n, -1)
-            a, b = R(M["W1"][:, k] * g), R(M["W2"][:, k] * g)
-            return torch.cat([a, R(M["W3"][:, :, k, None] * b[:, None, :]).reshape(n, -1)], 1)
-        return f
-
-    for s in gpt._suffixes():
-        blocks.append(("head " + s, [(n + s, None) for n in "QKVO"], "g1", head(s)))
-    for k in range(gpt.hidden):
-        blocks.append(("unit %s" % k, [("W1", (k, slice(None))), ("W2", (k, slice(None))), ("W3", (slice(None), k))],
-                       "g2", unit(k)))
-    blocks.append(("readout", [("U", None), ("g3", None)], None,
-                   lambda M, R: R(M["U"] * M["g3"].reshape(M["g3"].shape[0], 1, -1)).reshape(M["U"].shape[0], -1)))
-    return blocks
-
-
-def _gf(F, a):
-    r"""
-    The matrix over the prime field ``F`` of an integer numpy array (read as one flat list).
-
-    TESTS::
+    The contraction is `c \cdot \phi_b` (checked against the components of
+    :meth:`~sage_conslaw.architectures.gpt.TinyGPT.components`, over the integers)::
 
         sage: # optional - torch
-        sage: import numpy as np
-        sage: from sage_conslaw.torch.modern import _gf
-        sage: _gf(GF(7), np.array([[8, 2], [1, 3]])).rank()
-        2
+        sage: th = [(7 * i) % 11 - 5 for i in range(gpt.D)]
+        sage: phi = [c(*th) for c in gpt.components()]
+        sage: name, private, border, kind, f, m = blocks[1]
+        sage: t = torch.tensor([float(v) for v in th], dtype=torch.float64)
+        sage: M = {P.name: t[P.offset:P.offset + P.size].reshape((1,) + P.shape) for P in gpt.layout()}
+        sage: M = {'Q': M['Q1'], 'K': M['K1'], 'V': M['V1'], 'O': M['O1'], 'g1': M['g1'].reshape(1, -1)}
+        sage: e = torch.eye(m, dtype=torch.float64)
+        sage: [f(M, lambda x: x, e[j:j + 1]).item() for j in range(m)] == phi[4:4 + m]
+        True
     """
-    a = np.asarray(a, dtype=np.int64)
-    return matrix(F, a.shape[0], a.shape[1], a.ravel().tolist())
+    d, P = gpt.width, gpt.d_k // 2
+
+    def E(M, R, c):
+        return R((M["E"].reshape(c.shape) * c).sum(1))
+
+    def head(M, R, c):
+        n = c.shape[0]
+        g = M["g1"].reshape(n, 1, -1)
+        Q, K, V = R(M["Q"] * g), R(M["K"] * g), R(M["V"] * g)
+        # plane i (rows 2i, 2i + 1): c . (Q_i^T K_i, Q_i^T J K_i) = sum q_a^T C k_b, all planes at once
+        Qe, Qo, Ke, Ko = Q[:, 0::2], Q[:, 1::2], K[:, 0::2], K[:, 1::2]
+        C1 = c[:, :P * d * d].reshape(n, P, d, d)
+        C2 = c[:, P * d * d:2 * P * d * d].reshape(n, P, d, d)
+        C3 = c[:, 2 * P * d * d:].reshape(n, d, d)
+        Ck = lambda C, k: R(torch.einsum('npab,npb->npa', C, k))
+        s1 = (Qe * Ck(C1, Ke)).sum((1, 2)) + (Qo * Ck(C1, Ko)).sum((1, 2))
+        s2 = (Qe * Ck(C2, Ko)).sum((1, 2)) - (Qo * Ck(C2, Ke)).sum((1, 2))
+        # c . (diag(g) V^T O) = sum_{j,l} C3_jl (g V)[:, j] . O[:, l]
+        s3 = (V * R(torch.einsum('njl,ncl->ncj', C3, M["O"]))).sum((1, 2))
+        return R(R(s1) + R(s2) + R(s3))
+
+    def unit(M, R, c):
+        g = M["g2"]
+        a, b = R(M["W1"] * g), R(M["W2"] * g)
+        # c . (a, W3[:, k] (x) b)
+        Cb = R(torch.einsum('nab,nb->na', c[:, d:].reshape(-1, d, d), b))
+        return R(R((a * c[:, :d]).sum(1)) + R((M["W3"] * Cb).sum(1)))
+
+    def readout(M, R, c):
+        return R((R(M["U"] * M["g3"].reshape(c.shape[0], 1, -1)).reshape(c.shape) * c).sum(1))
+
+    blocks = [("E", [("E", None, "E")], None, "E", E, gpt.vocab * d)]
+    for s in gpt._suffixes():
+        blocks.append(("head " + s, [(n + s, None, n) for n in "QKVO"], "g1", "head", head, 2 * P * d * d + d * d))
+    for k in range(gpt.hidden):
+        blocks.append(("unit %s" % k, [("W1", (k, slice(None)), "W1"), ("W2", (k, slice(None)), "W2"),
+                                        ("W3", (slice(None), k), "W3")],
+                       "g2", "unit", unit, d + d * d))
+    blocks.append(("readout", [("U", None, "U"), ("g3", None, "g3")], None, "readout", readout, gpt.vocab * d))
+    return blocks
 
 
 def tinygpt_phi_count(gpt, point=None, seed=0):
@@ -692,7 +704,7 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
     `\nabla(c\cdot\phi_b)` (random `c`: combinations of the `\nabla\phi_j`, in `W_\phi`) and of their
     brackets `[X, Y] = H_Y X - H_X Y` (in `\mathrm{Lie}(W_\phi)`), computed exactly modulo `p`
     (PyTorch autograd on residues, every value and gradient reduced; `p^2` times the longest sum
-    below `2^{53}`).  A row of block `b` vanishes outside its private coordinates `P_b` and its
+    below `2^{53}`; the blocks of one kind at once, `c \cdot \phi_b` contracted from the factors).  A row of block `b` vanishes outside its private coordinates `P_b` and its
     border `G_b`.  Row-reducing each block with its private columns first gives rows `[A_b\ B_b]`
     with `A_b` of full row rank `r_b` and rows `[0\ C_b]`; the pivots of the `A_b` lie in disjoint
     column sets, so the rank of all the rows is `\sum_b r_b + \mathrm{rank}(C)`, `C` the stacked
@@ -705,7 +717,8 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
 
     INPUT:
 
-    - ``point`` -- `\theta` (integers; default: random integers in `[-20, 20]` of ``seed``)
+    - ``point`` -- `\theta` (rationals whose denominators are prime to `p`; default: random integers
+      in `[-20, 20]` of ``seed``)
     - ``seed`` -- the seed of the point and of the random combinations
 
     OUTPUT: a dict with ``D``, ``laws`` (`N`), ``rank`` (`L`), ``certified``, ``reason``, ``seconds``
@@ -720,18 +733,28 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
         (20, True, 20)
         sage: print(res['reason'])
         the rank 104 of fields of phi and their brackets modulo p = 131071 (block by block: the embedding, 1 head, 4 SwiGLU units, the readout; with brackets) meets D - N = 124 - 20 given by the known laws independent at theta: these are the laws of phi, each a law of the block (that the block has no other is not proven at this size)
+
+    A rational point (dyadic: the point of a float network), and a wrong length::
+
+        sage: # optional - torch
+        sage: th = [QQ((k % 7 - 3, 2 ** (k % 5))) for k in range(1, gpt.D + 1)]
+        sage: tinygpt_phi_count(gpt, th)['rank']
+        104
+        sage: tinygpt_phi_count(gpt, [1, 2])
+        Traceback (most recent call last):
+        ...
+        ValueError: the point has 2 coordinates, the block has D = 124
     """
     start = time.time()
     rng = np.random.default_rng(int(seed))
     layout = {P.name: P for P in gpt.layout()}
     D = gpt.D
-    # the longest sum modulo p: a matrix product of width d (or d_v) with residues < p
+    # the longest sum modulo p: a contraction of width d^2 (or d_v d) with residues < p
     p = int(previous_prime(2 ** 17))
-    F = GF(p)
-    theta = (np.asarray([int(t) for t in point], dtype=np.int64) if point is not None
-             else rng.integers(-20, 21, size=D)) % p
-    if len(theta) != D:
-        raise ValueError("the point has %s coordinates, the block has D = %s" % (len(theta), D))
+    if point is not None and len(point) != D:
+        raise ValueError("the point has %s coordinates, the block has D = %s" % (len(point), D))
+    theta = (residues([QQ(t) for t in point], p) if point is not None
+             else rng.integers(-20, 21, size=D) % p)
     ModP = _modp_function()
     R = lambda t: ModP.apply(t, p)
     theta0 = torch.tensor(theta, dtype=torch.float64)
@@ -741,52 +764,75 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
         idx = np.arange(P.offset, P.offset + P.size).reshape(P.shape)
         return (idx if sl is None else idx[sl]).reshape(-1)
 
-    def rows_of(fs, names, I, n, level):
-        # fields grad(c . phi_f) at theta of the functions fs (level 1: the bracket of the two), on the
-        # coordinates I; only the parameters ``names`` are materialized (n copies)
-        n = int(n)
-        Ps = [layout[m] for m in names]
-        local = np.concatenate([np.arange(P.offset, P.offset + P.size) for P in Ps])
-        pos = {int(c): k for k, c in enumerate(local)}
-        X0 = theta0[torch.as_tensor(local)].repeat(n, 1)
-        x = theta0[torch.as_tensor(I)].repeat(n, 1).requires_grad_(True)
-        X = X0.index_put((torch.arange(n)[:, None], torch.as_tensor([pos[int(c)] for c in I])[None, :]), x)
+    def spec(block):
+        # (key, shape) of the block's own coordinates, in the order of its coordinates
+        name, private, border, kind, f, m = block
+        out = [(key, tuple(np.empty(layout[n].shape)[sl].shape) if sl is not None else tuple(layout[n].shape))
+               for n, sl, key in private]
+        return out + ([(border, (layout[border].size,))] if border else [])
+
+    def unpack(x, sp):
         M, o = {}, 0
-        for P in Ps:
-            M[P.name] = X[:, o:o + P.size].reshape((n,) + tuple(P.shape))
-            o += P.size
+        for key, shape in sp:
+            size = int(np.prod(shape))
+            M[key] = x[:, o:o + size].reshape((x.shape[0],) + shape)
+            o += size
+        return M
+
+    def fields(parts, x0, level):
+        # rows: the fields grad(c . phi_b) (level 0) or the brackets [grad(c . phi_a), grad(c' . phi_b)]
+        # (level 1) at theta, one per row of x0 (the coordinates of the copy, shape (n, m)); ``parts``:
+        # [(f_a, spec_a, columns of x0 of block a), (f_b, ...)] (one part at level 0)
+        x = x0.clone().requires_grad_(True)
         grads = []
-        for f in fs:
-            phi = f(M, R)
-            c = torch.tensor(rng.integers(0, p, size=tuple(phi.shape)), dtype=torch.float64)
-            grads.append(R(torch.autograd.grad(R(R(phi * c).sum(1)).sum(), x, create_graph=bool(level),
-                                               retain_graph=True)[0]))
+        for f, sp, cols, m in parts:
+            c = torch.tensor(rng.integers(0, p, size=(x.shape[0], m)), dtype=torch.float64)
+            val = f(unpack(x[:, cols], sp), R, c)
+            grads.append(R(torch.autograd.grad(val.sum(), x, create_graph=bool(level), retain_graph=True)[0]))
         if not level:
             return grads[0]
-        Xa, Xb = grads
+        Xa, Xb = grads if len(grads) == 2 else grads * 2
         u = torch.autograd.grad(R(R(Xb * Xa.detach()).sum(1)).sum(), x, retain_graph=True)[0]
         w = torch.autograd.grad(R(R(Xa * Xb.detach()).sum(1)).sum(), x)[0]
         return u - w
 
-    def residues(t):
+    def to_residues(t):
         return _mod_tensor(t.detach(), p).numpy().astype(np.int64)
 
+    def batch(blocks, n, level):
+        # the rows of each block (n copies each), all blocks of one kind at once
+        b0 = blocks[0]
+        sp, m = spec(b0), b0[5]
+        I = [blocks_I[b[0]] for b in blocks]
+        x0 = torch.cat([theta0[torch.as_tensor(Ib)].repeat(int(n), 1) for Ib in I])
+        cols = torch.arange(len(I[0]))
+        parts = [(b0[4], sp, cols, m)] * (2 if level else 1)
+        rows = to_residues(fields(parts, x0, level))
+        return [rows[k * int(n):(k + 1) * int(n)] for k in range(len(blocks))]
+
+    all_blocks = _gpt_blocks(gpt)
+    blocks_I = {}
+    for b in all_blocks:
+        Ip = np.concatenate([coords(n, sl) for n, sl, _ in b[1]])
+        blocks_I[b[0]] = np.concatenate([Ip, coords(b[2], None)]) if b[2] else Ip
+    kinds = {}
+    for b in all_blocks:
+        kinds.setdefault(b[3], []).append(b)
     total, levels = 0, 0
-    parts = {}                          # border -> [(coordinates of the block, its rows, f)]
-    for name, private, border, f in _gpt_blocks(gpt):
-        Ip = np.concatenate([coords(n, sl) for n, sl in private])
-        Ib = coords(border, None) if border else np.zeros(0, dtype=np.int64)
-        I = np.concatenate([Ip, Ib])
-        names = [n for n, _ in private] + ([border] if border else [])
-        rows = [residues(rows_of([f], names, I, len(I) + 8, 0))]
-        r = _gf(F, np.vstack(rows)).rank()
-        if r < len(I):
-            rows.append(residues(rows_of([f, f], names, I, len(I) - r + 8, 1)))
-            levels = 1
-        if not border:
-            total += _gf(F, np.vstack(rows)).rank()
-        else:
-            parts.setdefault(border, []).append((I, np.vstack(rows), (f, names)))
+    parts = {}                          # border -> [(coordinates of the block, its rows, block)]
+    for kind, blocks in kinds.items():
+        size = len(blocks_I[blocks[0][0]])
+        rows0 = batch(blocks, size + 8, 0)
+        ranks = [rank_mod_p(r, p) for r in rows0]
+        deficit = size - min(ranks)
+        rows1 = batch(blocks, deficit + 8, 1) if deficit else [np.zeros((0, size), dtype=np.int64)] * len(blocks)
+        levels = levels or bool(deficit)
+        for b, r0, r1 in zip(blocks, rows0, rows1):
+            rows = np.vstack([r0, r1])
+            if not b[2]:
+                total += rank_mod_p(rows, p)
+            else:
+                parts.setdefault(b[2], []).append((blocks_I[b[0]], rows, b))
     for border, blocks in parts.items():
         # each block's rows in reduced echelon form, private columns first: r_b rows with private pivots
         # (independent of everything else: the blocks' private columns are disjoint), the others on the
@@ -794,59 +840,66 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
         # two blocks' rows at their pivots; the rank is sum r_b + the rank of the reduced rows, which
         # vanish at every pivot column
         Ib = coords(border, None)
+        nbd = len(Ib)
         cols = np.unique(np.concatenate([I for I, _, _ in blocks]))
         reduced, echelons = [], []
-        for I, rows, f in blocks:
-            npriv = len(I) - len(Ib)
-            E = _gf(F, rows).echelon_form()
+        for I, rows, b in blocks:
+            npriv = len(I) - nbd
+            E = linbox_matrix(rows, p).echelon_form()
             pivots = E.pivots()
             piv = [c for c in pivots if c < npriv]
             loc = np.searchsorted(cols, I)
-            echelons.append((I, loc, np.array(piv, dtype=np.int64), E.matrix_from_rows(range(len(piv))), f))
+            En = linbox_to_numpy(E)
+            echelons.append((I, loc, np.array(piv, dtype=np.int64), En[:len(piv)], b))
             total += len(piv)
-            if len(pivots) > len(piv):
-                rest = E.matrix_from_rows(range(len(piv), len(pivots)))
-                for row in np.array(rest.list(), dtype=np.int64).reshape(rest.nrows(), rest.ncols()):
-                    v = np.zeros(len(cols), dtype=np.int64)
-                    v[loc] = row
-                    reduced.append(v)
-        # brackets of fields of two blocks: each block with the next (twice around), then random pairs
+            for row in En[len(piv):len(pivots)]:
+                v = np.zeros(len(cols), dtype=np.int64)
+                v[loc] = row
+                reduced.append(v)
+        # brackets of fields of two blocks: each block with the next (twice around), then random pairs;
+        # the coordinates of a pair: the private ones of a, of b, then the border (all pairs at once)
         nb = len(blocks)
         pairs = ([(k, (k + 1) % nb) for k in range(nb)] + [(k, (k + 2) % nb) for k in range(nb)]
-                 + [tuple(int(i) for i in rng.choice(nb, size=2, replace=False)) for _ in range(len(Ib) + 8)]
+                 + [tuple(int(i) for i in rng.choice(nb, size=2, replace=False)) for _ in range(nbd + 8)]
                  if nb > 1 else [])
-        for a, b in pairs:
-            (Ia, la, pa, Ea, (fa, na)), (Ibk, lb, pb, Eb, (fb, nbk)) = echelons[a], echelons[b]
-            I = np.unique(np.concatenate([Ia, Ibk]))
-            v = np.zeros(len(cols), dtype=np.int64)
-            v[np.searchsorted(cols, I)] = residues(rows_of([fa, fb], list(dict.fromkeys(na + nbk)), I, 1, 1))[0]
-            for lk, pk, Ek in ((la, pa, Ea), (lb, pb, Eb)):
-                if len(pk):            # reduced echelon form: subtract the rows at their pivots (LinBox)
-                    w = vector(F, v[lk].tolist()) - vector(F, v[lk[pk]].tolist()) * Ek
-                    v[lk] = np.array(w.list(), dtype=np.int64)
-            reduced.append(v)
+        pairs = [(a, b) for a, b in pairs if a != b]        # two blocks (a block with itself: level 1 above)
+        if pairs:
+            b0 = blocks[0][2]
+            sp, m, npriv = spec(b0), b0[5], len(blocks[0][0]) - nbd
+            ca = torch.cat([torch.arange(npriv), torch.arange(2 * npriv, 2 * npriv + nbd)])
+            cb = torch.arange(npriv, 2 * npriv + nbd)
+            pair_I = [np.concatenate([echelons[a][0][:npriv], echelons[b][0]]) for a, b in pairs]
+            x0 = torch.stack([theta0[torch.as_tensor(I)] for I in pair_I])
+            rows = to_residues(fields([(b0[4], sp, ca, m), (b0[4], sp, cb, m)], x0, 1))
+            for (a, b), I, row in zip(pairs, pair_I, rows):
+                v = np.zeros(len(cols), dtype=np.int64)
+                v[np.searchsorted(cols, I)] = row
+                for lk, pk, Ek in (echelons[a][1:4], echelons[b][1:4]):
+                    if len(pk):        # reduced echelon form: subtract the rows at their pivots (float64
+                        # products of residues below 2^17, sums of fewer than 2^19 terms: exact below 2^53)
+                        v[lk] = (v[lk] - np.remainder(v[lk[pk]].astype(np.float64) @ Ek, p).astype(np.int64)) % p
+                reduced.append(v)
         if reduced:
             Rm = np.vstack(reduced) % p
             Rm = Rm[:, np.any(Rm != 0, axis=0)]
-            total += _gf(F, Rm).rank() if Rm.size else 0
+            total += rank_mod_p(Rm, p)
     # the upper bound: the known laws, independent at theta (rank of their gradients modulo p)
-    law_rows = []
+    laws = gpt.known_conservation_laws()
+    G = np.zeros((len(laws), D), dtype=np.int64)
     th = [int(t) for t in theta]
-    for h in gpt.known_conservation_laws():
-        row = {}
+    for i, h in enumerate(laws):
         for e, c in h.dict().items():
             nz = e.nonzero_positions()
+            c = int(c)
             if len(nz) == 1 and e[nz[0]] == 2:                   # c t^2: 2 c t
-                row[nz[0]] = row.get(nz[0], 0) + 2 * c * th[nz[0]]
-            elif len(nz) == 2:                                   # c t u: (c u, c t)
+                G[i, nz[0]] = (G[i, nz[0]] + 2 * c * th[nz[0]]) % p
+            elif len(nz) == 2 and e[nz[0]] == e[nz[1]] == 1:     # c t u: (c u, c t)
                 a, b = nz
-                row[a] = row.get(a, 0) + c * th[b]
-                row[b] = row.get(b, 0) + c * th[a]
+                G[i, a] = (G[i, a] + c * th[b]) % p
+                G[i, b] = (G[i, b] + c * th[a]) % p
             else:
                 raise ValueError("a known law is not quadratic: %s" % h)
-        law_rows.append(row)
-    N = matrix(F, len(law_rows), D, {(i, j): v for i, r in enumerate(law_rows) for j, v in r.items()},
-               sparse=True).rank()
+    N = rank_mod_p(G, p)
     certified = total == D - N
     what = ("the rank %s of fields of phi and their brackets modulo p = %s (block by block: the embedding, %s "
             "head%s, %s SwiGLU unit%s, the readout; %s)" % (total, p, gpt.heads, "s" if gpt.heads > 1 else "",

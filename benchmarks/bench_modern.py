@@ -1,0 +1,83 @@
+"""
+Benchmark: the certified count of the laws of the tiny GPT block's phi
+(``tinygpt_phi_count``), against one exact rank modulo p of a dense D x D
+matrix (LinBox) of the same size, in the same process.
+
+    python benchmarks/bench_modern.py [--shape 16,32,4,8,8,64] [--seeds 0] [--no-yardstick] [--out FILE.json]
+
+- ``--shape``: vocab, d, heads, d_k, d_v, hidden of ``TinyGPT`` (default: the
+  11,360-parameter block of worksheet 10 and doc/modern.rst);
+- ``--seeds``: the seeds of the random integer points (comma separated);
+- the yardstick: the LinBox rank of a random dense D x D matrix modulo the same
+  prime (8 bytes an entry, plus 12 bytes an entry of copies on the way in).
+
+Reported per run: wall seconds and CPU seconds of the count, the peak resident
+memory of the process so far (ru_maxrss, MB), the load average of the machine
+at the start (the machine is shared: say under which load a time was taken).
+"""
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+
+import numpy as np
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def one_rank(n, p):
+    from sage_conslaw.core.modular import linbox_matrix
+    A = np.random.default_rng(0).integers(0, p, size=(n, n)).astype(float)
+    t0, c0 = time.time(), time.process_time()
+    r = linbox_matrix(A, p).rank()
+    return time.time() - t0, time.process_time() - c0, int(r)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shape", default="16,32,4,8,8,64", help="vocab,d,heads,d_k,d_v,hidden")
+    ap.add_argument("--seeds", default="0", help="seeds of the points (comma separated)")
+    ap.add_argument("--no-yardstick", action="store_true", help="skip the dense rank")
+    ap.add_argument("--out", default=None, help="write the rows as JSON (atomically)")
+    args = ap.parse_args()
+    import sage.all__sagemath_singular  # noqa: F401
+    from sage_conslaw.architectures.gpt import TinyGPT
+    from sage_conslaw.torch.modern import tinygpt_phi_count
+    gpt = TinyGPT(*[int(v) for v in args.shape.split(",")])
+    rows = []
+    print(gpt)
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        load = os.getloadavg()[0]
+        t0, c0 = time.time(), time.process_time()
+        res = tinygpt_phi_count(gpt, seed=seed)
+        row = dict(what="phi count", D=gpt.D, seed=seed, laws=res["laws"], rank=res["rank"],
+                   certified=res["certified"], wall=round(time.time() - t0, 2),
+                   cpu=round(time.process_time() - c0, 2), peak_mb=round(peak_mb()), load=round(load, 2))
+        print(row, flush=True)
+        rows.append(row)
+    if not args.no_yardstick:
+        load = os.getloadavg()[0]
+        p = 131071
+        wall, cpu, r = one_rank(gpt.D, p)
+        row = dict(what="one dense rank mod p (LinBox)", D=gpt.D, rank=r, wall=round(wall, 2), cpu=round(cpu, 2),
+                   peak_mb=round(peak_mb()), load=round(load, 2))
+        print(row, flush=True)
+        rows.append(row)
+        for r in rows[:-1]:
+            print("ratio count / dense rank (wall): %.2f" % (r["wall"] / wall))
+    if args.out:
+        d = os.path.dirname(os.path.abspath(args.out))
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".bench_modern.", suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(rows, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -350,7 +350,7 @@ def generic_certificate(D, rank, generic, closure, scope='phi'):
     return Certificate(D, rank, "exact", generic, "the generic dimension (at regular points)", reason, scope)
 
 
-def direct_sum(parts, free=0, scope='phi'):
+def direct_sum(parts, free=0, scope='phi', equivalents=()):
     r"""
     The certificate of a direct sum: `W` splits into families on disjoint
     coordinates (brackets across parts vanish), so `\dim \mathrm{Lie}(W)(\theta)`
@@ -363,6 +363,10 @@ def direct_sum(parts, free=0, scope='phi'):
     - ``parts`` -- the :class:`Certificate` of each part
     - ``free`` -- the number of coordinates no field involves
     - ``scope`` -- whose laws are counted
+    - ``equivalents`` -- (optional) what the parts are, when each was traced as
+      another model with the same `\phi` up to the order of its coordinates and
+      of its components (a permutation of the coordinates carries the gradients
+      and their brackets): one description per part, repeated ones counted
 
     EXAMPLES::
 
@@ -371,6 +375,8 @@ def direct_sum(parts, free=0, scope='phi'):
         (6, 4, 4, True)
         sage: c.reason
         'direct sum of 3 parts with disjoint coordinates (brackets across parts vanish), every part certified'
+        sage: direct_sum([decide(2, 1, 1)] * 2, equivalents=["the linear network [1, 1, 1]"] * 2).reason
+        'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified; each part is, up to the order of its coordinates and components (a permutation carries the gradients and their brackets): 2 x the linear network [1, 1, 1]'
         sage: direct_sum([decide(2, 1, 1), decide(3, 2, 0, why_not="it stagnated")]).reason
         'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), not certified: the rank 2 is only a lower bound: it stagnated, below the bound D - N = 3'
     """
@@ -380,6 +386,13 @@ def direct_sum(parts, free=0, scope='phi'):
     reason = "direct sum of %s parts with disjoint coordinates (brackets across parts vanish), %s" % (
         n, "every part certified" if not uncertified else
         "not certified: " + "; ".join(c.reason for c in uncertified))
+    if equivalents:
+        counts = {}
+        for what in equivalents:
+            counts[what] = counts.get(what, 0) + 1
+        reason += ("; each part is, up to the order of its coordinates and components (a permutation carries "
+                   "the gradients and their brackets): " + ", ".join(
+                       "%s x %s" % (k, what) if k > 1 else what for what, k in counts.items()))
     D = sum(c.D for c in parts) + free
     lower = sum(c.lower for c in parts)
     # proven bounds: lower_i <= dim_i <= upper_i, with equality in a certified part, so the

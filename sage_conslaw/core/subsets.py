@@ -51,13 +51,16 @@ the block in isolation::
 """
 import time
 
+from sage.modules.free_module import FreeModule
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+from sage.rings.rational_field import QQ
 
 from sage_conslaw.core import thresholds
 from sage_conslaw.core.certificate import Certificate, direct_sum
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.fields import PolynomialVectorFields
 from sage_conslaw.core.model import ConservationModel
+from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.reparametrization import Reparametrization
 from sage_conslaw.core.trace import LieTraceResult
 
@@ -515,3 +518,115 @@ def _part_certificate(res):
         return res.certificate
     upper = res.dimension if res.certified else res.D
     return Certificate(res.D, res.dimension, res.method, upper, "the part's result", res.reason)
+
+
+def equivalent_parts_trace(model, parts, point=None, seed=0, **options):
+    r"""
+    Compute the Lie trace of a reparametrization whose coordinates split into
+    parts, each of which is *another model* up to the order of its
+    coordinates: `\dim \mathrm{Lie}(W_\phi)(\theta) = \sum_i \dim
+    \mathrm{Lie}(W_{\psi_i})(\theta_i)`, every part traced by its own model
+    (and its own engine: a linear or ReLU network is traced at scale by matrix
+    products, :mod:`~sage_conslaw.core.jets`) -- the model's ring of `D`
+    variables is never built.
+
+    **Why the sum is exact.**  Part `i` is a list of coordinates `k_{i,1},
+    \dots, k_{i,D_i}` of the model and a model `\psi_i` on `\RR^{D_i}` such
+    that the components of `\phi` involving these coordinates are, after
+    renaming `\theta_{k_{i,j}}` as the `j`-th coordinate of `\psi_i`, the
+    components of `\psi_i` (in some order), and every component of `\phi`
+    involves the coordinates of one part only.  Then (as in
+    :func:`direct_sum_trace`) the gradient fields of different parts act on
+    disjoint coordinates and commute, so `\mathrm{Lie}(W_\phi)` is the direct
+    sum of the parts' algebras; a permutation of coordinates is an isometry,
+    so it carries the gradients of a part and all their brackets to those of
+    `\psi_i`, and the order of the components does not change `W`.  A part
+    whose model is ``None`` is a set of coordinates no component involves: each
+    is a law, certified by itself.  That the parts are what they say is the
+    caller's construction (the architectures check it against their symbolic
+    `\phi` in their tests).  Parts given the same model object at the default
+    point are traced once (the heads of a multi-head layer).
+
+    INPUT:
+
+    - ``model`` -- a reparametrization (an architecture)
+    - ``parts`` -- a list of triples ``(ks, psi, what)``: the model's
+      coordinates of the part (``ks[j]`` is the `j`-th coordinate of ``psi``),
+      the model ``psi`` of the part (or ``None``: free coordinates), and what it
+      is (for the certificate's reason)
+    - ``point`` -- the point `\theta` (`D` exact numbers); default: each part
+      its own default point (its certificate point at scale), assembled
+    - ``seed`` and the options of :func:`~sage_conslaw.core.trace.lie_trace`,
+      passed to every part
+
+    OUTPUT: a :class:`~sage_conslaw.core.trace.LieTraceResult` for the whole model
+
+    EXAMPLES:
+
+    `\phi(a, b, c, d, e) = (ab, dc)`: the parts `(a, b)` and `(d, c)` are each
+    the product `uv` (the linear network `[1, 1, 1]`), `e` is free::
+
+        sage: from sage_conslaw import Reparametrization
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.core.subsets import equivalent_parts_trace
+        sage: R.<a,b,c,d,e> = QQ[]
+        sage: phi = Reparametrization([a*b, d*c]); uv = LinearNetwork([1, 1, 1])
+        sage: parts = [([0, 1], uv, "uv"), ([3, 2], uv, "uv"), ([4], None, None)]
+        sage: res = equivalent_parts_trace(phi, parts); res.number_of_laws, res.certified
+        (3, True)
+        sage: res.number_of_laws == phi.lie_trace().number_of_laws
+        True
+        sage: print(res.reason)
+        direct sum of 3 parts with disjoint coordinates (brackets across parts vanish), every part certified; each part is, up to the order of its coordinates and components (a permutation carries the gradients and their brackets): 2 x uv
+        sage: res = equivalent_parts_trace(phi, parts, point=[1, 2, 3, 4, 5]); res.point, res.dimensions
+        ((1, 2, 3, 4, 5), [2])
+        sage: equivalent_parts_trace(phi, parts[:2])
+        Traceback (most recent call last):
+        ...
+        ValueError: the parts must cover the D = 5 coordinates once each, got 4 coordinates
+    """
+    t0 = time.time()
+    D = model.D
+    covered = sorted(k for ks, _, _ in parts for k in ks)
+    if covered != list(range(D)):
+        raise ValueError("the parts must cover the D = %s coordinates once each, got %s coordinates"
+                         % (D, len(covered)))
+    for ks, psi, _ in parts:
+        if psi is not None and psi.D != len(ks):
+            raise ValueError("a part of %s coordinates is given a model of D = %s" % (len(ks), psi.D))
+    given = None if point is None else as_exact_point(point, D, QQ)
+    pt = [None] * D
+    results, whats, free, done = [], [], 0, {}
+    for ks, psi, what in parts:
+        if psi is None:
+            free += len(ks)
+            for k in ks:           # any value: no field involves a free coordinate
+                pt[k] = QQ.zero() if given is None else given[k]
+            continue
+        if given is None and id(psi) in done:
+            res = done[id(psi)]        # the same model at its same default point: the same trace
+        else:
+            res = psi.lie_trace(point=None if given is None else [given[k] for k in ks], seed=seed, **options)
+            done[id(psi)] = res
+        for k, x in zip(ks, res.point):
+            pt[k] = x
+        results.append(res)
+        whats.append(what)
+    pt = FreeModule(QQ, D)(pt)
+    pt.set_immutable()
+    steps = max([len(r.dimensions) for r in results] + [1])
+    dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in results) for k in range(steps)]
+    certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope(),
+                             equivalents=whats)
+    known_n = [r.known_laws for r in results]
+    generic = [r.generic_dimension for r in results]
+    generic_lower = [r.generic_lower_bound for r in results]
+    return LieTraceResult(model.generators(), pt, given is None and all(r.random_point for r in results), dims,
+                          max([r.stopped_at for r in results] + [0]), certificate.certified, certificate.reason,
+                          "/".join(sorted({r.method for r in results})) or "fast",
+                          prime=next((r.prime for r in results if r.prime is not None), None),
+                          known_laws=None if None in known_n else sum(known_n) + free,
+                          lie_algebra_closed=all(r.lie_algebra_closed for r in results),
+                          generic_dimension=None if None in generic else sum(generic),
+                          generic_lower_bound=None if None in generic_lower else sum(generic_lower),
+                          seconds=round(time.time() - t0, 3), certificate=certificate)

@@ -409,12 +409,24 @@ class MultiHeadAttention(Block):
         At sizes where a dense trace takes minutes (`D = 40,000`, above the
         size of any polynomial ring), in seconds::
 
-            sage: big = Attention(100, 100, 100, 100)                # long time
-            sage: res = big.lie_trace(); res.number_of_laws, res.certified  # long time
+            sage: big = Attention(100, 100, 100, 100)
+            sage: res = big.lie_trace(); res.number_of_laws, res.certified
             (10100, True)
+
+        With biases, the value part is traced on its symbolic `\phi`, so the
+        sizes are those of the generic engine (refused before it runs out of memory)::
+
+            sage: Attention(60, 60, 60, 60, bias=True).lie_trace()
+            Traceback (most recent call last):
+            ...
+            MemoryError: lie_trace cannot run within memory: ...
         """
         if laws is not None or "data" in options:
             return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
+        if self.bias or options.get("method") == "rigorous":
+            # the value part with biases (and the rigorous method) work on the symbolic phi: refused
+            # as the whole phi's expansion, before they could run out of memory
+            self.generators().require_traceable()
         return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
                                                   certify_with_degree=certify_with_degree, **options))
 
@@ -687,13 +699,19 @@ class _ValueBiasPart(Block):
             sage: from sage_conslaw.architectures.attention import _ValueBiasPart
             sage: _ValueBiasPart(2, 1, 1, 3).layout().names()
             ['V', 'O', 'bv', 'bo']
+            sage: _ValueBiasPart(100, 1, 100, 100).lie_trace()
+            Traceback (most recent call last):
+            ...
+            MemoryError: lie_trace cannot run within memory: ...
         """
         self.suffixes = [""] if heads == 1 else [str(h) for h in range(1, heads + 1)]
         shapes = []
         for s in self.suffixes:
             shapes += [("V" + s, (d_v, d_in), "weight"), ("O" + s, (d_v, d_out), "weight"), ("bv" + s, (d_v, 1), "bias")]
         shapes.append(("bo", (d_out, 1), "bias"))
-        Block.__init__(self, shapes, self._components_from, d_in, d_out)
+        # terms of phi, known before expanding (a part too large to expand is refused, never run out of memory)
+        terms = heads * d_in * d_out * d_v + d_out * (heads * d_v + 1)
+        Block.__init__(self, shapes, self._components_from, d_in, d_out, terms=terms)
 
     def _components_from(self, mats):
         r"""

@@ -181,7 +181,8 @@ class Block(Architecture):
             sage: res = net.lie_trace(); res.number_of_laws, res.certified
             (2, True)
             sage: from sage_conslaw.architectures import MultiHeadAttention
-            sage: print(MultiHeadAttention(4, 2, 3, 3, 4).lie_trace().reason)     # two bundles of 48 coordinates
+            sage: from sage_conslaw.architectures.compose import Block
+            sage: print(Block.lie_trace(MultiHeadAttention(4, 2, 3, 3, 4)).reason)     # generic parts: two bundles of 48 coordinates
             direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified; these are the laws of phi (the per-head products), each a law of the layer; ...
             sage: whole = net.lie_trace(laws=net.known_conservation_laws())     # the whole family at once
             sage: whole.number_of_laws, whole.certified, whole.point == res.point

@@ -321,6 +321,9 @@ class ConvNetwork(Block):
         """
         if laws is not None or "data" in options:
             return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
+        if options.get("method") == "rigorous":
+            # the rigorous method works on the symbolic phi: refused as the whole phi's expansion
+            self.generators().require_traceable()
         return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
                                                   certify_with_degree=certify_with_degree, **options))
 

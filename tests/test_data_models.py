@@ -153,3 +153,21 @@ def test_a_pytorch_mixture_through_its_map():
     laws, gap = _oracle(model, theta, X)
     _check(res, laws, gap)
     assert res.number_of_laws == family_data_trace(model, X, point=theta).number_of_laws
+
+
+def test_a_gpt_block_bracketed_honestly():
+    """The GPT block (RMSNorm, rotary attention, SwiGLU): the ball brackets do not reach the oracle's rank on one
+    sequence; the answer is an interval that contains the oracle's count, and says it is not certified."""
+    from sage_conslaw.architectures.gpt import TinyGPT
+    model = TinyGPT(3, 2, 1, 2, 1, 1, length=2)
+    theta = model._draw_point(np.random.default_rng(0))
+    X = [[0, 1]]
+    res = family_data_trace(model, X, point=theta)
+    module = to_torch(model, theta).double()
+    theta0, split = flat_parameters(module)
+    Xt = torch.tensor(X, dtype=torch.long)
+    laws, gap = data_laws_rank(lambda t: functional_call(module, split(t), (Xt,)).reshape(1, -1), theta0, 3)
+    assert gap > 1e3
+    assert res.lower <= laws <= res.upper
+    assert res.certified or "between %s and %s" % (res.lower, res.upper) in res.reason
+    assert res.laws_by_kind()['dead'] == list(model.parameters()["E"].row(2))      # token 2 never seen

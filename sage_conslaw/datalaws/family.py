@@ -737,10 +737,10 @@ def family_data_trace(model, X, point=None, seed=0):
         sage: from sage_conslaw.architectures.gpt import TinyGPT
         sage: from sage_conslaw.datalaws.family import family_data_trace
         sage: gpt = TinyGPT(3, 2, 1, 2, 1, 1, length=2)
-        sage: res = family_data_trace(gpt, [[0, 1], [1, 0], [1, 1]]); res.laws_by_kind()['dead']   # long time
+        sage: res = family_data_trace(gpt, [[0, 1]]); res.laws_by_kind()['dead']   # long time
         [E_2_0, E_2_1]
-        sage: res.lower <= res.number_of_laws <= res.upper           # long time
-        True
+        sage: res.certified, res.lower, res.upper           # long time
+        (False, 11, 25)
         sage: family_data_trace(gpt, [[0, 3]])
         Traceback (most recent call last):
         ...

@@ -78,8 +78,8 @@ class TinyGPT(NetworkLaws, Block):
         ValueError: d_k must be even (rotation planes), got 3
     """
 
-    PHI_NOTE = ("these are the laws of phi (each a law of the block); that the block has no other is proven by "
-                "network_trace() (ball arithmetic) at small sizes")
+    PHI_NOTE = ("these are the laws of phi, each a law of the block; that the block has no other is not proven here "
+                "(network_trace(): ball arithmetic with brackets, small sizes only)")
 
     def __init__(self, vocab, d, heads, d_k, d_v, hidden, length=4, eps=QQ((1, 2 ** 52)), base=10000):
         r"""
@@ -185,6 +185,166 @@ class TinyGPT(NetworkLaws, Block):
         for j in range(self.width):
             laws.append(M["g3"][j, 0] ** 2 - sq(M["U"].column(j)))
         return laws
+
+    def phi_kernel_fields(self, theta):
+        r"""
+        The values at ``theta`` of `m = 3d + h + H(d_k + d_v^2)` linear vector fields `\xi` with
+        `J_\phi(\theta)\,\xi(\theta) = 0` at every `\theta`, as the rows of a sparse matrix over `\QQ`.
+
+        Each is the derivative at `t = 0` of a one-parameter group of the parameters that leaves
+        `\phi` invariant (module documentation):
+
+        - gain `j` of each RMSNorm (`\gamma_{1,j}`, `\gamma_{2,j}`, `\gamma_{3,j}`): `\gamma_j \mapsto e^t
+          \gamma_j` and the columns `j` it feeds `\mapsto e^{-t}` (`Q_h, K_h, V_h`; `W_1, W_2`; `U`):
+          `Q\,\mathrm{diag}(\gamma)`, `\mathrm{diag}(\gamma) V^\top`, `W\,\mathrm{diag}(\gamma)` are unchanged;
+        - SwiGLU unit `k`: `W_3[:, k] \mapsto e^t W_3[:, k]`, `W_2[k, :] \mapsto e^{-t} W_2[k, :]`;
+        - rotation plane `i` of head `h`: `(Q_i, K_i) \mapsto (e^t Q_i, e^{-t} K_i)` and `(R_t Q_i, R_t K_i)`
+          (a rotation: `R_t^\top R_t = I`, `R_t^\top J R_t = J`), which keep `Q_i^\top K_i` and `Q_i^\top J K_i`;
+        - `GL(d_v)` of head `h`, generator `E_{ab}`: `V \mapsto e^{tE_{ab}} V`, `O \mapsto e^{-tE_{ba}} O`
+          (`V^\top O` unchanged).
+
+        So `\dim\ker J_\phi \ge m` wherever these `m` values are independent (an open set):
+        `\mathrm{rank}\, J_\phi \le D - m` there.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: gpt = TinyGPT(2, 2, 1, 2, 1, 1)
+            sage: th = [QQ((k % 5 + 1, k % 3 + 1)) for k in range(gpt.D)]
+            sage: X = gpt.phi_kernel_fields(th); X.dimensions(), X.rank()      # 3 * 2 + 1 + (2 + 1)
+            ((10, 32), 10)
+            sage: (gpt.jacobian(th) * X.transpose()).is_zero()
+            True
+            sage: gpt.phi_kernel_fields([1, 2])
+            Traceback (most recent call last):
+            ...
+            ValueError: the point has 2 coordinates, the block has D = 32
+        """
+        theta = [QQ(t) for t in theta]
+        if len(theta) != self.D:
+            raise ValueError("the point has %s coordinates, the block has D = %s" % (len(theta), self.D))
+        L = {P.name: P for P in self.layout()}
+        at = lambda name, i, j: L[name].offset + i * L[name].shape[1] + j
+        rows = []
+
+        def field(pairs):
+            # pairs: (coordinate, coefficient) with the field's component at that coordinate = coefficient
+            row = {}
+            for c, v in pairs:
+                if v:
+                    row[c] = row.get(c, 0) + v
+            rows.append(row)
+
+        d, dk, dv = self.width, self.d_k, self.d_v
+        col = lambda name, j: [(at(name, i, j), -theta[at(name, i, j)]) for i in range(L[name].shape[0])]
+        for j in range(d):
+            field([(at("g1", j, 0), theta[at("g1", j, 0)])]
+                  + [e for s in self._suffixes() for n in "QKV" for e in col(n + s, j)])
+        for j in range(d):
+            field([(at("g2", j, 0), theta[at("g2", j, 0)])] + col("W1", j) + col("W2", j))
+        for j in range(d):
+            field([(at("g3", j, 0), theta[at("g3", j, 0)])] + col("U", j))
+        for k in range(self.hidden):
+            field([(at("W3", i, k), theta[at("W3", i, k)]) for i in range(d)]
+                  + [(at("W2", k, j), -theta[at("W2", k, j)]) for j in range(d)])
+        for s in self._suffixes():
+            Q, K, V, O = ("Q" + s, "K" + s, "V" + s, "O" + s)
+            for i in range(dk // 2):
+                e, o = 2 * i, 2 * i + 1
+                field([(at(Q, r, j), theta[at(Q, r, j)]) for r in (e, o) for j in range(d)]
+                      + [(at(K, r, j), -theta[at(K, r, j)]) for r in (e, o) for j in range(d)])
+                # d/dt R_t x = J' x, J' = [[0, -1], [1, 0]]: (x_e, x_o) -> (-x_o, x_e)
+                field([(at(M, e, j), -theta[at(M, o, j)]) for M in (Q, K) for j in range(d)]
+                      + [(at(M, o, j), theta[at(M, e, j)]) for M in (Q, K) for j in range(d)])
+            for a in range(dv):
+                for b in range(dv):
+                    field([(at(V, a, j), theta[at(V, b, j)]) for j in range(d)]
+                          + [(at(O, b, j), -theta[at(O, a, j)]) for j in range(d)])
+        return matrix(QQ, len(rows), self.D, {(r, c): v for r, row in enumerate(rows) for c, v in row.items()},
+                      sparse=True)
+
+    def residual_rotation_fields(self, theta):
+        r"""
+        The values at ``theta`` (gains nonzero) of the `d(d-1)/2` fields of the rotations of the
+        residual stream, a symmetry of the *network* that is not one of `\phi`, as the rows of a
+        sparse matrix over `\QQ`.
+
+        **Proof that the network is invariant.**  RMSNorm commutes with an orthogonal `A`
+        (`\|Az\| = \|z\|`, any `\varepsilon`).  Rotate the residual stream, `x \mapsto Ax`: `E \mapsto E A^\top`,
+        the writers `O_h \mapsto O_h A^\top` and `W_3 \mapsto A W_3`, and each reader `M` behind a gain
+        `\gamma` (`Q_h, K_h, V_h` behind `\gamma_1`; `W_1, W_2` behind `\gamma_2`; `U` behind `\gamma_3`)
+        `M \mapsto M\,\mathrm{diag}(\gamma) A^\top \mathrm{diag}(\gamma)^{-1}`: then `M (\gamma \odot
+        \widehat{Ax}) = M\,\mathrm{diag}(\gamma)\,\hat x` is unchanged, the attention and SwiGLU outputs are
+        rotated with the stream, and the logits are unchanged.  The field of `A = e^{tS}`, `S = E_{ab} -
+        E_{ba}`, is the derivative at `t = 0`.  So every gradient `\nabla_\theta g(\theta, x)` is orthogonal
+        to these fields; `E` moves under them but under none of :meth:`phi_kernel_fields`, so when both
+        families are independent at `\theta`, `\mathrm{rank}\, W_g(\theta) \le D - m - d(d-1)/2 <
+        \mathrm{rank}\, J_\phi(\theta)` wherever `J_\phi` has rank `D - m`: the network's fields span
+        less than `W_\phi` and `W_g = W_\phi` (Theorem 2.14's route) never holds for this block.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: gpt = TinyGPT(3, 3, 1, 2, 1, 1)
+            sage: th = [QQ((k % 5 + 1, k % 3 + 1)) for k in range(gpt.D)]
+            sage: R = gpt.residual_rotation_fields(th); R.dimensions()
+            (3, 54)
+            sage: X = gpt.phi_kernel_fields(th); X.stack(R).rank() == X.rank() + 3
+            True
+            sage: (gpt.jacobian(th) * R.transpose()).is_zero()     # not a symmetry of phi
+            False
+        """
+        theta = [QQ(t) for t in theta]
+        if len(theta) != self.D:
+            raise ValueError("the point has %s coordinates, the block has D = %s" % (len(theta), self.D))
+        L = {P.name: P for P in self.layout()}
+        at = lambda name, i, j: L[name].offset + i * L[name].shape[1] + j
+        val = lambda name, i, j: theta[at(name, i, j)]
+        gain = lambda g, j: theta[at(g, j, 0)]
+        if any(gain(g, j) == 0 for g in ("g1", "g2", "g3") for j in range(self.width)):
+            raise ValueError("a gain is zero at theta: the rotation fields divide by the gains")
+        readers = [(n + s, "g1") for s in self._suffixes() for n in "QKV"] + [("W1", "g2"), ("W2", "g2"), ("U", "g3")]
+        writers_right = ["E"] + ["O" + s for s in self._suffixes()]          # M -> M A^T
+        entries = {}
+        r = 0
+        for a in range(self.width):
+            for b in range(a + 1, self.width):
+                def put(c, v):
+                    if v:
+                        entries[(r, c)] = entries.get((r, c), 0) + v
+                for M in writers_right:                                       # (M S^T)[i, a] = M[i, b], [i, b] = -M[i, a]
+                    for i in range(L[M].shape[0]):
+                        put(at(M, i, a), val(M, i, b))
+                        put(at(M, i, b), -val(M, i, a))
+                for M, g in readers:                                          # M diag(g) S^T diag(g)^{-1}
+                    for i in range(L[M].shape[0]):
+                        put(at(M, i, a), val(M, i, b) * gain(g, b) / gain(g, a))
+                        put(at(M, i, b), -val(M, i, a) * gain(g, a) / gain(g, b))
+                for k in range(self.hidden):                                  # (S W3)[a, k] = W3[b, k], [b, k] = -W3[a, k]
+                    put(at("W3", a, k), val("W3", b, k))
+                    put(at("W3", b, k), -val("W3", a, k))
+                r += 1
+        return matrix(QQ, r, self.D, entries, sparse=True)
+
+    def symmetry_laws(self):
+        r"""
+        With `\varepsilon = 0`, the scaling of the residual stream (`E`, every `O_h` and `W_3` times
+        `\lambda > 0`: every RMSNorm input is scaled, every RMSNorm output unchanged) conserves
+        `\|E\|^2 + \sum_h \|O_h\|^2 + \|W_3\|^2`; with `\varepsilon > 0` it is no symmetry (no law declared).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: TinyGPT(2, 2, 1, 2, 1, 1).symmetry_laws()
+            []
+            sage: h, = TinyGPT(1, 1, 1, 2, 1, 1, eps=0).symmetry_laws(); h
+            E_0_0^2 + O1_0_0^2 + W3_0_0^2
+        """
+        if self.eps != 0:
+            return []
+        M = self.parameters()
+        names = ["E"] + ["O" + s for s in self._suffixes()] + ["W3"]
+        return [sum(x ** 2 for n in names for x in M[n].list())]
 
     def number_of_laws_formula(self):
         r"""

@@ -31,6 +31,7 @@ from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
+from sage_conslaw.core.certificate import decide
 from sage_conslaw.core.modular import linbox_matrix, linbox_to_numpy, rank_mod_p, residues
 from sage_conslaw.network.backends import _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
@@ -732,7 +733,7 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
         sage: res = tinygpt_phi_count(gpt); res['laws'], res['certified'], gpt.number_of_laws_formula()
         (20, True, 20)
         sage: print(res['reason'])
-        the rank 104 of fields of phi and their brackets modulo p = 131071 (block by block: the embedding, 1 head, 4 SwiGLU units, the readout; with brackets) meets D - N = 124 - 20 given by the known laws independent at theta: these are the laws of phi, each a law of the block (that the block has no other is not proven at this size)
+        the rank 104 meets the bound D - N = 104 given by 20 conservation laws independent at theta (the rank modulo p = 131071: fields of phi, block by block (the embedding, 1 head, 4 SwiGLU units, the readout), with brackets); these are the laws of phi, each a law of the block; that the block has no other is not proven here (network_trace(): ball arithmetic with brackets, small sizes only)
 
     A rational point (dyadic: the point of a float network), and a wrong length::
 
@@ -900,15 +901,11 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
             else:
                 raise ValueError("a known law is not quadratic: %s" % h)
     N = rank_mod_p(G, p)
-    certified = total == D - N
-    what = ("the rank %s of fields of phi and their brackets modulo p = %s (block by block: the embedding, %s "
-            "head%s, %s SwiGLU unit%s, the readout; %s)" % (total, p, gpt.heads, "s" if gpt.heads > 1 else "",
-                                                            gpt.hidden, "s" if gpt.hidden > 1 else "",
-                                                            "with brackets" if levels else "no bracket"))
-    if certified:
-        reason = ("%s meets D - N = %s - %s given by the known laws independent at theta: these are the laws of phi, "
-                  "each a law of the block (that the block has no other is not proven at this size)" % (what, D, N))
-    else:
-        reason = ("not certified: %s is only a lower bound; %s known laws: between %s and %s laws of phi"
-                  % (what, N, N, D - total))
+    source = ("modulo p = %s: fields of phi, block by block (the embedding, %s head%s, %s SwiGLU "
+              "unit%s, the readout), %s" % (p, gpt.heads, "s" if gpt.heads > 1 else "", gpt.hidden,
+                                           "s" if gpt.hidden > 1 else "", "with brackets" if levels else "no bracket"))
+    cert = decide(D, total, N, rank_source=source, scope='phi')
+    certified = cert.certified
+    reason = "%s (the rank %s); %s" % (cert.reason, source, TinyGPT.PHI_NOTE if certified else
+                                       "the laws of phi are between %s and %s" % (N, D - total))
     return dict(D=D, laws=N, rank=total, certified=certified, reason=reason, seconds=time.time() - start)

@@ -1,0 +1,100 @@
+"""
+The tiny GPT block's network against phi: which of phi's kernel and which hidden symmetries the
+network's own gradients (PyTorch autograd) annihilate, and the certified count of phi against a
+numeric Lie trace of the network (autograd brackets) on small blocks.
+"""
+import itertools
+
+import numpy as np
+import pytest
+from sage.all__sagemath_singular import QQ, matrix
+
+from sage_conslaw.architectures.gpt import TinyGPT
+
+torch = pytest.importorskip("torch")
+from sage_conslaw.torch.modern import tinygpt_phi_count, to_torch  # noqa: E402
+
+SHAPES = [(2, 2, 1, 2, 1, 1), (3, 4, 1, 2, 2, 2), (6, 4, 1, 2, 2, 3), (4, 3, 2, 2, 2, 2), (5, 4, 1, 4, 3, 2)]
+
+
+def network(gpt, theta, length):
+    """The logits of every token sequence of ``length`` as a function of the flat parameters."""
+    module = to_torch(gpt, theta)
+    shapes = {n: p.shape for n, p in module.named_parameters()}
+    toks = torch.tensor(list(itertools.product(range(gpt.vocab), repeat=length)))
+
+    def f(w):
+        params = {P.name: w[P.offset:P.offset + P.size].reshape(shapes[P.name]) for P in gpt.layout()}
+        return torch.func.functional_call(module, params, (toks,)).reshape(-1)
+    return f, torch.tensor([float(t) for t in theta], dtype=torch.float64)
+
+
+def bracket(F, G):
+    return lambda w: torch.func.jvp(G, (w,), (F(w),))[1] - torch.func.jvp(F, (w,), (G(w),))[1]
+
+
+def numeric_rank(M, tol=1e-8):
+    M = M / np.maximum(np.abs(M).max(axis=1, keepdims=True), 1e-300)
+    s = np.linalg.svd(M, compute_uv=False)
+    return int((s > tol * s[0]).sum()), s
+
+
+@pytest.mark.parametrize("args", SHAPES)
+def test_kernel_fields_span_the_kernel_of_phi(args):
+    """The declared symmetries of phi are exactly its kernel: J_phi xi = 0 (exact, over QQ), the m fields
+    independent and rank J_phi = D - m at random rational points."""
+    gpt = TinyGPT(*args, length=3)
+    m = 3 * gpt.width + gpt.hidden + gpt.heads * (gpt.d_k + gpt.d_v ** 2)
+    for seed in (1, 2):
+        th = gpt._draw_point(np.random.default_rng(seed))
+        X = gpt.phi_kernel_fields(th)
+        J = gpt.jacobian(th)
+        assert (J * X.transpose()).is_zero()
+        assert X.nrows() == X.rank() == m
+        assert J.rank() == gpt.D - m
+
+
+@pytest.mark.parametrize("args", SHAPES)
+def test_network_gradients_annihilate_phi_kernel_and_residual_rotations(args):
+    """g factors through phi and is invariant under rotations of the residual stream: its gradients
+    (autograd, every sequence) are orthogonal to both families, which are jointly independent (exact), so
+    the network's gradient rank is at most D - m - d(d-1)/2 < rank J_phi: W_g is smaller than W_phi."""
+    gpt = TinyGPT(*args, length=3, eps=QQ(1) / 4)
+    th = gpt._draw_point(np.random.default_rng(3))
+    f, vec = network(gpt, th, 3)
+    G = torch.func.jacrev(f)(vec).numpy()
+    X = gpt.phi_kernel_fields(th)
+    Rot = gpt.residual_rotation_fields(th)
+    for F in (X, Rot):
+        A = np.array(F.dense_matrix().list(), dtype=float).reshape(F.nrows(), F.ncols())
+        assert np.abs(G @ A.T).max() <= 1e-10 * np.abs(G).max() * np.abs(A).max() * gpt.D
+    bound = gpt.D - X.stack(Rot).rank()
+    assert bound == gpt.D - X.nrows() - gpt.width * (gpt.width - 1) // 2 < gpt.jacobian(th).rank()
+    assert numeric_rank(G)[0] <= bound
+
+
+@pytest.mark.parametrize("args", [SHAPES[0], SHAPES[1], SHAPES[3]])
+def test_phi_count_agrees_with_the_network_oracle(args):
+    """The certified count of phi (block by block modulo p) equals the numeric count of the network's laws
+    (autograd: gradients over every sequence and brackets of them) with eps = 1/4: the hidden rotations give
+    no law.  With eps = 0 the network has one more, the declared scaling law of the residual stream."""
+    for eps, extra in ((QQ(1) / 4, 0), (0, 1)):
+        gpt = TinyGPT(*args, length=3, eps=eps)
+        res = tinygpt_phi_count(gpt, seed=1)
+        assert res["certified"] and res["laws"] == gpt.number_of_laws_formula()
+        th = gpt._draw_point(np.random.default_rng(1))
+        f, vec = network(gpt, th, 3)
+        G = torch.func.jacrev(f)(vec)
+        rng = np.random.default_rng(0)
+        field = lambda a: torch.func.grad(lambda w: a @ f(w))
+        coeffs = lambda: torch.tensor(rng.standard_normal(G.shape[0]))
+        rows = [G] + [bracket(field(coeffs()), field(coeffs()))(vec)[None, :] for _ in range(40)]
+        rank, s = numeric_rank(torch.cat(rows).detach().numpy())
+        assert s[rank - 1] / s[rank] > 1e6 if rank < len(s) else True
+        assert gpt.D - rank == res["laws"] + extra == len(gpt.network_laws())
+        if extra:
+            R = gpt.polynomial_ring()
+            h, = gpt.symmetry_laws()
+            grad = np.array([float(h.derivative(v)(*th)) for v in R.gens()])
+            Gn = G.numpy()
+            assert np.abs(Gn @ grad).max() <= 1e-10 * np.abs(Gn).max() * np.abs(grad).max() * gpt.D

@@ -19,6 +19,19 @@ so that the ratios are measured on the same loaded machine:
 - ``rank`` -- the yardstick: one exact rank modulo p of a random D x D matrix
   (LinBox), where it fits (``--rank-max-D``).
 
+Attention layers and convolutions (``attention``: ``[d_in, heads, d_k, d_v, d_out]``,
+``conv``: ``[C_in, C_h, C_out, K1, K2]``):
+
+- ``after`` -- ``model.lie_trace()``: every product of a head traced as the
+  two-layer linear network it is, the kernel products of a convolution as the
+  ReLU network they are (:func:`sage_conslaw.core.subsets.equivalent_parts_trace`),
+  construction included;
+- ``before`` -- the generic route of the same tree,
+  ``Block.lie_trace(model)``: the direct sum of the symbolic parts of `\phi`,
+  each traced on its expanded polynomials (what ``model.lie_trace()`` did
+  before the structured route; the count ``after`` must agree with);
+- ``rank`` -- as above.
+
 Every count is checked against the known-law count (:func:`known_laws`: the
 independent balancedness laws of a linear network, one per hidden neuron for
 ReLU) and against the ``random`` count
@@ -62,8 +75,24 @@ CASES = [  # (family, dims, bias)
     ("relu", [30, 100, 100, 30], True),
     ("relu", [160, 320, 160], True),
     ("relu", [500, 1000, 500], True),
+    # attention [d_in, heads, d_k, d_v, d_out] and convolutions [C_in, C_h, C_out, K1, K2]
+    ("attention", [20, 1, 20, 20, 20], False),
+    ("attention", [32, 1, 32, 32, 32], False),
+    ("attention", [64, 8, 16, 16, 64], False),
+    ("attention", [100, 1, 100, 100, 100], False),
+    ("attention", [256, 4, 64, 64, 256], False),
+    ("attention", [512, 1, 512, 512, 512], False),
+    ("attention", [16, 2, 8, 8, 16], True),
+    ("conv", [1, 8, 8, 64, 16], False),
+    ("conv", [4, 32, 4, 16, 8], True),
+    ("conv", [4, 64, 4, 64, 16], True),
+    ("conv", [16, 128, 16, 64, 16], False),
+    ("conv", [64, 512, 64, 16, 16], False),
 ]
-QUICK = [CASES[0], CASES[7], CASES[11], CASES[12]]
+QUICK = [CASES[0], CASES[7], CASES[11], CASES[12], CASES[16], CASES[23]]
+
+#: the families traced through equivalent models (their "before" is the generic route of the same tree)
+BLOCKS = ("attention", "conv")
 
 
 _CHILD = r"""
@@ -79,7 +108,21 @@ network_trace(NetworkFamily("relu", [1, 2, 1], True)); network_trace(NetworkFami
 linbox_matrix(np.eye(3), 7).rank()
 imports = time.time() - t0
 t0 = time.time()
-if kind in ("after", "before"):
+if family in ("attention", "conv"):
+    from sage_conslaw.architectures import Attention, MultiHeadAttention, ConvNetwork
+    from sage_conslaw.architectures.compose import Block
+    Attention(2, 1, 1, 2).lie_trace(); ConvNetwork(1, 2, 1, 2, 2).lie_trace()       # warm up, not counted
+    imports += time.time() - t0
+    t0 = time.time()
+    if family == "attention":
+        d_in, heads, d_k, d_v, d_out = dims
+        net = (Attention(d_in, d_k, d_v, d_out, bias=bias) if heads == 1
+               else MultiHeadAttention(d_in, heads, d_k, d_v, d_out, bias=bias))
+    else:
+        net = ConvNetwork(*dims, bias=bias)
+    res = net.lie_trace() if kind == "after" else Block.lie_trace(net)
+    out = dict(D=int(net.D), laws=int(res.number_of_laws), certified=bool(res.certified), dims=res.dimensions)
+elif kind in ("after", "before"):
     r = network_trace(NetworkFamily(family, dims, bias))
     out = dict(D=r["D"], laws=r["number_of_laws"], certified=r["certified"], dims=r["dimensions"],
                point=r.get("point", "random"))
@@ -144,13 +187,36 @@ def measure(kind, family, dims, bias, timeout, memory_gb, tree=None):
     return {"failed": "%s after %.0f s" % (why, time.time() - t0)}
 
 
-def known_laws(family, dims):
+def known_laws(family, dims, bias=False):
     """The known-law count: for a linear network, on every hidden layer of width n between widths a and b,
     rk (2 n + 1 - rk) / 2 independent balancedness laws, rk = min(n, a + b) (Proposition 4.2 of the paper,
     layer by layer; n (n + 1) / 2 when n <= a + b); for ReLU, one per hidden neuron."""
     if family == "linear":
         return sum(min(n, a + b) * (2 * n + 1 - min(n, a + b)) // 2 for a, n, b in zip(dims, dims[1:], dims[2:]))
+    if family == "attention":
+        return _attention_known_laws(dims, bias)
+    if family == "conv":
+        return dims[1]                       # one rescaling law per hidden channel
     return sum(dims[1:-1])
+
+
+def _attention_known_laws(dims, bias):
+    """Per head, Proposition 4.2 for Q~^T K ((d_in + b) x d_in, r = d_k) and V~^T O ((d_in + b) x d_out,
+    r = d_v): rk (2 r + 1 - rk) / 2 with rk = min(n + m, r); with biases, the d_k entries of b_k."""
+    d_in, heads, d_k, d_v, d_out = dims
+    b = 1 if bias else 0
+
+    def prop42(n, m, r):
+        rk = min(n + m, r)
+        return rk * (2 * r + 1 - rk) // 2
+    return heads * (prop42(d_in + b, d_in, d_k) + prop42(d_in + b, d_out, d_v) + (d_k if bias else 0))
+
+
+def _class_name(family, dims):
+    """The class a row measures."""
+    if family == "attention":
+        return "Attention" if dims[1] == 1 else "MultiHeadAttention"
+    return {"linear": "LinearNetwork", "relu": "ReLUNetwork", "conv": "ConvNetwork"}[family]
 
 
 def _series(family, dims):
@@ -160,6 +226,13 @@ def _series(family, dims):
 
 def _D(family, dims, bias):
     """The number of parameters."""
+    if family == "attention":
+        d_in, heads, d_k, d_v, d_out = dims
+        b = 1 if bias else 0
+        return heads * (d_in * (2 * d_k + d_v) + d_v * d_out + b * (2 * d_k + d_v)) + b * d_out
+    if family == "conv":
+        C_in, C_h, C_out, K1, K2 = dims
+        return C_h * C_in * K1 + C_out * C_h * K2 + ((C_h + C_out) if bias else 0)
     D = sum(a * b for a, b in zip(dims, dims[1:]))
     return D + (sum(dims[1:-1]) + dims[0] if bias else 0)
 
@@ -181,6 +254,8 @@ def main(argv=None):
     parser.add_argument("--random-max-D", type=int, default=15000,
                         help="the random point (elimination) up to this D (default 15000)")
     parser.add_argument("--before-max-D", type=int, default=16500, help="the package before up to this D")
+    parser.add_argument("--generic-max-D", type=int, default=5000,
+                        help="attention, convolutions: the generic route up to this D (default 5000)")
     parser.add_argument("--rank-max-D", type=int, default=11000, help="one dense rank up to this D")
     parser.add_argument("--model-max-D", type=int, default=1100000, help="model.lie_trace() up to this D")
     parser.add_argument("--before-ref", default=BEFORE_REF, help="a git commit: the package before")
@@ -204,17 +279,19 @@ def main(argv=None):
             kept = {r["name"]: r for r in json.load(f)["rows"]}
     for family, dims, bias in (QUICK if args.quick else CASES):
         D = _D(family, dims, bias)
-        name = "%s %s%s" % ("LinearNetwork" if family == "linear" else "ReLUNetwork", dims, " bias" if bias else "")
+        name = "%s %s%s" % (_class_name(family, dims), dims, " bias" if bias else "")
         if args.only is not None and name not in args.only:
             if name in kept:
                 rows.append(kept[name])
             continue
         run = lambda kind, cap, tree=None: (measure(kind, family, dims, bias, args.timeout, args.memory, tree)
                                             if D <= cap else None)
-        row = dict(name=name, family=family, series=_series(family, dims), D=D, known=known_laws(family, dims),
-                   after=run("after", 10 ** 9), model=run("model", args.model_max_D),
+        block = family in BLOCKS
+        row = dict(name=name, family=family, series=_series(family, dims), D=D, known=known_laws(family, dims, bias),
+                   after=run("after", 10 ** 9), model=run("model", 0 if block else args.model_max_D),
                    random=run("random", args.random_max_D if family == "linear" else 0),
-                   before=run("before", args.before_max_D, tree) if tree else None,
+                   before=(run("before", args.generic_max_D) if block else
+                           run("before", args.before_max_D, tree) if tree else None),
                    rank=measure("rank", "linear", [D], False, args.timeout, args.memory)
                    if D <= args.rank_max_D else None)
         rows.append(row)
@@ -235,7 +312,7 @@ def agreement(r):
     if a is None or "failed" in a:
         return "-"
     ok = [a["laws"] == r["known"] and a["certified"]]
-    for key in ("random", "model"):
+    for key in ("random", "model") + (("before",) if r["family"] in BLOCKS else ()):
         o = r.get(key)
         if o and "failed" not in o:
             ok.append(o["laws"] == a["laws"])
@@ -246,7 +323,7 @@ def exponents(rows, key):
     """Least-squares slopes of log(seconds) against log(D), per family, over the measured rows."""
     import numpy as np
     out = {}
-    for family in ("linear", "linear, not square", "relu"):
+    for family in ("linear", "linear, not square", "relu") + BLOCKS:
         pts = [(r["D"], r[key]["seconds"]) for r in rows
                if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key]
                and r[key]["seconds"] > 0.02]
@@ -301,7 +378,8 @@ def _plot(rows, fits, path):
     series = (("after", "structured trace", "s", "C1"), ("random", "random point (elimination)", "o", "C0"),
               ("before", "before", "v", "C4"), ("rank", "one D x D rank mod p", "^", "C3"))
     for key, label, marker, color in series:
-        for family, style in (("linear", "-"), ("linear, not square", ":"), ("relu", "--")):
+        for family, style in (("linear", "-"), ("linear, not square", ":"), ("relu", "--"), ("attention", "-."),
+                              ("conv", (0, (1, 3)))):
             pts = sorted((r["D"], r[key]) for r in rows
                          if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key])
             if not pts or (key == "rank" and family != "linear"):
@@ -317,7 +395,7 @@ def _plot(rows, fits, path):
         ax.set_ylabel(what)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("Lie trace of linear and ReLU networks: growth with D (one run, same machine)")
+    fig.suptitle("Lie trace of linear and ReLU networks, attention, convolutions: growth with D (one run, same machine)")
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=110)

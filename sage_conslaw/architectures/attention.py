@@ -372,7 +372,7 @@ class MultiHeadAttention(Block):
                 parts.append((ks, vo, "the linear network %s" % vo.dims))
         if self.bias:
             value_part += list(range(off["bo"], off["bo"] + d_out))
-            parts.append((value_part, _ValueBiasPart(d_in, self.heads, d_v, d_out),
+            parts.append((value_part, _ValueBiasPart(d_in, self.heads, d_v, d_out, owner=self),
                           "the value part with biases of %s head%s" % (self.heads, "s" if self.heads > 1 else "")))
         return parts
 
@@ -423,9 +423,8 @@ class MultiHeadAttention(Block):
         """
         if laws is not None or "data" in options:
             return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
-        if self.bias or options.get("method") == "rigorous":
-            # the value part with biases (and the rigorous method) work on the symbolic phi: refused
-            # as the whole phi's expansion, before they could run out of memory
+        if options.get("method") == "rigorous":
+            # the rigorous method works on the symbolic phi: refused as the whole phi's expansion
             self.generators().require_traceable()
         return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
                                                   certify_with_degree=certify_with_degree, **options))
@@ -692,8 +691,11 @@ class _ValueBiasPart(Block):
 
     PHI_NOTE = None
 
-    def __init__(self, d_in, heads, d_v, d_out):
+    def __init__(self, d_in, heads, d_v, d_out, owner=None):
         r"""
+        ``owner`` is the attention layer: its whole `\phi` must be traceable
+        (see :meth:`lie_trace`).
+
         TESTS::
 
             sage: from sage_conslaw.architectures.attention import _ValueBiasPart
@@ -704,6 +706,7 @@ class _ValueBiasPart(Block):
             ...
             MemoryError: lie_trace cannot run within memory: ...
         """
+        self._owner = owner
         self.suffixes = [""] if heads == 1 else [str(h) for h in range(1, heads + 1)]
         shapes = []
         for s in self.suffixes:
@@ -729,6 +732,30 @@ class _ValueBiasPart(Block):
             out += (mats["V" + s].transpose() * mats["O" + s]).list()
             c = c + mats["O" + s].transpose() * mats["bv" + s]
         return out + c.list()
+
+    def lie_trace(self, *args, **options):
+        r"""
+        The generic trace of the part (:meth:`Block.lie_trace`), refused first
+        when the whole attention layer's `\phi` could not be expanded: the
+        generic trace of the value part needs several times its expansion's
+        estimate (``Attention(60, 60, 60, 60, bias=True)``: 3.2 GB estimated,
+        more than 8 GB used), and the layer's estimate is the bound that has
+        always refused it in time.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: from sage_conslaw.architectures.attention import _ValueBiasPart
+            sage: _ValueBiasPart(1, 1, 1, 1, owner=Attention(1, 1, 1, 1, bias=True)).lie_trace().number_of_laws
+            1
+            sage: _ValueBiasPart(60, 1, 60, 60, owner=Attention(60, 60, 60, 60, bias=True)).lie_trace()
+            Traceback (most recent call last):
+            ...
+            MemoryError: lie_trace cannot run within memory: phi of Attention has 439260 terms once expanded, ...
+        """
+        if self._owner is not None:
+            self._owner.generators().require_traceable()
+        return Block.lie_trace(self, *args, **options)
 
     def known_conservation_laws(self):
         r"""

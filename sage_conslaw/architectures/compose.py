@@ -86,7 +86,7 @@ from sage_conslaw.core.checks import boolean
 from sage_conslaw.core.families import FieldFamily
 from sage_conslaw.core.metric import Metric
 from sage_conslaw.core.reparametrization import Reparametrization
-from sage_conslaw.core.subsets import direct_sum_trace, independent_parts
+from sage_conslaw.core.subsets import direct_sum_trace, equivalent_parts_trace, independent_parts
 
 
 class Block(Architecture):
@@ -177,11 +177,11 @@ class Block(Architecture):
         EXAMPLES::
 
             sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork
+            sage: from sage_conslaw.architectures.compose import Block
             sage: net = Sequential([Attention(2, 1, 1, 2), ReLUNetwork([3, 2], bias=True)], check_dimensions=False)
-            sage: res = net.lie_trace(); res.number_of_laws, res.certified
+            sage: res = Block.lie_trace(net); res.number_of_laws, res.certified
             (2, True)
             sage: from sage_conslaw.architectures import MultiHeadAttention
-            sage: from sage_conslaw.architectures.compose import Block
             sage: print(Block.lie_trace(MultiHeadAttention(4, 2, 3, 3, 4)).reason)     # generic parts: two bundles of 48 coordinates
             direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified; these are the laws of phi (the per-head products), each a law of the layer; ...
             sage: whole = net.lie_trace(laws=net.known_conservation_laws())     # the whole family at once
@@ -506,6 +506,33 @@ class Residual(Block):
         return [R(h) for h in self._block.known_conservation_laws()]
 
 
+def _parts_of(block):
+    r"""
+    The parts of a block as models (see :meth:`Sequential.equivalent_parts`),
+    in the block's coordinates, or ``None``.
+
+    TESTS::
+
+        sage: from sage_conslaw.architectures import ConvNetwork, LinearNetwork, Residual, NMF
+        sage: from sage_conslaw.architectures.compose import _parts_of
+        sage: [what for _, _, what in _parts_of(Residual(ConvNetwork(1, 1, 1, 2, 2)))]
+        ['the ReLU network [2, 1, 2] without biases']
+        sage: _parts_of(LinearNetwork([2, 2]))[0][2], _parts_of(NMF(1, 1, 1))
+        ('the linear network [2, 2]', None)
+    """
+    if block.metric() is not None:
+        return None
+    if isinstance(block, Residual):
+        return _parts_of(block._block)
+    own = getattr(block, "equivalent_parts", None)
+    if own is not None:
+        return own()
+    structured = block.generators().structured
+    if structured is not None:
+        return [(list(range(block.D)), block, "the %s" % structured._what())]
+    return None
+
+
 def _is_linear(block):
     """Whether ``block`` is a deep linear network (a product of matrices).
 
@@ -816,17 +843,77 @@ class Sequential(Block):
         """
         if len(self._groups) != 1 or self._groups[0][0] != 'linear product':
             return None
-        idx = self._groups[0][1]
-        dims, order, offsets, start = [], [], {}, 0
-        for i, b in enumerate(self._blocks):
-            offsets[i] = start
+        return self._linear_run(self._groups[0][1])
+
+    def _offsets(self):
+        r"""
+        The offset of each block's coordinates in `\theta`.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork
+            sage: Sequential([LinearNetwork([1, 2]), LinearNetwork([3, 1])])._offsets()
+            [0, 2]
+        """
+        out, start = [], 0
+        for b in self._blocks:
+            out.append(start)
             start += b.D
+        return out
+
+    def _linear_run(self, idx):
+        r"""
+        The linear network of a run ``idx`` of merged linear blocks, and its
+        coordinates in the sequence's (see :meth:`linear_network`).
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Sequential, LinearNetwork, Attention
+            sage: Sequential([Attention(2, 1, 1, 2), LinearNetwork([1, 2]), LinearNetwork([3, 1])])._linear_run([1, 2])
+            (Linear network [3, 1, 2]: D = 5 parameters, phi = U1*U2 in QQ^(3 x 2), [10, 11, 12, 8, 9])
+        """
+        offsets = self._offsets()
+        dims, order = [], []
         for i in reversed(idx):
             b = self._blocks[i]
             dims += b.dims[:-1]
             order += [offsets[i] + j for j in range(b.D)]
         dims.append(self._blocks[idx[0]].dims[-1])
         return LinearNetwork(dims), order
+
+    def equivalent_parts(self):
+        r"""
+        Return the parts of `\theta` as the models they are, up to the order of
+        their coordinates (see :func:`~sage_conslaw.core.subsets.equivalent_parts_trace`),
+        when every group has such a form: a run of merged linear blocks is its
+        linear network (:meth:`linear_network`), a block with a structured
+        trace (linear, ReLU) is itself, a block with parts of its own
+        (attention, convolution; a residual block: its block's) gives them;
+        else ``None`` (the generic route).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures import Sequential, Attention, ReLUNetwork, Residual, NMF
+            sage: net = Sequential([Residual(Attention(2, 1, 1, 2)), ReLUNetwork([2, 3, 2])])
+            sage: [(ks, what) for ks, _, what in net.equivalent_parts()]
+            [([0, 1, 2, 3], 'the linear network [2, 1, 2]'),
+             ([4, 5, 6, 7], 'the linear network [2, 1, 2]'),
+             ([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 'the ReLU network [2, 3, 2] without biases')]
+            sage: Sequential([Attention(2, 1, 1, 2), NMF(2, 2, 2)], check_dimensions=False).equivalent_parts() is None
+            True
+        """
+        offsets = self._offsets()
+        parts = []
+        for kind, idx in self._groups:
+            if kind == 'linear product':
+                net, order = self._linear_run(idx)
+                parts.append((order, net, "the %s" % net.generators().structured._what()))
+                continue
+            sub = _parts_of(self._blocks[idx[0]])
+            if sub is None:
+                return None
+            parts += [([offsets[idx[0]] + k for k in ks], psi, what) for ks, psi, what in sub]
+        return parts
 
     def lie_trace(self, point=None, laws=None, **options):
         r"""
@@ -852,11 +939,31 @@ class Sequential(Block):
             (1, (1, 2, 3, 4, 5))
             sage: seq.lie_trace(laws=seq.known_conservation_laws()).number_of_laws
             1
+
+        A sequence whose every group is traced at scale (linear runs, linear and
+        ReLU blocks, attention, convolutions, residual blocks of these) is the
+        direct sum of those traces (:meth:`equivalent_parts`); a residual stream
+        of attention blocks of `D = 80,000` in seconds::
+
+            sage: from sage_conslaw.architectures import Attention, Residual, ReLUNetwork
+            sage: from sage_conslaw.architectures.compose import Block
+            sage: net = Sequential([Residual(Attention(2, 1, 1, 2)), ReLUNetwork([2, 3, 2], bias=True)])
+            sage: res = net.lie_trace(); res.number_of_laws, res.certified, Block.lie_trace(net).number_of_laws
+            (5, True, 5)
+            sage: 'the ReLU network [2, 3, 2] with biases' in res.reason
+            True
+            sage: big = Sequential([Residual(Attention(100, 100, 100, 100))] * 2)
+            sage: res = big.lie_trace(); big.D, res.number_of_laws, res.certified
+            (80000, 20200, True)
         """
         if self.metric() is not None:       # the flow of the product metric: traced as a whole
             return self._noted(Architecture.lie_trace(self, point=point, laws=laws, **options))
         linear = self.linear_network()
         if linear is None:
+            parts = None if laws is not None or "data" in options else self.equivalent_parts()
+            if parts is not None and options.get("method") != "rigorous":
+                # every group is a model traced at scale: the sum of their traces (a direct sum)
+                return self._noted(equivalent_parts_trace(self, parts, point=point, **options))
             return Block.lie_trace(self, point=point, laws=laws, **options)
         net, order = linear
         R, S = self.polynomial_ring(), net.polynomial_ring()

@@ -126,6 +126,32 @@ def test_known_laws_are_laws_and_independent(model):
     assert model.number_of_independent_laws(model.known_conservation_laws()) == res.number_of_laws
 
 
+def _value_parts(n, seed):
+    from sage_conslaw.architectures.attention import _ValueBiasPart
+    rng = random.Random(seed)
+    return [_ValueBiasPart(rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 3))
+            for _ in range(n)]
+
+
+@pytest.mark.parametrize("part", _value_parts(16, 4), ids=repr)
+def test_value_part_with_biases_has_the_algebra_of_its_linear_networks(part):
+    # the proposition of _ValueBiasPart: Lie(W_phi) = the per-head linear networks [d_in + 1, d_v, d_out] + b_o,
+    # although phi sums the heads' bias rows; against the generic engine on the symbolic phi, at the default
+    # point and at a given one (the same dimensions at every point)
+    fast, whole = part.lie_trace(), Block.lie_trace(part)
+    assert fast.certified and whole.certified and fast.number_of_laws == whole.number_of_laws
+    assert "ideal generated" in fast.reason
+    special = [1] * part.D                                    # all ones, and every b_v zero: special points
+    no_bv = list(part.random_point(5))
+    for P in part.layout():
+        if P.name.startswith("bv"):
+            no_bv[P.slice] = [0] * P.size
+    for pt in (part.random_point(3), special, no_bv):
+        assert part.lie_trace(point=pt).dimension == Block.lie_trace(part, point=pt).dimension
+    # the upper bound: phi is a linear function of the per-head products, so W_phi lies in their span
+    assert len(part.known_conservation_laws()) >= fast.number_of_laws
+
+
 def test_torch_oracle_attention_and_conv():
     torch = pytest.importorskip("torch")
     from tests.torch_oracle import numeric_lie_trace
@@ -157,7 +183,8 @@ def test_torch_oracle_attention_and_conv():
 
 def test_sizes_once_refused_are_answered():
     # refused before (the whole phi's expansion): answered now, certified, without a ring of D variables
-    for model, laws in [(Attention(60, 60, 60, 60), 2 * 1830), (ConvNetwork(1, 1, 1, 16000, 16000), 1)]:
+    for model, laws in [(Attention(60, 60, 60, 60), 2 * 1830), (Attention(60, 60, 60, 60, bias=True), 3720),
+                        (ConvNetwork(1, 1, 1, 16000, 16000), 1)]:
         res = model.lie_trace()
         assert res.certified and res.number_of_laws == laws == model.number_of_laws_formula()
         assert "_formed_mats" not in model.__dict__       # the symbolic parameters were never formed

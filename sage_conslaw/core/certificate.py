@@ -350,7 +350,7 @@ def generic_certificate(D, rank, generic, closure, scope='phi'):
     return Certificate(D, rank, "exact", generic, "the generic dimension (at regular points)", reason, scope)
 
 
-def direct_sum(parts, free=0, scope='phi', equivalents=()):
+def direct_sum(parts, free=0, scope='phi', equivalents=(), why=None):
     r"""
     The certificate of a direct sum: `W` splits into families on disjoint
     coordinates (brackets across parts vanish), so `\dim \mathrm{Lie}(W)(\theta)`
@@ -367,6 +367,8 @@ def direct_sum(parts, free=0, scope='phi', equivalents=()):
       another model with the same `\phi` up to the order of its coordinates and
       of its components (a permutation of the coordinates carries the gradients
       and their brackets): one description per part, repeated ones counted
+    - ``why`` -- (optional) why the parts' algebras sum to the model's when
+      their components are not the model's (a sentence, appended)
 
     EXAMPLES::
 
@@ -377,6 +379,8 @@ def direct_sum(parts, free=0, scope='phi', equivalents=()):
         'direct sum of 3 parts with disjoint coordinates (brackets across parts vanish), every part certified'
         sage: direct_sum([decide(2, 1, 1)] * 2, equivalents=["the linear network [1, 1, 1]"] * 2).reason
         'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), every part certified; each part is, up to the order of its coordinates and components (a permutation carries the gradients and their brackets): 2 x the linear network [1, 1, 1]'
+        sage: direct_sum([decide(2, 1, 1)], why="Lie(W) is the parts' (Proposition X)").reason
+        "direct sum of 1 parts with disjoint coordinates (brackets across parts vanish), every part certified; Lie(W) is the parts' (Proposition X)"
         sage: direct_sum([decide(2, 1, 1), decide(3, 2, 0, why_not="it stagnated")]).reason
         'direct sum of 2 parts with disjoint coordinates (brackets across parts vanish), not certified: the rank 2 is only a lower bound: it stagnated, below the bound D - N = 3'
     """
@@ -393,6 +397,8 @@ def direct_sum(parts, free=0, scope='phi', equivalents=()):
         reason += ("; each part is, up to the order of its coordinates and components (a permutation carries "
                    "the gradients and their brackets): " + ", ".join(
                        "%s x %s" % (k, what) if k > 1 else what for what, k in counts.items()))
+    if why:
+        reason += "; " + why
     D = sum(c.D for c in parts) + free
     lower = sum(c.lower for c in parts)
     # proven bounds: lower_i <= dim_i <= upper_i, with equality in a certified part, so the

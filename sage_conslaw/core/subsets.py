@@ -520,7 +520,7 @@ def _part_certificate(res):
     return Certificate(res.D, res.dimension, res.method, upper, "the part's result", res.reason)
 
 
-def equivalent_parts_trace(model, parts, point=None, seed=0, **options):
+def equivalent_parts_trace(model, parts, point=None, seed=0, why=None, **options):
     r"""
     Compute the Lie trace of a reparametrization whose coordinates split into
     parts, each of which is *another model* up to the order of its
@@ -547,6 +547,11 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, **options):
     `\phi` in their tests).  Parts given the same model object at the default
     point are traced once (the heads of a multi-head layer).
 
+    With ``why``, the components of the parts need not be the model's: ``why``
+    is the caller's proof that `\mathrm{Lie}(W_\phi)` is, as an algebra of
+    vector fields, the direct sum of the parts' algebras (so its value at every
+    point is the sum of theirs), named in the certificate's reason.
+
     INPUT:
 
     - ``model`` -- a reparametrization (an architecture)
@@ -558,6 +563,8 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, **options):
       its own default point (its certificate point at scale), assembled
     - ``seed`` and the options of :func:`~sage_conslaw.core.trace.lie_trace`,
       passed to every part
+    - ``why`` -- (optional) the proof that `\mathrm{Lie}(W_\phi)` is the direct
+      sum of the parts' algebras when their components are not `\phi`'s (see above)
 
     OUTPUT: a :class:`~sage_conslaw.core.trace.LieTraceResult` for the whole model
 
@@ -617,7 +624,7 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, **options):
     steps = max([len(r.dimensions) for r in results] + [1])
     dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in results) for k in range(steps)]
     certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope(),
-                             equivalents=whats)
+                             equivalents=whats, why=why)
     known_n = [r.known_laws for r in results]
     generic = [r.generic_dimension for r in results]
     generic_lower = [r.generic_lower_bound for r in results]

@@ -324,6 +324,8 @@ def exponents(rows, key):
     import numpy as np
     out = {}
     for family in ("linear", "linear, not square", "relu") + BLOCKS:
+        if key == "before" and family in BLOCKS:
+            continue                    # a few rows of different shapes, not a series in D
         pts = [(r["D"], r[key]["seconds"]) for r in rows
                if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key]
                and r[key]["seconds"] > 0.02]
@@ -374,12 +376,12 @@ def _plot(rows, fits, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 6.2))
     series = (("after", "structured trace", "s", "C1"), ("random", "random point (elimination)", "o", "C0"),
               ("before", "before", "v", "C4"), ("rank", "one D x D rank mod p", "^", "C3"))
     for key, label, marker, color in series:
         for family, style in (("linear", "-"), ("linear, not square", ":"), ("relu", "--"), ("attention", "-."),
-                              ("conv", (0, (1, 3)))):
+                              ("conv", (0, (1, 3)))):      # line styles (a tuple: dash pattern)
             pts = sorted((r["D"], r[key]) for r in rows
                          if r.get("series", r["family"]) == family and r.get(key) and "failed" not in r[key])
             if not pts or (key == "rank" and family != "linear"):
@@ -388,15 +390,16 @@ def _plot(rows, fits, path):
             name = "%s (%s)%s" % (label, family if key != "rank" else "any", "" if slope is None else
                                   ", D^%.2f" % slope)
             for ax, what in zip(axes, ("seconds", "MB")):
-                ax.loglog([d for d, _ in pts], [max(m[what], 1e-3) for _, m in pts], style, marker=marker,
+                ax.loglog([d for d, _ in pts], [max(m[what], 1e-3) for _, m in pts], linestyle=style, marker=marker,
                           color=color, label=name)
     for ax, what in zip(axes, ("seconds", "peak memory (MB)")):
         ax.set_xlabel("D (parameters)")
         ax.set_ylabel(what)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()       # one legend below both panels
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7)
     fig.suptitle("Lie trace of linear and ReLU networks, attention, convolutions: growth with D (one run, same machine)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=110)
     os.replace(tmp, path)

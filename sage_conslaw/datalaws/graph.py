@@ -120,6 +120,7 @@ from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
 from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
 from sage_conslaw.network.ops import get_op
 from sage_conslaw.network.ops.conv import _geometry
+from sage_conslaw.network.ops.conv2d import geometry2d, patch_indices, patches2d
 from sage_conslaw.network.balls import ball_rank
 from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 
@@ -130,7 +131,7 @@ from sage_conslaw.core.thresholds import DATA_MAX_EXACT_FIELDS as MAX_EXACT_FIEL
 
 #: The op kinds whose units give explicit data laws (a weight ``(out, in)`` or
 #: ``(out, in, kernel)``, an optional bias).
-UNIT_OPS = ('linear', 'conv1d')
+UNIT_OPS = ('linear', 'conv1d', 'conv2d')
 
 #: The ops a unit's activation passes through on its way to the next layer.
 ACTIVATIONS = ('relu', 'leaky_relu')
@@ -636,8 +637,8 @@ class _Unit:
                 if u.index in drop and exhaustive:          # (after a flatten: in the layer's own shape)
                     f = drop[u.index].astype(object).reshape((-1,) + tuple(out_shape))
                     factor = f if factor is None else factor * f
-            elif u.op == 'identity' or (u.op == 'flatten' and node.op == 'conv1d' and len(out_shape) == 2
-                                        and tuple(net.shape_of(u.index)) == (out_shape[0] * out_shape[1],)):
+            elif u.op == 'identity' or (u.op == 'flatten' and node.op in ('conv1d', 'conv2d')
+                                        and tuple(net.shape_of(u.index)) == (int(np.prod(out_shape)),)):
                 flattened = flattened or u.op == 'flatten'
             else:
                 break
@@ -653,8 +654,8 @@ class _Unit:
         # (pairs, positions, units)
         if node.op == 'linear':
             a = factor.reshape(factor.shape[0], -1, self.units)
-        else:                                   # conv1d: (pairs, channels, length)
-            a = np.swapaxes(factor, 1, 2)
+        else:                                   # conv1d, conv2d: (pairs, channels, positions...)
+            a = np.moveaxis(factor, 1, -1).reshape(factor.shape[0], -1, self.units)
         self.activity = a
         users = net.uses(cur.index)
         c = users[0] if len(users) == 1 and cur.index not in net.outputs else None
@@ -663,7 +664,7 @@ class _Unit:
         kind = 'linear' if flattened else node.op
         if c is not None and c.op == kind and c.args[0] == cur.index and c.args.count(cur.index) == 1:
             W2 = nodes[c.args[1]]
-            width = self.units * (out_shape[1] if flattened else 1)
+            width = self.units * (int(np.prod(out_shape[1:])) if flattened else 1)
             if W2.trainable and len(net.uses(W2.index)) == 1 and list(c.args).count(W2.index) == 1 \
                     and W2.shape[1] == width:
                 self.consumer = c
@@ -751,9 +752,27 @@ class _Unit:
             sage: M = GraphDataModel(Network.sequential((1, 3), [('conv1d', 1, 2)]), [[1, 2, 3]], [1] * 3)
             sage: M._units()[0].patches(M.inputs).tolist()
             [[[1, 2], [2, 3]]]
+
+        A 2-D convolution: the patches of each image, position by position (row
+        major), in the order of the kernel's entries `(c, k, l)`; two points on
+        a line freeze `4 - 1` directions of the kernel::
+
+            sage: net = Network(); x = net.input('x', (1, 2, 3)); W = net.parameter('W', (1, 1, 2, 2))
+            sage: net.output(net.op('conv2d', [x, W]))
+            sage: M = GraphDataModel(net, [[1, 2, 3, 4, 5, 6], [2, 4, 6, 8, 10, 12]], [1, 2, 3, 4])
+            sage: M._units()[0].patches(M.inputs)[0].tolist()
+            [[1, 2, 4, 5], [2, 3, 5, 6]]
+            sage: res = M.lie_trace(); res.number_of_laws, res.certified, len(M.laws_by_kind()['frozen'])
+            (2, True, 2)
         """
         if self.node.op == 'linear':
             return inputs.reshape(inputs.shape[0], -1, inputs.shape[-1])
+        if self.node.op == 'conv2d':
+            Bn, C = inputs.shape[:2]
+            kh, kw = self.W.shape[2:]
+            U = patches2d(inputs, kh, kw, self.node.attrs, zero=QQ(0))     # (B, C, Hout, Wout, kh, kw)
+            U = np.transpose(U, (0, 2, 3, 1, 4, 5))
+            return U.reshape(Bn, U.shape[1] * U.shape[2], C * kh * kw)
         s, p, d = _geometry(self.node.attrs)
         Bn, C, T = inputs.shape
         K = self.W.shape[2]
@@ -1072,6 +1091,18 @@ class GraphDataModel(ConservationModel):
                         if 0 <= pos < T:
                             live[:, pos] = np.maximum(live[:, pos], anyo[:, t])
                 put(args[0], np.broadcast_to(live[:, None, :], shape0))
+            elif n.op == 'conv2d':
+                H, Wd = shape0[2], shape0[3]
+                kh, kw = net.shape_of(args[1])[2:]
+                _, (ph, pw), _ = geometry2d(n.attrs)
+                Hout, Wout, rows, cols = patch_indices(H, Wd, kh, kw, n.attrs)
+                anyo = up.max(axis=1)                      # (pairs, Hout, Wout)
+                live = np.zeros((self.pairs, H + 2 * ph, Wd + 2 * pw), dtype=np.int64)
+                for i in range(Hout):
+                    for j in range(Wout):
+                        blk = live[:, rows[i][:, None], cols[j][None, :]]
+                        live[:, rows[i][:, None], cols[j][None, :]] = np.maximum(blk, anyo[:, i, j][:, None, None])
+                put(args[0], np.broadcast_to(live[:, None, ph:ph + H, pw:pw + Wd], shape0))
             else:
                 for a in args:
                     put(a, np.ones((self.pairs,) + tuple(net.shape_of(a)), dtype=np.int64))

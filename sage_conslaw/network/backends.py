@@ -37,6 +37,7 @@ from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.modular import reduce_rational
 from sage_conslaw.network.ops import get_op
+from sage_conslaw.network.ops.conv2d import geometry2d, patches2d
 
 
 def _mod_tensor(x, p):
@@ -285,6 +286,25 @@ class ObjectBackend:
         y = np.transpose(y, (0, 2, 1))
         if b is not None:
             y = y + b[None, :, None]
+        return y
+
+    def conv2d(self, x, W, b, attrs):
+        r"""
+        A 2-D convolution (PyTorch's convention) by index arrays and one tensor contraction
+        (``attrs``: ``stride``, ``padding``, ``dilation``, numbers or pairs).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: B = ObjectBackend('exact'); x = B.array([[[[1, 2], [3, 4]]]]); W = B.array([[[[1, -1]]]])
+            sage: B.conv2d(x, W, B.array([10]), {'padding': (0, 1)}).tolist()
+            [[[[9, 9, 12], [7, 9, 14]]]]
+        """
+        U = patches2d(x, W.shape[2], W.shape[3], attrs)           # (B, C, Hout, Wout, kh, kw)
+        y = np.tensordot(U, W, axes=([1, 4, 5], [1, 2, 3]))        # (B, Hout, Wout, O)
+        y = np.transpose(y, (0, 3, 1, 2))
+        if b is not None:
+            y = y + b[None, :, None, None]
         return y
 
     def relu(self, z, node, slope=0):
@@ -537,6 +557,19 @@ class TorchBackend:
             [[[9.0, 9.0, 9.0, 13.0]]]
         """
         return self.torch.nn.functional.conv1d(x, W, b, stride=int(stride), padding=int(padding), dilation=int(dilation))
+
+    def conv2d(self, x, W, b, attrs):
+        r"""
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: B = TorchBackend(); x = B.tensor([[[[1, 2], [3, 4]]]]); W = B.tensor([[[[1, -1]]]])  # optional - torch
+            sage: B.conv2d(x, W, B.tensor([10]), {'padding': (0, 1)}).tolist()  # optional - torch
+            [[[[9.0, 9.0, 12.0], [7.0, 9.0, 14.0]]]]
+        """
+        stride, padding, dilation = geometry2d(attrs)
+        return self.torch.nn.functional.conv2d(x, W, b, stride=stride, padding=padding, dilation=dilation)
 
     def relu(self, z, node, slope=0):
         r"""

@@ -50,7 +50,7 @@ EXAMPLES::
 
     sage: from sage_conslaw.network.ops import OPS, get_op
     sage: sorted(OPS)
-    ['add', 'cat', 'conv1d', 'dropout', 'flatten', 'gelu', 'identity', 'layer_norm', 'leaky_relu', 'linear', 'matmul', 'mean', 'mul', 'permute', 'pow', 'relu', 'reshape', 'rms_norm', 'rsqrt', 'scale', 'sigmoid', 'silu', 'softplus', 'tanh']
+    ['add', 'cat', 'conv1d', 'conv2d', 'dropout', 'flatten', 'gelu', 'identity', 'layer_norm', 'leaky_relu', 'linear', 'matmul', 'mean', 'mul', 'permute', 'pow', 'relu', 'reshape', 'rms_norm', 'rsqrt', 'scale', 'sigmoid', 'silu', 'softplus', 'tanh']
     sage: get_op('relu').kind
     'homogeneous'
     sage: get_op('linear').torch_modules
@@ -252,4 +252,4 @@ class Op:
 
 
 from sage_conslaw.network.ops import linear, conv, matmul, relu, transparent, add, cat   # noqa: E402,F401  (registrations)
-from sage_conslaw.network.ops import analytic, normalization, elementary   # noqa: E402,F401  (registrations)
+from sage_conslaw.network.ops import analytic, normalization, elementary, conv2d   # noqa: E402,F401  (registrations)

@@ -587,6 +587,8 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, why=None, **options
         direct sum of 3 parts with disjoint coordinates (brackets across parts vanish), every part certified; each part is, up to the order of its coordinates and components (a permutation carries the gradients and their brackets): 2 x uv
         sage: res = equivalent_parts_trace(phi, parts, point=[1, 2, 3, 4, 5]); res.point, res.dimensions
         ((1, 2, 3, 4, 5), [2])
+        sage: equivalent_parts_trace(phi, parts, point={a: 1, b: 2, c: 3, d: 4, e: 5}).point
+        (1, 2, 3, 4, 5)
         sage: equivalent_parts_trace(phi, parts[:2])
         Traceback (most recent call last):
         ...
@@ -601,7 +603,9 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, why=None, **options
     for ks, psi, _ in parts:
         if psi is not None and psi.D != len(ks):
             raise ValueError("a part of %s coordinates is given a model of D = %s" % (len(ks), psi.D))
-    given = None if point is None else as_exact_point(point, D, QQ)
+    # a dict names the model's variables (its ring is built for it); a list is read without a ring
+    given = (None if point is None else model._point(point) if isinstance(point, dict)
+             else as_exact_point(point, D, QQ))
     pt = [None] * D
     results, whats, free, done = [], [], 0, {}
     for ks, psi, what in parts:

@@ -751,6 +751,17 @@ class _ValueBiasPart(Block):
         terms = heads * d_in * d_out * d_v + d_out * (heads * d_v + 1)
         Block.__init__(self, shapes, self._components_from, d_in, d_out, terms=terms)
 
+    def _repr_(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.architectures.attention import _ValueBiasPart
+            sage: _ValueBiasPart(2, 3, 1, 2)
+            Value part with biases of 3 heads, d_in = 2, d_v = 1, d_out = 2: D = 17 parameters
+        """
+        return "Value part with biases of %s head%s, d_in = %s, d_v = %s, d_out = %s: D = %s parameters" % (
+            self.heads, "s" if self.heads > 1 else "", self.d_in, self.d_v, self.output_dimension, self.D)
+
     def _components_from(self, mats):
         r"""
         The components `V_h^\top O_h` per head, then `\sum_h O_h^\top b_{v,h} + b_o`.

@@ -31,9 +31,14 @@ the units `W_3[:, k] \otimes W_2[k, :] \operatorname{diag}(\gamma_2)` and
 The count of `\phi` is certified by the engine, part by part (the attention,
 the MLP and the readout have disjoint parameters), and at any size (the
 11,360-parameter block: 320 laws) block by block modulo a prime by
-:func:`sage_conslaw.torch.modern.tinygpt_phi_count`; that the *network* has no
-other law is proven by :meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace`
-(ball arithmetic) at small sizes.
+:func:`sage_conslaw.torch.modern.tinygpt_phi_count`.  That the *network* has no
+other law is not proven: its gradients span less than `W_\phi` (the rotations
+of the residual stream, :meth:`TinyGPT.residual_rotation_fields`, are a
+symmetry of the block and not of `\phi`), so Theorem 2.14's route does not
+apply and only brackets of its fields could prove it
+(:meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace`, ball
+arithmetic, small sizes).  With `\varepsilon = 0` the block has one more law,
+the scaling of the residual stream (:meth:`TinyGPT.symmetry_laws`).
 
 EXAMPLES::
 

@@ -194,7 +194,7 @@ class TinyGPT(NetworkLaws, Block):
     def phi_kernel_fields(self, theta):
         r"""
         The values at ``theta`` of `m = 3d + h + H(d_k + d_v^2)` linear vector fields `\xi` with
-        `J_\phi(\theta)\,\xi(\theta) = 0` at every `\theta`, as the rows of a sparse matrix over `\QQ`.
+        `J_\phi(\theta)\,\xi(\theta) = 0` at every `\theta`, as the rows of a (dense) matrix over `\QQ`.
 
         Each is the derivative at `t = 0` of a one-parameter group of the parameters that leaves
         `\phi` invariant (module documentation):
@@ -265,14 +265,15 @@ class TinyGPT(NetworkLaws, Block):
                 for b in range(dv):
                     field([(at(V, a, j), theta[at(V, b, j)]) for j in range(d)]
                           + [(at(O, b, j), -theta[at(O, a, j)]) for j in range(d)])
+        # dense: Sage's rank of a sparse matrix over QQ takes minutes at a few hundred rows
         return matrix(QQ, len(rows), self.D, {(r, c): v for r, row in enumerate(rows) for c, v in row.items()},
-                      sparse=True)
+                      sparse=False)
 
     def residual_rotation_fields(self, theta):
         r"""
         The values at ``theta`` (gains nonzero) of the `d(d-1)/2` fields of the rotations of the
         residual stream, a symmetry of the *network* that is not one of `\phi`, as the rows of a
-        sparse matrix over `\QQ`.
+        (dense) matrix over `\QQ`.
 
         **Proof that the network is invariant.**  RMSNorm commutes with an orthogonal `A`
         (`\|Az\| = \|z\|`, any `\varepsilon`).  Rotate the residual stream, `x \mapsto Ax`: `E \mapsto E A^\top`,
@@ -329,7 +330,7 @@ class TinyGPT(NetworkLaws, Block):
                     put(at("W3", a, k), val("W3", b, k))
                     put(at("W3", b, k), -val("W3", a, k))
                 r += 1
-        return matrix(QQ, r, self.D, entries, sparse=True)
+        return matrix(QQ, r, self.D, entries, sparse=False)
 
     def symmetry_laws(self):
         r"""

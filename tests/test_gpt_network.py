@@ -98,3 +98,21 @@ def test_phi_count_agrees_with_the_network_oracle(args):
             grad = np.array([float(h.derivative(v)(*th)) for v in R.gens()])
             Gn = G.numpy()
             assert np.abs(Gn @ grad).max() <= 1e-10 * np.abs(Gn).max() * np.abs(grad).max() * gpt.D
+
+
+def test_cross_entropy_conserves_the_column_sums_of_the_readout():
+    """Cross-entropy reads only differences of the logits: SGD keeps every column sum of U (a law of the
+    loss, not of the block), while U itself moves."""
+    gpt = TinyGPT(5, 4, 1, 2, 2, 3, length=4)
+    torch.manual_seed(0)
+    module = to_torch(gpt)
+    U0 = module.U.detach().clone()
+    opt = torch.optim.SGD(module.parameters(), lr=0.05)
+    for _ in range(20):
+        X, Y = torch.randint(0, 5, (32, 4)), torch.randint(0, 5, (32, 4))
+        loss = torch.nn.functional.cross_entropy(module(X).reshape(-1, 5), Y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float((module.U.detach() - U0).abs().max()) > 1e-3
+    assert float((module.U.detach().sum(0) - U0.sum(0)).abs().max()) < 1e-12

@@ -318,7 +318,7 @@ class TinyGPT(NetworkLaws, Block):
                 def put(c, v):
                     if v:
                         entries[(r, c)] = entries.get((r, c), 0) + v
-                for M in writers_right:                                       # (M S^T)[i, a] = M[i, b], [i, b] = -M[i, a]
+                for M in writers_right:             # (M S^T)[i, a] = M[i, b], [i, b] = -M[i, a]
                     for i in range(L[M].shape[0]):
                         put(at(M, i, a), val(M, i, b))
                         put(at(M, i, b), -val(M, i, a))
@@ -326,7 +326,7 @@ class TinyGPT(NetworkLaws, Block):
                     for i in range(L[M].shape[0]):
                         put(at(M, i, a), val(M, i, b) * gain(g, b) / gain(g, a))
                         put(at(M, i, b), -val(M, i, a) * gain(g, a) / gain(g, b))
-                for k in range(self.hidden):                                  # (S W3)[a, k] = W3[b, k], [b, k] = -W3[a, k]
+                for k in range(self.hidden):        # (S W3)[a, k] = W3[b, k], [b, k] = -W3[a, k]
                     put(at("W3", a, k), val("W3", b, k))
                     put(at("W3", b, k), -val("W3", a, k))
                 r += 1

@@ -705,7 +705,8 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
     `\nabla(c\cdot\phi_b)` (random `c`: combinations of the `\nabla\phi_j`, in `W_\phi`) and of their
     brackets `[X, Y] = H_Y X - H_X Y` (in `\mathrm{Lie}(W_\phi)`), computed exactly modulo `p`
     (PyTorch autograd on residues, every value and gradient reduced; `p^2` times the longest sum
-    below `2^{53}`; the blocks of one kind at once, `c \cdot \phi_b` contracted from the factors).  A row of block `b` vanishes outside its private coordinates `P_b` and its
+    below `2^{53}`; the blocks of one kind at once, `c \cdot \phi_b` contracted from the factors).
+    A row of block `b` vanishes outside its private coordinates `P_b` and its
     border `G_b`.  Row-reducing each block with its private columns first gives rows `[A_b\ B_b]`
     with `A_b` of full row rank `r_b` and rows `[0\ C_b]`; the pivots of the `A_b` lie in disjoint
     column sets, so the rank of all the rows is `\sum_b r_b + \mathrm{rank}(C)`, `C` the stacked
@@ -816,6 +817,12 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
     for b in all_blocks:
         Ip = np.concatenate([coords(n, sl) for n, sl, _ in b[1]])
         blocks_I[b[0]] = np.concatenate([Ip, coords(b[2], None)]) if b[2] else Ip
+    # the longest sum of products of two residues: a block's contraction (at most its components) or a
+    # bracket's dot product over the coordinates of two blocks
+    longest = max([b[5] for b in all_blocks] + [2 * len(I) for I in blocks_I.values()])
+    if longest * (p - 1) ** 2 >= 2 ** 53:
+        raise ValueError("the block is too large for exact sums modulo p = %s in float64: a sum of %s products"
+                         % (p, longest))
     kinds = {}
     for b in all_blocks:
         kinds.setdefault(b[3], []).append(b)

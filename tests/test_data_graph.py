@@ -243,8 +243,8 @@ def test_analytic_networks_agree_with_the_oracle(seed):
     assert res.certified and res.number_of_laws == expected, (act, res.reason, expected)
 
 
-def test_analytic_network_on_few_points_gives_honest_bounds():
-    """Three points through tanh: the Lie algebra needs brackets of depth 3, beyond the ball route (depth 2)."""
+def test_analytic_network_on_few_points_needs_the_third_level():
+    """Three points through tanh: the Lie algebra needs brackets of depth 3 (nested dual numbers in balls)."""
     rng = np.random.default_rng(50)
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1)).double()
@@ -255,7 +255,7 @@ def test_analytic_network_on_few_points_gives_honest_bounds():
     res = data_lie_trace(from_torch(net), X)
     expected, gap = oracle_data_laws(net, X)
     assert gap > 1e4 and res.lower <= expected <= res.upper
-    assert not res.certified and "between %s and %s" % (res.lower, res.upper) in res.reason
+    assert res.certified and res.number_of_laws == expected and "level 3" in res.reason
 
 
 # ---------------------------------------------------------------------------

@@ -220,3 +220,58 @@ def test_conv2d_from_torch_against_the_oracle(case):
     laws, gap = data_laws_rank(lambda t: functional_call(m, split(t), (Xt,)).reshape(N, -1), theta0, depth)
     print(case, res.certified, res.number_of_laws, laws, gap, {k: len(v) for k, v in res.laws_by_kind().items()})
     _check(res, laws, gap)
+
+
+def _two_input_network(bias):
+    from sage_conslaw.network import Network
+    net = Network()
+    a, b = net.input('a', (2,)), net.input('b', (3,))
+    Wa = net.parameter('Wa', (3, 2))
+    args = [a, Wa] + ([net.parameter('ba', (3,))] if bias else [])
+    ha = net.op('relu', [net.op('linear', args)])
+    Wb = net.parameter('Wb', (3, 3))
+    hb = net.op('linear', [b, Wb])
+    h = net.op('relu', [net.op('add', [ha, hb])])
+    net.output(net.op('linear', [h, net.parameter('V', (1, 3))]))
+    return net
+
+
+def _two_input_torch(bias, A, Bx):
+    At, Bt = torch.tensor(np.array(A, dtype=float)), torch.tensor(np.array(Bx, dtype=float))
+
+    def outputs(t):
+        k = 0
+        Wa = t[k:k + 6].reshape(3, 2); k += 6
+        ba = t[k:k + 3] if bias else 0
+        k += 3 if bias else 0
+        Wb = t[k:k + 9].reshape(3, 3); k += 9
+        V = t[k:k + 3].reshape(1, 3)
+        return torch.relu(torch.relu(At @ Wa.T + ba) + Bt @ Wb.T) @ V.T
+    return outputs
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_several_inputs_against_the_oracle(case):
+    """A network of two inputs: the data are one array per input; read as one input, their concatenation."""
+    from sage_conslaw.network import NetworkModel
+    bias = case % 2 == 0
+    net = _two_input_network(bias)
+    rng = np.random.default_rng(400 + case)
+    N = [6, 3, 5, 2][case]
+    A = rng.choice([-1, 1], size=(N, 2)) * rng.integers(1, 6, size=(N, 2))
+    Bx = rng.choice([-1, 1], size=(N, 3)) * rng.integers(1, 6, size=(N, 3))
+    if case == 1:
+        A = np.outer(rng.integers(1, 4, size=N), A[0])          # the first input on a line
+    if case == 2:
+        Bx[:, 1] = 0                                             # a feature of the second input always 0
+    theta = [QQ((int(k) * int(s), 4)) + QQ((1, 97)) for k, s in zip(rng.integers(1, 9, size=net.D),
+                                                                    rng.choice([-1, 1], size=net.D))]
+    try:
+        res = NetworkModel(net).lie_trace(point=theta, data=[A.tolist(), Bx.tolist()])
+    except ValueError as e:
+        assert "kink" in str(e)
+        pytest.skip(str(e))
+    laws, gap = data_laws_rank(_two_input_torch(bias, A, Bx), torch.tensor([float(t) for t in theta],
+                                                                            dtype=torch.float64), 4)
+    print(case, res.certified, res.number_of_laws, laws, gap, {k: len(v) for k, v in res.laws_by_kind().items()})
+    _check(res, laws, gap)

@@ -491,3 +491,9 @@ DATA_BRACKET_MARGIN = 4
 #: ... and at most this many (each costs dual numbers of dual numbers through
 #: the whole forward pass, `O(D)` times a first bracket).
 DATA_MAX_SECOND_BRACKETS = 24
+
+#: Brackets of the third level `[X_a, [X_b, [X_c, X_d]]]` in ball arithmetic
+#: (:func:`~sage_conslaw.datalaws.brackets.nested_bracket_rank`: about eight
+#: forward passes on three-fold dual numbers each, `D` derivatives carried)
+#: are tried when the first two levels fall short, up to this many coordinates.
+DATA_DEEP_BRACKET_MAX_D = 40

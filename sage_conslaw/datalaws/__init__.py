@@ -13,7 +13,9 @@ The laws of the user's data and step size.
   where ``data_lie_trace`` sends what the layered route does not read.
 - :mod:`~sage_conslaw.datalaws.family` -- mixtures of experts (dense and
   top-`k`), rotary attention and the GPT block through their own forward pass
-  (ball arithmetic, brackets to depth 2), and the ICNN's mirror flow (exact).
+  (ball arithmetic, brackets to depth 3), and the ICNN's mirror flow (exact).
+- :mod:`~sage_conslaw.datalaws.brackets` -- nested brackets of data fields in
+  ball arithmetic at any depth (nested dual numbers).
 - :mod:`~sage_conslaw.datalaws.attention` -- the attention layers (softmax:
   the rank of the data fields proven in ball arithmetic).
 - :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one

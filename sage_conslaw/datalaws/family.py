@@ -90,8 +90,10 @@ from sage_conslaw.core.families import FieldFamily, GradientFamily
 from sage_conslaw.core.metric import Metric
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.points import as_exact_point
-from sage_conslaw.core.thresholds import DATA_BRACKET_MARGIN, DATA_MAX_PAIRS, DATA_MAX_SECOND_BRACKETS
+from sage_conslaw.core.thresholds import (DATA_BRACKET_MARGIN, DATA_DEEP_BRACKET_MAX_D, DATA_MAX_PAIRS,
+                                          DATA_MAX_SECOND_BRACKETS)
 from sage_conslaw.core.trace import LieTraceResult
+from sage_conslaw.datalaws.brackets import nested_bracket_rank
 from sage_conslaw.datalaws.data import exact_data
 from sage_conslaw.network.balls import PRECISION    # the bits of the balls at first (one home)
 
@@ -508,7 +510,7 @@ class FamilyDataModel:
             [3]
             sage: moe = MixtureOfExperts(2, 2, 1, 1, activation='linear', bias=False)
             sage: M = FamilyDataModel(moe, [[1, 2], [-1, 3]], [1, -1, 1, 2, 1, 3, 2, -1, 1, 1]); M.lower_bounds(7)
-            [2, 3, 3]
+            [2, 3, 3, 6]
         """
         f, theta, inputs = self.model._network_output, list(self.point), self.inputs
         rng = np.random.default_rng(int(seed))
@@ -549,6 +551,10 @@ class FamilyDataModel:
             if len(levels) == 2:
                 state['first'] = max(levels)
             levels.append(proven(len(levels)))
+        if max(levels) < target and self.D <= DATA_DEEP_BRACKET_MAX_D:
+            # the third level, by nested dual numbers (datalaws.brackets)
+            levels.append(nested_bracket_rank(f, theta, inputs, 3, count=2 * (target - max(levels)) + 4,
+                                              seed=seed, precision=precision))
         return levels
 
     def lie_trace(self, seed=0):
@@ -570,7 +576,8 @@ class FamilyDataModel:
         levels = self.lower_bounds(target, seed=seed)
         L = max(levels)          # each level is a proven lower bound (a wider ball may prove less)
         names = ["the data fields", "the data fields and their brackets",
-                 "the data fields, their brackets and second brackets"]
+                 "the data fields, their brackets and second brackets",
+                 "the data fields and their nested brackets to depth 3"]
         what = "the rank proven in ball arithmetic at theta of %s is %s" % (names[levels.index(L)], L)
         if L >= target:
             certified = True
@@ -639,12 +646,12 @@ class FamilyDataTraceResult(LieTraceResult):
         sage: res.laws_by_kind()['generic']
         [R_0_0 + R_1_0, A1_0_0^2 - B1_0_0^2, A2_0_0^2 - B2_0_0^2]
 
-    A mixture on data in a line: more laws than the explicit ones may hold, and
-    the brackets in ball arithmetic do not reach them: an honest interval::
+    A mixture on data in a line: the rank needs the third level of brackets
+    (two levels prove `8` of the `17`)::
 
         sage: moe = MixtureOfExperts(2, 3, 2, 1); X = [[1, 2], [2, 4], [-1, -2]]
-        sage: res = family_data_trace(moe, X); res.certified, res.lower, res.upper
-        (False, 19, 28)
+        sage: res = family_data_trace(moe, X); res.certified, res.number_of_laws, res.levels   # long time
+        (True, 19, [3, 6, 8, 17])
     """
 
     def __init__(self, data_model, levels, certified, reason, known, lower, upper, certificate, seconds=0):
@@ -740,7 +747,7 @@ def family_data_trace(model, X, point=None, seed=0):
         sage: res = family_data_trace(gpt, [[0, 1]]); res.laws_by_kind()['dead']   # long time
         [E_2_0, E_2_1]
         sage: res.certified, res.lower, res.upper           # long time
-        (False, 11, 25)
+        (False, 11, 22)
         sage: family_data_trace(gpt, [[0, 3]])
         Traceback (most recent call last):
         ...

@@ -117,15 +117,17 @@ from sage_conslaw.core.points import as_exact_point, random_point
 from sage_conslaw.core.trace import LieTraceResult
 from sage_conslaw.datalaws.data import exact_data
 from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
+from sage_conslaw.network.graph import Network
 from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
 from sage_conslaw.network.ops import get_op
 from sage_conslaw.network.ops.conv import _geometry
 from sage_conslaw.network.ops.conv2d import geometry2d, patch_indices, patches2d
-from sage_conslaw.network.balls import ball_rank
+from sage_conslaw.network.balls import ball_rank, network_forward
+from sage_conslaw.datalaws.brackets import nested_bracket_rank
 from sage_conslaw.network.symmetries import scaling_laws, translation_laws
 
 # the thresholds of the route, each with its reason, live in core/thresholds.py (one home)
-from sage_conslaw.core.thresholds import MAX_MASK_PAIRS, MASK_SAMPLES
+from sage_conslaw.core.thresholds import MAX_MASK_PAIRS, MASK_SAMPLES, DATA_DEEP_BRACKET_MAX_D
 from sage_conslaw.core.thresholds import DATA_MAX_EXACT_D as MAX_EXACT_D
 from sage_conslaw.core.thresholds import DATA_MAX_EXACT_FIELDS as MAX_EXACT_FIELDS
 
@@ -142,6 +144,89 @@ KINDS = ('frozen', 'dead', 'balancedness', 'cross', 'rescaling', 'translation')
 # ---------------------------------------------------------------------------
 # The data: points, masks, exact regions
 # ---------------------------------------------------------------------------
+
+def single_input(net):
+    r"""
+    A network with one input equal to ``net`` (of several inputs): its input
+    is the concatenation of the flattened inputs of ``net``, each read back by
+    a frozen 0/1 selection matrix (a ``linear`` op, exact) and reshaped; every
+    other node is copied, and `\theta` keeps the same coordinates in the same order.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import single_input
+        sage: net = Network(); a = net.input('a', (2,)); b = net.input('b', (1,))
+        sage: W = net.parameter('W', (1, 2)); V = net.parameter('V', (1, 1))
+        sage: net.output(net.op('add', [net.op('linear', [a, W]), net.op('linear', [b, V])]))
+        sage: one = single_input(net); [n.shape for n in one.inputs()], one.layout() == net.layout()
+        ([(3,)], True)
+    """
+    ins = net.inputs()
+    sizes = [int(np.prod(n.shape)) for n in ins]
+    total = sum(sizes)
+    one = Network()
+    x = one.input('x', (total,))
+    new, start = {}, 0
+    for n in net.nodes:
+        if n.role == 'input':
+            k = ins.index(n)
+            S = np.zeros((sizes[k], total), dtype=object)
+            S[...] = QQ(0)
+            for i in range(sizes[k]):
+                S[i, start + i] = QQ(1)
+            start += sizes[k]
+            sel = one.op('linear', [x, one.parameter('_select_%s' % n.name, S.shape, trainable=False, value=S)],
+                         name='_read_%s' % n.name)
+            new[n.index] = sel if len(n.shape) == 1 else one.op('reshape', [sel], name='_shape_%s' % n.name,
+                                                               shape=tuple(n.shape))
+        elif n.role == 'parameter':
+            new[n.index] = one.parameter(n.name, n.shape, trainable=n.trainable, value=n.value, source=n.source)
+        elif n.role == 'constant':
+            new[n.index] = one.constant(n.name, n.value, source=n.source)
+        else:
+            new[n.index] = one.op(n.op, [new[a] for a in n.args], name=n.name, source=n.source, **n.attrs)
+    one.output(*[new[o] for o in net.outputs])
+    one.set_layout(net.layout())
+    return one
+
+
+def concatenated_data(net, X):
+    r"""
+    The data of a network of several inputs as rows of the concatenation of
+    its flattened inputs: ``X`` is a list (or tuple) of one array per input,
+    `N` points each, or already such rows.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.network import Network
+        sage: from sage_conslaw.datalaws.graph import concatenated_data
+        sage: net = Network(); a = net.input('a', (2,)); b = net.input('b', (1,))
+        sage: concatenated_data(net, [[[1, 2], [3, 4]], [[5], [6]]])
+        [[1, 2, 5], [3, 4, 6]]
+        sage: concatenated_data(net, [[[1, 2]], [[5], [6]]])
+        Traceback (most recent call last):
+        ...
+        ValueError: the data of a network of 2 inputs are one array per input with the same number of points, got 1, 2
+    """
+    ins = net.inputs()
+    if isinstance(X, (list, tuple)) and len(X) == len(ins) and all(
+            hasattr(A, "shape") or isinstance(A, (list, tuple)) for A in X):
+        parts = []
+        for A, n in zip(X, ins):
+            if hasattr(A, "detach") and hasattr(A, "cpu"):
+                A = A.detach().cpu().double().numpy()
+            arr = np.asarray(A, dtype=object)
+            if arr.ndim < 1 or arr.size != arr.shape[0] * int(np.prod(n.shape)):
+                break
+            parts.append(arr.reshape(arr.shape[0], -1))
+        else:
+            if len({P.shape[0] for P in parts}) != 1:
+                raise ValueError("the data of a network of %s inputs are one array per input with the same number "
+                                 "of points, got %s" % (len(ins), ", ".join(str(P.shape[0]) for P in parts)))
+            return np.concatenate(parts, axis=1).tolist()
+    return X
+
 
 def graph_data(net, X):
     r"""
@@ -834,6 +919,8 @@ class GraphDataModel(ConservationModel):
         net = network.network if hasattr(network, "network") and hasattr(network.network, "ops") else network
         self.original = net
         self.point = as_exact_point(point, net.D, QQ)
+        if len(net.inputs()) > 1:          # several inputs: one, their concatenation (the same function)
+            X, net = concatenated_data(net, X), single_input(net)
         A = graph_data(net, X)
         self.N = A.shape[0]
         self.masks_option = 'all' if masks is None else masks
@@ -973,6 +1060,37 @@ class GraphDataModel(ConservationModel):
                                 for n in self.network.ops() if n.op in UNIT_OPS]
         return self._unit_cache
 
+    def constant_values(self):
+        r"""
+        The exact values on the pairs of the nodes that do not depend on
+        `\theta` (the input, and what frozen linear maps, reshapes, Dropout
+        masks and polynomial ops make of it): ``{node index: array (pairs, ...)}``.
+        A unit reading one of them moves only along the entries it reads there.
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: M = GraphDataModel(Network.sequential((1, 2), ['flatten', ('linear', 1)]), [[1, 2]], [1, 1, 1])
+            sage: sorted(M.constant_values()), M.constant_values()[1].tolist()
+            ([0, 1], [[1, 2]])
+        """
+        if getattr(self, '_consts', None) is not None:
+            return self._consts
+        net = self.network
+        B = ObjectBackend('exact', dropout_masks=self.drop)
+        vals = {}
+        for n in net.nodes:
+            if n.role == 'input':
+                vals[n.index] = self.inputs
+            elif n.role == 'parameter' and not n.trainable or n.role == 'constant':
+                vals[n.index] = B.array(np.asarray(n.value, dtype=object))
+            elif n.role == 'op' and get_op(n.op).kind in ('polynomial', 'mask') and all(a in vals for a in n.args):
+                vals[n.index] = get_op(n.op).forward(B, [vals[a] for a in n.args], n.attrs, n)
+        self._consts = {k: np.asarray(v, dtype=object) for k, v in vals.items()
+                        if net.nodes[k].role in ('input', 'op')}
+        return self._consts
+
     def nonzero_entries(self):
         r"""
         For every node, a 0/1 object array over the pairs: `0` where the value
@@ -994,8 +1112,8 @@ class GraphDataModel(ConservationModel):
         ones = lambda shape: np.ones((self.pairs,) + tuple(shape), dtype=int).astype(object)   # noqa: E731
         Z = {}
         for n in net.nodes:
-            if n.role == 'input':
-                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(self.inputs)
+            if n.role == 'input' or (n.role == 'op' and n.index in self.constant_values()):
+                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(self.constant_values()[n.index])
             elif n.role != 'op':
                 continue
             elif n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
@@ -1175,9 +1293,9 @@ class GraphDataModel(ConservationModel):
                 laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.incoming(j)]
             # the weights reading an entry that is zero near theta on every pair (a dead unit, a zero feature)
             laws['dead'] += [SparseLaw(linear={k: 1}) for k in u.reading_zeros(zeros[u.node.args[0]])]
-            x = net.nodes[u.node.args[0]]
-            if x.role == 'input':
-                P = u.patches(self.inputs)
+            consts = self.constant_values()
+            if u.node.args[0] in consts:        # the unit reads a value constant in theta: the inputs, ...
+                P = u.patches(consts[u.node.args[0]])
                 if a.shape[0] == 1 and P.shape[0] != 1:
                     a = np.broadcast_to(a, (P.shape[0],) + a.shape[1:])
                 for j in live:
@@ -1399,7 +1517,9 @@ class GraphDataModel(ConservationModel):
     def _ball_trace(self, N, p, max_steps, seed, start):
         r"""
         The count of a network with analytic ops: the lower bound is the rank of
-        the data fields (then of brackets of them, up to two levels) proven in
+        the data fields (then of brackets of them, up to two levels, and a third
+        by nested dual numbers for at most
+        :data:`~sage_conslaw.core.thresholds.DATA_DEEP_BRACKET_MAX_D` coordinates) proven in
         ball arithmetic (:func:`~sage_conslaw.network.balls.ball_rank`) on the
         data points with every Dropout entry kept (pairs of every mask and of
         evaluation mode); a point where a ReLU's ball is not on one side is left
@@ -1437,6 +1557,13 @@ class GraphDataModel(ConservationModel):
                 L = max(L, ball_rank(self.network, theta, X, brackets=target - dims[0] + 4, seed=int(seed),
                                      second=2 * (target - L) + 4 if second else 0))
                 dims.append(L)
+            if L < target and max_steps >= 3 and level == 2 and D <= DATA_DEEP_BRACKET_MAX_D:
+                # the third level, by nested dual numbers (datalaws.brackets)
+                xs = [(np.asarray(x, dtype=object),) for x in X]
+                L = max(L, nested_bracket_rank(network_forward(self.network), theta, xs, 3,
+                                               count=2 * (target - L) + 4, seed=int(seed)))
+                dims.append(L)
+                level = 3
         what = ("the rank of the data fields proven in ball arithmetic at theta (%s of the %s pairs: those with every "
                 "Dropout entry kept; %s; analytic: %s)" % (len(X), self.pairs, "no bracket" if level <= 0 else
                                                           "brackets up to level %s" % level,

@@ -275,3 +275,34 @@ def test_several_inputs_against_the_oracle(case):
                                                                             dtype=torch.float64), 4)
     print(case, res.certified, res.number_of_laws, laws, gap, {k: len(v) for k, v in res.laws_by_kind().items()})
     _check(res, laws, gap)
+
+
+def test_law_monitor_on_a_mixture_with_data():
+    """LawMonitor(map, data=X) on a top-1 mixture: the linear data laws (frozen directions, dead neurons) hold to
+    round-off along SGD on those data (a linear law h with grad h orthogonal to every data gradient moves by
+    exactly 0 in a step), as long as no point changes region."""
+    from sage_conslaw.torch import LawMonitor
+    from sage_conslaw.torch.modern import torch_map
+    model = MixtureOfExperts(3, 2, 2, 1, gating='topk', k=1)
+    rng = np.random.default_rng(12)
+    theta = model._draw_point(rng)
+    X = np.outer(rng.integers(1, 4, size=6) * rng.choice([-1, 1], size=6), [3, 1, -2]) / 7    # data on a line
+    module = to_torch(model, theta)
+    tm = torch_map(model, module)
+    monitor = LawMonitor(tm, data=X)
+    res = monitor.data_result
+    linear = [k for k in ('frozen', 'dead') for _ in res.laws_by_kind()[k]]
+    assert len(linear) > 0
+    Xt = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(rng.normal(size=(6, 1)))
+    opt = torch.optim.SGD(module.parameters(), lr=1e-3)
+    monitor()
+    for _ in range(20):
+        opt.zero_grad()
+        ((module(Xt) - y) ** 2).mean().backward()
+        opt.step()
+        monitor()
+    drifts = monitor.law_drifts()
+    kinds = monitor.kinds
+    assert all(d <= 1e-10 for d, k in zip(drifts, kinds) if k in ('frozen', 'dead'))
+    assert monitor.held(1e-10) >= len(linear)

@@ -1601,6 +1601,14 @@ class GraphDataModel(ConservationModel):
             Traceback (most recent call last):
             ...
             ArithmeticError: a test is 1, above the bound D - N = 0 of 1 explicit law: one of them is not a law of the data (a bug, please report it); no count is given
+
+        The exact route proved the dimension (``exact_certified``) below the
+        bound of the explicit laws: the count is certified, with laws beyond the explicit ones::
+
+            sage: r = M._result([0], 0, 0, 0, 101, 'a test', 0, True); r.certified, r.number_of_laws
+            (True, 1)
+            sage: r.reason
+            'a test is 0 (proven by the exact route): the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
         """
         D = self.D
         target = D - N
@@ -1618,6 +1626,10 @@ class GraphDataModel(ConservationModel):
             if not N:
                 reason = "%s equals D: the gradient flows on these data have no conservation law near theta%s" % (
                     what, sampled)
+            if L < target:          # the exact route proved the dimension itself: more laws than the explicit ones
+                reason = ("%s is %s (proven by the exact route): the gradient flows on these data have exactly %s laws "
+                          "near theta, of which %s explicit ones independent at theta (the others are not known in "
+                          "closed form)%s" % (what, L, D - L, N, sampled))
         else:
             certified = False
             reason = ("not certified: %s: dim Lie(W_X)(theta) >= %s; %s explicit law%s of the data independent at "

@@ -226,6 +226,30 @@ def test_budget_is_kept_by_a_small_budget():
         assert res.number_of_laws >= 6
 
 
+def test_rigorous_method_beyond_memory_is_refused_not_killed():
+    """LinearNetwork([60, 60, 60]) by the rigorous method: its 3,600 gradient fields in 7,200
+    variables (about 31 GB as a basis) once ran 900 s past a 30 s budget, or halted Singular
+    on memory; now refused before they are formed, or stopped by the budget between two fields."""
+    code = """
+        from sage_conslaw.architectures import LinearNetwork
+        try:
+            r = LinearNetwork([60, 60, 60]).lie_trace(method='rigorous')
+        except (ValueError, MemoryError) as e:
+            print("REFUSED", e)
+        else:
+            print("ANSWER", r.number_of_laws, r.certified)
+            print("REASON", r.reason)
+    """
+    rc, out, err, secs = run_capped(code, 150, memory_kb=8_000_000)
+    assert rc == 0, (rc, out, err[-2000:])
+    assert secs < 110, secs
+    if "ANSWER" in out:
+        assert out.split("ANSWER")[1].split()[1] == "False", out
+        assert "refused before allocating" in out or "time budget" in out, out
+    else:
+        assert "REFUSED" in out and "GB" in out, out
+
+
 @pytest.mark.parametrize("model, D, point, laws", [
     # (1, 0, ..., 0): s = 1, theta = v = 0: every field but the drift is linear in (theta, v)
     ("HeavyBall(LinearNetwork([2, 3, 2]), 1)", 25, [1] + [0] * 24, 3),

@@ -18,7 +18,12 @@ count of the network is proven by the rank of the network's own gradients:
   determinant excludes 0): a proven lower bound `r \le \dim W(\theta)`.
 
 When `r = D - N`, the network has exactly `N` independent laws near `\theta`
-(certified); when `r < D - N` the count is not proven and the result says so
+(certified).  When `r` is the rank of the Jacobian of `\phi` at `\theta` and that
+is its generic rank (its rank over `\QQ(\theta)`, computed within
+:data:`~sage_conslaw.core.thresholds.GENERIC_JACOBIAN_SECONDS`), the network's
+fields span `W_\phi` near `\theta` (Theorem 2.14 of the founding paper, pointwise)
+and the network's laws are `\phi`'s, counted by the engine.  Otherwise brackets
+of the network's fields are added; when `r < D - N` still, the count is not proven and the result says so
 ("at least N; at most D - r").  The activations are analytic (GELU, SiLU, tanh,
 sigmoid, softplus) or piecewise linear (ReLU): a ReLU whose argument's ball
 contains 0 is refused and the input redrawn, so a certificate only uses
@@ -43,6 +48,8 @@ from sage.rings.real_arb import RealBallField
 
 from sage_conslaw.architectures.attention import _certified_rank
 from sage_conslaw.core.checks import positive_integer
+from sage_conslaw.core.thresholds import GENERIC_JACOBIAN_SECONDS
+from sage_conslaw.core.trace import generic_rank_within
 
 
 class Jet:
@@ -1149,10 +1156,14 @@ class NetworkLaws:
         inputs = [self._random_input(rng) for _ in range(samples)]
         rank = certified_gradient_rank(self._network_output, theta, inputs, precision)
         what = ""
-        if rank < self.D - N and not self.symmetry_laws() and rank == self.jacobian(theta).rank():
-            # the network's gradients span W_phi(theta): near theta the two distributions are equal
-            # (W(theta') in W_phi(theta'), both of the same locally constant rank), so are their Lie
-            # algebras, and the network has exactly the laws of phi, counted by the engine
+        if (rank < self.D - N and not self.symmetry_laws() and rank == self.jacobian(theta).rank()
+                and generic_rank_within(self.gradient_fields(), GENERIC_JACOBIAN_SECONDS) == rank):
+            # the network's gradients span W_phi(theta), and theta is a point where the Jacobian of
+            # phi has its generic rank (its rank over QQ(theta), computed): near theta the two
+            # distributions are equal (W(theta') in W_phi(theta'), both of the same locally constant
+            # rank), so are their Lie algebras, and the network has exactly the laws of phi, counted
+            # by the engine.  At a point where the Jacobian's rank drops, W_phi grows nearby while
+            # the network's span need not: that case takes the brackets' route below.
             res = self.lie_trace(point=theta)
             if res.certified:
                 reason = ("the rank of the network's own gradients (proven in ball arithmetic) is %s = "

@@ -56,7 +56,7 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.fields import PolynomialVectorField, PolynomialVectorFields, as_vector_fields, field_name
 from sage_conslaw.core.modular import PolynomialsModP, random_combinations
 from sage_conslaw.core.points import random_point as _random_point, to_exact_polynomial
-from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES
+from sage_conslaw.core.thresholds import MAX_COMPONENTS, MAX_EXPANDED_BYTES, memory_budget
 
 
 class GeneratorFamily(SageObject):
@@ -815,10 +815,12 @@ class GradientFamily(GeneratorFamily):
         if self._terms > MAX_COMPONENTS:
             why = ("%s has %s terms once expanded, above the limit %s of expanded terms (each costs about 4 kB "
                    "and 25 us in Singular)" % (self._what, self._terms, MAX_COMPONENTS))
-        elif size > MAX_EXPANDED_BYTES:
+        elif size > min(MAX_EXPANDED_BYTES, memory_budget()):
+            # the limit, or the memory this process may take now if less (Singular halts the process
+            # on an allocation it cannot make)
             why = ("%s has %s terms once expanded, of about 2D = %s bytes each in Singular: %.1f GB, above the "
                    "limit %.1f GB of an expansion" % (self._what, self._terms, 2 * self.D, size / 1e9,
-                                                       MAX_EXPANDED_BYTES / 1e9))
+                                                       min(MAX_EXPANDED_BYTES, memory_budget()) / 1e9))
         else:
             return None
         why += (": its symbolic components and fields (components(), polynomial laws, the rigorous method, "

@@ -1000,6 +1000,26 @@ def _generic_rank_or_none(fields, budget):
         return None
 
 
+def generic_rank_within(fields, seconds):
+    r"""
+    Return :func:`generic_rank` of ``fields`` if it is computed within
+    ``seconds`` (in a child process killed at the deadline, see
+    :func:`_bounded_in_child`), else ``None``: a caller that needs it as a proof
+    takes another route.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import generic_rank_within
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: generic_rank_within([V([x, y]), V([x^2, x*y])], 60)
+        1
+        sage: generic_rank_within([V([x, y])], 0) is None
+        True
+    """
+    return _generic_rank_or_none(fields, _Budget(seconds))
+
+
 def generic_rank(fields):
     r"""
     Return the rank of a list of polynomial vector fields over the field of
@@ -1087,8 +1107,13 @@ def _rigorous_closure(gens, point, target, max_steps, progress, budget):
     space = _FunctionSpace()
     W0 = []
     try:
-        for X in gens.fields():
+        for j in range(len(gens)):       # formed one by one: the budget is seen between two of them
             budget.check()
+            X = gens.field(j)
+            if j == 0:
+                why = _basis_too_large(len(gens), X)
+                if why is not None:
+                    return _Closure([0], 0, False, False, [], [0], why)
             if space.add(X):
                 W0.append(X)
         dims = [_exact_rank_at(W0, point, budget)]
@@ -1172,15 +1197,39 @@ def _extend(cands, space, new, size, budget, involutive_since):
             return "W_k did not close over QQ soon after its rank over QQ(theta) stopped growing"
         if not Z:
             continue
-        terms = sum(c.number_of_terms() for c in Z.components())
-        need = thresholds.rigorous_basis_bytes(size + len(new) + 1, terms, len(Z.components()))
-        if need > thresholds.memory_budget():
-            return ("the basis of %s fields (%s terms the last, in D = %s variables) would take about %.2f GB, "
-                    "more than the %.2f GB available (MEMORY_SHARE of the free memory); refused before allocating"
-                    % (size + len(new) + 1, terms, len(Z.components()), need / 1e9, thresholds.memory_budget() / 1e9))
+        why = _basis_too_large(size + len(new) + 1, Z)
+        if why is not None:
+            return why
         if space.add(Z):
             new.append(Z)
     return None
+
+
+def _basis_too_large(fields, Z):
+    r"""
+    Return ``None`` if a basis of ``fields`` fields of about the size of ``Z``
+    fits in the memory available now (estimated by
+    :func:`~sage_conslaw.core.thresholds.rigorous_basis_bytes`), else the
+    sentence saying it is refused before it is allocated.
+
+    TESTS::
+
+        sage: from sage_conslaw import PolynomialVectorFields
+        sage: from sage_conslaw.core.trace import _basis_too_large
+        sage: V = PolynomialVectorFields(QQ['x,y']); x, y = V.polynomial_ring().gens()
+        sage: _basis_too_large(10, V([y, x])) is None
+        True
+        sage: _basis_too_large(10^12, V([y, x]))
+        'the basis of 1000000000000 fields (2 terms the last, in D = 2 variables) would take about ... GB, more than the ... GB available (MEMORY_SHARE of the free memory); refused before allocating'
+    """
+    terms = sum(c.number_of_terms() for c in Z.components())
+    D = len(Z.components())
+    need = thresholds.rigorous_basis_bytes(fields, terms, D)
+    if need <= thresholds.memory_budget():
+        return None
+    return ("the basis of %s fields (%s terms the last, in D = %s variables) would take about %.2f GB, "
+            "more than the %.2f GB available (MEMORY_SHARE of the free memory); refused before allocating"
+            % (fields, terms, D, need / 1e9, thresholds.memory_budget() / 1e9))
 
 
 def _involutive_or(closure, complete, budget=_NO_BUDGET, gens=None):

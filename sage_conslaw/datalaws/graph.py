@@ -1490,9 +1490,9 @@ class GraphDataModel(ConservationModel):
                                               check=False, max_steps=max_steps, seed=seed, **options)
             L = res.dimension
             what = "the rank of the exact symbolic data fields (the package's engine, %s)" % res.method
-            if res.certified and L < D - N:         # proven otherwise (the Lie algebra closes over QQ(theta))
-                what = "%s: %s" % (what, res.reason)
-            return self._result(res.dimensions, res.stopped_at, L, N, p, what, start, res.certified)
+            # certified by the engine: its reason is the proof (e.g. the Lie algebra closes over QQ(theta))
+            return self._result(res.dimensions, res.stopped_at, L, N, p, what, start,
+                                res.reason if res.certified else None)
         if options:
             raise TypeError("lie_trace of a data set on a network graph (route 'torch') takes no option %s"
                             % ", ".join(sorted(options)))
@@ -1602,13 +1602,15 @@ class GraphDataModel(ConservationModel):
             ...
             ArithmeticError: a test is 1, above the bound D - N = 0 of 1 explicit law: one of them is not a law of the data (a bug, please report it); no count is given
 
-        The exact route proved the dimension (``exact_certified``) below the
-        bound of the explicit laws: the count is certified, with laws beyond the explicit ones::
+        The exact route proved the dimension (``exact_certified``: ``True``, or
+        the engine's reason, the proof) below the bound of the explicit laws: the count is certified, with laws beyond the explicit ones::
 
             sage: r = M._result([0], 0, 0, 0, 101, 'a test', 0, True); r.certified, r.number_of_laws
             (True, 1)
             sage: r.reason
-            'a test is 0 (proven by the exact route): the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
+            'a test is 0, proven by the exact route; so the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
+            sage: M._result([0], 0, 0, 0, 101, 'a test', 0, 'the engine closed W').reason
+            'a test is 0, proven by the exact route: the engine closed W; so the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
         """
         D = self.D
         target = D - N
@@ -1627,9 +1629,10 @@ class GraphDataModel(ConservationModel):
                 reason = "%s equals D: the gradient flows on these data have no conservation law near theta%s" % (
                     what, sampled)
             if L < target:          # the exact route proved the dimension itself: more laws than the explicit ones
-                reason = ("%s is %s (proven by the exact route): the gradient flows on these data have exactly %s laws "
-                          "near theta, of which %s explicit ones independent at theta (the others are not known in "
-                          "closed form)%s" % (what, L, D - L, N, sampled))
+                proof = ": %s" % exact_certified if isinstance(exact_certified, str) else ""
+                reason = ("%s is %s, proven by the exact route%s; so the gradient flows on these data have exactly %s "
+                          "laws near theta, of which %s explicit ones independent at theta (the others are not known "
+                          "in closed form)%s" % (what, L, proof, D - L, N, sampled))
         else:
             certified = False
             reason = ("not certified: %s: dim Lie(W_X)(theta) >= %s; %s explicit law%s of the data independent at "

@@ -127,18 +127,24 @@ def flat_parameters(module):
     return theta0, split
 
 
-def data_laws_rank(outputs, theta0, depth, surplus=6, seed=0, tol=1e-9):
+def data_laws_rank(outputs, theta0, depth, surplus=6, seed=0, tol=1e-9, mirror=None):
     """D - dim Lie(W_X)(theta0), numerically, for ``outputs(theta)`` of shape (points, outputs): the rank of
     random elements of W_X (sums of the gradients of every output at every point) and their nested brackets
     [F_0, [F_1, ..., [F_{k-1}, F_k]]] up to ``depth``, by an SVD; returns (number of laws, gap), the gap the
-    ratio of the last kept singular value to the first dropped one (inf when none is dropped)."""
+    ratio of the last kept singular value to the first dropped one (inf when none is dropped).
+
+    ``mirror``: indices of the coordinates of a mirror flow theta' = -M(theta) grad L, M = diag(theta_i there,
+    1 elsewhere): each field is then multiplied by M(t) (the Lie algebra of M W_X)."""
 
     D = theta0.numel()
     M, n_out = outputs(theta0).shape
     gen = torch.Generator().manual_seed(seed)
+    mask = torch.zeros(D, dtype=torch.bool)
+    if mirror is not None:
+        mask[list(mirror)] = True
 
-    def field(C, t):                        # the element sum_ik C_ik grad g_k(t, x_i) of W_X
-        return grad(lambda u: (C * outputs(u)).sum())(t)
+    def field(C, t):                        # the element sum_ik C_ik grad g_k(t, x_i) of W_X (times M(t))
+        return torch.where(mask, t, torch.ones_like(t)) * grad(lambda u: (C * outputs(u)).sum())(t)
 
     def nested(Cs, t):                      # [F, G] = DG.F - DF.G
         if Cs.shape[0] == 1:
@@ -161,33 +167,7 @@ def data_laws_rank(outputs, theta0, depth, surplus=6, seed=0, tol=1e-9):
 
 
 def mirror_data_laws_rank(outputs, theta0, depth, mirror, surplus=6, seed=0, tol=1e-9):
-    """D - dim Lie(M W_X)(theta0) for the mirror metric M = diag(theta_i on the indices ``mirror``, 1 elsewhere):
-    as :func:`data_laws_rank`, each field sum_ik C_ik grad g_k(t, x_i) multiplied by M(t) (the flow
-    theta' = -M(theta) grad L of a mirror descent on those coordinates)."""
-    D = theta0.numel()
-    mask = torch.zeros(D, dtype=torch.bool)
-    mask[list(mirror)] = True
-    M, n_out = outputs(theta0).shape
-    gen = torch.Generator().manual_seed(seed)
+    """:func:`data_laws_rank` of the mirror flow on the coordinates ``mirror``."""
+    return data_laws_rank(outputs, theta0, depth, surplus, seed, tol, mirror=mirror)
 
-    def field(C, t):
-        return torch.where(mask, t, torch.ones_like(t)) * grad(lambda u: (C * outputs(u)).sum())(t)
 
-    def nested(Cs, t):
-        if Cs.shape[0] == 1:
-            return field(Cs[0], t)
-        F = lambda u: field(Cs[0], u)            # noqa: E731
-        G = lambda u: nested(Cs[1:], u)          # noqa: E731
-        return jvp(G, (t,), (F(t),))[1] - jvp(F, (t,), (G(t),))[1]
-
-    rows = []
-    for level in range(depth + 1):
-        Cs = torch.randn(D + surplus, level + 1, M, n_out, generator=gen, dtype=torch.float64)
-        rows.append(vmap(nested, in_dims=(0, None))(Cs, theta0).detach().numpy())
-    A = np.vstack(rows)
-    A /= max(1.0, np.abs(A).max())
-    s = np.linalg.svd(A, compute_uv=False)
-    cut = s[0] * tol if s.size and s[0] > 0 else 1.0
-    r = int((s > cut).sum())
-    gap = np.inf if r >= len(s) or s[r] == 0 else (s[r - 1] / s[r] if r else 0.0)
-    return D - r, gap

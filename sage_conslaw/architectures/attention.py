@@ -420,13 +420,7 @@ class MultiHeadAttention(Block):
             sage: res = Attention(60, 60, 60, 60, bias=True).lie_trace(); res.number_of_laws, res.certified
             (3720, True)
         """
-        if laws is not None or "data" in options:
-            return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
-        if options.get("method") == "rigorous":
-            # the rigorous method works on the symbolic phi: refused as the whole phi's expansion
-            self.generators().require_traceable()
-        return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
-                                                  certify_with_degree=certify_with_degree, **options))
+        return self._trace_by_equivalent_parts(point, laws, seed, certify_with_degree, **options)
 
     def known_conservation_laws(self):
         r"""

@@ -202,6 +202,30 @@ class Block(Architecture):
         return self._noted(Architecture.lie_trace(self, point=point, laws=laws, seed=seed,
                                                   certify_with_degree=certify_with_degree, **options))
 
+    def _trace_by_equivalent_parts(self, point, laws, seed, certify_with_degree, **options):
+        r"""
+        The trace of a block whose :meth:`equivalent_parts` are models traced at
+        scale (attention, convolutions): the sum of their traces
+        (:func:`~sage_conslaw.core.subsets.equivalent_parts_trace`); with explicit
+        ``laws`` or ``data``, :meth:`Block.lie_trace`.  The rigorous method works on
+        the symbolic `\phi`: refused as the whole `\phi`'s expansion would be.
+
+        TESTS::
+
+            sage: from sage_conslaw.architectures import Attention
+            sage: att = Attention(2, 1, 1, 2)
+            sage: res = att._trace_by_equivalent_parts(None, None, 0, 2); res.number_of_laws, res.certified
+            (2, True)
+            sage: att._trace_by_equivalent_parts(None, att.known_conservation_laws(), 0, 2).number_of_laws
+            2
+        """
+        if laws is not None or "data" in options:
+            return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
+        if options.get("method") == "rigorous":
+            self.generators().require_traceable()
+        return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
+                                                  certify_with_degree=certify_with_degree, **options))
+
     def _regular_point(self, point, draw):
         r"""
         Return ``(theta, J)``: the given point as a list (and the Jacobian of `\phi`

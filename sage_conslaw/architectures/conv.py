@@ -86,7 +86,6 @@ from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import LinearNetwork
 from sage_conslaw.architectures.relu import ReLUNetwork
 from sage_conslaw.core.checks import boolean, positive_integer
-from sage_conslaw.core.subsets import equivalent_parts_trace
 
 
 class ConvNetwork(Block):
@@ -319,13 +318,7 @@ class ConvNetwork(Block):
             sage: res = ConvNetwork(1, 8, 8, 64, 16).lie_trace(); res.number_of_laws, res.certified
             (8, True)
         """
-        if laws is not None or "data" in options:
-            return Block.lie_trace(self, point, laws, seed=seed, certify_with_degree=certify_with_degree, **options)
-        if options.get("method") == "rigorous":
-            # the rigorous method works on the symbolic phi: refused as the whole phi's expansion
-            self.generators().require_traceable()
-        return self._noted(equivalent_parts_trace(self, self.equivalent_parts(), point=point, seed=seed,
-                                                  certify_with_degree=certify_with_degree, **options))
+        return self._trace_by_equivalent_parts(point, laws, seed, certify_with_degree, **options)
 
     def number_of_laws_formula(self):
         r"""

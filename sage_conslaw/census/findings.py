@@ -29,6 +29,7 @@ import sys
 from collections import Counter, defaultdict
 
 from sage_conslaw.census.journal import parse_dims, read_table
+from sage_conslaw.files import atomic_write
 
 
 def _load(directory):
@@ -321,8 +322,7 @@ def main(argv=None):
     page = findings_page(args.directories, command="python -m sage_conslaw.census.findings %s --out %s"
                          % (" ".join(os.path.basename(d.rstrip('/')) for d in args.directories),
                             os.path.basename(args.out)))
-    with open(args.out, 'w') as f:
-        f.write(page)
+    atomic_write(args.out, page)
     return 0
 
 

@@ -1049,7 +1049,7 @@ def _exact_gradient_rank(polys, pt):
     if R.base_ring() is QQ and all(v.denominator() % DEFAULT_PRIME for v in entries.values()):
         J = np.zeros((n, D))
         for (i, j), v in entries.items():
-            J[i, j] = int(v.numerator() * v.denominator().inverse_mod(DEFAULT_PRIME) % DEFAULT_PRIME)
+            J[i, j] = reduce_rational(v, DEFAULT_PRIME)
         if linbox_matrix(J, DEFAULT_PRIME).rank() == full:
             return full
     return matrix(R.base_ring(), n, D, entries, sparse=True).rank()

@@ -318,8 +318,8 @@ class ConservationModel(SageObject):
         - ``data`` -- (optional) a finite data set `X`: the laws of the gradient
           flows of every loss *on that data set* near ``point``, `D - \dim
           \mathrm{Lie}(W_X)(\theta)`, certified by the explicit data laws
-          (linear and ReLU networks; computed by
-          :func:`~sage_conslaw.datalaws.network.data_lie_trace`)
+          (computed by :func:`~sage_conslaw.datalaws.network.data_lie_trace`,
+          which sends each model to its route)
         - the keyword-only options of :func:`~sage_conslaw.core.trace.lie_trace`
           (``method``, ``prime``, ``seed``, ``max_steps``, ``check``,
           ``progress``, ``max_seconds``), documented and checked there once

@@ -1282,9 +1282,13 @@ def data_lie_trace(model, X, point=None, seed=0, **options):
 
     INPUT:
 
-    - ``model`` -- a linear or ReLU network, or a ``TorchMap`` of
+    - ``model`` -- a model of the package or a ``TorchMap`` of
       :func:`~sage_conslaw.torch.mapping.from_torch` (its model; its exact
-      current weights are the default point)
+      current weights are the default point): linear and ReLU networks are
+      counted here; attention layers by :mod:`~sage_conslaw.datalaws.attention`,
+      mixtures of experts, rotary attention, the GPT block and the ICNN by
+      :mod:`~sage_conslaw.datalaws.family`, any other network graph by
+      :mod:`~sage_conslaw.datalaws.graph`
     - ``X`` -- the data: `N` points of the network's input dimension (a matrix,
       list of rows, numpy array or tensor; floats are converted exactly)
     - ``point`` -- the exact point `\theta` (default: the ``TorchMap``'s

@@ -798,7 +798,8 @@ def from_torch(module, example=None, input_shape=None):
 
     - ``module`` -- a ``torch.nn.Module``
     - ``example``, ``input_shape`` -- an input batch, or the shape of one
-      input (default: guessed from the first ``Linear``/``Conv1d``)
+      input (default: guessed from the first layer whose size tells it:
+      ``Linear``, ``Conv1d``, ``Conv2d``, ``LayerNorm``)
 
     EXAMPLES::
 

@@ -5,7 +5,8 @@ Momentum flows: heavy ball with constant friction, and Nesterov's `3/t` friction
 `L = f(\phi(\theta))` for any `f`.  On the lifted state `(T, \theta, v)`,
 `v = \dot\theta`, the velocity of the flow is
 `\chi_0 - \sum_j \partial_j f(\phi(\theta))\,\chi_j` with `\chi_j = (0, 0,
-\nabla\phi_j(\theta))` (`M\nabla\phi_j` for a model with a metric) and the drift
+\nabla\phi_j(\theta))` (for a model with a metric too: its metric acts on the
+position, see below) and the drift
 
 - `\tau = 0`: `T = t`, `\chi_0 = (1, v, 0)`;
 - `\tau > 0`: `T = s = e^{\tau t}` (so `\dot s = \tau s`), `\chi_0 = (\tau s, v,

@@ -483,18 +483,53 @@ def direct_sum_trace(model, parts=None, point=None, seed=0, **options):
         if res is None:
             res = sub.lie_trace(point=sub_pt, laws=laws if laws else None, **options)
         results.append(res)
+    certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope())
+    return _sum_of_parts(model, pt, point is None, results, free, certificate, t0)
+
+
+def _sum_of_parts(model, point, random_point, results, free, certificate, t0):
+    r"""
+    The result of a direct sum (:func:`direct_sum_trace`,
+    :func:`equivalent_parts_trace`) from its parts' ``results``: the
+    dimensions added level by level (a part that stopped earlier keeps its
+    last dimension), ``free`` coordinates no field involves (each a known
+    law), the sum's ``certificate``; the known laws, the generic dimension and
+    its proven lower bound are sums when every part has them (the generic
+    points of a product of disjoint coordinates are the products of generic
+    points, so the generic dimension of the sum is the sum of the parts').
+
+    TESTS::
+
+        sage: from sage_conslaw import Reparametrization
+        sage: from sage_conslaw.core.certificate import direct_sum
+        sage: from sage_conslaw.core.subsets import _sum_of_parts, _part_certificate
+        sage: R.<a,b,c> = QQ[]; S.<u,v> = QQ[]; T = PolynomialRing(QQ, "w", 1); w = T.gen()
+        sage: r1 = Reparametrization([u*v]).lie_trace(); r2 = Reparametrization([w]).lie_trace()
+        sage: model = Reparametrization([a*b, c])
+        sage: cert = direct_sum([_part_certificate(r) for r in (r1, r2)], 0, model.generators().law_scope())
+        sage: res = _sum_of_parts(model, vector(QQ, [1, 2, 3]), False, [r1, r2], 0, cert, 0)
+        sage: res.dimensions, res.certified, res.number_of_laws, res.number_of_laws == model.lie_trace().number_of_laws
+        ([2], True, 1, True)
+        sage: r1.generic_lower_bound, r2.generic_lower_bound = 1, 1     # e.g. fast ranks at random points
+        sage: _sum_of_parts(model, vector(QQ, [1, 2, 3]), False, [r1, r2], 0, cert, 0).generic_lower_bound
+        2
+        sage: r2.generic_lower_bound = None
+        sage: _sum_of_parts(model, vector(QQ, [1, 2, 3]), False, [r1, r2], 0, cert, 0).generic_lower_bound is None
+        True
+    """
     steps = max([len(r.dimensions) for r in results] + [1])
     dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in results) for k in range(steps)]
-    certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope())
     known_n = [r.known_laws for r in results]
     generic = [r.generic_dimension for r in results]
-    return LieTraceResult(model.generators(), pt, point is None, dims,
+    lower = [r.generic_lower_bound for r in results]
+    return LieTraceResult(model.generators(), point, random_point, dims,
                           max([r.stopped_at for r in results] + [0]), certificate.certified, certificate.reason,
                           "/".join(sorted({r.method for r in results})) or "fast",
                           prime=next((r.prime for r in results if r.prime is not None), None),
                           known_laws=None if None in known_n else sum(known_n) + free,
                           lie_algebra_closed=all(r.lie_algebra_closed for r in results),
                           generic_dimension=None if None in generic else sum(generic),
+                          generic_lower_bound=None if None in lower else sum(lower),
                           seconds=round(time.time() - t0, 3), certificate=certificate)
 
 
@@ -625,19 +660,7 @@ def equivalent_parts_trace(model, parts, point=None, seed=0, why=None, **options
         whats.append(what)
     pt = FreeModule(QQ, D)(pt)
     pt.set_immutable()
-    steps = max([len(r.dimensions) for r in results] + [1])
-    dims = [sum(r.dimensions[min(k, len(r.dimensions) - 1)] for r in results) for k in range(steps)]
     certificate = direct_sum([_part_certificate(r) for r in results], free, model.generators().law_scope(),
                              equivalents=whats, why=why)
-    known_n = [r.known_laws for r in results]
-    generic = [r.generic_dimension for r in results]
-    generic_lower = [r.generic_lower_bound for r in results]
-    return LieTraceResult(model.generators(), pt, given is None and all(r.random_point for r in results), dims,
-                          max([r.stopped_at for r in results] + [0]), certificate.certified, certificate.reason,
-                          "/".join(sorted({r.method for r in results})) or "fast",
-                          prime=next((r.prime for r in results if r.prime is not None), None),
-                          known_laws=None if None in known_n else sum(known_n) + free,
-                          lie_algebra_closed=all(r.lie_algebra_closed for r in results),
-                          generic_dimension=None if None in generic else sum(generic),
-                          generic_lower_bound=None if None in generic_lower else sum(generic_lower),
-                          seconds=round(time.time() - t0, 3), certificate=certificate)
+    return _sum_of_parts(model, pt, given is None and all(r.random_point for r in results), results, free,
+                         certificate, t0)

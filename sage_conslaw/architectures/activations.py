@@ -56,7 +56,40 @@ def check_activation(name):
     return one_of(name, tuple(ACTIVATIONS), "the activation")
 
 
-class MLP(NetworkLaws, Block):
+class VectorInput:
+    r"""
+    Mixin of the networks of :class:`~sage_conslaw.architectures.functional.NetworkLaws`
+    read on one input vector of ``d_in`` entries (the MLP, the gated MLP, the
+    normalized MLP): their random input.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.activations import MLP, VectorInput
+        sage: from sage_conslaw.architectures.swiglu import GatedMLP
+        sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+        sage: all(issubclass(c, VectorInput) for c in (MLP, GatedMLP, NormalizedMLP))
+        True
+    """
+
+    def _random_input(self, rng):
+        r"""
+        A random input: rationals `k/4`, `|k| \le 4`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.architectures.activations import MLP
+            sage: from sage_conslaw.architectures.swiglu import GatedMLP
+            sage: from sage_conslaw.architectures.normalization import NormalizedMLP
+            sage: x = MLP(3, [1], 1)._random_input(np.random.default_rng(int(0))); len(x), all(4 * t in ZZ and abs(t) <= 1 for t in x)
+            (3, True)
+            sage: len(GatedMLP(3, 1, 1)._random_input(np.random.default_rng(int(0)))), len(NormalizedMLP(2, 2, 1)._random_input(np.random.default_rng(int(0))))
+            (3, 2)
+        """
+        return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]
+
+
+class MLP(VectorInput, NetworkLaws, Block):
     r"""
     A multilayer perceptron ``d_in -> hidden -> d_out`` with the given activation(s).
 
@@ -210,16 +243,3 @@ class MLP(NetworkLaws, Block):
             h = [ACTIVATIONS[act](z) for z in matvec(W, h, b)]
         W, b = layers[-1]
         return matvec(W, h, b)
-
-    def _random_input(self, rng):
-        r"""
-        A random input: rationals `k/4`, `|k| \le 4`.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures.activations import MLP
-            sage: len(MLP(3, [1], 1)._random_input(np.random.default_rng(int(0))))
-            3
-        """
-        return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]

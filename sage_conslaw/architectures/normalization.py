@@ -51,6 +51,7 @@ EXAMPLES::
 from sage.matrix.constructor import diagonal_matrix, identity_matrix, matrix
 from sage.rings.rational_field import QQ
 
+from sage_conslaw.architectures.activations import VectorInput
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.functional import NetworkLaws, matvec
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
@@ -102,7 +103,7 @@ def centering(n):
     return identity_matrix(QQ, n) - matrix(QQ, n, n, [QQ((1, n))] * (n * n))
 
 
-class NormalizedMLP(NetworkLaws, Block):
+class NormalizedMLP(VectorInput, NetworkLaws, Block):
     r"""
     `x \mapsto W_2 N(W_1 x + b_1) + b_2` with `N` a LayerNorm or an RMSNorm (see the module documentation).
 
@@ -316,16 +317,3 @@ class NormalizedMLP(NetworkLaws, Block):
         M = self._unpack(params)
         z = matvec(M["W1"], x, M.get("b1"))
         return matvec(M["W2"], self._normalize(z, M), M.get("b2"))
-
-    def _random_input(self, rng):
-        r"""
-        A random input: rationals `k/4`, `|k| \le 4`.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures.normalization import NormalizedMLP
-            sage: len(NormalizedMLP(3, 2, 1)._random_input(np.random.default_rng(int(0))))
-            3
-        """
-        return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]

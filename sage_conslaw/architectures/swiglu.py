@@ -36,8 +36,8 @@ EXAMPLES::
     sage: GatedMLP(3, 2, 2, gate='relu').network_trace().number_of_laws    # ReGLU: two per unit
     4
 """
-from sage.rings.rational_field import QQ
 
+from sage_conslaw.architectures.activations import VectorInput
 from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.functional import ACTIVATIONS, HOMOGENEOUS, NetworkLaws, matvec
 from sage_conslaw.core.checks import boolean, one_of, positive_integer
@@ -47,7 +47,7 @@ GATED_NAMES = {"silu": "SwiGLU", "gelu": "GEGLU", "relu": "ReGLU", "sigmoid": "G
                "tanh": "tanh-GLU", "softplus": "softplus-GLU"}
 
 
-class GatedMLP(NetworkLaws, Block):
+class GatedMLP(VectorInput, NetworkLaws, Block):
     r"""
     A gated MLP `W_3 (\sigma(W_1 x + b_1) \odot (W_2 x + b_2)) + b_3` (see the module documentation).
 
@@ -204,16 +204,3 @@ class GatedMLP(NetworkLaws, Block):
         a = matvec(M["W1"], x, M.get("b1"))
         u = matvec(M["W2"], x, M.get("b2"))
         return matvec(M["W3"], [gate(ak) * uk for ak, uk in zip(a, u)], M.get("b3"))
-
-    def _random_input(self, rng):
-        r"""
-        A random input: rationals `k/4`, `|k| \le 4`.
-
-        TESTS::
-
-            sage: import numpy as np
-            sage: from sage_conslaw.architectures.swiglu import GatedMLP
-            sage: len(GatedMLP(3, 1, 1)._random_input(np.random.default_rng(int(0))))
-            3
-        """
-        return [QQ((int(k), 4)) for k in rng.integers(-4, 5, size=self.d_in)]

@@ -330,6 +330,29 @@ class FxReader:
             return self.net.constant(name, _value(t), source=self.where())
         return None
 
+    def module_arguments(self, node, module):
+        r"""
+        The arguments of a call of a layer ``module`` (``nn.Linear``,
+        ``nn.Conv1d``, ``nn.Conv2d``): the input, the weight and, if the module
+        has one, the bias (parameters named after the module).
+
+        TESTS::
+
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.fx import FxReader  # optional - torch
+            sage: gm = torch.fx.symbolic_trace(torch.nn.Sequential(torch.nn.Linear(2r, 3r)))  # optional - torch
+            sage: r = FxReader(gm, {}, {}); x, call = list(gm.graph.nodes)[:2r]  # optional - torch
+            sage: r.env[x.name] = r.net.input('x', (2r,)); r.node = call  # optional - torch
+            sage: [r.net.nodes[i].name for i in r.module_arguments(call, gm.get_submodule('0'))]  # optional - torch
+            ['x', '0.weight', '0.bias']
+            sage: len(r.module_arguments(call, torch.nn.Linear(2r, 3r, bias=False))), r.net.D  # optional - torch
+            (2, 15)
+        """
+        params = [self.tensor(module.weight, node.target + ".weight")]
+        if module.bias is not None:
+            params.append(self.tensor(module.bias, node.target + ".bias"))
+        return [self.arg(node.args[0])] + params
+
     def arg(self, a):
         r"""
         The network node of an argument of the node being read (an fx node

@@ -62,10 +62,7 @@ class Conv1d(Op):
         m = module
         if m.groups != 1 or m.padding_mode != 'zeros' or isinstance(m.padding, str):
             fx.fail("only groups = 1, zero padding given as a number is supported")
-        ps = [fx.tensor(m.weight, node.target + ".weight")]
-        if m.bias is not None:
-            ps.append(fx.tensor(m.bias, node.target + ".bias"))
-        return fx.op('conv1d', [fx.arg(node.args[0])] + ps, stride=m.stride[0], padding=m.padding[0],
+        return fx.op('conv1d', fx.module_arguments(node, m), stride=m.stride[0], padding=m.padding[0],
                      dilation=m.dilation[0])
 
     def fx_example(self, module):

@@ -108,10 +108,7 @@ class Conv2d(Op):
         m = module
         if m.groups != 1 or m.padding_mode != 'zeros' or isinstance(m.padding, str):
             fx.fail("only groups = 1, zero padding given as numbers is supported")
-        ps = [fx.tensor(m.weight, node.target + ".weight")]
-        if m.bias is not None:
-            ps.append(fx.tensor(m.bias, node.target + ".bias"))
-        return fx.op('conv2d', [fx.arg(node.args[0])] + ps, stride=tuple(m.stride), padding=tuple(m.padding),
+        return fx.op('conv2d', fx.module_arguments(node, m), stride=tuple(m.stride), padding=tuple(m.padding),
                      dilation=tuple(m.dilation))
 
     def fx_example(self, module):

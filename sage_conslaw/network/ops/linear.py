@@ -46,10 +46,7 @@ class Linear(Op):
             bias = node.kwargs.get('bias')
             return fx.op('linear', [fx.arg(x) for x in node.args[:3] if x is not None]
                          + ([fx.arg(bias)] if bias is not None else []))
-        ps = [fx.tensor(module.weight, node.target + ".weight")]
-        if module.bias is not None:
-            ps.append(fx.tensor(module.bias, node.target + ".bias"))
-        return fx.op('linear', [fx.arg(node.args[0])] + ps)
+        return fx.op('linear', fx.module_arguments(node, module))
 
     def fx_example(self, module):
         r"""

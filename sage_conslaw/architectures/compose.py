@@ -367,19 +367,27 @@ def _metric_of(block):
     return list(M.diagonal()), list(M.mirror_coordinates())
 
 
-def _composed_family(model, metric):
+def _composed_family(model):
     r"""
-    The family `M\nabla\phi_j` of a composition whose blocks have metrics
-    (``metric`` the product :class:`~sage_conslaw.core.metric.Metric`); the
-    flow lives where its mirror coordinates are positive.
+    The fields of the flow of a composition ``model``: the gradients
+    `\nabla\phi_j` of :meth:`Block.generators` when no block has a metric,
+    else `M\nabla\phi_j` with the product
+    :class:`~sage_conslaw.core.metric.Metric` ``model.metric()`` (the flow
+    lives where its mirror coordinates are positive).
 
     TESTS::
 
-        sage: from sage_conslaw.architectures import Residual, NMF
-        sage: Residual(NMF(1, 1, 1)).generators()        # via _composed_family
+        sage: from sage_conslaw.architectures import Residual, Sequential, NMF, LinearNetwork
+        sage: from sage_conslaw.architectures.compose import _composed_family
+        sage: _composed_family(Residual(NMF(1, 1, 1)))
         Family of 1 vector field on QQ^2 (coordinates U_0_0, V_0_0), positive coordinates U_0_0, V_0_0
+        sage: net = Sequential([LinearNetwork([1, 1, 1])]); _composed_family(net).D, net.metric() is None
+        (2, True)
     """
-    return FieldFamily(metric.fields(model.gradient_fields()), positive=metric.mirror_coordinates())
+    M = model.metric()
+    if M is None:
+        return Block.generators(model)
+    return FieldFamily(M.fields(model.gradient_fields()), positive=M.mirror_coordinates())
 
 
 class Residual(Block):
@@ -494,10 +502,7 @@ class Residual(Block):
             sage: net.generators().D == net.D == 8
             True
         """
-        M = self.metric()
-        if M is None:
-            return Block.generators(self)
-        return _composed_family(self, M)
+        return _composed_family(self)
 
     def lie_trace(self, *args, **options):
         r"""
@@ -843,10 +848,7 @@ class Sequential(Block):
             sage: net.generators().D == net.D == 16
             True
         """
-        M = self.metric()
-        if M is None:
-            return Block.generators(self)
-        return _composed_family(self, M)
+        return _composed_family(self)
 
     def linear_network(self):
         r"""

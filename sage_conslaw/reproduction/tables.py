@@ -184,6 +184,11 @@ class ReproductionReport:
     columns = COLUMNS
     #: The column whose ``False`` flags a row of the text table with ``<-- MISMATCH`` (``None``: no flag).
     flag = 'match'
+    #: The words of :meth:`summary` when every row matches, and when some do not.
+    all_match_words = "architectures: no conservation law beyond the known ones"
+    some_match_words = "architectures match"
+    #: The columns that name a mismatched row in :meth:`summary`.
+    mismatch_columns = ('family', 'check', 'dims')
 
     def __init__(self, rows, seconds, workers, planned=None):
         r"""
@@ -317,14 +322,17 @@ class ReproductionReport:
             ....:            found=3, step=0, certified=False, match=False, seconds=float(0.1))
             sage: ReproductionReport([row], 0.1, 1).summary()
             '0/1 architectures match; MISMATCH on 1: relu lie [2, 2, 2]'
+            sage: ReproductionReport([dict(row, match=True, certified=True)], 0.1, 1).summary()
+            '1/1 architectures: no conservation law beyond the known ones (all certified)'
         """
         n = len(self.rows)
         bad = self.mismatches()
         if not bad:
-            return "%s/%s architectures: no conservation law beyond the known ones (%s)" % (
-                n, n, "all certified" if self.all_certified else "not all certified")
-        return "%s/%s architectures match; MISMATCH on %s: %s" % (
-            n - len(bad), n, len(bad), "; ".join("%s %s %s" % (r['family'], r['check'], r['dims']) for r in bad))
+            return "%s/%s %s (%s)" % (n, n, self.all_match_words,
+                                      "all certified" if self.all_certified else "not all certified")
+        return "%s/%s %s; MISMATCH on %s: %s" % (
+            n - len(bad), n, self.some_match_words, len(bad),
+            "; ".join(" ".join(str(r[c]) for c in self.mismatch_columns) for r in bad))
 
     def csv_text(self):
         r"""

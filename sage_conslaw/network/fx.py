@@ -181,7 +181,7 @@ def _guess_example(module, modules=None):
     r"""
     An example input for the shapes: from the first layer whose op kind tells
     it (:meth:`~sage_conslaw.network.ops.Op.fx_example`: ``Linear``,
-    ``Conv1d``; an axis of any length tries lengths until the forward pass
+    ``Conv1d``, ``Conv2d``, ``LayerNorm``; an axis of any length tries lengths until the forward pass
     runs), or ``None``.
 
     TESTS::
@@ -520,7 +520,7 @@ def network_from_module(module, example=None, input_shape=None):
 
     - ``module`` -- a ``torch.nn.Module``
     - ``example`` -- an example input batch (default: guessed from the first
-      ``Linear`` or ``Conv1d``)
+      layer whose size tells it: ``Linear``, ``Conv1d``, ``Conv2d``, ``LayerNorm``)
     - ``input_shape`` -- the shape of one input, instead of ``example``
 
     EXAMPLES:

@@ -313,6 +313,19 @@ class LieTraceResult(SageObject):
         """
         return None
 
+    def _certified_line(self):
+        r"""
+        The line of the verdict and its reason, in the text of every result.
+
+        TESTS::
+
+            sage: from sage_conslaw import Reparametrization
+            sage: R.<a,b> = QQ[]
+            sage: Reparametrization([a*b]).lie_trace()._certified_line()[:18]
+            '  certified: yes -'
+        """
+        return "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason)
+
     def _repr_(self):
         r"""
         TESTS::
@@ -335,7 +348,7 @@ class LieTraceResult(SageObject):
                   "dim Lie(W)(theta) = %s)" if self.singular else
                   "  independent conservation laws: %s  (D = %s, dim Lie(W)(theta) = %s)")
                  % (self.number_of_laws, self.D, self.dimension),
-                 "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason)]
+                 self._certified_line()]
         how = ("%s, modulo p = %s" % (self.method, self.prime) if self.prime
                else "%s, exact over %s" % (self.method, field_name(self.base_ring)))
         lines.append("  method: %s, stopped at step %s" % (how, self.stopped_at))

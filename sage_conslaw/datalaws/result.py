@@ -123,19 +123,6 @@ class DataTraceResult(LieTraceResult):
         return ("  independent conservation laws: between %s and %s  (D = %s, dim Lie(W)(theta) >= %s)"
                 % (self.lower, self.upper, self.D, self.dimension))
 
-    def _certified_line(self):
-        r"""
-        The line of the verdict and its reason.
-
-        TESTS::
-
-            sage: from sage_conslaw.architectures import Attention
-            sage: from sage_conslaw.datalaws.attention import attention_data_trace
-            sage: attention_data_trace(Attention(2, 1, 1, 2), [[[1, 0]]], point=[1] * 8)._certified_line()[:17]
-            '  certified: no -'
-        """
-        return "  certified: %s -- %s" % ("yes" if self.certified else "no", self.reason)
-
     def _repr_(self):
         r"""
         TESTS::

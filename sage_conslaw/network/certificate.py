@@ -164,9 +164,8 @@ class NetworkTraceResult(LieTraceResult):
             True
         """
         return ("Lie trace of the network (D = %s): dim Lie(W)(theta) = %s, %s independent law%s near theta\n"
-                "  certified: %s -- %s" % (self.D, self.dimension, self.number_of_laws,
-                                           "" if self.number_of_laws == 1 else "s",
-                                           "yes" if self.certified else "no", self.reason))
+                % (self.D, self.dimension, self.number_of_laws, "" if self.number_of_laws == 1 else "s")
+                + self._certified_line())
 
 
 def choose_prime(net, batch):

@@ -559,6 +559,30 @@ class ParameterLayout:
         gens = R.gens()
         return {P.name: matrix(R, P.shape[0], P.shape[1], gens[P.slice]) for P in self._parameters}
 
+    def as_lists(self, values, vectors=()):
+        r"""
+        Return the list of the `D` coordinates ``values`` (numbers, jets,
+        balls) by parameter: each a list of rows, those named in ``vectors``
+        a flat list (the inverse of :meth:`flatten`, without a ring; the
+        networks that evaluate themselves on jets or balls read their
+        parameters so; :meth:`split` gives numpy views).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.architectures.base import ParameterLayout
+            sage: L = ParameterLayout([('A', (2, 2)), ('b', (2, 1), 'bias')])
+            sage: L.as_lists(list(range(6))), L.as_lists(list(range(6)), vectors=['b'])
+            ({'A': [[0, 1], [2, 3]], 'b': [[4], [5]]}, {'A': [[0, 1], [2, 3]], 'b': [4, 5]})
+            sage: L.flatten(L.as_lists(list(range(6)), vectors=['b'])) == list(range(6))
+            True
+        """
+        out = {}
+        for P in self._parameters:
+            r, c = P.shape
+            flat = values[P.offset:P.offset + r * c]
+            out[P.name] = flat if P.name in vectors else [flat[i * c:(i + 1) * c] for i in range(r)]
+        return out
+
     def flatten(self, values):
         r"""
         Return the list of the `D` coordinates of the parameters given by name.

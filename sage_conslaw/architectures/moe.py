@@ -222,13 +222,11 @@ class MixtureOfExperts(NetworkLaws, Block):
             sage: from sage_conslaw.architectures.moe import MixtureOfExperts
             sage: MixtureOfExperts(1, 1, 1, 1, bias=False)._unpack([1, 2, 3])
             {'A1': [[2]], 'B1': [[3]], 'R': [[1]]}
+            sage: MixtureOfExperts(1, 1, 1, 1)._unpack(list(range(6)))
+            {'A1': [[2]], 'B1': [[4]], 'R': [[0]], 'a1': [3], 'c1': [5], 'r': [1]}
         """
-        out = {}
-        for P in self.layout():
-            r, c = P.shape
-            flat = params[P.offset:P.offset + r * c]
-            out[P.name] = flat if P.role == "bias" else [flat[i * c:(i + 1) * c] for i in range(r)]
-        return out
+        L = self.layout()
+        return L.as_lists(params, vectors=[P.name for P in L.biases()])
 
     def _gates(self, logits):
         r"""

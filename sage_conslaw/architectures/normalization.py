@@ -268,14 +268,11 @@ class NormalizedMLP(VectorInput, NetworkLaws, Block):
             sage: from sage_conslaw.architectures.normalization import NormalizedMLP
             sage: NormalizedMLP(1, 1, 1, 'rms')._unpack([1, 2, 3, 4, 5])
             {'W1': [[1]], 'W2': [[4]], 'b1': [2], 'b2': [5], 'gamma': [3]}
+            sage: NormalizedMLP(1, 1, 1, 'layer')._unpack(list(range(6)))
+            {'W1': [[0]], 'W2': [[4]], 'b1': [1], 'b2': [5], 'beta': [3], 'gamma': [2]}
         """
-        out = {}
-        for P in self.layout():
-            r, c = P.shape
-            flat = params[P.offset:P.offset + r * c]
-            out[P.name] = flat if c == 1 and P.name not in ("W1", "W2") else [flat[i * c:(i + 1) * c]
-                                                                             for i in range(r)]
-        return out
+        L = self.layout()
+        return L.as_lists(params, vectors=[name for name in L.names() if name not in ("W1", "W2")])
 
     def _normalize(self, z, M):
         r"""

@@ -178,16 +178,11 @@ class GatedMLP(VectorInput, NetworkLaws, Block):
             sage: from sage_conslaw.architectures.swiglu import GatedMLP
             sage: GatedMLP(1, 2, 1)._unpack(list(range(6)))
             {'W1': [[0], [1]], 'W2': [[2], [3]], 'W3': [[4, 5]]}
+            sage: GatedMLP(1, 1, 1, bias=True)._unpack(list(range(6)))
+            {'W1': [[0]], 'W2': [[1]], 'W3': [[2]], 'b1': [3], 'b2': [4], 'b3': [5]}
         """
-        out = {}
-        for P in self.layout():
-            r, c = P.shape
-            flat = params[P.offset:P.offset + r * c]
-            out[P.name] = [flat[i * c:(i + 1) * c] for i in range(r)]
-        for name in ("b1", "b2", "b3"):
-            if name in out:
-                out[name] = [row[0] for row in out[name]]
-        return out
+        L = self.layout()
+        return L.as_lists(params, vectors=[P.name for P in L.biases()])
 
     def _network_output(self, params, x):
         r"""

@@ -977,8 +977,7 @@ class GraphDataModel(ConservationModel):
             Multivariate Polynomial Ring in L0_weight_0_0, L0_bias_0 over Rational Field
         """
         if self._ring is None:
-            names = [v for v, _, _ in self.network.layout()]
-            self._ring = PolynomialRing(QQ, names, len(names))
+            self._ring = self.network.polynomial_ring()
         return self._ring
 
     def random_point(self, seed=0):

@@ -34,6 +34,9 @@ import re
 
 import numpy as np
 
+from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
+from sage.rings.rational_field import QQ
+
 from sage_conslaw.core.checks import boolean
 from sage_conslaw.network.ops import OPS, get_op
 
@@ -438,6 +441,23 @@ class Network:
         if sorted((p, tuple(i)) for _, p, i in layout) != old:
             raise ValueError("the new layout must list the same entries as the old one")
         self._layout = [(v, p, tuple(i)) for v, p, i in layout]
+
+    def polynomial_ring(self):
+        r"""
+        `\QQ[\theta]`, its variables named by :meth:`layout` (the ring of the
+        network's models: :class:`~sage_conslaw.network.model.NetworkModel`,
+        :class:`~sage_conslaw.datalaws.graph.GraphDataModel`).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network import Network
+            sage: net = Network.sequential(1, [('linear', 1)]); net.polynomial_ring()
+            Multivariate Polynomial Ring in L0_weight_0_0, L0_bias_0 over Rational Field
+            sage: net.polynomial_ring().ngens() == net.D
+            True
+        """
+        names = [v for v, _, _ in self.layout()]
+        return PolynomialRing(QQ, names, len(names))
 
     @property
     def D(self):

@@ -22,9 +22,6 @@ EXAMPLES::
     sage: len(M.known_conservation_laws())
     6
 """
-from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
-from sage.rings.rational_field import QQ
-
 from sage_conslaw.core.laws import polynomial_laws
 from sage_conslaw.core.model import ConservationModel, as_law_list
 from sage_conslaw.core.points import random_point
@@ -153,8 +150,7 @@ class NetworkModel(ConservationModel):
             Multivariate Polynomial Ring in L0_weight_0_0, L0_bias_0 over Rational Field
         """
         if self._ring is None:
-            names = [v for v, _, _ in self.network.layout()]
-            self._ring = PolynomialRing(QQ, names, len(names))
+            self._ring = self.network.polynomial_ring()
         return self._ring
 
     def generators(self):

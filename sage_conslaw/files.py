@@ -78,11 +78,50 @@ def _fsync_directory(directory):
     except OSError:   # pragma: no cover  (a system without directory descriptors)
         return
     try:
-        os.fsync(fd)
-    except OSError:   # pragma: no cover  (some file systems refuse to sync a directory)
-        pass
+        _fsync_fd(fd)
     finally:
         os.close(fd)
+
+
+def _as_bytes(data):
+    r"""
+    The content of a file as bytes: ``str`` as UTF-8, ``bytes`` as they are;
+    anything else is a ``TypeError`` (checked before a file is created).
+
+    TESTS::
+
+        sage: from sage_conslaw.files import _as_bytes
+        sage: _as_bytes('é'), _as_bytes(b'x')
+        (b'\xc3\xa9', b'x')
+        sage: _as_bytes([3])
+        Traceback (most recent call last):
+        ...
+        TypeError: the content of a file must be str or bytes, got list
+    """
+    if isinstance(data, str):
+        return data.encode('utf-8')
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("the content of a file must be str or bytes, got %s" % type(data).__name__)
+    return data
+
+
+def _write_synced(fd, data):
+    r"""
+    Write all of ``data`` (bytes) to the open file ``fd`` (a write may take
+    part of it) and sync the file to the disk.
+
+    TESTS::
+
+        sage: import os, tempfile
+        sage: from sage_conslaw.files import _write_synced
+        sage: fd, path = tempfile.mkstemp(); _write_synced(fd, b'abc' * 1000); os.close(fd)
+        sage: open(path, 'rb').read() == b'abc' * 1000
+        True
+    """
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
 
 
 def _write_temporary(path, data):
@@ -105,20 +144,14 @@ def _write_temporary(path, data):
         ...
         TypeError: the content of a file must be str or bytes, got list
     """
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    elif not isinstance(data, (bytes, bytearray)):
-        raise TypeError("the content of a file must be str or bytes, got %s" % type(data).__name__)
+    data = _as_bytes(data)
     directory, name = os.path.split(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        _write_synced(fd, data)
     except BaseException:
         os.close(fd)
         _remove(tmp)
@@ -258,16 +291,10 @@ def _write_new_file(name, data, dir_fd):
         TypeError: the content of a file must be str or bytes, got list
         sage: os.close(dfd)
     """
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    elif not isinstance(data, (bytes, bytearray)):
-        raise TypeError("the content of a file must be str or bytes, got %s" % type(data).__name__)
+    data = _as_bytes(data)
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=dir_fd)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        _write_synced(fd, data)
     finally:
         os.close(fd)
 

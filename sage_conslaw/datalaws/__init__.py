@@ -19,8 +19,8 @@ The laws of the user's data and step size.
 - :mod:`~sage_conslaw.datalaws.attention` -- the attention layers (softmax:
   the rank of the data fields proven in ball arithmetic).
 - :mod:`~sage_conslaw.datalaws.result` -- the record of a count on a data set
-  (:class:`~sage_conslaw.datalaws.result.DataTraceResult`), which the routes'
-  results extend.
+  (:class:`~sage_conslaw.datalaws.result.DataTraceResult`), which the results
+  of the attention, family and graph routes extend.
 - :mod:`~sage_conslaw.datalaws.drift` -- the exact drift of a law under one
   step of GD, SGD or the heavy ball, a polynomial in the step size.
 

@@ -42,11 +42,10 @@ import numpy as np
 
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
-from sage.rings.real_arb import RealBallField
 
-from sage_conslaw.architectures.attention import _certified_rank
 from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.points import as_exact_point
+from sage_conslaw.datalaws.brackets import rank_in_balls
 from sage_conslaw.datalaws.data import exact_data
 from sage_conslaw.datalaws.result import DataTraceResult
 from sage_conslaw.network.balls import PRECISION    # the bits of the balls at first (one home)
@@ -212,15 +211,12 @@ class AttentionDataModel:
         theta = list(self.point)
         J_phi = model.jacobian(theta)
         mats = {name: A.change_ring(QQ) for name, A in model.unflatten(theta).items()}
-        lower = 0
-        for i in range(4):
-            RB = RealBallField(precision * 2 ** i)
+
+        def fields_at(RB):
             rows = [r for X in self.tokens for r in model._output_jacobian_in_phi(mats, X, RB)]
-            G = matrix(RB, rows) * J_phi.change_ring(RB)
-            got = _certified_rank(G, RB, only_first=(i < 3))
-            if got is not None:
-                return got
-        return lower    # pragma: no cover
+            return matrix(RB, rows) * J_phi.change_ring(RB)
+
+        return rank_in_balls(fields_at, precision)
 
     def lie_trace(self):
         r"""

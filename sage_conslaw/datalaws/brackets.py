@@ -28,6 +28,36 @@ from sage_conslaw.architectures.functional import Dual, jet_gradients
 from sage_conslaw.network.balls import PRECISION
 
 
+def rank_in_balls(matrix_at, precision=PRECISION, doublings=3):
+    r"""
+    A proven lower bound of the rank of a matrix of reals known through its
+    enclosures: ``matrix_at(RB)`` is the matrix over the ball field ``RB``
+    (or ``None``: nothing to rank, `0`), formed at ``precision`` bits, then
+    with the precision doubled up to ``doublings`` times until a rank is proven
+    (:func:`~sage_conslaw.architectures.attention._certified_rank`; a wider
+    ball never proves a wrong rank, only a smaller one); `0` if none is.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.datalaws.brackets import rank_in_balls
+        sage: rank_in_balls(lambda RB: matrix(RB, [[1, 2], [2, 4], [0, 1]]))
+        2
+        sage: rank_in_balls(lambda RB: None)
+        0
+        sage: seen = []; rank_in_balls(lambda RB: seen.append(RB.precision()) or matrix(RB, [[1]]), precision=64), seen
+        (1, [64])
+    """
+    for i in range(doublings + 1):
+        RB = RealBallField(precision * 2 ** i)
+        M = matrix_at(RB)
+        if M is None:
+            return 0
+        got = _certified_rank(M, RB, only_first=(i < doublings))
+        if got is not None:
+            return got
+    return 0    # pragma: no cover
+
+
 def gradient_field(forward, x, o):
     r"""
     The field `\nabla_\theta g_o(\theta, x)` as a function ``F(values, zero)``
@@ -99,11 +129,7 @@ def nested_bracket_rank(forward, theta, inputs, depth, count=None, seed=0, preci
         sage: nested_bracket_rank(f, [1, 2], [QQ(1), QQ(2)], 3)
         1
     """
-    rng = np.random.default_rng(int(seed))
-    precisions = [precision * 2 ** i for i in range(4)]
-    lower = 0
-    for prec in precisions:
-        RB = RealBallField(prec)
+    def rows_at(RB):
         zero = RB(0)
         vals = [RB(t) for t in theta]
         fields = []
@@ -113,7 +139,7 @@ def nested_bracket_rank(forward, theta, inputs, depth, count=None, seed=0, preci
                 continue
             fields += [gradient_field(forward, x, o) for o in range(len(g))]
         if not fields:
-            return 0
+            return None
         n = count if count is not None else len(fields) + 4
         rows = [F(vals, zero) for F in fields]
         r = np.random.default_rng(int(seed))
@@ -124,8 +150,6 @@ def nested_bracket_rank(forward, theta, inputs, depth, count=None, seed=0, preci
                 for i in reversed(idx[:-1]):
                     Z = bracket_field(fields[int(i)], Z)
                 rows.append(Z(vals, zero))
-        rows = [[RB(c) if not hasattr(c, 'mid') else c for c in row] for row in rows]
-        got = _certified_rank(matrix(RB, rows), RB, only_first=(prec != precisions[-1]))
-        if got is not None:
-            return got
-    return lower    # pragma: no cover
+        return matrix(RB, [[RB(c) if not hasattr(c, 'mid') else c for c in row] for row in rows])
+
+    return rank_in_balls(rows_at, precision)

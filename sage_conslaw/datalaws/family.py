@@ -81,9 +81,6 @@ import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
-from sage.rings.real_arb import RealBallField
-
-from sage_conslaw.architectures.attention import _certified_rank
 from sage_conslaw.architectures.functional import bracket_rows, network_gradient_rows, second_bracket_rows
 from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.families import FieldFamily, GradientFamily
@@ -92,7 +89,7 @@ from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.core.thresholds import (DATA_BRACKET_MARGIN, DATA_DEEP_BRACKET_MAX_D, DATA_MAX_PAIRS,
                                           DATA_MAX_SECOND_BRACKETS)
-from sage_conslaw.datalaws.brackets import nested_bracket_rank
+from sage_conslaw.datalaws.brackets import nested_bracket_rank, rank_in_balls
 from sage_conslaw.datalaws.data import exact_data
 from sage_conslaw.datalaws.result import DataTraceResult
 from sage_conslaw.network.balls import PRECISION    # the bits of the balls at first (one home)
@@ -535,16 +532,10 @@ class FamilyDataModel:
             return out
 
         def proven(level):
-            precisions = [precision * 2 ** i for i in range(4)]
-            for prec in precisions:
-                RB = RealBallField(prec)
+            def fields_at(RB):
                 rows = rows_at(RB, level)
-                if not rows:
-                    return 0
-                r = _certified_rank(matrix(RB, rows), RB, only_first=(prec != precisions[-1]))
-                if r is not None:
-                    return r
-            return 0    # pragma: no cover
+                return matrix(RB, rows) if rows else None
+            return rank_in_balls(fields_at, precision)
 
         levels = [proven(0)]
         while len(levels) < 3 and max(levels) < target:

@@ -969,7 +969,7 @@ def second_bracket_rows(forward, theta, inputs, rows, used, triples, RB):
     return out
 
 
-def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, seed=0, second=0):
+def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, seed=0, second=0, wanted=None):
     r"""
     Return a proven lower bound of the rank of the network's gradients at
     ``theta`` over ``inputs`` (ball arithmetic; the precision doubled up to 3
@@ -1006,7 +1006,7 @@ def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, s
             first += second_bracket_rows(forward, theta, inputs, rows, used, triples, RB)
         rows = rows + first
         G = matrix(RB, rows)
-        lower = _certified_rank(G, RB, only_first=(prec != precisions[-1]))
+        lower = _certified_rank(G, RB, only_first=(prec != precisions[-1]), wanted=wanted)
         if lower is not None:
             return lower
     return lower   # pragma: no cover
@@ -1154,7 +1154,7 @@ class NetworkLaws:
             samples = max(2, -(-self.ROW_FACTOR * self.D // per) + 2)
         samples = positive_integer(samples, "samples")
         inputs = [self._random_input(rng) for _ in range(samples)]
-        rank = certified_gradient_rank(self._network_output, theta, inputs, precision)
+        rank = certified_gradient_rank(self._network_output, theta, inputs, precision, wanted=self.D - N)
         what = ""
         if (rank < self.D - N and not self.symmetry_laws() and rank == self.jacobian(theta).rank()
                 and generic_rank_within(self.gradient_fields(), GENERIC_JACOBIAN_SECONDS) == rank):
@@ -1174,13 +1174,14 @@ class NetworkLaws:
         if rank < self.D - N:
             # the gradients alone do not reach D - N: add brackets (elements of Lie(W) beyond W)
             first = certified_gradient_rank(self._network_output, theta, inputs, precision,
-                                            brackets=self.D - rank + self.BRACKET_MARGIN, seed=seed)
+                                            brackets=self.D - rank + self.BRACKET_MARGIN, seed=seed,
+                                            wanted=self.D - N)
             what = " (with brackets of the gradient fields)"
             if first < self.D - N:
                 # second-level brackets [X_r, [X_p, X_q]] (third derivatives, dual numbers of dual numbers)
                 first = max(first, certified_gradient_rank(
                     self._network_output, theta, inputs, precision, brackets=self.D - rank + self.BRACKET_MARGIN,
-                    seed=seed, second=2 * (self.D - N - first) + self.BRACKET_MARGIN))
+                    seed=seed, second=2 * (self.D - N - first) + self.BRACKET_MARGIN, wanted=self.D - N))
                 what = " (with brackets of the gradient fields, two levels)"
             rank = max(rank, first)
         return NetworkCount(self.D, N, rank, theta, time.time() - start, what)

@@ -506,3 +506,15 @@ DATA_DEEP_BRACKET_MAX_D = 40
 #: `D = 92` (rotary attention); larger `\phi` can take minutes (fraction-field
 #: elimination), and then the count takes the brackets' route instead.
 GENERIC_JACOBIAN_SECONDS = 20
+
+#: A pivot of the elimination at the balls' precision that chooses the minor of a
+#: proven rank (:func:`~sage_conslaw.architectures.attention._certified_rank`, when
+#: the floating-point rank falls short of the rank wanted) is taken as the rounding
+#: of an exact zero when it is below ``2^BALL_PIVOT_GUARD_BITS`` times the noise of
+#: the rows (their largest ball radius, or one unit in the last place of the
+#: midpoints, relative to the row's largest entry): the elimination adds a few bits
+#: of rounding per step, and 8 bits leave room for 256 steps of growth.  Only the
+#: size tried first depends on it: the claim is the ball determinant of the minor,
+#: and a size whose determinant contains 0 is shrunk.  A direction of size `2^{-66}`
+#: (RMSNorm's `\varepsilon = 2^{-52}` against a scaling) is kept at 128 bits.
+BALL_PIVOT_GUARD_BITS = 8

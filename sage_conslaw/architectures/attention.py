@@ -81,7 +81,6 @@ from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 from sage.rings.complex_arb import ComplexBallField
 from sage.rings.real_arb import RealBallField
-from sage.rings.real_mpfr import RealField
 from scipy.linalg import qr
 
 from sage_conslaw.architectures.base import check_parameters
@@ -89,7 +88,7 @@ from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import (LinearNetwork, balancedness, known_independent_laws_formula,
                                                lie_dimension_formula)
 from sage_conslaw.core.symmetry import Translation, gl_symmetries
-from sage_conslaw.core.thresholds import BALL_PIVOT_GUARD_BITS
+from sage_conslaw.core.thresholds import FLOAT_RANK_CUTOFF
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.subsets import equivalent_parts_trace
 
@@ -865,15 +864,18 @@ def _minor_is_nonsingular(G, rows, cols, RB):
     return not det.contains_zero()
 
 
-def _precise_pivots(G, RB, wanted):
+def _precise_pivots(G, RB, wanted, start=()):
     r"""
-    The pivots ``(row, column)`` of a Gaussian elimination with complete pivoting of
-    the midpoints of the matrix of balls ``G`` at the balls' precision (no
-    floating-point cut-off), at most ``wanted`` of them: each row scaled to
-    largest entry 1, an entry whose ball contains 0 taken as 0, and the
-    elimination stopped at a pivot below `2^{g}` times the noise of the rows
-    (their largest relative radius, or one unit in the last place; `g =`
-    :data:`~sage_conslaw.core.thresholds.BALL_PIVOT_GUARD_BITS`).
+    The pivots ``(row, column)`` of a Gaussian elimination of the matrix of balls
+    ``G`` carried out *in ball arithmetic* at the balls' precision, at most
+    ``wanted`` of them: the rows scaled to largest midpoint 1 (a row whose every
+    ball contains 0 is dropped), the pivots ``start`` (a minor chosen by
+    floating point, proven nonsingular) eliminated first at once (the Schur
+    complement `S = A_{22} - A_{21} A_{11}^{-1} A_{12}` by Arb's matrix inverse
+    and product), then, one by one on `S`, the entry of largest midpoint among
+    those whose ball excludes 0.  It stops when every remaining ball contains 0:
+    no numeric cut-off, so a direction far below float64's rounding (a symmetry
+    broken at `10^{-20}`) is seen when the precision sees it.
 
     This only *chooses* a minor; :func:`_minor_is_nonsingular` proves it.
 
@@ -884,38 +886,61 @@ def _precise_pivots(G, RB, wanted):
         sage: G = matrix(RB, [[1, 1, 0], [1, 1 + t, 0], [0, 0, 0]])
         sage: sorted(_precise_pivots(G, RB, 3))        # the direction of size 2^-70 is seen
         [(0, 0), (1, 1)]
-        sage: _precise_pivots(G, RB, 1), _precise_pivots(matrix(RB, 2, 2), RB, 2)
-        ([(0, 0)], [])
+        sage: sorted(_precise_pivots(G, RB, 3, start=[(0, 1)]))
+        [(0, 1), (1, 0)]
+        sage: _precise_pivots(G, RB, 1), _precise_pivots(matrix(RB, 2, 2), RB, 2), _precise_pivots(G, RB, 0)
+        ([(0, 0)], [], [])
         sage: G = matrix(RealBallField(53), [[1, 1], [1, 1 + t]]); _precise_pivots(G, G.base_ring(), 2)   # below the precision
         [(0, 0)]
+        sage: _precise_pivots(matrix(RB, [[1, 1], [1, 1]]), RB, 2, start=[(0, 0), (1, 1)])     # a singular start: none of it
+        [(0, 0)]
     """
-    prec = RB.precision()
-    R = RealField(prec)
-    noise = R(2) ** (-prec)
     rows, index = [], []
     for i, row in enumerate(G.rows()):
-        mids = [R(0) if x.contains_zero() else R(x.mid()) for x in row]
-        m = max((abs(v) for v in mids), default=R(0))
-        if m == 0:
+        if all(x.contains_zero() for x in row):
             continue
-        rows.append([v / m for v in mids])
+        m = RB(max(abs(x.mid()) for x in row))
+        rows.append([x / m for x in row])
         index.append(i)
-        noise = max(noise, max(R(x.rad()) for x in row) / m)
     if not rows or wanted <= 0:
         return []
-    A = np.array(rows, dtype=object)
-    cut = noise * 2 ** BALL_PIVOT_GUARD_BITS
     cols = list(range(G.ncols()))
     pivots = []
-    while len(pivots) < wanted and A.size:
-        a = np.abs(A)
-        i, j = divmod(int(np.argmax(a)), A.shape[1])
-        p = A[i, j]
-        if not a[i, j] > cut:
+    start = [(index.index(r), c) for r, c in start if r in index][:wanted]
+    if start:
+        CB = ComplexBallField(RB.precision())
+        A = matrix(CB, rows)
+        r1, c1 = [r for r, _ in start], [c for _, c in start]
+        r2 = [r for r in range(len(rows)) if r not in r1]
+        c2 = [c for c in cols if c not in c1]
+        try:
+            inv = A.matrix_from_rows_and_columns(r1, c1).inverse()
+        except (ZeroDivisionError, ValueError):
+            inv = None
+        if inv is not None and c2 and r2:
+            S = (A.matrix_from_rows_and_columns(r2, c2)
+                 - A.matrix_from_rows_and_columns(r2, c1) * (inv * A.matrix_from_rows_and_columns(r1, c2)))
+            pivots = [(index[r], c) for r, c in start]
+            rows = [[x.real() for x in row] for row in S.rows()]
+            index, cols = [index[r] for r in r2], c2
+        elif inv is not None:
+            return [(index[r], c) for r, c in start]
+    while len(pivots) < wanted and rows:
+        best = None
+        for i, row in enumerate(rows):
+            for j, x in enumerate(row):
+                if not x.contains_zero():
+                    m = abs(x.mid())
+                    if best is None or m > best[0]:
+                        best = (m, i, j)
+        if best is None:
             break
+        _, i, j = best
         pivots.append((index[i], cols[j]))
-        A = A - np.multiply.outer(A[:, j] / p, A[i])
-        A = np.delete(np.delete(A, i, 0), j, 1)
+        prow, p = rows[i], rows[i][j]
+        rows = [[a - f * b for a, b in zip(row, prow)] for row, f in ((row, row[j] / p) for n, row in enumerate(rows)
+                                                                      if n != i)]
+        rows = [row[:j] + row[j + 1:] for row in rows]
         del index[i], cols[j]
     return pivots
 
@@ -927,9 +952,10 @@ def _certified_rank(G, RB, only_first=False, wanted=None):
     (:func:`_minor_is_nonsingular`), shrinking the size until one is found.
 
     The submatrix is chosen by a floating-point pivoted QR (rows scaled unless
-    each of their balls contains 0, relative cut-off `10^{-10}`); when
-    ``wanted`` is given and that rank falls short of it, also by a pivoted
-    elimination at the balls' precision (:func:`_precise_pivots`), which sees
+    each of their balls contains 0, relative cut-off
+    :data:`~sage_conslaw.core.thresholds.FLOAT_RANK_CUTOFF`); when ``wanted`` is
+    given and that rank falls short of it, the elimination goes on in ball
+    arithmetic at the balls' precision (:func:`_precise_pivots`), which sees
     directions far below the float64 cut-off (a symmetry broken at
     `10^{-20}`): the larger size is tried first.  The claim is only what the
     determinant proves.
@@ -975,14 +1001,19 @@ def _certified_rank(G, RB, only_first=False, wanted=None):
     # rows: pivoted QR of F^T; columns: pivoted QR of the chosen rows
     _, R, prow = qr(F.T, pivoting=True, mode='economic')
     diag = np.abs(np.diag(R))
-    k = int((diag > diag[0] * 1e-10).sum()) if diag.size and diag[0] > 0 else 0
+    k = int((diag > diag[0] * FLOAT_RANK_CUTOFF).sum()) if diag.size and diag[0] > 0 else 0
 
     def float_minor(k):
         rows = sorted(prow[:k])
         _, _, pcol = qr(F[rows, :], pivoting=True, mode='economic')
         return [int(index[r]) for r in rows], sorted(pcol[:k])
 
-    pivots = _precise_pivots(G, RB, wanted) if wanted is not None and k < wanted else []
+    if wanted is not None and k < wanted:
+        rows, cols = float_minor(k)
+        start = list(zip(rows, cols)) if _minor_is_nonsingular(G, rows, cols, RB) else ()
+        pivots = _precise_pivots(G, RB, wanted, start)
+    else:
+        pivots = []
     if len(pivots) > k:
         # the elimination at the balls' precision sees more: its minors first, then the float ones
         first = len(pivots)

@@ -48,7 +48,7 @@ from sage.rings.real_arb import RealBallField
 
 from sage_conslaw.architectures.attention import _certified_rank
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.core.thresholds import GENERIC_JACOBIAN_SECONDS
+from sage_conslaw.core.thresholds import GENERIC_JACOBIAN_SECONDS, GROUPED_BRACKET_FIELDS
 from sage_conslaw.core.trace import generic_rank_within
 
 
@@ -891,6 +891,72 @@ def bracket_rows(forward, theta, inputs, rows, used, pairs, RB):
     return out
 
 
+def grouped_bracket_rows(forward, theta, inputs, rows, used, count, RB, seed=0, group=GROUPED_BRACKET_FIELDS):
+    r"""
+    Return at least ``count`` brackets of gradient fields, ``group`` fields at a time taken at one
+    input (ball arithmetic): at an input `x` of `n \ge 3` output rows, the fields `X_a = \sum_o c_{ao}
+    \nabla_\theta g_o(\theta, x)` (small random integers `c`) and one forward pass in dual numbers along
+    each, which gives `H_o X_a` for every output `o` at once; then every pair
+    `[X_a, X_b] = \sum_o c_{bo} H_o X_a - \sum_o c_{ao} H_o X_b`.  So `k` passes give `k(k-1)/2`
+    brackets, where random pairs of rows (:func:`bracket_rows`) cost two passes each.  Returns
+    ``None`` when no input has 3 rows (the caller draws random pairs).
+
+    EXAMPLES:
+
+    The network reads `p_0 p_1` only, so `p_0^2 - p_1^2` is conserved: its gradient `(2p_0, -2p_1)`
+    annihilates the fields and their brackets::
+
+        sage: from sage_conslaw.architectures.functional import network_gradient_rows, grouped_bracket_rows
+        sage: RB = RealBallField(53)
+        sage: f = lambda p, x: [p[0] * p[1] * x, (p[0] * p[1]) * (p[0] * p[1]) * x, p[0] * p[1] + x]
+        sage: rows, used = network_gradient_rows(f, [1, 2], [1, 3], RB)
+        sage: B = grouped_bracket_rows(f, [1, 2], [1, 3], rows, used, 7, RB); len(B)         # 3 groups of 3
+        9
+        sage: all((2 * b[0] - 4 * b[1]).contains_zero() for b in B)
+        True
+
+    A bracket that is not zero: `g = (p_0 p_1, p_0^2, p_1)` has the fields `(p_1, p_0)`, `(2p_0, 0)`,
+    `(0, 1)`, and `[(p_1, p_0), (0, 1)] = (1, 0)`; no input with 3 rows, no group::
+
+        sage: g = lambda p, x: [p[0] * p[1], p[0] * p[0], p[1]]
+        sage: rows, used = network_gradient_rows(g, [1, 2], [None], RB)
+        sage: B = grouped_bracket_rows(g, [1, 2], [None], rows, used, 1, RB, group=3)
+        sage: len(B), any(not b[0].contains_zero() for b in B)
+        (3, True)
+        sage: h = lambda p, x: [p[0] * x, p[0]]
+        sage: grouped_bracket_rows(h, [1], [2], *network_gradient_rows(h, [1], [2], RB), 1, RB) is None
+        True
+    """
+    by_input = {}
+    for r, (k, _) in enumerate(used):
+        by_input.setdefault(k, []).append(r)
+    multi = sorted(k for k, idx in by_input.items() if len(idx) >= 3)
+    if not multi:
+        return None
+    rng = np.random.default_rng(seed)
+    order = [multi[int(i)] for i in rng.permutation(len(multi))]
+    out = []
+    n = 0
+    while len(out) < count:
+        x = order[n % len(order)]
+        n += 1
+        idx = by_input[x]
+        k = min(group, len(idx))
+        C = [[int(c) for c in rng.integers(-3, 4, size=len(idx))] for _ in range(k)]
+        dirs = [[sum((c * rows[r][i] for c, r in zip(row, idx) if c), RB(0)) for i in range(len(theta))] for row in C]
+        H = []
+        for d in dirs:
+            hrows, hused = network_gradient_rows(forward, theta, [inputs[x]], RB, direction=d)
+            H.append({o: h for h, (_, o) in zip(hrows, hused)})
+        outs = [used[r][1] for r in idx]
+        for a in range(k):
+            for b in range(a + 1, k):
+                DXb_Xa = [sum((c * H[a][o][i] for c, o in zip(C[b], outs) if c), RB(0)) for i in range(len(theta))]
+                DXa_Xb = [sum((c * H[b][o][i] for c, o in zip(C[a], outs) if c), RB(0)) for i in range(len(theta))]
+                out.append([u - v for u, v in zip(DXb_Xa, DXa_Xb)])
+    return out
+
+
 def jet_gradients(forward, values, x, zero):
     r"""
     The gradients of the outputs of ``forward`` at parameter values ``values`` (numbers of any
@@ -1010,6 +1076,41 @@ def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, s
         if lower is not None:
             return lower
     return lower   # pragma: no cover
+
+
+def grouped_bracket_rank(forward, theta, inputs, count, wanted, precision=128, seed=0):
+    r"""
+    Return a proven lower bound of the rank of the network's gradients at ``theta`` with
+    ``count`` brackets of :func:`grouped_bracket_rows`, or ``None`` when no input has 3 output rows.
+
+    The rank is proven by :func:`~sage_conslaw.architectures.attention._certified_rank`, asked
+    for ``wanted``; while it falls short, the rows are computed again at twice the precision
+    (up to 4 times ``precision``) as long as the precision gained rank: a direction of size
+    `10^{-33}` (RMSNorm's `\varepsilon = 2^{-52}` against a scaling, through the elimination of
+    larger ones) may need 256 bits.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.functional import grouped_bracket_rank
+        sage: f = lambda p, x: [p[0] * p[1] * x, p[1] * p[2] * x, p[0] * x]
+        sage: grouped_bracket_rank(f, [1, 2, 3], [1, 2], 3, 3)
+        3
+        sage: grouped_bracket_rank(lambda p, x: [p[0] * x], [1], [1], 1, 1) is None
+        True
+    """
+    best, last = None, None
+    for prec in (precision, 2 * precision, 4 * precision):
+        RB = RealBallField(prec)
+        rows, used = network_gradient_rows(forward, theta, inputs, RB)
+        extra = grouped_bracket_rows(forward, theta, inputs, rows, used, count, RB, seed=seed)
+        if extra is None:
+            return None
+        r = _certified_rank(matrix(RB, rows + extra), RB, wanted=wanted)
+        best = r if best is None else max(best, r)
+        if best >= wanted or (last is not None and r <= last):
+            break
+        last = r
+    return best
 
 
 def small_rational_point(D, rng, bound=9, denominator=4):
@@ -1173,9 +1274,13 @@ class NetworkLaws:
                                     time.time() - start, reason=reason)
         if rank < self.D - N:
             # the gradients alone do not reach D - N: add brackets (elements of Lie(W) beyond W)
-            first = certified_gradient_rank(self._network_output, theta, inputs, precision,
-                                            brackets=self.D - rank + self.BRACKET_MARGIN, seed=seed,
-                                            wanted=self.D - N)
+            # brackets of fields taken at one input, in groups (one pass per field), else random pairs
+            first = grouped_bracket_rank(self._network_output, theta, inputs, self.D - rank + self.BRACKET_MARGIN,
+                                         self.D - N, precision, seed)
+            if first is None or first < self.D - N:
+                first = max(first or 0, certified_gradient_rank(
+                    self._network_output, theta, inputs, precision, brackets=self.D - rank + self.BRACKET_MARGIN,
+                    seed=seed, wanted=self.D - N))
             what = " (with brackets of the gradient fields)"
             if first < self.D - N:
                 # second-level brackets [X_r, [X_p, X_q]] (third derivatives, dual numbers of dual numbers)

@@ -507,14 +507,20 @@ DATA_DEEP_BRACKET_MAX_D = 40
 #: elimination), and then the count takes the brackets' route instead.
 GENERIC_JACOBIAN_SECONDS = 20
 
-#: A pivot of the elimination at the balls' precision that chooses the minor of a
-#: proven rank (:func:`~sage_conslaw.architectures.attention._certified_rank`, when
-#: the floating-point rank falls short of the rank wanted) is taken as the rounding
-#: of an exact zero when it is below ``2^BALL_PIVOT_GUARD_BITS`` times the noise of
-#: the rows (their largest ball radius, or one unit in the last place of the
-#: midpoints, relative to the row's largest entry): the elimination adds a few bits
-#: of rounding per step, and 8 bits leave room for 256 steps of growth.  Only the
-#: size tried first depends on it: the claim is the ball determinant of the minor,
-#: and a size whose determinant contains 0 is shrunk.  A direction of size `2^{-66}`
-#: (RMSNorm's `\varepsilon = 2^{-52}` against a scaling) is kept at 128 bits.
-BALL_PIVOT_GUARD_BITS = 8
+#: The relative cut-off of the floating-point pivoted QR that chooses the minor of a
+#: proven rank (:func:`~sage_conslaw.architectures.attention._certified_rank`): a
+#: diagonal entry of `R` below ``FLOAT_RANK_CUTOFF`` times the first is taken as
+#: zero.  float64 rounds at `10^{-16}`; six digits of margin keep the rounding of an
+#: exact zero (rows scaled to largest entry 1) out of the minor.  Only the choice
+#: depends on it (the claim is the ball determinant of the minor); a direction below
+#: it (a symmetry broken at `10^{-20}`) is found by the elimination in ball
+#: arithmetic that follows when the rank wanted is not reached.
+FLOAT_RANK_CUTOFF = 1e-10
+
+#: How many gradient fields of one input are bracketed pairwise by
+#: :func:`~sage_conslaw.architectures.functional.grouped_bracket_rows` (one forward
+#: pass in dual numbers each, then all `k(k-1)/2` pairs): 4 gives 6 brackets for 4
+#: passes; a larger group reuses the same input's fields more and mixes less (the
+#: tiny GPT block of `D = 92` reaches its rank with 6 groups of 4, 24 passes, where
+#: random pairs of rows took 39 brackets, 78 passes).
+GROUPED_BRACKET_FIELDS = 4

@@ -125,10 +125,10 @@ EPS_DEFAULT = QQ((1, 2 ** 52))     # PyTorch's float64 default for RMSNorm
 EPSILONS = [EPS_DEFAULT, QQ(1) / 4, 0]
 
 
-def certified_network_count(args, eps):
+def certified_network_count(args, eps, length=4):
     """The certified count of the network, checked against the declared laws: those of phi (the formula,
     certified by the engine) plus the scaling of the residual stream with eps = 0."""
-    gpt = TinyGPT(*args, eps=eps)
+    gpt = TinyGPT(*args, eps=eps, length=length)
     res = gpt.network_trace()
     assert res.certified, res.reason
     assert res.number_of_laws == gpt.number_of_laws_formula() + (1 if eps == 0 else 0) == len(gpt.network_laws())
@@ -136,26 +136,18 @@ def certified_network_count(args, eps):
     return gpt, res
 
 
-@pytest.mark.parametrize("eps", EPSILONS)
-def test_network_count_certified_vocabulary_2_width_2(eps):
-    """D = 36: 11 laws with eps > 0 (the default 2^-52 as well: the minor is chosen at the balls' precision,
-    where the broken scaling has size ~1e-20), 12 with eps = 0 (the scaling of the residual stream)."""
-    gpt, res = certified_network_count((2, 2, 1, 2, 2, 1), eps)
-    assert (gpt.D, res.number_of_laws) == (36, 12 if eps == 0 else 11)
-
-
-def test_network_count_certified_vocabulary_3_width_4():
-    """D = 92 with PyTorch's default eps: 18 laws, certified."""
-    gpt, res = certified_network_count((3, 4, 1, 2, 2, 2), EPS_DEFAULT)
-    assert (gpt.D, res.number_of_laws) == (92, 18)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("args, eps", [((3, 4, 1, 2, 2, 2), QQ(1) / 4), ((3, 4, 1, 2, 2, 2), 0),
-                                       ((4, 4, 1, 2, 2, 4), EPS_DEFAULT)])
-def test_network_count_certified_larger(args, eps):
-    """D = 92 with eps = 1/4 and 0, D = 124 with the default eps: certified, the declared laws."""
-    certified_network_count(args, eps)
+@pytest.mark.parametrize("args, length, eps, D, laws", [
+    ((2, 2, 1, 2, 2, 1), 4, EPS_DEFAULT, 36, 11), ((2, 2, 1, 2, 2, 1), 4, QQ(1) / 4, 36, 11),
+    ((2, 2, 1, 2, 2, 1), 4, 0, 36, 12),
+    ((3, 4, 1, 2, 2, 2), 4, EPS_DEFAULT, 92, 18), ((3, 4, 1, 2, 2, 2), 4, QQ(1) / 4, 92, 18),
+    ((3, 4, 1, 2, 2, 2), 4, 0, 92, 19), ((3, 4, 1, 2, 2, 2), 3, EPS_DEFAULT, 92, 18),
+    ((4, 4, 1, 2, 2, 4), 4, EPS_DEFAULT, 124, 20)])
+def test_network_count_certified(args, length, eps, D, laws):
+    """The network's count is certified and equals the declared laws: with eps > 0 those of phi (the default
+    2^-52 as well: the minor is chosen in ball arithmetic at the balls' precision, where the broken scaling of
+    the residual stream has size ~1e-20 to 1e-33), with eps = 0 one more (that scaling)."""
+    gpt, res = certified_network_count(args, eps, length)
+    assert (gpt.D, res.number_of_laws) == (D, laws)
 
 
 @pytest.mark.parametrize("eps", EPSILONS)

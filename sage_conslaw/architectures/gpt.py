@@ -62,7 +62,7 @@ The network itself, certified (ball arithmetic with brackets)::
     Network count: 11 conservation laws (D = 36, rank of the network's gradients >= 25), certified
     sage: TinyGPT(2, 2, 1, 2, 2, 1, eps=0).network_trace().number_of_laws     # and the scaling law
     12
-    sage: gpt.network_trace().certified        # long time (15 s)
+    sage: gpt.network_trace().certified        # long time (8 s)
     True
 """
 from sage.matrix.constructor import diagonal_matrix, matrix

@@ -556,10 +556,30 @@ class PolynomialVectorFields(UniqueRepresentation, Parent):
         f = to_exact_polynomial(f, self._ring, "function")
         # only the variables of f (a component of a network's phi has a few of thousands)
         comps = [self._ring.zero()] * self.ambient_dimension()
-        index = {str(g): k for k, g in enumerate(self._ring.gens())} if f.nvariables() else {}
-        for g in f.variables():
-            comps[index[str(g)]] = f.derivative(g)
+        if f.nvariables():
+            index = self._generator_index()
+            for g in f.variables():
+                comps[index[g]] = f.derivative(g)
         return self.element_class(self, comps)
+
+    @cached_method
+    def _generator_index(self):
+        r"""
+        Return the dict ``{generator: k}`` of the polynomial ring's generators,
+        built once per parent (:meth:`gradient` looks up the variables of each
+        function in it).
+
+        TESTS::
+
+            sage: from sage_conslaw import PolynomialVectorFields
+            sage: R.<u,v,w> = QQ[]
+            sage: V = PolynomialVectorFields(R)
+            sage: V._generator_index() == {u: 0, v: 1, w: 2}
+            True
+            sage: V._generator_index() is V._generator_index()
+            True
+        """
+        return {g: k for k, g in enumerate(self._ring.gens())}
 
     def linear_field(self, A):
         r"""

@@ -382,8 +382,7 @@ def test_every_method_trains_a_sequence_twin(method, options):
 
 
 def test_block_twins_need_torch_and_say_so(monkeypatch):
-    import sage_conslaw.flows.twins as twins
-    monkeypatch.setattr(twins, "torch", None)
+    monkeypatch.setitem(sys.modules, "torch", None)      # as if the torch extra were not installed
     for arch in (Attention(2, 1, 1, 2), ConvNetwork(1, 2, 1, 2, 2), Residual(ReLUNetwork([2, 3, 2])),
                  Sequential([LinearNetwork([2, 3]), LinearNetwork([3, 2])])):
         with pytest.raises(ImportError, match="needs PyTorch \\(the torch extra"):

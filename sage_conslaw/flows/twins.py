@@ -61,13 +61,17 @@ EXAMPLES::
     sage: bool(traj.relative_drift().max() < 1e-8), bool(traj.loss[-1] < traj.loss[0])
     (True, True)
 """
-import numpy as np
+from importlib.util import find_spec
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:    # the torch extra is optional: the block twins then say they need it
-    torch = F = None
+import numpy as np
+from sage.misc.cachefunc import cached_function
+from sage.misc.lazy_import import lazy_import
+
+# PyTorch (the optional torch extra) takes ~2.5 s and ~240 MB to import and serves only the block
+# twins: it is loaded on their first use, so a numpy twin (linear, ReLU, NMF, ICNN) never imports it
+lazy_import("torch", ["autograd", "cat", "from_numpy", "get_num_threads", "no_grad", "relu",
+                      "set_num_threads", "softmax"])
+lazy_import("torch.nn", "functional", "F")
 
 from sage_conslaw.architectures import ConvNetwork, MultiHeadAttention, Residual, Sequential
 from sage_conslaw.core import checks
@@ -93,7 +97,7 @@ def require_torch(what):
         sage: from sage_conslaw.flows.twins import require_torch
         sage: require_torch("training an attention block")        
     """
-    if torch is None:
+    if find_spec("torch") is None:
         raise ImportError("%s needs PyTorch (the torch extra: pip install 'sage_conslaw[torch]'); linear and ReLU "
                           "networks, matrix factorization, NMF and ICNN train without it" % what)
 
@@ -124,9 +128,9 @@ class _one_thread:
             sage: _one_thread().__enter__() is None
             True
         """
-        self.threads = torch.get_num_threads()
+        self.threads = get_num_threads()
         if self.threads != 1:
-            torch.set_num_threads(1)
+            set_num_threads(1)
 
     def __exit__(self, *exc):
         r"""
@@ -139,7 +143,7 @@ class _one_thread:
             True
         """
         if self.threads != 1:
-            torch.set_num_threads(self.threads)
+            set_num_threads(self.threads)
 
 
 def _tensor(x, grad=False):
@@ -154,7 +158,7 @@ def _tensor(x, grad=False):
         sage: t = _tensor(np.arange(3), grad=True); t.dtype, t.requires_grad, t.tolist() 
         (torch.float64, True, [0.0, 1.0, 2.0])
     """
-    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+    t = from_numpy(np.ascontiguousarray(x, dtype=np.float64))
     return t.requires_grad_() if grad else t
 
 
@@ -173,7 +177,7 @@ def _grad(out, wrt, G):
     """
     if not out.requires_grad:
         return np.zeros(tuple(wrt.shape))
-    g, = torch.autograd.grad(out, wrt, _tensor(G), allow_unused=True)
+    g, = autograd.grad(out, wrt, _tensor(G), allow_unused=True)
     return np.zeros(tuple(wrt.shape)) if g is None else g.numpy()
 
 
@@ -299,7 +303,7 @@ class SequenceModel(NumericModel):
             sage: m.forward(np.array([0., 0., 2., 3.]), np.array([[1., 1.]])).tolist()   # equal scores: the mean
             [[6.0, 6.0]]
         """
-        with torch.no_grad(), _one_thread():
+        with no_grad(), _one_thread():
             out, _ = self._run(_tensor(theta), _tensor(self.sequences(X)))
         return self._rows(out.numpy())
 
@@ -358,11 +362,11 @@ class SequenceModel(NumericModel):
             sage: Attention(1, 1, 1, 1).numeric_model(length=1).preactivations(np.ones(4), np.ones((2, 1))).shape
             (2, 0)
         """
-        with torch.no_grad(), _one_thread():
+        with no_grad(), _one_thread():
             _, pres = self._run(_tensor(theta), _tensor(self.sequences(X)))
         if not pres:
             return np.zeros((np.asarray(X).shape[0], 0))
-        return torch.cat(pres, dim=1).numpy()
+        return cat(pres, dim=1).numpy()
 
     def activation_pattern(self, theta, X):
         r"""
@@ -546,7 +550,7 @@ class AttentionModel(SequenceModel):
             q, k, v = Z @ self._get(theta, Qn).T, Z @ self._get(theta, Kn).T, Z @ self._get(theta, Vn).T
             if self.bias:
                 q, k, v = q + self._get(theta, bq).T, k + self._get(theta, bk).T, v + self._get(theta, bv).T
-            P = torch.softmax(self.scale * (q @ k.transpose(1, 2)), dim=2)
+            P = softmax(self.scale * (q @ k.transpose(1, 2)), dim=2)
             out = out + (P @ v) @ self._get(theta, On)
         if self.bias:
             out = out + self._get(theta, "bo").T
@@ -651,7 +655,7 @@ class ConvModel(SequenceModel):
         W2 = theta[L["W2"].slice].reshape(self.C_out, self.C_h, self.K2)
         b1, b2 = (theta[L["b1"].slice], theta[L["b2"].slice]) if self.bias else (None, None)
         pre = F.conv1d(Z.transpose(1, 2), W1, b1)                 # (N, C_h, positions)
-        out = F.conv1d(torch.relu(pre), W2, b2)
+        out = F.conv1d(relu(pre), W2, b2)
         return out.transpose(1, 2), [pre.transpose(1, 2).reshape(pre.shape[0], -1)]
 
 
@@ -738,71 +742,80 @@ class TokenwiseModel(SequenceModel):
             [[2.0, -2.0]]
         """
         N = Z.shape[0]
-        out, pre = _LayeredFunction.apply(theta, Z.reshape(-1, self.in_channels), self.model)
+        out, pre = _layered_function().apply(theta, Z.reshape(-1, self.in_channels), self.model)
         pres = [pre.reshape(N, -1)] if self.has_activations else []
         return out.reshape(N, self.length, self.out_channels), pres
 
 
-if torch is not None:
-    class _LayeredFunction(torch.autograd.Function):
-        r"""
-        A layered numpy twin (:class:`~sage_conslaw.flows.models.LayeredModel`)
-        as one node of PyTorch's autograd graph: its forward pass and its
-        backpropagation are those of the light numpy path of the paper's
-        networks (written once, there).
+def _layered_forward(ctx, theta, X, model):
+    r"""
+    The numpy forward pass of a layered twin ``model`` as the ``forward`` of
+    :func:`_layered_function`: the output and the hidden pre-activations ``(n, hidden)``.
 
-        EXAMPLES::
+    TESTS::
 
-            sage: from sage_conslaw.architectures import ReLUNetwork
-            sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
-            sage: m = ReLUNetwork([1, 2, 1]).numeric_model()
-            sage: th, x = _tensor([1., 1., 1., -1.], grad=True), _tensor([[2.]], grad=True)
-            sage: out, pre = _LayeredFunction.apply(th, x, m); out.tolist(), pre.tolist()
-            ([[2.0]], [[2.0, -2.0]])
-            sage: out.sum().backward(); th.grad.tolist(), x.grad.tolist()
-            ([2.0, 0.0, 2.0, 0.0], [[1.0]])
-        """
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.twins import _layered_function, _tensor
+        sage: out, pre = _layered_function().apply(_tensor([2.]), _tensor([[3.]]), LinearNetwork([1, 1]).numeric_model())
+        sage: out.tolist(), tuple(pre.shape)
+        ([[6.0]], (1, 0))
+    """
+    th = theta.detach().numpy()
+    out, hs, pre = model._forward(th, X.detach().numpy())
+    ctx.model, ctx.cache = model, (th, hs, pre)
+    hidden = [pre[i] for i in range(1, model.q)] if model.relu else []
+    pre = np.concatenate(hidden, axis=1) if hidden else np.zeros((out.shape[0], 0))
+    pre = _tensor(pre)
+    ctx.mark_non_differentiable(pre)
+    return _tensor(out), pre
 
-        @staticmethod
-        def forward(ctx, theta, X, model):
-            r"""
-            The numpy forward pass: the output and the hidden pre-activations ``(n, hidden)``.
 
-            TESTS::
+def _layered_backward(ctx, G, _):
+    r"""
+    The numpy backpropagation of ``G`` as the ``backward`` of
+    :func:`_layered_function`: the gradients in `\theta` and in the inputs.
 
-                sage: from sage_conslaw.architectures import LinearNetwork
-                sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
-                sage: out, pre = _LayeredFunction.apply(_tensor([2.]), _tensor([[3.]]), LinearNetwork([1, 1]).numeric_model())
-                sage: out.tolist(), tuple(pre.shape)
-                ([[6.0]], (1, 0))
-            """
-            th = theta.detach().numpy()
-            out, hs, pre = model._forward(th, X.detach().numpy())
-            ctx.model, ctx.cache = model, (th, hs, pre)
-            hidden = [pre[i] for i in range(1, model.q)] if model.relu else []
-            pre = np.concatenate(hidden, axis=1) if hidden else np.zeros((out.shape[0], 0))
-            pre = _tensor(pre)
-            ctx.mark_non_differentiable(pre)
-            return _tensor(out), pre
+    TESTS::
 
-        @staticmethod
-        def backward(ctx, G, _):
-            r"""
-            The numpy backpropagation of ``G``: the gradients in `\theta` and in the inputs.
+        sage: from sage_conslaw.architectures import LinearNetwork
+        sage: from sage_conslaw.flows.twins import _layered_function, _tensor
+        sage: th = _tensor([2.], grad=True)
+        sage: out, _ = _layered_function().apply(th, _tensor([[3.], [1.]]), LinearNetwork([1, 1]).numeric_model())
+        sage: out.sum().backward(); th.grad.tolist()
+        [4.0]
+    """
+    th, hs, pre = ctx.cache
+    grad, dX = ctx.model._backward(th, hs, pre, G.detach().numpy(), input_grad=ctx.needs_input_grad[1])
+    return _tensor(grad), (_tensor(dX) if ctx.needs_input_grad[1] else None), None
 
-            TESTS::
 
-                sage: from sage_conslaw.architectures import LinearNetwork
-                sage: from sage_conslaw.flows.twins import _LayeredFunction, _tensor
-                sage: th = _tensor([2.], grad=True)
-                sage: out, _ = _LayeredFunction.apply(th, _tensor([[3.], [1.]]), LinearNetwork([1, 1]).numeric_model())
-                sage: out.sum().backward(); th.grad.tolist()
-                [4.0]
-            """
-            th, hs, pre = ctx.cache
-            grad, dX = ctx.model._backward(th, hs, pre, G.detach().numpy(), input_grad=ctx.needs_input_grad[1])
-            return _tensor(grad), (_tensor(dX) if ctx.needs_input_grad[1] else None), None
+@cached_function
+def _layered_function():
+    r"""
+    Return the ``torch.autograd.Function`` that joins a layered numpy twin
+    (:class:`~sage_conslaw.flows.models.LayeredModel`) to PyTorch's autograd
+    graph as one node: its forward pass and its backpropagation are those of
+    the light numpy path of the paper's networks (written once, there).  The
+    class is made on the first call (it subclasses a PyTorch class, and
+    PyTorch is imported only when a block twin runs).
 
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures import ReLUNetwork
+        sage: from sage_conslaw.flows.twins import _layered_function, _tensor
+        sage: m = ReLUNetwork([1, 2, 1]).numeric_model()
+        sage: th, x = _tensor([1., 1., 1., -1.], grad=True), _tensor([[2.]], grad=True)
+        sage: out, pre = _layered_function().apply(th, x, m); out.tolist(), pre.tolist()
+        ([[2.0]], [[2.0, -2.0]])
+        sage: out.sum().backward(); th.grad.tolist(), x.grad.tolist()
+        ([2.0, 0.0, 2.0, 0.0], [[1.0]])
+        sage: _layered_function() is _layered_function()
+        True
+    """
+    class _LayeredFunction(autograd.Function):
+        forward = staticmethod(_layered_forward)
+        backward = staticmethod(_layered_backward)
+    return _LayeredFunction
 
 def sequence_twin(block, length=None, scale=1):
     r"""

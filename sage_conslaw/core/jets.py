@@ -1194,9 +1194,13 @@ class LinearPathFamily(NetworkFamily):
             ([0, 1, 2, 1, 0, 3, 1, 2, 0, 3, 3, 0], 4)
             sage: W.sign_classes(list(range(1, 13)))[1]            # all coordinates nonzero: one class
             1
+            sage: x = list(range(1, 13)); x[0] = 0; W.sign_classes(x)[1]      # one zero: still connected
+            1
         """
         u, v = self._neuron_ends()
         nz = np.mod(np.asarray(x, dtype=float), p) != 0
+        if len(nz) and nz.all():      # every edge of the layered graph: connected, one class (no scipy needed)
+            return np.zeros(len(nz), dtype=np.int64), 1
         neurons = sum(self.dims)
         graph = coo_matrix((np.ones(int(nz.sum())), (u[nz], v[nz])), shape=(neurons, neurons))
         ncomp, comp = connected_components(graph, directed=False)

@@ -38,9 +38,15 @@ FLOORS = [
     ("sage_conslaw", 5),
 ]
 
-#: Optional extras (and plotting), which may be imported lazily anywhere.
-OPTIONAL = {"torch", "dask", "distributed", "sklearn", "tqdm", "matplotlib", "ipykernel", "jupyter_client",
-            "IPython", "nbformat", "nbclient"}
+#: The optional extras of pyproject.toml (torch, census, jupyter), which may be imported inside a
+#: function where they are needed.  The core dependencies (numpy, scipy, tqdm, matplotlib) and Sage
+#: are imported at module level, through Sage's ``lazy_import`` when they are costly and rarely used.
+OPTIONAL = {"torch", "sklearn", "dask", "distributed", "ipykernel", "jupyter_client"}
+
+#: Where each optional extra comes from: ``(extra of pyproject.toml, its distribution)``.
+OPTIONAL_FROM = {"torch": ("torch", "torch"), "sklearn": ("torch", "scikit-learn"),
+                 "dask": ("census", "dask[distributed]"), "distributed": ("census", "dask[distributed]"),
+                 "ipykernel": ("jupyter", "ipykernel"), "jupyter_client": ("jupyter", "jupyterlab")}
 
 #: The parts whose function-level imports are only optional extras: the whole package.
 STRICT = ("sage_conslaw",)
@@ -199,3 +205,18 @@ def test_the_twins_are_registered_from_the_numeric_floor():
 def test_every_exception_is_still_needed():
     used = {(m, n) for m in MODULES for _, n, inside in GRAPH[m] if inside}
     assert set(EXCEPTIONS) <= used, "stale EXCEPTIONS: %s" % sorted(set(EXCEPTIONS) - used)
+
+
+def test_optional_holds_only_optional_extras():
+    import tomllib
+    with open(os.path.join(os.path.dirname(ROOT), "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+
+    def name(requirement):
+        return requirement.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+    core = {name(r).lower() for r in project["dependencies"]}
+    assert set(OPTIONAL_FROM) == OPTIONAL
+    for module, (extra, dist) in OPTIONAL_FROM.items():
+        assert dist in {name(r) for r in project["optional-dependencies"][extra]}, (module, extra, dist)
+        assert name(dist).split("[")[0].lower() not in core and module.lower() not in core, module
+

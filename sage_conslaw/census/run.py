@@ -36,10 +36,14 @@ import struct
 import sys
 import time
 
+from sage.misc.lazy_import import lazy_import
+
 from sage_conslaw.census.journal import Journal, number_of_parameters, read_table, write_table
 from sage_conslaw.census.tasks import architectures, census_task, failed_row
 from sage_conslaw.core.checks import positive_integer
 from sage_conslaw.files import DirectoryLock, atomic_write
+
+lazy_import("tqdm.auto", "tqdm")        # the progress bar, only when asked for
 
 #: How long a scheduler address is given to answer (connection and Dask's handshake), in seconds.
 CONNECT_SECONDS = 10
@@ -488,7 +492,6 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
                                    key=_task_key(k), pure=False, retries=2)
             futures[future] = k
         if progress:
-            from tqdm.auto import tqdm
             bar = tqdm(total=total, initial=total - len(todo), desc="census", unit="net")
         for n, future in enumerate(as_completed(list(futures)), 1):
             if future.status == 'finished':

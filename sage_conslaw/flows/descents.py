@@ -34,10 +34,13 @@ import inspect
 
 import numpy as np
 from scipy.integrate import OdeSolver, solve_ivp
+from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core import checks
 from sage_conslaw.flows.data import random_generator
 from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
+
+lazy_import("tqdm.auto", "tqdm")        # the progress bar, only when asked for
 
 #: The training methods by name: ``name -> function(problem, **options)``.
 METHODS = {}
@@ -316,7 +319,6 @@ def progress_bar(total, progress, desc):
     """
     if not progress:
         return None
-    from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, disable=None)
 
 

@@ -36,6 +36,7 @@ from fractions import Fraction
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from sage.misc.lazy_import import lazy_import
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.checks import boolean, nonnegative_integer, one_of, positive_integer
@@ -45,6 +46,8 @@ from sage_conslaw.flows.data import as_theta, check_data, initial_point, make_da
 from sage_conslaw.flows.descents import ode_solver, positive_coordinates, positive_real, register_method
 from sage_conslaw.flows.models import CompiledPolynomials, numeric_model
 from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
+
+lazy_import("matplotlib.figure", "Figure")      # matplotlib takes ~0.3 s to import: only for a plot
 
 #: The methods of this module, by name.
 SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')
@@ -713,10 +716,8 @@ def plot_conservation_loss(traj, figsize=(6, 4)):
         sage: [line.get_label() for line in fig.axes[0].get_lines()]
         ['momentum laws (heavy_ball)', 'gradient-flow laws']
     """
-    import matplotlib
-    matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = Figure(figsize=figsize)       # no pyplot: no global figure to close, any backend
+    ax = fig.subplots()
     tiny = 1e-17
     for key, label in (('momentum_laws', 'momentum laws (%s)' % traj.method),
                        ('gradient_flow_laws', 'gradient-flow laws')):
@@ -728,5 +729,4 @@ def plot_conservation_loss(traj, figsize=(6, 4)):
     ax.set_title("conservation loss, %s" % traj.method)
     ax.legend()
     fig.tight_layout()
-    plt.close(fig)
     return fig

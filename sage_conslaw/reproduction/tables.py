@@ -42,6 +42,7 @@ from sage_conslaw.reproduction.sampling import sample_architectures, sample_coun
 lazy_import('sage_conslaw.architectures.linear', 'LinearNetwork')
 lazy_import('sage_conslaw.architectures.relu', 'ReLUNetwork')
 lazy_import('sage.rings.polynomial.multi_polynomial_sequence', 'PolynomialSequence')
+lazy_import('tqdm.auto', 'tqdm')        # the progress bar, only when asked for
 
 COLUMNS = ['family', 'check', 'dims', 'bias', 'D', 'd', 'known', 'found', 'step', 'certified',
            'match', 'seconds']
@@ -585,7 +586,6 @@ def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", 
     tasks = list(tasks)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
         bar = tqdm(total=len(tasks), desc=desc, unit=unit)
     results = {}
 

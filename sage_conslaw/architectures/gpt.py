@@ -98,6 +98,10 @@ class TinyGPT(NetworkLaws, Block):
         ValueError: d_k must be even (rotation planes), got 3
     """
 
+    #: The rotations of the residual stream are a symmetry of the block and not of `\phi`
+    #: (:meth:`residual_rotation_fields`): its gradients never span `W_\phi`.
+    GRADIENTS_MAY_SPAN_PHI = False
+
     PHI_NOTE = ("these are the laws of phi, each a law of the block; that the block has no other is not proven here "
                 "(network_trace(): ball arithmetic with brackets, small sizes only)")
 

@@ -524,3 +524,13 @@ FLOAT_RANK_CUTOFF = 1e-10
 #: tiny GPT block of `D = 92` reaches its rank with 6 groups of 4, 24 passes, where
 #: random pairs of rows took 39 brackets, 78 passes).
 GROUPED_BRACKET_FIELDS = 4
+
+#: The bits of the balls with which ``network_trace`` starts its brackets of
+#: grouped fields (:func:`~sage_conslaw.architectures.functional.grouped_bracket_rank`,
+#: doubled while short and gaining).  The jets cost about the same at 128 and 256
+#: bits (Python's overhead dominates: 0.54 and 0.58 s for the gradient rows of the
+#: tiny GPT block of `D = 92`), and RMSNorm's `\varepsilon = 2^{-52}` breaks the
+#: scaling of its residual stream at `10^{-33}` in those rows: the elimination in
+#: balls at 128 bits does not see it (its radii grow with the condition of the
+#: float minor), at 256 it does; starting there saves the recomputation.
+BRACKET_PRECISION = 256

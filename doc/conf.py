@@ -62,3 +62,14 @@ templates_path = []
 html_theme = "alabaster"
 html_static_path = []
 html_theme_options = {"description": "Exact conservation laws of gradient flows, in SageMath"}
+
+
+def _skip_lazy_imports(app, what, name, obj, skip, options):
+    """A Sage ``lazy_import`` at module level (``flows/twins.py``'s PyTorch, the
+    reproductions' architectures) is another module's object, not a member to document."""
+    from sage.misc.lazy_import import LazyImport
+    return True if type(obj) is LazyImport else None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_lazy_imports)

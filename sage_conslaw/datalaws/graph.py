@@ -120,8 +120,6 @@ from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
 from sage_conslaw.network.graph import Network
 from sage_conslaw.network.certificate import POINT_BOUND, _rank_levels, _uncertifiable_ops, choose_prime
 from sage_conslaw.network.ops import get_op
-from sage_conslaw.network.ops.conv import _geometry
-from sage_conslaw.network.ops.conv2d import geometry2d, patch_indices, patches2d
 from sage_conslaw.network.balls import ball_rank, network_forward
 from sage_conslaw.datalaws.brackets import nested_bracket_rank
 from sage_conslaw.network.symmetries import scaling_laws, translation_laws
@@ -131,12 +129,9 @@ from sage_conslaw.core.thresholds import MAX_MASK_PAIRS, MASK_SAMPLES, DATA_DEEP
 from sage_conslaw.core.thresholds import DATA_MAX_EXACT_D as MAX_EXACT_D
 from sage_conslaw.core.thresholds import DATA_MAX_EXACT_FIELDS as MAX_EXACT_FIELDS
 
-#: The op kinds whose units give explicit data laws (a weight ``(out, in)`` or
-#: ``(out, in, kernel)``, an optional bias).
-UNIT_OPS = ('linear', 'conv1d', 'conv2d')
-
-#: The ops a unit's activation passes through on its way to the next layer.
-ACTIVATIONS = ('relu', 'leaky_relu')
+# Every op kind is read through what its registered op declares (``unit_axis``
+# and ``patches`` of a unit layer, ``transparent``, the kinds ``'homogeneous'``
+# and ``'mask'``, ``support`` and ``reads``): no layer kind is named here.
 
 KINDS = ('frozen', 'dead', 'balancedness', 'cross', 'rescaling', 'translation')
 
@@ -279,7 +274,7 @@ def _dropout_nodes(net):
         sage: [n.name for n in _dropout_nodes(net)]
         ['L2']
     """
-    return [n for n in net.ops() if n.op == 'dropout' and 0 < _qq(n.attrs.get('p', 1/2)) < 1]
+    return [n for n in net.ops() if get_op(n.op).kind == 'mask' and 0 < get_op(n.op).mask_probability(n.attrs) < 1]
 
 
 def eval_network(net):
@@ -297,8 +292,7 @@ def eval_network(net):
     """
     out = copy.deepcopy(net)
     for n in out.ops():
-        if n.op == 'dropout':
-            n.attrs = dict(n.attrs, p=0)
+        n.attrs = get_op(n.op).evaluation_attrs(n.attrs)
     return out
 
 
@@ -377,7 +371,7 @@ def dropout_pairs(net, A, masks=None, seed=0):
         exhaustive = True
     else:
         rng = np.random.default_rng(int(seed))
-        keep = np.concatenate([np.full(s, 1 - float(_qq(n.attrs.get('p', 1/2)))) for n, s in zip(ds, sizes)])
+        keep = np.concatenate([np.full(s, 1 - float(get_op(n.op).mask_probability(n.attrs))) for n, s in zip(ds, sizes)])
         bits = (rng.random((MASK_SAMPLES, E)) < keep).astype(np.int64)
         bits[0] = 1
         exhaustive = False
@@ -682,6 +676,7 @@ class _Unit:
             [('L0', True), ('L1', False)]
         """
         self.net, self.node, self.coords = net, node, coords
+        op = self.op = get_op(node.op)
         nodes = net.nodes
         W = nodes[node.args[1]]
         b = nodes[node.args[2]] if len(node.args) > 2 else None
@@ -708,23 +703,24 @@ class _Unit:
             if len(users) != 1 or cur.index in net.outputs:
                 break
             u = users[0]
-            if u.op in ACTIVATIONS and not seen_relu and tuple(u.args) == (cur.index,):
+            uop = get_op(u.op)
+            if uop.kind == 'homogeneous' and not seen_relu and tuple(u.args) == (cur.index,):
                 m = relu.get(u.index)
                 if m is None:                   # regions not read (an analytic network): every unit active
                     m = np.ones((1,) + tuple(net.shape_of(u.index)), dtype=bool)
                     self.regions_read = False   # (sound for frozen directions, not for ties: no cross law)
-                f = np.where(m, 1, 0).astype(object) if u.op == 'relu' else \
-                    np.where(m, QQ(1), _qq(u.attrs.get('slope', 0))).astype(object)
+                f = uop.region_factor(m, u.attrs)
                 factor = f if factor is None else factor * f
                 seen_relu = True
-            elif u.op == 'dropout' and tuple(u.args) == (cur.index,):
+            elif uop.kind == 'mask' and uop.transparent and tuple(u.args) == (cur.index,):
                 through_dropout = through_dropout or u.index in drop
                 if u.index in drop and exhaustive:          # (after a flatten: in the layer's own shape)
                     f = drop[u.index].astype(object).reshape((-1,) + tuple(out_shape))
                     factor = f if factor is None else factor * f
-            elif u.op == 'identity' or (u.op == 'flatten' and node.op in ('conv1d', 'conv2d')
-                                        and tuple(net.shape_of(u.index)) == (int(np.prod(out_shape)),)):
-                flattened = flattened or u.op == 'flatten'
+            elif uop.transparent and tuple(u.args) == (cur.index,) and (
+                    tuple(net.shape_of(u.index)) == tuple(net.shape_of(cur.index))
+                    or (op.unit_axis == 0 and tuple(net.shape_of(u.index)) == (int(np.prod(out_shape)),))):
+                flattened = flattened or tuple(net.shape_of(u.index)) != tuple(net.shape_of(cur.index))
             else:
                 break
             cur = u
@@ -737,17 +733,15 @@ class _Unit:
         elif live is not None:
             factor = factor * 0
         # (pairs, positions, units)
-        if node.op == 'linear':
-            a = factor.reshape(factor.shape[0], -1, self.units)
-        else:                                   # conv1d, conv2d: (pairs, channels, positions...)
-            a = np.moveaxis(factor, 1, -1).reshape(factor.shape[0], -1, self.units)
-        self.activity = a
+        ax = op.unit_axis + 1 if op.unit_axis >= 0 else op.unit_axis
+        self.activity = np.moveaxis(factor, ax, -1).reshape(factor.shape[0], -1, self.units)
         users = net.uses(cur.index)
         c = users[0] if len(users) == 1 and cur.index not in net.outputs else None
         self.consumer = None
         self.flattened = flattened
-        kind = 'linear' if flattened else node.op
-        if c is not None and c.op == kind and c.args[0] == cur.index and c.args.count(cur.index) == 1:
+        # the next layer reads the units: a layer of the same kind, or after a flatten one whose units are last
+        reads_units = c is not None and (get_op(c.op).unit_axis == -1 if flattened else c.op == node.op)
+        if reads_units and c.args[0] == cur.index and c.args.count(cur.index) == 1:
             W2 = nodes[c.args[1]]
             width = self.units * (int(np.prod(out_shape[1:])) if flattened else 1)
             if W2.trainable and len(net.uses(W2.index)) == 1 and list(c.args).count(W2.index) == 1 \
@@ -850,24 +844,7 @@ class _Unit:
             sage: res = M.lie_trace(); res.number_of_laws, res.certified, len(M.laws_by_kind()['frozen'])
             (2, True, 2)
         """
-        if self.node.op == 'linear':
-            return inputs.reshape(inputs.shape[0], -1, inputs.shape[-1])
-        if self.node.op == 'conv2d':
-            Bn, C = inputs.shape[:2]
-            kh, kw = self.W.shape[2:]
-            U = patches2d(inputs, kh, kw, self.node.attrs, zero=QQ(0))     # (B, C, Hout, Wout, kh, kw)
-            U = np.transpose(U, (0, 2, 3, 1, 4, 5))
-            return U.reshape(Bn, U.shape[1] * U.shape[2], C * kh * kw)
-        s, p, d = _geometry(self.node.attrs)
-        Bn, C, T = inputs.shape
-        K = self.W.shape[2]
-        xp = np.empty((Bn, C, T + 2 * p), dtype=object)
-        xp[...] = QQ(0)
-        xp[:, :, p:p + T] = inputs
-        Tout = (T + 2 * p - d * (K - 1) - 1) // s + 1
-        idx = np.arange(Tout)[:, None] * s + np.arange(K)[None, :] * d
-        U = xp[:, :, idx]                          # (B, C, Tout, K)
-        return np.transpose(U, (0, 2, 1, 3)).reshape(Bn, Tout, C * K)
+        return self.op.patches(inputs, tuple(self.W.shape), self.node.attrs, QQ(0))
 
 
 # ---------------------------------------------------------------------------
@@ -1056,7 +1033,7 @@ class GraphDataModel(ConservationModel):
             coords = _coordinates(self.network)
             live = self.live_entries()
             self._unit_cache = [_Unit(self.network, n, coords, self.relu, self.drop, self.exhaustive, live)
-                                for n in self.network.ops() if n.op in UNIT_OPS]
+                                for n in self.network.ops() if get_op(n.op).unit_axis is not None]
         return self._unit_cache
 
     def constant_values(self):
@@ -1115,20 +1092,34 @@ class GraphDataModel(ConservationModel):
                 Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(self.constant_values()[n.index])
             elif n.role != 'op':
                 continue
-            elif n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
-                Z[n.index] = Z[n.args[0]] * (self.relu[n.index].astype(int).astype(object) if n.index in self.relu
-                                             else 1)
-            elif n.op == 'dropout':
+            elif get_op(n.op).kind == 'homogeneous':
+                Z[n.index] = Z[n.args[0]] * (self._region_support(n) if n.index in self.relu else 1)
+            elif get_op(n.op).kind == 'mask':
                 m = self.drop.get(n.index)
                 Z[n.index] = Z[n.args[0]] if m is None else Z[n.args[0]] * np.asarray(m).astype(object)
-            elif n.op in ('identity', 'flatten', 'reshape', 'permute', 'cat', 'leaky_relu'):
-                from_op = get_op(n.op).forward(B, [Z[a] for a in n.args], n.attrs, n)
-                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(from_op)
-            elif n.op == 'add' and all(a in Z for a in n.args):
-                Z[n.index] = np.vectorize(lambda t: int(t != 0), otypes=[object])(sum(Z[a] for a in n.args))
             else:
-                Z[n.index] = ones(net.shape_of(n.index))
+                z = get_op(n.op).support(B, [Z.get(a) for a in n.args], n.attrs, n)
+                Z[n.index] = ones(net.shape_of(n.index)) if z is None else z
         return Z
+
+    def _region_support(self, node):
+        r"""
+        Where the homogeneous op ``node`` does not vanish on its region, pair
+        by pair: a 0/1 object array (its regions read, :attr:`relu`).
+
+        TESTS::
+
+            sage: from sage_conslaw.network import Network
+            sage: from sage_conslaw.datalaws.graph import GraphDataModel
+            sage: net = Network.sequential(1, [('linear', 2), ('leaky_relu', 1/2), ('linear', 1)])
+            sage: M = GraphDataModel(net, [[1]], [1, -1, 0, 0, 1, 1, 0]); M._region_support(net.nodes[4]).tolist()
+            [[1, 1]]
+            sage: net = Network.sequential(1, [('linear', 2), 'relu', ('linear', 1)])
+            sage: M = GraphDataModel(net, [[1]], [1, -1, 0, 0, 1, 1, 0]); M._region_support(net.nodes[4]).tolist()
+            [[1, 0]]
+        """
+        f = get_op(node.op).region_factor(self.relu[node.index], node.attrs)
+        return np.vectorize(lambda t: int(t != 0), otypes=[object])(f)
 
     def live_entries(self):
         r"""
@@ -1163,6 +1154,7 @@ class GraphDataModel(ConservationModel):
         if getattr(self, '_live', None) is not None:
             return self._live
         net = self.network
+        B = ObjectBackend('exact')
         L = {}
         if not self.exhaustive:         # sampled masks: a mask not drawn may wake a ReLU downstream
             self._live = {n.index: np.ones((self.pairs,) + tuple(net.shape_of(n.index)), dtype=np.int64)
@@ -1182,47 +1174,20 @@ class GraphDataModel(ConservationModel):
             up = L[n.index]
             args = list(n.args)
             shape0 = (self.pairs,) + tuple(net.shape_of(args[0]))
-            if n.op in ACTIVATIONS and (n.op == 'relu' or not _qq(n.attrs.get('slope', 0))):
-                put(args[0], up * self.relu[n.index].astype(np.int64) if n.index in self.relu else up)
-            elif n.op == 'dropout':
+            op = get_op(n.op)
+            if op.kind == 'homogeneous':
+                put(args[0], up * self._region_support(n).astype(np.int64) if n.index in self.relu
+                    else up.reshape(shape0))
+            elif op.kind == 'mask':
                 m = self.drop.get(n.index)
                 put(args[0], up if m is None else up * np.asarray(m, dtype=np.int64))
-            elif n.op in ('identity', 'flatten', 'reshape', 'leaky_relu'):
-                put(args[0], up.reshape(shape0))
-            elif n.op == 'permute':
-                put(args[0], np.transpose(up, tuple(np.argsort(n.attrs['perm']))))
-            elif n.op == 'add' and all(tuple(up.shape) == (self.pairs,) + tuple(net.shape_of(a)) for a in args):
-                for a in args:
-                    put(a, up)
-            elif n.op == 'linear':
-                put(args[0], np.broadcast_to(up.max(axis=-1, keepdims=True), shape0))
-            elif n.op == 'conv1d':
-                st, pad, dil = _geometry(n.attrs)
-                K = net.shape_of(args[1])[2]
-                anyo = up.max(axis=1)                      # (pairs, Tout)
-                T = shape0[2]
-                live = np.zeros((self.pairs, T), dtype=np.int64)
-                for t in range(anyo.shape[1]):
-                    for k in range(K):
-                        pos = t * st + k * dil - pad
-                        if 0 <= pos < T:
-                            live[:, pos] = np.maximum(live[:, pos], anyo[:, t])
-                put(args[0], np.broadcast_to(live[:, None, :], shape0))
-            elif n.op == 'conv2d':
-                H, Wd = shape0[2], shape0[3]
-                kh, kw = net.shape_of(args[1])[2:]
-                _, (ph, pw), _ = geometry2d(n.attrs)
-                Hout, Wout, rows, cols = patch_indices(H, Wd, kh, kw, n.attrs)
-                anyo = up.max(axis=1)                      # (pairs, Hout, Wout)
-                live = np.zeros((self.pairs, H + 2 * ph, Wd + 2 * pw), dtype=np.int64)
-                for i in range(Hout):
-                    for j in range(Wout):
-                        blk = live[:, rows[i][:, None], cols[j][None, :]]
-                        live[:, rows[i][:, None], cols[j][None, :]] = np.maximum(blk, anyo[:, i, j][:, None, None])
-                put(args[0], np.broadcast_to(live[:, None, ph:ph + H, pw:pw + Wd], shape0))
             else:
-                for a in args:
-                    put(a, np.ones((self.pairs,) + tuple(net.shape_of(a)), dtype=np.int64))
+                read = op.reads(B, up, [tuple(net.shape_of(a)) for a in args], n.attrs, n)
+                if read is None:                # not known: every entry of every argument
+                    read = [np.ones((self.pairs,) + tuple(net.shape_of(a)), dtype=np.int64) for a in args]
+                for a, r in zip(args, read):
+                    if r is not None:
+                        put(a, r)
         self._live = L
         return L
 

@@ -36,8 +36,7 @@ import numpy as np
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.core.modular import reduce_rational
-from sage_conslaw.network.ops import get_op
-from sage_conslaw.network.ops.conv2d import geometry2d, patches2d
+from sage_conslaw.network.ops import exact_number as _qq, get_op
 
 
 def _mod_tensor(x, p):
@@ -104,22 +103,6 @@ def _scalar(c):
     a = np.empty((), dtype=object)
     a[()] = c
     return a
-
-
-def _qq(v):
-    r"""
-    An exact rational from a number (a float is read exactly).
-
-    TESTS::
-
-        sage: from sage_conslaw.network.backends import _qq
-        sage: _qq(0.5), _qq(3), _qq(1/3), _qq(float(0.1)) == 3602879701896397/36028797018963968
-        (1/2, 3, 1/3, True)
-    """
-    if isinstance(v, float):
-        n, d = v.as_integer_ratio()          # the exact value of the double (QQ(float) rounds to a simple fraction)
-        return QQ(n) / QQ(d)
-    return QQ(v)
 
 
 class ObjectBackend:
@@ -263,49 +246,45 @@ class ObjectBackend:
         """
         return np.transpose(x, perm)
 
-    def conv1d(self, x, W, b, stride, padding, dilation):
+    def pad(self, x, widths):
         r"""
-        A 1-D convolution (PyTorch's convention) by index arrays and one tensor contraction.
+        ``x`` with zeros around it: ``widths`` a pair ``(before, after)`` per axis.
 
         TESTS::
 
             sage: from sage_conslaw.network.backends import ObjectBackend
-            sage: B = ObjectBackend('exact'); x = B.array([[[1, 2, 3]]]); W = B.array([[[1, -1]]])
-            sage: B.conv1d(x, W, B.array([10]), 1, 1, 1).tolist()
-            [[[9, 9, 9, 13]]]
+            sage: B = ObjectBackend('exact'); B.pad(B.array([[1, 2]]), [(0, 0), (1, 0)]).tolist()
+            [[0, 1, 2]]
         """
-        Bn, C, T = x.shape
-        O, _, K = W.shape
-        xp = np.zeros((Bn, C, T + 2 * padding), dtype=object)
-        xp[...] = 0
-        xp[:, :, padding:padding + T] = x
-        Tout = (T + 2 * padding - dilation * (K - 1) - 1) // stride + 1
-        idx = np.arange(Tout)[:, None] * stride + np.arange(K)[None, :] * dilation
-        U = xp[:, :, idx]                                  # (B, C, Tout, K)
-        y = np.tensordot(U, W, axes=([1, 3], [1, 2]))      # (B, Tout, O)
-        y = np.transpose(y, (0, 2, 1))
-        if b is not None:
-            y = y + b[None, :, None]
-        return y
+        out = np.empty(tuple(n + a + b for n, (a, b) in zip(x.shape, widths)), dtype=object)
+        out[...] = 0
+        out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, widths))] = x
+        return out
 
-    def conv2d(self, x, W, b, attrs):
+    def take(self, x, key):
         r"""
-        A 2-D convolution (PyTorch's convention) by index arrays and one tensor contraction
-        (``attrs``: ``stride``, ``padding``, ``dilation``, numbers or pairs).
+        ``x[key]``: ``key`` a tuple of slices and integer arrays (numpy's indexing).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: B = ObjectBackend('exact'); B.take(B.array([[5, 6, 7]]), (slice(None), np.array([[0, 1], [1, 2]]))).tolist()
+            [[[5, 6], [6, 7]]]
+        """
+        return x[key]
+
+    def tensordot(self, a, b, axes):
+        r"""
+        The contraction of ``a`` and ``b`` over ``axes`` (two lists of axes).
 
         TESTS::
 
             sage: from sage_conslaw.network.backends import ObjectBackend
-            sage: B = ObjectBackend('exact'); x = B.array([[[[1, 2], [3, 4]]]]); W = B.array([[[[1, -1]]]])
-            sage: B.conv2d(x, W, B.array([10]), {'padding': (0, 1)}).tolist()
-            [[[[9, 9, 12], [7, 9, 14]]]]
+            sage: B = ObjectBackend('exact'); B.tensordot(B.array([[1, 2]]), B.array([[3], [4]]), ([1], [0])).tolist()
+            [[11]]
         """
-        U = patches2d(x, W.shape[2], W.shape[3], attrs)           # (B, C, Hout, Wout, kh, kw)
-        y = np.tensordot(U, W, axes=([1, 4, 5], [1, 2, 3]))        # (B, Hout, Wout, O)
-        y = np.transpose(y, (0, 3, 1, 2))
-        if b is not None:
-            y = y + b[None, :, None, None]
-        return y
+        return np.tensordot(a, b, axes=axes)
 
     def relu(self, z, node, slope=0):
         r"""
@@ -546,30 +525,49 @@ class TorchBackend:
         """
         return x.permute(*perm)
 
-    def conv1d(self, x, W, b, stride, padding, dilation):
+    def pad(self, x, widths):
         r"""
+        ``x`` with zeros around it: ``widths`` a pair ``(before, after)`` per axis.
+
         TESTS::
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: B = TorchBackend(); x = B.tensor([[[1, 2, 3]]]); W = B.tensor([[[1, -1]]])  # optional - torch
-            sage: B.conv1d(x, W, B.tensor([10]), 1, 1, 1).tolist()  # optional - torch
-            [[[9.0, 9.0, 9.0, 13.0]]]
+            sage: TorchBackend().pad(torch.ones(1r, 2r), [(0r, 0r), (1r, 0r)]).tolist()  # optional - torch
+            [[0.0, 1.0, 1.0]]
         """
-        return self.torch.nn.functional.conv1d(x, W, b, stride=int(stride), padding=int(padding), dilation=int(dilation))
+        flat = []
+        for a, b in reversed(list(widths)):
+            flat += [int(a), int(b)]
+        return self.torch.nn.functional.pad(x, flat)
 
-    def conv2d(self, x, W, b, attrs):
+    def take(self, x, key):
         r"""
+        ``x[key]``: ``key`` a tuple of slices and integer arrays (numpy's indexing).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: import torch  # optional - torch
+            sage: from sage_conslaw.network.backends import TorchBackend
+            sage: TorchBackend().take(torch.tensor([[5.r, 6.r, 7.r]]), (slice(None), np.array([[0, 1], [1, 2]]))).tolist()  # optional - torch
+            [[[5.0, 6.0], [6.0, 7.0]]]
+        """
+        return x[tuple(self.torch.as_tensor(k, dtype=self.torch.long) if isinstance(k, np.ndarray) else k
+                       for k in key)]
+
+    def tensordot(self, a, b, axes):
+        r"""
+        The contraction of ``a`` and ``b`` over ``axes`` (two lists of axes).
+
         TESTS::
 
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: B = TorchBackend(); x = B.tensor([[[[1, 2], [3, 4]]]]); W = B.tensor([[[[1, -1]]]])  # optional - torch
-            sage: B.conv2d(x, W, B.tensor([10]), {'padding': (0, 1)}).tolist()  # optional - torch
-            [[[[9.0, 9.0, 12.0], [7.0, 9.0, 14.0]]]]
+            sage: TorchBackend().tensordot(torch.ones(1r, 2r), torch.ones(2r, 1r), ([1r], [0r])).tolist()  # optional - torch
+            [[2.0]]
         """
-        stride, padding, dilation = geometry2d(attrs)
-        return self.torch.nn.functional.conv2d(x, W, b, stride=stride, padding=padding, dilation=dilation)
+        return self.torch.tensordot(a, b, dims=(list(axes[0]), list(axes[1])))
 
     def relu(self, z, node, slope=0):
         r"""

@@ -28,6 +28,7 @@ from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.network.backends import ObjectBackend, evaluate, _qq
+from sage_conslaw.network.ops import get_op
 
 #: The largest number of expanded terms of the network polynomial formed for `\phi`.
 MAX_PHI_TERMS = 200000
@@ -128,7 +129,7 @@ def network_phi(net, ring=None, point=None):
     for n in net.inputs():
         xnames += ["x%s_%s" % (n.index, i) for i in range(n.size)]
     for n in net.ops():
-        if n.op in ('relu', 'leaky_relu', 'dropout'):
+        if get_op(n.op).kind in ('homogeneous', 'mask'):        # one formal 0/1 symbol per entry
             size = int(np.prod(net.shape_of(n.index)))
             slots[n.index] = (len(snames), size)
             snames += ["e%s_%s" % (n.index, i) for i in range(size)]

@@ -30,7 +30,8 @@ are proportional (by any nonzero factor: the same hyperplane), as the statement
 asks; this is stricter than needed (two neurons of opposite orientation on
 one hyperplane keep the theorem's conclusion), never weaker.
 
-**Dropout** (and ``identity``, ``flatten``) is transparent.  With a mask `m`
+**Dropout** (and ``identity``, ``flatten``: every op that declares itself
+``transparent``, see :mod:`~sage_conslaw.network.ops`) is transparent.  With a mask `m`
 (a constant of the step), the two-layer ReLU network is `\sum_j m_j u_j
 \sigma(\dots) + c` (masks on the input, the hidden units or the outputs): its
 fields are still combinations of the `\nabla\phi_i` with locally constant
@@ -71,9 +72,13 @@ from sage.rings.rational_field import QQ
 from sage_conslaw.core.certificate import Certificate
 from sage_conslaw.core.jets import NetworkFamily
 from sage_conslaw.core.modular import DEFAULT_PRIME, residues
+from sage_conslaw.network.ops import get_op
+from sage_conslaw.network.ops.linear import Linear
+from sage_conslaw.network.ops.relu import ReLU
 
-#: Ops that change nothing of the laws (Dropout: see the module documentation).
-TRANSPARENT_OPS = ('dropout', 'identity', 'flatten')
+# The theorem is about two ops, named by their classes (a subclass, e.g. the
+# leaky ReLU, is not covered); every other op passes only if it declares itself
+# ``transparent`` (Dropout: see the module documentation).
 
 #: The cited result, first words of every reason of this route.
 THEOREM = ("Theorem 2.14 of the NeurIPS 2023 paper (W_g = W_phi for two-layer ReLU networks with pairwise distinct "
@@ -134,21 +139,22 @@ def theorem_shape(net):
             return None, "the graph is not a chain"
         n = users[0]
         rest = [net.nodes[a] for a in n.args[1:]]
-        if n.op == 'linear':
+        op = get_op(n.op, n.where())
+        if type(op) is Linear:
             if not all(a.role == 'parameter' for a in rest):
                 return None, "the linear layer %s does not read parameters" % n.name
             if len(net.shape_of(cur)) != 1:
                 return None, "the linear layer %s reads a value of shape %s, not a vector" % (
                     n.name, net.shape_of(cur))
-        elif n.op not in ('relu',) + TRANSPARENT_OPS or rest:
+        elif not (type(op) is ReLU or op.transparent) or rest:
             return None, "the op %s (%s) is not covered" % (n.op, n.name)
         seq.append(n)
         cur = n.index
     if net.uses(cur) or len(seq) != len(net.ops()):
         return None, "the graph is not a chain"
-    core = [n for n in seq if n.op not in TRANSPARENT_OPS]
-    kinds = [n.op for n in core]
-    linears = [n for n in core if n.op == 'linear']
+    core = [n for n in seq if not get_op(n.op).transparent]
+    kinds = ['linear' if type(get_op(n.op)) is Linear else 'relu' for n in core]     # the family's kinds
+    linears = [n for n, k in zip(core, kinds) if k == 'linear']
     widths = [net.shape_of(linears[0].args[0])[0]] + [net.nodes[n.args[1]].shape[0] for n in linears]
     param = lambda n, k: net.nodes[n.args[k]]
     if kinds == ['linear', 'relu', 'linear']:
@@ -163,7 +169,7 @@ def theorem_shape(net):
         if any(len(n.args) > 2 for n in linears):
             return None, "a linear network with biases is not covered"
         first, last = seq.index(linears[0]), seq.index(linears[-1])
-        if any(n.op == 'dropout' for n in seq[first:last]):
+        if any(get_op(n.op).kind == 'mask' for n in seq[first:last]):
             return None, "a Dropout between two linear layers breaks phi = U_1 ... U_q"
         return 'linear', widths[::-1], False, [param(n, 1) for n in linears[::-1]]
     return None, "not a two-layer ReLU network nor a chain of linear layers: %s" % ", ".join(kinds)
@@ -308,7 +314,7 @@ def theorem_trace(net, theta, seed=0, max_steps=8, random_point=False):
               "theta: these are the laws of the network" % (
                   THEOREM, what, L, p, "a triangular minor of grad phi" if kind == 'relu' else
                   "structured brackets" if stopped else "grad phi", target, N, "" if N == 1 else "s"))
-    if any(n.op == 'dropout' for n in net.ops()):
+    if any(get_op(n.op).kind == 'mask' for n in net.ops()):
         reason += ", for every Dropout mask"
     cert = Certificate(net.D, L, "rank modulo p of W_phi at theta (Theorem 2.14: W_g = W_phi there)", target,
                        "%s laws of the network independent at theta" % N, reason, scope='network')

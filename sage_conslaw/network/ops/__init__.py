@@ -36,6 +36,34 @@ says:
   output;
 - :meth:`Op.contraction` -- the longest sum in one output entry (it bounds the
   prime of the exact arithmetic in float64);
+- what the consumers of the graph (the theorem route
+  :mod:`~sage_conslaw.network.theorems`, `\phi` in
+  :mod:`~sage_conslaw.network.phi`, the data route
+  :mod:`~sage_conslaw.datalaws.graph`) need to know, so that none of them names
+  a layer kind:
+
+  * ``unit_axis`` -- not ``None`` for a **unit layer** (arguments ``x, W`` or
+    ``x, W, b``; ``W``'s axis 0 the units, ``b`` one entry per unit, ``W``'s
+    axis 1 reading the unit axis of a layer of the same kind before it): the
+    axis of the output (without the batch axis) that holds the units
+    (``linear``: ``-1``, a convolution: ``0``); with :meth:`Op.patches`, the
+    inputs each unit reads at each position: the data route derives its
+    explicit laws and what each unit reads from these two;
+  * ``transparent`` -- the output is the one argument up to a flattening or an
+    entrywise mask (``identity``, ``flatten``, ``dropout``): Theorem 2.14 and
+    the data route read through it;
+  * ``rearranges`` -- each output entry is one entry of an argument (reshape,
+    permutation, concatenation): where the output vanishes and which inputs it
+    reads follow from :meth:`Op.forward` itself (:meth:`Op.support`,
+    :meth:`Op.reads`);
+  * for the kind ``'homogeneous'``, :meth:`Op.region_factor` (the factor on a
+    region, `0/1` or slope/1); for the kind ``'mask'``,
+    :meth:`Op.mask_probability` and :meth:`Op.evaluation_attrs`; the kinds
+    ``'homogeneous'`` and ``'mask'`` get one formal symbol per output entry
+    in `\phi`;
+  * :meth:`Op.support` and :meth:`Op.reads` -- where the output may be
+    nonzero, and which argument entries an output entry depends on (defaults:
+    from the two declarations above, else "anywhere", "every entry");
 - what the ``torch.fx`` reader (:mod:`sage_conslaw.network.fx`) reads as this
   op: ``torch_modules`` (module classes), ``torch_functions`` (functions
   called in ``forward``), each by qualified name (``'torch.nn.Linear'``,
@@ -57,11 +85,45 @@ EXAMPLES::
     ('torch.nn.Linear',)
 """
 
+import numpy as np
+
+from sage.rings.rational_field import QQ
+
 OPS = {}
 
 #: The scaling weight of an entry that is identically zero (a padded entry, a
 #: zero constant): its terms are dropped (see :mod:`sage_conslaw.network.symmetries`).
 SKIP = -1
+
+
+def exact_number(v):
+    r"""
+    An exact rational from a number (a float is read exactly).
+
+    TESTS::
+
+        sage: from sage_conslaw.network.ops import exact_number
+        sage: exact_number(0.5), exact_number(3), exact_number(1/3), exact_number(float(0.1)) == 3602879701896397/36028797018963968
+        (1/2, 3, 1/3, True)
+    """
+    if isinstance(v, float):
+        n, d = v.as_integer_ratio()          # the exact value of the double (QQ(float) rounds to a simple fraction)
+        return QQ(n) / QQ(d)
+    return QQ(v)
+
+
+def _nonzero(a):
+    r"""
+    A 0/1 object array: where ``a`` is not zero.
+
+    TESTS::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.network.ops import _nonzero
+        sage: _nonzero(np.array([0, 2, -1], dtype=object)).tolist()
+        [0, 1, 1]
+    """
+    return np.vectorize(lambda t: int(t != 0), otypes=[object])(a) if np.size(a) else np.asarray(a, dtype=object)
 
 
 def register_op(cls):
@@ -129,6 +191,12 @@ class Op:
     torch_modules = ()
     torch_functions = ()
     torch_methods = ()
+    #: a unit layer: the axis of the output (no batch axis) holding its units; ``None``: not a unit layer
+    unit_axis = None
+    #: the output is the one argument up to a flattening or an entrywise mask
+    transparent = False
+    #: each output entry is one entry of an argument (see :meth:`support`, :meth:`reads`)
+    rearranges = False
 
     def read_fx(self, fx, node, module):
         r"""
@@ -236,6 +304,145 @@ class Op:
             []
         """
         return []
+
+    def patches(self, x, W_shape, attrs, zero):
+        r"""
+        A unit layer (``unit_axis`` not ``None``): the entries of the input
+        ``x`` (an array with a batch axis) that each unit reads at each
+        position, in the order of the entries of ``W[j]``: an array
+        ``(batch, positions, fan-in)``, the padding filled with ``zero``; the
+        positions in the row-major order of the output without its unit axis.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import Op, get_op
+            sage: get_op('linear').patches(np.arange(6).reshape(1, 2, 3), (4, 3), {}, 0).tolist()
+            [[[0, 1, 2], [3, 4, 5]]]
+            sage: Op().patches(None, None, {}, 0)
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: the op None is not a unit layer
+        """
+        raise NotImplementedError("the op %s is not a unit layer" % self.name)
+
+    def region_factor(self, mask, attrs):
+        r"""
+        The kind ``'homogeneous'``: the factor of the input on the region
+        ``mask`` (a boolean array), an object array of exact numbers.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import Op, get_op
+            sage: get_op('relu').region_factor(np.array([True, False]), {}).tolist()
+            [1, 0]
+            sage: Op().region_factor(None, {})
+            Traceback (most recent call last):
+            ...
+            NotImplementedError: the op None has no regions
+        """
+        raise NotImplementedError("the op %s has no regions" % self.name)
+
+    def mask_probability(self, attrs):
+        r"""
+        The kind ``'mask'``: the probability that an entry is dropped (``None`` otherwise).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('dropout').mask_probability({}), get_op('relu').mask_probability({}) is None
+            (1/2, True)
+        """
+        return None
+
+    def evaluation_attrs(self, attrs):
+        r"""
+        The attributes of the op in evaluation mode (default: the same).
+
+        EXAMPLES::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('dropout').evaluation_attrs({'p': 0.25}), get_op('relu').evaluation_attrs({})
+            ({'p': 0}, {})
+        """
+        return attrs
+
+    def support(self, B, Z, attrs, node):
+        r"""
+        Where the output may be nonzero near `\theta`: a 0/1 object array
+        (batch axis first) from those of the arguments (``Z``, one per
+        argument, ``None`` for one not known), computed in the exact backend
+        ``B``; ``None`` when not known (anywhere).  Default: an op that
+        rearranges its arguments rearranges their zeros; else ``None``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: Z = [np.array([[0, 1]], dtype=object)] * 2
+            sage: get_op('cat').support(ObjectBackend('exact'), Z, {'axis': -1}, None).tolist()
+            [[0, 1, 0, 1]]
+            sage: get_op('mul').support(ObjectBackend('exact'), Z, {}, None) is None
+            True
+        """
+        if self.rearranges and all(z is not None for z in Z):
+            return _nonzero(self.forward(B, list(Z), attrs, node))
+        return None
+
+    def reads(self, B, up, shapes, attrs, node):
+        r"""
+        Which entries of the arguments the output entries marked in ``up`` (a
+        0/1 integer array, batch axis first) depend on: one 0/1 integer array
+        per argument (batch axis first), ``None`` for an argument not read
+        here; or ``None``: every entry of every argument.  Default: a unit
+        layer from its :meth:`patches` (its input only), an op that rearranges
+        from :meth:`forward` on labels, else ``None``.
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.backends import ObjectBackend
+            sage: from sage_conslaw.network.ops import get_op
+            sage: B = ObjectBackend('exact')
+            sage: get_op('permute').reads(B, np.array([[[1, 0, 0], [0, 0, 0]]]), [(3, 2)], {'perm': (0, 2, 1)}, None)[0].tolist()
+            [[[1, 0], [0, 0], [0, 0]]]
+            sage: get_op('conv1d').reads(B, np.array([[[0, 1]]]), [(1, 3), (1, 1, 2)], {}, None)[0].tolist()
+            [[[0, 1, 1]]]
+            sage: get_op('mul').reads(B, None, [(2,), (2,)], {}, None) is None
+            True
+        """
+        pairs = up.shape[0] if up is not None else 0
+        if self.unit_axis is not None:
+            x = tuple(shapes[0])
+            nx = int(np.prod(x))
+            labels = np.arange(nx, dtype=np.int64).reshape((1,) + x)
+            lab = self.patches(labels, tuple(shapes[1]), attrs, -1)[0]          # (positions, fan-in)
+            ax = self.unit_axis + 1 if self.unit_axis >= 0 else self.unit_axis
+            units = up.shape[ax]
+            anyo = np.moveaxis(up, ax, -1).reshape(pairs, -1, units).max(axis=-1)   # (pairs, positions)
+            L = np.zeros((nx + 1, pairs), dtype=np.int64)
+            idx = np.where(lab < 0, nx, lab).reshape(-1)
+            np.maximum.at(L, idx, np.repeat(anyo.T, lab.shape[1], axis=0))
+            return [L[:nx].T.reshape((pairs,) + x)] + [None] * (len(shapes) - 1)
+        if self.rearranges:
+            sizes = [int(np.prod(s)) for s in shapes]
+            labels, start = [], 0
+            for s, n in zip(shapes, sizes):
+                a = np.empty((1,) + tuple(s), dtype=object)
+                a.reshape(-1)[:] = list(range(start, start + n))
+                labels.append(a)
+                start += n
+            src = np.asarray(self.forward(B, labels, attrs, node)).reshape(-1).astype(np.int64)
+            L = np.zeros((start, pairs), dtype=np.int64)
+            np.maximum.at(L, src, np.asarray(up, dtype=np.int64).reshape(pairs, -1).T)
+            out, start = [], 0
+            for s, n in zip(shapes, sizes):
+                out.append(L[start:start + n].T.reshape((pairs,) + tuple(s)))
+                start += n
+            return out
+        return None
 
     def certify(self, *args, **kwds):
         r"""

@@ -138,6 +138,40 @@ class Add(Op):
             S.term(out, a)
         return out
 
+    def support(self, B, Z, attrs, node):
+        r"""
+        A sum may be nonzero where one of its terms may (all known, same shape).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('add').support(None, [np.array([[0, 1]]), np.array([[0, 0]])], {}, None).tolist()
+            [[0, 1]]
+            sage: get_op('add').support(None, [np.array([[0, 1]]), None], {}, None) is None
+            True
+        """
+        if any(z is None for z in Z):
+            return None
+        return np.vectorize(lambda t: int(t != 0), otypes=[object])(sum(Z))
+
+    def reads(self, B, up, shapes, attrs, node):
+        r"""
+        Each term is read where the sum is (terms of the sum's shape; else ``None``: everywhere).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: [a.tolist() for a in get_op('add').reads(None, np.array([[1, 0]]), [(2,), (2,)], {}, None)]
+            [[[1, 0]], [[1, 0]]]
+            sage: get_op('add').reads(None, np.array([[1, 0]]), [(2,), (1,)], {}, None) is None
+            True
+        """
+        if all(tuple(up.shape[1:]) == tuple(s) for s in shapes):
+            return [up] * len(shapes)
+        return None
+
     def contraction(self, shapes, attrs):
         r"""
         TESTS::

@@ -42,6 +42,7 @@ class Cat(Op):
         [[1, 2, 3]]
     """
     name = 'cat'
+    rearranges = True
     torch_functions = ('torch.cat', 'torch.concat')
 
     def read_fx(self, fx, node, module):

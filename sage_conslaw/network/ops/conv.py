@@ -27,6 +27,20 @@ def _geometry(attrs):
     return int(attrs.get('stride', 1)), int(attrs.get('padding', 0)), int(attrs.get('dilation', 1))
 
 
+def _window(T, K, s, p, d):
+    r"""
+    The index array ``(Tout, K)`` of the windows in the padded input.
+
+    TESTS::
+
+        sage: from sage_conslaw.network.ops.conv import _window
+        sage: _window(3, 2, 1, 0, 1).tolist()
+        [[0, 1], [1, 2]]
+    """
+    Tout = (T + 2 * p - d * (K - 1) - 1) // s + 1
+    return np.arange(Tout)[:, None] * s + np.arange(K)[None, :] * d
+
+
 @register_op
 class Conv1d(Op):
     r"""
@@ -39,6 +53,7 @@ class Conv1d(Op):
         7
     """
     name = 'conv1d'
+    unit_axis = 0
     torch_modules = ('torch.nn.Conv1d',)
 
     def read_fx(self, fx, node, module):
@@ -104,7 +119,32 @@ class Conv1d(Op):
             sage: get_op('conv1d').forward(Bk, [Bk.array([[[1, 2, 3]]]), Bk.array([[[1, 1]]])], {}, None).tolist()
             [[[3, 5]]]
         """
-        return B.conv1d(args[0], args[1], args[2] if len(args) > 2 else None, *_geometry(attrs))
+        x, W = args[0], args[1]
+        s, p, d = _geometry(attrs)
+        idx = _window(x.shape[2], W.shape[2], s, p, d)
+        U = B.take(B.pad(x, [(0, 0), (0, 0), (p, p)]), (slice(None), slice(None), idx))     # (B, C, Tout, K)
+        y = B.permute(B.tensordot(U, W, ([1, 3], [1, 2])), (0, 2, 1))                   # (B, O, Tout)
+        return B.add(y, B.reshape(args[2], (1, -1, 1))) if len(args) > 2 else y
+
+    def patches(self, x, W_shape, attrs, zero):
+        r"""
+        Unit ``o`` at position ``t`` reads the window ``x[c, t s + k d - pad]`` (entries ``(c, k)``).
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('conv1d').patches(np.arange(3).reshape(1, 1, 3), (1, 1, 2), {'padding': 1}, -1).tolist()
+            [[[-1, 0], [0, 1], [1, 2], [2, -1]]]
+        """
+        s, p, d = _geometry(attrs)
+        Bn, C, T = x.shape
+        K = W_shape[2]
+        xp = np.empty((Bn, C, T + 2 * p), dtype=x.dtype)
+        xp[...] = zero
+        xp[:, :, p:p + T] = x
+        U = xp[:, :, _window(T, K, s, p, d)]                  # (B, C, Tout, K)
+        return np.transpose(U, (0, 2, 1, 3)).reshape(Bn, U.shape[2], C * K)
 
     def scaling(self, S, args, attrs, node):
         r"""

@@ -85,6 +85,7 @@ class Conv2d(Op):
         19
     """
     name = 'conv2d'
+    unit_axis = 0
     torch_modules = ('torch.nn.Conv2d',)
 
     def read_fx(self, fx, node, module):
@@ -153,7 +154,31 @@ class Conv2d(Op):
             sage: get_op('conv2d').forward(Bk, [x, W], {'padding': 1}, None).tolist()
             [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]]
         """
-        return B.conv2d(args[0], args[1], args[2] if len(args) > 2 else None, attrs)
+        x, W = args[0], args[1]
+        _, (ph, pw), _ = geometry2d(attrs)
+        _, _, rows, cols = patch_indices(x.shape[2], x.shape[3], W.shape[2], W.shape[3], attrs)
+        xp = B.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+        U = B.take(xp, (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :]))
+        y = B.permute(B.tensordot(U, W, ([1, 4, 5], [1, 2, 3])), (0, 3, 1, 2))        # (B, O, Hout, Wout)
+        return B.add(y, B.reshape(args[2], (1, -1, 1, 1))) if len(args) > 2 else y
+
+    def patches(self, x, W_shape, attrs, zero):
+        r"""
+        The patches of each image, position by position (row major), in the
+        order of the kernel's entries `(c, k, l)`.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('conv2d').patches(np.arange(6).reshape(1, 1, 2, 3), (1, 1, 2, 2), {}, 0).tolist()
+            [[[0, 1, 3, 4], [1, 2, 4, 5]]]
+        """
+        Bn, C = x.shape[:2]
+        kh, kw = W_shape[2:]
+        U = patches2d(x, kh, kw, attrs, zero=zero)                  # (B, C, Hout, Wout, kh, kw)
+        U = np.transpose(U, (0, 2, 3, 1, 4, 5))
+        return U.reshape(Bn, U.shape[1] * U.shape[2], C * kh * kw)
 
     def scaling(self, S, args, attrs, node):
         r"""

@@ -23,6 +23,7 @@ class Linear(Op):
         'polynomial'
     """
     name = 'linear'
+    unit_axis = -1
     torch_modules = ('torch.nn.Linear',)
     torch_functions = ('torch.nn.functional.linear',)
 
@@ -86,6 +87,19 @@ class Linear(Op):
         """
         y = B.matmul(args[0], B.transpose(args[1]))
         return B.add(y, args[2]) if len(args) > 2 else y
+
+    def patches(self, x, W_shape, attrs, zero):
+        r"""
+        Each unit reads the last axis of ``x``; the other axes are the positions.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('linear').patches(np.arange(4).reshape(2, 2), (3, 2), {}, 0).shape
+            (2, 1, 2)
+        """
+        return x.reshape(x.shape[0], -1, x.shape[-1])
 
     def scaling(self, S, args, attrs, node):
         r"""

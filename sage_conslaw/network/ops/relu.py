@@ -12,7 +12,11 @@ EXAMPLES::
     sage: get_op('leaky_relu').kind, get_op('relu').shape([(3,)], {}, 'n')
     ('homogeneous', (3,))
 """
-from sage_conslaw.network.ops import Op, register_op
+import numpy as np
+
+from sage.rings.rational_field import QQ
+
+from sage_conslaw.network.ops import Op, exact_number, register_op
 
 
 @register_op
@@ -46,6 +50,19 @@ class ReLU(Op):
             [3.0]
         """
         return B.relu(args[0], node)
+
+    def region_factor(self, mask, attrs):
+        r"""
+        `1` where the unit is on, `0` where it is off.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('relu').region_factor(np.array([[False, True]]), {}).tolist()
+            [[0, 1]]
+        """
+        return np.where(mask, 1, 0).astype(object)
 
     def scaling(self, S, args, attrs, node):
         r"""
@@ -113,3 +130,20 @@ class LeakyReLU(ReLU):
             [[-2]]
         """
         return B.relu(args[0], node, slope=attrs.get('slope', 0.01))
+
+    def region_factor(self, mask, attrs):
+        r"""
+        `1` where the unit is on, the slope (exact) where it is off.
+
+        TESTS::
+
+            sage: import numpy as np
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('leaky_relu').region_factor(np.array([False, True]), {'slope': 0.25}).tolist()
+            [1/4, 1]
+        """
+        mask = np.asarray(mask, dtype=bool)
+        f = np.empty(mask.shape, dtype=object)        # (np.where would turn Sage rationals into floats)
+        f.fill(exact_number(attrs.get('slope', 0.01)))
+        f[mask] = QQ(1)
+        return f

@@ -18,7 +18,7 @@ EXAMPLES::
 """
 import numpy as np
 
-from sage_conslaw.network.ops import SKIP, Op, register_op
+from sage_conslaw.network.ops import SKIP, Op, exact_number, register_op
 
 
 @register_op
@@ -33,6 +33,8 @@ class Identity(Op):
         5
     """
     name = 'identity'
+    transparent = True
+    rearranges = True
     torch_modules = ('torch.nn.Identity',)
     torch_functions = ('torch.clone',)
     torch_methods = ('contiguous', 'clone')
@@ -89,6 +91,7 @@ class Dropout(Identity):
     """
     name = 'dropout'
     kind = 'mask'
+    rearranges = False                  # an entrywise mask, not a rearrangement
     torch_modules = ('torch.nn.Dropout',)
     torch_functions = ('torch.nn.functional.dropout',)
     torch_methods = ('dropout',)
@@ -124,6 +127,30 @@ class Dropout(Identity):
             [[2, 4]]
         """
         return B.dropout(args[0], attrs.get('p', 0.5), node)
+
+    def mask_probability(self, attrs):
+        r"""
+        The probability ``p`` of dropping an entry (exact).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('dropout').mask_probability({'p': 0.25})
+            1/4
+        """
+        return exact_number(attrs.get('p', 0.5))
+
+    def evaluation_attrs(self, attrs):
+        r"""
+        Evaluation mode: ``p = 0`` (the identity).
+
+        TESTS::
+
+            sage: from sage_conslaw.network.ops import get_op
+            sage: get_op('dropout').evaluation_attrs({'p': 0.5, 'other': 1}) == {'p': 0, 'other': 1}
+            True
+        """
+        return dict(attrs, p=0)
 
 
 def _flat_shape(shape, attrs):
@@ -238,6 +265,7 @@ class Reshape(Identity):
         (3, 2)
     """
     name = 'reshape'
+    transparent = False
     torch_functions = ('torch.reshape',)
     torch_methods = ('reshape', 'view')
 
@@ -317,6 +345,7 @@ class Permute(Identity):
         (3, 2)
     """
     name = 'permute'
+    transparent = False
     torch_functions = ('torch.permute', 'torch.transpose')
     torch_methods = ('permute', 'transpose')
 
@@ -408,6 +437,8 @@ class Scale(Identity):
         [[1]]
     """
     name = 'scale'
+    transparent = False
+    rearranges = False
     torch_functions = ('operator.truediv', 'torch.div', 'operator.neg')
     torch_methods = ('div', '__truediv__', 'neg')
 

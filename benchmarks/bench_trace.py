@@ -13,10 +13,12 @@ Prints
 4. the known laws of linear networks and matrix factorizations derived from
    their declared GL symmetries (what known_conservation_laws does) against
    the balancedness matrices formed by hand (sums of products of the weight
-   matrices' entries, what it did before), same process, best of 3.
+   matrices' entries, what it did before), best of 3; a case whose ring has
+   more than FRESH_PROCESS_D variables runs once, in a fresh process (see there).
 """
 import argparse
 import os
+import subprocess
 import sys
 import time
 
@@ -80,38 +82,68 @@ def scale(quick):
                   % (cls.__name__, w, net.D, net.d, tb, tt, res.dimensions, res.certified))
 
 
-def symmetry_laws(quick):
-    print("\n== known laws: from the declared symmetries vs formed by hand, same process (best of 3) ==")
-    # (a MatrixFactorization(40, 40, 30) formed by hand after these in one process ran for minutes in
-    # balancedness, against 0.5 s alone: not understood yet, so the factorizations here stay small)
-    cases = [("LinearNetwork", [10] * 4), ("LinearNetwork", [30] * 3), ("MatrixFactorization", [12, 12, 10])]
-    if not quick:
-        cases += [("LinearNetwork", [20] * 4), ("LinearNetwork", [50] * 3)]
+#: Rings of more than this many variables get a fresh process per case in section 4.  Singular's
+#: allocator (omalloc) gives a monomial of such a ring several consecutive pages (its exponent vector
+#: takes about a byte per variable), and searches its free-page list for them: after other rings' laws
+#: were made and freed in the same process, that search ran over a fragmented list for every monomial
+#: (gdb: omTakeOutConsecutivePages).  LinearNetwork([50] * 3) (D = 5000): 12 s alone, no end in 15
+#: minutes after the [20] * 4 case, RSS 3.4 GB.
+FRESH_PROCESS_D = 2000
+
+
+def symmetry_case(name, dims, repeats):
+    """One case of section 4 (its result line), in this process: best of ``repeats``, the two sets
+    of laws compared once (never more than two sets alive: a set of [50] * 3 takes ~1.5 GB)."""
+    make = (lambda: LinearNetwork(dims)) if name == "LinearNetwork" else (lambda: MatrixFactorization(*dims))
 
     def by_hand(net):
         if isinstance(net, MatrixFactorization):
             return balancedness(net.U, net.V.transpose())
         U = net.weights()
         return [h for i in range(len(U) - 1) for h in balancedness(U[i], U[i + 1])]
+    best = {"symmetries": float("inf"), "hand": float("inf")}
+    for r in range(repeats):
+        found = {}
+        for how, f in (("symmetries", lambda n: n.known_conservation_laws()), ("hand", by_hand)):
+            net = make()
+            net.polynomial_ring()          # the ring is built before either (not timed)
+            found[how], t = timed(f, net)
+            best[how] = min(best[how], t)
+        if r == 0:
+            assert found["symmetries"] == found["hand"]
+            count = len(found["hand"])
+        del found
+    return ("%-20s %-14s D=%5d  laws %5d  symmetries %.3f s  by hand %.3f s  ratio %.2f  (%s)"
+            % (name, dims, net.layout().D, count, best["symmetries"], best["hand"],
+               best["symmetries"] / best["hand"],
+               "best of %d" % repeats if repeats > 1 else "one run"))
+
+
+def symmetry_laws(quick):
+    print("\n== known laws: from the declared symmetries vs formed by hand (best of 3; one run and a fresh "
+          "process above D = %d) ==" % FRESH_PROCESS_D)
+    cases = [("LinearNetwork", [10] * 4), ("LinearNetwork", [30] * 3), ("MatrixFactorization", [12, 12, 10])]
+    if not quick:
+        cases += [("LinearNetwork", [20] * 4), ("LinearNetwork", [50] * 3), ("MatrixFactorization", [40, 40, 30])]
     for name, dims in cases:
-        make = (lambda: LinearNetwork(dims)) if name == "LinearNetwork" else (lambda: MatrixFactorization(*dims))
-        best = {"symmetries": float("inf"), "hand": float("inf")}
-        for _ in range(3):
-            for how, f in (("symmetries", lambda n: n.known_conservation_laws()), ("hand", by_hand)):
-                net = make()
-                net.polynomial_ring()          # the ring is built before either (not timed)
-                laws, t = timed(f, net)
-                best[how] = min(best[how], t)
-            assert laws == make().known_conservation_laws()
-        print("%-20s %-14s D=%5d  laws %5d  symmetries %.3f s  by hand %.3f s  ratio %.2f"
-              % (name, dims, net.layout().D, len(laws), best["symmetries"], best["hand"],
-                 best["symmetries"] / best["hand"]))
+        D = sum(a * b for a, b in zip(dims, dims[1:])) if name == "LinearNetwork" else (dims[0] + dims[1]) * dims[2]
+        if D <= FRESH_PROCESS_D:
+            print(symmetry_case(name, dims, 3), flush=True)
+        else:
+            out = subprocess.run([sys.executable, __file__, "--symmetry-case", name] + [str(n) for n in dims],
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+            print(out.strip(), flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--symmetry-case", nargs="+", metavar=("NAME", "DIMS"),
+                        help="run one case of section 4 in this process (what the section runs in a fresh process)")
     args = parser.parse_args()
+    if args.symmetry_case:
+        print(symmetry_case(args.symmetry_case[0], [int(n) for n in args.symmetry_case[1:]], 1))
+        sys.exit(0)
     phases(args.quick)
     baseline()
     scale(args.quick)

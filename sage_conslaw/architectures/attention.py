@@ -976,6 +976,8 @@ def _certified_rank(G, RB, only_first=False, wanted=None):
         True
         sage: _certified_rank(matrix(RB, [[RB(0, 2^-60)], [RB(0, 1)]]), RB), _certified_rank(matrix(RB, 0, 2), RB)
         (0, 0)
+        sage: nan = RB(1) / RB(0); _certified_rank(matrix(RB, [[nan, 1], [nan, 2]]), RB, wanted=2), nan.contains_zero()
+        (1, True)
 
     A direction of relative size `2^{-70}` is below the float64 cut-off; the
     elimination at 128 bits finds it when asked for, and the determinant proves it::
@@ -990,6 +992,7 @@ def _certified_rank(G, RB, only_first=False, wanted=None):
     if G.nrows() == 0 or G.ncols() == 0:
         return 0
     F = np.array([[float(x.mid()) for x in row] for row in G.rows()])
+    F[~np.isfinite(F)] = 0.0                       # a ball [nan +/- inf] says nothing
     norms = np.abs(F).max(axis=1)
     # row scaling keeps the rank and helps the pivoting; a row whose every ball contains 0 is not scaled
     # (its midpoints are the rounding of a zero row, which scaling would make look like a direction)

@@ -80,8 +80,8 @@ import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 from sage.rings.complex_arb import ComplexBallField
+from sage.misc.lazy_import import lazy_import
 from sage.rings.real_arb import RealBallField
-from scipy.linalg import qr
 
 from sage_conslaw.architectures.base import check_parameters
 from sage_conslaw.architectures.compose import Block
@@ -91,6 +91,8 @@ from sage_conslaw.core.symmetry import Translation, gl_symmetries
 from sage_conslaw.core.thresholds import FLOAT_RANK_CUTOFF
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.subsets import equivalent_parts_trace
+
+lazy_import("scipy.linalg", "qr")      # scipy.linalg takes ~0.2 s to import: only for a numeric rank
 
 
 def _head_shapes(suffix, d_in, d_k, d_v, d_out, bias):

@@ -25,6 +25,8 @@ EXAMPLES::
     sage: bool(traj.drift().max() > 1e-12)
     True
 """
+from sage.misc.lazy_import import lazy_import
+
 from sage_conslaw.flows.models import (CompiledPolynomials, NumericModel, LayeredModel,  # noqa: F401
                                        ReparametrizedModel, numeric_model)
 from sage_conslaw.flows.train import (Trajectory, train, make_dataset, initial_point,  # noqa: F401
@@ -33,8 +35,10 @@ from sage_conslaw.flows.experiments import gd_drift_vs_eta, sgd_drift_vs_batch_s
 from sage_conslaw.flows.intrinsic import (example_3_8, metric, metric_closed_form,  # noqa: F401
                                           metric_along_flow, metric_depends_on_laws)
 from sage_conslaw.flows.descents import METHODS, register_method  # noqa: F401
-from sage_conslaw.flows.plots import (plot_trajectory, plot_drift_vs_eta,  # noqa: F401
-                                      plot_drift_vs_batch_size, plot_example_3_8)
+
+# matplotlib takes ~2 s to import (measured under load) and serves only the figures: loaded on the first plot
+lazy_import("sage_conslaw.flows.plots", ["plot_trajectory", "plot_drift_vs_eta", "plot_drift_vs_batch_size",
+                                         "plot_example_3_8"])
 
 __all__ = ["train", "Trajectory", "make_dataset", "initial_point", "gd_drift_vs_eta",
            "sgd_drift_vs_batch_size", "relu_region_start", "example_3_8", "metric", "metric_closed_form",

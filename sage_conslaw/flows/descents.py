@@ -33,7 +33,6 @@ EXAMPLES::
 import inspect
 
 import numpy as np
-from scipy.integrate import OdeSolver, solve_ivp
 from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core import checks
@@ -41,6 +40,8 @@ from sage_conslaw.flows.data import random_generator
 from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
 
 lazy_import("tqdm.auto", "tqdm")        # the progress bar, only when asked for
+# scipy.integrate takes ~1 s to import (scipy.special, optimize, linalg) and serves only the flows
+lazy_import("scipy.integrate", ["OdeSolver", "solve_ivp"])
 
 #: The training methods by name: ``name -> function(problem, **options)``.
 METHODS = {}

@@ -37,13 +37,15 @@ EXAMPLES::
     True
 """
 import numpy as np
-from scipy.integrate import solve_ivp
+from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.architectures import MatrixFactorization, ReLUNetwork, ScalarTimesVector
 from sage_conslaw.architectures.toy import example_3_8_metric
 from sage_conslaw.flows.data import as_theta, make_dataset, random_generator, relu_region_start
 from sage_conslaw.flows.models import numeric_model
 from sage_conslaw.flows.train import train
+
+lazy_import("scipy.integrate", "solve_ivp")     # scipy.integrate takes ~1 s to import: only for a flow
 
 
 def norm_delta(z, delta):

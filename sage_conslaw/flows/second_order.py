@@ -35,7 +35,6 @@ EXAMPLES::
 from fractions import Fraction
 
 import numpy as np
-from scipy.integrate import solve_ivp
 from sage.misc.lazy_import import lazy_import
 from sage.rings.rational_field import QQ
 
@@ -47,7 +46,8 @@ from sage_conslaw.flows.descents import ode_solver, positive_coordinates, positi
 from sage_conslaw.flows.models import CompiledPolynomials, numeric_model
 from sage_conslaw.flows.trajectory import Trajectory, law_evaluator
 
-lazy_import("matplotlib.figure", "Figure")      # matplotlib takes ~0.3 s to import: only for a plot
+lazy_import("matplotlib.figure", "Figure")      # matplotlib takes ~2 s to import: only for a plot
+lazy_import("scipy.integrate", "solve_ivp")     # scipy.integrate takes ~1 s to import: only for a flow
 
 #: The methods of this module, by name.
 SECOND_ORDER_METHODS = ('heavy_ball', 'nesterov', 'mirror', 'weight_decay')

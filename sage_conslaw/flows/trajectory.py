@@ -10,9 +10,11 @@ EXAMPLES::
     ((11,), (11, 1))
 """
 import numpy as np
+from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.flows.models import CompiledPolynomials
-from sage_conslaw.flows.plots import plot_trajectory
+
+lazy_import("sage_conslaw.flows.plots", "plot_trajectory")     # matplotlib: only for a plot
 
 
 class Trajectory:

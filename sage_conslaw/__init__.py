@@ -38,6 +38,14 @@ except ImportError:
 
 __version__ = "0.1.0"
 
+from sage_conslaw.core.registry import register_providers  # noqa: E402
+
+# The modules of the upper floors that register the numeric twins and the
+# ``data=`` handler of the core, imported by the core's registry on first need
+# (a registration from the top, lazy: the numeric floor costs PyTorch).
+register_providers(twins=["sage_conslaw.flows.models", "sage_conslaw.flows.twins"],
+                   handlers={"data": "sage_conslaw.datalaws.network"})
+
 #: The public names of the package and the module that defines each: the one
 #: place to add a name (the top level, ``__all__`` and :mod:`sage_conslaw.all`
 #: read it).  A name whose module is not in the installed package is skipped.

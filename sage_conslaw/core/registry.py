@@ -10,11 +10,14 @@ and the numeric floor (``flows/``), which imports the architectures, registers
 the twin of each with :func:`register_twin`.  Neither imports the other in a
 function.
 
-The numeric floor registers its twins when it is imported; a model asked for
-its twin before that loads the modules named in :data:`PROVIDERS` first (by
-name, through :func:`importlib.import_module`, as ``sage_conslaw.CATALOG``
-loads the public names): the one place where a lower floor names an upper one,
-as data.
+The numeric floor registers its twins when it is imported.  A model may ask
+for its twin before that: the modules that register twins (and handlers) are
+then loaded by name, through :func:`importlib.import_module`, from
+:data:`PROVIDERS` and :data:`HANDLER_PROVIDERS`.  This floor names no upper
+module: those tables are empty here and filled by the top of the package
+(``sage_conslaw/__init__.py``, next to ``CATALOG``, which names the public
+names the same way) with :func:`register_providers`, a registration from the
+upper floor that stays lazy (importing the numeric floor costs PyTorch).
 
 EXAMPLES::
 
@@ -46,9 +49,9 @@ import importlib
 #: The twin builders: a class -> ``builder(model, **options)``, returning the twin.
 TWINS = {}
 
-#: The modules of the numeric floor that register the package's twins, loaded
-#: (once) when a twin is asked for before they are imported.
-PROVIDERS = ("sage_conslaw.flows.models", "sage_conslaw.flows.twins")
+#: The modules that register twins, loaded (once) when a twin is asked for
+#: before they are imported; declared by an upper floor (:func:`register_providers`).
+PROVIDERS = []
 
 
 def register_twin(cls):
@@ -147,8 +150,35 @@ def numeric_twin(model, *args, **options):
 HANDLERS = {}
 
 #: The module that registers each handler, loaded (once) when it is asked for
-#: before that module is imported: as :data:`PROVIDERS`, the upper floor named as data.
-HANDLER_PROVIDERS = {"data": "sage_conslaw.datalaws.network"}
+#: before that module is imported; declared by an upper floor (:func:`register_providers`).
+HANDLER_PROVIDERS = {}
+
+
+def register_providers(twins=(), handlers=None):
+    r"""
+    Declare, from an upper floor, the modules that register twins (``twins``,
+    module names) and handlers (``handlers``, a dict: handler name -> module
+    name): each is imported the first time a twin or that handler is asked for.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.registry import register_providers, PROVIDERS, HANDLER_PROVIDERS
+        sage: 'sage_conslaw.flows.twins' in PROVIDERS, HANDLER_PROVIDERS['data']      # the package's, from its top
+        (True, 'sage_conslaw.datalaws.network')
+        sage: register_providers(twins=['sage_conslaw.flows.twins'], handlers={'data': 'sage_conslaw.datalaws.network'})
+        sage: PROVIDERS.count('sage_conslaw.flows.twins')
+        1
+        sage: register_providers(twins='sage_conslaw.flows.twins')
+        Traceback (most recent call last):
+        ...
+        TypeError: twins must be a list of module names, got 'sage_conslaw.flows.twins'
+    """
+    if isinstance(twins, str):
+        raise TypeError("twins must be a list of module names, got %r" % (twins,))
+    for name in twins:
+        if name not in PROVIDERS:
+            PROVIDERS.append(name)
+    HANDLER_PROVIDERS.update(handlers or {})
 
 
 def register_handler(name):

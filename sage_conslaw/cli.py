@@ -36,6 +36,7 @@ EXAMPLES::
 """
 import argparse
 import os
+import signal
 import sys
 
 from sage.misc.lazy_import import lazy_import
@@ -44,7 +45,7 @@ from sage_conslaw import jupyter
 from sage_conslaw.census.cli import add_arguments as add_census_arguments, check_arguments as check_census_arguments
 from sage_conslaw.census.cli import run as run_census
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.files import DirectoryBusy, DirectoryLock, writable_directory
+from sage_conslaw.files import DeferredSignals, DirectoryBusy, DirectoryLock, writable_directory
 from sage_conslaw.reproduction import PAPERS
 from sage_conslaw.reproduction.sampling import check_seed, sample_count
 from sage_conslaw.reproduction.tables import Interrupted, WorkerDied, aligned, worker_count
@@ -351,44 +352,108 @@ def _run_reproduce(args):
         print(_format_tasks(tasks))
         return 0
     lock = DirectoryLock(args.out) if args.out is not None else None
-    try:
-        if lock is not None:
-            lock.acquire()
-        ntasks = len(module.planned_tasks(seed=args.seed, **counts))
-        used = worker_count(args.workers, ntasks)
-        if used < args.workers:
-            print("note: %s workers asked; %s used (%s)" % (
-                args.workers, used, "the cores of this machine" if used == (os.cpu_count() or 1) and used < ntasks
-                else "the number of tasks"), file=sys.stderr)
-        progress = not args.no_progress and sys.stderr.isatty()
+    report = stop = saved = None
+    # Ctrl-C or SIGTERM: the first stops the computation, the others wait until the finished rows are saved
+    with DeferredSignals(interrupt=True) as signals:
         try:
-            report = module.reproduce_tables(seed=args.seed, workers=args.workers, progress=progress, **counts)
-        except (Interrupted, WorkerDied) as e:
-            report = e.report
-            if report is not None and args.out is not None:
-                print("%s: %s; the %s finished rows are saved in %s"
-                      % (PROG + " reproduce", "interrupted" if isinstance(e, Interrupted) else e, len(report.rows),
-                         ", ".join(report.save(args.out))), file=sys.stderr)
-            else:
-                print("%s: %s" % (PROG + " reproduce", "interrupted" if isinstance(e, Interrupted) else e),
-                      file=sys.stderr)
-            return 130 if isinstance(e, Interrupted) else 1
-        print(report.table())
-        if args.out is not None:
-            print("written: " + ", ".join(report.save(args.out)))
-    except DirectoryBusy as e:
-        print("%s reproduce: error: %s" % (PROG, e), file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("%s reproduce: error: cannot write into %s: %s (the files there are unchanged)"
-              % (PROG, args.out, e.strerror or e), file=sys.stderr)
-        return 1
-    finally:
-        if lock is not None:
-            lock.release()
-    print("total %.1f s with %s worker%s" % (report.seconds, report.workers, "" if report.workers == 1 else "s"))
-    print(report.summary())
+            if lock is not None:
+                lock.acquire()
+            try:
+                ntasks = len(module.planned_tasks(seed=args.seed, **counts))
+                used = worker_count(args.workers, ntasks)
+                if used < args.workers:
+                    print("note: %s workers asked; %s used (%s)" % (
+                        args.workers, used, "the cores of this machine" if used == (os.cpu_count() or 1) and
+                        used < ntasks else "the number of tasks"), file=sys.stderr)
+                progress = not args.no_progress and sys.stderr.isatty()
+                try:
+                    report = module.reproduce_tables(seed=args.seed, workers=args.workers, progress=progress, **counts)
+                except (Interrupted, WorkerDied) as e:
+                    report, stop = e.report, e
+                if stop is None:
+                    print(report.table())
+                    if args.out is not None:
+                        saved = report.save(args.out)
+                        print("written: " + ", ".join(saved))
+                    print("total %.1f s with %s worker%s" % (report.seconds, report.workers,
+                                                             "" if report.workers == 1 else "s"))
+                    print(report.summary())
+            except KeyboardInterrupt as e:   # a stop outside the computation: before it, or while printing or saving
+                stop = e
+            if signals.received and stop is None:     # a stop that some code caught and went on
+                stop = KeyboardInterrupt()
+            if stop is not None:
+                return _stopped(stop, report, saved, args.out, signals.received)
+        except DirectoryBusy as e:
+            print("%s reproduce: error: %s" % (PROG, e), file=sys.stderr)
+            return 1
+        except OSError as e:
+            print("%s reproduce: error: cannot write into %s: %s (the files there are unchanged)"
+                  % (PROG, args.out, e.strerror or e), file=sys.stderr)
+            return 1
+        finally:
+            if lock is not None:
+                lock.release()
     return 0 if report.all_match else 1
+
+
+def _stopped(stop, report, saved, out, received):
+    r"""
+    The end of ``sage-conslaw reproduce`` stopped early: save the finished rows
+    (``report``) into ``out`` unless they are ``saved`` already, say so in one
+    line, and return the exit status: 1 for a worker that died (``stop`` a
+    :class:`~sage_conslaw.reproduction.tables.WorkerDied`), else ``128 +`` the
+    first signal ``received`` (130 for Ctrl-C, 143 for ``SIGTERM``).
+
+    Call it with the signals deferred (the save completes whatever comes).
+
+    TESTS::
+
+        sage: import os, signal, tempfile
+        sage: from sage_conslaw.cli import _stopped
+        sage: from sage_conslaw.reproduction import ReproductionReport
+        sage: from sage_conslaw.reproduction.tables import WorkerDied
+        sage: import contextlib, io
+        sage: def stopped(*args):
+        ....:     err = io.StringIO()
+        ....:     with contextlib.redirect_stderr(err):
+        ....:         status = _stopped(*args)
+        ....:     print(err.getvalue().strip()); return status
+        sage: d = tempfile.mkdtemp(); rep = ReproductionReport([], 0.1, 1, planned=3)
+        sage: stopped(KeyboardInterrupt(), rep, None, d, [signal.SIGINT])
+        sage-conslaw reproduce: interrupted; the 0 finished rows are saved in .../tables.csv, .../tables.json, .../tables.txt
+        130
+        sage: sorted(os.listdir(d))
+        ['.lock', '.sets', 'tables.csv', 'tables.json', 'tables.txt']
+        sage: stopped(KeyboardInterrupt(), rep, ['a', 'b'], d, [signal.SIGTERM, signal.SIGINT])
+        sage-conslaw reproduce: stopped by SIGTERM; the 0 finished rows are saved in a, b
+        143
+        sage: stopped(KeyboardInterrupt(), None, None, d, [signal.SIGINT])
+        sage-conslaw reproduce: interrupted before any row was finished
+        130
+        sage: stopped(KeyboardInterrupt(), rep, None, None, [])
+        sage-conslaw reproduce: interrupted
+        130
+        sage: stopped(WorkerDied("the worker died", [], 3), rep, None, None, [])
+        sage-conslaw reproduce: the worker died
+        1
+    """
+    if isinstance(stop, WorkerDied):
+        what, status = str(stop), 1
+    else:
+        first = received[0] if received else signal.SIGINT
+        what = "interrupted" if first == signal.SIGINT else "stopped by %s" % signal.Signals(first).name
+        status = 128 + first
+    if report is None:
+        print("%s reproduce: %s before any row was finished" % (PROG, what), file=sys.stderr)
+    elif out is None:
+        print("%s reproduce: %s" % (PROG, what), file=sys.stderr)
+    else:
+        if saved is None:
+            saved = report.save(out)
+        print("%s reproduce: %s; the %s finished rows are saved in %s" % (PROG, what, len(report.rows),
+                                                                          ", ".join(saved)), file=sys.stderr)
+    return status
 
 
 def _add_jupyter(sub):

@@ -29,6 +29,10 @@ files (the floors above ``core`` that write anything):
   first's.  The lock goes with the process (a killed run leaves no stale lock).
 - :func:`writable_directory` -- create an output directory and check it can be
   written, before anything is computed.
+- :class:`DeferredSignals` -- Ctrl-C (``SIGINT``) and ``SIGTERM`` deferred while
+  files are published, so that the save of finished work always completes; or,
+  for a command line, the first one stops the computation and the others wait
+  until the finished work is saved.
 
 EXAMPLES::
 
@@ -44,8 +48,12 @@ import errno
 import fcntl
 import os
 import secrets
+import signal
 import stat
 import tempfile
+import threading
+
+from cysignals.pysignals import getossignal, setossignal
 
 #: The name of the lock file of a locked output directory.
 LOCK_NAME = '.lock'
@@ -754,3 +762,186 @@ def writable_directory(path):
     except OSError as error:   # a read-only directory (root writes anyway: the tests run this as nobody)
         return "the directory is not writable: %s" % (error.strerror or error)
     return None
+
+
+#: The signals that :class:`DeferredSignals` defers by default: Ctrl-C and ``kill``'s default.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class DeferredSignals:
+    r"""
+    Defer these signals while publishing: a context manager under which
+    ``SIGINT`` (Ctrl-C) and ``SIGTERM`` wait until the files are written.
+
+    Two uses:
+
+    - ``DeferredSignals()`` -- around a save (:func:`publish_set` of a report,
+      the census's table and summary): every signal received inside is
+      recorded, and when the block ends, after the previous handlers are
+      restored, each is sent again to this process, once, in the order
+      received -- Ctrl-C then raises ``KeyboardInterrupt`` just after the save,
+      ``SIGTERM``'s default ends the process just after it.
+    - ``DeferredSignals(interrupt=True)`` -- around a whole command that saves
+      its finished work when interrupted: the first signal raises
+      ``KeyboardInterrupt`` at once (``SIGTERM`` too, so that one ``except``
+      saves the work), and every later one is only recorded (they ask for the
+      same stop; they are not sent again), so that nothing can interrupt the
+      save of the finished work.  The command then exits with
+      ``128 + received[0]`` (130 for Ctrl-C), as a shell reports a signal.
+
+    ``received`` lists the signal numbers received, in order.  The handlers are
+    installed with the standard library's :func:`signal.signal` and restored at
+    both levels when the block ends: the Python function
+    (:func:`signal.getsignal`) and the handler of the operating system, saved
+    with cysignals' ``getossignal`` -- Sage's Ctrl-C handler is cysignals' own,
+    which :func:`signal.signal` alone cannot put back (Ctrl-C would then be
+    ignored for the rest of the session).  Python runs signal handlers in the
+    main thread only: in another thread the block changes nothing (and
+    ``received`` stays empty).
+
+    INPUT:
+
+    - ``signals`` -- the signal numbers (default :data:`STOP_SIGNALS`: ``SIGINT``, ``SIGTERM``)
+    - ``interrupt`` -- boolean (default ``False``): the first signal raises ``KeyboardInterrupt``
+
+    EXAMPLES:
+
+    A Ctrl-C during a save waits for its end::
+
+        sage: import os, signal, time
+        sage: from sage_conslaw.files import DeferredSignals
+        sage: done = []
+        sage: try:
+        ....:     with DeferredSignals() as deferred:
+        ....:         os.kill(os.getpid(), signal.SIGINT); os.kill(os.getpid(), signal.SIGINT)
+        ....:         done.append('saved')                    # not interrupted
+        ....: except KeyboardInterrupt:
+        ....:     print(done, deferred.received)
+        ['saved'] [2, 2]
+
+    A command: the first signal stops it, the others wait for the save::
+
+        sage: with DeferredSignals(interrupt=True) as guard:
+        ....:     try:
+        ....:         os.kill(os.getpid(), signal.SIGTERM); done.append('never')
+        ....:     except KeyboardInterrupt:
+        ....:         os.kill(os.getpid(), signal.SIGINT); done.append('saved again')
+        sage: done, guard.received, 128 + guard.received[0]
+        (['saved', 'saved again'], [15, 2], 143)
+
+    The previous handlers are back, Sage's Ctrl-C included::
+
+        sage: try:
+        ....:     os.kill(os.getpid(), signal.SIGINT); time.sleep(1)
+        ....: except KeyboardInterrupt:
+        ....:     print("Ctrl-C works")
+        Ctrl-C works
+        sage: DeferredSignals([signal.SIGUSR1])
+        Signals [10] deferred (not active)
+    """
+
+    def __init__(self, signals=STOP_SIGNALS, interrupt=False):
+        r"""
+        TESTS::
+
+            sage: import signal
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: D = DeferredSignals(interrupt=True); D.signals == [signal.SIGINT, signal.SIGTERM], D.interrupt, D.received
+            (True, True, [])
+        """
+        self.signals = [signal.Signals(s) for s in signals]
+        self.interrupt = bool(interrupt)
+        self.received = []
+        self._saved = None
+
+    def __repr__(self):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: with DeferredSignals() as D: D
+            Signals [2, 15] deferred (active)
+        """
+        return "Signals %s deferred (%s)" % ([int(s) for s in self.signals],
+                                             "not active" if self._saved is None else "active")
+
+    def _handle(self, signum, frame):
+        r"""
+        The handler of the deferred signals: record ``signum``; with ``interrupt``,
+        raise ``KeyboardInterrupt`` for the first (exactly one, even when another
+        signal interrupts this handler: only the call that saw none before raises).
+
+        TESTS::
+
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: D = DeferredSignals(interrupt=True); D._handle(15, None)
+            Traceback (most recent call last):
+            ...
+            KeyboardInterrupt
+            sage: D._handle(2, None); D.received
+            [15, 2]
+        """
+        first = not self.received
+        self.received.append(int(signum))
+        if first and self.interrupt:
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        r"""
+        Save the handlers of the signals (both levels) and install :meth:`_handle`
+        (in the main thread only).
+
+        TESTS::
+
+            sage: import signal, threading
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: D = DeferredSignals()
+            sage: t = threading.Thread(target=D.__enter__); t.start(); t.join(); D       # another thread: nothing
+            Signals [2, 15] deferred (not active)
+            sage: with D: signal.getsignal(signal.SIGTERM) == D._handle
+            True
+            sage: signal.getsignal(signal.SIGTERM)
+            <Handlers.SIG_DFL: 0>
+        """
+        self.received = []
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self._saved = [(s, signal.getsignal(s), getossignal(s)) for s in self.signals]
+        for s in self.signals:
+            signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        r"""
+        Restore the handlers saved (the Python function, then the system's
+        handler); without ``interrupt``, send the signals received again.
+
+        TESTS:
+
+        A handler set outside Python (``signal.getsignal`` is ``None``) is restored too::
+
+            sage: import os, signal
+            sage: from cysignals.pysignals import getossignal, setossignal
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: old = signal.signal(signal.SIGUSR2, lambda *a: print("got it"))
+            sage: A = getossignal(signal.SIGUSR2); _ = setossignal(signal.SIGUSR2, signal.SIG_IGN)
+            sage: with DeferredSignals([signal.SIGUSR2]) as D:
+            ....:     os.kill(os.getpid(), signal.SIGUSR2)
+            sage: D.received, getossignal(signal.SIGUSR2) == setossignal(signal.SIGUSR2, A)   # ignored again
+            ([12], True)
+            sage: with DeferredSignals([signal.SIGUSR2]):
+            ....:     os.kill(os.getpid(), signal.SIGUSR2); print("first")
+            first
+            got it
+            sage: _ = signal.signal(signal.SIGUSR2, old)
+        """
+        saved, self._saved = self._saved, None
+        if saved is None:
+            return False
+        for s, handler, system_handler in saved:
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+            setossignal(s, system_handler)
+        if not self.interrupt:
+            for s in dict.fromkeys(self.received):
+                signal.raise_signal(s)
+        return False

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -790,3 +791,101 @@ def test_doc_makefile_uses_a_given_python():
     proc = subprocess.run(["make", "-n", "-C", os.path.join(ROOT, "doc"), "html", "PYTHON=/opt/x/bin/python"],
                           capture_output=True, text=True, timeout=60)
     assert "/opt/x/bin/python -m sphinx" in proc.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# A second Ctrl-C (or SIGTERM) while reproduce saves its finished rows waits for the save
+# ---------------------------------------------------------------------------------------------
+
+#: A momentum run of ~100 quick checks: a few seconds of computation after the start-up.
+_MOMENTUM = ["reproduce", "--paper", "momentum", "--released", "8", "--ours", "8"]
+
+
+def _lock_owner(out):
+    """The process id written in ``out/.lock`` by the run holding it ('' before)."""
+    try:
+        return (out / ".lock").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _readable_set(out):
+    """The three files of ``out`` read as a user reads them: all there, and of one run (the JSON's
+    rows are the CSV's, the text holds the JSON's summary); return the JSON."""
+    data = json.load(open(out / "tables.json"))
+    with open(out / "tables.csv") as f:
+        csv_rows = list(csv.DictReader(f))
+    assert [(r["check"], r["model"]) for r in csv_rows] == [(r["check"], r["model"]) for r in data["rows"]]
+    assert data["summary"] in (out / "tables.txt").read_text()
+    assert data["complete"] == (len(data["rows"]) == data["planned"])
+    return data
+
+
+def _interrupt_twice(out, workers, first, second, via_timeout=False, seed=1):
+    """Start reproduce in a process group of its own; once it has locked ``out`` (a new process id
+    in ``.lock``: it computes from then on), wait ``first`` s and send SIGINT to the group, then
+    ``second`` s later another one.  ``via_timeout``: under ``timeout 120``, one SIGINT to the
+    group, which ``timeout`` forwards: Python receives two at once (the reproducer as measured)."""
+    before = _lock_owner(out)
+    argv = CLI + _MOMENTUM + ["--workers", str(workers), "--seed", str(seed), "--out", str(out)]
+    p = subprocess.Popen((["timeout", "120"] if via_timeout else []) + argv, env=ENV, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while _lock_owner(out) in ("", before) and p.poll() is None and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(first)
+        os.killpg(p.pid, signal.SIGINT)
+        if not via_timeout:
+            time.sleep(second)
+            try:
+                os.killpg(p.pid, signal.SIGINT)
+            except ProcessLookupError:       # already done: the second came too late to matter
+                pass
+        stdout, stderr = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    return p.returncode, stdout, stderr
+
+
+def test_reproduce_second_interrupt_while_saving_waits_for_the_save(tmp_path):
+    """Two SIGINTs to the process group (a terminal's double Ctrl-C; ``timeout`` forwarding one) at
+    several moments -- both at once, a few milliseconds apart while the finished rows are saved,
+    with 1 and 2 workers, near the end of the computation when the complete tables are saved --
+    and the invariant every time: exit status 130 (or 0 when the run had finished), one clear line
+    and no traceback, and ``--out`` holds one complete set of the three files, the old one or the
+    new one with exactly the rows the message counts, published to the end (no generation or
+    temporary file left over), never only ``.lock``."""
+    old = tmp_path / "old"
+    t0 = time.time()
+    assert run(_MOMENTUM + ["--workers", "1", "--seed", "0", "--out", str(old)]).returncode == 0
+    whole = time.time() - t0                     # start-up included: late trials land near the final save
+    old_data = _readable_set(old)
+    trials = [(1, 0.3, 0.0, False), (1, 0.5, 0.002, False), (1, 0.8, 0.02, False), (1, 0.5, 0.0, True),
+              (2, 1.0, 0.0, False), (2, 1.0, 0.01, False), (2, 0.5, 0.0, True),
+              (1, 0.6 * whole, 0.005, False), (1, 0.8 * whole, 0.0, True)]
+    for n, (workers, first, second, via_timeout) in enumerate(trials):
+        out = tmp_path / ("t%s" % n)
+        if n:
+            shutil.copytree(old, out, symlinks=True)
+        else:
+            out.mkdir()
+        status, stdout, stderr = _interrupt_twice(out, workers, first, second, via_timeout)
+        trial = "trial %s %s: status %s\n%s" % (n, (workers, first, second, via_timeout), status, stderr)
+        assert status in (0, 130), trial
+        no_traceback(subprocess.CompletedProcess([], status, stdout, stderr))
+        assert sorted(os.listdir(out)) == [".lock", ".sets", "tables.csv", "tables.json", "tables.txt"], trial
+        assert len(os.listdir(out / ".sets")) == 2, trial           # the link and its one generation
+        data = _readable_set(out)
+        if status == 0:
+            assert data["complete"] and data != old_data, trial
+            continue
+        lines = [line for line in stderr.splitlines() if "reproduce:" in line]
+        assert len(lines) == 1 and "interrupted" in lines[0], trial
+        saved = re.search(r"the (\d+) finished rows are saved in", lines[0])
+        if saved:
+            assert len(data["rows"]) == int(saved.group(1)) and data != old_data, trial
+        else:
+            assert "before any row was finished" in lines[0] and data == old_data, trial

@@ -5,7 +5,8 @@ The command line of a census: ``python -m sage_conslaw census ...`` (also
 Arguments are checked before anything is computed or written: a bad value,
 an output directory that cannot be written or a missing Dask exits with
 status 2 and a message naming it.  Ctrl-C stops the census cleanly (status
-130); running the same command again resumes it.  A census that cannot go on
+130; ``SIGTERM``: 143), and a second one waits until it has stopped; running
+the same command again resumes it.  A census that cannot go on
 (a scheduler that cannot be reached or went away, a disk full, another census
 writing into the same directory) is one line on standard error and status 1,
 the finished rows kept.
@@ -35,7 +36,7 @@ import sys
 from sage_conslaw.census.run import CensusError, census, check_dask, check_scheduler_address
 from sage_conslaw.census.tasks import check_census_size
 from sage_conslaw.core.thresholds import CENSUS_SECONDS
-from sage_conslaw.files import DirectoryBusy, writable_directory
+from sage_conslaw.files import DeferredSignals, DirectoryBusy, writable_directory
 
 
 def add_arguments(parser):
@@ -161,23 +162,25 @@ def run(args):
     if crash:
         family, dims, *bias = crash.split(":")
         crash = (family, tuple(int(n) for n in dims.split("x")), bias == ["bias"])
-    try:
-        res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
-                     scheduler=args.scheduler, workers=args.workers,
-                     progress=False if args.no_progress else None, budget=args.budget,
-                     redo_uncertified=getattr(args, "redo_uncertified", False), _delay=getattr(args, "delay", 0.0),
-                     _crash=crash)
-    except KeyboardInterrupt:
-        print("interrupted: the finished rows are kept in %s; run the same command again to resume"
-              % os.path.join(args.out, "rows.csv"), file=sys.stderr)
-        return 130
-    except (CensusError, DirectoryBusy, ValueError) as e:
-        print("sage-conslaw census: error: %s" % e, file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("sage-conslaw census: error: cannot write into %s: %s (the rows already in %s are kept)"
-              % (args.out, e.strerror or e, os.path.join(args.out, "rows.csv")), file=sys.stderr)
-        return 1
+    # Ctrl-C or SIGTERM: the first stops the census, the others wait until it has stopped cleanly
+    with DeferredSignals(interrupt=True) as signals:
+        try:
+            res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
+                         scheduler=args.scheduler, workers=args.workers,
+                         progress=False if args.no_progress else None, budget=args.budget,
+                         redo_uncertified=getattr(args, "redo_uncertified", False),
+                         _delay=getattr(args, "delay", 0.0), _crash=crash)
+        except KeyboardInterrupt:
+            print("interrupted: the finished rows are kept in %s; run the same command again to resume"
+                  % os.path.join(args.out, "rows.csv"), file=sys.stderr)
+            return 128 + (signals.received[0] if signals.received else 2)
+        except (CensusError, DirectoryBusy, ValueError) as e:
+            print("sage-conslaw census: error: %s" % e, file=sys.stderr)
+            return 1
+        except OSError as e:
+            print("sage-conslaw census: error: cannot write into %s: %s (the rows already in %s are kept)"
+                  % (args.out, e.strerror or e, os.path.join(args.out, "rows.csv")), file=sys.stderr)
+            return 1
     for note in res.notes:
         print("note: " + note, file=sys.stderr)
     print(res)

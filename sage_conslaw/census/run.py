@@ -41,7 +41,7 @@ from sage.misc.lazy_import import lazy_import
 from sage_conslaw.census.journal import Journal, number_of_parameters, read_table, write_table
 from sage_conslaw.census.tasks import architectures, census_task, failed_row
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.files import DirectoryLock, atomic_write
+from sage_conslaw.files import DeferredSignals, DirectoryLock, atomic_write
 
 lazy_import("tqdm.auto", "tqdm")        # the progress bar, only when asked for
 
@@ -448,12 +448,13 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
         notes.append("%s network%s failed (their worker died each time; see the reason column): %s"
                      % (len(failed), "s" if len(failed) > 1 else "", ", ".join("x".join(map(str, k[1]))
                                                                               for k in failed)))
-    write_table(journal.rows, keys, os.path.join(out, 'census.csv'))
-    rows = read_table(os.path.join(out, 'census.csv'))
-    result = CensusResult(rows=rows, family=family, max_width=max_width, max_depth=max_depth, bias=bias,
-                          out=out, computed=len(todo) if problem is None else sum(k in journal.rows for k in todo),
-                          seconds=seconds, cores=cores, scheduler=scheduler or 'local', notes=notes)
-    _write_summary(result, os.path.join(out, 'summary.json'))
+    with DeferredSignals():     # Ctrl-C and SIGTERM wait until the table and its summary agree
+        write_table(journal.rows, keys, os.path.join(out, 'census.csv'))
+        rows = read_table(os.path.join(out, 'census.csv'))
+        result = CensusResult(rows=rows, family=family, max_width=max_width, max_depth=max_depth, bias=bias,
+                              out=out, computed=len(todo) if problem is None else sum(k in journal.rows for k in todo),
+                              seconds=seconds, cores=cores, scheduler=scheduler or 'local', notes=notes)
+        _write_summary(result, os.path.join(out, 'summary.json'))
     if problem is not None:
         raise CensusError("%s; the %s finished rows are kept in %s: run the same command again to resume"
                           % (problem, len(journal.rows), out))

@@ -34,7 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from sage.misc.lazy_import import lazy_import
 
 from sage_conslaw.core.checks import boolean, positive_integer
-from sage_conslaw.files import DirectoryLock, atomic_write, publish_set
+from sage_conslaw.files import DeferredSignals, DirectoryLock, atomic_write, publish_set
 from sage_conslaw.reproduction.sampling import sample_architectures, sample_count
 
 # lazy: the command line builds its parser and lists the sampled architectures
@@ -426,6 +426,8 @@ class ReproductionReport:
         (``tables.csv -> .sets/tables/tables.csv``), so that a kill at any
         instant leaves the three files of the old run or the three of the new
         one, never a mix; nothing planted there (a link under a name) is followed.
+        Ctrl-C and ``SIGTERM`` wait until the three files are published
+        (:class:`~sage_conslaw.files.DeferredSignals`), then act.
 
         EXAMPLES::
 
@@ -438,10 +440,12 @@ class ReproductionReport:
             sage: os.readlink(paths[0]), open(paths[0]).readline().startswith('family,')
             ('.sets/tables/tables.csv', True)
         """
-        os.makedirs(directory, exist_ok=True)
         names = ("tables.csv", "tables.json", "tables.txt")
-        with DirectoryLock(directory):
-            publish_set(directory, "tables", dict(zip(names, (self.csv_text(), self.json_text(), self.text()))))
+        with DeferredSignals():
+            os.makedirs(directory, exist_ok=True)
+            contents = dict(zip(names, (self.csv_text(), self.json_text(), self.text())))
+            with DirectoryLock(directory):
+                publish_set(directory, "tables", contents)
         return [os.path.join(directory, name) for name in names]
 
 
@@ -517,17 +521,22 @@ def worker_count(requested, tasks):
 def _ignore_interrupts():
     r"""
     The initializer of a worker process: Ctrl-C (sent to the whole process
-    group by a terminal) is for the parent, which stops the workers itself.
+    group by a terminal) is for the parent, which stops the workers itself;
+    ``SIGTERM`` ends the worker (the handler a command line installed in the
+    parent, :class:`~sage_conslaw.files.DeferredSignals`, is not inherited:
+    a worker killed is a dead worker, not an interruption).
 
     TESTS::
 
         sage: import signal, subprocess, sys
         sage: code = ("import signal; from sage_conslaw.reproduction.tables import _ignore_interrupts; "
-        ....:         "_ignore_interrupts(); print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+        ....:         "signal.signal(signal.SIGTERM, print); _ignore_interrupts(); "
+        ....:         "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
         sage: subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout
-        'True\n'
+        'True True\n'
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop(executor):

@@ -787,7 +787,11 @@ class DeferredSignals:
       saves the work), and every later one is only recorded (they ask for the
       same stop; they are not sent again), so that nothing can interrupt the
       save of the finished work.  The command then exits with
-      ``128 + received[0]`` (130 for Ctrl-C), as a shell reports a signal.
+      ``128 + received[0]`` (130 for Ctrl-C), as a shell reports a signal;
+      after a stop, the block leaves the signals ignored (the command is
+      ending: a later signal could only break its exit with a traceback, or
+      kill it by the signal once Python has restored the defaults), and
+      without a stop it restores the previous handlers.
 
     ``received`` lists the signal numbers received, in order.  The handlers are
     installed with the standard library's :func:`signal.signal` and restored at
@@ -819,16 +823,6 @@ class DeferredSignals:
         ....:     print(done, deferred.received)
         ['saved'] [2, 2]
 
-    A command: the first signal stops it, the others wait for the save::
-
-        sage: with DeferredSignals(interrupt=True) as guard:
-        ....:     try:
-        ....:         os.kill(os.getpid(), signal.SIGTERM); done.append('never')
-        ....:     except KeyboardInterrupt:
-        ....:         os.kill(os.getpid(), signal.SIGINT); done.append('saved again')
-        sage: done, guard.received, 128 + guard.received[0]
-        (['saved', 'saved again'], [15, 2], 143)
-
     The previous handlers are back, Sage's Ctrl-C included::
 
         sage: try:
@@ -836,6 +830,24 @@ class DeferredSignals:
         ....: except KeyboardInterrupt:
         ....:     print("Ctrl-C works")
         Ctrl-C works
+
+    A command (here a child process): the first signal stops it, the others
+    wait for the save, and after the stop they are ignored until it exits::
+
+        sage: import subprocess, sys
+        sage: code = "\n".join([
+        ....:     "import os, signal",
+        ....:     "from sage_conslaw.files import DeferredSignals",
+        ....:     "with DeferredSignals(interrupt=True) as guard:",
+        ....:     "    try:",
+        ....:     "        os.kill(os.getpid(), signal.SIGTERM); print('never')",
+        ....:     "    except KeyboardInterrupt:",
+        ....:     "        os.kill(os.getpid(), signal.SIGINT); print('saved')",
+        ....:     "os.kill(os.getpid(), signal.SIGINT); print(guard.received, 'exit', 128 + guard.received[0])"])
+        sage: print(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout)
+        saved
+        [15, 2] exit 143
+        <BLANKLINE>
         sage: DeferredSignals([signal.SIGUSR1])
         Signals [10] deferred (not active)
     """
@@ -914,7 +926,8 @@ class DeferredSignals:
     def __exit__(self, *exc):
         r"""
         Restore the handlers saved (the Python function, then the system's
-        handler); without ``interrupt``, send the signals received again.
+        handler); without ``interrupt``, send the signals received again; with
+        ``interrupt`` after a stop, ignore the signals instead (the command ends).
 
         TESTS:
 
@@ -939,6 +952,9 @@ class DeferredSignals:
         if saved is None:
             return False
         for s, handler, system_handler in saved:
+            if self.interrupt and self.received:
+                signal.signal(s, signal.SIG_IGN)
+                continue
             signal.signal(s, signal.SIG_DFL if handler is None else handler)
             setossignal(s, system_handler)
         if not self.interrupt:

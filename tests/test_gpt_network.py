@@ -197,4 +197,4 @@ def test_certified_network_count_agrees_with_the_autograd_oracle(eps):
     out = numeric_lie_trace(module, (gpt.length,), seed=1)
     assert out["D"] == gpt.D
     assert out["laws"] == res.number_of_laws
-    assert out["gap"] > 1e4
+    assert out["gap"] > 1e6          # measured: 1e9 (eps = 1/4), 1e10 (eps = 0)

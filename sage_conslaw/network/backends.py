@@ -261,18 +261,25 @@ class ObjectBackend:
         out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, widths))] = x
         return out
 
-    def take(self, x, key):
+    def windows(self, x, axis, size, stride=1, dilation=1):
         r"""
-        ``x[key]``: ``key`` a tuple of slices and integer arrays (numpy's indexing).
+        The sliding windows of ``x`` along ``axis``: that axis becomes the
+        window's position (every ``stride``-th one), and a last axis of length
+        ``size`` holds the window (entries ``dilation`` apart), as
+        ``torch.Tensor.unfold`` does.  A read-only view, nothing is copied.
 
         TESTS::
 
-            sage: import numpy as np
             sage: from sage_conslaw.network.backends import ObjectBackend
-            sage: B = ObjectBackend('exact'); B.take(B.array([[5, 6, 7]]), (slice(None), np.array([[0, 1], [1, 2]]))).tolist()
-            [[[5, 6], [6, 7]]]
+            sage: B = ObjectBackend('exact'); x = B.array([[1, 2, 3, 4, 5]])
+            sage: B.windows(x, 1, 2).tolist()
+            [[[1, 2], [2, 3], [3, 4], [4, 5]]]
+            sage: B.windows(x, 1, 2, stride=2, dilation=2).tolist()
+            [[[1, 3], [3, 5]]]
         """
-        return x[key]
+        span = dilation * (size - 1) + 1
+        view = np.lib.stride_tricks.sliding_window_view(x, span, axis=axis)[..., ::dilation]
+        return view[(slice(None),) * axis + (slice(None, None, stride),)]
 
     def tensordot(self, a, b, axes):
         r"""
@@ -541,20 +548,25 @@ class TorchBackend:
             flat += [int(a), int(b)]
         return self.torch.nn.functional.pad(x, flat)
 
-    def take(self, x, key):
+    def windows(self, x, axis, size, stride=1, dilation=1):
         r"""
-        ``x[key]``: ``key`` a tuple of slices and integer arrays (numpy's indexing).
+        The sliding windows of ``x`` along ``axis``: that axis becomes the
+        window's position (every ``stride``-th one), and a last axis of length
+        ``size`` holds the window (entries ``dilation`` apart):
+        ``torch.Tensor.unfold``, a view (autograd flows through it).
 
         TESTS::
 
-            sage: import numpy as np
             sage: import torch  # optional - torch
             sage: from sage_conslaw.network.backends import TorchBackend
-            sage: TorchBackend().take(torch.tensor([[5.r, 6.r, 7.r]]), (slice(None), np.array([[0, 1], [1, 2]]))).tolist()  # optional - torch
-            [[[5.0, 6.0], [6.0, 7.0]]]
+            sage: x = torch.tensor([[1.r, 2.r, 3.r, 4.r, 5.r]])  # optional - torch
+            sage: TorchBackend().windows(x, 1r, 2r).tolist()  # optional - torch
+            [[[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]]]
+            sage: TorchBackend().windows(x, 1r, 2r, stride=2r, dilation=2r).tolist()  # optional - torch
+            [[[1.0, 3.0], [3.0, 5.0]]]
         """
-        return x[tuple(self.torch.as_tensor(k, dtype=self.torch.long) if isinstance(k, np.ndarray) else k
-                       for k in key)]
+        span = dilation * (size - 1) + 1
+        return x.unfold(axis, span, stride)[..., ::dilation]
 
     def tensordot(self, a, b, axes):
         r"""

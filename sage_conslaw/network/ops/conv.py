@@ -121,9 +121,8 @@ class Conv1d(Op):
         """
         x, W = args[0], args[1]
         s, p, d = _geometry(attrs)
-        idx = _window(x.shape[2], W.shape[2], s, p, d)
-        U = B.take(B.pad(x, [(0, 0), (0, 0), (p, p)]), (slice(None), slice(None), idx))     # (B, C, Tout, K)
-        y = B.permute(B.tensordot(U, W, ([1, 3], [1, 2])), (0, 2, 1))                   # (B, O, Tout)
+        U = B.windows(B.pad(x, [(0, 0), (0, 0), (p, p)]), 2, W.shape[2], s, d)            # (B, C, Tout, K)
+        y = B.permute(B.tensordot(W, U, ([1, 2], [1, 3])), (1, 0, 2))                   # (B, O, Tout)
         return B.add(y, B.reshape(args[2], (1, -1, 1))) if len(args) > 2 else y
 
     def patches(self, x, W_shape, attrs, zero):

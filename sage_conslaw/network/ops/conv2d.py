@@ -155,11 +155,10 @@ class Conv2d(Op):
             [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]]
         """
         x, W = args[0], args[1]
-        _, (ph, pw), _ = geometry2d(attrs)
-        _, _, rows, cols = patch_indices(x.shape[2], x.shape[3], W.shape[2], W.shape[3], attrs)
+        (sh, sw), (ph, pw), (dh, dw) = geometry2d(attrs)
         xp = B.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
-        U = B.take(xp, (slice(None), slice(None), rows[:, None, :, None], cols[None, :, None, :]))
-        y = B.permute(B.tensordot(U, W, ([1, 4, 5], [1, 2, 3])), (0, 3, 1, 2))        # (B, O, Hout, Wout)
+        U = B.windows(B.windows(xp, 2, W.shape[2], sh, dh), 3, W.shape[3], sw, dw)   # (B, C, Hout, Wout, kh, kw)
+        y = B.permute(B.tensordot(W, U, ([1, 2, 3], [1, 4, 5])), (1, 0, 2, 3))        # (B, O, Hout, Wout)
         return B.add(y, B.reshape(args[2], (1, -1, 1, 1))) if len(args) > 2 else y
 
     def patches(self, x, W_shape, attrs, zero):

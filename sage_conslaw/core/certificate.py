@@ -405,3 +405,97 @@ def direct_sum(parts, free=0, scope='phi', equivalents=(), why=None):
     # sums meet exactly when every part is certified
     upper = sum(c.upper for c in parts)
     return Certificate(D, lower, "sum over the parts", upper, "sum over the parts", reason, scope)
+
+
+def _laws_of(n, laws):
+    r"""
+    ``n`` followed by the phrase ``laws`` (written in the singular, e.g.
+    ``'explicit law of the data'``), its first "law" made plural unless `n = 1`.
+
+    TESTS::
+
+        sage: from sage_conslaw.core.certificate import _laws_of
+        sage: _laws_of(1, "explicit law of the data"), _laws_of(3, "law of the layer")
+        ('1 explicit law of the data', '3 laws of the layer')
+    """
+    return "%s %s" % (n, laws if n == 1 else laws.replace("law", "laws", 1))
+
+
+def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope='network',
+                    lower_source="", has="the network has", W="W", conclusion="", why_not="",
+                    caveat="", note="", exact=None):
+    r"""
+    The certificate of a route whose lower bound is a proven rank `L` at
+    `\theta` and whose upper bound is `D - N`, `N` declared (known, explicit)
+    laws being independent at `\theta`: certified when `L = D - N` (then these
+    are all the laws), else "between `N` and `D - L`"; the one wording of every
+    such route (the network trace, Theorem 2.14, the data routes, the analytic
+    families).  The route says only what proved its rank and what its laws are.
+
+    INPUT:
+
+    - ``D``, ``rank``, ``N`` -- as in :func:`decide`
+    - ``what`` -- what the rank is of and how it was proven, following
+      "the rank `L`" (e.g. ``"of the network's own gradient fields modulo p = 101"``)
+    - ``laws`` -- what the `N` laws are, in the singular (made plural here)
+    - ``sources`` -- (optional) where the laws come from, put in parentheses
+    - ``scope``, ``lower_source`` -- as in :class:`Certificate`
+    - ``has`` -- whose laws are counted, with its verb (``"the network has"``,
+      ``"the gradient flows on these data have"``)
+    - ``W`` -- the name of the family whose Lie algebra the rank bounds
+    - ``conclusion`` -- appended when the bounds meet (e.g. ``": these are the laws of the network"``)
+    - ``why_not``, ``caveat`` -- (optional) when they do not meet, why the rank
+      stopped there and what is not known (each put in parentheses)
+    - ``note`` -- (optional) appended to every reason (e.g. ``", for every Dropout mask"``)
+    - ``exact`` -- (optional) ``True`` or a sentence: the rank is proven to be
+      the dimension itself (an exact route), so it certifies a count even below
+      the bound of the declared laws (the others are not known in closed form)
+
+    OUTPUT: a :class:`Certificate`; a rank above `D - N` raises
+    ``ArithmeticError`` (a declared law is not a law: no count is given)
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.core.certificate import rank_meets_laws
+        sage: c = rank_meets_laws(5, 3, 2, "of the fields modulo p", "law of the network",
+        ....:                     conclusion=": these are the laws of the network"); c.certified, c.number_of_laws
+        (True, 2)
+        sage: c.reason
+        'the rank 3 of the fields modulo p meets the bound D - N = 3 given by 2 laws of the network independent at theta: these are the laws of the network'
+        sage: rank_meets_laws(3, 3, 0, "of the fields").reason
+        'the rank 3 of the fields equals D: the network has no conservation law near theta'
+        sage: c = rank_meets_laws(6, 3, 1, "of the data fields", "explicit law of the data", W="W_X",
+        ....:     has="the gradient flows on these data have", why_not="levels [2, 3]", caveat="no more known")
+        sage: c.certified, c.reason
+        (False, 'not certified: the rank 3 of the data fields is only a lower bound of dim Lie(W_X)(theta) (levels [2, 3]); 1 explicit law of the data independent at theta: the gradient flows on these data have between 1 and 3 laws near theta (no more known)')
+        sage: c = rank_meets_laws(6, 3, 1, "of the data fields", "explicit law", exact="W closes"); c.certified, c.number_of_laws
+        (True, 3)
+        sage: c.reason
+        'the rank 3 of the data fields is dim Lie(W)(theta), proven by the exact route: W closes; so the network has exactly 3 laws near theta, of which 1 explicit law independent at theta (the others are not known in closed form)'
+        sage: rank_meets_laws(4, 3, 2, "of the fields", "law of the data")
+        Traceback (most recent call last):
+        ...
+        ArithmeticError: the rank 3 of the fields is above the bound D - N = 2 of 2 laws of the data independent at theta: one of them is not a law (a bug, please report it); no count is given
+    """
+    D, rank, N = int(D), int(rank), int(N)
+    upper = D - N
+    lower = "the rank %s %s" % (rank, what)
+    given = _laws_of(N, laws) + " independent at theta" + (" (%s)" % sources if sources else "")
+    if rank > upper and not exact:      # a proven lower bound above a proven upper one
+        raise ArithmeticError("%s is above the bound D - N = %s of %s: one of them is not a law (a bug, please "
+                              "report it); no count is given" % (lower, upper, given))
+    upper_source = "D" if N == 0 else given
+    if exact and rank < upper:
+        reason = ("%s is dim Lie(%s)(theta), proven by the exact route%s; so %s exactly %s laws near theta, of which "
+                  "%s (the others are not known in closed form)" % (
+                      lower, W, ": %s" % exact if isinstance(exact, str) else "", has, D - rank, given))
+        upper, upper_source = rank, "the exact route"
+    elif rank >= upper and N == 0:
+        reason = "%s equals D: %s no conservation law near theta" % (lower, has)
+    elif rank >= upper:
+        reason = "%s meets the bound D - N = %s given by %s%s" % (lower, upper, given, conclusion)
+    else:
+        reason = ("not certified: %s is only a lower bound of dim Lie(%s)(theta)%s; %s: %s between %s and %s laws "
+                  "near theta%s" % (lower, W, " (%s)" % why_not if why_not else "", given, has, N, D - rank,
+                                    " (%s)" % caveat if caveat else ""))
+    return Certificate(D, rank, lower_source, upper, upper_source, reason + note, scope)

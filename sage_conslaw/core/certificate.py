@@ -423,7 +423,7 @@ def _laws_of(n, laws):
 
 def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope='network',
                     lower_source="", has="the network has", W="W", conclusion="", why_not="",
-                    caveat="", note="", exact=None):
+                    caveat="", note="", exact=None, preface=""):
     r"""
     The certificate of a route whose lower bound is a proven rank `L` at
     `\theta` and whose upper bound is `D - N`, `N` declared (known, explicit)
@@ -447,6 +447,8 @@ def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope
     - ``why_not``, ``caveat`` -- (optional) when they do not meet, why the rank
       stopped there and what is not known (each put in parentheses)
     - ``note`` -- (optional) appended to every reason (e.g. ``", for every Dropout mask"``)
+    - ``preface`` -- (optional) put before every reason (e.g. the theorem that
+      makes the rank the one of the network)
     - ``exact`` -- (optional) ``True`` or a sentence: the rank is proven to be
       the dimension itself (an exact route), so it certifies a count even below
       the bound of the declared laws (the others are not known in closed form)
@@ -464,6 +466,8 @@ def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope
         'the rank 3 of the fields modulo p meets the bound D - N = 3 given by 2 laws of the network independent at theta: these are the laws of the network'
         sage: rank_meets_laws(3, 3, 0, "of the fields").reason
         'the rank 3 of the fields equals D: the network has no conservation law near theta'
+        sage: rank_meets_laws(3, 3, 0, "of W_phi", preface="By a theorem W = W_phi: ", note=", for every mask").reason
+        'By a theorem W = W_phi: the rank 3 of W_phi equals D: the network has no conservation law near theta, for every mask'
         sage: c = rank_meets_laws(6, 3, 1, "of the data fields", "explicit law of the data", W="W_X",
         ....:     has="the gradient flows on these data have", why_not="levels [2, 3]", caveat="no more known")
         sage: c.certified, c.reason
@@ -498,4 +502,4 @@ def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope
         reason = ("not certified: %s is only a lower bound of dim Lie(%s)(theta)%s; %s: %s between %s and %s laws "
                   "near theta%s" % (lower, W, " (%s)" % why_not if why_not else "", given, has, N, D - rank,
                                     " (%s)" % caveat if caveat else ""))
-    return Certificate(D, rank, lower_source, upper, upper_source, reason + note, scope)
+    return Certificate(D, rank, lower_source, upper, upper_source, preface + reason + note, scope)

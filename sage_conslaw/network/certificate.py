@@ -64,7 +64,7 @@ from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.functional import small_rational_point
-from sage_conslaw.core.certificate import Certificate
+from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.modular import EchelonModP, reduce_rational
 from sage_conslaw.core.points import random_point
 from sage_conslaw.core.thresholds import MAX_PRIME
@@ -418,28 +418,14 @@ def _analytic_trace(net, point, S, T, laws, seed, samples, max_steps, start, bad
         sources += ", %s from translations" % len(T)
     if laws:
         sources += ", %s given" % len(laws)
-    what = ("the rank %s of the network's own gradient fields, proven in ball arithmetic at theta (%s sample "
-            "inputs, %s; %s analytic: %s)" % (L, count, "no bracket" if level == 0 else
-                                               "brackets up to level %s" % level,
-                                               "it is" if len(bad) == 1 else "they are",
-                                               ", ".join(n.where() for n in bad)))
-    if L >= target:
-        certified = True
-        if N:
-            reason = ("%s meets the bound D - N = %s given by %s conservation law%s of the network independent at "
-                      "theta (%s): these are the laws of the network" % (what, target, N, "" if N == 1 else "s",
-                                                                         sources))
-        else:
-            reason = "%s equals D: the network has no conservation law near theta" % what
-    else:
-        certified = False
-        reason = ("not certified: %s is only a lower bound of dim Lie(W)(theta); %s law%s of the network %s known "
-                  "(%s): the network has between %s and %s laws near theta (the known laws; the network may "
-                  "have more)" % (what, N, "" if N == 1 else "s", "is" if N == 1 else "are", sources, N, D - L))
-    cert = Certificate(D, L, "rank of the network's own gradient fields in ball arithmetic", target,
-                       "D" if not N else "%s laws of the network independent at theta" % N, reason + notes,
-                       scope='network')
-    return NetworkTraceResult(net, dimensions=dims, certified=certified, reason=reason + notes, known_laws=N,
+    what = ("of the network's own gradient fields, proven in ball arithmetic at theta (%s sample inputs, %s; %s "
+            "analytic: %s)" % (count, "no bracket" if level == 0 else "brackets up to level %s" % level,
+                               "it is" if len(bad) == 1 else "they are", ", ".join(n.where() for n in bad)))
+    cert = rank_meets_laws(D, L, N, what, "conservation law of the network", sources,
+                           lower_source="rank of the network's own gradient fields in ball arithmetic",
+                           conclusion=": these are the laws of the network",
+                           caveat="the known laws; the network may have more", note=notes)
+    return NetworkTraceResult(net, dimensions=dims, certified=cert.certified, reason=cert.reason, known_laws=N,
                               fields=len(X), seconds=time.time() - start, certificate=cert, point=theta,
                               random_point=point is None, stopped_at=level, method='network')
 
@@ -584,25 +570,11 @@ def network_trace(net, point=None, seed=0, laws=None, max_steps=4, prime=None, s
         torch.set_num_threads(threads)
     L = dims[-1]
     common['stopped_at'] = level
-    what = ("the rank %s of the network's own gradient fields modulo p = %s (%s sample inputs in their activation "
-            "regions, %s)" % (L, p, drawn,
-                              "no bracket" if level == 0 else "brackets up to level %s" % level))
-    if L >= target:
-        if N:
-            reason = ("%s meets the bound D - N = %s given by %s conservation law%s of the network independent at "
-                      "theta (%s): these are the laws of the network" % (what, target, N, "" if N == 1 else "s",
-                                                                         sources))
-        else:
-            reason = "%s equals D: the network has no conservation law near theta" % what
-        certified = True
-    else:
-        reason = ("not certified: %s is only a lower bound of dim Lie(W)(theta); %s law%s of the network %s known "
-                  "(%s): the network has between %s and %s laws near theta (laws of phi; the network may have more "
-                  "than the known ones)" % (what, N, "" if N == 1 else "s", "is" if N == 1 else "are", sources, N,
-                                            D - L))
-        certified = False
-    cert = Certificate(D, L, "rank modulo p of the network's own gradient fields", target,
-                       "D" if not N else "%s laws of the network independent at theta" % N, reason + notes,
-                       scope='network')
-    return NetworkTraceResult(net, dimensions=dims, certified=certified, reason=reason + notes, known_laws=N,
+    what = ("of the network's own gradient fields modulo p = %s (%s sample inputs in their activation regions, %s)"
+            % (p, drawn, "no bracket" if level == 0 else "brackets up to level %s" % level))
+    cert = rank_meets_laws(D, L, N, what, "conservation law of the network", sources,
+                           lower_source="rank modulo p of the network's own gradient fields",
+                           conclusion=": these are the laws of the network",
+                           caveat="laws of phi; the network may have more than the known ones", note=notes)
+    return NetworkTraceResult(net, dimensions=dims, certified=cert.certified, reason=cert.reason, known_laws=N,
                               fields=fields, seconds=time.time() - start, certificate=cert, **common)

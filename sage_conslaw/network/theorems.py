@@ -69,7 +69,7 @@ import numpy as np
 from sage.arith.misc import previous_prime
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.certificate import Certificate
+from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.jets import NetworkFamily
 from sage_conslaw.core.modular import DEFAULT_PRIME, residues
 from sage_conslaw.network.ops import get_op
@@ -309,15 +309,15 @@ def theorem_trace(net, theta, seed=0, max_steps=8, random_point=False):
     L = dims_found[-1]
     what = ("two-layer ReLU network %s %s biases" % (dims, "with" if bias else "without") if kind == 'relu'
             else "linear network %s" % dims)
-    reason = ("%s: the %s is a network of the theorem at theta, so its laws are the laws of phi; the rank %s of "
-              "W_phi modulo p = %s at theta (%s) meets the bound D - N = %s given by %s known law%s independent at "
-              "theta: these are the laws of the network" % (
-                  THEOREM, what, L, p, "a triangular minor of grad phi" if kind == 'relu' else
-                  "structured brackets" if stopped else "grad phi", target, N, "" if N == 1 else "s"))
-    if any(get_op(n.op).kind == 'mask' for n in net.ops()):
-        reason += ", for every Dropout mask"
-    cert = Certificate(net.D, L, "rank modulo p of W_phi at theta (Theorem 2.14: W_g = W_phi there)", target,
-                       "%s laws of the network independent at theta" % N, reason, scope='network')
-    return dict(dimensions=dims_found, certified=True, reason=reason, known_laws=N, fields=L,
+    cert = rank_meets_laws(
+        net.D, L, N, "of W_phi modulo p = %s at theta (%s)" % (
+            p, "a triangular minor of grad phi" if kind == 'relu' else "structured brackets" if stopped else "grad phi"),
+        "known law", lower_source="rank modulo p of W_phi at theta (Theorem 2.14: W_g = W_phi there)",
+        conclusion=": these are the laws of the network",
+        note=", for every Dropout mask" if any(get_op(n.op).kind == 'mask' for n in net.ops()) else "",
+        preface="%s: the %s is a network of the theorem at theta, so its laws are the laws of phi; " % (THEOREM, what))
+    if not cert.certified:
+        return None
+    return dict(dimensions=dims_found, certified=True, reason=cert.reason, known_laws=N, fields=L,
                 seconds=time.time() - start, certificate=cert, point=theta, random_point=random_point,
                 stopped_at=stopped, method='network', prime=p)

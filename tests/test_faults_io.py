@@ -889,3 +889,59 @@ def test_reproduce_second_interrupt_while_saving_waits_for_the_save(tmp_path):
             assert len(data["rows"]) == int(saved.group(1)) and data != old_data, trial
         else:
             assert "before any row was finished" in lines[0] and data == old_data, trial
+
+
+def _session_pids(sid):
+    """The processes still alive in session ``sid`` (a census started with ``start_new_session``:
+    its client, Dask's scheduler, nannies and workers, the workers' helpers), zombies excluded."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:       # state, ppid, pgrp, session
+            pids.append(int(name))
+    return pids
+
+
+@needs_dask
+def test_census_ctrl_c_to_the_group_one_line_from_every_process(tmp_path):
+    """A terminal's Ctrl-C (SIGINT to the whole process group: the client, Dask's nannies and
+    workers, and the workers' helper processes) once rows are being computed: exit status 130, one
+    line from the package, no traceback from any process, the finished rows kept, and no process of
+    the census left 10 s later."""
+    out = tmp_path / "out"
+    p = subprocess.Popen(CLI + CENSUS + ["--out", str(out), "--workers", "2", "--delay", "0.5"], env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    rows = out / "rows.csv"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and p.poll() is None:
+            if rows.exists() and len(rows.read_text().splitlines()) > 2:     # header + 2 rows: at work
+                break
+            time.sleep(0.1)
+        assert p.poll() is None, p.communicate()
+        os.killpg(p.pid, signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=60)
+        deadline = time.time() + 10
+        while _session_pids(p.pid) and time.time() < deadline:
+            time.sleep(0.2)
+        left = _session_pids(p.pid)
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    assert p.returncode == 130, stderr
+    no_traceback(subprocess.CompletedProcess([], 130, stdout, stderr))
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("interrupted: the finished rows are kept in"), stderr
+    journal = rows.read_text().splitlines()
+    assert journal[0].split(",") == JOURNAL_COLUMNS and len(journal) > 2
+    assert all(len(next(csv.reader([line]))) == len(JOURNAL_COLUMNS) for line in journal[1:]), journal
+    assert not left, left

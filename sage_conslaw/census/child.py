@@ -10,6 +10,13 @@ input and the results read back from a duplicate of its standard output
 (anything the call prints goes to standard error).  The helper leaves when
 its standard input closes, i.e. when the worker is gone.
 
+The helper ignores ``SIGINT``: a terminal's Ctrl-C goes to the whole process
+group, and the census's client alone reports it (one line); the helper is
+stopped by its worker (its input closes, or the worker's death, which
+:func:`_watch_parent` sees), and a ``SIGKILL`` to the group still ends it.
+``cysignals`` is imported first, since its import installs its own ``SIGINT``
+handler over any earlier choice.
+
 EXAMPLES::
 
     sage: from sage_conslaw.census.child import MainThreadProcess
@@ -24,11 +31,14 @@ EXAMPLES::
 """
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
 import threading
 import time
+
+import cysignals.signals  # noqa: F401 -- its import sets a SIGINT handler: before main() ignores SIGINT
 
 _HEADER = struct.Struct('<Q')
 
@@ -93,7 +103,8 @@ def _receive(stream):
 def serve(inp=None, out=None):
     r"""
     The helper's loop: read ``(func, args, kwds)``, answer ``(True, value)`` or
-    ``(False, exception)``, until the input closes.
+    ``(False, exception)``, until the input closes (or the output: the
+    worker left while the helper computed).
 
     TESTS::
 
@@ -104,6 +115,12 @@ def serve(inp=None, out=None):
         sage: serve(inp, out); _ = out.seek(0)
         sage: _receive(out), _receive(out)[0]
         ((True, 9), False)
+        sage: class Gone(io.BytesIO):
+        ....:     def write(self, data):
+        ....:         raise BrokenPipeError(32, 'Broken pipe')
+        sage: inp = io.BytesIO(); _send(inp, (pow, (3, 2), {})); _ = inp.seek(0)
+        sage: serve(inp, Gone()) is None
+        True
     """
     while True:
         try:
@@ -115,9 +132,12 @@ def serve(inp=None, out=None):
         except BaseException as e:   # SignalError and friends too: the worker decides
             answer = (False, e)
         try:
-            _send(out, answer)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            _send(out, (False, RuntimeError("%s: %s" % (type(answer[1]).__name__, answer[1]))))
+            try:
+                _send(out, answer)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                _send(out, (False, RuntimeError("%s: %s" % (type(answer[1]).__name__, answer[1]))))
+        except (BrokenPipeError, ConnectionError):
+            return                   # the worker is gone (stopped by a Ctrl-C, killed): nobody to answer
 
 
 class MainThreadProcess:
@@ -256,8 +276,9 @@ def _watch_parent(ppid, period=1.0):
 
 def main():
     r"""
-    Entry point of the helper: keep a duplicate of standard output for the
-    answers, send everything printed to standard error, then :func:`serve`.
+    Entry point of the helper: ignore ``SIGINT`` (see the module's
+    description), keep a duplicate of standard output for the answers, send
+    everything printed to standard error, then :func:`serve`.
 
     TESTS::
 
@@ -267,9 +288,13 @@ def main():
         ....:                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # long time
         sage: _send(p.stdin, (print, ('noise',), {})); _receive(p.stdout)  # long time
         (True, None)
+        sage: import os, signal
+        sage: os.kill(p.pid, signal.SIGINT); _send(p.stdin, (abs, (-3,), {})); _receive(p.stdout)  # long time
+        (True, 3)
         sage: p.stdin.close(); p.wait()  # long time
         0
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
     out = os.fdopen(os.dup(1), 'wb')
     os.dup2(2, 1)

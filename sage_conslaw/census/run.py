@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -271,8 +272,31 @@ def connect(scheduler=None, workers=None):
             raise CensusError("cannot connect to the Dask scheduler at %s: %s" % (scheduler, e)) from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                           preload=[__name__])     # each worker process runs dask_setup below
     return Client(cluster), cluster
+
+
+def dask_setup(worker):
+    r"""
+    Dask's preload hook, run in each worker process of the local cluster
+    (see :func:`connect`): ignore ``SIGINT`` there.
+
+    A terminal's Ctrl-C goes to the whole process group; the census's client
+    alone reports it (one line) and closes the cluster, whose nannies stop the
+    workers.  Left to Python (and to ``cysignals``, imported with this module,
+    which installs its handler over an earlier choice), each worker process
+    would print a ``KeyboardInterrupt`` traceback.  Returns the previous handler.
+
+    TESTS::
+
+        sage: import signal
+        sage: from sage_conslaw.census.run import dask_setup
+        sage: old = dask_setup(None); signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        True
+        sage: _ = signal.signal(signal.SIGINT, old)
+    """
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def check_dask():

@@ -86,6 +86,7 @@ CATALOG = {
     "NormalizedMLP": "sage_conslaw.architectures.normalization",
     "RotaryAttention": "sage_conslaw.architectures.rotary",
     "MixtureOfExperts": "sage_conslaw.architectures.moe",
+    "TinyGPT": "sage_conslaw.architectures.gpt",
     "laws_of_subset": "sage_conslaw.core.subsets",
     # dynamics beyond the gradient flow (Marcotte et al., ICML 2024)
     "HeavyBall": "sage_conslaw.dynamics.momentum",

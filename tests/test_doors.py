@@ -145,6 +145,47 @@ def test_families_at_the_top_level():
         exec("from sage_conslaw import NoSuchFamily")
 
 
+
+def documented_names():
+    """The package names the documentation imports from ``sage_conslaw`` or ``sage_conslaw.all``: those of
+    every ``from sage_conslaw[.all] import a, b`` line (README, doc, worksheets), and every class of the
+    package the README shows in backticks (```Name(``` or ```Name```: the families of its tables, used after
+    ``from sage_conslaw.all import *``), found by parsing the package without importing it."""
+    import ast
+    import glob
+    files = [README] + sorted(glob.glob(os.path.join(ROOT, "doc", "*.rst"))) + \
+        sorted(glob.glob(os.path.join(ROOT, "worksheets", "*.ipynb")))
+    names = set()
+    for f in files:
+        text = open(f, encoding="utf-8").read()
+        for line in re.findall(r"from sage_conslaw(?:\.all)? import ([\w, ]+)", text):
+            names.update(n.strip() for n in line.split(",") if n.strip())
+    classes = set()
+    for f in glob.glob(os.path.join(ROOT, "sage_conslaw", "**", "*.py"), recursive=True):
+        tree = ast.parse(open(f, encoding="utf-8").read())
+        classes.update(n.name for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_"))
+    shown = set(re.findall(r"`([A-Z]\w*)[(`]", open(README, encoding="utf-8").read()))
+    return sorted(names | (shown & classes))
+
+
+def test_every_documented_name_is_importable():
+    """What the README and the documentation import from the top level really is there (``TinyGPT`` was not)."""
+    names = documented_names()
+    assert {"TinyGPT", "MLP", "GatedMLP", "NormalizedMLP", "RotaryAttention", "MixtureOfExperts",
+            "LinearNetwork", "lie_trace"} <= set(names), names
+    missing = [n for n in names if n not in sage_conslaw.available_names()]
+    assert not missing, "add %s to sage_conslaw.CATALOG" % missing
+    from sage_conslaw import TinyGPT
+    from sage_conslaw.architectures.gpt import TinyGPT as T2
+    assert TinyGPT is T2
+    for name in names:
+        try:
+            exec("from sage_conslaw import %s" % name, {})
+        except ModuleNotFoundError as error:    # an optional extra (torch) that is not installed
+            assert not error.name.startswith("sage_conslaw"), error
+    import sage_conslaw.all as a
+    assert not [n for n in names if n not in dir(a) and n not in a.SHADOWED]
+
 def test_the_kernel_runs_sage_syntax(tmp_path):
     """``sage-conslaw jupyter install`` then a kernel started by Jupyter: Sage syntax and the package work."""
     jupyter_client = pytest.importorskip("jupyter_client")

@@ -97,7 +97,7 @@ def test_phi_count_agrees_with_the_network_oracle(args):
         assert gpt.D - rank == res["laws"] + extra == len(gpt.network_laws())
         if extra:
             R = gpt.polynomial_ring()
-            h, = gpt.symmetry_laws()
+            h, = gpt.network_symmetry_laws()
             grad = np.array([float(h.derivative(v)(*th)) for v in R.gens()])
             Gn = G.numpy()
             assert np.abs(Gn @ grad).max() <= 1e-10 * np.abs(Gn).max() * np.abs(grad).max() * gpt.D

@@ -8,6 +8,8 @@ Modern architectures (GELU/SiLU MLPs, gated units, LayerNorm/RMSNorm, rotary att
   PyTorch autograd (fields = parameter gradients over many inputs, brackets by Hessian-vector
   products of autograd, rank by SVD with its gap reported).
 """
+import inspect
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ from sage_conslaw.architectures.moe import MixtureOfExperts  # noqa: E402
 from sage_conslaw.architectures.normalization import NormalizedMLP  # noqa: E402
 from sage_conslaw.architectures.rotary import RotaryAttention  # noqa: E402
 from sage_conslaw.architectures.swiglu import GatedMLP  # noqa: E402
+from sage_conslaw.core.model import ConservationModel  # noqa: E402
 from sage_conslaw.torch.modern import to_torch, torch_names  # noqa: E402
 
 
@@ -170,7 +173,7 @@ def test_declared_laws_annihilated_by_network_gradients(model):
     J = torch.autograd.functional.jacobian(lambda w: f(w, X).reshape(-1), vec).numpy()
     R = model.polynomial_ring()
     laws = model.network_laws()
-    assert len(laws) == len(model.known_conservation_laws()) + len(model.symmetry_laws())
+    assert len(laws) == len(model.known_conservation_laws()) + len(model.network_symmetry_laws())
     for h in laws:
         grad = np.array([float(h.derivative(v)(*theta)) for v in R.gens()])
         assert np.abs(J @ grad).max() <= 1e-10 * max(1.0, np.abs(J).max() * np.abs(grad).max())
@@ -206,6 +209,53 @@ def test_gated_units_one_law_per_unit():
             assert phi.certified and phi.number_of_laws == h
             assert res.certified and res.number_of_laws == h
 
+
+
+NETWORK_FAMILIES = SIZES + [TinyGPT(2, 2, 1, 2, 1, 1), TinyGPT(2, 2, 1, 2, 1, 1, eps=0)]
+
+
+@pytest.mark.parametrize("model", NETWORK_FAMILIES, ids=repr)
+def test_symmetry_laws_keeps_the_meaning_of_the_base_class(model):
+    """``symmetry_laws(check=...)`` is ``ConservationModel``'s on every family (same signature, same
+    answer: the laws of the declared symmetries of phi, laws of phi); the network's own declared laws
+    are :meth:`network_symmetry_laws`, and :meth:`network_laws` adds exactly those to phi's."""
+    assert inspect.signature(type(model).symmetry_laws) == inspect.signature(ConservationModel.symmetry_laws)
+    laws = model.symmetry_laws(check=True)
+    assert laws == ConservationModel.symmetry_laws(model, check=True) == model.symmetry_laws(check=False)
+    assert all(model.is_conservation_law(h) for h in laws)
+    assert model.network_laws() == list(model.known_conservation_laws()) + list(model.network_symmetry_laws())
+
+
+def test_network_symmetry_laws_are_the_old_ones():
+    """The closed forms that ``symmetry_laws()`` of these families returned before the rename (the
+    rescaling of a homogeneous neuron or gate, the scale of the map before an eps = 0 norm, the scale of
+    the residual stream); they are laws of the network, not of phi (the MLP's phi is the identity)."""
+    def sq(*blocks):
+        return sum(x ** 2 for b in blocks for x in b)
+
+    for net in [MLP(2, [3], 2, 'relu'), MLP(2, [3, 2], 1, ['relu', 'gelu']), MLP(3, [2], 1, 'linear', bias=False)]:
+        M = net.parameters()
+        want = [sq(M["W1"].row(j), M["b1"].row(j) if net.bias else []) - sq(M["W2"].column(j))
+                for j in range(net.hidden[0])]
+        assert net.network_symmetry_laws() == want
+        assert not any(net.is_conservation_law(h) for h in want)
+    assert MLP(2, [3], 2, 'gelu').network_symmetry_laws() == []
+    for bias in (False, True):
+        net = GatedMLP(2, 2, 1, 'relu', bias)
+        M = net.parameters()
+        assert net.network_symmetry_laws() == [sq(M["W1"].row(k), M["b1"].row(k) if bias else [])
+                                               - sq(M["W3"].column(k)) for k in range(2)]
+    assert GatedMLP(3, 2, 2, 'silu').network_symmetry_laws() == []
+    for norm, bias in [('layer', False), ('rms', True)]:
+        net = NormalizedMLP(3, 3, 2, norm, 0, True, bias)
+        M = net.parameters()
+        assert net.network_symmetry_laws() == [sq(M["W1"].list(), M["b1"].list() if bias else [])]
+        assert NormalizedMLP(3, 3, 2, norm, 1e-5, True, bias).network_symmetry_laws() == []
+    gpt = TinyGPT(2, 2, 1, 2, 1, 1, eps=0)
+    M = gpt.parameters()
+    assert gpt.network_symmetry_laws() == [sq(M["E"].list(), M["O1"].list(), M["W3"].list())]
+    assert TinyGPT(2, 2, 1, 2, 1, 1).network_symmetry_laws() == []
+    assert RotaryAttention(3, 2, 1, 2).network_symmetry_laws() == MixtureOfExperts(2, 3, 2, 1).network_symmetry_laws() == []
 
 def test_bad_input():
     with pytest.raises(ValueError, match="activation"):

@@ -106,7 +106,7 @@ class MLP(VectorInput, NetworkLaws, Block):
         sage: from sage_conslaw.architectures.activations import MLP
         sage: net = MLP(1, [2], 1, 'relu'); net.parameter_names()
         ['W1', 'b1', 'W2', 'b2']
-        sage: net.symmetry_laws()
+        sage: net.network_symmetry_laws()
         [W1_0_0^2 + b1_0^2 - W2_0_0^2, W1_1_0^2 + b1_1^2 - W2_0_1^2]
         sage: MLP(1, [2], 1, ['relu', 'gelu'])
         Traceback (most recent call last):
@@ -178,7 +178,7 @@ class MLP(VectorInput, NetworkLaws, Block):
         """
         return []
 
-    def symmetry_laws(self):
+    def network_symmetry_laws(self):
         r"""
         One law per neuron of a positively homogeneous layer (ReLU, linear):
         `\|W_i[j,:]\|^2 + b_i[j]^2 - \|W_{i+1}[:,j]\|^2`, from the rescaling
@@ -188,7 +188,7 @@ class MLP(VectorInput, NetworkLaws, Block):
         EXAMPLES::
 
             sage: from sage_conslaw.architectures.activations import MLP
-            sage: len(MLP(2, [3, 4], 1, ['relu', 'softplus']).symmetry_laws())
+            sage: len(MLP(2, [3, 4], 1, ['relu', 'softplus']).network_symmetry_laws())
             3
         """
         M = self.parameters()

@@ -1136,7 +1136,7 @@ def small_rational_point(D, rng, bound=9, denominator=4):
 class NetworkLaws:
     r"""
     Mixin of the families whose network may have laws beyond those of its
-    `\phi`: :meth:`symmetry_laws` (declared, each with its reason), and
+    `\phi`: :meth:`network_symmetry_laws` (declared, each with its reason), and
     :meth:`network_trace`, the certified count of the network's laws.
 
     A subclass defines ``_network_output(params, x)`` (the network on the list
@@ -1161,22 +1161,29 @@ class NetworkLaws:
     #: `\phi` (proven) says ``False`` and skips the Jacobian of `\phi` that the route needs.
     GRADIENTS_MAY_SPAN_PHI = True
 
-    def symmetry_laws(self):
+    def network_symmetry_laws(self):
         r"""
         Return the declared laws of the network that are not laws of `\phi`
         (default: none), as polynomials of the ring of the parameters.
 
+        Not to be confused with
+        :meth:`~sage_conslaw.core.model.ConservationModel.symmetry_laws`, which
+        every family keeps with its meaning: the laws of the linear symmetries
+        of `\phi` the model declares (:meth:`symmetries`), checked exactly.
+
         EXAMPLES::
 
             sage: from sage_conslaw.architectures.swiglu import GatedMLP
-            sage: GatedMLP(2, 1, 1).symmetry_laws()
+            sage: GatedMLP(2, 1, 1).network_symmetry_laws()
+            []
+            sage: GatedMLP(2, 1, 1).symmetry_laws(check=True)    # the laws of the symmetries of phi
             []
         """
         return []
 
     def network_laws(self):
         r"""
-        Return the declared laws of the network: the known laws of `\phi` and the symmetry laws.
+        Return the declared laws of the network: the known laws of `\phi` and :meth:`network_symmetry_laws`.
 
         EXAMPLES::
 
@@ -1184,7 +1191,7 @@ class NetworkLaws:
             sage: MLP(1, [1], 1, 'relu', bias=False).network_laws()
             [W1_0_0^2 - W2_0_0^2]
         """
-        return list(self.known_conservation_laws()) + list(self.symmetry_laws())
+        return list(self.known_conservation_laws()) + list(self.network_symmetry_laws())
 
     def _draw_point(self, rng):
         r"""A random point for :meth:`network_trace` (default: :func:`small_rational_point`).
@@ -1266,7 +1273,7 @@ class NetworkLaws:
         inputs = [self._random_input(rng) for _ in range(samples)]
         rank = certified_gradient_rank(self._network_output, theta, inputs, precision, wanted=self.D - N)
         what = ""
-        if (rank < self.D - N and self.GRADIENTS_MAY_SPAN_PHI and not self.symmetry_laws()
+        if (rank < self.D - N and self.GRADIENTS_MAY_SPAN_PHI and not self.network_symmetry_laws()
                 and rank == self.jacobian(theta).rank()
                 and generic_rank_within(self.gradient_fields(), GENERIC_JACOBIAN_SECONDS) == rank):
             # the network's gradients span W_phi(theta), and theta is a point where the Jacobian of

@@ -40,7 +40,7 @@ apply and only brackets of its fields can prove it:
 arithmetic, first-level brackets) proves it at small sizes (`D = 36, 92, 124`
 with each `\varepsilon` below, `186` and `264` with the default; 0.5 to 200 s).
 With `\varepsilon = 0` the block has one
-more law, the scaling of the residual stream (:meth:`TinyGPT.symmetry_laws`);
+more law, the scaling of the residual stream (:meth:`TinyGPT.network_symmetry_laws`);
 PyTorch's default `\varepsilon = 2^{-52}` breaks it at relative size about
 `10^{-20}` (a singular value of the scaled gradient rows at `D = 36`), below
 float64's rounding (a float64 oracle counts one law more) but not below the
@@ -352,7 +352,7 @@ class TinyGPT(NetworkLaws, Block):
                 r += 1
         return matrix(QQ, r, self.D, entries, sparse=False)
 
-    def symmetry_laws(self):
+    def network_symmetry_laws(self):
         r"""
         With `\varepsilon = 0`, the scaling of the residual stream (`E`, every `O_h` and `W_3` times
         `\lambda > 0`: every RMSNorm input is scaled, every RMSNorm output unchanged) conserves
@@ -361,9 +361,9 @@ class TinyGPT(NetworkLaws, Block):
         EXAMPLES::
 
             sage: from sage_conslaw.architectures.gpt import TinyGPT
-            sage: TinyGPT(2, 2, 1, 2, 1, 1).symmetry_laws()
+            sage: TinyGPT(2, 2, 1, 2, 1, 1).network_symmetry_laws()
             []
-            sage: h, = TinyGPT(1, 1, 1, 2, 1, 1, eps=0).symmetry_laws(); h
+            sage: h, = TinyGPT(1, 1, 1, 2, 1, 1, eps=0).network_symmetry_laws(); h
             E_0_0^2 + O1_0_0^2 + W3_0_0^2
         """
         if self.eps != 0:

@@ -120,7 +120,7 @@ class NormalizedMLP(VectorInput, NetworkLaws, Block):
         sage: from sage_conslaw.architectures.normalization import NormalizedMLP
         sage: net = NormalizedMLP(2, 3, 1, 'rms', eps=0, affine=False, bias=False); net.known_conservation_laws()
         []
-        sage: net.symmetry_laws()
+        sage: net.network_symmetry_laws()
         [W1_0_0^2 + W1_0_1^2 + W1_1_0^2 + W1_1_1^2 + W1_2_0^2 + W1_2_1^2]
         sage: NormalizedMLP(2, 3, 1, 'batch')
         Traceback (most recent call last):
@@ -239,16 +239,16 @@ class NormalizedMLP(VectorInput, NetworkLaws, Block):
                 laws.append(h)
         return laws
 
-    def symmetry_laws(self):
+    def network_symmetry_laws(self):
         r"""
         With `\varepsilon = 0`: `\|W_1\|^2 + \|b_1\|^2` (scale invariance, Euler's identity); none otherwise.
 
         EXAMPLES::
 
             sage: from sage_conslaw.architectures.normalization import NormalizedMLP
-            sage: NormalizedMLP(1, 1, 1, 'layer', eps=0).symmetry_laws()
+            sage: NormalizedMLP(1, 1, 1, 'layer', eps=0).network_symmetry_laws()
             [W1_0_0^2 + b1_0^2]
-            sage: NormalizedMLP(1, 1, 1, 'layer', eps=1e-5).symmetry_laws()
+            sage: NormalizedMLP(1, 1, 1, 'layer', eps=1e-5).network_symmetry_laws()
             []
         """
         if self.eps != 0:

@@ -145,7 +145,7 @@ class GatedMLP(VectorInput, NetworkLaws, Block):
         return [sum(u ** 2 for u in M["W3"].column(k)) - sum(v ** 2 for v in self._branch(M, k))
                 for k in range(self.hidden)]
 
-    def symmetry_laws(self):
+    def network_symmetry_laws(self):
         r"""
         With a positively homogeneous gate (ReLU, identity), one rescaling per
         unit: `\|W_1[k, :]\|^2 + b_1[k]^2 - \|W_3[:, k]\|^2`; none otherwise.
@@ -153,9 +153,9 @@ class GatedMLP(VectorInput, NetworkLaws, Block):
         EXAMPLES::
 
             sage: from sage_conslaw.architectures.swiglu import GatedMLP
-            sage: GatedMLP(1, 1, 1, gate='relu').symmetry_laws()
+            sage: GatedMLP(1, 1, 1, gate='relu').network_symmetry_laws()
             [W1_0_0^2 - W3_0_0^2]
-            sage: GatedMLP(1, 1, 1, gate='gelu').symmetry_laws()
+            sage: GatedMLP(1, 1, 1, gate='gelu').network_symmetry_laws()
             []
         """
         if self.gate not in HOMOGENEOUS:

@@ -390,7 +390,7 @@ class FamilyDataModel:
             return self._laws
         m = self.model
         laws = {k: [] for k in FAMILY_KINDS}
-        laws['generic'] = list(m.known_conservation_laws()) + list(m.symmetry_laws())
+        laws['generic'] = list(m.network_laws())   # the known laws of phi and the network's own declared ones
         M = m.parameters()
         if self.kind == 'MixtureOfExperts':
             self._moe_laws(M, laws)

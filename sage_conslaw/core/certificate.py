@@ -475,7 +475,7 @@ def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope
         sage: c = rank_meets_laws(6, 3, 1, "of the data fields", "explicit law", exact="W closes"); c.certified, c.number_of_laws
         (True, 3)
         sage: c.reason
-        'the rank 3 of the data fields is dim Lie(W)(theta), proven by the exact route: W closes; so the network has exactly 3 laws near theta, of which 1 explicit law independent at theta (the others are not known in closed form)'
+        'the rank 3 of the data fields is dim Lie(W)(theta), proven by the exact route: W closes; so the network has exactly 3 conservation laws near theta, of which 1 explicit law independent at theta (the others are not known in closed form)'
         sage: rank_meets_laws(4, 3, 2, "of the fields", "law of the data")
         Traceback (most recent call last):
         ...
@@ -490,9 +490,9 @@ def rank_meets_laws(D, rank, N, what, laws="conservation law", sources="", scope
                               "report it); no count is given" % (lower, upper, given))
     upper_source = "D" if N == 0 else given
     if exact and rank < upper:
-        reason = ("%s is dim Lie(%s)(theta), proven by the exact route%s; so %s exactly %s laws near theta, of which "
+        reason = ("%s is dim Lie(%s)(theta), proven by the exact route%s; so %s exactly %s near theta, of which "
                   "%s (the others are not known in closed form)" % (
-                      lower, W, ": %s" % exact if isinstance(exact, str) else "", has, D - rank, given))
+                      lower, W, ": %s" % exact if isinstance(exact, str) else "", has, laws_phrase(D - rank), given))
         upper, upper_source = rank, "the exact route"
     elif rank >= upper and N == 0:
         reason = "%s equals D: %s no conservation law near theta" % (lower, has)

@@ -109,7 +109,7 @@ from sage.matrix.constructor import matrix
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.certificate import Certificate
+from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.families import GradientFamily
 from sage_conslaw.core.model import ConservationModel
 from sage_conslaw.core.modular import EchelonModP, reduce_rational
@@ -1442,18 +1442,14 @@ class GraphDataModel(ConservationModel):
             return self._ball_trace(N, p, max_steps, seed, start)
         if bad or route == 'exact':
             if bad:
-                reason = ("not certified: %s ha%s no exact evaluation (op kind 'analytic'): %s explicit law%s of the "
-                          "data independent at theta are known; the gradient flows on the data have between %s and %s "
-                          "laws" % (", ".join(n.where() for n in bad), "s" if len(bad) == 1 else "ve", N,
-                                    "" if N == 1 else "s", N, D))
-                return GraphDataTraceResult(self, dimensions=[D - N], certified=False, reason=reason,
-                                            method='network data', prime=p, known_laws=N, lower=N, upper=D,
-                                            seconds=time.time() - start)
+                what = ("of the data fields (none proven: %s ha%s no exact evaluation, op kind 'analytic')"
+                        % (", ".join(n.where() for n in bad), "s" if len(bad) == 1 else "ve"))
+                return self._result([D - N], 0, 0, N, p, what, start, None)
             options.pop('laws', None)
             res = ConservationModel.lie_trace(self, point=self.point, laws=self.known_conservation_laws(),
                                               check=False, max_steps=max_steps, seed=seed, **options)
             L = res.dimension
-            what = "the rank of the exact symbolic data fields (the package's engine, %s)" % res.method
+            what = "of the exact symbolic data fields (the package's engine, %s)" % res.method
             # certified by the engine: its reason is the proof (e.g. the Lie algebra closes over QQ(theta))
             return self._result(res.dimensions, res.stopped_at, L, N, p, what, start,
                                 res.reason if res.certified else None)
@@ -1470,7 +1466,7 @@ class GraphDataModel(ConservationModel):
                                                   max_steps, rng)
         finally:
             torch.set_num_threads(threads)
-        what = ("the rank modulo p = %s of the data fields (PyTorch autograd on exact residues, %s)"
+        what = ("of the data fields modulo p = %s (PyTorch autograd on exact residues, %s)"
                 % (p, "no bracket" if level == 0 else "brackets up to level %s" % level))
         if dims[-1] < D - N and self._small():      # the exact route may prove the closure of the Lie algebra
             exact = self.lie_trace(max_steps=max_steps, seed=seed, route='exact')
@@ -1528,7 +1524,7 @@ class GraphDataModel(ConservationModel):
                                                count=2 * (target - L) + 4, seed=int(seed)))
                 dims.append(L)
                 level = 3
-        what = ("the rank of the data fields proven in ball arithmetic at theta (%s of the %s pairs: those with every "
+        what = ("of the data fields, proven in ball arithmetic at theta (%s of the %s pairs: those with every "
                 "Dropout entry kept; %s; analytic: %s)" % (len(X), self.pairs, "no bracket" if level <= 0 else
                                                           "brackets up to level %s" % level,
                                                           ", ".join(n.where() for n in self.analytic)))
@@ -1559,53 +1555,32 @@ class GraphDataModel(ConservationModel):
             sage: from sage_conslaw.network import Network
             sage: from sage_conslaw.datalaws.graph import GraphDataModel
             sage: M = GraphDataModel(Network.sequential(1, [('linear', 1, False)]), [[1]], [2])
-            sage: M._result([0], 0, 0, 0, 101, 'a test', 0, None).reason
-            'not certified: a test: dim Lie(W_X)(theta) >= 0; 0 explicit laws of the data independent at theta: the gradient flows on these data have between 0 and 1 laws'
-            sage: M._result([1], 0, 1, 1, 101, 'a test', 0, None)
+            sage: M._result([0], 0, 0, 0, 101, 'of a test', 0, None).reason
+            'not certified: the rank 0 of a test is only a lower bound of dim Lie(W_X)(theta); 0 explicit laws of the data independent at theta: the gradient flows on these data have between 0 and 1 laws near theta'
+            sage: M._result([1], 0, 1, 1, 101, 'of a test', 0, None)
             Traceback (most recent call last):
             ...
-            ArithmeticError: a test is 1, above the bound D - N = 0 of 1 explicit law: one of them is not a law of the data (a bug, please report it); no count is given
+            ArithmeticError: the rank 1 of a test is above the bound D - N = 0 of 1 explicit law of the data independent at theta: one of them is not a law (a bug, please report it); no count is given
 
         The exact route proved the dimension (``exact_certified``: ``True``, or
         the engine's reason, the proof) below the bound of the explicit laws: the count is certified, with laws beyond the explicit ones::
 
-            sage: r = M._result([0], 0, 0, 0, 101, 'a test', 0, True); r.certified, r.number_of_laws
+            sage: r = M._result([0], 0, 0, 0, 101, 'of a test', 0, True); r.certified, r.number_of_laws
             (True, 1)
             sage: r.reason
-            'a test is 0, proven by the exact route; so the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
-            sage: M._result([0], 0, 0, 0, 101, 'a test', 0, 'the engine closed W').reason
-            'a test is 0, proven by the exact route: the engine closed W; so the gradient flows on these data have exactly 1 laws near theta, of which 0 explicit ones independent at theta (the others are not known in closed form)'
+            'the rank 0 of a test is dim Lie(W_X)(theta), proven by the exact route; so the gradient flows on these data have exactly 1 conservation law near theta, of which 0 explicit laws of the data independent at theta (the others are not known in closed form)'
+            sage: M._result([0], 0, 0, 0, 101, 'of a test', 0, 'the engine closed W').reason
+            'the rank 0 of a test is dim Lie(W_X)(theta), proven by the exact route: the engine closed W; so the gradient flows on these data have exactly 1 conservation law near theta, of which 0 explicit laws of the data independent at theta (the others are not known in closed form)'
         """
-        D = self.D
-        target = D - N
-        if L > target and not exact_certified:       # a proven lower bound above the upper one: never certify
-            raise ArithmeticError("%s is %s, above the bound D - N = %s of %s explicit law%s: one of them is not a law "
-                                  "of the data (a bug, please report it); no count is given"
-                                  % (what, L, target, N, "" if N == 1 else "s"))
         sampled = "" if self.exhaustive else (
             " (the Dropout masks were sampled: %s pairs of the %s data points; the explicit laws used hold for every "
             "mask)" % (self.pairs, self.N))
-        if L >= target or exact_certified:
-            certified = True
-            reason = ("%s is %s, which meets the bound D - N = %s given by %s explicit law%s of the data independent "
-                      "at theta%s" % (what, L, target, N, "" if N == 1 else "s", sampled))
-            if not N:
-                reason = "%s equals D: the gradient flows on these data have no conservation law near theta%s" % (
-                    what, sampled)
-            if L < target:          # the exact route proved the dimension itself: more laws than the explicit ones
-                proof = ": %s" % exact_certified if isinstance(exact_certified, str) else ""
-                reason = ("%s is %s, proven by the exact route%s; so the gradient flows on these data have exactly %s "
-                          "laws near theta, of which %s explicit ones independent at theta (the others are not known "
-                          "in closed form)%s" % (what, L, proof, D - L, N, sampled))
-        else:
-            certified = False
-            reason = ("not certified: %s: dim Lie(W_X)(theta) >= %s; %s explicit law%s of the data independent at "
-                      "theta: the gradient flows on these data have between %s and %s laws%s" % (
-                          what, L, N, "" if N == 1 else "s", N, D - L, sampled))
-        cert = Certificate(D, L, "rank modulo p of the data fields", target,
-                           "%s explicit laws of the data independent at theta" % N, reason, scope='network')
-        return GraphDataTraceResult(self, dimensions=dims, certified=certified, reason=reason, stopped_at=level,
-                                    method='network data', prime=p, known_laws=N, lower=N, upper=D - L,
+        cert = rank_meets_laws(self.D, L, N, what, "explicit law of the data", lower_source="rank of the data fields",
+                               has="the gradient flows on these data have", W="W_X", note=sampled,
+                               exact=exact_certified)
+        return GraphDataTraceResult(self, dimensions=dims, certified=cert.certified, reason=cert.reason,
+                                    stopped_at=level, method='network data', prime=p, known_laws=N, lower=N,
+                                    upper=self.D - L,
                                     seconds=time.time() - start, certificate=cert)
 
 

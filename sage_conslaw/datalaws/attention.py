@@ -43,7 +43,7 @@ import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 
-from sage_conslaw.core.certificate import Certificate
+from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.points import as_exact_point
 from sage_conslaw.datalaws.brackets import rank_in_balls
 from sage_conslaw.datalaws.data import exact_data
@@ -232,22 +232,13 @@ class AttentionDataModel:
         D = self.D
         N = self.independent_laws()
         L = self.lower_bound()
-        target = D - N
-        what = ("the rank of the data fields proven in ball arithmetic at theta (softmax included, no bracket) is %s"
-                % L)
-        if L >= target:
-            certified = True
-            reason = "%s, which meets the bound D - N = %s given by %s laws of the layer independent at theta" % (
-                what, target, N)
-        else:
-            certified = False
-            reason = ("not certified: %s, a lower bound of dim Lie(W_X)(theta); %s laws of the layer (for every data "
-                      "set) are independent at theta: the gradient flows on these data have between %s and %s laws "
-                      "(the laws of few or low-rank tokens beyond those are not known in closed form)"
-                      % (what, N, N, D - L))
-        cert = Certificate(D, L, "rank of the data fields in ball arithmetic", target,
-                           "%s laws of the layer independent at theta" % N, reason, scope='network')
-        return AttentionDataTraceResult(self, [L], certified, reason, N, N if not certified else D - L,
+        cert = rank_meets_laws(D, L, N, "(proven in ball arithmetic at theta, softmax included, no "
+                               "bracket) of the data fields", "law of the layer", "for every data set",
+                               lower_source="rank of the data fields in ball arithmetic",
+                               has="the gradient flows on these data have", W="W_X",
+                               caveat="the laws of few or low-rank tokens beyond those are not known in closed form")
+        certified = cert.certified
+        return AttentionDataTraceResult(self, [L], certified, cert.reason, N, N if not certified else D - L,
                                         D - L, cert)
 
 

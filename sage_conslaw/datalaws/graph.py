@@ -1524,7 +1524,7 @@ class GraphDataModel(ConservationModel):
                                                count=2 * (target - L) + 4, seed=int(seed)))
                 dims.append(L)
                 level = 3
-        what = ("of the data fields, proven in ball arithmetic at theta (%s of the %s pairs: those with every "
+        what = ("(proven in ball arithmetic at theta) of the data fields (%s of the %s pairs: those with every "
                 "Dropout entry kept; %s; analytic: %s)" % (len(X), self.pairs, "no bracket" if level <= 0 else
                                                           "brackets up to level %s" % level,
                                                           ", ".join(n.where() for n in self.analytic)))

@@ -47,6 +47,7 @@ from sage.rings.rational_field import QQ
 from sage.rings.real_arb import RealBallField
 
 from sage_conslaw.architectures.attention import _certified_rank
+from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.checks import positive_integer
 from sage_conslaw.core.thresholds import BRACKET_PRECISION, GENERIC_JACOBIAN_SECONDS, GROUPED_BRACKET_FIELDS
 from sage_conslaw.core.trace import generic_rank_within
@@ -784,20 +785,22 @@ class NetworkCount:
             sage: NetworkCount(4, 1, 3, [1] * 4, 0.1, reason="phi's").reason
             "phi's"
             sage: print(NetworkCount(4, 1, 2, [1] * 4, 0.1).reason)
-            not proven: 1 declared laws independent at theta, and the rank of the network's gradients is proven >= 2 only: between 1 and 2 laws
+            not certified: the rank 2 of the network's own gradients (proven in ball arithmetic) is only a lower bound of dim Lie(W)(theta); 1 declared law independent at theta: the network has between 1 and 2 laws near theta
+            sage: print(NetworkCount(4, 1, 3, [1] * 4, 0.1).reason)
+            the rank 3 of the network's own gradients (proven in ball arithmetic) meets the bound D - N = 3 given by 1 declared law independent at theta: these are all the laws of the network near theta
+            sage: NetworkCount(4, 1, 3, [1] * 4, 0.1).certificate.certified
+            True
         """
         self.D, self.number_of_laws, self.gradient_rank = D, number_of_laws, gradient_rank
         self.point, self.seconds = point, seconds
         self.upper_bound = D - gradient_rank
-        self.certified = (self.upper_bound == number_of_laws)
-        if self.certified:
-            self.reason = ("the rank of the network's own gradients%s (proven in ball arithmetic) is %s = D - %s, "
-                           "and the %s declared laws are independent at theta: these are all the laws of the "
-                           "network near theta" % (what, gradient_rank, number_of_laws, number_of_laws))
-        else:
-            self.reason = ("not proven: %s declared laws independent at theta, and the rank of the network's "
-                           "gradients is proven >= %s only: between %s and %s laws"
-                           % (number_of_laws, gradient_rank, number_of_laws, self.upper_bound))
+        #: the verdict and its reason, from the one place that decides them
+        self.certificate = rank_meets_laws(D, gradient_rank, number_of_laws,
+                                           "of the network's own gradients%s (proven in ball arithmetic)" % what,
+                                           "declared law", lower_source="rank of the network's gradients in balls",
+                                           conclusion=": these are all the laws of the network near theta")
+        self.certified = self.certificate.certified
+        self.reason = self.certificate.reason
         if reason is not None:
             self.reason = reason
 

@@ -1250,7 +1250,7 @@ class NetworkLaws:
             sage: res = NormalizedMLP(3, 3, 2, 'layer', eps=1e-5).network_trace(); res.number_of_laws, res.certified
             (7, True)
             sage: res.reason
-            "the rank of the network's own gradients (with brackets of the gradient fields, two levels) ..."
+            "the rank 19 of the network's own gradients (with brackets of the gradient fields, two levels) ..."
         """
         start = time.time()
         rng = np.random.default_rng(seed)

@@ -221,14 +221,14 @@ class FamilyDataModel:
             TypeError: FamilyDataModel reads MixtureOfExperts, RotaryAttention and TinyGPT, got ICNN [1, 1, 1] ... (the ICNN's mirror flow: MirrorDataModel)
         """
         kind = family_kind(model)
-        if kind not in ('MixtureOfExperts', 'RotaryAttention', 'TinyGPT'):
+        if not isinstance(model, (MixtureOfExperts, RotaryAttention, TinyGPT)):
             raise TypeError("FamilyDataModel reads MixtureOfExperts, RotaryAttention and TinyGPT, got %s (the ICNN's "
                             "mirror flow: MirrorDataModel)" % (model,))
         self.model, self.kind = model, kind
         self.point = as_exact_point(point, model.D, QQ)
-        if kind == 'MixtureOfExperts':
+        if isinstance(model, MixtureOfExperts):
             self.X = exact_data(X, model.d_in)
-        elif kind == 'RotaryAttention':
+        elif isinstance(model, RotaryAttention):
             self.X = _token_rows(X, model.length, model.d_in, "token sequences")
         else:
             self.X = _token_rows(X, model.length, 1, "token ids") if not _is_flat_ids(X) else \
@@ -238,9 +238,9 @@ class FamilyDataModel:
                 raise ValueError("the data of a GPT block are token ids 0 to %s, got %s" % (model.vocab - 1, bad[0]))
         self.N = self.X.nrows()
         self.inputs = [list(r) for r in self.X.rows()]
-        if kind == 'TinyGPT':
+        if isinstance(model, TinyGPT):
             self.inputs = [[int(t) for t in r] for r in self.inputs]
-        self._regions = self._read_regions() if kind == 'MixtureOfExperts' else None
+        self._regions = self._read_regions() if isinstance(model, MixtureOfExperts) else None
         self._laws = None
 
     def __repr__(self):
@@ -335,10 +335,10 @@ class FamilyDataModel:
             '2 sequences of 2 token ids; tokens never seen: [2]'
         """
         m = self.model
-        if self.kind == 'TinyGPT':
+        if isinstance(self.model, TinyGPT):
             return "%s sequence%s of %s token ids; tokens never seen: %s" % (
                 self.N, "" if self.N == 1 else "s", m.length, self._unseen_tokens())
-        if self.kind == 'RotaryAttention':
+        if isinstance(self.model, RotaryAttention):
             return "%s sequence%s of %s tokens; rank of the tokens: %s" % (
                 self.N, "" if self.N == 1 else "s", m.length, self._token_matrix().rank())
         sel = self._regions['selected']
@@ -402,9 +402,9 @@ class FamilyDataModel:
         laws = {k: [] for k in FAMILY_KINDS}
         laws['generic'] = list(m.network_laws())   # the known laws of phi and the network's own declared ones
         M = m.parameters()
-        if self.kind == 'MixtureOfExperts':
+        if isinstance(self.model, MixtureOfExperts):
             self._moe_laws(M, laws)
-        elif self.kind == 'RotaryAttention':
+        elif isinstance(self.model, RotaryAttention):
             if m.positional != 'sinusoidal':         # sinusoids are irrational: no frozen direction over QQ
                 T = self._token_matrix()
                 rows = [list(r) for r in T.rows() if not r.is_zero()]
@@ -586,7 +586,7 @@ class FamilyDataModel:
             caveat="laws of these data beyond the explicit ones are not known in closed form; deeper brackets in "
                    "ball arithmetic may close the gap",
             note="; top-%s gating: on the region of the data (the selections read exactly)" % self.model.k
-            if self.kind == 'MixtureOfExperts' and self.model.gating == 'topk' else "")
+            if isinstance(self.model, MixtureOfExperts) and self.model.gating == 'topk' else "")
         return FamilyDataTraceResult(self, levels, cert.certified, cert.reason, N, N, D - L, cert,
                                      time.time() - start)
 
@@ -689,7 +689,7 @@ def family_data_trace(model, X, point=None, seed=0):
     if point is None:        # small entries: the family's large random entries saturate the softmax
         point = model._draw_point(np.random.default_rng(int(seed))) if hasattr(model, "_draw_point") else \
             model.random_point(seed)
-    if family_kind(model) == 'ICNN':
+    if isinstance(model, ICNN):
         return MirrorDataModel(model, X, point).lie_trace()
     return FamilyDataModel(model, X, point).lie_trace(seed=seed)
 
@@ -737,7 +737,7 @@ class MirrorDataModel(ConservationModel):
             ...
             ValueError: the data point 0 is a kink of neuron 0 (its ReLU argument is exactly 0): the ICNN is not differentiable there
         """
-        if family_kind(model) != 'ICNN':
+        if not isinstance(model, ICNN):
             raise TypeError("MirrorDataModel reads an ICNN, got %s" % (model,))
         self.model = model
         n1, n2, n3 = model.sizes

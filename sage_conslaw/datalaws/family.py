@@ -278,8 +278,10 @@ class FamilyDataModel:
             sage: from sage_conslaw.architectures.moe import MixtureOfExperts
             sage: from sage_conslaw.datalaws.family import FamilyDataModel
             sage: moe = MixtureOfExperts(1, 2, 1, 1, gating='topk', bias=False)
-            sage: FamilyDataModel(moe, [[1], [-1]], [1, -1, 1, 1, 1, 1])._regions
+            sage: m = FamilyDataModel(moe, [[1], [-1]], [1, -1, 1, 1, 1, 1]); m._regions
             {'active': {(1, 0): [0], (2, 0): []}, 'selected': [[0], [1]]}
+            sage: m._read_regions() == m._regions
+            True
             sage: FamilyDataModel(moe, [[0]], [1, -1, 1, 1, 1, 1])
             Traceback (most recent call last):
             ...

@@ -759,6 +759,9 @@ def _layered_forward(ctx, theta, X, model):
         sage: out, pre = _layered_function().apply(_tensor([2.]), _tensor([[3.]]), LinearNetwork([1, 1]).numeric_model())
         sage: out.tolist(), tuple(pre.shape)
         ([[6.0]], (1, 0))
+        sage: from sage_conslaw.flows.twins import _layered_forward
+        sage: _layered_function().forward is _layered_forward      # the Function's forward is this one
+        True
     """
     th = theta.detach().numpy()
     out, hs, pre = model._forward(th, X.detach().numpy())
@@ -783,6 +786,9 @@ def _layered_backward(ctx, G, _):
         sage: out, _ = _layered_function().apply(th, _tensor([[3.], [1.]]), LinearNetwork([1, 1]).numeric_model())
         sage: out.sum().backward(); th.grad.tolist()
         [4.0]
+        sage: from sage_conslaw.flows.twins import _layered_backward
+        sage: _layered_function().backward is _layered_backward    # the Function's backward is this one
+        True
     """
     th, hs, pre = ctx.cache
     grad, dX = ctx.model._backward(th, hs, pre, G.detach().numpy(), input_grad=ctx.needs_input_grad[1])
@@ -816,6 +822,7 @@ def _layered_function():
         forward = staticmethod(_layered_forward)
         backward = staticmethod(_layered_backward)
     return _LayeredFunction
+
 
 def sequence_twin(block, length=None, scale=1):
     r"""

@@ -407,12 +407,8 @@ class TinyGPT(NetworkLaws, Block):
             sage: M = TinyGPT(1, 1, 1, 2, 1, 1)._unpack(list(range(17))); M['g1'], M['Q1']
             ([1], [[2], [3]])
         """
-        out = {}
-        for P in self.layout():
-            r, c = P.shape
-            flat = params[P.offset:P.offset + r * c]
-            out[P.name] = flat if P.name[0] == "g" else [flat[i * c:(i + 1) * c] for i in range(r)]
-        return out
+        L = self.layout()
+        return L.as_lists(params, vectors=[n for n in L.names() if n[0] == "g"])
 
     def _rms(self, x, g):
         r"""

@@ -38,6 +38,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 
 from sage.misc.lazy_import import lazy_import
 
@@ -663,7 +664,28 @@ def main(argv=None):
         2
     """
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return args.run(args)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    r"""
+    Print a warning on the command line as a line of its own,
+    ``sage-conslaw: warning: ...``: a user of the command reads what
+    happened, not a file and a line of the package.
+
+    TESTS::
+
+        sage: from sage_conslaw.cli import _show_warning
+        sage: import contextlib, io
+        sage: err = io.StringIO()
+        sage: with contextlib.redirect_stderr(err):
+        ....:     _show_warning(RuntimeWarning("a worker died"), RuntimeWarning, "x.py", 3)
+        sage: err.getvalue()
+        'sage-conslaw: warning: a worker died\n'
+    """
+    print("%s: warning: %s" % (PROG, message), file=sys.stderr if file is None else file)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -574,7 +575,8 @@ def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", 
     with the rows finished.  A worker that dies (a crash in a library, the
     memory killer) breaks the pool: the unfinished tasks are run again in a
     new pool, and after a second break one at a time; a task whose process
-    dies alone is :class:`WorkerDied`, naming it.
+    dies alone is :class:`WorkerDied`, naming it.  Each break is said (a
+    ``RuntimeWarning``): the finished rows are kept.
 
     EXAMPLES::
 
@@ -649,6 +651,10 @@ def _run_in_pools(function, tasks, workers, results, bar):
                     raise WorkerDied("the worker process running task %s of %s (%s) died every time (a crash or "
                                      "the memory killer)" % (i + 1, len(tasks), _describe(tasks[i])), [], 0) from None
                 breaks += 1
+                warnings.warn("a worker process died (a crash or the memory killer): the %s unfinished tasks "
+                              "run again %s" % (len(tasks) - len(results),
+                                                "one at a time" if breaks >= 2 else "in a new pool"),
+                              RuntimeWarning, stacklevel=2)
                 break
             finally:
                 _stop(executor)

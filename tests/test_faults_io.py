@@ -643,14 +643,14 @@ def test_census_read_only_out_as_nobody(tmp_path, as_nobody):
 
 def test_reproduce_ctrl_c_to_the_group_stops_and_keeps_the_finished_rows(tmp_path):
     out = tmp_path / "out"
-    p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--released", "60", "--ours", "60", "--workers", "2",
+    p = subprocess.Popen(CLI + ["reproduce", "--paper", "momentum", "--released", "200", "--ours", "200", "--workers", "2",
                                 "--out", str(out)], env=ENV,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.time() + 60
         while len(_children(p.pid)) < 2 and time.time() < deadline:
             time.sleep(0.1)
-        time.sleep(5)                                # the pool is at work: some rows are finished
+        time.sleep(2)      # the pool is at work: some rows are finished, most not (the run takes ~20 s of work)
         os.killpg(p.pid, signal.SIGINT)              # a terminal's Ctrl-C: the whole group
         stdout, stderr = p.communicate(timeout=60)
     finally:

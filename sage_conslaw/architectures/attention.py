@@ -88,7 +88,7 @@ from sage_conslaw.architectures.compose import Block
 from sage_conslaw.architectures.linear import (LinearNetwork, balancedness, known_independent_laws_formula,
                                                lie_dimension_formula)
 from sage_conslaw.core.symmetry import Translation, gl_symmetries
-from sage_conslaw.core.thresholds import FLOAT_RANK_CUTOFF
+from sage_conslaw.core.thresholds import BALL_PRECISION, FLOAT_RANK_CUTOFF
 from sage_conslaw.core.checks import boolean, positive_integer
 from sage_conslaw.core.subsets import equivalent_parts_trace
 
@@ -552,7 +552,7 @@ class MultiHeadAttention(Block):
         twin = self.numeric_model(length=X.shape[0], scale=scale)
         return twin.forward(np.array([float(x) for x in theta]), X.reshape(1, -1)).reshape(X.shape[0], self.d_out)
 
-    def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=128):
+    def functional_rank(self, point=None, samples=None, tokens=3, seed=0, precision=BALL_PRECISION):
         r"""
         Return a certified lower bound of `\dim \mathrm{span}_X \nabla_\theta g(\theta, X)`
         (the functional space of the layer, softmax included) at ``point``,
@@ -1035,6 +1035,37 @@ def _certified_rank(G, RB, only_first=False, wanted=None):
             return None
         k -= 1
     return 0
+
+
+def rank_in_balls(matrix_at, precision=BALL_PRECISION, doublings=3, wanted=None):
+    r"""
+    A proven lower bound of the rank of a matrix of reals known through its
+    enclosures: ``matrix_at(RB)`` is the matrix over the ball field ``RB``
+    (or ``None``: nothing to rank, `0`), formed at ``precision`` bits, then
+    with the precision doubled up to ``doublings`` times until a rank is proven
+    (:func:`_certified_rank`, asked for ``wanted`` if given; a wider ball
+    never proves a wrong rank, only a smaller one); `0` if none is.  The one
+    loop over precisions of every rank proven in balls.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.architectures.attention import rank_in_balls
+        sage: rank_in_balls(lambda RB: matrix(RB, [[1, 2], [2, 4], [0, 1]]))
+        2
+        sage: rank_in_balls(lambda RB: None)
+        0
+        sage: seen = []; rank_in_balls(lambda RB: seen.append(RB.precision()) or matrix(RB, [[1]]), precision=64), seen
+        (1, [64])
+    """
+    for i in range(doublings + 1):
+        RB = RealBallField(precision * 2 ** i)
+        M = matrix_at(RB)
+        if M is None:
+            return 0
+        got = _certified_rank(M, RB, only_first=(i < doublings), wanted=wanted)
+        if got is not None:
+            return got
+    return 0    # pragma: no cover
 
 
 class Attention(MultiHeadAttention):

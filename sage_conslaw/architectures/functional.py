@@ -46,10 +46,10 @@ from sage.matrix.constructor import matrix
 from sage.rings.rational_field import QQ
 from sage.rings.real_arb import RealBallField
 
-from sage_conslaw.architectures.attention import _certified_rank
+from sage_conslaw.architectures.attention import _certified_rank, rank_in_balls
 from sage_conslaw.core.certificate import rank_meets_laws
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.core.thresholds import BRACKET_PRECISION, GENERIC_JACOBIAN_SECONDS, GROUPED_BRACKET_FIELDS
+from sage_conslaw.core.thresholds import BALL_PRECISION, BRACKET_PRECISION, GENERIC_JACOBIAN_SECONDS, GROUPED_BRACKET_FIELDS
 from sage_conslaw.core.trace import generic_rank_within
 
 
@@ -1042,7 +1042,7 @@ def second_bracket_rows(forward, theta, inputs, rows, used, triples, RB):
     return out
 
 
-def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, seed=0, second=0, wanted=None):
+def certified_gradient_rank(forward, theta, inputs, precision=BALL_PRECISION, brackets=0, seed=0, second=0, wanted=None):
     r"""
     Return a proven lower bound of the rank of the network's gradients at
     ``theta`` over ``inputs`` (ball arithmetic; the precision doubled up to 3
@@ -1059,33 +1059,24 @@ def certified_gradient_rank(forward, theta, inputs, precision=128, brackets=0, s
         sage: certified_gradient_rank(lambda p, x: [p[0] * p[1] * x], [1, 2], [QQ(1), QQ(2)])   # through a product
         1
     """
-    precisions = [precision * 2 ** i for i in range(4)]
-    lower = 0
-    for prec in precisions:
-        RB = RealBallField(prec)
+    def matrix_at(RB):
         rows, used = network_gradient_rows(forward, theta, inputs, RB)
         if not rows:
-            return 0
-        if brackets:
+            return None
+        extra = []
+        if brackets and len(rows) > 1:
             rng = np.random.default_rng(seed)
-            pairs = [tuple(int(i) for i in rng.choice(len(rows), size=2, replace=False))
-                     for _ in range(brackets)] if len(rows) > 1 else []
-            first = bracket_rows(forward, theta, inputs, rows, used, pairs, RB)
-        else:
-            first = []
+            pairs = [tuple(int(i) for i in rng.choice(len(rows), size=2, replace=False)) for _ in range(brackets)]
+            extra = bracket_rows(forward, theta, inputs, rows, used, pairs, RB)
         if second and len(rows) > 2:
             rng2 = np.random.default_rng(seed + 1)
             triples = [tuple(int(i) for i in rng2.choice(len(rows), size=3, replace=False)) for _ in range(second)]
-            first += second_bracket_rows(forward, theta, inputs, rows, used, triples, RB)
-        rows = rows + first
-        G = matrix(RB, rows)
-        lower = _certified_rank(G, RB, only_first=(prec != precisions[-1]), wanted=wanted)
-        if lower is not None:
-            return lower
-    return lower   # pragma: no cover
+            extra += second_bracket_rows(forward, theta, inputs, rows, used, triples, RB)
+        return matrix(RB, rows + extra)
+    return rank_in_balls(matrix_at, precision, doublings=3, wanted=wanted)
 
 
-def grouped_bracket_rank(forward, theta, inputs, count, wanted, precision=128, seed=0):
+def grouped_bracket_rank(forward, theta, inputs, count, wanted, precision=BALL_PRECISION, seed=0):
     r"""
     Return a proven lower bound of the rank of the network's gradients at ``theta`` with
     ``count`` brackets of :func:`grouped_bracket_rows`, or ``None`` when no input has 3 output rows.
@@ -1219,7 +1210,7 @@ class NetworkLaws:
         """
         return self.output_dimension
 
-    def network_trace(self, point=None, samples=None, seed=0, precision=128):
+    def network_trace(self, point=None, samples=None, seed=0, precision=BALL_PRECISION):
         r"""
         Return the number of conservation laws of the network near ``point``
         (a :class:`NetworkCount`), proven when the rank of the network's own

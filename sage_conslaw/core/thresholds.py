@@ -525,6 +525,14 @@ FLOAT_RANK_CUTOFF = 1e-10
 #: random pairs of rows took 39 brackets, 78 passes).
 GROUPED_BRACKET_FIELDS = 4
 
+#: The bits of the balls with which a rank in ball arithmetic starts
+#: (:func:`~sage_conslaw.architectures.attention.rank_in_balls`, doubled up to three
+#: times while the minor of the floating-point rank is not proven nonzero): 128 bits
+#: hold the sample points' jets with room to spare (their radii grow with the depth
+#: of the network and the condition of the minor), and a doubling costs little
+#: next to the jets themselves.
+BALL_PRECISION = 128
+
 #: The bits of the balls with which ``network_trace`` starts its brackets of
 #: grouped fields (:func:`~sage_conslaw.architectures.functional.grouped_bracket_rank`,
 #: doubled while short and gaining).  The jets cost about the same at 128 and 256

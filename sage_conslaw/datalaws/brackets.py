@@ -23,39 +23,9 @@ import numpy as np
 from sage.matrix.constructor import matrix
 from sage.rings.real_arb import RealBallField
 
-from sage_conslaw.architectures.attention import _certified_rank
+from sage_conslaw.architectures.attention import _certified_rank, rank_in_balls    # noqa: F401 (its home; re-exported)
 from sage_conslaw.architectures.functional import Dual, jet_gradients
 from sage_conslaw.network.balls import PRECISION
-
-
-def rank_in_balls(matrix_at, precision=PRECISION, doublings=3):
-    r"""
-    A proven lower bound of the rank of a matrix of reals known through its
-    enclosures: ``matrix_at(RB)`` is the matrix over the ball field ``RB``
-    (or ``None``: nothing to rank, `0`), formed at ``precision`` bits, then
-    with the precision doubled up to ``doublings`` times until a rank is proven
-    (:func:`~sage_conslaw.architectures.attention._certified_rank`; a wider
-    ball never proves a wrong rank, only a smaller one); `0` if none is.
-
-    EXAMPLES::
-
-        sage: from sage_conslaw.datalaws.brackets import rank_in_balls
-        sage: rank_in_balls(lambda RB: matrix(RB, [[1, 2], [2, 4], [0, 1]]))
-        2
-        sage: rank_in_balls(lambda RB: None)
-        0
-        sage: seen = []; rank_in_balls(lambda RB: seen.append(RB.precision()) or matrix(RB, [[1]]), precision=64), seen
-        (1, [64])
-    """
-    for i in range(doublings + 1):
-        RB = RealBallField(precision * 2 ** i)
-        M = matrix_at(RB)
-        if M is None:
-            return 0
-        got = _certified_rank(M, RB, only_first=(i < doublings))
-        if got is not None:
-            return got
-    return 0    # pragma: no cover
 
 
 def gradient_field(forward, x, o):

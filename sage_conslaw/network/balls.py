@@ -29,10 +29,11 @@ import numpy as np
 from sage.rings.rational_field import QQ
 
 from sage_conslaw.architectures.functional import Jet, certified_gradient_rank, relu
+from sage_conslaw.core.thresholds import BALL_PRECISION
 from sage_conslaw.network.backends import ObjectBackend, _qq, _scalar, evaluate
 
 #: The bits of the balls (doubled up to three times while a minor is not proven nonzero).
-PRECISION = 128
+PRECISION = BALL_PRECISION
 #: The half-width (in quarters) of the small rational sample inputs `k/4`, `|k| \le 8`:
 #: the analytic ops stay away from saturation, where their derivatives are tiny.
 INPUT_QUARTERS = 8

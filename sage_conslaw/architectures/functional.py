@@ -777,13 +777,21 @@ class NetworkCount:
         3
     """
 
-    def __init__(self, D, number_of_laws, gradient_rank, point, seconds, what="", reason=None):
+    def __init__(self, D, number_of_laws, gradient_rank, point, seconds, what="", preface="", exact=None):
         r"""
+        ``what`` says what the rank is of (default: the network's own
+        gradients in balls); ``preface`` and ``exact`` go to the certificate
+        (:func:`~sage_conslaw.core.certificate.rank_meets_laws`): a route whose
+        rank is the dimension itself counts the laws even beyond the declared ones.
+
         TESTS::
 
             sage: from sage_conslaw.architectures.functional import NetworkCount
-            sage: NetworkCount(4, 1, 3, [1] * 4, 0.1, reason="phi's").reason
-            "phi's"
+            sage: c = NetworkCount(4, 1, 2, [1] * 4, 0.1, what="of Lie(W_phi)(theta)", preface="W = W_phi: ",
+            ....:                  exact="phi's count"); c
+            Network count: 2 conservation laws (D = 4, rank of the network's gradients >= 2), certified
+            sage: c.reason == c.certificate.reason, c.reason
+            (True, "W = W_phi: the rank 2 of Lie(W_phi)(theta) is dim Lie(W)(theta), proven by the exact route: phi's count; so the network has exactly 2 conservation laws near theta, of which 1 declared law independent at theta (the others are not known in closed form)")
             sage: print(NetworkCount(4, 1, 2, [1] * 4, 0.1).reason)
             not certified: the rank 2 of the network's own gradients (proven in ball arithmetic) is only a lower bound of dim Lie(W)(theta); 1 declared law independent at theta: the network has between 1 and 2 laws near theta
             sage: print(NetworkCount(4, 1, 3, [1] * 4, 0.1).reason)
@@ -796,13 +804,15 @@ class NetworkCount:
         self.upper_bound = D - gradient_rank
         #: the verdict and its reason, from the one place that decides them
         self.certificate = rank_meets_laws(D, gradient_rank, number_of_laws,
+                                           what if preface or exact else
                                            "of the network's own gradients%s (proven in ball arithmetic)" % what,
                                            "declared law", lower_source="rank of the network's gradients in balls",
-                                           conclusion=": these are all the laws of the network near theta")
+                                           conclusion=": these are all the laws of the network near theta",
+                                           preface=preface, exact=exact)
         self.certified = self.certificate.certified
         self.reason = self.certificate.reason
-        if reason is not None:
-            self.reason = reason
+        if exact and self.certified:
+            self.number_of_laws = self.certificate.number_of_laws
 
     def __repr__(self):
         r"""
@@ -1278,11 +1288,12 @@ class NetworkLaws:
             # the network's span need not: that case takes the brackets' route below.
             res = self.lie_trace(point=theta)
             if res.certified:
-                reason = ("the rank of the network's own gradients (proven in ball arithmetic) is %s = "
-                          "rank of the Jacobian of phi at theta: the network's fields span W_phi near theta, "
-                          "so its laws are those of phi: %s (%s)" % (rank, res.number_of_laws, res.reason))
-                return NetworkCount(self.D, res.number_of_laws, self.D - res.number_of_laws, theta,
-                                    time.time() - start, reason=reason)
+                preface = ("the rank %s of the network's own gradients (proven in ball arithmetic) is that of the "
+                           "Jacobian of phi at theta, a point of its generic rank: the network's fields span W_phi "
+                           "near theta, so Lie(W) = Lie(W_phi); " % rank)
+                return NetworkCount(self.D, N, self.D - res.number_of_laws, theta, time.time() - start,
+                                    what="of Lie(W_phi)(theta) (phi's count: %s)" % res.reason, preface=preface,
+                                    exact="the count of phi" if res.number_of_laws > N else None)
         if rank < self.D - N:
             # the gradients alone do not reach D - N: add brackets (elements of Lie(W) beyond W)
             # brackets of fields taken at one input, in groups (one pass per field), else random pairs

@@ -250,8 +250,7 @@ def run_check(task):
     res = model.network_trace()
     exp = expected(check, spec)
     found = res.number_of_laws if res.certified else "%s..%s" % (res.number_of_laws, res.upper_bound)
-    note = explain(check, spec, res.number_of_laws, model) if res.certified else (
-        "not proven: the brackets of the first level do not reach D - N")
+    note = explain(check, spec, res.number_of_laws, model) if res.certified else res.certificate.reason
     if check == 'moe' and spec['gating'] == 'topk':
         note = (note + "; " if note else "") + "top-k: on the regions the samples visit"
     return dict(check=check, block=repr(model), D=model.D, expected=exp,

@@ -627,7 +627,14 @@ def build_parser():
 def main(argv=None):
     r"""
     Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status
-    (usage errors exit with status 2 before any computation).
+    (usage errors exit with status 2 before any computation; a Ctrl-C that the
+    subcommand does not handle itself -- ``reproduce`` and ``census`` save and
+    say what they finished -- is one line and status 130).
+
+    A Ctrl-C cannot be made clean before this function runs: ``sage-conslaw``
+    and ``python -m sage_conslaw`` import the package, hence Sage, first (about
+    a second); a Ctrl-C then is Python's own (a ``KeyboardInterrupt``
+    traceback, the process ended by the signal), with nothing written yet.
 
     EXAMPLES::
 
@@ -662,11 +669,25 @@ def main(argv=None):
         usage: sage-conslaw jupyter install [-h] [--user | --prefix DIR] [--name NAME]
         sage-conslaw jupyter install: error: argument --prefix: not allowed with argument --user
         2
+
+    A Ctrl-C (here while ``reproduce --list`` lists a sample of 200,000, about 3 s)::
+
+        sage: import os, signal, threading
+        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT)); timer.start()
+        sage: run(["reproduce", "--list", "--linear", "100000", "--relu", "100000", "--poly", "0"])  # long time
+        ...sage-conslaw reproduce: interrupted
+        130
+        sage: timer.join()
     """
-    args = build_parser().parse_args(argv)
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        return args.run(args)
+    args = None
+    try:
+        args = build_parser().parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
+    except KeyboardInterrupt:    # a Ctrl-C that no subcommand handles (before its work, or in demo, count)
+        print("%s: interrupted" % (PROG if args is None else "%s %s" % (PROG, args.command)), file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

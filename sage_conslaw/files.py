@@ -773,7 +773,7 @@ class DeferredSignals:
     Defer these signals while publishing: a context manager under which
     ``SIGINT`` (Ctrl-C) and ``SIGTERM`` wait until the files are written.
 
-    Two uses:
+    Three uses:
 
     - ``DeferredSignals()`` -- around a save (:func:`publish_set` of a report,
       the census's table and summary): every signal received inside is
@@ -792,6 +792,22 @@ class DeferredSignals:
       ending: a later signal could only break its exit with a traceback, or
       kill it by the signal once Python has restored the defaults), and
       without a stop it restores the previous handlers.
+    - ``DeferredSignals(block=[signal.SIGINT])`` -- around the start of child
+      processes or threads (a Dask cluster, a process pool, a helper process):
+      as the first use, and the signals of ``block`` are also blocked at the
+      level of the operating system in the calling thread during the block
+      (:func:`signal.pthread_sigmask`), so every thread and process started
+      inside starts with them blocked (a child process keeps its mask through
+      ``fork`` and ``exec``): a Ctrl-C sent to the whole process group while
+      a child starts waits, pending, until the child has chosen what to do
+      with it (ignore it: setting ``SIG_IGN`` discards a pending signal; then
+      unblock it).  A child that imports Sage otherwise dies of it with a
+      ``KeyboardInterrupt`` traceback before its own code can ignore it.  When
+      the block ends the mask is restored first, so that what was held
+      reaches this process's handler, then the signals are sent again as in
+      the first use.  Other threads of this process (Sage's native ones) keep
+      their mask: a signal they receive during the block is recorded like
+      the others.  With ``interrupt`` it is refused (a stop cannot wait).
 
     ``received`` lists the signal numbers received, in order.  The handlers are
     installed with the standard library's :func:`signal.signal` and restored at
@@ -807,6 +823,8 @@ class DeferredSignals:
 
     - ``signals`` -- the signal numbers (default :data:`STOP_SIGNALS`: ``SIGINT``, ``SIGTERM``)
     - ``interrupt`` -- boolean (default ``False``): the first signal raises ``KeyboardInterrupt``
+    - ``block`` -- signal numbers (default none) blocked in the calling thread
+      during the block, in any thread (the deferral itself is for the main thread)
 
     EXAMPLES:
 
@@ -850,9 +868,27 @@ class DeferredSignals:
         <BLANKLINE>
         sage: DeferredSignals([signal.SIGUSR1])
         Signals [10] deferred (not active)
+
+    A child process started under ``block`` starts with Ctrl-C blocked, and a
+    Ctrl-C received meanwhile is delivered when the block ends::
+
+        sage: probe = "import signal; print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
+        sage: try:
+        ....:     with DeferredSignals(block=[signal.SIGINT]) as deferred:
+        ....:         child = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True).stdout
+        ....:         os.kill(os.getpid(), signal.SIGINT); done.append('started')
+        ....: except KeyboardInterrupt:
+        ....:     print(child.strip(), done[-1], deferred.received)
+        True started [2]
+        sage: signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])     # the mask is back
+        False
+        sage: DeferredSignals(interrupt=True, block=[signal.SIGINT])
+        Traceback (most recent call last):
+        ...
+        ValueError: a stop cannot wait: DeferredSignals blocks signals only without interrupt
     """
 
-    def __init__(self, signals=STOP_SIGNALS, interrupt=False):
+    def __init__(self, signals=STOP_SIGNALS, interrupt=False, block=()):
         r"""
         TESTS::
 
@@ -860,11 +896,17 @@ class DeferredSignals:
             sage: from sage_conslaw.files import DeferredSignals
             sage: D = DeferredSignals(interrupt=True); D.signals == [signal.SIGINT, signal.SIGTERM], D.interrupt, D.received
             (True, True, [])
+            sage: DeferredSignals(block=[2]).block
+            [<Signals.SIGINT: 2>]
         """
         self.signals = [signal.Signals(s) for s in signals]
         self.interrupt = bool(interrupt)
+        self.block = [signal.Signals(s) for s in block]
+        if self.block and self.interrupt:
+            raise ValueError("a stop cannot wait: DeferredSignals blocks signals only without interrupt")
         self.received = []
         self._saved = None
+        self._mask = None
 
     def __repr__(self):
         r"""
@@ -901,7 +943,7 @@ class DeferredSignals:
     def __enter__(self):
         r"""
         Save the handlers of the signals (both levels) and install :meth:`_handle`
-        (in the main thread only).
+        (in the main thread only); block the signals of ``block`` in this thread.
 
         TESTS::
 
@@ -914,20 +956,29 @@ class DeferredSignals:
             True
             sage: signal.getsignal(signal.SIGTERM)
             <Handlers.SIG_DFL: 0>
+            sage: def child_mask(out):            # another thread: only its mask
+            ....:     with DeferredSignals(block=[signal.SIGUSR1]) as B:
+            ....:         out.append((B, signal.SIGUSR1 in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+            ....:     out.append(signal.SIGUSR1 in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+            sage: out = []; t = threading.Thread(target=child_mask, args=(out,)); t.start(); t.join(); out
+            [(Signals [2, 15] deferred (not active), True), False]
         """
         self.received = []
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        self._saved = [(s, signal.getsignal(s), getossignal(s)) for s in self.signals]
-        for s in self.signals:
-            signal.signal(s, self._handle)
+        if threading.current_thread() is threading.main_thread():
+            self._saved = [(s, signal.getsignal(s), getossignal(s)) for s in self.signals]
+            for s in self.signals:
+                signal.signal(s, self._handle)
+        if self.block:
+            self._mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.block)
         return self
 
     def __exit__(self, *exc):
         r"""
-        Restore the handlers saved (the Python function, then the system's
-        handler); without ``interrupt``, send the signals received again; with
-        ``interrupt`` after a stop, ignore the signals instead (the command ends).
+        Restore the signal mask of this thread (what ``block`` held reaches
+        :meth:`_handle` now), then the handlers saved (the Python function,
+        then the system's handler); without ``interrupt``, send the signals
+        received again; with ``interrupt`` after a stop, ignore the signals
+        instead (the command ends).
 
         TESTS:
 
@@ -948,6 +999,9 @@ class DeferredSignals:
             got it
             sage: _ = signal.signal(signal.SIGUSR2, old)
         """
+        mask, self._mask = self._mask, None
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         saved, self._saved = self._saved, None
         if saved is None:
             return False

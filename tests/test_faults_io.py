@@ -949,8 +949,164 @@ def test_census_ctrl_c_to_the_group_one_line_from_every_process(tmp_path):
     assert p.returncode == 130, stderr
     no_traceback(subprocess.CompletedProcess([], 130, stdout, stderr))
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("interrupted: the finished rows are kept in"), stderr
+    kept = re.fullmatch(r"sage-conslaw census: interrupted; the (\d+) finished rows are kept in (.*): run the "
+                        r"same command again to resume", lines[0])
+    assert len(lines) == 1 and kept and kept.group(2) == str(rows), stderr
     journal = rows.read_text().splitlines()
     assert journal[0].split(",") == JOURNAL_COLUMNS and len(journal) > 2
+    assert len(journal) - 1 == int(kept.group(1)), (journal, stderr)
     assert all(len(next(csv.reader([line]))) == len(JOURNAL_COLUMNS) for line in journal[1:]), journal
     assert not left, left
+
+
+# ---------------------------------------------------------------------------------------------
+# Ctrl-C during the start-up of census and reproduce (a cluster, a pool, helpers that import Sage)
+# ---------------------------------------------------------------------------------------------
+
+def _processes(sid):
+    """``{pid: (ppid, command line)}`` of the live processes of session ``sid``."""
+    found = {}
+    for pid in _session_pids(sid):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        found[pid] = (ppid, cmdline)
+    return found
+
+
+def _census_stage(p, out):
+    """The stages of a census's start-up reached so far, as observed from outside: ``locked`` (the
+    main process holds ``out/.lock``: Sage imported, arguments checked), ``workers`` (the number of
+    Dask worker processes started: multiprocessing's spawn), ``helpers`` (the number of the workers'
+    helper processes started), ``rows`` (rows in the journal)."""
+    procs = _processes(p.pid)
+    try:
+        rows = max(0, len((out / "rows.csv").read_text().splitlines()) - 1)
+    except OSError:
+        rows = 0
+    return {"locked": _lock_owner(out) == str(p.pid),
+            "workers": sum("spawn_main" in cmdline for _, cmdline in procs.values()),
+            "helpers": sum("sage_conslaw.census.child" in cmdline for _, cmdline in procs.values()),
+            "rows": rows}
+
+
+def _interrupt_when(argv, ready, after, stage, timeout=120):
+    """Start ``argv`` in a session of its own, wait until ``ready(stage(p))`` (polled every few
+    milliseconds: events, not fixed sleeps, so a fast and a slow machine are interrupted at the same
+    moment of the start-up), then ``after`` s more, send SIGINT to the group (a terminal's Ctrl-C),
+    and wait for the end.  Return ``(status, stdout, stderr, reached, left)``: ``reached`` is whether
+    the event was seen before the command ended, ``left`` the processes of the session still alive
+    10 s after the end (none expected)."""
+    p = subprocess.Popen(argv, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        deadline = time.time() + timeout
+        reached = False
+        while time.time() < deadline and p.poll() is None:
+            if ready(stage(p)):
+                reached = True
+                break
+            time.sleep(0.003)
+        time.sleep(after)
+        try:
+            os.killpg(p.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+        stdout, stderr = p.communicate(timeout=timeout)
+        deadline = time.time() + 10
+        while _session_pids(p.pid) and time.time() < deadline:
+            time.sleep(0.2)
+        left = _processes(p.pid)
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    return p.returncode, stdout, stderr, reached, left
+
+
+#: The moments of a census's start-up where a Ctrl-C used to give a traceback (from the client:
+#: ``Status.init``, ``Nanny failed to start``; from a worker or a helper importing Sage before it
+#: ignores SIGINT), and one at work: (name, event, seconds after it).
+_CENSUS_MOMENTS = [
+    ("output locked, cluster not yet started", lambda s: s["locked"], 0.0),
+    ("first worker process just spawned", lambda s: s["workers"] >= 1, 0.0),
+    ("workers importing Sage", lambda s: s["workers"] >= 1, 0.3),
+    ("all workers spawned", lambda s: s["workers"] >= 2, 0.05),
+    ("first helper just started", lambda s: s["helpers"] >= 1, 0.0),
+    ("helpers importing Sage", lambda s: s["helpers"] >= 1, 0.2),
+    ("first row written", lambda s: s["rows"] >= 1, 0.0),
+]
+
+
+@needs_dask
+@pytest.mark.parametrize("moment", _CENSUS_MOMENTS, ids=[m[0] for m in _CENSUS_MOMENTS])
+def test_census_ctrl_c_at_any_moment_of_the_start_up(tmp_path, moment):
+    """A terminal's Ctrl-C (SIGINT to the whole process group) at each moment of a census's start-up,
+    each found by watching the processes (not by a fixed sleep): exit status 130, one line saying it
+    was interrupted (with the rows kept, if any), no traceback from the client, a Dask worker or a
+    helper, no process of the census left, and the output directory usable: the same command
+    completes the census (the lock was released, the journal's rows are all trusted).
+
+    Not covered: a Ctrl-C while Python imports Sage, before the command's own code runs (about a
+    second): it is Python's own (a traceback, the process ended by SIGINT), with nothing started
+    or written yet (see ``sage_conslaw.cli.main``)."""
+    name, event, after = moment
+    out = tmp_path / "out"
+    argv = CLI + CENSUS + ["--out", str(out), "--workers", "2", "--delay", "0.5"]
+    status, stdout, stderr, reached, left = _interrupt_when(argv, event, after, lambda p: _census_stage(p, out))
+    trial = "%s: status %s, event seen %s\n%s" % (name, status, reached, stderr)
+    assert reached, trial       # 8 networks of 0.5 s each on 2 workers: the Ctrl-C comes before the end
+    assert status == 130, trial
+    assert "Traceback" not in stderr and "Traceback" not in stdout, trial
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("sage-conslaw census: interrupted"), trial
+    kept = re.search(r"the (\d+) finished rows are kept in", lines[0])
+    journal = out / "rows.csv"
+    rows = len(journal.read_text().splitlines()) - 1 if journal.exists() else 0
+    assert (int(kept.group(1)) if kept else 0) == rows, trial
+    assert not left, (trial, left)
+    again = run(CENSUS + ["--out", str(out), "--workers", "2"])
+    assert again.returncode == 0, (trial, again.stderr)
+    assert "Census of 8 linear networks" in again.stdout and ": 8 rows" in again.stdout, (trial, again.stdout)
+    assert "computed %s rows" % (8 - rows) in again.stdout, (trial, again.stdout)
+    assert "not trusted" not in again.stderr and "Traceback" not in again.stderr, (trial, again.stderr)
+
+
+#: The moments of reproduce's start-up: its pool is forked from the command (no import: quick).
+_REPRODUCE_MOMENTS = [
+    ("output locked", lambda s: s["locked"], 0.0),
+    ("first pool worker just forked", lambda s: s["workers"] >= 1, 0.0),
+    ("pool workers forked", lambda s: s["workers"] >= 2, 0.001),
+]
+
+
+def test_reproduce_ctrl_c_at_any_moment_of_the_start_up(tmp_path):
+    """A group Ctrl-C at each moment of reproduce's start-up (found by watching the lock and the pool's
+    processes): status 130, one line, no traceback (a pool worker forked before it ignores SIGINT used
+    to be a window), nothing left running, the three files a consistent set, and the same command
+    then completes."""
+    for n, (name, event, after) in enumerate(_REPRODUCE_MOMENTS):
+        out = tmp_path / ("t%s" % n)
+        out.mkdir()
+        argv = CLI + _MOMENTUM + ["--workers", "2", "--out", str(out)]
+
+        def stage(p):
+            return {"locked": _lock_owner(out) == str(p.pid), "workers": len(_children(p.pid))}
+        status, stdout, stderr, reached, left = _interrupt_when(argv, event, after, stage)
+        trial = "%s: status %s, event seen %s\n%s" % (name, status, reached, stderr)
+        assert reached and status == 130, trial
+        assert "Traceback" not in stderr and "Traceback" not in stdout, trial
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("sage-conslaw reproduce: interrupted"), trial
+        assert not left, (trial, left)
+        if "saved in" in lines[0]:
+            assert not _readable_set(out)["complete"], trial
+        again = run(_MOMENTUM + ["--workers", "2", "--out", str(out)])
+        assert again.returncode == 0 and "Traceback" not in again.stderr, (trial, again.stderr)
+        assert _readable_set(out)["complete"], trial

@@ -11,8 +11,9 @@ input and the results read back from a duplicate of its standard output
 its standard input closes, i.e. when the worker is gone.
 
 The helper ignores ``SIGINT``: a terminal's Ctrl-C goes to the whole process
-group, and the census's client alone reports it (one line); the helper is
-stopped by its worker (its input closes, or the worker's death, which
+group, and the census's client alone reports it (one line); it starts with
+``SIGINT`` blocked, so that a Ctrl-C during its start-up waits until it is
+ignored.  The helper is stopped by its worker (its input closes, or the worker's death, which
 :func:`_watch_parent` sees), and a ``SIGKILL`` to the group still ends it.
 ``cysignals`` is imported first, since its import installs its own ``SIGINT``
 handler over any earlier choice.
@@ -39,6 +40,8 @@ import threading
 import time
 
 import cysignals.signals  # noqa: F401 -- its import sets a SIGINT handler: before main() ignores SIGINT
+
+from sage_conslaw.files import DeferredSignals
 
 _HEADER = struct.Struct('<Q')
 
@@ -180,21 +183,28 @@ class MainThreadProcess:
 
     def _start(self):
         r"""
-        Start the helper, with this process's module path.
+        Start the helper, with this process's module path and ``SIGINT``
+        blocked until its :func:`main` ignores it (a Ctrl-C while it imports
+        Sage waits, and is then discarded, instead of killing it with a
+        traceback).
 
         TESTS::
 
+            sage: import signal
             sage: from sage_conslaw.census.child import MainThreadProcess
             sage: P = MainThreadProcess()
             sage: P._start(); P._proc.poll() is None  # long time
             True
+            sage: P.call(signal.pthread_sigmask, signal.SIG_BLOCK, [])  # long time
+            set()
             sage: P.close()
         """
         env = dict(os.environ)
         path = [os.path.abspath(p or os.curdir) for p in sys.path]
         env['PYTHONPATH'] = os.pathsep.join(path)
-        self._proc = subprocess.Popen([sys.executable, '-c', 'from sage_conslaw.census.child import main; main()'],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        with DeferredSignals(block=[signal.SIGINT]):
+            self._proc = subprocess.Popen([sys.executable, '-c', 'from sage_conslaw.census.child import main; main()'],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
     def call(self, func, *args, **kwds):
         r"""
@@ -277,7 +287,8 @@ def _watch_parent(ppid, period=1.0):
 def main():
     r"""
     Entry point of the helper: ignore ``SIGINT`` (see the module's
-    description), keep a duplicate of standard output for the answers, send
+    description; a Ctrl-C held by the mask it started with is discarded) and
+    unblock it, keep a duplicate of standard output for the answers, send
     everything printed to standard error, then :func:`serve`.
 
     TESTS::
@@ -295,6 +306,7 @@ def main():
         0
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
     _watch_parent(os.getppid())
     out = os.fdopen(os.dup(1), 'wb')
     os.dup2(2, 1)

@@ -4,9 +4,11 @@ The command line of a census: ``python -m sage_conslaw census ...`` (also
 
 Arguments are checked before anything is computed or written: a bad value,
 an output directory that cannot be written or a missing Dask exits with
-status 2 and a message naming it.  Ctrl-C stops the census cleanly (status
-130; ``SIGTERM``: 143), and a second one waits until it has stopped; running
-the same command again resumes it.  A census that cannot go on
+status 2 and a message naming it.  Ctrl-C stops the census cleanly at any
+moment once the command runs, the start of the cluster included (one line
+saying how many finished rows are kept, status 130; ``SIGTERM``: 143, no
+traceback from any process, nothing left running), and a second one waits
+until it has stopped; running the same command again resumes it.  A census that cannot go on
 (a scheduler that cannot be reached or went away, a disk full, another census
 writing into the same directory) is one line on standard error and status 1,
 the finished rows kept.
@@ -31,9 +33,10 @@ EXAMPLES::
 import argparse
 import logging
 import os
+import signal
 import sys
 
-from sage_conslaw.census.run import CensusError, census, check_dask, check_scheduler_address
+from sage_conslaw.census.run import CensusError, CensusInterrupted, census, check_dask, check_scheduler_address
 from sage_conslaw.census.tasks import check_census_size
 from sage_conslaw.core.thresholds import CENSUS_SECONDS
 from sage_conslaw.files import DeferredSignals, DirectoryBusy, writable_directory
@@ -155,9 +158,6 @@ def run(args):
         computed 1 rows in ... s on 1 core (local cluster); files: ...
         0
     """
-    import distributed  # noqa: F401  (configures its loggers on import; checked by check_arguments)
-    # the client's own reports of a lost scheduler (tracebacks): this command says it in one line
-    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
     crash = getattr(args, "crash", None)
     if crash:
         family, dims, *bias = crash.split(":")
@@ -165,15 +165,17 @@ def run(args):
     # Ctrl-C or SIGTERM: the first stops the census, the others wait until it has stopped cleanly
     with DeferredSignals(interrupt=True) as signals:
         try:
+            with DeferredSignals():   # an import cut halfway would leave Dask's exit hooks to fail
+                import distributed  # noqa: F401  (configures its loggers on import; checked by check_arguments)
+            # the client's own reports of a lost scheduler (tracebacks): this command says it in one line
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
             res = census(args.family, args.max_width, args.max_depth, bias=args.bias, out=args.out,
                          scheduler=args.scheduler, workers=args.workers,
                          progress=False if args.no_progress else None, budget=args.budget,
                          redo_uncertified=getattr(args, "redo_uncertified", False),
                          _delay=getattr(args, "delay", 0.0), _crash=crash)
-        except KeyboardInterrupt:
-            print("interrupted: the finished rows are kept in %s; run the same command again to resume"
-                  % os.path.join(args.out, "rows.csv"), file=sys.stderr)
-            return 128 + (signals.received[0] if signals.received else 2)
+        except KeyboardInterrupt as e:
+            return interrupted(e, signals.received)
         except (CensusError, DirectoryBusy, ValueError) as e:
             print("sage-conslaw census: error: %s" % e, file=sys.stderr)
             return 1
@@ -189,6 +191,46 @@ def run(args):
           % (res.computed, res.seconds, res.cores or 0, "" if res.cores == 1 else "s", where,
              ", ".join(os.path.join(args.out, f) for f in ("census.csv", "rows.csv", "summary.json"))))
     return 0
+
+
+def interrupted(stop, received):
+    r"""
+    Say in one line on standard error that the census was stopped (by the
+    first signal ``received``: Ctrl-C, or ``SIGTERM``) and how many finished
+    rows are kept, and return the exit status ``128 +`` that signal (130 for
+    Ctrl-C), as a shell reports a signal.
+
+    ``stop`` is the ``KeyboardInterrupt`` caught: a
+    :class:`~sage_conslaw.census.run.CensusInterrupted` knows the rows kept;
+    another one came before the census opened its journal.
+
+    EXAMPLES::
+
+        sage: import signal
+        sage: from sage_conslaw.census.cli import interrupted
+        sage: from sage_conslaw.census.run import CensusInterrupted
+        sage: interrupted(CensusInterrupted(4, 'out/rows.csv'), [signal.SIGINT])
+        sage-conslaw census: interrupted; the 4 finished rows are kept in out/rows.csv: run the same command again to resume
+        130
+        sage: interrupted(CensusInterrupted(0, 'out/rows.csv'), [signal.SIGTERM, signal.SIGINT])
+        sage-conslaw census: stopped by SIGTERM before any row was finished
+        143
+        sage: interrupted(KeyboardInterrupt(), [])
+        sage-conslaw census: interrupted before the census started
+        130
+    """
+    first = received[0] if received else signal.SIGINT
+    what = "interrupted" if first == signal.SIGINT else "stopped by %s" % signal.Signals(first).name
+    rows = getattr(stop, "rows", 0)
+    if rows:
+        message = "%s; the %s finished rows are kept in %s: run the same command again to resume" % (
+            what, rows, stop.path)
+    elif isinstance(stop, CensusInterrupted):
+        message = "%s before any row was finished" % what
+    else:
+        message = "%s before the census started" % what
+    print("sage-conslaw census: %s" % message, file=sys.stderr)
+    return 128 + first
 
 
 def main(argv=None):
@@ -209,6 +251,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="sage-conslaw census",
                                      description="Census of architectures on a Dask cluster.")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    check_arguments(parser, args)
+    try:
+        args = parser.parse_args(argv)
+        check_arguments(parser, args)
+    except KeyboardInterrupt as e:     # before the census: nothing written
+        return interrupted(e, [])
     return run(args)

@@ -36,6 +36,7 @@ import socket
 import struct
 import sys
 import time
+from multiprocessing import resource_tracker
 
 from sage.misc.lazy_import import lazy_import
 
@@ -67,6 +68,33 @@ class CensusError(RuntimeError):
         sage: isinstance(CensusError('x'), RuntimeError)
         True
     """
+
+
+class CensusInterrupted(KeyboardInterrupt):
+    r"""
+    A census stopped by Ctrl-C (``KeyboardInterrupt``) once its journal was
+    open: ``rows`` finished rows are kept in the journal ``path``, and the
+    same census run again computes only the others.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.run import CensusInterrupted
+        sage: e = CensusInterrupted(3, 'out/rows.csv'); e.rows, e.path, isinstance(e, KeyboardInterrupt)
+        (3, 'out/rows.csv', True)
+        sage: e
+        CensusInterrupted('3 finished rows kept in out/rows.csv')
+    """
+
+    def __init__(self, rows, path):
+        r"""
+        TESTS::
+
+            sage: from sage_conslaw.census.run import CensusInterrupted
+            sage: str(CensusInterrupted(0, 'rows.csv'))
+            '0 finished rows kept in rows.csv'
+        """
+        super().__init__("%s finished rows kept in %s" % (rows, path))
+        self.rows, self.path = rows, path
 
 
 class CensusResult:
@@ -255,6 +283,15 @@ def connect(scheduler=None, workers=None):
     scheduler that cannot be reached, or is not a Dask scheduler, is a
     :class:`CensusError` within :data:`CONNECT_SECONDS`.
 
+    A Ctrl-C (``SIGINT``, or ``SIGTERM``) while the cluster starts waits
+    until it has started (:class:`~sage_conslaw.files.DeferredSignals` with
+    ``block``): Dask's threads and worker processes start with ``SIGINT``
+    blocked, and each worker ignores it before unblocking it
+    (:func:`dask_setup`), so no worker dies of it half-started (Dask's
+    ``Nanny failed to start``, ``Status.init`` at exit) and none prints a
+    traceback from its import of Sage; then the signal stops this call:
+    the client and the cluster are closed and ``KeyboardInterrupt`` raised.
+
     EXAMPLES::
 
         sage: from sage_conslaw.census.run import connect
@@ -262,41 +299,95 @@ def connect(scheduler=None, workers=None):
         sage: sum(client.nthreads().values()), cluster.dashboard_link.startswith('http://127.0.0.1:')  # long time, optional - dask
         (1, True)
         sage: client.close(); cluster.close()  # long time, optional - dask
+
+    A Ctrl-C during the start: the cluster starts, then is closed::
+
+        sage: import os, signal, threading
+        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT)); timer.start()
+        sage: try:  # long time, optional - dask
+        ....:     connect(workers=1)
+        ....: except KeyboardInterrupt:
+        ....:     print("interrupted")
+        interrupted
+        sage: timer.join()
     """
     from distributed import Client, LocalCluster
-    if scheduler is not None:
-        probe_scheduler(scheduler)
+    if scheduler is None:
+        # Python's resource tracker, started by the first worker process, unblocks SIGINT in the
+        # thread that starts it (Dask's event loop, which starts the workers): start it first
+        resource_tracker.ensure_running()
+    client = cluster = None
+    try:
+        # Ctrl-C waits until the cluster has started, its threads and processes start with SIGINT blocked
+        with DeferredSignals(block=[signal.SIGINT]):
+            if scheduler is not None:
+                probe_scheduler(scheduler)
+                try:
+                    client = Client(scheduler, timeout=CONNECT_SECONDS)
+                except (OSError, TimeoutError) as e:
+                    raise CensusError("cannot connect to the Dask scheduler at %s: %s" % (scheduler, e)) from None
+            else:
+                n = workers or os.cpu_count() or 1
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                                       preload=[__name__])     # each worker process runs dask_setup below
+                client = Client(cluster)
+    except BaseException:
+        close(client, cluster)
+        raise
+    return client, cluster
+
+
+def close(client, cluster):
+    r"""
+    Close a client and the local cluster of :func:`connect` (either may be
+    ``None``), quietly: a client of a scheduler that is gone cannot close
+    cleanly, and the census says what happened in its own words.
+
+    EXAMPLES::
+
+        sage: from sage_conslaw.census.run import close, connect
+        sage: close(None, None)
+        sage: client, cluster = connect(workers=1)  # long time, optional - dask
+        sage: close(client, cluster); client.status, cluster.status.name  # long time, optional - dask
+        ('closed', 'closed')
+    """
+    if client is not None:
         try:
-            return Client(scheduler, timeout=CONNECT_SECONDS), None
-        except (OSError, TimeoutError) as e:
-            raise CensusError("cannot connect to the Dask scheduler at %s: %s" % (scheduler, e)) from None
-    n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
-                           preload=[__name__])     # each worker process runs dask_setup below
-    return Client(cluster), cluster
+            client.close(timeout=CONNECT_SECONDS)
+        except Exception:
+            pass
+    if cluster is not None:
+        cluster.close()
 
 
 def dask_setup(worker):
     r"""
     Dask's preload hook, run in each worker process of the local cluster
-    (see :func:`connect`): ignore ``SIGINT`` there.
+    (see :func:`connect`): ignore ``SIGINT`` there, then unblock it.
 
     A terminal's Ctrl-C goes to the whole process group; the census's client
     alone reports it (one line) and closes the cluster, whose nannies stop the
     workers.  Left to Python (and to ``cysignals``, imported with this module,
     which installs its handler over an earlier choice), each worker process
-    would print a ``KeyboardInterrupt`` traceback.  Returns the previous handler.
+    would print a ``KeyboardInterrupt`` traceback.  The worker started with
+    ``SIGINT`` blocked (:func:`connect`): a Ctrl-C received before this hook is
+    pending, and discarded when it is ignored.  Returns the previous handler.
 
     TESTS::
 
         sage: import signal
         sage: from sage_conslaw.census.run import dask_setup
+        sage: _ = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
         sage: old = dask_setup(None); signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         True
+        sage: signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        False
         sage: _ = signal.signal(signal.SIGINT, old)
     """
-    return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    return old
 
 
 def check_dask():
@@ -374,6 +465,8 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
     a second census on it is refused.  A network whose worker dies every time
     gets a row that says so, and the census goes on.  No Dask, a scheduler that
     cannot be reached or goes away: :class:`CensusError` (the finished rows are kept).
+    Ctrl-C: :class:`CensusInterrupted` (a ``KeyboardInterrupt``) once the journal
+    is open, saying how many finished rows it keeps; the cluster is closed.
 
     EXAMPLES::
 
@@ -465,6 +558,8 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
                              failed, crash)
     except CensusError as e:
         problem = e
+    except KeyboardInterrupt:
+        raise CensusInterrupted(len(journal.rows), journal.path) from None
     finally:
         journal.close()
     seconds = time.time() - t0
@@ -551,12 +646,7 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
     finally:
         if bar is not None:
             bar.close()
-        try:
-            client.close(timeout=CONNECT_SECONDS)
-        except Exception:   # a client of a scheduler that is gone cannot close cleanly
-            pass
-        if cluster is not None:
-            cluster.close()
+        close(client, cluster)
 
 
 class _WriteFailed(Exception):

@@ -525,19 +525,25 @@ def _ignore_interrupts():
     group by a terminal) is for the parent, which stops the workers itself;
     ``SIGTERM`` ends the worker (the handler a command line installed in the
     parent, :class:`~sage_conslaw.files.DeferredSignals`, is not inherited:
-    a worker killed is a dead worker, not an interruption).
+    a worker killed is a dead worker, not an interruption).  The worker was
+    forked with ``SIGINT`` blocked (:func:`_run_in_pools`): a Ctrl-C received
+    before this function is discarded when it is ignored, then ``SIGINT`` is
+    unblocked.
 
     TESTS::
 
         sage: import signal, subprocess, sys
         sage: code = ("import signal; from sage_conslaw.reproduction.tables import _ignore_interrupts; "
-        ....:         "signal.signal(signal.SIGTERM, print); _ignore_interrupts(); "
-        ....:         "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
+        ....:         "signal.signal(signal.SIGTERM, print); signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT]); "
+        ....:         "_ignore_interrupts(); "
+        ....:         "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "
+        ....:         "signal.pthread_sigmask(signal.SIG_BLOCK, []))")
         sage: subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout
-        'True True\n'
+        'True True set()\n'
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 def _stop(executor):
@@ -640,7 +646,10 @@ def _run_in_pools(function, tasks, workers, results, bar):
             executor = ProcessPoolExecutor(1 if solo else min(workers, len(batch)), mp_context=context,
                                            initializer=_ignore_interrupts)
             try:
-                futures = {executor.submit(function, tasks[i]): i for i in batch}
+                # the workers are forked at the first submit: with SIGINT blocked (a Ctrl-C meanwhile
+                # waits until they ignore it, then stops this process) and a pool complete (all known to _stop)
+                with DeferredSignals(block=[signal.SIGINT]):
+                    futures = {executor.submit(function, tasks[i]): i for i in batch}
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
                     if bar is not None:

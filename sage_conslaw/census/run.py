@@ -342,7 +342,9 @@ def close(client, cluster):
     r"""
     Close a client and the local cluster of :func:`connect` (either may be
     ``None``), quietly: a client of a scheduler that is gone cannot close
-    cleanly, and the census says what happened in its own words.
+    cleanly, and the census says what happened in its own words.  A Ctrl-C
+    (or ``SIGTERM``) meanwhile waits until both are closed (a second or two;
+    at most :data:`CONNECT_SECONDS` for the client), then acts.
 
     EXAMPLES::
 
@@ -352,13 +354,14 @@ def close(client, cluster):
         sage: close(client, cluster); client.status, cluster.status.name  # long time, optional - dask
         ('closed', 'closed')
     """
-    if client is not None:
-        try:
-            client.close(timeout=CONNECT_SECONDS)
-        except Exception:
-            pass
-    if cluster is not None:
-        cluster.close()
+    with DeferredSignals():     # a close cut halfway is retried by Dask at exit: seconds more, and tracebacks
+        if client is not None:
+            try:
+                client.close(timeout=CONNECT_SECONDS)
+            except Exception:
+                pass
+        if cluster is not None:
+            cluster.close()
 
 
 def dask_setup(worker):

@@ -673,11 +673,11 @@ def main(argv=None):
     A Ctrl-C (here while ``reproduce --list`` lists a sample of 200,000, about 3 s)::
 
         sage: import os, signal, threading
-        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT)); timer.start()
-        sage: run(["reproduce", "--list", "--linear", "100000", "--relu", "100000", "--poly", "0"])  # long time
+        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT))
+        sage: timer.start(); run(["reproduce", "--list", "--linear", "100000", "--relu", "100000", "--poly", "0"])  # long time
         ...sage-conslaw reproduce: interrupted
         130
-        sage: timer.join()
+        sage: timer.join()  # long time
     """
     args = None
     try:

@@ -303,13 +303,13 @@ def connect(scheduler=None, workers=None):
     A Ctrl-C during the start: the cluster starts, then is closed::
 
         sage: import os, signal, threading
-        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT)); timer.start()
+        sage: timer = threading.Timer(0.5r, os.kill, (os.getpid(), signal.SIGINT))
         sage: try:  # long time, optional - dask
-        ....:     connect(workers=1)
+        ....:     timer.start(); connect(workers=1)
         ....: except KeyboardInterrupt:
         ....:     print("interrupted")
         interrupted
-        sage: timer.join()
+        sage: timer.join()  # long time, optional - dask
     """
     from distributed import Client, LocalCluster
     if scheduler is None:

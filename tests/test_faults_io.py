@@ -549,9 +549,12 @@ def _nobody_available():
 
 
 def run_as_nobody(args, timeout=300):
-    """Run the command line as nobody; return the CompletedProcess (text)."""
+    """Run the command line as nobody; return the CompletedProcess (text).  The working directory
+    is ``/`` (readable by nobody): ``python -m`` puts it first on ``sys.path``, and a shared
+    directory such as ``/tmp`` may hold a script named like a module of the standard library
+    (a ``/tmp/nt.py`` broke ``import pathlib``)."""
     return subprocess.run(AS_NOBODY + ["env", "HOME=/tmp"] + CLI + list(args), capture_output=True, text=True,
-                          timeout=timeout, env=ENV, cwd="/tmp")
+                          timeout=timeout, env=ENV, cwd="/")
 
 
 def _snapshot(directory):

@@ -3,7 +3,8 @@ The tiny GPT block's network against phi: which of phi's kernel and which hidden
 network's own gradients (PyTorch autograd) annihilate, the certified count of phi against a
 numeric Lie trace of the network (autograd brackets) on small blocks, and the certified count of the
 network itself (ball arithmetic with brackets) against the declared laws and the autograd oracle of
-``torch_oracle``.
+``torch_oracle``; the count of the network at a special point modulo a prime (``tinygpt_network_count``)
+against the declared laws, the oracle and the block itself (the point, the surrogate).
 """
 import itertools
 
@@ -14,7 +15,9 @@ from sage.all__sagemath_singular import QQ, matrix
 from sage_conslaw.architectures.gpt import TinyGPT
 
 torch = pytest.importorskip("torch")
-from sage_conslaw.torch.modern import tinygpt_phi_count, to_torch  # noqa: E402
+from sage_conslaw.torch.modern import (  # noqa: E402
+    _network_point, _network_rows, _NetworkSurrogate, apply_rotary, rotary_angles, tinygpt_network_count,
+    tinygpt_phi_count, to_torch)
 from torch_oracle import numeric_lie_trace  # noqa: E402
 
 SHAPES = [(2, 2, 1, 2, 1, 1), (3, 4, 1, 2, 2, 2), (6, 4, 1, 2, 2, 3), (4, 3, 2, 2, 2, 2), (5, 4, 1, 4, 3, 2)]
@@ -198,3 +201,138 @@ def test_certified_network_count_agrees_with_the_autograd_oracle(eps):
     assert out["D"] == gpt.D
     assert out["laws"] == res.number_of_laws
     assert out["gap"] > 1e6          # measured: 1e9 (eps = 1/4), 1e10 (eps = 0)
+
+
+# -- the network count at the special point, modulo p (tinygpt_network_count) --------------------------
+
+NETWORK_SHAPES = [(3, 4, 2, 4, 2, 2), (3, 6, 2, 4, 2, 2), (5, 8, 2, 4, 2, 4), (16, 4, 2, 4, 3, 3)]
+
+
+def special_module(gpt, seed=0):
+    """The PyTorch block at the special point of ``tinygpt_network_count`` (float64) and the point."""
+    theta, roots = _network_point(gpt, seed)
+    return to_torch(gpt, theta), theta, roots
+
+
+@pytest.mark.parametrize("args", NETWORK_SHAPES)
+@pytest.mark.parametrize("eps", [EPS_DEFAULT, QQ(1) / 4])
+def test_network_count_at_the_special_point(args, eps):
+    """With eps > 0 the rank modulo p at the special point meets D - N, N the laws of phi: certified, the network
+    has exactly the laws of phi (the 2^-52 of PyTorch included)."""
+    gpt = TinyGPT(*args, eps=eps)
+    res = tinygpt_network_count(gpt, seed=1)
+    assert res["certified"], res["reason"]
+    assert res["laws"] == gpt.number_of_laws_formula() == len(gpt.network_laws())
+    assert res["rank"] == gpt.D - res["laws"]
+
+
+@pytest.mark.parametrize("args", NETWORK_SHAPES[:2])
+def test_network_count_with_eps_zero_has_the_scaling_law(args):
+    """With eps = 0 the rank stops one lower, at D - N - 1 (N the laws of phi): the scaling of the residual stream
+    is one more law; certified with N + 1 laws because that law is declared (network_symmetry_laws), else the
+    rank would not meet the bound of phi's laws."""
+    gpt = TinyGPT(*args, eps=0)
+    res = tinygpt_network_count(gpt)
+    N = gpt.number_of_laws_formula()
+    assert len(gpt.network_symmetry_laws()) == 1
+    assert res["rank"] == gpt.D - N - 1
+    assert res["certified"] and res["laws"] == N + 1
+
+
+@pytest.mark.parametrize("args", [NETWORK_SHAPES[0], NETWORK_SHAPES[3]])
+def test_network_count_agrees_with_the_autograd_oracle(args):
+    """At a random point, the float64 autograd oracle (gradients over random token sequences, brackets of two
+    levels, SVD) counts the certified number of laws, eps = 1/4, with a clear gap."""
+    gpt = TinyGPT(*args, eps=QQ(1) / 4)
+    res = tinygpt_network_count(gpt)
+    torch.manual_seed(0)
+    module = TokensFromReals(to_torch(gpt), gpt.vocab)
+    out = numeric_lie_trace(module, (gpt.length,), seed=1)
+    assert out["laws"] == res["laws"]
+    assert out["gap"] > 1e6
+
+
+@pytest.mark.parametrize("args", NETWORK_SHAPES)
+def test_special_point_has_zero_scores_and_outputs(args):
+    """At the special point every attention score is 0, the heads' outputs add up to 0 and the MLP's output is 0
+    (float64, the block itself on random sequences), and every RMSNorm root r_t is the one declared."""
+    gpt = TinyGPT(*args)
+    m, theta, roots = special_module(gpt)
+    tok = torch.as_tensor(np.random.default_rng(0).integers(0, gpt.vocab, size=(20, gpt.length)))
+    with torch.no_grad():
+        x = m.E[tok]
+        a = m._rms(x, m.g1)
+        angles = rotary_angles(gpt.length, gpt.d_k)
+        att = 0
+        for h in range(1, gpt.heads + 1):
+            Q, K, V, O = (getattr(m, "%s%s" % (n, h)) for n in "QKVO")
+            q, k = apply_rotary(a @ Q.T, angles), apply_rotary(a @ K.T, angles)
+            assert float((q @ k.transpose(-1, -2)).abs().max()) < 1e-12
+            head = torch.softmax(torch.zeros(gpt.length, gpt.length, dtype=torch.float64).masked_fill(
+                torch.triu(torch.ones(gpt.length, gpt.length, dtype=torch.bool), 1), float("-inf")), -1) @ (a @ V.T) @ O
+            assert float(head.abs().max()) > 1e-3                  # each head's output varies ...
+            att = att + head
+        assert float(att.abs().max()) < 1e-12                      # ... their sum is 0
+        b = m._rms(x, m.g2)
+        assert float(((torch.nn.functional.silu(b @ m.W1.T) * (b @ m.W2.T)) @ m.W3.T).abs().max()) == 0
+        r = torch.sqrt((m.E * m.E).mean(-1) + m.eps)
+        assert np.allclose(r.numpy(), [float(t) for t in roots], rtol=1e-14)
+
+
+@pytest.mark.parametrize("args", [NETWORK_SHAPES[0], (3, 4, 2, 8, 2, 2)])
+def test_surrogate_rows_are_the_block_rows(args):
+    """The float64 surrogate's fields and brackets (Taylor polynomials, true cos and sin) at the special point
+    equal those of the PyTorch block (torch.func, the same token sequences and coefficients)."""
+    gpt = TinyGPT(*args, eps=QQ(1) / 4)
+    m, theta, roots = special_module(gpt)
+    sur = _NetworkSurrogate(gpt, roots, None)
+    t0 = torch.tensor([float(t) for t in theta], dtype=torch.float64)
+    shapes = {n: q.shape for n, q in m.named_parameters()}
+    S = 3
+
+    def logits(w, tok):
+        params = {P.name: w[P.offset:P.offset + P.size].reshape(shapes[P.name]) for P in gpt.layout()}
+        return torch.func.functional_call(m, params, (tok,))
+
+    for level in (0, 1, 2):
+        n = 3
+        rows = _network_rows(sur, t0, level, n, np.random.default_rng(level), sequences=S, share=2)
+        rng = np.random.default_rng(level)
+        draws = []
+        for _ in range({0: 1, 1: 2, 2: 4}[level]):
+            tok = torch.as_tensor(rng.integers(0, gpt.vocab, size=(n, S, gpt.length)))
+            c = torch.tensor(rng.integers(0, 5, size=(n, S, gpt.length, gpt.vocab)), dtype=torch.float64)
+            draws.append((tok, c))
+        ref = []
+        for i in range(n):
+            F = [torch.func.grad(lambda w, t=t[i], cc=cc[i]: (logits(w, t) * cc).sum()) for t, cc in draws]
+            if level == 0:
+                ref.append(F[0](t0))
+            elif level == 1:
+                ref.append(bracket(F[0], F[1])(t0))
+            else:
+                B = bracket(F[0], F[1])
+                ref += [bracket(F[2], B)(t0), bracket(F[3], B)(t0)]
+        ref = torch.stack(ref).detach().numpy()
+        if level == 2:                      # the rows come Xc-major: share rows for copy 0, 1, 2 of X_c no. 1, ...
+            ref = np.vstack([ref[0::2], ref[1::2]])
+        assert np.allclose(rows, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((3, 4, 1, 4, 2, 2), {}, "odd"), ((3, 4, 2, 2, 2, 2), {}, "d_k = 4 or 8"), ((3, 4, 2, 6, 2, 2), {}, "d_k = 4 or 8"),
+    ((3, 4, 2, 4, 2, 2), {"base": 500}, "base 10\\^4"), ((3, 3, 2, 4, 2, 2), {}, "d >= 4")])
+def test_network_count_refuses_where_the_point_does_not_exist(args, kwargs, message):
+    """Every shape the special point does not cover is refused by name, pointing to network_trace()."""
+    with pytest.raises(ValueError, match=message + ".*network_trace"):
+        tinygpt_network_count(TinyGPT(*args, **kwargs))
+
+
+def test_network_count_refuses_before_allocating(monkeypatch):
+    """Sizes are checked before any row is computed: float64 exactness (sums of too many products) and memory."""
+    with pytest.raises(ValueError, match="too large for exact sums"):
+        tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2), sequences=10 ** 4)
+    import sage_conslaw.torch.modern as modern
+    monkeypatch.setattr(modern, "NETWORK_MAX_ROW_BYTES", 10 ** 5)
+    with pytest.raises(MemoryError, match="rows of the network count"):
+        tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2))

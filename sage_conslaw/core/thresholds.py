@@ -542,3 +542,14 @@ BALL_PRECISION = 128
 #: balls at 128 bits does not see it (its radii grow with the condition of the
 #: float minor), at 256 it does; starting there saves the recomputation.
 BRACKET_PRECISION = 256
+
+# -- the network count of the tiny GPT block (sage_conslaw.torch.modern.tinygpt_network_count) --
+
+#: Bytes an entry of the row matrix of the network count takes at its peak: the rows kept (float32,
+#: 4), their stacked copy (4), the float64 residues and the 4-byte words of the LinBox matrix (12) and
+#: the matrix itself (8).
+NETWORK_ROW_BYTES_PER_ENTRY = 28
+
+#: Most memory, in bytes, the row matrix of the network count may take (checked before any row is
+#: computed): `2^{33}` (8 GiB); the 11,360-parameter block needs about 3.6 GB.
+NETWORK_MAX_ROW_BYTES = 2 ** 33

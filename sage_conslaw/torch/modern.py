@@ -31,7 +31,10 @@ from sage_conslaw.architectures.moe import MixtureOfExperts
 from sage_conslaw.architectures.rotary import RotaryAttention
 from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
-from sage_conslaw.core.certificate import decide
+from sage_conslaw.core.certificate import decide, rank_meets_laws
+from sage_conslaw.core.checks import positive_integer
+from sage_conslaw.core.thresholds import NETWORK_MAX_ROW_BYTES, NETWORK_ROW_BYTES_PER_ENTRY
+from sage_conslaw.flows.descents import progress_bar
 from sage_conslaw.core.modular import linbox_matrix, linbox_to_numpy, rank_mod_p, residues
 from sage_conslaw.network.backends import _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
@@ -893,6 +896,35 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
             total += rank_mod_p(Rm, p)
     # the upper bound: the known laws, independent at theta (rank of their gradients modulo p)
     laws = gpt.known_conservation_laws()
+    G = _quadratic_law_gradients(laws, theta, D, p)
+    N = rank_mod_p(G, p)
+    source = ("modulo p = %s: fields of phi, block by block (the embedding, %s head%s, %s SwiGLU "
+              "unit%s, the readout), %s" % (p, gpt.heads, "s" if gpt.heads > 1 else "", gpt.hidden,
+                                           "s" if gpt.hidden > 1 else "", "with brackets" if levels else "no bracket"))
+    cert = decide(D, total, N, rank_source=source, scope='phi')
+    certified = cert.certified
+    reason = "%s (the rank %s); %s" % (cert.reason, source, TinyGPT.PHI_NOTE if certified else
+                                       "the laws of phi are between %s and %s" % (N, D - total))
+    return dict(D=D, laws=N, rank=total, certified=certified, reason=reason, seconds=time.time() - start)
+
+
+def _quadratic_law_gradients(laws, theta, D, p):
+    r"""
+    The gradients at `\theta` (residues modulo `p`, an integer array ``(len(laws), D)``) of quadratic
+    laws with integer coefficients (the known laws of a :class:`~sage_conslaw.architectures.gpt.TinyGPT`).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import _quadratic_law_gradients
+        sage: R.<x, y> = QQ[]
+        sage: _quadratic_law_gradients([x^2 - 3*x*y], [2, 5], 2, 7).tolist()     # (2x - 3y, -3x) at (2, 5)
+        [[3, 1]]
+        sage: _quadratic_law_gradients([x^3], [2, 5], 2, 7)
+        Traceback (most recent call last):
+        ...
+        ValueError: a known law is not quadratic: x^3
+    """
     G = np.zeros((len(laws), D), dtype=np.int64)
     th = [int(t) for t in theta]
     for i, h in enumerate(laws):
@@ -907,12 +939,643 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
                 G[i, b] = (G[i, b] + c * th[a]) % p
             else:
                 raise ValueError("a known law is not quadratic: %s" % h)
-    N = rank_mod_p(G, p)
-    source = ("modulo p = %s: fields of phi, block by block (the embedding, %s head%s, %s SwiGLU "
-              "unit%s, the readout), %s" % (p, gpt.heads, "s" if gpt.heads > 1 else "", gpt.hidden,
-                                           "s" if gpt.hidden > 1 else "", "with brackets" if levels else "no bracket"))
-    cert = decide(D, total, N, rank_source=source, scope='phi')
-    certified = cert.certified
-    reason = "%s (the rank %s); %s" % (cert.reason, source, TinyGPT.PHI_NOTE if certified else
-                                       "the laws of phi are between %s and %s" % (N, D - total))
-    return dict(D=D, laws=N, rank=total, certified=certified, reason=reason, seconds=time.time() - start)
+    return G
+
+
+def _network_point_applies(gpt):
+    r"""
+    Raise a ``ValueError`` naming the reason when the special point of :func:`tinygpt_network_count`
+    does not exist for ``gpt`` (it needs `d \ge 4`, `d_k \in \{4, 8\}`, the RoPE base `10^4`, an even
+    number of heads, fewer positions than `p`).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _network_point_applies
+        sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2))
+        sage: _network_point_applies(TinyGPT(3, 4, 1, 4, 2, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: the special point pairs the heads (their outputs cancel), the block has 1 head: odd; use gpt.network_trace() (ball arithmetic, small sizes)
+    """
+    why = None
+    if gpt.heads % 2:
+        why = "the special point pairs the heads (their outputs cancel), the block has %s head%s: odd" % (
+            gpt.heads, "s" if gpt.heads > 1 else "")
+    elif gpt.d_k not in (4, 8):
+        why = ("the special point needs d_k = 4 or 8 (two planes at least, to split Q and K; every rotation "
+               "angle an integer multiple of the smallest), got d_k = %s" % gpt.d_k)
+    elif gpt.base != 10000:
+        why = ("the special point needs the RoPE base 10^4 (every rotation angle an integer multiple of the "
+               "smallest), got %s" % gpt.base)
+    elif gpt.width < 4:
+        why = "the special point needs d >= 4 (rational RMSNorm roots by four squares), got d = %s" % gpt.width
+    elif gpt.length >= NETWORK_PRIME:
+        why = "the special point needs fewer than p = %s positions, got %s" % (NETWORK_PRIME, gpt.length)
+    if why:
+        raise ValueError(why + "; use gpt.network_trace() (ball arithmetic, small sizes)")
+
+
+def _network_point(gpt, seed=0):
+    r"""
+    The special rational point `\theta_0` of :func:`tinygpt_network_count` and the roots `r_t`
+    (`\|E[t]\|^2/d + \varepsilon = r_t^2`, `r_t` rational): a list of `D` rationals (in the order of
+    ``gpt.layout()``) and a list of `V` rationals.
+
+    Per head, `Q`'s rows vanish outside the first half of the rotation planes, `K`'s outside the other
+    half (every score `\langle R_m q, R_n k\rangle` is 0); the heads come in pairs with `V_{h+1} = V_h
+    + W` (`W` kills every `\gamma_1 \odot E[t]`; `W = 0` when the `E[t]` span the space) and `O_{h+1}
+    = -O_h` (the attention output is 0, each head's values vary); `W_1 = 0` (every SiLU argument is
+    0, the MLP output is 0); `E[t] = y/s` with `\varepsilon s^2 = k` an integer and `\|y\|^2 = d(a^2
+    - k)` (the last four coordinates from :func:`~sage.arith.misc.four_squares`), so that `r_t = a/s`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _network_point
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt)
+        sage: len(th) == gpt.D, len(r)
+        (True, 3)
+        sage: M = {P.name: matrix(QQ, P.shape[0], P.shape[1], th[P.offset:P.offset + P.size]) for P in gpt.layout()}
+        sage: [sum(x^2 for x in M['E'].row(t)) / 4 + gpt.eps == r[t]^2 for t in range(3)]
+        [True, True, True]
+        sage: M['W1'].is_zero(), M['O2'] == -M['O1'], (M['Q1'].transpose() * M['K1']).is_zero()
+        (True, True, True)
+        sage: g1 = M['g1'].column(0)
+        sage: all(((M['V2'] - M['V1']) * vector([g1[j] * M['E'][t, j] for j in range(4)])).is_zero() for t in range(3))
+        True
+    """
+    from sage.arith.misc import four_squares
+    from sage.matrix.constructor import matrix
+    from sage.modules.free_module_element import vector
+    from sage.rings.integer_ring import ZZ
+    rng = np.random.default_rng(int(seed))
+    V, d, dk, dv = gpt.vocab, gpt.width, gpt.d_k, gpt.d_v
+    eps = QQ(gpt.eps)
+    # s: the least integer with eps s^2 an integer k (2^26 and 1 for eps = 2^-52)
+    s = ZZ(1)
+    for q, e in ZZ(eps.denominator()).factor():
+        s *= q ** ((e + 1) // 2)
+    k = ZZ(eps * s ** 2)
+    E, roots = [], []
+    for t in range(V):
+        while True:
+            low = k.isqrt() + 1
+            a = ZZ(int(rng.integers(int(max(low, s)), int(max(low, s)) + 2 * int(s) + 6)))
+            if a % NETWORK_PRIME == 0:
+                continue
+            n = d * (a ** 2 - k)
+            head = [ZZ(int(v)) for v in rng.integers(-int(a), int(a) + 1, size=d - 4)]
+            rest = n - sum(v ** 2 for v in head)
+            if rest >= 0:
+                break
+        tail = list(four_squares(rest))
+        y = head + [ZZ(int(sg)) * v for sg, v in zip(rng.choice([-1, 1], size=4), tail)]
+        y = [y[int(i)] for i in rng.permutation(d)]
+        E.append([v / s for v in y])
+        roots.append(a / s)
+    M = {"E": matrix(QQ, E)}
+    ri = lambda *shape: matrix(QQ, np.asarray(rng.integers(-3, 4, size=shape)).tolist())
+    gain = lambda: matrix(QQ, d, 1, [QQ(int(rng.choice([-2, -1, 1, 2, 3]))) for _ in range(d)])
+    M["g1"], M["g2"], M["g3"] = gain(), gain(), gain()
+    A = matrix(QQ, [[M["g1"][j, 0] * M["E"][t, j] for j in range(d)] for t in range(V)])
+    ker = A.right_kernel_matrix()                            # rows killing every g1 * E[t]
+    P = dk // 2
+    for i, sfx in enumerate(gpt._suffixes()):
+        Q, K = ri(dk, d), ri(dk, d)
+        for plane in range(P):
+            for row in (2 * plane, 2 * plane + 1):
+                if plane < P // 2:
+                    K[row] = 0
+                else:
+                    Q[row] = 0
+        M["Q" + sfx], M["K" + sfx] = Q, K
+        if i % 2 == 0:
+            M["V" + sfx], M["O" + sfx] = ri(dv, d), ri(dv, d)
+            prev = sfx
+        else:
+            W = ri(dv, ker.nrows()) * ker if ker.nrows() else matrix(QQ, dv, d)
+            M["V" + sfx], M["O" + sfx] = M["V" + prev] + W, -M["O" + prev]
+    M["W1"], M["W2"], M["W3"] = matrix(QQ, gpt.hidden, d), ri(gpt.hidden, d), ri(d, gpt.hidden)
+    M["U"] = ri(V, d)
+    theta = []
+    for P_ in gpt.layout():
+        theta += M[P_.name].list()
+    return theta, roots
+
+
+class _NetworkSurrogate:
+    r"""
+    The polynomial surrogate of the block at the special point (:func:`_network_point`), batched over
+    copies of `\theta`: the exponential replaced by its Taylor polynomial of order ``K`` at 0, `1/x` at
+    `m + 1` (the softmax denominators of position `m`), `x^{-1/2}` at `r_t^2` (RMSNorm), SiLU at 0;
+    `\cos, \sin` of the rotation angles `N\alpha` by the powers of a point `(c_0, s_0)` of the circle.
+    Modulo ``p`` (every value and gradient reduced, float64 residues: :func:`_checked_modp`) or, with
+    ``p = None``, in float64 with the true `(\cos\alpha, \sin\alpha)` (to check it against the block).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, TinyGPTModule, load_parameters
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2, eps=1/4); th, r = _network_point(gpt)
+        sage: sur = _NetworkSurrogate(gpt, r, None)
+        sage: x = torch.tensor([[float(t) for t in th]], dtype=torch.float64)
+        sage: tok = torch.tensor([[[0r, 2r, 1r, 1r]]])
+        sage: m = TinyGPTModule(3, 4, 2, 4, 2, 2, eps=0.25)
+        sage: shapes = {n: q.shape for n, q in m.named_parameters()}
+        sage: load_parameters(m, {P.name: x[0r, P.offset:P.offset + P.size].reshape(shapes[P.name]).numpy() for P in gpt.layout()})
+        sage: bool(torch.allclose(sur.forward(x, tok)[0r], m(tok[0r]), atol=1e-12r))
+        True
+    """
+
+    def __init__(self, gpt, roots, p, K=4, seed=0):
+        r"""
+        TESTS::
+
+            sage: # optional - torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
+            sage: gpt = TinyGPT(3, 4, 2, 8, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 131071)
+            sage: sur.cos.shape, float((sur.cos ** 2r + sur.sin ** 2r - 1r).remainder(131071r).max())
+            (torch.Size([4, 4]), 0.0)
+        """
+        from sage.arith.misc import binomial, factorial
+        from sage.rings.finite_rings.finite_field_constructor import GF
+        from sage.rings.power_series_ring import PowerSeriesRing
+        from sage.rings.real_double import RDF
+        p = int(p) if p else None
+        self.gpt, self.L, self.K = gpt, int(gpt.length), int(K)
+        self.p = p
+        F = GF(p) if p else RDF
+        conv = int if p else float
+        if p:
+            ModP = _checked_modp()
+            self.R = lambda t: ModP.apply(t, p)
+        else:
+            self.R = lambda t: t
+        self.zero = p or 0
+        self.layout = list(gpt.layout())
+        self.eps = conv(F(QQ(gpt.eps)))
+        self.inv_d = conv(F(1) / gpt.width)
+        f64 = torch.float64
+        # x^(-1/2) at r^2: sum_k binom(-1/2, k) r^(-1-2k) (y - r^2)^k
+        self.rs = torch.tensor([[conv(F(binomial(QQ((-1, 2)), k) * QQ(r) ** (-1 - 2 * k))) for k in range(K + 1)]
+                                for r in roots], dtype=f64)
+        self.y0 = torch.tensor([conv(F(QQ(r) ** 2)) for r in roots], dtype=f64)
+        self.expc = [conv(F(1) / factorial(k)) for k in range(K + 1)]
+        self.invc = torch.tensor([[conv(F((-1) ** k) / F(m + 1) ** (k + 1)) for k in range(K + 1)]
+                                  for m in range(self.L)], dtype=f64)
+        z = PowerSeriesRing(QQ, 'z', default_prec=K + 2).gen()
+        silu = (z / (1 + (-z).exp())).list() + [0] * (K + 2)
+        self.siluc = [conv(F(c)) for c in silu[:K + 1]]
+        # base 10^4: omega_i = 10^(-8i/d_k), every angle m omega_i = N alpha, alpha = 10^(-8(P-1)/d_k)
+        P = gpt.d_k // 2
+        expo = [8 * i // gpt.d_k for i in range(P)]
+        if p:
+            t = F(int(np.random.default_rng(int(seed) + 7).integers(2, p - 1)))
+            c0, s0 = (1 - t ** 2) / (1 + t ** 2), 2 * t / (1 + t ** 2)
+        else:
+            alpha = RDF(10) ** (-expo[-1])
+            c0, s0 = alpha.cos(), alpha.sin()
+
+        def power(n):
+            c, s, bc, bs = F(1), F(0), c0, s0
+            while n:
+                if n & 1:
+                    c, s = c * bc - s * bs, c * bs + s * bc
+                bc, bs = bc * bc - bs * bs, 2 * bc * bs
+                n >>= 1
+            return c, s
+        cs = [[power(m * 10 ** (expo[-1] - expo[i])) for i in range(P)] for m in range(self.L)]
+        self.cos = torch.tensor([[conv(c) for c, s in row] for row in cs], dtype=f64)
+        self.sin = torch.tensor([[conv(s) for c, s in row] for row in cs], dtype=f64)
+
+    def unpack(self, th):
+        r"""
+        ``{name: tensor (n, *shape)}`` of a batch of points ``th`` (shape ``(n, D)``; gains flattened).
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+            sage: M = sur.unpack(torch.zeros(2, gpt.D)); M['Q2'].shape, M['g1'].shape
+            (torch.Size([2, 4, 4]), torch.Size([2, 4]))
+        """
+        parts = torch.split(th, [P.size for P in self.layout], dim=1)
+        return {P.name: t.reshape((th.shape[0],) + ((P.shape[0],) if P.shape[1] == 1 and P.name[0] == "g"
+                                                    else tuple(P.shape)))
+                for P, t in zip(self.layout, parts)}
+
+    def poly(self, coeffs, delta):
+        r"""
+        `\sum_k c_k \delta^k` (Horner, reduced), coefficients numbers or tensors broadcastable to ``delta``.
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+            sage: sur.poly([1r, 2r, 3r], torch.tensor([2.0r], dtype=torch.float64)).tolist()     # 1 + 4 + 12 = 17
+            [3.0]
+        """
+        R = self.R
+        last = coeffs[-1]
+        out = last.expand_as(delta) if torch.is_tensor(last) else last * torch.ones_like(delta)
+        for c in reversed(coeffs[:-1]):
+            out = R(R(out * delta) + c)
+        return out
+
+    def rms(self, x, g, tok):
+        r"""
+        RMSNorm `g \odot x \cdot (\|x\|^2/d + \varepsilon)^{-1/2}`, the inverse root by its Taylor
+        polynomial at `r_t^2` (``x``: ``(n, S, L, d)``, ``g``: ``(n, d)``, ``tok``: ``(n, S, L)``).
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, None)
+            sage: E = sur.unpack(torch.tensor([[float(t) for t in th]], dtype=torch.float64))['E']
+            sage: out = sur.rms(E[:, None, :1r], torch.ones(1r, 4r, dtype=torch.float64), torch.zeros(1r, 1r, 1r, dtype=torch.long))
+            sage: bool(torch.allclose(out, E[0r, 0r] / float(r[0])))
+            True
+        """
+        R = self.R
+        y = R(R(R(x * x).sum(-1)) * self.inv_d + self.eps)
+        delta = R(y - self.y0[tok] + self.zero)
+        inv = self.poly([self.rs[:, k][tok] for k in range(self.K + 1)], delta)
+        return R(R(x * inv[..., None]) * g[:, None, None, :])
+
+    def rot(self, q):
+        r"""
+        The rotations of the planes `(2i, 2i + 1)` of ``q`` (shape ``(..., L, d_k)``) at each position.
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, apply_rotary, rotary_angles
+            sage: gpt = TinyGPT(3, 4, 2, 8, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], None)
+            sage: q = torch.randn(2, 4, 8, dtype=torch.float64)
+            sage: bool(torch.allclose(sur.rot(q), apply_rotary(q, rotary_angles(4, 8))))
+            True
+        """
+        R = self.R
+        x1, x2 = q[..., 0::2], q[..., 1::2]
+        c, s = self.cos, self.sin
+        r1 = R(R(x1 * c) - R(x2 * s) + self.zero)
+        r2 = R(R(x1 * s) + R(x2 * c))
+        return torch.stack([r1, r2], dim=-1).flatten(-2)
+
+    def forward(self, th, tok):
+        r"""
+        The logits ``(n, S, L, V)`` of the surrogate at the points ``th`` (``(n, D)``) on the token
+        sequences ``tok`` (``(n, S, L)``: `S` sequences per copy).
+
+        TESTS::
+
+            sage: # optional - torch
+            sage: import torch
+            sage: from sage_conslaw.architectures.gpt import TinyGPT
+            sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, 131071)
+            sage: x = torch.tensor([[int(GF(131071)(t)) for t in th]], dtype=torch.float64)
+            sage: out = sur.forward(x, torch.zeros(1r, 2r, 4r, dtype=torch.long)); out.shape, bool((out >= 0r).all() and (out < 131071r).all())
+            (torch.Size([1, 2, 4, 3]), True)
+        """
+        R, L = self.R, self.L
+        M = self.unpack(th)
+        n = th.shape[0]
+        x = M["E"][torch.arange(n)[:, None, None], tok]                # (n, S, L, d)
+        a = self.rms(x, M["g1"], tok)
+        mask = torch.tril(torch.ones(L, L, dtype=torch.float64))
+        invc = [self.invc[:, k] for k in range(self.K + 1)]
+        positions = torch.arange(1, L + 1, dtype=torch.float64)
+        for sfx in self.gpt._suffixes():
+            Q, K, Vh, O = (M[nm + sfx] for nm in "QKVO")
+            q = self.rot(R(torch.einsum('nslj,nkj->nslk', a, Q)))
+            k = self.rot(R(torch.einsum('nslj,nkj->nslk', a, K)))
+            e = R(self.poly(self.expc, R(torch.einsum('nsmk,nsjk->nsmj', q, k))) * mask)
+            Z = R(e.sum(-1))
+            w = R(e * self.poly(invc, R(Z - positions + self.zero))[..., None])
+            vo = R(torch.einsum('nslk,nkj->nslj', R(torch.einsum('nslj,nkj->nslk', a, Vh)), O))
+            x = R(x + R(torch.einsum('nsmj,nsjd->nsmd', w, vo)))
+        b = self.rms(x, M["g2"], tok)
+        h1 = R(torch.einsum('nslj,nkj->nslk', b, M["W1"]))
+        h2 = R(torch.einsum('nslj,nkj->nslk', b, M["W2"]))
+        x = R(x + R(torch.einsum('nslk,njk->nslj', R(self.poly(self.siluc, h1) * h2), M["W3"])))
+        return R(torch.einsum('nslj,nvj->nslv', self.rms(x, M["g3"], tok), M["U"]))
+
+
+def _checked_modp():
+    r"""
+    The ``torch.autograd.Function`` reducing values and gradients modulo `p` (as
+    :func:`~sage_conslaw.network.backends._modp_function`) that first checks that every value it
+    reduces lies below :data:`NETWORK_EXACT_BOUND` in absolute value (``ArithmeticError`` otherwise: a
+    float64 sum may have been rounded, no count is claimed).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import _checked_modp
+        sage: F = _checked_modp(); F.apply(torch.tensor([10.0r], dtype=torch.float64), 7r).tolist()
+        [3.0]
+        sage: F.apply(torch.tensor([2.0r ** 50r], dtype=torch.float64), 7r)
+        Traceback (most recent call last):
+        ...
+        ArithmeticError: a value 2^50.0 before a reduction modulo p is above the proven bound 2^46: float64 exactness is not guaranteed, no count is given (a bug, please report it)
+    """
+    global _CheckedModP
+    if _CheckedModP is None:
+        class CheckedModP(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, p):
+                ctx.p = p
+                _check_exact(x)
+                return _mod_tensor(x, p)
+
+            @staticmethod
+            def backward(ctx, g):
+                return CheckedModP.apply(g, ctx.p), None
+        _CheckedModP = CheckedModP
+    return _CheckedModP
+
+
+_CheckedModP = None
+
+#: The prime of :func:`tinygpt_network_count` (the largest below `2^{17}`: products of two residues
+#: below `2^{34}`, sums of up to `2^{12}` of them below :data:`NETWORK_EXACT_BOUND`).
+NETWORK_PRIME = 131071
+
+#: Every value reduced by :func:`tinygpt_network_count` is checked below this bound (`2^{46}`, the
+#: static bound of its proof for the sizes it accepts; measured at `D = 11{,}360`: `2^{40.2}`).
+NETWORK_EXACT_BOUND = 2.0 ** 46
+
+
+def _check_exact(x):
+    r"""
+    Raise ``ArithmeticError`` when a value of ``x`` is not below :data:`NETWORK_EXACT_BOUND` in
+    absolute value.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import _check_exact
+        sage: _check_exact(torch.tensor([-3.0r, 2.0r ** 45r]))
+        sage: _check_exact(torch.tensor([2.0r ** 47r]))
+        Traceback (most recent call last):
+        ...
+        ArithmeticError: a value 2^47.0 before a reduction modulo p is above the proven bound 2^46: float64 exactness is not guaranteed, no count is given (a bug, please report it)
+    """
+    if x.numel():
+        top = float(torch.amax(torch.abs(x)))
+        if not top < NETWORK_EXACT_BOUND:
+            raise ArithmeticError("a value 2^%.1f before a reduction modulo p is above the proven bound 2^%d: float64 "
+                                  "exactness is not guaranteed, no count is given (a bug, please report it)"
+                                  % (math.log2(top), math.log2(NETWORK_EXACT_BOUND)))
+
+
+def _network_field(sur, x, rng, sequences):
+    r"""
+    The field `\nabla_\theta (c \cdot g(\theta, \text{tokens}))` at the copies ``x`` (``(n, D)``, with
+    ``requires_grad``) of the surrogate ``sur``: per copy, ``sequences`` random token sequences and
+    random integer coefficients `c` (an element of `W`); with its graph (to differentiate it again).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch, numpy as np
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_field
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, 131071)
+        sage: x = torch.tensor([[int(GF(131071)(t)) for t in th]] * 2, dtype=torch.float64, requires_grad=True)
+        sage: X = _network_field(sur, x, np.random.default_rng(int(0)), 2); X.shape, bool((X >= 0r).all() and (X < 131071r).all())
+        (torch.Size([2, 156]), True)
+    """
+    R, n = sur.R, x.shape[0]
+    tok = torch.as_tensor(rng.integers(0, sur.gpt.vocab, size=(n, sequences, sur.L)))
+    c = torch.tensor(rng.integers(0, sur.p or 5, size=(n, sequences, sur.L, sur.gpt.vocab)), dtype=torch.float64)
+    val = R(R(sur.forward(x, tok) * c).sum((1, 2, 3)))
+    return R(torch.autograd.grad(val.sum(), x, create_graph=True)[0])
+
+
+def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
+    r"""
+    Rows of one level at `\theta_0` (``theta0``: its residues, or floats with ``sur.p = None``):
+    ``n`` fields `X` (level 0), brackets `[X_a, X_b]` (level 1), or ``share`` brackets `[X_c, [X_a,
+    X_b]]` per copy sharing `[X_a, X_b]` (level 2); `[X, Y] = DY\,X - DX\,Y`, with `DX = H` symmetric
+    for a gradient field (two backward passes a bracket).  A float64 array (residues modulo ``sur.p``).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch, numpy as np
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_rows
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, 131071)
+        sage: t0 = torch.tensor([int(GF(131071)(t)) for t in th], dtype=torch.float64)
+        sage: [_network_rows(sur, t0, k, 3, np.random.default_rng(int(k))).shape for k in (0r, 1r, 2r)]
+        [(3, 156), (3, 156), (12, 156)]
+    """
+    R, p = sur.R, sur.p or 0
+    x = theta0.repeat(int(n), 1).requires_grad_(True)
+    done = (lambda t: _mod_tensor(t.detach(), p).numpy()) if p else (lambda t: t.detach().numpy())
+    Xa = _network_field(sur, x, rng, sequences)
+    if level == 0:
+        return done(Xa)
+    Xb = _network_field(sur, x, rng, sequences)
+    dot = lambda A, B: R(R(A * B).sum(1)).sum()
+    if level == 1:
+        u = torch.autograd.grad(dot(Xb, Xa.detach()), x, retain_graph=True)[0]     # H_b X_a
+        w = torch.autograd.grad(dot(Xa, Xb.detach()), x)[0]                        # H_a X_b
+        return done(R(u - w + p))
+    wd = torch.zeros_like(x, requires_grad=True)
+    # B = [X_a, X_b] = H_b X_a - H_a X_b = grad(X_a . X_b) - 2 H_a X_b, as a function of x
+    s = R(torch.autograd.grad(dot(Xa, Xb), x, create_graph=True)[0])
+    gw = R(torch.autograd.grad(dot(Xa, wd), x, create_graph=True)[0])             # H_a w
+    Ha_Xb = R(torch.autograd.grad(dot(gw, Xb), wd, create_graph=True)[0])         # H_a X_b
+    B = R(s - R(2 * Ha_Xb) + 2 * p)
+    wd2 = torch.zeros_like(x, requires_grad=True)
+    g = R(torch.autograd.grad(dot(B, wd2), x, create_graph=True)[0])              # DB^T w, shared
+    Bd, out = B.detach(), []
+    for _ in range(int(share)):
+        Xc = _network_field(sur, x, rng, sequences)
+        DB_Xc = torch.autograd.grad(dot(g, Xc.detach()), wd2, retain_graph=True)[0]
+        Hc_B = torch.autograd.grad(dot(Xc, Bd), x, retain_graph=True)[0]
+        out.append(done(R(DB_Xc - Hc_B + p)))                                    # [X_c, B]
+    return np.vstack(out)
+
+
+def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
+    r"""
+    The number of conservation laws of the *network* (the block itself, softmax, rotary and RMSNorm
+    included) of a :class:`~sage_conslaw.architectures.gpt.TinyGPT`, proven by one exact rank modulo a
+    prime at a special rational point `\theta_0`; at any size where the point exists (an even number of
+    heads, `d_k \in \{4, 8\}`, the RoPE base `10^4`, `d \ge 4`).  Elsewhere (one head, `d_k = 2`) use
+    :meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace` (ball arithmetic, small sizes).
+
+    **Proof.**  Let `W` be the span of the gradients `\nabla_\theta g(\theta, x)` of the logits over every
+    token sequence `x` and `N` the number of declared laws (:meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_laws`:
+    those of `\phi`, and with `\varepsilon = 0` the scaling of the residual stream).
+
+    1. *Upper bound.*  The declared laws are laws of the block; their gradients at `\theta_0` have rank
+       `N` modulo `p` (so over `\QQ`, and near `\theta_0`): `\dim \mathrm{Lie}(W)(\theta) \le D - N` near
+       `\theta_0`.
+    2. *The point* (:func:`_network_point`): every attention score is 0 (`Q` and `K` in complementary
+       rotation planes), the paired heads' outputs cancel (`O_{h+1} = -O_h`, `V_{h+1} = V_h + W`, `W`
+       killing every normalized embedding), `W_1 = 0` (every SiLU argument 0, the MLP output 0), every
+       RMSNorm root `r_t` rational.  So the arguments of every non-polynomial function at `\theta_0` are
+       known rationals: exp at 0, `1/x` at `m + 1`, `x^{-1/2}` at `r_t^2`, SiLU at 0.
+    3. *Surrogate* (:class:`_NetworkSurrogate`).  Replacing each of them by its Taylor polynomial of
+       order 4 at that argument changes no derivative of order at most 4 at `\theta_0` (Faà di Bruno);
+       a field needs order 1, a bracket `[X_a, X_b]` order 2, `[X_c, [X_a, X_b]]` order 3.  With base
+       `10^4` and `d_k \in \{4, 8\}` every rotation angle is `N\alpha` (`N` an integer, `\alpha` the
+       smallest frequency), so every row entry lies in `A = \ZZ_{(p)}[c, s]/(c^2 + s^2 - 1)` evaluated
+       at `(\cos\alpha, \sin\alpha)` (the point's denominators, `r_t`, `m + 1`, `d`, `k!` are prime to `p`).
+    4. *Rank modulo p* (:func:`_network_rows`).  The rows are fields `\nabla(c \cdot g)` (random integer
+       `c`, ``sequences`` random token sequences each: elements of `W`), brackets of two and nested
+       brackets of three of them (elements of `\mathrm{Lie}(W)`), evaluated in `A \to \mathbf{F}_p`,
+       `(c, s) \mapsto (c_0, s_0)` a point of the circle modulo `p`, by PyTorch autograd on float64
+       residues.  A minor nonzero there is a nonzero element `f_0(c) + s f_1(c)` of `A` (`A` is torsion-free),
+       so it is nonzero at `(\cos\alpha, \sin\alpha)`: else `f_0^2 = (1 - c^2) f_1^2` at the
+       transcendental `\cos\alpha` (Lindemann), a polynomial identity, impossible unless `f_0 = f_1 = 0`
+       (`1 - c^2` is no square).  So the rank `L` modulo `p` is at most `\dim \mathrm{Lie}(W)(\theta_0)`.
+    5. *Exactness in float64.*  Every value is reduced modulo `p < 2^{17}` after each product or sum
+       (values and gradients, :func:`_checked_modp`); between two reductions a value is a sum of at
+       most `8 S L \max(V, d, h, d_k, d_v)` products of two residues (`S` sequences of `L` positions;
+       the factor 8 bounds the uses of one tensor whose gradients add up), refused before anything is
+       computed unless that bound times `p^2` is below `2^{46}`; and every reduced value is checked below
+       `2^{46}` at run time (``ArithmeticError``, no count, otherwise).  Measured at `D = 11{,}360`: `2^{40.2}`.
+    6. `L = D - N`: `\dim \mathrm{Lie}(W) = D - N` near `\theta_0` (lower semicontinuity of the rank of
+       finitely many analytic fields, and 1.), so the network has exactly the `N` declared laws near
+       `\theta_0` (Frobenius); the minor is an analytic function nonzero at `\theta_0`, so this holds on
+       an open dense set of parameters (`\varepsilon > 0`: the block is analytic everywhere).
+
+    INPUT:
+
+    - ``gpt`` -- a :class:`~sage_conslaw.architectures.gpt.TinyGPT` (its ``length`` and ``eps`` are used)
+    - ``seed`` -- the seed of the point and of the random combinations
+    - ``sequences`` -- token sequences per field (default 4)
+    - ``progress`` -- a ``tqdm`` progress bar of the rows (only when the output is a terminal)
+
+    OUTPUT: a dict with ``D``, ``laws`` (`N` when certified, else the lower bound `N`), ``rank`` (`L`),
+    ``certified``, ``reason``, ``seconds``, ``rows`` (per level)
+
+    EXAMPLES::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import tinygpt_network_count
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2)
+        sage: res = tinygpt_network_count(gpt); res['D'], res['laws'], res['certified'], gpt.number_of_laws_formula()
+        (156, 24, True, 24)
+        sage: print(res['reason'])
+        the rank 132 ...
+
+    With `\varepsilon = 0` the block has one more law, the declared scaling of the residual stream::
+
+        sage: # optional - torch
+        sage: res = tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2, eps=0)); res['laws'], res['certified']
+        (25, True)
+
+    Where the special point does not exist::
+
+        sage: # optional - torch
+        sage: tinygpt_network_count(TinyGPT(3, 4, 2, 2, 2, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: the special point needs d_k = 4 or 8 (two planes at least, to split Q and K; every rotation angle an integer multiple of the smallest), got d_k = 2; use gpt.network_trace() (ball arithmetic, small sizes)
+
+    The 11,360-parameter block of worksheet 10::
+
+        sage: # optional - torch
+        sage: res = tinygpt_network_count(TinyGPT(16, 32, 4, 8, 8, 64), progress=False)  # long time
+        sage: res['D'], res['laws'], res['certified']                                    # long time
+        (11360, 320, True)
+    """
+    start = time.time()
+    _network_point_applies(gpt)
+    sequences = positive_integer(sequences, "sequences")
+    p, D = NETWORK_PRIME, gpt.D
+    widest = 8 * sequences * gpt.length * max(gpt.vocab, gpt.width, gpt.hidden, gpt.d_k, gpt.d_v)
+    if widest * (p - 1) ** 2 >= NETWORK_EXACT_BOUND:
+        raise ValueError("the block is too large for exact sums modulo p = %s in float64: sums of up to %s "
+                         "products of residues (%s sequences of %s positions) exceed 2^46"
+                         % (p, widest, sequences, gpt.length))
+    laws = gpt.network_laws()
+    target = D - len(laws)
+    surplus = 16
+    need = NETWORK_ROW_BYTES_PER_ENTRY * (target + 4 * surplus) * D
+    if need > NETWORK_MAX_ROW_BYTES:
+        raise MemoryError("the rows of the network count would take about %.1f GB (%s x %s), above %.1f GB"
+                          % (need / 1e9, target + 4 * surplus, D, NETWORK_MAX_ROW_BYTES / 1e9))
+    theta, roots = _network_point(gpt, seed)
+    th = residues(theta, p)
+    N = rank_mod_p(_quadratic_law_gradients(laws, th, D, p), p)
+    sur = _NetworkSurrogate(gpt, roots, p, seed=seed)
+    theta0 = torch.tensor(np.asarray(th, dtype=np.float64))
+    rng = np.random.default_rng(int(seed))
+    share = 4
+    chunks = {0: 512, 1: 256, 2: 128}
+    bar = progress_bar(target + surplus, progress, "rows") if D > 2000 else None
+    rows, counts = [], [0, 0, 0]
+
+    def add(level, n):
+        # n rows of a level, in chunks of copies (float32: residues below 2^24 are exact)
+        done = 0
+        while done < n:
+            copies = min(chunks[level], n - done) if level < 2 else min(chunks[2], -(-(n - done) // share))
+            A = _network_rows(sur, theta0, level, copies, rng, sequences, share).astype(np.float32)
+            rows.append(A)
+            done += len(A)
+            counts[level] += len(A)
+            if bar is not None:
+                bar.update(len(A))
+
+    def rank():
+        return rank_mod_p(np.vstack(rows), p)
+
+    target = D - N
+    add(0, min(D, D // 8 + surplus))
+    r = rank()
+    while r > counts[0] - surplus // 2 and counts[0] < D:          # the fields are not saturated yet
+        add(0, min(D - counts[0], counts[0]))
+        r = rank()
+    levels = 0
+    for level in (1, 2, 2, 2):
+        if r >= target:
+            break
+        before, levels = r, level
+        add(level, target - r + surplus)
+        r = rank()
+        if level == 2 and r == before:
+            break
+    if bar is not None:
+        bar.close()
+    names = ["fields", "brackets of two fields", "brackets of three fields"]
+    what = ("of %s at a special point theta0 (every attention score 0, the paired heads' outputs cancel, "
+            "the MLP output 0, every RMSNorm root rational), modulo p = %s on the block's Taylor surrogate "
+            "(exact there up to the third derivative; rotations at a point of the circle modulo p, a nonzero "
+            "minor stays nonzero at (cos alpha, sin alpha) by Lindemann)"
+            % (", ".join("%s %s" % (counts[k], names[k]) for k in range(levels + 1)), p))
+    cert = rank_meets_laws(D, r, N, what, "declared law of the network",
+                           lower_source="rank modulo p at the special point",
+                           conclusion=": these are all the laws of the network near theta0 and on an open dense set",
+                           why_not="levels 0 to %s" % levels,
+                           caveat="the special point may be degenerate: try another seed or gpt.network_trace()")
+    return dict(D=D, laws=cert.number_of_laws if cert.certified else N, rank=r, certified=cert.certified,
+                reason=cert.reason, seconds=time.time() - start, rows=list(counts))

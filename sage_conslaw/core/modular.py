@@ -553,6 +553,36 @@ def linbox_matrix(rows, p):
     return M
 
 
+def linbox_matrix_of_blocks(blocks, ncols, p):
+    r"""
+    Return the Sage matrix modulo ``p`` (dense, LinBox) of the rows of ``blocks``
+    (2-dimensional arrays of residues in `[0, p)`, of any numeric type, stacked
+    in order), filled from one buffer of 4-byte words: no float64 copy and no
+    stacked copy of the rows (4 bytes an entry besides the matrix).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_conslaw.core.modular import linbox_matrix_of_blocks
+        sage: linbox_matrix_of_blocks([np.array([[1, 2]], dtype=np.float32), np.array([[3, 6]])], 2, 7)
+        [1 2]
+        [3 6]
+        sage: linbox_matrix_of_blocks([np.array([[7, 0]])], 2, 7)
+        Traceback (most recent call last):
+        ...
+        ValueError: the rows must be residues modulo 7 with 2 columns
+    """
+    n = 0
+    for B in blocks:
+        if B.ndim != 2 or B.shape[1] != ncols or (B.size and not (B.min() >= 0 and B.max() < p)):
+            raise ValueError("the rows must be residues modulo %s with %s columns" % (p, ncols))
+        n += B.shape[0]
+    buf = b"".join(np.ascontiguousarray(B, dtype="<u4").tobytes() for B in blocks)
+    M = MatrixSpace(GF(p), n, ncols)()
+    M._unpickle((4, True, buf), 10)
+    return M
+
+
 def linbox_to_numpy(M):
     r"""
     Return the entries of a dense Sage matrix modulo `p` (LinBox) as a float64

@@ -546,10 +546,15 @@ BRACKET_PRECISION = 256
 # -- the network count of the tiny GPT block (sage_conslaw.torch.modern.tinygpt_network_count) --
 
 #: Bytes an entry of the row matrix of the network count takes at its peak: the rows kept (float32,
-#: 4), their stacked copy (4), the float64 residues and the 4-byte words of the LinBox matrix (12) and
-#: the matrix itself (8).
-NETWORK_ROW_BYTES_PER_ENTRY = 28
+#: 4), the 4-byte words of the LinBox matrix (4), the matrix (8) and the copy its rank works on (8).
+NETWORK_ROW_BYTES_PER_ENTRY = 24
 
 #: Most memory, in bytes, the row matrix of the network count may take (checked before any row is
 #: computed): `2^{33}` (8 GiB); the 11,360-parameter block needs about 3.6 GB.
 NETWORK_MAX_ROW_BYTES = 2 ** 33
+
+#: The share of the rank missing after the fields that the network count asks from brackets of two
+#: fields (the rest, and whatever is still missing, from brackets of three, which cost about three
+#: times more a row): measured at the 11,360-parameter block, the fields reach 1248 and the brackets of
+#: two fields add 7861 of the 9792 missing (80 %); a larger share wastes rows, a smaller one time.
+NETWORK_FIRST_LEVEL_SHARE = 0.8

@@ -33,9 +33,10 @@ from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
 from sage_conslaw.core.certificate import decide, rank_meets_laws
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.core.thresholds import NETWORK_MAX_ROW_BYTES, NETWORK_ROW_BYTES_PER_ENTRY
+from sage_conslaw.core.thresholds import (NETWORK_FIRST_LEVEL_SHARE, NETWORK_MAX_ROW_BYTES,
+                                          NETWORK_ROW_BYTES_PER_ENTRY)
 from sage_conslaw.flows.descents import progress_bar
-from sage_conslaw.core.modular import linbox_matrix, linbox_to_numpy, rank_mod_p, residues
+from sage_conslaw.core.modular import linbox_matrix, linbox_matrix_of_blocks, linbox_to_numpy, rank_mod_p, residues
 from sage_conslaw.network.backends import _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
 
@@ -1342,11 +1343,37 @@ def _check_exact(x):
         ArithmeticError: a value 2^47.0 before a reduction modulo p is above the proven bound 2^46: float64 exactness is not guaranteed, no count is given (a bug, please report it)
     """
     if x.numel():
-        top = float(torch.amax(torch.abs(x)))
+        low, high = torch.aminmax(x)
+        top = max(-float(low), float(high))
         if not top < NETWORK_EXACT_BOUND:
             raise ArithmeticError("a value 2^%.1f before a reduction modulo p is above the proven bound 2^%d: float64 "
                                   "exactness is not guaranteed, no count is given (a bug, please report it)"
                                   % (math.log2(top), math.log2(NETWORK_EXACT_BOUND)))
+
+
+def _network_widest_sum(gpt, sequences):
+    r"""
+    The most products of two residues modulo `p` that a value of :func:`tinygpt_network_count` sums
+    between two reductions: `W = 4 \max(S L V, 3 H \max(d_k, d_v), S L, d, h, L)`.
+
+    The forward pass contracts over `d`, `h`, `d_k`, `d_v` and `L` (each contraction reduced), `c \cdot
+    g` over the `S L V` logits; a backward pass contracts the transposes (over the `S L` positions of
+    the sequences for a weight, over `d`, `h`, `d_k`, `d_v`, `L` for an input) and adds the gradients of
+    a tensor over its uses (the normalized embedding feeds `3H` contractions; any other tensor at most
+    4 products and sums); the factor 4 bounds these sums of contributions.  The backward passes of the
+    brackets differentiate these same operations (every intermediate gradient reduced by the same
+    function).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _network_widest_sum
+        sage: _network_widest_sum(TinyGPT(16, 32, 4, 8, 8, 64), 4)      # 4 * 4 * 4 * 16: c . g
+        1024
+    """
+    S, L = int(sequences), int(gpt.length)
+    return 4 * max(S * L * gpt.vocab, 3 * gpt.heads * max(gpt.d_k, gpt.d_v), S * L, gpt.width, gpt.hidden, L)
 
 
 def _network_field(sur, x, rng, sequences):
@@ -1456,10 +1483,11 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
        (`1 - c^2` is no square).  So the rank `L` modulo `p` is at most `\dim \mathrm{Lie}(W)(\theta_0)`.
     5. *Exactness in float64.*  Every value is reduced modulo `p < 2^{17}` after each product or sum
        (values and gradients, :func:`_checked_modp`); between two reductions a value is a sum of at
-       most `8 S L \max(V, d, h, d_k, d_v)` products of two residues (`S` sequences of `L` positions;
-       the factor 8 bounds the uses of one tensor whose gradients add up), refused before anything is
-       computed unless that bound times `p^2` is below `2^{46}`; and every reduced value is checked below
-       `2^{46}` at run time (``ArithmeticError``, no count, otherwise).  Measured at `D = 11{,}360`: `2^{40.2}`.
+       most `W` products of two residues (:func:`_network_widest_sum`) or of at most `D + 512` residues
+       (the dot products of a bracket, over the coordinates and the copies of a batch); the count is
+       refused before anything is computed unless `W p^2` and `(D + 512) p` are below `2^{46}`, and every
+       value is checked below `2^{46}` at run time before it is reduced (``ArithmeticError``, no count,
+       otherwise).  Measured at `D = 11{,}360`: at most `2^{40.2}` (`W p^2 < 2^{44}` there).
     6. `L = D - N`: `\dim \mathrm{Lie}(W) = D - N` near `\theta_0` (lower semicontinuity of the rank of
        finitely many analytic fields, and 1.), so the network has exactly the `N` declared laws near
        `\theta_0` (Frobenius); the minor is an analytic function nonzero at `\theta_0`, so this holds on
@@ -1511,8 +1539,8 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
     _network_point_applies(gpt)
     sequences = positive_integer(sequences, "sequences")
     p, D = NETWORK_PRIME, gpt.D
-    widest = 8 * sequences * gpt.length * max(gpt.vocab, gpt.width, gpt.hidden, gpt.d_k, gpt.d_v)
-    if widest * (p - 1) ** 2 >= NETWORK_EXACT_BOUND:
+    widest = _network_widest_sum(gpt, sequences)
+    if widest * (p - 1) ** 2 >= NETWORK_EXACT_BOUND or (D + 512) * p >= NETWORK_EXACT_BOUND:
         raise ValueError("the block is too large for exact sums modulo p = %s in float64: sums of up to %s "
                          "products of residues (%s sequences of %s positions) exceed 2^46"
                          % (p, widest, sequences, gpt.length))
@@ -1532,7 +1560,7 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
     share = 4
     chunks = {0: 512, 1: 256, 2: 128}
     bar = progress_bar(target + surplus, progress, "rows") if D > 2000 else None
-    rows, counts = [], [0, 0, 0]
+    rows, counts = [], [0, 0, 0]              # float32 blocks of residues (exact below 2^24)
 
     def add(level, n):
         # n rows of a level, in chunks of copies (float32: residues below 2^24 are exact)
@@ -1547,7 +1575,7 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
                 bar.update(len(A))
 
     def rank():
-        return rank_mod_p(np.vstack(rows), p)
+        return int(linbox_matrix_of_blocks(rows, D, p).rank())
 
     target = D - N
     add(0, min(D, D // 8 + surplus))
@@ -1556,14 +1584,22 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
         add(0, min(D - counts[0], counts[0]))
         r = rank()
     levels = 0
-    for level in (1, 2, 2, 2):
-        if r >= target:
-            break
-        before, levels = r, level
-        add(level, target - r + surplus)
+    if r < target:
+        # one rank for both levels: NETWORK_FIRST_LEVEL_SHARE of the missing rank from brackets of two fields
+        # (they are cheaper), the rest from brackets of three; then brackets of three for what is missing
+        levels = 2
+        n1 = int(NETWORK_FIRST_LEVEL_SHARE * (target - r))
+        add(1, n1)
+        add(2, target - r - n1 + surplus)
         r = rank()
-        if level == 2 and r == before:
-            break
+        for attempt in range(2):
+            if r >= target:
+                break
+            before = r
+            add(2, target - r + surplus)
+            r = rank()
+            if r == before:
+                break
     if bar is not None:
         bar.close()
     names = ["fields", "brackets of two fields", "brackets of three fields"]

@@ -1,13 +1,16 @@
 """
-Benchmark: the certified count of the laws of the tiny GPT block's phi
-(``tinygpt_phi_count``), against one exact rank modulo p of a dense D x D
-matrix (LinBox) of the same size, in the same process.
+Benchmark: the certified counts of the tiny GPT block, of its phi
+(``tinygpt_phi_count``) and of the network itself (``tinygpt_network_count``,
+at its special point), end to end, against one exact rank modulo p of a dense
+D x D matrix (LinBox) of the same size, in the same process.
 
-    python benchmarks/bench_modern.py [--shape 16,32,4,8,8,64] [--seeds 0] [--no-yardstick] [--out FILE.json]
+    python benchmarks/bench_modern.py [--shape 16,32,4,8,8,64] [--seeds 0] [--counts phi,network]
+                                      [--no-yardstick] [--out FILE.json]
 
 - ``--shape``: vocab, d, heads, d_k, d_v, hidden of ``TinyGPT`` (default: the
   11,360-parameter block of worksheet 10 and doc/modern.rst);
-- ``--seeds``: the seeds of the random integer points (comma separated);
+- ``--seeds``: the seeds of the points (comma separated);
+- ``--counts``: which counts to time (``phi``, ``network``, comma separated);
 - the yardstick: the LinBox rank of a random dense D x D matrix modulo the same
   prime (8 bytes an entry, plus 12 bytes an entry of copies on the way in).
 
@@ -41,24 +44,35 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shape", default="16,32,4,8,8,64", help="vocab,d,heads,d_k,d_v,hidden")
     ap.add_argument("--seeds", default="0", help="seeds of the points (comma separated)")
+    ap.add_argument("--counts", default="phi,network", help="phi, network (comma separated)")
     ap.add_argument("--no-yardstick", action="store_true", help="skip the dense rank")
     ap.add_argument("--out", default=None, help="write the rows as JSON (atomically)")
     args = ap.parse_args()
     import sage.all__sagemath_singular  # noqa: F401
     from sage_conslaw.architectures.gpt import TinyGPT
-    from sage_conslaw.torch.modern import tinygpt_phi_count
+    from sage_conslaw.torch.modern import tinygpt_network_count, tinygpt_phi_count
+    counts = {"phi": ("phi count", tinygpt_phi_count),
+              "network": ("network count (special point)", lambda g, seed: tinygpt_network_count(g, seed, progress=False))}
+    chosen = [c.strip() for c in args.counts.split(",") if c.strip()]
+    for c in chosen:
+        if c not in counts:
+            ap.error("unknown count %r (phi, network)" % c)
     gpt = TinyGPT(*[int(v) for v in args.shape.split(",")])
     rows = []
     print(gpt)
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        load = os.getloadavg()[0]
-        t0, c0 = time.time(), time.process_time()
-        res = tinygpt_phi_count(gpt, seed=seed)
-        row = dict(what="phi count", D=gpt.D, seed=seed, laws=res["laws"], rank=res["rank"],
-                   certified=res["certified"], wall=round(time.time() - t0, 2),
-                   cpu=round(time.process_time() - c0, 2), peak_mb=round(peak_mb()), load=round(load, 2))
-        print(row, flush=True)
-        rows.append(row)
+    for c in chosen:
+        what, count = counts[c]
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            load = os.getloadavg()[0]
+            t0, c0 = time.time(), time.process_time()
+            res = count(gpt, seed=seed)
+            row = dict(what=what, D=gpt.D, seed=seed, laws=res["laws"], rank=res["rank"],
+                       certified=res["certified"], wall=round(time.time() - t0, 2),
+                       cpu=round(time.process_time() - c0, 2), peak_mb=round(peak_mb()), load=round(load, 2))
+            if "rows" in res:
+                row["rows"] = res["rows"]
+            print(row, flush=True)
+            rows.append(row)
     if not args.no_yardstick:
         load = os.getloadavg()[0]
         p = 131071
@@ -68,7 +82,7 @@ def main():
         print(row, flush=True)
         rows.append(row)
         for r in rows[:-1]:
-            print("ratio count / dense rank (wall): %.2f" % (r["wall"] / wall))
+            print("ratio %s / dense rank (wall): %.2f" % (r["what"], r["wall"] / wall))
     if args.out:
         d = os.path.dirname(os.path.abspath(args.out))
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".bench_modern.", suffix=".tmp")

@@ -38,7 +38,12 @@ symmetry of the block and not of `\phi`), so Theorem 2.14's route does not
 apply and only brackets of its fields can prove it:
 :meth:`~sage_conslaw.architectures.functional.NetworkLaws.network_trace` (ball
 arithmetic, first-level brackets) proves it at small sizes (`D = 36, 92, 124`
-with each `\varepsilon` below, `186` and `264` with the default; 0.5 to 200 s).
+with each `\varepsilon` below, `186` and `264` with the default; 0.5 to 200 s),
+and :func:`sage_conslaw.torch.modern.tinygpt_network_count` at any size with an
+even number of heads and `d_k \in \{4, 8\}` (the 11,360-parameter block: 320
+laws, about 90 s): one rank modulo a prime, with brackets of two levels, at a
+special rational point where the scores and the MLP output vanish and a Taylor
+polynomial surrogate of the block is exact.
 With `\varepsilon = 0` the block has one
 more law, the scaling of the residual stream (:meth:`TinyGPT.network_symmetry_laws`);
 PyTorch's default `\varepsilon = 2^{-52}` breaks it at relative size about
@@ -104,7 +109,8 @@ class TinyGPT(NetworkLaws, Block):
     GRADIENTS_MAY_SPAN_PHI = False
 
     PHI_NOTE = ("these are the laws of phi, each a law of the block; that the block has no other is not proven here "
-                "(network_trace(): ball arithmetic with brackets, small sizes only)")
+                "(network_trace(): ball arithmetic with brackets, small sizes; tinygpt_network_count(): "
+                "an even number of heads, d_k = 4 or 8)")
 
     def __init__(self, vocab, d, heads, d_k, d_v, hidden, length=4, eps=QQ((1, 2 ** 52)), base=10000):
         r"""

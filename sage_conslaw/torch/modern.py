@@ -738,7 +738,7 @@ def tinygpt_phi_count(gpt, point=None, seed=0):
         sage: res = tinygpt_phi_count(gpt); res['laws'], res['certified'], gpt.number_of_laws_formula()
         (20, True, 20)
         sage: print(res['reason'])
-        the rank 104 meets the bound D - N = 104 given by 20 conservation laws independent at theta (the rank modulo p = 131071: fields of phi, block by block (the embedding, 1 head, 4 SwiGLU units, the readout), with brackets); these are the laws of phi, each a law of the block; that the block has no other is not proven here (network_trace(): ball arithmetic with brackets, small sizes only)
+        the rank 104 meets the bound D - N = 104 given by 20 conservation laws independent at theta (the rank modulo p = 131071: fields of phi, block by block (the embedding, 1 head, 4 SwiGLU units, the readout), with brackets); these are the laws of phi, each a law of the block; that the block has no other is not proven here (network_trace(): ball arithmetic with brackets, small sizes; tinygpt_network_count(): an even number of heads, d_k = 4 or 8)
 
     A rational point (dyadic: the point of a float network), and a wrong length::
 

@@ -224,6 +224,7 @@ def test_network_count_at_the_special_point(args, eps):
     assert res["certified"], res["reason"]
     assert res["laws"] == gpt.number_of_laws_formula() == len(gpt.network_laws())
     assert res["rank"] == gpt.D - res["laws"]
+    assert "special point" in res["reason"] and "open dense set" in res["reason"]
 
 
 @pytest.mark.parametrize("args", NETWORK_SHAPES[:2])
@@ -237,6 +238,7 @@ def test_network_count_with_eps_zero_has_the_scaling_law(args):
     assert len(gpt.network_symmetry_laws()) == 1
     assert res["rank"] == gpt.D - N - 1
     assert res["certified"] and res["laws"] == N + 1
+    assert "open dense set" not in res["reason"]          # RMSNorm is singular where its input vanishes
 
 
 @pytest.mark.parametrize("args", [NETWORK_SHAPES[0], NETWORK_SHAPES[3]])

@@ -1490,8 +1490,10 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
        otherwise).  Measured at `D = 11{,}360`: at most `2^{40.2}` (`W p^2 < 2^{44}` there).
     6. `L = D - N`: `\dim \mathrm{Lie}(W) = D - N` near `\theta_0` (lower semicontinuity of the rank of
        finitely many analytic fields, and 1.), so the network has exactly the `N` declared laws near
-       `\theta_0` (Frobenius); the minor is an analytic function nonzero at `\theta_0`, so this holds on
-       an open dense set of parameters (`\varepsilon > 0`: the block is analytic everywhere).
+       `\theta_0` (Frobenius).  With `\varepsilon > 0` the block is analytic on all of `\RR^D`, so the
+       minor (an analytic function nonzero at `\theta_0`) and the laws' minor are nonzero on an open
+       dense set, where the same holds; with `\varepsilon = 0` (RMSNorm singular where its input
+       vanishes) only near `\theta_0` is claimed.
 
     INPUT:
 
@@ -1610,7 +1612,8 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
             % (", ".join("%s %s" % (counts[k], names[k]) for k in range(levels + 1)), p))
     cert = rank_meets_laws(D, r, N, what, "declared law of the network",
                            lower_source="rank modulo p at the special point",
-                           conclusion=": these are all the laws of the network near theta0 and on an open dense set",
+                           conclusion=": these are all the laws of the network near theta0%s"
+                           % (" and on an open dense set" if gpt.eps else ""),
                            why_not="levels 0 to %s" % levels,
                            caveat="the special point may be degenerate: try another seed or gpt.network_trace()")
     return dict(D=D, laws=cert.number_of_laws if cert.certified else N, rank=r, certified=cert.certified,

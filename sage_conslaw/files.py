@@ -919,6 +919,39 @@ class DeferredSignals:
         return "Signals %s deferred (%s)" % ([int(s) for s in self.signals],
                                              "not active" if self._saved is None else "active")
 
+    #: the guards ``interrupt=True`` now active in this process (innermost last)
+    _active_stops = []
+
+    @classmethod
+    def stop_requested(cls):
+        r"""
+        Whether an active ``DeferredSignals(interrupt=True)`` has received a
+        signal: a stop was asked.  Its ``KeyboardInterrupt`` is raised wherever
+        the main thread runs when the signal lands, and some library code
+        swallows it (a Cython module's initialization registering its types
+        with ``abc`` inside a bare ``except``: a Ctrl-C landing while
+        ``numpy.random`` was first imported went unseen until the end of the
+        computation); a long loop asks this at each step and stops.
+
+        EXAMPLES::
+
+            sage: import signal
+            sage: from sage_conslaw.files import DeferredSignals
+            sage: DeferredSignals.stop_requested()
+            False
+            sage: with DeferredSignals([signal.SIGUSR2], interrupt=True) as guard:
+            ....:     try:
+            ....:         guard._handle(signal.SIGUSR2, None)
+            ....:     except KeyboardInterrupt:
+            ....:         pass                                  # swallowed
+            ....:     DeferredSignals.stop_requested()
+            True
+            sage: DeferredSignals.stop_requested()
+            False
+            sage: _ = signal.signal(signal.SIGUSR2, signal.SIG_DFL)     # the guard left it ignored (a stop)
+        """
+        return any(guard.received for guard in cls._active_stops)
+
     def _handle(self, signum, frame):
         r"""
         The handler of the deferred signals: record ``signum``; with ``interrupt``,
@@ -965,6 +998,8 @@ class DeferredSignals:
         """
         self.received = []
         if threading.current_thread() is threading.main_thread():
+            if self.interrupt:
+                DeferredSignals._active_stops.append(self)
             self._saved = [(s, signal.getsignal(s), getossignal(s)) for s in self.signals]
             for s in self.signals:
                 signal.signal(s, self._handle)
@@ -1005,6 +1040,8 @@ class DeferredSignals:
         saved, self._saved = self._saved, None
         if saved is None:
             return False
+        if self in DeferredSignals._active_stops:
+            DeferredSignals._active_stops.remove(self)
         for s, handler, system_handler in saved:
             if self.interrupt and self.received:
                 signal.signal(s, signal.SIG_IGN)

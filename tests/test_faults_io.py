@@ -1093,7 +1093,10 @@ def test_reproduce_ctrl_c_at_any_moment_of_the_start_up(tmp_path):
     """A group Ctrl-C at each moment of reproduce's start-up (found by watching the lock and the pool's
     processes): status 130, one line, no traceback (a pool worker forked before it ignores SIGINT used
     to be a window), nothing left running, the three files a consistent set, and the same command
-    then completes."""
+    then completes.  A Ctrl-C just after the lock lands, about half the time, while ``numpy.random``
+    is first imported, whose Cython initialization swallows the ``KeyboardInterrupt``: the pool then
+    stops at its first row (``DeferredSignals.stop_requested``), not after all of them (the set must
+    be incomplete)."""
     for n, (name, event, after) in enumerate(_REPRODUCE_MOMENTS):
         out = tmp_path / ("t%s" % n)
         out.mkdir()
@@ -1103,7 +1106,8 @@ def test_reproduce_ctrl_c_at_any_moment_of_the_start_up(tmp_path):
             return {"locked": _lock_owner(out) == str(p.pid), "workers": len(_children(p.pid))}
         status, stdout, stderr, reached, left = _interrupt_when(argv, event, after, stage)
         trial = "%s: status %s, event seen %s\n%s" % (name, status, reached, stderr)
-        assert reached and status == 130, trial
+        # 130, or ended by the SIGINT itself once its one line is said (what a shell reports as 130)
+        assert reached and status in (130, -signal.SIGINT), trial
         assert "Traceback" not in stderr and "Traceback" not in stdout, trial
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("sage-conslaw reproduce: interrupted"), trial

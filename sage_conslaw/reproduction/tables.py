@@ -611,6 +611,7 @@ def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", 
     try:
         if worker_count(workers, len(tasks)) == 1:
             for i, task in enumerate(tasks):
+                _check_stop()
                 results[i] = function(task)
                 if bar is not None:
                     bar.update()
@@ -625,6 +626,31 @@ def run_tasks(function, tasks, workers=1, progress=False, desc="architectures", 
         if bar is not None:
             bar.close()
     return finished()
+
+
+def _check_stop():
+    r"""
+    Raise ``KeyboardInterrupt`` if a command's stop was asked and its first
+    ``KeyboardInterrupt`` was swallowed by library code
+    (:meth:`~sage_conslaw.files.DeferredSignals.stop_requested`): the pool
+    stops at the next row, not at the end of the computation.
+
+    TESTS::
+
+        sage: import signal
+        sage: from sage_conslaw.reproduction.tables import _check_stop
+        sage: from sage_conslaw.files import DeferredSignals
+        sage: _check_stop()
+        sage: with DeferredSignals([signal.SIGUSR2], interrupt=True) as guard:
+        ....:     guard.received.append(signal.SIGUSR2)
+        ....:     _check_stop()
+        Traceback (most recent call last):
+        ...
+        KeyboardInterrupt
+        sage: _ = signal.signal(signal.SIGUSR2, signal.SIG_DFL)     # the guard left it ignored (a stop)
+    """
+    if DeferredSignals.stop_requested():
+        raise KeyboardInterrupt
 
 
 def _run_in_pools(function, tasks, workers, results, bar):
@@ -651,6 +677,7 @@ def _run_in_pools(function, tasks, workers, results, bar):
                 with DeferredSignals(block=[signal.SIGINT]):
                     futures = {executor.submit(function, tasks[i]): i for i in batch}
                 for future in as_completed(futures):
+                    _check_stop()
                     results[futures[future]] = future.result()
                     if bar is not None:
                         bar.update()

@@ -959,6 +959,10 @@ def _network_point_applies(gpt):
         Traceback (most recent call last):
         ...
         ValueError: the special point pairs the heads (their outputs cancel), the block has 1 head: odd; use gpt.network_trace() (ball arithmetic, small sizes)
+        sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2, eps=1/131071))
+        Traceback (most recent call last):
+        ...
+        ValueError: the special point needs eps with a denominator prime to p = 131071, got 1/131071; use gpt.network_trace() (ball arithmetic, small sizes)
     """
     why = None
     if gpt.heads % 2:
@@ -972,8 +976,11 @@ def _network_point_applies(gpt):
                "smallest), got %s" % gpt.base)
     elif gpt.width < 4:
         why = "the special point needs d >= 4 (rational RMSNorm roots by four squares), got d = %s" % gpt.width
-    elif gpt.length >= NETWORK_PRIME:
-        why = "the special point needs fewer than p = %s positions, got %s" % (NETWORK_PRIME, gpt.length)
+    elif gpt.length >= NETWORK_PRIME or gpt.width % NETWORK_PRIME == 0:
+        why = "the special point needs fewer than p = %s positions and a width prime to p, got %s and %s" % (
+            NETWORK_PRIME, gpt.length, gpt.width)
+    elif QQ(gpt.eps).denominator() % NETWORK_PRIME == 0:
+        why = "the special point needs eps with a denominator prime to p = %s, got %s" % (NETWORK_PRIME, gpt.eps)
     if why:
         raise ValueError(why + "; use gpt.network_trace() (ball arithmetic, small sizes)")
 

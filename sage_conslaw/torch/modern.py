@@ -22,8 +22,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sage.arith.misc import previous_prime
+from sage.arith.misc import binomial, factorial, four_squares, previous_prime
+from sage.matrix.constructor import matrix
+from sage.modules.free_module_element import vector
+from sage.rings.finite_rings.finite_field_constructor import GF
+from sage.rings.integer_ring import ZZ
+from sage.rings.power_series_ring import PowerSeriesRing
 from sage.rings.rational_field import QQ
+from sage.rings.real_double import RDF
 
 from sage_conslaw.architectures.activations import MLP
 from sage_conslaw.architectures.gpt import TinyGPT
@@ -1015,10 +1021,6 @@ def _network_point(gpt, seed=0):
         sage: all(((M['V2'] - M['V1']) * vector([g1[j] * M['E'][t, j] for j in range(4)])).is_zero() for t in range(3))
         True
     """
-    from sage.arith.misc import four_squares
-    from sage.matrix.constructor import matrix
-    from sage.modules.free_module_element import vector
-    from sage.rings.integer_ring import ZZ
     rng = np.random.default_rng(int(seed))
     V, d, dk, dv = gpt.vocab, gpt.width, gpt.d_k, gpt.d_v
     eps = QQ(gpt.eps)
@@ -1111,10 +1113,6 @@ class _NetworkSurrogate:
             sage: sur.cos.shape, float((sur.cos ** 2r + sur.sin ** 2r - 1r).remainder(131071r).max())
             (torch.Size([4, 4]), 0.0)
         """
-        from sage.arith.misc import binomial, factorial
-        from sage.rings.finite_rings.finite_field_constructor import GF
-        from sage.rings.power_series_ring import PowerSeriesRing
-        from sage.rings.real_double import RDF
         p = int(p) if p else None
         self.gpt, self.L, self.K = gpt, int(gpt.length), int(K)
         self.p = p

@@ -927,29 +927,16 @@ def test_census_ctrl_c_to_the_group_one_line_from_every_process(tmp_path):
     line from the package, no traceback from any process, the finished rows kept, and no process of
     the census left 10 s later."""
     out = tmp_path / "out"
-    p = subprocess.Popen(CLI + CENSUS + ["--out", str(out), "--workers", "2", "--delay", "0.5"], env=ENV,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     rows = out / "rows.csv"
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline and p.poll() is None:
-            if rows.exists() and len(rows.read_text().splitlines()) > 2:     # header + 2 rows: at work
-                break
-            time.sleep(0.1)
-        assert p.poll() is None, p.communicate()
-        os.killpg(p.pid, signal.SIGINT)
-        stdout, stderr = p.communicate(timeout=60)
-        deadline = time.time() + 10
-        while _session_pids(p.pid) and time.time() < deadline:
-            time.sleep(0.2)
-        left = _session_pids(p.pid)
-    finally:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
-    assert p.returncode == 130, stderr
+
+    def stage(p):
+        return {"rows": len(rows.read_text().splitlines()) if rows.exists() else 0}
+    # header + 2 rows: at work
+    status, stdout, stderr, reached, left = _interrupt_when(
+        CLI + CENSUS + ["--out", str(out), "--workers", "2", "--delay", "0.5"], lambda s: s["rows"] > 2, 0.0,
+        stage)
+    assert reached, stderr
+    assert status == 130, stderr
     no_traceback(subprocess.CompletedProcess([], 130, stdout, stderr))
     lines = [line for line in stderr.splitlines() if line.strip()]
     kept = re.fullmatch(r"sage-conslaw census: interrupted; the (\d+) finished rows are kept in (.*): run the "

@@ -55,10 +55,12 @@ def _mod_tensor(x, p):
     return torch.where(r < 0, r + int(p), r)
 
 
-def _modp_function():
+def _modp_function(check=None):
     r"""
     The ``torch.autograd.Function`` reducing values and gradients modulo `p`
-    (built on first use: PyTorch is optional).
+    (built on first use: PyTorch is optional); with ``check``, a function
+    called on every tensor before it is reduced (and raising if it must not
+    be), one class per ``check``.
 
     TESTS::
 
@@ -67,22 +69,31 @@ def _modp_function():
         sage: F = _modp_function(); x = torch.tensor([9r], dtype=torch.float64, requires_grad=True)  # optional - torch
         sage: y = F.apply(x * int(3r), 7r); y.backward(torch.tensor([10r], dtype=torch.float64)); y.item(), x.grad.item()  # optional - torch
         (6.0, 9.0)
+        sage: seen = []; G = _modp_function(seen.append)  # optional - torch
+        sage: G.apply(torch.tensor([10.0r], dtype=torch.float64), 7r).tolist(), len(seen), _modp_function(seen.append) is G  # optional - torch
+        ([3.0], 1, False)
+        sage: _modp_function() is F  # optional - torch
+        True
     """
     global _ModP
-    if _ModP is None:
-        import torch
+    if check is None and _ModP is not None:
+        return _ModP
+    import torch
 
-        class ModP(torch.autograd.Function):
-            @staticmethod
-            def forward(ctx, x, p):
-                ctx.p = p
-                return _mod_tensor(x, p)
+    class ModP(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, p):
+            ctx.p = p
+            if check is not None:
+                check(x)
+            return _mod_tensor(x, p)
 
-            @staticmethod
-            def backward(ctx, g):
-                return ModP.apply(g, ctx.p), None
+        @staticmethod
+        def backward(ctx, g):
+            return ModP.apply(g, ctx.p), None
+    if check is None:
         _ModP = ModP
-    return _ModP
+    return ModP
 
 
 _ModP = None

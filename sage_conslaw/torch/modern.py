@@ -1306,17 +1306,7 @@ def _checked_modp():
     """
     global _CheckedModP
     if _CheckedModP is None:
-        class CheckedModP(torch.autograd.Function):
-            @staticmethod
-            def forward(ctx, x, p):
-                ctx.p = p
-                _check_exact(x)
-                return _mod_tensor(x, p)
-
-            @staticmethod
-            def backward(ctx, g):
-                return CheckedModP.apply(g, ctx.p), None
-        _CheckedModP = CheckedModP
+        _CheckedModP = _modp_function(_check_exact)
     return _CheckedModP
 
 

@@ -43,7 +43,7 @@ from sage_conslaw.core.thresholds import (NETWORK_FIRST_LEVEL_SHARE, NETWORK_MAX
                                           NETWORK_ROW_BYTES_PER_ENTRY)
 from sage_conslaw.flows.descents import progress_bar
 from sage_conslaw.core.modular import linbox_matrix, linbox_matrix_of_blocks, linbox_to_numpy, rank_mod_p, residues
-from sage_conslaw.network.backends import _mod_tensor, _modp_function
+from sage_conslaw.network.backends import _balanced_mod_tensor, _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
 
 #: The PyTorch module of each activation name of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
@@ -1123,7 +1123,6 @@ class _NetworkSurrogate:
             self.R = lambda t: ModP.apply(t, p)
         else:
             self.R = lambda t: t
-        self.zero = p or 0
         self.layout = list(gpt.layout())
         self.eps = conv(F(QQ(gpt.eps)))
         self.inv_d = conv(F(1) / gpt.width)
@@ -1219,7 +1218,7 @@ class _NetworkSurrogate:
         """
         R = self.R
         y = R(R(R(x * x).sum(-1)) * self.inv_d + self.eps)
-        delta = R(y - self.y0[tok] + self.zero)
+        delta = R(y - self.y0[tok])
         inv = self.poly([self.rs[:, k][tok] for k in range(self.K + 1)], delta)
         return R(R(x * inv[..., None]) * g[:, None, None, :])
 
@@ -1241,14 +1240,14 @@ class _NetworkSurrogate:
         R = self.R
         x1, x2 = q[..., 0::2], q[..., 1::2]
         c, s = self.cos, self.sin
-        r1 = R(R(x1 * c) - R(x2 * s) + self.zero)
+        r1 = R(R(x1 * c) - R(x2 * s))
         r2 = R(R(x1 * s) + R(x2 * c))
         return torch.stack([r1, r2], dim=-1).flatten(-2)
 
     def forward(self, th, tok):
         r"""
-        The logits ``(n, S, L, V)`` of the surrogate at the points ``th`` (``(n, D)``) on the token
-        sequences ``tok`` (``(n, S, L)``: `S` sequences per copy).
+        The logits ``(n, S, L, V)`` of the surrogate at the points ``th`` (``(n, D)``, or the dict of
+        :meth:`unpack`) on the token sequences ``tok`` (``(n, S, L)``: `S` sequences per copy).
 
         TESTS::
 
@@ -1258,12 +1257,12 @@ class _NetworkSurrogate:
             sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
             sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, 131071)
             sage: x = torch.tensor([[int(GF(131071)(t)) for t in th]], dtype=torch.float64)
-            sage: out = sur.forward(x, torch.zeros(1r, 2r, 4r, dtype=torch.long)); out.shape, bool((out >= 0r).all() and (out < 131071r).all())
+            sage: out = sur.forward(x, torch.zeros(1r, 2r, 4r, dtype=torch.long)); out.shape, bool((out.abs() <= 65535r).all())   # balanced residues
             (torch.Size([1, 2, 4, 3]), True)
         """
         R, L = self.R, self.L
-        M = self.unpack(th)
-        n = th.shape[0]
+        M = th if isinstance(th, dict) else self.unpack(th)
+        n = M["E"].shape[0]
         x = M["E"][torch.arange(n)[:, None, None], tok]                # (n, S, L, d)
         a = self.rms(x, M["g1"], tok)
         mask = torch.tril(torch.ones(L, L, dtype=torch.float64))
@@ -1275,7 +1274,7 @@ class _NetworkSurrogate:
             k = self.rot(R(torch.einsum('nslj,nkj->nslk', a, K)))
             e = R(self.poly(self.expc, R(torch.einsum('nsmk,nsjk->nsmj', q, k))) * mask)
             Z = R(e.sum(-1))
-            w = R(e * self.poly(invc, R(Z - positions + self.zero))[..., None])
+            w = R(e * self.poly(invc, R(Z - positions))[..., None])
             vo = R(torch.einsum('nslk,nkj->nslj', R(torch.einsum('nslj,nkj->nslk', a, Vh)), O))
             x = R(x + R(torch.einsum('nsmj,nsjd->nsmd', w, vo)))
         b = self.rms(x, M["g2"], tok)
@@ -1287,30 +1286,45 @@ class _NetworkSurrogate:
 
 def _checked_modp():
     r"""
-    The ``torch.autograd.Function`` reducing values and gradients modulo `p` (as
-    :func:`~sage_conslaw.network.backends._modp_function`) that first checks that every value it
-    reduces lies below :data:`NETWORK_EXACT_BOUND` in absolute value (``ArithmeticError`` otherwise: a
-    float64 sum may have been rounded, no count is claimed).
+    The ``torch.autograd.Function`` reducing values and gradients modulo `p`
+    (:func:`~sage_conslaw.network.backends._modp_function`) by :func:`_exact_reduction`.
 
     TESTS::
 
         sage: # optional - torch
         sage: import torch
         sage: from sage_conslaw.torch.modern import _checked_modp
-        sage: F = _checked_modp(); F.apply(torch.tensor([10.0r], dtype=torch.float64), 7r).tolist()
-        [3.0]
+        sage: F = _checked_modp(); F.apply(torch.tensor([10.0r, 12.0r], dtype=torch.float64), 7r).tolist()
+        [3.0, -2.0]
         sage: F.apply(torch.tensor([2.0r ** 50r], dtype=torch.float64), 7r)
         Traceback (most recent call last):
         ...
         ArithmeticError: a value 2^50.0 before a reduction modulo p is above the proven bound 2^46: float64 exactness is not guaranteed, no count is given (a bug, please report it)
     """
-    global _CheckedModP
-    if _CheckedModP is None:
-        _CheckedModP = _modp_function(_check_exact)
-    return _CheckedModP
+    return _modp_function(_exact_reduction)
 
 
-_CheckedModP = None
+def _exact_reduction(x, p):
+    r"""
+    The balanced residues of ``x`` modulo ``p``
+    (:func:`~sage_conslaw.network.backends._balanced_mod_tensor`), after checking every value of
+    ``x`` below :data:`NETWORK_EXACT_BOUND` in absolute value (:func:`_check_exact`: else a float64
+    sum may have been rounded, and no count is claimed).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import _exact_reduction
+        sage: _exact_reduction(torch.tensor([-3.0r, 2.0r ** 45r], dtype=torch.float64), 251r).tolist()
+        [-3.0, 102.0]
+        sage: _exact_reduction(torch.tensor([2.0r ** 47r], dtype=torch.float64), 251r)
+        Traceback (most recent call last):
+        ...
+        ArithmeticError: a value 2^47.0 before a reduction modulo p is above the proven bound 2^46: float64 exactness is not guaranteed, no count is given (a bug, please report it)
+    """
+    _check_exact(x)
+    return _balanced_mod_tensor(x, p)
 
 #: The prime of :func:`tinygpt_network_count` (the largest below `2^{17}`: products of two residues
 #: below `2^{34}`, sums of up to `2^{12}` of them below :data:`NETWORK_EXACT_BOUND`).
@@ -1373,26 +1387,65 @@ def _network_widest_sum(gpt, sequences):
 
 def _network_field(sur, x, rng, sequences):
     r"""
-    The field `\nabla_\theta (c \cdot g(\theta, \text{tokens}))` at the copies ``x`` (``(n, D)``, with
-    ``requires_grad``) of the surrogate ``sur``: per copy, ``sequences`` random token sequences and
-    random integer coefficients `c` (an element of `W`); with its graph (to differentiate it again).
+    The field `\nabla_\theta (c \cdot g(\theta, \text{tokens}))` at the copies ``x`` (the dict of
+    :func:`_network_leaves`: one leaf per parameter, no split of a flat vector in the graph, whose third
+    derivative would fill an ``(n, D)`` array per parameter) of the surrogate ``sur``: per copy,
+    ``sequences`` random token sequences and random integer coefficients `c` (an element of `W`); a list
+    of tensors in the order of ``x``, with its graph (to differentiate it again).
 
     TESTS::
 
         sage: # optional - torch
         sage: import torch, numpy as np
         sage: from sage_conslaw.architectures.gpt import TinyGPT
-        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_field
+        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_field, _network_leaves
         sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); th, r = _network_point(gpt); sur = _NetworkSurrogate(gpt, r, 131071)
-        sage: x = torch.tensor([[int(GF(131071)(t)) for t in th]] * 2, dtype=torch.float64, requires_grad=True)
-        sage: X = _network_field(sur, x, np.random.default_rng(int(0)), 2); X.shape, bool((X >= 0r).all() and (X < 131071r).all())
-        (torch.Size([2, 156]), True)
+        sage: x = _network_leaves(sur, torch.tensor([int(GF(131071)(t)) for t in th], dtype=torch.float64), 2)
+        sage: X = _network_field(sur, x, np.random.default_rng(int(0)), 2); len(X), X[0r].shape
+        (16, torch.Size([2, 3, 4]))
+        sage: bool(all((t.abs() <= 65535r).all() for t in X))
+        True
     """
-    R, n = sur.R, x.shape[0]
+    R, n = sur.R, x["E"].shape[0]
     tok = torch.as_tensor(rng.integers(0, sur.gpt.vocab, size=(n, sequences, sur.L)))
     c = torch.tensor(rng.integers(0, sur.p or 5, size=(n, sequences, sur.L, sur.gpt.vocab)), dtype=torch.float64)
     val = R(R(sur.forward(x, tok) * c).sum((1, 2, 3)))
-    return R(torch.autograd.grad(val.sum(), x, create_graph=True)[0])
+    return [R(t) for t in torch.autograd.grad(val.sum(), list(x.values()), create_graph=True)]
+
+
+def _network_leaves(sur, theta0, n):
+    r"""
+    ``n`` copies of the point ``theta0`` (a flat tensor) as one leaf tensor per parameter (the dict of
+    :meth:`_NetworkSurrogate.unpack`, with ``requires_grad``).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_leaves
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+        sage: x = _network_leaves(sur, torch.arange(156.0r, dtype=torch.float64), 3); x['U'].shape, x['U'].requires_grad, x['U'].is_leaf
+        (torch.Size([3, 3, 4]), True, True)
+    """
+    return {k: t.contiguous().requires_grad_(True) for k, t in sur.unpack(theta0.repeat(int(n), 1)).items()}
+
+
+def _network_dot(R, A, B):
+    r"""
+    `\sum_{\text{copies}} A \cdot B` of two lists of tensors (a batch of copies on the first axis),
+    reduced by ``R`` after the products and after the sum over the coordinates of each copy.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import torch
+        sage: from sage_conslaw.torch.modern import _network_dot
+        sage: A = [torch.ones(2r, 3r, dtype=torch.float64), torch.ones(2r, 1r, 2r, dtype=torch.float64)]
+        sage: _network_dot(lambda t: t, A, A).item()
+        10.0
+    """
+    return R(sum(R(a * b).flatten(1).sum(1) for a, b in zip(A, B))).sum()
 
 
 def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
@@ -1400,7 +1453,8 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
     Rows of one level at `\theta_0` (``theta0``: its residues, or floats with ``sur.p = None``):
     ``n`` fields `X` (level 0), brackets `[X_a, X_b]` (level 1), or ``share`` brackets `[X_c, [X_a,
     X_b]]` per copy sharing `[X_a, X_b]` (level 2); `[X, Y] = DY\,X - DX\,Y`, with `DX = H` symmetric
-    for a gradient field (two backward passes a bracket).  A float64 array (residues modulo ``sur.p``).
+    for a gradient field (two backward passes a bracket).  A float64 array (residues modulo ``sur.p``
+    in `[0, p)`, every value checked by :func:`_check_exact` before).
 
     TESTS::
 
@@ -1412,33 +1466,45 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
         sage: t0 = torch.tensor([int(GF(131071)(t)) for t in th], dtype=torch.float64)
         sage: [_network_rows(sur, t0, k, 3, np.random.default_rng(int(k))).shape for k in (0r, 1r, 2r)]
         [(3, 156), (3, 156), (12, 156)]
+        sage: A = _network_rows(sur, t0, 2r, 3, np.random.default_rng(int(2))); bool((A >= 0r).all() and (A < 131071r).all())
+        True
     """
     R, p = sur.R, sur.p or 0
-    x = theta0.repeat(int(n), 1).requires_grad_(True)
-    done = (lambda t: _mod_tensor(t.detach(), p).numpy()) if p else (lambda t: t.detach().numpy())
+    x = _network_leaves(sur, theta0, n)
+    leaves = list(x.values())
+    flat = lambda ts: torch.cat([t.detach().flatten(1) for t in ts], dim=1)
+
+    def done(ts):
+        out = flat(ts)
+        if p:
+            _check_exact(out)
+            out = _mod_tensor(out, p)
+        return out.numpy()
+    dot = lambda A, B: _network_dot(R, A, B)
+    detached = lambda ts: [t.detach() for t in ts]
+    grad = torch.autograd.grad
     Xa = _network_field(sur, x, rng, sequences)
     if level == 0:
         return done(Xa)
     Xb = _network_field(sur, x, rng, sequences)
-    dot = lambda A, B: R(R(A * B).sum(1)).sum()
     if level == 1:
-        u = torch.autograd.grad(dot(Xb, Xa.detach()), x, retain_graph=True)[0]     # H_b X_a
-        w = torch.autograd.grad(dot(Xa, Xb.detach()), x)[0]                        # H_a X_b
-        return done(R(u - w + p))
-    wd = torch.zeros_like(x, requires_grad=True)
+        u = grad(dot(Xb, detached(Xa)), leaves, retain_graph=True)                # H_b X_a
+        w = grad(dot(Xa, detached(Xb)), leaves)                                   # H_a X_b
+        return done([a - b for a, b in zip(u, w)])
+    wd = [torch.zeros_like(t, requires_grad=True) for t in leaves]
     # B = [X_a, X_b] = H_b X_a - H_a X_b = grad(X_a . X_b) - 2 H_a X_b, as a function of x
-    s = R(torch.autograd.grad(dot(Xa, Xb), x, create_graph=True)[0])
-    gw = R(torch.autograd.grad(dot(Xa, wd), x, create_graph=True)[0])             # H_a w
-    Ha_Xb = R(torch.autograd.grad(dot(gw, Xb), wd, create_graph=True)[0])         # H_a X_b
-    B = R(s - R(2 * Ha_Xb) + 2 * p)
-    wd2 = torch.zeros_like(x, requires_grad=True)
-    g = R(torch.autograd.grad(dot(B, wd2), x, create_graph=True)[0])              # DB^T w, shared
-    Bd, out = B.detach(), []
+    s = [R(t) for t in grad(dot(Xa, Xb), leaves, create_graph=True)]
+    gw = [R(t) for t in grad(dot(Xa, wd), leaves, create_graph=True)]            # H_a w
+    Ha_Xb = [R(t) for t in grad(dot(gw, Xb), wd, create_graph=True)]             # H_a X_b
+    B = [R(a - R(2 * b)) for a, b in zip(s, Ha_Xb)]
+    wd2 = [torch.zeros_like(t, requires_grad=True) for t in leaves]
+    g = [R(t) for t in grad(dot(B, wd2), leaves, create_graph=True)]             # DB^T w, shared
+    Bd, out = detached(B), []
     for _ in range(int(share)):
         Xc = _network_field(sur, x, rng, sequences)
-        DB_Xc = torch.autograd.grad(dot(g, Xc.detach()), wd2, retain_graph=True)[0]
-        Hc_B = torch.autograd.grad(dot(Xc, Bd), x, retain_graph=True)[0]
-        out.append(done(R(DB_Xc - Hc_B + p)))                                    # [X_c, B]
+        DB_Xc = grad(dot(g, detached(Xc)), wd2, retain_graph=True)
+        Hc_B = grad(dot(Xc, Bd), leaves, retain_graph=True)
+        out.append(done([a - b for a, b in zip(DB_Xc, Hc_B)]))                # [X_c, B]
     return np.vstack(out)
 
 

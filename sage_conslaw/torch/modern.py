@@ -951,9 +951,10 @@ def _quadratic_law_gradients(laws, theta, D, p):
 
 def _network_point_applies(gpt):
     r"""
-    Raise a ``ValueError`` naming the reason when the special point of :func:`tinygpt_network_count`
-    does not exist for ``gpt`` (it needs `d \ge 4`, `d_k \in \{4, 8\}`, the RoPE base `10^4`, an even
-    number of heads, fewer positions than `p`).
+    The primes of :data:`NETWORK_PRIMES` at which the special point of :func:`tinygpt_network_count`
+    has residues for ``gpt`` (fewer positions than `p`, the width and the denominator of `\varepsilon`
+    prime to `p`), in order; a ``ValueError`` naming the reason when the point does not exist (it needs
+    `d \ge 4`, `d_k \in \{4, 8\}`, the RoPE base `10^4`, an even number of heads, one such prime).
 
     TESTS::
 
@@ -961,16 +962,21 @@ def _network_point_applies(gpt):
         sage: from sage_conslaw.architectures.gpt import TinyGPT
         sage: from sage_conslaw.torch.modern import _network_point_applies
         sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2))
+        [251, 239, 131071]
+        sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2, eps=1/251))
+        [239, 131071]
         sage: _network_point_applies(TinyGPT(3, 4, 1, 4, 2, 2))
         Traceback (most recent call last):
         ...
         ValueError: the special point pairs the heads (their outputs cancel), the block has 1 head: odd; use gpt.network_trace() (ball arithmetic, small sizes)
-        sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2, eps=1/131071))
+        sage: _network_point_applies(TinyGPT(3, 4, 2, 4, 2, 2, eps=1/(251*239*131071)))
         Traceback (most recent call last):
         ...
-        ValueError: the special point needs eps with a denominator prime to p = 131071, got 1/131071; use gpt.network_trace() (ball arithmetic, small sizes)
+        ValueError: the special point needs a prime p among 251, 239, 131071 with fewer than p positions (4) and the width (4) and the denominator of eps (7862818219) prime to p; use gpt.network_trace() (ball arithmetic, small sizes)
     """
     why = None
+    den = QQ(gpt.eps).denominator()
+    primes = [p for p in NETWORK_PRIMES if gpt.length < p and gpt.width % p and den % p]
     if gpt.heads % 2:
         why = "the special point pairs the heads (their outputs cancel), the block has %s head%s: odd" % (
             gpt.heads, "s" if gpt.heads > 1 else "")
@@ -982,13 +988,13 @@ def _network_point_applies(gpt):
                "smallest), got %s" % gpt.base)
     elif gpt.width < 4:
         why = "the special point needs d >= 4 (rational RMSNorm roots by four squares), got d = %s" % gpt.width
-    elif gpt.length >= NETWORK_PRIME or gpt.width % NETWORK_PRIME == 0:
-        why = "the special point needs fewer than p = %s positions and a width prime to p, got %s and %s" % (
-            NETWORK_PRIME, gpt.length, gpt.width)
-    elif QQ(gpt.eps).denominator() % NETWORK_PRIME == 0:
-        why = "the special point needs eps with a denominator prime to p = %s, got %s" % (NETWORK_PRIME, gpt.eps)
+    elif not primes:
+        why = ("the special point needs a prime p among %s with fewer than p positions (%s) and the width (%s) "
+               "and the denominator of eps (%s) prime to p" % (", ".join(map(str, NETWORK_PRIMES)), gpt.length,
+                                                               gpt.width, den))
     if why:
         raise ValueError(why + "; use gpt.network_trace() (ball arithmetic, small sizes)")
+    return primes
 
 
 def _network_point(gpt, seed=0):
@@ -1034,7 +1040,7 @@ def _network_point(gpt, seed=0):
         while True:
             low = k.isqrt() + 1
             a = ZZ(int(rng.integers(int(max(low, s)), int(max(low, s)) + 2 * int(s) + 6)))
-            if a % NETWORK_PRIME == 0:
+            if any(a % q == 0 for q in NETWORK_PRIMES):
                 continue
             n = d * (a ** 2 - k)
             head = [ZZ(int(v)) for v in rng.integers(-int(a), int(a) + 1, size=d - 4)]
@@ -1052,6 +1058,7 @@ def _network_point(gpt, seed=0):
     M["g1"], M["g2"], M["g3"] = gain(), gain(), gain()
     A = matrix(QQ, [[M["g1"][j, 0] * M["E"][t, j] for j in range(d)] for t in range(V)])
     ker = A.right_kernel_matrix()                            # rows killing every g1 * E[t]
+    ker = ker * ker.denominator()                           # integers: residues modulo any p
     P = dk // 2
     for i, sfx in enumerate(gpt._suffixes()):
         Q, K = ri(dk, d), ri(dk, d)
@@ -1074,6 +1081,46 @@ def _network_point(gpt, seed=0):
     for P_ in gpt.layout():
         theta += M[P_.name].list()
     return theta, roots
+
+
+def _circle_generator(F, rng):
+    r"""
+    A generator `(c, s)` of the circle group `c^2 + s^2 = 1` of the prime field ``F`` (`p \equiv 3
+    \bmod 4`: a cyclic group of order `p + 1`), drawn from ``rng`` as `((1 - t^2)/(1 + t^2), 2t/(1 +
+    t^2))`: distinct rotation angles `N\alpha` stay distinct modulo `p + 1`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import numpy as np
+        sage: from sage_conslaw.torch.modern import _circle_generator
+        sage: F = GF(251); c, s = _circle_generator(F, np.random.default_rng(int(0))); c^2 + s^2
+        1
+        sage: R.<x> = F[]; K.<i> = F.extension(x^2 + 1); (c + i*s).multiplicative_order()
+        252
+        sage: _circle_generator(GF(13), np.random.default_rng(int(0)))
+        Traceback (most recent call last):
+        ...
+        ValueError: the circle point needs a prime p = 3 mod 4, got 13
+    """
+    p = F.characteristic()
+    if p % 4 != 3:
+        raise ValueError("the circle point needs a prime p = 3 mod 4, got %s" % p)
+
+    def power(c, s, n):
+        rc, rs = F(1), F(0)
+        while n:
+            if n & 1:
+                rc, rs = rc * c - rs * s, rc * s + rs * c
+            c, s = c * c - s * s, 2 * c * s
+            n >>= 1
+        return rc, rs
+    primes = [q for q, _ in ZZ(p + 1).factor()]
+    while True:
+        t = F(int(rng.integers(2, p - 1)))
+        c, s = (1 - t ** 2) / (1 + t ** 2), 2 * t / (1 + t ** 2)
+        if all(power(c, s, (p + 1) // q) != (1, 0) for q in primes):
+            return c, s
 
 
 class _NetworkSurrogate:
@@ -1141,8 +1188,7 @@ class _NetworkSurrogate:
         P = gpt.d_k // 2
         expo = [8 * i // gpt.d_k for i in range(P)]
         if p:
-            t = F(int(np.random.default_rng(int(seed) + 7).integers(2, p - 1)))
-            c0, s0 = (1 - t ** 2) / (1 + t ** 2), 2 * t / (1 + t ** 2)
+            c0, s0 = _circle_generator(F, np.random.default_rng(int(seed) + 7))
         else:
             alpha = RDF(10) ** (-expo[-1])
             c0, s0 = alpha.cos(), alpha.sin()
@@ -1326,9 +1372,14 @@ def _exact_reduction(x, p):
     _check_exact(x)
     return _balanced_mod_tensor(x, p)
 
-#: The prime of :func:`tinygpt_network_count` (the largest below `2^{17}`: products of two residues
-#: below `2^{34}`, sums of up to `2^{12}` of them below :data:`NETWORK_EXACT_BOUND`).
-NETWORK_PRIME = 131071
+#: The primes of :func:`tinygpt_network_count`, tried in this order (the first two valid for the
+#: block, :func:`_network_point_applies`; the second only when the rank modulo the first falls short):
+#: 251 and 239 are below `2^8`, so that Sage's LinBox matrices hold them in single-precision floats
+#: (rank of the 11,245 x 11,360 rows of the 11,360-parameter block: 11.3 s, against 25.0 s modulo
+#: 131071 in double precision); 131071 (the largest prime below `2^{17}`: products of two residues below
+#: `2^{34}`, sums of up to `2^{12}` of them below :data:`NETWORK_EXACT_BOUND`) for 239 positions or more.
+#: Each is `3 \bmod 4` (`1 + t^2 \ne 0`: the circle points of :func:`_circle_generator`).
+NETWORK_PRIMES = (251, 239, 131071)
 
 #: Every value reduced by :func:`tinygpt_network_count` is checked below this bound (`2^{46}`, the
 #: static bound of its proof for the sizes it accepts; measured at `D = 11{,}360`: `2^{40.2}`).
@@ -1508,6 +1559,82 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
     return np.vstack(out)
 
 
+def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
+    r"""
+    One attempt of :func:`tinygpt_network_count` modulo ``p``: ``(L, N, rows, levels)``, the rank `L`
+    of the rows at the special point, the rank `N` of the gradients of the declared ``laws`` there, the
+    rows per level and the deepest level used.  Fields first (until their rank saturates), then one
+    rank for brackets of two and of three fields (:data:`NETWORK_FIRST_LEVEL_SHARE` of the missing
+    rank from brackets of two, the cheaper), then brackets of three for what is missing.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _network_rank_mod
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2)
+        sage: L, N, rows, levels = _network_rank_mod(gpt, 251, gpt.network_laws(), 0, 4, False); L, N, levels
+        (132, 24, 2)
+        sage: sum(rows) > L
+        True
+    """
+    D, surplus = gpt.D, NETWORK_SURPLUS_ROWS
+    theta, roots = _network_point(gpt, seed)
+    th = residues(theta, p)
+    N = rank_mod_p(_quadratic_law_gradients(laws, th, D, p), p)
+    target = D - N
+    sur = _NetworkSurrogate(gpt, roots, p, seed=seed)
+    theta0 = torch.tensor(np.asarray(th, dtype=np.float64))
+    rng = np.random.default_rng(int(seed))
+    share = 4
+    chunks = {0: 512, 1: 1024, 2: 256}        # copies per batch (measured at D = 11,360: the fastest rows)
+    bar = progress_bar(target + surplus, progress, "rows modulo %s" % p) if D > 2000 else None
+    rows, counts = [], [0, 0, 0]              # float32 blocks of residues (exact below 2^24)
+
+    def add(level, n):
+        done = 0
+        while done < n:
+            copies = min(chunks[level], n - done) if level < 2 else min(chunks[2], -(-(n - done) // share))
+            A = _network_rows(sur, theta0, level, copies, rng, sequences, share).astype(np.float32)
+            rows.append(A)
+            done += len(A)
+            counts[level] += len(A)
+            if bar is not None:
+                bar.update(len(A))
+
+    def rank():
+        return int(linbox_matrix_of_blocks(rows, D, p).rank())
+
+    add(0, min(D, D // 8 + surplus))
+    r = rank()
+    while r > counts[0] - surplus // 2 and counts[0] < D:          # the fields are not saturated yet
+        add(0, min(D - counts[0], counts[0]))
+        r = rank()
+    levels = 0
+    if r < target:
+        levels = 2
+        n1 = int(NETWORK_FIRST_LEVEL_SHARE * (target - r))
+        add(1, n1)
+        add(2, target - r - n1 + surplus)
+        r = rank()
+        for attempt in range(2):
+            if r >= target:
+                break
+            before = r
+            add(2, target - r + surplus)
+            r = rank()
+            if r == before:
+                break
+    if bar is not None:
+        bar.close()
+    return r, N, counts, levels
+
+
+#: Rows computed beyond the rank sought, at each level of :func:`_network_rank_mod` (random rows are
+#: dependent modulo `p` with probability about `1/p` each).
+NETWORK_SURPLUS_ROWS = 16
+
+
 def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
     r"""
     The number of conservation laws of the *network* (the block itself, softmax, rotary and RMSNorm
@@ -1542,13 +1669,19 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
        so it is nonzero at `(\cos\alpha, \sin\alpha)`: else `f_0^2 = (1 - c^2) f_1^2` at the
        transcendental `\cos\alpha` (Lindemann), a polynomial identity, impossible unless `f_0 = f_1 = 0`
        (`1 - c^2` is no square).  So the rank `L` modulo `p` is at most `\dim \mathrm{Lie}(W)(\theta_0)`.
-    5. *Exactness in float64.*  Every value is reduced modulo `p < 2^{17}` after each product or sum
-       (values and gradients, :func:`_checked_modp`); between two reductions a value is a sum of at
-       most `W` products of two residues (:func:`_network_widest_sum`) or of at most `D + 512` residues
-       (the dot products of a bracket, over the coordinates and the copies of a batch); the count is
-       refused before anything is computed unless `W p^2` and `(D + 512) p` are below `2^{46}`, and every
-       value is checked below `2^{46}` at run time before it is reduced (``ArithmeticError``, no count,
-       otherwise).  Measured at `D = 11{,}360`: at most `2^{40.2}` (`W p^2 < 2^{44}` there).
+       The point of the circle generates the circle group modulo `p` (:func:`_circle_generator`), and
+       `p` is the first prime of :data:`NETWORK_PRIMES` where `\theta_0` has residues (251, below `2^8`:
+       LinBox ranks in single precision); if `L` falls short there, the rows are computed again modulo
+       the next one (any prime proves the same lower bound).
+    5. *Exactness in float64.*  Every value is reduced modulo `p` after each product or sum (values and
+       gradients, :func:`_checked_modp`) to its balanced residue, of absolute value below `p/2`
+       (:func:`~sage_conslaw.network.backends._balanced_mod_tensor`: exact below `2^{50}`); between two
+       reductions a value is a sum of at most `W` products of two residues (:func:`_network_widest_sum`)
+       or of at most `D + 512` residues (the dot products of a bracket, over the coordinates and the
+       copies of a batch); the count is refused before anything is computed unless `W p^2` and `(D +
+       512) p` are below `2^{46}` for some prime of :data:`NETWORK_PRIMES`, and every value is checked
+       below `2^{46}` at run time before it is reduced (``ArithmeticError``, no count, otherwise).  At
+       `D = 11{,}360`, `W p^2 < 2^{26}` modulo 251 (`2^{44}` modulo 131071).
     6. `L = D - N`: `\dim \mathrm{Lie}(W) = D - N` near `\theta_0` (lower semicontinuity of the rank of
        finitely many analytic fields, and 1.), so the network has exactly the `N` declared laws near
        `\theta_0` (Frobenius).  With `\varepsilon > 0` the block is analytic on all of `\RR^D`, so the
@@ -1599,78 +1732,32 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
         (11360, 320, True)
     """
     start = time.time()
-    _network_point_applies(gpt)
+    primes = _network_point_applies(gpt)
     sequences = positive_integer(sequences, "sequences")
-    p, D = NETWORK_PRIME, gpt.D
+    D, laws = gpt.D, gpt.network_laws()
     widest = _network_widest_sum(gpt, sequences)
-    if widest * (p - 1) ** 2 >= NETWORK_EXACT_BOUND or (D + 512) * p >= NETWORK_EXACT_BOUND:
+    exact = [p for p in primes if widest * (p - 1) ** 2 < NETWORK_EXACT_BOUND and (D + 512) * p < NETWORK_EXACT_BOUND]
+    if not exact:
         raise ValueError("the block is too large for exact sums modulo p = %s in float64: sums of up to %s "
                          "products of residues (%s sequences of %s positions) exceed 2^46"
-                         % (p, widest, sequences, gpt.length))
-    laws = gpt.network_laws()
-    target = D - len(laws)
-    surplus = 16
-    need = NETWORK_ROW_BYTES_PER_ENTRY * (target + 4 * surplus) * D
+                         % (primes[0], widest, sequences, gpt.length))
+    need = NETWORK_ROW_BYTES_PER_ENTRY * (D - len(laws) + 4 * NETWORK_SURPLUS_ROWS) * D
     if need > NETWORK_MAX_ROW_BYTES:
         raise MemoryError("the rows of the network count would take about %.1f GB (%s x %s), above %.1f GB"
-                          % (need / 1e9, target + 4 * surplus, D, NETWORK_MAX_ROW_BYTES / 1e9))
-    theta, roots = _network_point(gpt, seed)
-    th = residues(theta, p)
-    N = rank_mod_p(_quadratic_law_gradients(laws, th, D, p), p)
-    sur = _NetworkSurrogate(gpt, roots, p, seed=seed)
-    theta0 = torch.tensor(np.asarray(th, dtype=np.float64))
-    rng = np.random.default_rng(int(seed))
-    share = 4
-    chunks = {0: 512, 1: 256, 2: 128}
-    bar = progress_bar(target + surplus, progress, "rows") if D > 2000 else None
-    rows, counts = [], [0, 0, 0]              # float32 blocks of residues (exact below 2^24)
-
-    def add(level, n):
-        # n rows of a level, in chunks of copies (float32: residues below 2^24 are exact)
-        done = 0
-        while done < n:
-            copies = min(chunks[level], n - done) if level < 2 else min(chunks[2], -(-(n - done) // share))
-            A = _network_rows(sur, theta0, level, copies, rng, sequences, share).astype(np.float32)
-            rows.append(A)
-            done += len(A)
-            counts[level] += len(A)
-            if bar is not None:
-                bar.update(len(A))
-
-    def rank():
-        return int(linbox_matrix_of_blocks(rows, D, p).rank())
-
-    target = D - N
-    add(0, min(D, D // 8 + surplus))
-    r = rank()
-    while r > counts[0] - surplus // 2 and counts[0] < D:          # the fields are not saturated yet
-        add(0, min(D - counts[0], counts[0]))
-        r = rank()
-    levels = 0
-    if r < target:
-        # one rank for both levels: NETWORK_FIRST_LEVEL_SHARE of the missing rank from brackets of two fields
-        # (they are cheaper), the rest from brackets of three; then brackets of three for what is missing
-        levels = 2
-        n1 = int(NETWORK_FIRST_LEVEL_SHARE * (target - r))
-        add(1, n1)
-        add(2, target - r - n1 + surplus)
-        r = rank()
-        for attempt in range(2):
-            if r >= target:
-                break
-            before = r
-            add(2, target - r + surplus)
-            r = rank()
-            if r == before:
-                break
-    if bar is not None:
-        bar.close()
+                          % (need / 1e9, D - len(laws) + 4 * NETWORK_SURPLUS_ROWS, D, NETWORK_MAX_ROW_BYTES / 1e9))
+    tried = []
+    for p in exact[:2]:
+        r, N, counts, levels = _network_rank_mod(gpt, p, laws, seed, sequences, progress)
+        tried.append("%s (rank %s)" % (p, r))
+        if r >= D - N:
+            break
     names = ["fields", "brackets of two fields", "brackets of three fields"]
     what = ("of %s at a special point theta0 (every attention score 0, the paired heads' outputs cancel, "
             "the MLP output 0, every RMSNorm root rational), modulo p = %s on the block's Taylor surrogate "
             "(exact there up to the third derivative; rotations at a point of the circle modulo p, a nonzero "
-            "minor stays nonzero at (cos alpha, sin alpha) by Lindemann)"
-            % (", ".join("%s %s" % (counts[k], names[k]) for k in range(levels + 1)), p))
+            "minor stays nonzero at (cos alpha, sin alpha) by Lindemann)%s"
+            % (", ".join("%s %s" % (counts[k], names[k]) for k in range(levels + 1)), p,
+               "; modulo %s first" % tried[0] if len(tried) > 1 else ""))
     cert = rank_meets_laws(D, r, N, what, "declared law of the network",
                            lower_source="rank modulo p at the special point",
                            conclusion=": these are all the laws of the network near theta0%s"

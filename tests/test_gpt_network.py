@@ -333,8 +333,30 @@ def test_network_count_refuses_where_the_point_does_not_exist(args, kwargs, mess
 def test_network_count_refuses_before_allocating(monkeypatch):
     """Sizes are checked before any row is computed: float64 exactness (sums of too many products) and memory."""
     with pytest.raises(ValueError, match="too large for exact sums"):
-        tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2), sequences=10 ** 4)
+        tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2), sequences=10 ** 8)
+    with pytest.raises(MemoryError, match="one copy of the block with its 1000000 token sequences"):
+        tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2), sequences=10 ** 6)
     import sage_conslaw.torch.modern as modern
     monkeypatch.setattr(modern, "NETWORK_MAX_ROW_BYTES", 10 ** 5)
     with pytest.raises(MemoryError, match="rows of the network count"):
         tinygpt_network_count(TinyGPT(3, 4, 2, 4, 2, 2))
+
+
+def test_network_count_batches_fit_the_memory_budget(monkeypatch):
+    """With a small memory budget the batches of copies shrink to fit it (never below one copy) and the count is
+    the same, certified."""
+    import sage_conslaw.torch.modern as modern
+    gpt = TinyGPT(3, 4, 2, 4, 2, 2)
+    floats = modern._network_copy_floats(gpt, 4)
+    monkeypatch.setattr(modern, "NETWORK_MAX_BATCH_BYTES", 3 * modern.NETWORK_BATCH_BYTES_PER_FLOAT[2] * floats)
+    seen = {0: [], 1: [], 2: []}
+    rows = modern._network_rows
+
+    def spy(sur, theta0, level, n, *args):
+        seen[level].append(n)
+        return rows(sur, theta0, level, n, *args)
+    monkeypatch.setattr(modern, "_network_rows", spy)
+    res = tinygpt_network_count(gpt)
+    assert res["certified"] and res["laws"] == gpt.number_of_laws_formula()
+    assert max(seen[2]) == 3 and max(seen[1]) <= 12 and max(seen[0]) <= 36
+    assert all(n >= 1 for level in seen.values() for n in level)

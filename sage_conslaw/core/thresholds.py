@@ -546,8 +546,21 @@ BRACKET_PRECISION = 256
 # -- the network count of the tiny GPT block (sage_conslaw.torch.modern.tinygpt_network_count) --
 
 #: Bytes an entry of the row matrix of the network count takes at its peak: the rows kept (float32,
-#: 4), the 4-byte words of the LinBox matrix (4), the matrix (8) and the copy its rank works on (8).
+#: 4), the 4-byte words of the LinBox matrix (4), the matrix (8 modulo 131071, 4 modulo a prime below
+#: `2^8`) and the copy its rank works on (as much).
 NETWORK_ROW_BYTES_PER_ENTRY = 24
+
+#: Most memory, in bytes, one batch of copies of the network count may take with its autograd graph
+#: (the batch is made smaller to fit, and the count refused before any row when one copy does not):
+#: `2^{32}` (4 GiB).
+NETWORK_MAX_BATCH_BYTES = 2 ** 32
+
+#: Bytes a batch takes per copy and per float of the copy (`D` plus the activations of its token
+#: sequences, :func:`~sage_conslaw.torch.modern._network_copy_floats`), for fields, brackets of two and
+#: brackets of three fields: measured at the 11,360-parameter block (16,992 floats a copy) 40, 118 and
+#: 671 bytes (growth of the peak memory from 512 to 2048, 1024 to 2048 and 256 to 512 copies), with
+#: room for other shapes.
+NETWORK_BATCH_BYTES_PER_FLOAT = (64, 192, 768)
 
 #: Most memory, in bytes, the row matrix of the network count may take (checked before any row is
 #: computed): `2^{33}` (8 GiB); the 11,360-parameter block needs about 3.6 GB.

@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from sage.arith.misc import binomial, factorial, four_squares, previous_prime
 from sage.matrix.constructor import matrix
+from sage.misc.misc_c import prod
 from sage.modules.free_module_element import vector
 from sage.rings.finite_rings.finite_field_constructor import GF
 from sage.rings.integer_ring import ZZ
@@ -39,7 +40,8 @@ from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
 from sage_conslaw.core.certificate import decide, rank_meets_laws
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.core.thresholds import (NETWORK_FIRST_LEVEL_SHARE, NETWORK_MAX_ROW_BYTES,
+from sage_conslaw.core.thresholds import (NETWORK_BATCH_BYTES_PER_FLOAT, NETWORK_FIRST_LEVEL_SHARE,
+                                          NETWORK_MAX_BATCH_BYTES, NETWORK_MAX_ROW_BYTES,
                                           NETWORK_ROW_BYTES_PER_ENTRY)
 from sage_conslaw.flows.descents import progress_bar
 from sage_conslaw.core.modular import linbox_matrix, linbox_matrix_of_blocks, linbox_to_numpy, rank_mod_p, residues
@@ -1058,7 +1060,8 @@ def _network_point(gpt, seed=0):
     M["g1"], M["g2"], M["g3"] = gain(), gain(), gain()
     A = matrix(QQ, [[M["g1"][j, 0] * M["E"][t, j] for j in range(d)] for t in range(V)])
     ker = A.right_kernel_matrix()                            # rows killing every g1 * E[t]
-    ker = ker * ker.denominator()                           # integers: residues modulo any p
+    ker = matrix(QQ, [row * prod(q ** row.denominator().valuation(q) for q in NETWORK_PRIMES)
+                      for row in ker.rows()], ncols=d)     # denominators prime to every p
     P = dk // 2
     for i, sfx in enumerate(gpt._suffixes()):
         Q, K = ri(dk, d), ri(dk, d)
@@ -1436,6 +1439,26 @@ def _network_widest_sum(gpt, sequences):
     return 4 * max(S * L * gpt.vocab, 3 * gpt.heads * max(gpt.d_k, gpt.d_v), S * L, gpt.width, gpt.hidden, L)
 
 
+def _network_copy_floats(gpt, sequences):
+    r"""
+    The floats of one copy of the block in a batch of :func:`tinygpt_network_count` (the unit of
+    :data:`~sage_conslaw.core.thresholds.NETWORK_BATCH_BYTES_PER_FLOAT`): `D` plus, for each of its
+    ``sequences`` token sequences of `L` positions, the activations of a position, `3d + H(2 d_k + d_v +
+    L) + 2h + V`.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _network_copy_floats
+        sage: _network_copy_floats(TinyGPT(16, 32, 4, 8, 8, 64), 4)       # 11360 + 16 * 352
+        16992
+    """
+    g = gpt
+    return int(g.D + int(sequences) * g.length * (3 * g.width + g.heads * (2 * g.d_k + g.d_v + g.length)
+                                                   + 2 * g.hidden + g.vocab))
+
+
 def _network_field(sur, x, rng, sequences):
     r"""
     The field `\nabla_\theta (c \cdot g(\theta, \text{tokens}))` at the copies ``x`` (the dict of
@@ -1587,7 +1610,10 @@ def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
     theta0 = torch.tensor(np.asarray(th, dtype=np.float64))
     rng = np.random.default_rng(int(seed))
     share = 4
-    chunks = {0: 512, 1: 1024, 2: 256}        # copies per batch (measured at D = 11,360: the fastest rows)
+    # copies per batch: the fastest rows at D = 11,360, fewer when they would not fit in memory
+    floats = _network_copy_floats(gpt, sequences)
+    chunks = {level: max(1, min(most, NETWORK_MAX_BATCH_BYTES // (NETWORK_BATCH_BYTES_PER_FLOAT[level] * floats)))
+              for level, most in ((0, 512), (1, 1024), (2, 256))}
     bar = progress_bar(target + surplus, progress, "rows modulo %s" % p) if D > 2000 else None
     rows, counts = [], [0, 0, 0]              # float32 blocks of residues (exact below 2^24)
 
@@ -1745,6 +1771,11 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
     if need > NETWORK_MAX_ROW_BYTES:
         raise MemoryError("the rows of the network count would take about %.1f GB (%s x %s), above %.1f GB"
                           % (need / 1e9, D - len(laws) + 4 * NETWORK_SURPLUS_ROWS, D, NETWORK_MAX_ROW_BYTES / 1e9))
+    one = NETWORK_BATCH_BYTES_PER_FLOAT[2] * _network_copy_floats(gpt, sequences)
+    if one > NETWORK_MAX_BATCH_BYTES:
+        raise MemoryError("one copy of the block with its %s token sequences would take about %.1f GB in a bracket "
+                          "of three fields, above %.1f GB: use fewer sequences"
+                          % (sequences, one / 1e9, NETWORK_MAX_BATCH_BYTES / 1e9))
     tried = []
     for p in exact[:2]:
         r, N, counts, levels = _network_rank_mod(gpt, p, laws, seed, sequences, progress)

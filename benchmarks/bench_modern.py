@@ -11,8 +11,10 @@ D x D matrix (LinBox) of the same size, in the same process.
   11,360-parameter block of worksheet 10 and doc/modern.rst);
 - ``--seeds``: the seeds of the points (comma separated);
 - ``--counts``: which counts to time (``phi``, ``network``, comma separated);
-- the yardstick: the LinBox rank of a random dense D x D matrix modulo the same
-  prime (8 bytes an entry, plus 12 bytes an entry of copies on the way in).
+- the yardsticks: the LinBox rank of a random dense D x D matrix modulo each
+  prime of ``--yardstick-primes`` (default 251, the first prime of the network
+  count, held in single precision, and 131071, the prime of the count of phi,
+  in double precision); every count's wall time is given as a ratio to each.
 
 Reported per run: wall seconds and CPU seconds of the count, the peak resident
 memory of the process so far (ru_maxrss, MB), the load average of the machine
@@ -33,10 +35,10 @@ def peak_mb():
 
 
 def one_rank(n, p):
-    from sage_conslaw.core.modular import linbox_matrix
-    A = np.random.default_rng(0).integers(0, p, size=(n, n)).astype(float)
+    from sage_conslaw.core.modular import linbox_matrix_of_blocks
+    M = linbox_matrix_of_blocks([np.random.default_rng(0).integers(0, p, size=(n, n), dtype=np.uint32)], n, p)
     t0, c0 = time.time(), time.process_time()
-    r = linbox_matrix(A, p).rank()
+    r = M.rank()
     return time.time() - t0, time.process_time() - c0, int(r)
 
 
@@ -45,7 +47,8 @@ def main():
     ap.add_argument("--shape", default="16,32,4,8,8,64", help="vocab,d,heads,d_k,d_v,hidden")
     ap.add_argument("--seeds", default="0", help="seeds of the points (comma separated)")
     ap.add_argument("--counts", default="phi,network", help="phi, network (comma separated)")
-    ap.add_argument("--no-yardstick", action="store_true", help="skip the dense rank")
+    ap.add_argument("--no-yardstick", action="store_true", help="skip the dense ranks")
+    ap.add_argument("--yardstick-primes", default="251,131071", help="primes of the dense ranks (comma separated)")
     ap.add_argument("--out", default=None, help="write the rows as JSON (atomically)")
     args = ap.parse_args()
     import sage.all__sagemath_singular  # noqa: F401
@@ -74,15 +77,16 @@ def main():
             print(row, flush=True)
             rows.append(row)
     if not args.no_yardstick:
-        load = os.getloadavg()[0]
-        p = 131071
-        wall, cpu, r = one_rank(gpt.D, p)
-        row = dict(what="one dense rank mod p (LinBox)", D=gpt.D, rank=r, wall=round(wall, 2), cpu=round(cpu, 2),
-                   peak_mb=round(peak_mb()), load=round(load, 2))
-        print(row, flush=True)
-        rows.append(row)
-        for r in rows[:-1]:
-            print("ratio %s / dense rank (wall): %.2f" % (r["what"], r["wall"] / wall))
+        counted = list(rows)
+        for p in [int(q) for q in args.yardstick_primes.split(",")]:
+            load = os.getloadavg()[0]
+            wall, cpu, r = one_rank(gpt.D, p)
+            row = dict(what="one dense rank mod %s (LinBox)" % p, D=gpt.D, rank=r, wall=round(wall, 2),
+                       cpu=round(cpu, 2), peak_mb=round(peak_mb()), load=round(load, 2))
+            print(row, flush=True)
+            rows.append(row)
+            for r in counted:
+                print("ratio %s / dense rank mod %s (wall): %.2f" % (r["what"], p, r["wall"] / wall))
     if args.out:
         d = os.path.dirname(os.path.abspath(args.out))
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".bench_modern.", suffix=".tmp")

@@ -85,6 +85,35 @@ def _balanced_mod_tensor(x, p):
     return torch.add(x, q, alpha=-float(int(p)), out=q)
 
 
+def _float32_residues(x, p):
+    r"""
+    Residues in `[0, p)` as float32 (exact below `2^{24}`) of a float64 tensor of integers of
+    absolute value at most `2^{50}`, for a prime `p < 2^{24}`: `x - p \lfloor x \cdot \mathrm{fl}(1/p)
+    \rfloor`, then `p \mapsto 0` (three passes, about half the time of :func:`_mod_tensor`).
+
+    Exact: the computed `x \cdot \mathrm{fl}(1/p)` is within `2^{-1}/p` of `x/p` (as in
+    :func:`_balanced_mod_tensor`); when `x \equiv j \ne 0`, `x/p` is at least `1/p` from every
+    integer, so the floor is exact; when `x \equiv 0` the floor is `x/p` or one less, leaving `0` or
+    `p`, and `p` is set to `0`.
+
+    TESTS::
+
+        sage: import torch  # optional - torch
+        sage: from sage_conslaw.network.backends import _float32_residues
+        sage: _float32_residues(torch.tensor([-1r, 7r, -14r, 2r**50r + 2r, -2r**50r], dtype=torch.float64), 7r).tolist()  # optional - torch
+        [6.0, 0.0, 0.0, 6.0, 3.0]
+        sage: p = 251r; x = torch.randint(-2r**42r, 2r**42r, (10r**5r,), dtype=torch.int64) * p  # optional - torch
+        sage: r = _float32_residues(x.double(), p); r.dtype, float(r.abs().max())  # optional - torch
+        (torch.float32, 0.0)
+    """
+    import torch
+    q = torch.mul(x, 1.0 / int(p))
+    q.floor_()
+    r = torch.add(x, q, alpha=-float(int(p)), out=q)
+    r.masked_fill_(r == int(p), 0)
+    return r.to(torch.float32)
+
+
 def _modp_function(reduce=None):
     r"""
     The ``torch.autograd.Function`` reducing values and gradients modulo `p`

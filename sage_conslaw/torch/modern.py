@@ -45,7 +45,7 @@ from sage_conslaw.core.thresholds import (NETWORK_BATCH_BYTES_PER_FLOAT, NETWORK
                                           NETWORK_ROW_BYTES_PER_ENTRY)
 from sage_conslaw.flows.descents import progress_bar
 from sage_conslaw.core.modular import linbox_matrix, linbox_matrix_of_blocks, linbox_to_numpy, rank_mod_p, residues
-from sage_conslaw.network.backends import _balanced_mod_tensor, _mod_tensor, _modp_function
+from sage_conslaw.network.backends import _balanced_mod_tensor, _float32_residues, _mod_tensor, _modp_function
 from sage_conslaw.torch.mapping import TorchMap
 
 #: The PyTorch module of each activation name of :data:`~sage_conslaw.architectures.functional.ACTIVATIONS`.
@@ -1527,8 +1527,8 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
     Rows of one level at `\theta_0` (``theta0``: its residues, or floats with ``sur.p = None``):
     ``n`` fields `X` (level 0), brackets `[X_a, X_b]` (level 1), or ``share`` brackets `[X_c, [X_a,
     X_b]]` per copy sharing `[X_a, X_b]` (level 2); `[X, Y] = DY\,X - DX\,Y`, with `DX = H` symmetric
-    for a gradient field (two backward passes a bracket).  A float64 array (residues modulo ``sur.p``
-    in `[0, p)`, every value checked by :func:`_check_exact` before).
+    for a gradient field (two backward passes a bracket).  A float32 array of residues modulo ``sur.p``
+    in `[0, p)` (every value checked by :func:`_check_exact` before), or float64 with ``sur.p = None``.
 
     TESTS::
 
@@ -1552,7 +1552,7 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
         out = flat(ts)
         if p:
             _check_exact(out)
-            out = _mod_tensor(out, p)
+            out = _float32_residues(out, p)
         return out.numpy()
     dot = lambda A, B: _network_dot(R, A, B)
     detached = lambda ts: [t.detach() for t in ts]
@@ -1621,7 +1621,7 @@ def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
         done = 0
         while done < n:
             copies = min(chunks[level], n - done) if level < 2 else min(chunks[2], -(-(n - done) // share))
-            A = _network_rows(sur, theta0, level, copies, rng, sequences, share).astype(np.float32)
+            A = _network_rows(sur, theta0, level, copies, rng, sequences, share).astype(np.float32, copy=False)
             rows.append(A)
             done += len(A)
             counts[level] += len(A)

@@ -1086,6 +1086,30 @@ def _network_point(gpt, seed=0):
     return theta, roots
 
 
+def _circle_power(c, s, n):
+    r"""
+    `(c + i s)^n` as the pair of its real and imaginary parts (the rotation by `n` times the angle of
+    `(c, s)`), by squaring: `O(\log n)` products in the parent of ``c`` and ``s``.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.torch.modern import _circle_power
+        sage: F = GF(251); _circle_power(F(0), F(1), 3), _circle_power(F(0), F(1), 0)
+        ((0, 250), (1, 0))
+        sage: a = RDF(0.3); c, s = _circle_power(a.cos(), a.sin(), 10); abs(c - (10 * a).cos()) < 1e-12, abs(s - (10 * a).sin()) < 1e-12
+        (True, True)
+    """
+    one = c.parent().one()
+    rc, rs = one, 0 * one
+    while n:
+        if n & 1:
+            rc, rs = rc * c - rs * s, rc * s + rs * c
+        c, s = c * c - s * s, 2 * c * s
+        n >>= 1
+    return rc, rs
+
+
 def _circle_generator(F, rng):
     r"""
     A generator `(c, s)` of the circle group `c^2 + s^2 = 1` of the prime field ``F`` (`p \equiv 3
@@ -1110,19 +1134,11 @@ def _circle_generator(F, rng):
     if p % 4 != 3:
         raise ValueError("the circle point needs a prime p = 3 mod 4, got %s" % p)
 
-    def power(c, s, n):
-        rc, rs = F(1), F(0)
-        while n:
-            if n & 1:
-                rc, rs = rc * c - rs * s, rc * s + rs * c
-            c, s = c * c - s * s, 2 * c * s
-            n >>= 1
-        return rc, rs
     primes = [q for q, _ in ZZ(p + 1).factor()]
     while True:
         t = F(int(rng.integers(2, p - 1)))
         c, s = (1 - t ** 2) / (1 + t ** 2), 2 * t / (1 + t ** 2)
-        if all(power(c, s, (p + 1) // q) != (1, 0) for q in primes):
+        if all(_circle_power(c, s, (p + 1) // q) != (1, 0) for q in primes):
             return c, s
 
 
@@ -1195,16 +1211,7 @@ class _NetworkSurrogate:
         else:
             alpha = RDF(10) ** (-expo[-1])
             c0, s0 = alpha.cos(), alpha.sin()
-
-        def power(n):
-            c, s, bc, bs = F(1), F(0), c0, s0
-            while n:
-                if n & 1:
-                    c, s = c * bc - s * bs, c * bs + s * bc
-                bc, bs = bc * bc - bs * bs, 2 * bc * bs
-                n >>= 1
-            return c, s
-        cs = [[power(m * 10 ** (expo[-1] - expo[i])) for i in range(P)] for m in range(self.L)]
+        cs = [[_circle_power(c0, s0, m * 10 ** (expo[-1] - expo[i])) for i in range(P)] for m in range(self.L)]
         self.cos = torch.tensor([[conv(c) for c, s in row] for row in cs], dtype=f64)
         self.sin = torch.tensor([[conv(s) for c, s in row] for row in cs], dtype=f64)
 

@@ -44,6 +44,7 @@ EXAMPLES::
     sage: open(os.path.join(d, 'a.txt')).read()
     'hello\n'
 """
+import ctypes
 import errno
 import fcntl
 import os
@@ -768,6 +769,29 @@ def writable_directory(path):
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def forget_swallowed_interrupt():
+    r"""
+    Clear CPython's record of a ``KeyboardInterrupt`` that code run through
+    ``PyRun_String`` let escape (Cython's registration of its types with
+    :mod:`abc` when a module such as ``numpy.random`` is first imported runs
+    that way, inside a bare ``except`` that swallows the exception): the
+    interpreter keeps that record and, at its exit, ends the process by
+    ``SIGINT`` itself (status `-2` instead of the command's 130: measured in 1
+    to 16 of 20 double Ctrl-C's of ``reproduce``).  Call it once a stop was
+    handled; it runs one empty statement through the same C function, which
+    resets the record.
+
+    TESTS::
+
+        sage: import ctypes, sys
+        sage: from sage_conslaw.files import forget_swallowed_interrupt
+        sage: flag = ctypes.c_int.in_dll(ctypes.pythonapi, '_Py_UnhandledKeyboardInterrupt')  # CPython 3.11
+        sage: flag.value = 1; forget_swallowed_interrupt(); flag.value
+        0
+    """
+    ctypes.pythonapi.PyRun_SimpleString(b"pass")
+
+
 class DeferredSignals:
     r"""
     Defer these signals while publishing: a context manager under which
@@ -1013,7 +1037,7 @@ class DeferredSignals:
         :meth:`_handle` now), then the handlers saved (the Python function,
         then the system's handler); without ``interrupt``, send the signals
         received again; with ``interrupt`` after a stop, ignore the signals
-        instead (the command ends).
+        instead (the command ends) and :func:`forget_swallowed_interrupt`.
 
         TESTS:
 
@@ -1051,4 +1075,6 @@ class DeferredSignals:
         if not self.interrupt:
             for s in dict.fromkeys(self.received):
                 signal.raise_signal(s)
+        elif self.received:
+            forget_swallowed_interrupt()
         return False

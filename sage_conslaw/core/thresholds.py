@@ -555,6 +555,16 @@ NETWORK_ROW_BYTES_PER_ENTRY = 24
 #: `2^{32}` (4 GiB).
 NETWORK_MAX_BATCH_BYTES = 2 ** 32
 
+#: Most copies of the block in one batch of the network count, for fields, brackets of two and brackets
+#: of three fields: the fastest rows measured at the 11,360-parameter block (brackets of two fields 1.73
+#: ms a row with 256 copies, 1.33 with 1024, 1.64 with 2048; brackets of three 6.6 ms with 128, 5.6 with
+#: 256); :data:`NETWORK_MAX_BATCH_BYTES` may ask fewer.
+NETWORK_BATCH_COPIES = (512, 1024, 256)
+
+#: Rows the network count computes beyond the rank it seeks, at each level (random rows are dependent
+#: modulo `p` with probability about `1/p` each).
+NETWORK_SURPLUS_ROWS = 16
+
 #: Bytes a batch takes per copy and per float of the copy (`D` plus the activations of its token
 #: sequences, :func:`~sage_conslaw.torch.modern._network_copy_floats`), for fields, brackets of two and
 #: brackets of three fields: measured at the 11,360-parameter block (16,992 floats a copy) 40, 118 and

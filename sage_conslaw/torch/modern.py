@@ -40,9 +40,10 @@ from sage_conslaw.architectures.normalization import NormalizedMLP
 from sage_conslaw.architectures.swiglu import GatedMLP
 from sage_conslaw.core.certificate import decide, rank_meets_laws
 from sage_conslaw.core.checks import positive_integer
-from sage_conslaw.core.thresholds import (NETWORK_BATCH_BYTES_PER_FLOAT, NETWORK_FIRST_LEVEL_SHARE,
-                                          NETWORK_MAX_BATCH_BYTES, NETWORK_MAX_ROW_BYTES,
-                                          NETWORK_ROW_BYTES_PER_ENTRY)
+from sage_conslaw.core.thresholds import (NETWORK_BATCH_BYTES_PER_FLOAT, NETWORK_BATCH_COPIES,
+                                          NETWORK_FIRST_LEVEL_SHARE, NETWORK_MAX_BATCH_BYTES,
+                                          NETWORK_MAX_ROW_BYTES, NETWORK_ROW_BYTES_PER_ENTRY,
+                                          NETWORK_SURPLUS_ROWS)
 from sage_conslaw.flows.descents import progress_bar
 from sage_conslaw.core.modular import linbox_matrix, linbox_matrix_of_blocks, linbox_to_numpy, rank_mod_p, residues
 from sage_conslaw.network.backends import _balanced_mod_tensor, _float32_residues, _mod_tensor, _modp_function
@@ -1133,7 +1134,6 @@ def _circle_generator(F, rng):
     p = F.characteristic()
     if p % 4 != 3:
         raise ValueError("the circle point needs a prime p = 3 mod 4, got %s" % p)
-
     primes = [q for q, _ in ZZ(p + 1).factor()]
     while True:
         t = F(int(rng.integers(2, p - 1)))
@@ -1589,10 +1589,10 @@ def _network_rows(sur, theta0, level, n, rng, sequences=4, share=4):
     return np.vstack(out)
 
 
-def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
+def _network_rank_mod(gpt, p, laws, point, seed, sequences, progress):
     r"""
     One attempt of :func:`tinygpt_network_count` modulo ``p``: ``(L, N, rows, levels)``, the rank `L`
-    of the rows at the special point, the rank `N` of the gradients of the declared ``laws`` there, the
+    of the rows at the special ``point`` (``(theta, roots)`` of :func:`_network_point`), the rank `N` of the gradients of the declared ``laws`` there, the
     rows per level and the deepest level used.  Fields first (until their rank saturates), then one
     rank for brackets of two and of three fields (:data:`NETWORK_FIRST_LEVEL_SHARE` of the missing
     rank from brackets of two, the cheaper), then brackets of three for what is missing.
@@ -1601,15 +1601,15 @@ def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
 
         sage: # optional - torch
         sage: from sage_conslaw.architectures.gpt import TinyGPT
-        sage: from sage_conslaw.torch.modern import _network_rank_mod
+        sage: from sage_conslaw.torch.modern import _network_point, _network_rank_mod
         sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2)
-        sage: L, N, rows, levels = _network_rank_mod(gpt, 251, gpt.network_laws(), 0, 4, False); L, N, levels
+        sage: L, N, rows, levels = _network_rank_mod(gpt, 251, gpt.network_laws(), _network_point(gpt), 0, 4, False); L, N, levels
         (132, 24, 2)
         sage: sum(rows) > L
         True
     """
     D, surplus = gpt.D, NETWORK_SURPLUS_ROWS
-    theta, roots = _network_point(gpt, seed)
+    theta, roots = point
     th = residues(theta, p)
     N = rank_mod_p(_quadratic_law_gradients(laws, th, D, p), p)
     target = D - N
@@ -1617,10 +1617,10 @@ def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
     theta0 = torch.tensor(np.asarray(th, dtype=np.float64))
     rng = np.random.default_rng(int(seed))
     share = 4
-    # copies per batch: the fastest rows at D = 11,360, fewer when they would not fit in memory
+    # copies per batch: NETWORK_BATCH_COPIES, fewer when they would not fit in memory
     floats = _network_copy_floats(gpt, sequences)
     chunks = {level: max(1, min(most, NETWORK_MAX_BATCH_BYTES // (NETWORK_BATCH_BYTES_PER_FLOAT[level] * floats)))
-              for level, most in ((0, 512), (1, 1024), (2, 256))}
+              for level, most in enumerate(NETWORK_BATCH_COPIES)}
     bar = progress_bar(target + surplus, progress, "rows modulo %s" % p) if D > 2000 else None
     rows, counts = [], [0, 0, 0]              # float32 blocks of residues (exact below 2^24)
 
@@ -1661,11 +1661,6 @@ def _network_rank_mod(gpt, p, laws, seed, sequences, progress):
     if bar is not None:
         bar.close()
     return r, N, counts, levels
-
-
-#: Rows computed beyond the rank sought, at each level of :func:`_network_rank_mod` (random rows are
-#: dependent modulo `p` with probability about `1/p` each).
-NETWORK_SURPLUS_ROWS = 16
 
 
 def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
@@ -1783,9 +1778,9 @@ def tinygpt_network_count(gpt, seed=0, sequences=4, progress=True):
         raise MemoryError("one copy of the block with its %s token sequences would take about %.1f GB in a bracket "
                           "of three fields, above %.1f GB: use fewer sequences"
                           % (sequences, one / 1e9, NETWORK_MAX_BATCH_BYTES / 1e9))
-    tried = []
+    tried, point = [], _network_point(gpt, seed)
     for p in exact[:2]:
-        r, N, counts, levels = _network_rank_mod(gpt, p, laws, seed, sequences, progress)
+        r, N, counts, levels = _network_rank_mod(gpt, p, laws, point, seed, sequences, progress)
         tried.append("%s (rank %s)" % (p, r))
         if r >= D - N:
             break

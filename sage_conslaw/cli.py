@@ -309,8 +309,8 @@ def _run_reproduce(args):
     TESTS::
 
         sage: from sage_conslaw.cli import _run_reproduce, build_parser
-        sage: import os, tempfile
-        sage: out = os.path.join(tempfile.mkdtemp(), "results")
+        sage: import os
+        sage: out = os.path.join(tmp_dir(), "results")
         sage: args = build_parser().parse_args(["reproduce", "--linear", "1", "--relu", "0", "--poly", "0", "--out", out])
         sage: _run_reproduce(args)
         note: 2 workers asked; 1 used (the number of tasks)
@@ -410,7 +410,7 @@ def _stopped(stop, report, saved, out, received):
 
     TESTS::
 
-        sage: import os, signal, tempfile
+        sage: import os, signal
         sage: from sage_conslaw.cli import _stopped
         sage: from sage_conslaw.reproduction import ReproductionReport
         sage: from sage_conslaw.reproduction.tables import WorkerDied
@@ -420,7 +420,7 @@ def _stopped(stop, report, saved, out, received):
         ....:     with contextlib.redirect_stderr(err):
         ....:         status = _stopped(*args)
         ....:     print(err.getvalue().strip()); return status
-        sage: d = tempfile.mkdtemp(); rep = ReproductionReport([], 0.1, 1, planned=3)
+        sage: d = tmp_dir(); rep = ReproductionReport([], 0.1, 1, planned=3)
         sage: stopped(KeyboardInterrupt(), rep, None, d, [signal.SIGINT])
         sage-conslaw reproduce: interrupted; the 0 finished rows are saved in .../tables.csv, .../tables.json, .../tables.txt
         130
@@ -492,8 +492,7 @@ def _run_jupyter_install(args):
     TESTS::
 
         sage: from sage_conslaw.cli import _run_jupyter_install, build_parser
-        sage: import tempfile
-        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tempfile.mkdtemp()]))
+        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tmp_dir()]))
         Installed the Jupyter kernel 'sagemath' (SageMath (passagemath)) in .../share/jupyter/kernels/sagemath
         It runs ... -m sage_conslaw.jupyter; start Jupyter with: jupyter lab  (pip install 'sage_conslaw[jupyter]')
         0
@@ -514,7 +513,7 @@ def _run_jupyter_install(args):
 
     An empty prefix (``/share/jupyter/kernels``, the system's), a name that is a path::
 
-        sage: for argv in (["--prefix", ""], ["--prefix", tempfile.mkdtemp(), "--name", "../../evil"]):
+        sage: for argv in (["--prefix", ""], ["--prefix", tmp_dir(), "--name", "../../evil"]):
         ....:     err = io.StringIO()
         ....:     with contextlib.redirect_stderr(err):
         ....:         try:
@@ -526,7 +525,7 @@ def _run_jupyter_install(args):
         sage-conslaw jupyter install: error: --prefix is empty (it would install into the system's kernels); give a directory
         exit status 2
         sage-conslaw jupyter install: error: --name: the kernel name '../../evil' is not a name: use letters, digits, '.', '_' and '-' (not starting with '.')
-        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tempfile.mkdtemp(),
+        sage: _run_jupyter_install(build_parser().parse_args(["jupyter", "install", "--prefix", tmp_dir(),
         ....:                                                 "--name", "MyKernel"]))
         Installed the Jupyter kernel 'mykernel' (SageMath (passagemath)) in .../kernels/mykernel (Jupyter's kernel names are lower case: 'MyKernel' is 'mykernel')
         It runs ...

@@ -36,9 +36,9 @@ files (the floors above ``core`` that write anything):
 
 EXAMPLES::
 
-    sage: import os, tempfile
+    sage: import os
     sage: from sage_conslaw.files import DirectoryLock, DirectoryBusy, atomic_write
-    sage: d = tempfile.mkdtemp()
+    sage: d = tmp_dir()
     sage: with DirectoryLock(d):
     ....:     atomic_write(os.path.join(d, 'a.txt'), 'hello\n')
     sage: open(os.path.join(d, 'a.txt')).read()
@@ -78,9 +78,8 @@ def _fsync_directory(directory):
 
     TESTS::
 
-        sage: import tempfile
         sage: from sage_conslaw.files import _fsync_directory
-        sage: _fsync_directory(tempfile.mkdtemp())
+        sage: _fsync_directory(tmp_dir())
     """
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -123,7 +122,7 @@ def _write_synced(fd, data):
 
         sage: import os, tempfile
         sage: from sage_conslaw.files import _write_synced
-        sage: fd, path = tempfile.mkstemp(); _write_synced(fd, b'abc' * 1000); os.close(fd)
+        sage: fd, path = tempfile.mkstemp(dir=tmp_dir()); _write_synced(fd, b'abc' * 1000); os.close(fd)
         sage: open(path, 'rb').read() == b'abc' * 1000
         True
     """
@@ -143,10 +142,10 @@ def _write_temporary(path, data):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _write_temporary
-        sage: d = tempfile.mkdtemp(); tmp = _write_temporary(os.path.join(d, 'x.csv'), 'a,b\n')
-        sage: os.path.dirname(tmp) == d, os.path.basename(tmp).startswith('.x.csv.'), open(tmp).read()
+        sage: d = tmp_dir(); tmp = _write_temporary(os.path.join(d, 'x.csv'), 'a,b\n')
+        sage: os.path.samefile(os.path.dirname(tmp), d), os.path.basename(tmp).startswith('.x.csv.'), open(tmp).read()
         (True, True, 'a,b\n')
         sage: _write_temporary(os.path.join(d, 'y'), [3])
         Traceback (most recent call last):
@@ -194,9 +193,9 @@ def atomic_write(path, data):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import atomic_write
-        sage: d = tempfile.mkdtemp(); target = os.path.join(d, 'target')
+        sage: d = tmp_dir(); target = os.path.join(d, 'target')
         sage: _ = open(target, 'w').write('precious')
         sage: os.symlink(target, os.path.join(d, 'out.csv'))      # a link planted in the output directory
         sage: atomic_write(os.path.join(d, 'out.csv'), 'a,b\n')
@@ -219,9 +218,9 @@ def atomic_write_many(contents):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import atomic_write_many
-        sage: d = tempfile.mkdtemp()
+        sage: d = tmp_dir()
         sage: atomic_write_many({os.path.join(d, 'a'): 'A', os.path.join(d, 'b'): b'B'})
         sage: sorted(os.listdir(d)), open(os.path.join(d, 'b')).read()
         (['a', 'b'], 'B')
@@ -258,9 +257,9 @@ def _open_directory(name, dir_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _open_directory
-        sage: d = tempfile.mkdtemp(); os.symlink('/etc', os.path.join(d, 'x'))
+        sage: d = tmp_dir(); os.symlink('/etc', os.path.join(d, 'x'))
         sage: dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY); fd = _open_directory('x', dfd)
         sage: os.path.islink(os.path.join(d, 'x')), os.path.isdir(os.path.join(d, 'x')); os.close(fd); os.close(dfd)
         (False, True)
@@ -285,9 +284,9 @@ def _write_new_file(name, data, dir_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _write_new_file
-        sage: d = tempfile.mkdtemp(); dfd = os.open(d, os.O_RDONLY)
+        sage: d = tmp_dir(); dfd = os.open(d, os.O_RDONLY)
         sage: _write_new_file('a', 'x', dfd); open(os.path.join(d, 'a')).read()
         'x'
         sage: _write_new_file('a', 'y', dfd)
@@ -315,9 +314,9 @@ def _new_generation(set_name, sets_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _new_generation
-        sage: d = tempfile.mkdtemp(); dfd = os.open(d, os.O_RDONLY)
+        sage: d = tmp_dir(); dfd = os.open(d, os.O_RDONLY)
         sage: g = _new_generation('tables', dfd); g.startswith('tables.'), os.listdir(d) == [g]; os.close(dfd)
         (True, True)
     """
@@ -336,9 +335,9 @@ def _is_link_to(name, target, dir_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _is_link_to
-        sage: d = tempfile.mkdtemp(); os.symlink('t', os.path.join(d, 'l')); dfd = os.open(d, os.O_RDONLY)
+        sage: d = tmp_dir(); os.symlink('t', os.path.join(d, 'l')); dfd = os.open(d, os.O_RDONLY)
         sage: _is_link_to('l', 't', dfd), _is_link_to('l', 'u', dfd), _is_link_to('m', 't', dfd); os.close(dfd)
         (True, False, False)
     """
@@ -373,9 +372,9 @@ def _replace_by_link(name, target, dir_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _replace_by_link
-        sage: d = tempfile.mkdtemp(); _ = open(os.path.join(d, 'f'), 'w').write('old'); dfd = os.open(d, os.O_RDONLY)
+        sage: d = tmp_dir(); _ = open(os.path.join(d, 'f'), 'w').write('old'); dfd = os.open(d, os.O_RDONLY)
         sage: _replace_by_link('f', 'g', dfd); os.readlink(os.path.join(d, 'f')), sorted(os.listdir(d)); os.close(dfd)
         ('g', ['f'])
     """
@@ -395,9 +394,9 @@ def _remove_at(name, dir_fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _remove_at
-        sage: d = tempfile.mkdtemp(); os.makedirs(os.path.join(d, 'g', 'h')); os.symlink('/etc', os.path.join(d, 'g', 'l'))
+        sage: d = tmp_dir(); os.makedirs(os.path.join(d, 'g', 'h')); os.symlink('/etc', os.path.join(d, 'g', 'l'))
         sage: dfd = os.open(d, os.O_RDONLY); _remove_at('g', dfd); _remove_at('nothing', dfd); os.listdir(d); os.close(dfd)
         []
         sage: os.path.isdir('/etc')
@@ -450,9 +449,9 @@ def publish_set(directory, set_name, contents):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import publish_set
-        sage: d = tempfile.mkdtemp()
+        sage: d = tmp_dir()
         sage: publish_set(d, 'tables', {'a.csv': '1', 'a.txt': 'one'})
         sage: publish_set(d, 'tables', {'a.csv': '2', 'a.txt': 'two'})
         sage: open(os.path.join(d, 'a.csv')).read(), open(os.path.join(d, 'a.txt')).read()
@@ -464,7 +463,7 @@ def publish_set(directory, set_name, contents):
 
     Files of an older layout, and a link planted under a name (its target is untouched)::
 
-        sage: d = tempfile.mkdtemp(); target = os.path.join(d, 'precious')
+        sage: d = tmp_dir(); target = os.path.join(d, 'precious')
         sage: _ = open(target, 'w').write('precious'); _ = open(os.path.join(d, 'a.txt'), 'w').write('old')
         sage: os.symlink(target, os.path.join(d, 'a.csv'))
         sage: publish_set(d, 'tables', {'a.csv': 'new', 'a.txt': 'new'})
@@ -547,9 +546,9 @@ def _fsync_fd(fd):
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import _fsync_fd
-        sage: fd = os.open(tempfile.mkdtemp(), os.O_RDONLY); _fsync_fd(fd); os.close(fd)
+        sage: fd = os.open(tmp_dir(), os.O_RDONLY); _fsync_fd(fd); os.close(fd)
     """
     try:
         os.fsync(fd)
@@ -564,9 +563,9 @@ def open_for_append(path):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.files import open_for_append
-        sage: d = tempfile.mkdtemp(); p = os.path.join(d, 'j.csv'); _ = open(p, 'w').write('a\n')
+        sage: d = tmp_dir(); p = os.path.join(d, 'j.csv'); _ = open(p, 'w').write('a\n')
         sage: fd = open_for_append(p); _ = os.write(fd, b'b\n'); os.close(fd); open(p).read()
         'a\nb\n'
         sage: os.symlink(p, os.path.join(d, 'link'))
@@ -603,9 +602,8 @@ class DirectoryLock:
 
     EXAMPLES::
 
-        sage: import tempfile
         sage: from sage_conslaw.files import DirectoryLock
-        sage: d = tempfile.mkdtemp(); lock = DirectoryLock(d); lock
+        sage: d = tmp_dir(); lock = DirectoryLock(d); lock
         Lock of ... (free)
         sage: with lock:
         ....:     print(lock)
@@ -641,9 +639,9 @@ class DirectoryLock:
 
         EXAMPLES::
 
-            sage: import os, subprocess, sys, tempfile
+            sage: import os, subprocess, sys
             sage: from sage_conslaw.files import DirectoryLock
-            sage: d = tempfile.mkdtemp(); L = DirectoryLock(d); L.acquire()
+            sage: d = tmp_dir(); L = DirectoryLock(d); L.acquire()
             sage: code = "from sage_conslaw.files import *; DirectoryLock(%r).acquire()" % d
             sage: r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
             sage: 'DirectoryBusy: another run (process %s) is writing into' % os.getpid() in r.stderr
@@ -684,9 +682,8 @@ class DirectoryLock:
 
         EXAMPLES::
 
-            sage: import tempfile
             sage: from sage_conslaw.files import DirectoryLock
-            sage: d = tempfile.mkdtemp(); L = DirectoryLock(d); L.acquire(); L.release(); L.release(); L
+            sage: d = tmp_dir(); L = DirectoryLock(d); L.acquire(); L.release(); L.release(); L
             Lock of ... (free)
             sage: with DirectoryLock(d):
             ....:     with DirectoryLock(d) as inner:   # the same process: shared
@@ -706,9 +703,8 @@ class DirectoryLock:
         r"""
         TESTS::
 
-            sage: import tempfile
             sage: from sage_conslaw.files import DirectoryLock
-            sage: with DirectoryLock(tempfile.mkdtemp()) as L: L
+            sage: with DirectoryLock(tmp_dir()) as L: L
             Lock of ... (held)
         """
         self.acquire()
@@ -718,9 +714,8 @@ class DirectoryLock:
         r"""
         TESTS::
 
-            sage: import tempfile
             sage: from sage_conslaw.files import DirectoryLock
-            sage: L = DirectoryLock(tempfile.mkdtemp())
+            sage: L = DirectoryLock(tmp_dir())
             sage: with L: pass
             sage: L
             Lock of ... (free)
@@ -737,13 +732,13 @@ def writable_directory(path):
     EXAMPLES::
 
         sage: from sage_conslaw.files import writable_directory
-        sage: import os, tempfile
-        sage: d = os.path.join(tempfile.mkdtemp(), "new", "results")
+        sage: import os
+        sage: d = os.path.join(tmp_dir(), "new", "results")
         sage: writable_directory(d), os.path.isdir(d)
         (None, True)
         sage: writable_directory("/proc/no_such_dir")
         'cannot create the directory: ...'
-        sage: f = os.path.join(tempfile.mkdtemp(), "a_file"); _ = open(f, "w").write("x")
+        sage: f = os.path.join(tmp_dir(), "a_file"); _ = open(f, "w").write("x")
         sage: writable_directory(f), writable_directory(os.path.join(f, "sub"))
         ('it exists and is not a directory', 'cannot create the directory: Not a directory')
         sage: writable_directory("")

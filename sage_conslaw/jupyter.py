@@ -145,8 +145,8 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
     EXAMPLES::
 
         sage: from sage_conslaw.jupyter import install
-        sage: import json, os, tempfile
-        sage: prefix = tempfile.mkdtemp()
+        sage: import json, os
+        sage: prefix = tmp_dir()
         sage: path = install(prefix=prefix)
         sage: path == os.path.join(prefix, 'share', 'jupyter', 'kernels', 'sagemath')
         True
@@ -167,7 +167,7 @@ def install(prefix=None, user=False, name=KERNEL_NAME):
 
         sage: import sage_conslaw.jupyter as j
         sage: full, j.full_sage = j.full_sage, lambda: True
-        sage: j.install(prefix=tempfile.mkdtemp()) is None
+        sage: j.install(prefix=tmp_dir()) is None
         True
         sage: j.full_sage = full
     """

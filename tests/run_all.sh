@@ -37,7 +37,9 @@ venv() {    # venv DIR: create it if needed, with a recent pip
     "$1/bin/python" -m pip install -q --upgrade pip
 }
 
-LOG="$(mktemp -d)/doctests.log"   # the doctesters' reports, for the summary at the end
+LOGDIR="$(mktemp -d)"   # the doctesters' reports, for the summary at the end; removed at exit
+trap 'rm -rf "$LOGDIR"' EXIT
+LOG="$LOGDIR/doctests.log"
 
 doctests() {   # doctests PYTHON [OPTIONS...] FILES...
     local py="$1"; shift

@@ -23,9 +23,8 @@ EXAMPLES::
     usage: ...
     ...error: --max-width must be at least 1, got 0
     exit status 2
-    sage: import tempfile
     sage: main(["--family", "relu", "--max-width", "1", "--max-depth", "2", "--bias",  # long time, optional - dask
-    ....:       "--workers", "1", "--no-progress", "--out", tempfile.mkdtemp()])
+    ....:       "--workers", "1", "--no-progress", "--out", tmp_dir()])
     Census of 1 ReLU networks with biases (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     computed 1 rows in ... s on 1 core (local cluster); files: .../census.csv, .../rows.csv, .../summary.json
     0
@@ -90,9 +89,8 @@ def check_arguments(parser, args):
         usage: ...
         census: error: --max-depth must be at least 2 (a depth-1 network is a single matrix, without conservation law), got 1
         exit status 2
-        sage: import tempfile
         sage: check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "2",  # optional - dask
-        ....:                                  "--max-depth", "2", "--out", tempfile.mkdtemp()]))
+        ....:                                  "--max-depth", "2", "--out", tmp_dir()]))
         sage: try:  # optional - dask
         ....:     check_arguments(p, p.parse_args(["--family", "linear", "--max-width", "1", "--max-depth", "2",
         ....:                                      "--out", "/proc/x"]))
@@ -148,10 +146,10 @@ def run(args):
 
     EXAMPLES::
 
-        sage: import argparse, tempfile
+        sage: import argparse
         sage: from sage_conslaw.census.cli import run
         sage: a = argparse.Namespace(family="linear", max_width=1, max_depth=2, bias=False, scheduler=None,
-        ....:                        workers=1, out=tempfile.mkdtemp(), no_progress=True, delay=0.0, budget=None,
+        ....:                        workers=1, out=tmp_dir(), no_progress=True, delay=0.0, budget=None,
         ....:                        redo_uncertified=False)
         sage: run(a)  # long time, optional - dask
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws

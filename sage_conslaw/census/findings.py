@@ -12,10 +12,10 @@ regenerates it (see ``benchmarks/census_findings.sh``).
 
 EXAMPLES::
 
-    sage: import os, tempfile
+    sage: import os
     sage: from sage_conslaw.census import census
     sage: from sage_conslaw.census.findings import findings_page
-    sage: out = tempfile.mkdtemp()
+    sage: out = tmp_dir()
     sage: _ = census('linear', 2, 2, out=out, workers=1, progress=False, budget=300)  # long time, optional - dask
     sage: page = findings_page([out])  # long time, optional - dask
     sage: print(page[:15]); '* 8 networks: 8 certified (100.0 %)' in page  # long time, optional - dask
@@ -168,10 +168,9 @@ def census_section(directory):
 
     EXAMPLES::
 
-        sage: import tempfile
         sage: from sage_conslaw.census import census
         sage: from sage_conslaw.census.findings import census_section
-        sage: out = tempfile.mkdtemp()
+        sage: out = tmp_dir()
         sage: _ = census('relu', 1, 2, out=out, workers=1, progress=False, budget=300)  # long time, optional - dask
         sage: print("\n".join(census_section(out)))  # long time, optional - dask
         ReLU networks without biases, widths 1..1, depth 2..2

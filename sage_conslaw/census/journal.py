@@ -19,10 +19,10 @@ they finished, or the interruptions.
 
 EXAMPLES::
 
-    sage: import os, tempfile
+    sage: import os
     sage: from sage_conslaw.census.journal import Journal
     sage: from sage_conslaw.census.tasks import census_row
-    sage: path = os.path.join(tempfile.mkdtemp(), 'rows.csv')
+    sage: path = os.path.join(tmp_dir(), 'rows.csv')
     sage: J = Journal(path); J.load()
     {}
     sage: J.append(census_row('linear', (1, 1, 1), False)); J.close()
@@ -347,9 +347,9 @@ class Journal:
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.census.journal import Journal
-        sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); J
+        sage: J = Journal(os.path.join(tmp_dir(), 'rows.csv')); J
         Census journal ...rows.csv (not loaded)
     """
 
@@ -392,10 +392,10 @@ class Journal:
 
         EXAMPLES::
 
-            sage: import os, tempfile
+            sage: import os
             sage: from sage_conslaw.census.journal import Journal, JOURNAL_COLUMNS, _line, digest, encode
             sage: from sage_conslaw.census.tasks import census_row
-            sage: path = os.path.join(tempfile.mkdtemp(), 'rows.csv')
+            sage: path = os.path.join(tmp_dir(), 'rows.csv')
             sage: J = Journal(path); _ = J.load(); J.append(census_row('linear', (1, 1, 1), False)); J.close()
             sage: row = encode(census_row('linear', (1, 1, 1), False)); row['reason'] = 'another reason'
             sage: row['digest'] = digest(row)             # a well-formed row that disagrees with the first
@@ -463,10 +463,10 @@ class Journal:
 
         EXAMPLES::
 
-            sage: import os, tempfile
+            sage: import os
             sage: from sage_conslaw.census.journal import Journal
             sage: from sage_conslaw.census.tasks import census_row
-            sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); _ = J.load()
+            sage: J = Journal(os.path.join(tmp_dir(), 'rows.csv')); _ = J.load()
             sage: row = census_row('relu', (1, 1, 1), False)
             sage: J.append(row); J.append(row); J
             Census journal ...rows.csv (1 rows)
@@ -493,10 +493,10 @@ class Journal:
 
         EXAMPLES::
 
-            sage: import os, tempfile
+            sage: import os
             sage: from sage_conslaw.census.journal import Journal
             sage: from sage_conslaw.census.tasks import census_row
-            sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); _ = J.load()
+            sage: J = Journal(os.path.join(tmp_dir(), 'rows.csv')); _ = J.load()
             sage: for d in [(1, 1, 1), (1, 2, 1)]: J.append(census_row('linear', d, False))
             sage: J.drop([('linear', (1, 1, 1), False)]); J.close(); list(Journal(J.path).load())
             [('linear', (1, 2, 1), False)]
@@ -536,10 +536,10 @@ def write_table(rows, keys, path):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.census.journal import Journal, write_table
         sage: from sage_conslaw.census.tasks import census_row
-        sage: d = tempfile.mkdtemp(); J = Journal(os.path.join(d, 'rows.csv')); _ = J.load()
+        sage: d = tmp_dir(); J = Journal(os.path.join(d, 'rows.csv')); _ = J.load()
         sage: for k in [(1, 2, 1), (1, 1, 1)]: J.append(census_row('linear', k, False))
         sage: write_table(J.rows, [('linear', (1, 1, 1), False), ('linear', (1, 2, 1), False)], os.path.join(d, 'census.csv'))
         2
@@ -560,9 +560,9 @@ def read_table(path):
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.census.journal import read_table
-        sage: path = os.path.join(tempfile.mkdtemp(), 't.csv')
+        sage: path = os.path.join(tmp_dir(), 't.csv')
         sage: with open(path, 'w') as f: _ = f.write('a,b\n1,"x, y"\n')
         sage: read_table(path)
         [{'a': '1', 'b': 'x, y'}]

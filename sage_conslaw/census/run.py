@@ -17,10 +17,9 @@ computes only the missing rows.
 
 EXAMPLES::
 
-    sage: import tempfile
     sage: from sage_conslaw.census import census
     sage: # a budget of minutes per network: what is printed must not depend on the machine's load
-    sage: res = census('linear', 2, 2, out=tempfile.mkdtemp(), workers=1, progress=False, budget=300)  # long time, optional - dask
+    sage: res = census('linear', 2, 2, out=tmp_dir(), workers=1, progress=False, budget=300)  # long time, optional - dask
     sage: res  # long time, optional - dask
     Census of 8 linear networks (widths <= 2, depth 2..2): 8 rows, 8 certified (100.0 %), 8 matching the known laws
     sage: res.rows[0]['dims'], res.rows[0]['laws']  # long time, optional - dask
@@ -476,9 +475,9 @@ def census(family, max_width, max_depth, bias=False, out=None, scheduler=None, w
 
     EXAMPLES::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.census import census
-        sage: out = tempfile.mkdtemp()
+        sage: out = tmp_dir()
         sage: res = census('relu', 1, 3, bias=True, out=out, workers=1, progress=False)  # long time, optional - dask
         sage: [r['dims'] for r in res.rows], res.computed  # long time, optional - dask
         (['[1, 1, 1]', '[1, 1, 1, 1]'], 2)
@@ -535,10 +534,9 @@ def _census_locked(keys, family, max_width, max_depth, bias, out, scheduler, wor
 
     TESTS::
 
-        sage: import tempfile
         sage: from sage_conslaw.census.run import _census_locked
         sage: keys = [('linear', (1, 1, 1), False)]
-        sage: _census_locked(keys, 'linear', 1, 2, False, tempfile.mkdtemp(), None, 1,  # long time, optional - dask
+        sage: _census_locked(keys, 'linear', 1, 2, False, tmp_dir(), None, 1,  # long time, optional - dask
         ....:                False, 300, False, 0.0, None, None)
         Census of 1 linear networks (widths <= 1, depth 2..2): 1 rows, 1 certified (100.0 %), 1 matching the known laws
     """
@@ -597,10 +595,10 @@ def _compute(todo, journal, total, scheduler, workers, progress, budget, delay, 
 
     TESTS::
 
-        sage: import os, tempfile
+        sage: import os
         sage: from sage_conslaw.census.journal import Journal
         sage: from sage_conslaw.census.run import _compute
-        sage: J = Journal(os.path.join(tempfile.mkdtemp(), 'rows.csv')); _ = J.load()
+        sage: J = Journal(os.path.join(tmp_dir(), 'rows.csv')); _ = J.load()
         sage: _compute([('linear', (1, 1, 1), False)], J, 1, None, 1, False, None, 0.0, None)  # long time, optional - dask
         1
         sage: list(J.rows)  # long time, optional - dask
@@ -688,9 +686,9 @@ def _write_summary(result, path):
 
     TESTS::
 
-        sage: import json, os, tempfile
+        sage: import json, os
         sage: from sage_conslaw.census.run import CensusResult, _write_summary
-        sage: path = os.path.join(tempfile.mkdtemp(), 'summary.json')
+        sage: path = os.path.join(tmp_dir(), 'summary.json')
         sage: r = CensusResult(rows=[{'certified': 'yes', 'match': 'yes', 'seconds': '1'}], family='linear',
         ....:                  max_width=1, max_depth=2, bias=False, computed=1, seconds=2.0, cores=2, scheduler='local')
         sage: _write_summary(r, path); _write_summary(r, path)

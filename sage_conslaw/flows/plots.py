@@ -127,8 +127,8 @@ def plot_trajectory(traj, max_laws=10, relative=False, figsize=(10, 4)):
         ['h_0: U_0_0^2 + U_1_0^2 - V_0_0^2 - V_1_0^2']
         sage: fig._repr_png_()[:4]
         b'\x89PNG'
-        sage: import tempfile, os
-        sage: f = os.path.join(tempfile.mkdtemp(), 'traj.png'); fig.savefig(f); os.path.exists(f)
+        sage: import os
+        sage: f = os.path.join(tmp_dir(), 'traj.png'); fig.savefig(f); os.path.exists(f)
         True
     """
     fig = new_figure(figsize=figsize)

@@ -281,8 +281,8 @@ class MomentumReport(ReproductionReport):
     The CSV file has these columns (:meth:`ReproductionReport.to_csv`)::
 
         sage: from sage_conslaw.reproduction.momentum import reproduce_tables
-        sage: import os, tempfile
-        sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        sage: import os
+        sage: path = os.path.join(tmp_dir(), "t.csv")
         sage: reproduce_tables(released=1, ours=0, progress=False).to_csv(path)
         sage: open(path).readline().strip()
         'sample,check,model,flow,D,state,laws,expected,how,certified,match,seconds'

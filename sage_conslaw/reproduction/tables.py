@@ -390,8 +390,8 @@ class ReproductionReport:
         EXAMPLES::
 
             sage: from sage_conslaw.reproduction import reproduce_tables
-            sage: import os, tempfile
-            sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+            sage: import os
+            sage: path = os.path.join(tmp_dir(), "t.csv")
             sage: reproduce_tables(linear=1, relu=0, poly=0, progress=False).to_csv(path)
             sage: open(path).readline().strip()
             'family,check,dims,bias,D,d,known,found,step,certified,match,seconds'
@@ -405,8 +405,8 @@ class ReproductionReport:
         EXAMPLES::
 
             sage: from sage_conslaw.reproduction import reproduce_tables
-            sage: import json, os, tempfile
-            sage: path = os.path.join(tempfile.mkdtemp(), "t.json")
+            sage: import json, os
+            sage: path = os.path.join(tmp_dir(), "t.json")
             sage: reproduce_tables(linear=1, relu=0, poly=0, progress=False).to_json(path)
             sage: row = json.load(open(path))["rows"][0]
             sage: row["family"], row["check"], row["match"], row["certified"]
@@ -433,8 +433,8 @@ class ReproductionReport:
         EXAMPLES::
 
             sage: from sage_conslaw.reproduction import reproduce_tables
-            sage: import os, tempfile
-            sage: d = tempfile.mkdtemp()
+            sage: import os
+            sage: d = tmp_dir()
             sage: paths = reproduce_tables(linear=1, relu=0, poly=0, progress=False).save(d)
             sage: [os.path.basename(p) for p in paths], sorted(os.listdir(d))
             (['tables.csv', 'tables.json', 'tables.txt'], ['.lock', '.sets', 'tables.csv', 'tables.json', 'tables.txt'])

@@ -343,8 +343,8 @@ class TransformersReport(ReproductionReport):
         '0/1 checks agree; MISMATCH on 1: conv conv[1, 1, 1, 1, 1]'
         sage: TransformersReport([], 0.0, 1).summary()
         '0/0 checks agree with the reference (all certified)'
-        sage: import os, tempfile
-        sage: path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        sage: import os
+        sage: path = os.path.join(tmp_dir(), "t.csv")
         sage: TransformersReport([], 0.0, 1).to_csv(path); open(path).readline().strip()
         'check,block,D,expected,found,certified,proof,match,seconds'
     """

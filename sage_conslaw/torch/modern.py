@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from sage.arith.misc import binomial, factorial, four_squares, previous_prime
 from sage.matrix.constructor import matrix
+from sage.matrix.special import identity_matrix
 from sage.misc.misc_c import prod
 from sage.modules.free_module_element import vector
 from sage.rings.finite_rings.finite_field_constructor import GF
@@ -1011,7 +1012,8 @@ def _network_point(gpt, seed=0):
     + W` (`W` kills every `\gamma_1 \odot E[t]`; `W = 0` when the `E[t]` span the space) and `O_{h+1}
     = -O_h` (the attention output is 0, each head's values vary); `W_1 = 0` (every SiLU argument is
     0, the MLP output is 0); `E[t] = y/s` with `\varepsilon s^2 = k` an integer and `\|y\|^2 = d(a^2
-    - k)` (the last four coordinates from :func:`~sage.arith.misc.four_squares`), so that `r_t = a/s`.
+    - k)` (the last four coordinates from :func:`~sage.arith.misc.four_squares`, turned by a random
+    rational rotation, :func:`_cayley_rotation`), so that `r_t = a/s`.
 
     TESTS::
 
@@ -1050,8 +1052,8 @@ def _network_point(gpt, seed=0):
             rest = n - sum(v ** 2 for v in head)
             if rest >= 0:
                 break
-        tail = list(four_squares(rest))
-        y = head + [ZZ(int(sg)) * v for sg, v in zip(rng.choice([-1, 1], size=4), tail)]
+        tail = vector(QQ, [ZZ(int(sg)) * v for sg, v in zip(rng.choice([-1, 1], size=4), four_squares(rest))])
+        y = head + list(_cayley_rotation(rng) * tail)
         y = [y[int(i)] for i in rng.permutation(d)]
         E.append([v / s for v in y])
         roots.append(a / s)
@@ -1085,6 +1087,39 @@ def _network_point(gpt, seed=0):
     for P_ in gpt.layout():
         theta += M[P_.name].list()
     return theta, roots
+
+
+def _cayley_rotation(rng, n=4):
+    r"""
+    A random rational rotation of `\QQ^n`, `(I - A)(I + A)^{-1}` for a skew-symmetric integer `A`
+    (the Cayley transform), with a denominator prime to every prime of ``NETWORK_PRIMES``.
+
+    :func:`~sage.arith.misc.four_squares` writes `m` in one fixed way, often with zeros (`4a^2 = 0^2
+    + 0^2 + 0^2 + (2a)^2`): with `\varepsilon = 0` and `d = 4` every embedding row of the special
+    point was a multiple of a coordinate vector, rows of different tokens were parallel, and the rank
+    of the network count fell short on 17 of 20 seeds.  A rotation keeps the norm and moves the rows
+    off the axes.
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: import numpy as np
+        sage: from sage_conslaw.torch.modern import _cayley_rotation
+        sage: R = _cayley_rotation(np.random.default_rng(0))
+        sage: R.transpose() * R == 1, R.det(), R.base_ring()
+        (True, 1, Rational Field)
+        sage: all(R.denominator() % p for p in (251, 239, 131071))
+        True
+    """
+    while True:
+        A = matrix(ZZ, n, n)
+        for i in range(n):
+            for j in range(i + 1, n):
+                A[i, j] = int(rng.integers(-3, 4))
+                A[j, i] = -A[i, j]
+        one = identity_matrix(ZZ, n)
+        if all((one + A).det() % q for q in NETWORK_PRIMES):
+            return (one - A) * (one + A).inverse()
 
 
 def _circle_power(c, s, n):

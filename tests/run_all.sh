@@ -58,6 +58,18 @@ for chunk in re.split(r'^\*{70}$', text, flags=re.M):
 PY
 }
 
+# Disk: both environments take 4.8 GB (PyTorch's CPU wheel 4 GB of it) and pip unpacks
+# the wheels in $TMPDIR first; refuse at once, by name, rather than fail halfway in pip.
+NEED_MB="${SAGE_CONSLAW_NEED_MB:-6144}"
+for where in "$CORE" "$FULL" "${TMPDIR:-/tmp}"; do
+    while [ ! -d "$where" ]; do where="$(dirname "$where")"; done   # the nearest existing folder
+    free_mb=$(df -Pm "$where" | awk 'NR == 2 {print $4}')
+    if [ "${free_mb:-0}" -lt "$NEED_MB" ]; then
+        echo "run_all.sh: $free_mb MB free on the disk of $where; the two environments need $NEED_MB MB" >&2
+        exit 1
+    fi
+done
+
 status=0
 t0=$SECONDS
 echo "== core install: .[passagemath,test] (no torch, dask, scikit-learn) =="

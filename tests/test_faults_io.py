@@ -1104,3 +1104,17 @@ def test_reproduce_ctrl_c_at_any_moment_of_the_start_up(tmp_path):
         again = run(_MOMENTUM + ["--workers", "2", "--out", str(out)])
         assert again.returncode == 0 and "Traceback" not in again.stderr, (trial, again.stderr)
         assert _readable_set(out)["complete"], trial
+
+
+def test_ci_refuses_a_full_disk_by_name_and_leaves_no_environment(tmp_path):
+    """``.ci/run`` makes its two environments (about 5 GB) in a temporary directory: it is removed however the run
+    ends (a CI machine filled up with one pair per run), and ``tests/run_all.sh`` refuses a disk without room for them
+    before pip starts, with the free and the needed megabytes."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = subprocess.run(["bash", os.path.join(ROOT, ".ci", "run")], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, TMPDIR=str(scratch), SAGE_CONSLAW_NEED_MB=str(10 ** 12)))
+    assert out.returncode == 1
+    assert re.search(r"run_all\.sh: \d+ MB free on the disk of .*; the two environments need 1000000000000 MB",
+                     out.stderr), out.stderr
+    assert os.listdir(scratch) == []

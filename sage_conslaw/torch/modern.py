@@ -1105,7 +1105,7 @@ def _cayley_rotation(rng, n=4):
         sage: # optional - torch
         sage: import numpy as np
         sage: from sage_conslaw.torch.modern import _cayley_rotation
-        sage: R = _cayley_rotation(np.random.default_rng(0))
+        sage: R = _cayley_rotation(np.random.default_rng(int(0)))
         sage: R.transpose() * R == 1, R.det(), R.base_ring()
         (True, 1, Rational Field)
         sage: all(R.denominator() % p for p in (251, 239, 131071))
@@ -1213,8 +1213,22 @@ class _NetworkSurrogate:
             sage: gpt = TinyGPT(3, 4, 2, 8, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 131071)
             sage: sur.cos.shape, float((sur.cos ** 2r + sur.sin ** 2r - 1r).remainder(131071r).max())
             (torch.Size([4, 4]), 0.0)
+
+        A prime that divides a root `r_t` (or the width, a position, ...) has no surrogate::
+
+            sage: # optional - torch
+            sage: _NetworkSurrogate(gpt, [7, 1, 3], 7)
+            Traceback (most recent call last):
+            ...
+            ValueError: no surrogate modulo 7: the roots r_t [7, 1, 3], the width 4, the denominator of eps 4503599627370496 and every number of positions up to 4 must be prime to 7, and the Taylor order 4 below it
         """
         p = int(p) if p else None
+        if p:
+            units = [QQ(r) for r in roots] + [QQ(gpt.eps).denominator(), gpt.width] + list(range(1, int(gpt.length) + 1))
+            if any(x == 0 or x.numerator() % p == 0 or x.denominator() % p == 0 for x in map(QQ, units)) or K >= p:
+                raise ValueError("no surrogate modulo %s: the roots r_t %s, the width %s, the denominator of eps %s and "
+                                 "every number of positions up to %s must be prime to %s, and the Taylor order %s "
+                                 "below it" % (p, list(roots), gpt.width, QQ(gpt.eps).denominator(), gpt.length, p, K))
         self.gpt, self.L, self.K = gpt, int(gpt.length), int(K)
         self.p = p
         F = GF(p) if p else RDF
@@ -1260,7 +1274,7 @@ class _NetworkSurrogate:
             sage: import torch
             sage: from sage_conslaw.architectures.gpt import TinyGPT
             sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
-            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 251)
             sage: M = sur.unpack(torch.zeros(2, gpt.D)); M['Q2'].shape, M['g1'].shape
             (torch.Size([2, 4, 4]), torch.Size([2, 4]))
         """
@@ -1279,9 +1293,9 @@ class _NetworkSurrogate:
             sage: import torch
             sage: from sage_conslaw.architectures.gpt import TinyGPT
             sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point
-            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+            sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 251)
             sage: sur.poly([1r, 2r, 3r], torch.tensor([2.0r], dtype=torch.float64)).tolist()     # 1 + 4 + 12 = 17
-            [3.0]
+            [17.0]
         """
         R = self.R
         last = coeffs[-1]
@@ -1540,7 +1554,7 @@ def _network_leaves(sur, theta0, n):
         sage: import torch
         sage: from sage_conslaw.architectures.gpt import TinyGPT
         sage: from sage_conslaw.torch.modern import _NetworkSurrogate, _network_point, _network_leaves
-        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 7)
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2); sur = _NetworkSurrogate(gpt, _network_point(gpt)[1], 251)
         sage: x = _network_leaves(sur, torch.arange(156.0r, dtype=torch.float64), 3); x['U'].shape, x['U'].requires_grad, x['U'].is_leaf
         (torch.Size([3, 3, 4]), True, True)
     """

@@ -37,9 +37,13 @@ venv() {    # venv DIR: create it if needed, with a recent pip
     "$1/bin/python" -m pip install -q --upgrade pip
 }
 
-LOGDIR="$(mktemp -d)"   # the doctesters' reports, for the summary at the end; removed at exit
-trap 'rm -rf "$LOGDIR"' EXIT
-LOG="$LOGDIR/doctests.log"
+# One directory for this run, removed at exit: the doctesters' reports (for the summary at the
+# end), and every temporary file of the children (pip's unpacked wheels, Sage's `sage_*`
+# directories, which a process killed by a test cannot remove itself).
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+export TMPDIR="$WORK"
+LOG="$WORK/doctests.log"
 
 doctests() {   # doctests PYTHON [OPTIONS...] FILES...
     local py="$1"; shift

@@ -980,7 +980,7 @@ def _network_point_applies(gpt):
     """
     why = None
     den = QQ(gpt.eps).denominator()
-    primes = [p for p in NETWORK_PRIMES if gpt.length < p and gpt.width % p and den % p]
+    primes = [p for p in NETWORK_PRIMES if _prime_serves(gpt, p)]
     if gpt.heads % 2:
         why = "the special point pairs the heads (their outputs cancel), the block has %s head%s: odd" % (
             gpt.heads, "s" if gpt.heads > 1 else "")
@@ -999,6 +999,25 @@ def _network_point_applies(gpt):
     if why:
         raise ValueError(why + "; use gpt.network_trace() (ball arithmetic, small sizes)")
     return primes
+
+
+def _prime_serves(gpt, p):
+    r"""
+    Whether the block's own numbers have residues modulo the prime ``p`` in the network count: fewer
+    positions than `p` (the softmax denominators `1, \dots, L`), the width and the denominator of
+    `\varepsilon` prime to `p`.  The one home of this check (:func:`_network_point_applies`,
+    :class:`_NetworkSurrogate`).
+
+    TESTS::
+
+        sage: # optional - torch
+        sage: from sage_conslaw.architectures.gpt import TinyGPT
+        sage: from sage_conslaw.torch.modern import _prime_serves
+        sage: gpt = TinyGPT(3, 4, 2, 4, 2, 2, eps=1/7)
+        sage: _prime_serves(gpt, 251), _prime_serves(gpt, 7), _prime_serves(gpt, 3), _prime_serves(gpt, 2)
+        (True, False, False, False)
+    """
+    return bool(gpt.length < p and gpt.width % p and QQ(gpt.eps).denominator() % p)
 
 
 def _network_point(gpt, seed=0):
@@ -1111,13 +1130,13 @@ def _cayley_rotation(rng, n=4):
         sage: all(R.denominator() % p for p in (251, 239, 131071))
         True
     """
+    one = identity_matrix(ZZ, n)
     while True:
         A = matrix(ZZ, n, n)
         for i in range(n):
             for j in range(i + 1, n):
                 A[i, j] = int(rng.integers(-3, 4))
                 A[j, i] = -A[i, j]
-        one = identity_matrix(ZZ, n)
         if all((one + A).det() % q for q in NETWORK_PRIMES):
             return (one - A) * (one + A).inverse()
 
@@ -1223,12 +1242,11 @@ class _NetworkSurrogate:
             ValueError: no surrogate modulo 7: the roots r_t [7, 1, 3], the width 4, the denominator of eps 4503599627370496 and every number of positions up to 4 must be prime to 7, and the Taylor order 4 below it
         """
         p = int(p) if p else None
-        if p:
-            units = [QQ(r) for r in roots] + [QQ(gpt.eps).denominator(), gpt.width] + list(range(1, int(gpt.length) + 1))
-            if any(x == 0 or x.numerator() % p == 0 or x.denominator() % p == 0 for x in map(QQ, units)) or K >= p:
-                raise ValueError("no surrogate modulo %s: the roots r_t %s, the width %s, the denominator of eps %s and "
-                                 "every number of positions up to %s must be prime to %s, and the Taylor order %s "
-                                 "below it" % (p, list(roots), gpt.width, QQ(gpt.eps).denominator(), gpt.length, p, K))
+        if p and (not _prime_serves(gpt, p) or K >= p
+                  or any(QQ(r).numerator() % p == 0 or QQ(r).denominator() % p == 0 for r in roots)):
+            raise ValueError("no surrogate modulo %s: the roots r_t %s, the width %s, the denominator of eps %s and "
+                             "every number of positions up to %s must be prime to %s, and the Taylor order %s "
+                             "below it" % (p, list(roots), gpt.width, QQ(gpt.eps).denominator(), gpt.length, p, K))
         self.gpt, self.L, self.K = gpt, int(gpt.length), int(K)
         self.p = p
         F = GF(p) if p else RDF
